@@ -1,0 +1,199 @@
+//! Reason codes (why a subject was rejected) and hold codes (why a batch waits
+//! for a human), with the rule and the legal source of each.
+//!
+//! The spellings are the stable `reasons` values of `response.csv`: never
+//! rename one; add new ones at the end.
+
+/// Whether a rule is checked once per request or once per subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleLevel {
+    /// A failure rejects every subject of the request.
+    Request,
+    /// A failure rejects one subject.
+    Subject,
+}
+
+macro_rules! reason_codes {
+    ($( $variant:ident = $text:literal, $level:ident, $rule:literal, $source:literal; )*) => {
+        /// Why a subject was rejected.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ReasonCode { $(
+            #[doc = $rule]
+            $variant,
+        )* }
+
+        impl ReasonCode {
+            /// Every code, in declaration (and report) order.
+            pub const ALL: &'static [ReasonCode] = &[$(ReasonCode::$variant),*];
+
+            /// The stable spelling used in `response.csv`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ReasonCode::$variant => $text,)* }
+            }
+
+            /// Whether the rule is checked per request or per subject.
+            pub fn level(self) -> RuleLevel {
+                match self { $(ReasonCode::$variant => RuleLevel::$level,)* }
+            }
+
+            /// The rule, in one sentence.
+            pub fn rule(self) -> &'static str {
+                match self { $(ReasonCode::$variant => $rule,)* }
+            }
+
+            /// Where the rule comes from.
+            pub fn source(self) -> &'static str {
+                match self { $(ReasonCode::$variant => $source,)* }
+            }
+        }
+    };
+}
+
+reason_codes! {
+    SignatureInvalid = "SIGNATURE_INVALID", Request,
+        "request.json.sig verifies with the registered key of the signer",
+        "6103(i)(2)(B): request in writing";
+    SignerNotAuthorized = "SIGNER_NOT_AUTHORIZED", Request,
+        "the signer holds the signer role for the requesting agency",
+        "6103(i)(2)(A)";
+    PathwayUnsupported = "PATHWAY_UNSUPPORTED", Request,
+        "pathway is 6103(i)(2)",
+        "6103(a); (i)(1) needs a court order";
+    ScopeRequiresCourtOrder = "SCOPE_REQUIRES_COURT_ORDER", Request,
+        "requested_items is exactly [\"address_confirmation\"]",
+        "6103(i)(1) vs (i)(2)";
+    StatuteNotAllowed = "STATUTE_NOT_ALLOWED", Request,
+        "statutory_authority is on the allow-list and investigation is criminal",
+        "6103(i)(2)(A), (B)(iii)";
+    PeriodsInvalid = "PERIODS_INVALID", Request,
+        "taxable_periods non-empty, each a past tax year within the look-back",
+        "6103(i)(2)(B)(ii)";
+    RecipientsMissing = "RECIPIENTS_MISSING", Request,
+        "at least one named recipient, each registered with the agency",
+        "6103(i)(2)(A): personally and directly engaged";
+    AttestationMissing = "ATTESTATION_MISSING", Request,
+        "the use attestation is present",
+        "the agreement";
+    SafeguardsNotCurrent = "SAFEGUARDS_NOT_CURRENT", Request,
+        "the agency has a current approved Safeguard Security Report",
+        "6103(p)(4), Publication 1075";
+    AiNotificationMissing = "AI_NOTIFICATION_MISSING", Request,
+        "when ai_analysis is true, ai_notification_id names a notification on file",
+        "the agreement";
+    SubmittedInFuture = "SUBMITTED_IN_FUTURE", Request,
+        "submitted_at is not later than the moment the request was received",
+        "vouch: every date rule is evaluated at submitted_at";
+    NameMissing = "NAME_MISSING", Subject,
+        "first and last name present and not a placeholder",
+        "6103(i)(2)(B)(i)";
+    AddressIncomplete = "ADDRESS_INCOMPLETE", Subject,
+        "a complete, standardisable US postal address",
+        "6103(i)(2)(B)(i); the court's findings";
+    ANumberInvalid = "A_NUMBER_INVALID", Subject,
+        "A followed by 8 or 9 digits",
+        "the agreement";
+    OrderDateMissing = "ORDER_DATE_MISSING", Subject,
+        "a valid final_order_date not after submitted_at",
+        "the agreement";
+    OrderUnder90Days = "ORDER_UNDER_90_DAYS", Subject,
+        "final_order_date at least 90 days before submitted_at",
+        "8 U.S.C. 1253(a)(1), the agreement";
+    CaseNumberMissing = "CASE_NUMBER_MISSING", Subject,
+        "a criminal case number",
+        "6103(i)(2)(A), the agreement";
+    RelevanceMissing = "RELEVANCE_MISSING", Subject,
+        "a specific relevance statement",
+        "6103(i)(2)(B)(iv)";
+    DuplicateSubject = "DUPLICATE_SUBJECT", Subject,
+        "the same person appears once only in a request; every copy is rejected",
+        "probing guard";
+    RepeatInquiry = "REPEAT_INQUIRY", Subject,
+        "the same person was not looked up for this agency within the window",
+        "probing guard";
+    AddressProbing = "ADDRESS_PROBING", Subject,
+        "the same person was not asked about with a different address within the window",
+        "probing guard";
+    AddressFanout = "ADDRESS_FANOUT", Subject,
+        "no more than N different people asked about at one address within the window",
+        "probing guard";
+    DobInvalid = "DOB_INVALID", Subject,
+        "a date of birth, when given, is a valid past date",
+        "vouch: fail closed on a value that cannot be compared";
+    TinInvalid = "TIN_INVALID", Subject,
+        "a TIN, when given, is 9 digits",
+        "vouch: fail closed on a value that cannot be compared";
+}
+
+impl ReasonCode {
+    /// Parses the stable spelling.
+    pub fn parse(s: &str) -> Option<ReasonCode> {
+        ReasonCode::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+/// Why a batch waits in `pending_review` for a disclosure officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HoldCode {
+    /// The same relevance text on too many subjects.
+    BoilerplateRelevance,
+    /// One recipient named for implausibly many case numbers.
+    RecipientCaseload,
+    /// A batch large enough to need two approvals by different officers.
+    LargeBatch,
+}
+
+impl HoldCode {
+    /// The stable spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldCode::BoilerplateRelevance => "BOILERPLATE_RELEVANCE",
+            HoldCode::RecipientCaseload => "RECIPIENT_CASELOAD",
+            HoldCode::LargeBatch => "LARGE_BATCH",
+        }
+    }
+
+    /// Parses the stable spelling.
+    pub fn parse(s: &str) -> Option<HoldCode> {
+        [HoldCode::BoilerplateRelevance, HoldCode::RecipientCaseload, HoldCode::LargeBatch]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_code_round_trips_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for &c in ReasonCode::ALL {
+            assert_eq!(ReasonCode::parse(c.as_str()), Some(c));
+            assert!(seen.insert(c.as_str()), "duplicate spelling {}", c.as_str());
+            assert!(!c.rule().is_empty() && !c.source().is_empty());
+        }
+    }
+
+    #[test]
+    fn policy_md_codes_are_all_present() {
+        for code in [
+            "SIGNATURE_INVALID", "SIGNER_NOT_AUTHORIZED", "PATHWAY_UNSUPPORTED",
+            "SCOPE_REQUIRES_COURT_ORDER", "STATUTE_NOT_ALLOWED", "PERIODS_INVALID",
+            "RECIPIENTS_MISSING", "ATTESTATION_MISSING", "SAFEGUARDS_NOT_CURRENT",
+            "AI_NOTIFICATION_MISSING", "NAME_MISSING", "ADDRESS_INCOMPLETE", "A_NUMBER_INVALID",
+            "ORDER_DATE_MISSING", "ORDER_UNDER_90_DAYS", "CASE_NUMBER_MISSING",
+            "RELEVANCE_MISSING", "DUPLICATE_SUBJECT", "REPEAT_INQUIRY", "ADDRESS_PROBING",
+            "ADDRESS_FANOUT",
+        ] {
+            assert!(ReasonCode::parse(code).is_some(), "{code} missing");
+        }
+    }
+
+    #[test]
+    fn hold_codes_round_trip() {
+        for c in [HoldCode::BoilerplateRelevance, HoldCode::RecipientCaseload, HoldCode::LargeBatch] {
+            assert_eq!(HoldCode::parse(c.as_str()), Some(c));
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! A request directory (formats.md section 2): `request.json`, its detached
+//! signature and `subjects.csv`, read with every size bounded and the subjects
+//! file checked against `subjects_sha256` while it streams.
+//!
+//! Reading never judges content beyond what is needed to parse it: a subject
+//! with an empty A-number is a policy matter, a row with a missing column is
+//! a format error.
+
+use crate::error::{FormatError, FormatErrorKind};
+use crate::keys::{read_bounded, read_signature};
+use crate::table::Table;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use vouch_core::{limits, Official, RequestLetter, Subject};
+
+/// `request.json` as it is on the wire.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestLetterDto {
+    /// See formats.md.
+    pub request_id: String,
+    /// See formats.md.
+    pub pathway: String,
+    /// See formats.md.
+    pub agency: String,
+    /// See formats.md.
+    pub submitted_at: String,
+    /// See formats.md.
+    pub signer: OfficialDto,
+    /// See formats.md.
+    pub recipients: Vec<OfficialDto>,
+    /// See formats.md.
+    pub statutory_authority: String,
+    /// See formats.md.
+    pub investigation: String,
+    /// See formats.md.
+    pub taxable_periods: Vec<i32>,
+    /// See formats.md.
+    pub requested_items: Vec<String>,
+    /// See formats.md.
+    pub attestation: String,
+    /// See formats.md.
+    #[serde(default)]
+    pub ai_analysis: bool,
+    /// See formats.md.
+    #[serde(default)]
+    pub ai_notification_id: Option<String>,
+    /// See formats.md.
+    pub subjects_file: String,
+    /// See formats.md.
+    pub subjects_sha256: String,
+}
+
+/// An official in `request.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OfficialDto {
+    /// Registry id.
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+}
+
+/// Everything read from a request directory.
+#[derive(Debug)]
+pub struct RequestFiles {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The cover letter.
+    pub letter: RequestLetter,
+    /// The exact bytes of `request.json` (what the signature covers).
+    pub letter_bytes: Vec<u8>,
+    /// The detached signature.
+    pub signature: [u8; 64],
+    /// The subjects, in file order.
+    pub subjects: Vec<Subject>,
+}
+
+/// Reads and checks a request directory.
+pub fn read_request_dir(dir: &Path) -> Result<RequestFiles, FormatError> {
+    let letter_path = dir.join("request.json");
+    let letter_bytes = read_bounded(&letter_path, limits::REQUEST_JSON_BYTES_MAX)?;
+    let letter = parse_letter(&letter_path, &letter_bytes)?;
+    let signature = read_signature(&dir.join("request.json.sig"))?;
+    let subjects_path = dir.join(&letter.subjects_file);
+    let subjects = read_subjects(&subjects_path, &letter.subjects_sha256)?;
+    Ok(RequestFiles { dir: dir.to_path_buf(), letter, letter_bytes, signature, subjects })
+}
+
+/// Parses the bytes of `request.json` into a checked cover letter.
+pub fn parse_letter(path: &Path, bytes: &[u8]) -> Result<RequestLetter, FormatError> {
+    let dto: RequestLetterDto = serde_json::from_slice(bytes).map_err(|e| {
+        FormatError::at(path, e.line() as u64, "json", FormatErrorKind::Malformed(json_why(&e)))
+    })?;
+    letter_from_dto(path, dto)
+}
+
+fn json_why(e: &serde_json::Error) -> String {
+    // serde_json's message names the missing or mistyped key; keep only its
+    // first clause (before " at line"), which is all this file's content allows.
+    let msg = e.to_string();
+    msg.split(" at line").next().unwrap_or("invalid JSON").to_string()
+}
+
+fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, FormatError> {
+    let bad = |field: &str, kind: FormatErrorKind| FormatError::at(path, 1, field, kind);
+    let bounded = |field: &str, v: &str, limit: usize| -> Result<(), FormatError> {
+        if v.len() > limit {
+            return Err(bad(field, FormatErrorKind::FieldTooLong { limit_bytes: limit }));
+        }
+        Ok(())
+    };
+    bounded("request_id", &d.request_id, limits::ID_BYTES_MAX)?;
+    if d.request_id.trim().is_empty() {
+        return Err(bad("request_id", FormatErrorKind::Empty));
+    }
+    let id_ok = d.request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && d.request_id.as_bytes()[0].is_ascii_alphanumeric();
+    if !id_ok {
+        return Err(bad(
+            "request_id",
+            FormatErrorKind::Malformed("only letters, digits, '-', '_' and '.', starting with a letter or digit".into()),
+        ));
+    }
+    for (field, v) in [("agency", &d.agency), ("signer.id", &d.signer.id), ("pathway", &d.pathway)] {
+        bounded(field, v, limits::ID_BYTES_MAX)?;
+    }
+    for (field, v) in [
+        ("statutory_authority", &d.statutory_authority),
+        ("investigation", &d.investigation),
+        ("attestation", &d.attestation),
+    ] {
+        bounded(field, v, limits::TEXT_FIELD_BYTES_MAX)?;
+    }
+    if d.recipients.len() > limits::RECIPIENTS_MAX {
+        return Err(bad("recipients", FormatErrorKind::TooManyRows { limit: limits::RECIPIENTS_MAX as u64 }));
+    }
+    if d.taxable_periods.len() > limits::TAXABLE_PERIODS_MAX {
+        return Err(bad("taxable_periods", FormatErrorKind::TooManyRows { limit: limits::TAXABLE_PERIODS_MAX as u64 }));
+    }
+    let submitted_at = OffsetDateTime::parse(&d.submitted_at, &Rfc3339)
+        .map_err(|_| bad("submitted_at", FormatErrorKind::Malformed("not an RFC 3339 instant".into())))?
+        .to_offset(time::UtcOffset::UTC);
+    // The subjects file must be a plain name inside the request directory.
+    let name_ok = !d.subjects_file.is_empty()
+        && d.subjects_file.len() <= limits::ID_BYTES_MAX
+        && !d.subjects_file.contains(['/', '\\'])
+        && d.subjects_file != ".."
+        && d.subjects_file != ".";
+    if !name_ok {
+        return Err(bad("subjects_file", FormatErrorKind::Malformed("must be a file name inside the request directory".into())));
+    }
+    let hash_ok = d.subjects_sha256.len() == 64 && d.subjects_sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hash_ok {
+        return Err(bad("subjects_sha256", FormatErrorKind::Malformed("must be 64 hex digits".into())));
+    }
+    let official = |o: OfficialDto| -> Result<Official, FormatError> {
+        bounded("recipients.id", &o.id, limits::ID_BYTES_MAX)?;
+        bounded("recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
+        bounded("recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
+        Ok(Official { id: o.id, name: o.name, title: o.title })
+    };
+    Ok(RequestLetter {
+        request_id: d.request_id,
+        pathway: d.pathway,
+        agency: d.agency,
+        submitted_at,
+        signer: official(d.signer)?,
+        recipients: d.recipients.into_iter().map(official).collect::<Result<_, _>>()?,
+        statutory_authority: d.statutory_authority,
+        investigation: d.investigation,
+        taxable_periods: d.taxable_periods,
+        requested_items: d.requested_items,
+        attestation: d.attestation,
+        ai_analysis: d.ai_analysis,
+        ai_notification_id: d.ai_notification_id,
+        subjects_file: d.subjects_file,
+        subjects_sha256: d.subjects_sha256.to_ascii_lowercase(),
+    })
+}
+
+/// Converts a cover letter back to its wire form (for generators and tests).
+pub fn letter_to_dto(l: &RequestLetter) -> RequestLetterDto {
+    let official = |o: &Official| OfficialDto { id: o.id.clone(), name: o.name.clone(), title: o.title.clone() };
+    RequestLetterDto {
+        request_id: l.request_id.clone(),
+        pathway: l.pathway.clone(),
+        agency: l.agency.clone(),
+        submitted_at: l.submitted_at.format(&Rfc3339).unwrap_or_default(),
+        signer: official(&l.signer),
+        recipients: l.recipients.iter().map(official).collect(),
+        statutory_authority: l.statutory_authority.clone(),
+        investigation: l.investigation.clone(),
+        taxable_periods: l.taxable_periods.clone(),
+        requested_items: l.requested_items.clone(),
+        attestation: l.attestation.clone(),
+        ai_analysis: l.ai_analysis,
+        ai_notification_id: l.ai_notification_id.clone(),
+        subjects_file: l.subjects_file.clone(),
+        subjects_sha256: l.subjects_sha256.clone(),
+    }
+}
+
+/// The columns of `subjects.csv` (name, required).
+pub const SUBJECT_COLUMNS: [(&str, bool); 15] = [
+    ("subject_ref", true),
+    ("first_name", true),
+    ("middle_name", false),
+    ("last_name", true),
+    ("suffix", false),
+    ("dob", false),
+    ("tin", false),
+    ("street", true),
+    ("city", true),
+    ("state", true),
+    ("zip", true),
+    ("a_number", true),
+    ("final_order_date", true),
+    ("case_number", true),
+    ("relevance", true),
+];
+
+/// Reads `subjects.csv`, checking its SHA-256 against `expected_sha256_hex`
+/// as it streams. On a mismatch nothing read is returned.
+pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subject>, FormatError> {
+    let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, &e))?;
+    let hashing = HashingReader::new(file, limits::SUBJECTS_FILE_BYTES_MAX);
+    let mut table = Table::new(path, hashing)?;
+    let cols = table.columns(SUBJECT_COLUMNS)?;
+    let mut subjects = Vec::new();
+    let mut refs: HashMap<String, u64> = HashMap::new();
+    loop {
+        match table.next_row() {
+            Ok(true) => {}
+            Ok(false) => break,
+            // A stream cut at the size limit shows up as a broken row.
+            Err(_) if table.inner().exceeded() => {
+                return Err(FormatError::file(path, FormatErrorKind::FileTooLarge { limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX }));
+            }
+            Err(e) => return Err(e),
+        }
+        if subjects.len() as u64 >= limits::BATCH_SUBJECTS_MAX {
+            return Err(FormatError::file(path, FormatErrorKind::TooManyRows { limit: limits::BATCH_SUBJECTS_MAX }));
+        }
+        let subject = read_subject_row(&table, &cols)?;
+        if subject.subject_ref.is_empty() {
+            return Err(FormatError::at(path, subject.line, "subject_ref", FormatErrorKind::Empty));
+        }
+        if let Some(&first_line) = refs.get(&subject.subject_ref) {
+            return Err(FormatError::at(path, subject.line, "subject_ref", FormatErrorKind::DuplicateRef { first_line }));
+        }
+        refs.insert(subject.subject_ref.clone(), subject.line);
+        subjects.push(subject);
+    }
+    let mut hashing = table.into_inner();
+    hashing.drain().map_err(|e| FormatError::io(path, &e))?;
+    if hashing.exceeded() {
+        return Err(FormatError::file(path, FormatErrorKind::FileTooLarge { limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX }));
+    }
+    if hex::encode(hashing.finish()) != expected_sha256_hex.to_ascii_lowercase() {
+        return Err(FormatError::file(path, FormatErrorKind::HashMismatch));
+    }
+    Ok(subjects)
+}
+
+fn read_subject_row<R: Read>(t: &Table<R>, cols: &crate::table::Columns<15>) -> Result<Subject, FormatError> {
+    let f = |i: usize| -> Result<String, FormatError> {
+        let (name, _) = SUBJECT_COLUMNS[i];
+        let limit = if name == "relevance" { limits::TEXT_FIELD_BYTES_MAX } else { limits::FIELD_BYTES_MAX };
+        let limit = if name == "subject_ref" { limits::ID_BYTES_MAX } else { limit };
+        t.field(cols[i], name, limit).map(str::to_string)
+    };
+    Ok(Subject {
+        line: t.line(),
+        subject_ref: f(0)?,
+        first_name: f(1)?,
+        middle_name: f(2)?,
+        last_name: f(3)?,
+        suffix: f(4)?,
+        dob: f(5)?,
+        tin: f(6)?,
+        street: f(7)?,
+        city: f(8)?,
+        state: f(9)?,
+        zip: f(10)?,
+        a_number: f(11)?,
+        final_order_date: f(12)?,
+        case_number: f(13)?,
+        relevance: f(14)?,
+    })
+}
+
+/// A reader that hashes what passes through it and stops at a byte limit.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    read_bytes: u64,
+    limit_bytes: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    fn new(inner: R, limit_bytes: u64) -> Self {
+        HashingReader { inner, hasher: Sha256::new(), read_bytes: 0, limit_bytes }
+    }
+
+    fn exceeded(&self) -> bool {
+        self.read_bytes > self.limit_bytes
+    }
+
+    /// Reads (and hashes) whatever the CSV reader left unread.
+    fn drain(&mut self) -> std::io::Result<()> {
+        let mut buf = [0u8; 8192];
+        while self.read(&mut buf)? > 0 {}
+        Ok(())
+    }
+
+    fn finish(self) -> [u8; 32] {
+        self.hasher.finalize().into()
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.exceeded() {
+            // Report end of file: the caller sees `exceeded()` and refuses.
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read_bytes += n as u64;
+        Ok(n)
+    }
+}

@@ -1,0 +1,127 @@
+//! A bounded CSV table reader shared by every CSV of the contract: columns
+//! found by header name, unknown columns ignored, every field's length and
+//! encoding checked, errors naming file, line and column.
+
+use crate::error::{FormatError, FormatErrorKind};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A CSV reader positioned after a validated header.
+pub struct Table<R: Read> {
+    path: PathBuf,
+    reader: csv::Reader<R>,
+    header: Vec<String>,
+    record: csv::ByteRecord,
+    line: u64,
+}
+
+/// Column positions resolved from the header; `None` for an absent optional column.
+pub type Columns<const N: usize> = [Option<usize>; N];
+
+impl<R: Read> Table<R> {
+    /// Opens a table over `input`, reading and checking its header.
+    pub fn new(path: &Path, input: R) -> Result<Table<R>, FormatError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .buffer_capacity(1 << 20)
+            .from_reader(input);
+        let raw = reader.byte_headers().map_err(|e| csv_error(path, 1, &e))?.clone();
+        let mut header = Vec::with_capacity(raw.len());
+        for field in raw.iter() {
+            let name = std::str::from_utf8(field)
+                .map_err(|_| FormatError::at(path, 1, "header", FormatErrorKind::NotUtf8))?;
+            // A UTF-8 byte-order mark before the first column name is tolerated.
+            let name = name.trim_start_matches('\u{feff}').trim();
+            if header.iter().any(|h| h == name) {
+                return Err(FormatError::at(path, 1, name, FormatErrorKind::DuplicateColumn));
+            }
+            header.push(name.to_string());
+        }
+        Ok(Table { path: path.to_path_buf(), reader, header, record: csv::ByteRecord::new(), line: 1 })
+    }
+
+    /// Resolves column names; a missing required column is an error naming it.
+    pub fn columns<const N: usize>(
+        &self,
+        names: [(&str, bool); N],
+    ) -> Result<Columns<N>, FormatError> {
+        let mut out = [None; N];
+        for (slot, (name, required)) in out.iter_mut().zip(names) {
+            *slot = self.header.iter().position(|h| h == name);
+            if required && slot.is_none() {
+                return Err(FormatError::at(&self.path, 1, name, FormatErrorKind::MissingColumn));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Advances to the next row; `Ok(false)` at the end of the file.
+    pub fn next_row(&mut self) -> Result<bool, FormatError> {
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(&self.path, self.line + 1, &e))?;
+        if !more {
+            return Ok(false);
+        }
+        self.line = self.record.position().map(|p| p.line()).unwrap_or(self.line + 1);
+        if self.record.len() != self.header.len() {
+            // A single empty line is not a row.
+            if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
+                return self.next_row();
+            }
+            return Err(FormatError::at(
+                &self.path,
+                self.line,
+                "row",
+                FormatErrorKind::FieldCount {
+                    expected: self.header.len() as u64,
+                    found: self.record.len() as u64,
+                },
+            ));
+        }
+        Ok(true)
+    }
+
+    /// The current row's 1-based line.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The file path (for errors).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current row's field at `col` (trimmed), checked for UTF-8 and length.
+    pub fn field(&self, col: Option<usize>, name: &str, limit_bytes: usize) -> Result<&str, FormatError> {
+        let Some(i) = col else { return Ok("") };
+        let raw = self.record.get(i).unwrap_or_default();
+        if raw.len() > limit_bytes {
+            return Err(FormatError::at(&self.path, self.line, name, FormatErrorKind::FieldTooLong { limit_bytes }));
+        }
+        let text = std::str::from_utf8(raw)
+            .map_err(|_| FormatError::at(&self.path, self.line, name, FormatErrorKind::NotUtf8))?;
+        Ok(text.trim())
+    }
+
+    /// The underlying reader.
+    pub fn inner(&self) -> &R {
+        self.reader.get_ref()
+    }
+
+    /// Gives back the underlying reader (to finish hashing a stream).
+    pub fn into_inner(self) -> R {
+        self.reader.into_inner()
+    }
+}
+
+fn csv_error(path: &Path, line: u64, e: &csv::Error) -> FormatError {
+    let line = e.position().map(|p| p.line()).unwrap_or(line);
+    match e.kind() {
+        csv::ErrorKind::Io(io) => FormatError::io(path, io),
+        csv::ErrorKind::Utf8 { .. } => FormatError::at(path, line, "row", FormatErrorKind::NotUtf8),
+        _ => FormatError::at(path, line, "row", FormatErrorKind::Malformed("malformed CSV".into())),
+    }
+}

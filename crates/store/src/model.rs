@@ -1,0 +1,163 @@
+//! The records the store keeps.
+
+use serde::{Deserialize, Serialize};
+
+/// A role an official holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Signs requests for a requesting agency (agency head or delegate).
+    Signer,
+    /// Named in requests as a user of the response.
+    Recipient,
+    /// Releases batches at the tax agency.
+    DisclosureOfficer,
+    /// Reads everything, changes nothing.
+    Auditor,
+    /// Manages the registry.
+    Administrator,
+}
+
+impl Role {
+    /// The spelling on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Signer => "signer",
+            Role::Recipient => "recipient",
+            Role::DisclosureOfficer => "disclosure-officer",
+            Role::Auditor => "auditor",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// Parses the command-line spelling.
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Signer, Role::Recipient, Role::DisclosureOfficer, Role::Auditor, Role::Administrator]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// The tax agency's own id in the registry.
+pub const HOME_AGENCY: &str = "IRS";
+
+/// A requesting agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyRecord {
+    /// Registry id (e.g. `DHS-ICE`).
+    pub id: String,
+    /// When its Safeguard Security Report was approved (`YYYY-MM-DD`).
+    pub ssr_approved: String,
+    /// AI-use notifications on file.
+    #[serde(default)]
+    pub ai_notifications: Vec<String>,
+    /// Open safeguards findings without a corrective action plan.
+    #[serde(default)]
+    pub open_findings_without_plan: u32,
+    /// Earliest overdue disposition of an earlier response (`YYYY-MM-DD`), if any.
+    #[serde(default)]
+    pub disposition_overdue_since: Option<String>,
+    /// When it was registered (RFC 3339).
+    pub registered_at: String,
+}
+
+/// A registered official.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficialRecord {
+    /// Registry id.
+    pub id: String,
+    /// The agency the official acts for.
+    pub agency: String,
+    /// The role.
+    pub role: Role,
+    /// Base64 Ed25519 public key (signers).
+    #[serde(default)]
+    pub public_key: Option<String>,
+    /// When it was registered (RFC 3339).
+    pub registered_at: String,
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Checked; waiting for a disclosure officer's approval.
+    PendingReview,
+    /// Approved; matching and logging under way (or interrupted).
+    Approved,
+    /// Lookups recorded in the ledger; the response may not be written yet.
+    Logged,
+    /// Response written.
+    Completed,
+    /// Rejected whole at request level: no lookups.
+    Rejected,
+    /// Denied by a disclosure officer: no lookups.
+    Denied,
+}
+
+impl RequestStatus {
+    /// The stable spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::PendingReview => "pending_review",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Logged => "logged",
+            RequestStatus::Completed => "completed",
+            RequestStatus::Rejected => "rejected",
+            RequestStatus::Denied => "denied",
+        }
+    }
+}
+
+/// One disclosure officer's release of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The officer.
+    pub officer: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Comment.
+    pub comment: String,
+}
+
+/// A request's record in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// The requester's id.
+    pub request_id: String,
+    /// The agency.
+    pub agency: String,
+    /// Hex SHA-256 of the exact `request.json` (a re-submission must match).
+    pub letter_sha256: String,
+    /// Status.
+    pub status: RequestStatus,
+    /// Subjects in the batch.
+    pub subject_count: u64,
+    /// Holds waiting on a human.
+    #[serde(default)]
+    pub holds: Vec<String>,
+    /// Approvals needed to release.
+    pub approvals_required: u32,
+    /// Approvals given.
+    #[serde(default)]
+    pub approvals: Vec<Approval>,
+    /// Policy version it ran under.
+    pub policy_version: String,
+    /// Received (RFC 3339).
+    pub received_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+}
+
+/// One line of a request's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (an official id or `system`).
+    pub actor: String,
+    /// What happened (a short, data-free phrase).
+    pub action: String,
+    /// Details (counts, codes; never personal data).
+    pub detail: String,
+}
