@@ -1,0 +1,215 @@
+//! The confirm-only decision for one subject.
+//!
+//! CONFIRMED needs all of: a comparable address; exactly one taxpayer at
+//! that address whose name is compatible with the subject's (same name key,
+//! no conflicting date of birth, no conflicting suffix); and that taxpayer's
+//! latest return within the requested periods carries this address under a
+//! compatible name. Anything else is NOT_CONFIRMED, and the reason stays
+//! internal (the audit record), never in the response.
+
+use crate::index::{IndexRow, MasterIndex};
+use crate::keys::{suffix_code, AddressKey, NameKey};
+use time::Date;
+use vouch_core::{Outcome, Tin};
+use vouch_normalize::StandardName;
+
+/// What the matcher knows of a subject.
+#[derive(Debug, Clone)]
+pub struct MatchQuery {
+    /// Name keys, the swapped-field name's included.
+    pub name_keys: Vec<NameKey>,
+    /// Suffix code (0 = none).
+    pub suffix: u8,
+    /// Address key (`None`: not comparable).
+    pub addr: Option<AddressKey>,
+    /// Date of birth.
+    pub dob: Option<Date>,
+    /// Requested tax years.
+    pub periods: Vec<u16>,
+}
+
+impl MatchQuery {
+    /// Builds a query from the subject's fields.
+    pub fn new(name: &StandardName, swapped: &StandardName, addr: Option<AddressKey>, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
+        let mut name_keys = crate::keys::name_keys(name);
+        for k in crate::keys::name_keys(swapped) {
+            if !name_keys.contains(&k) {
+                name_keys.push(k);
+            }
+        }
+        MatchQuery {
+            name_keys,
+            suffix: suffix_code(name),
+            addr,
+            dob,
+            periods: periods.iter().filter_map(|&y| u16::try_from(y).ok()).collect(),
+        }
+    }
+}
+
+/// Why the decision came out as it did (internal: audit and console only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionReason {
+    /// The address could not be standardised into a comparable form.
+    AddressNotComparable,
+    /// Nobody with a compatible name filed at this address.
+    NoCandidate,
+    /// More than one taxpayer is compatible: never guess.
+    Ambiguous,
+    /// The one candidate filed no return in the requested periods.
+    NoReturnInPeriods,
+    /// The one candidate's latest return in the periods has another address.
+    AddressNotLatest,
+    /// Exactly one taxpayer, at this address on the latest return in the periods.
+    Unique,
+}
+
+/// The matcher's answer for one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// CONFIRMED or NOT_CONFIRMED.
+    pub outcome: Outcome,
+    /// The matched taxpayer (CONFIRMED only), for the ledger's keyed hash.
+    pub tin: Option<Tin>,
+    /// Why.
+    pub reason: DecisionReason,
+    /// Distinct compatible taxpayers at the address.
+    pub candidates: u32,
+}
+
+fn not_confirmed(reason: DecisionReason, candidates: u32) -> Decision {
+    Decision { outcome: Outcome::NotConfirmed, tin: None, reason, candidates }
+}
+
+fn compatible(q: &MatchQuery, r: &IndexRow) -> bool {
+    let name = q.name_keys.iter().any(|k| r.names[0] == *k || (r.names[1] != 0 && r.names[1] == *k));
+    let suffix = q.suffix == 0 || r.suffix == 0 || q.suffix == r.suffix;
+    let dob = match (q.dob, r.dob) {
+        (Some(d), x) if x != 0 => d.to_julian_day() as u32 == x,
+        _ => true,
+    };
+    name && suffix && dob
+}
+
+/// Decides one subject against the index.
+pub fn decide(index: &MasterIndex, q: &MatchQuery) -> Decision {
+    let Some(addr) = q.addr else { return not_confirmed(DecisionReason::AddressNotComparable, 0) };
+    if q.name_keys.is_empty() {
+        return not_confirmed(DecisionReason::NoCandidate, 0);
+    }
+    // Rows at one address are sorted by TIN, so distinct TINs are runs.
+    let mut tins = index.rows_at(addr).iter().filter(|r| compatible(q, r)).map(|r| r.tin);
+    let Some(first) = tins.next() else { return not_confirmed(DecisionReason::NoCandidate, 0) };
+    let others = tins.filter(|&t| t != first).count();
+    if others > 0 {
+        let mut distinct: Vec<u32> = index.rows_at(addr).iter().filter(|r| compatible(q, r)).map(|r| r.tin).collect();
+        distinct.dedup();
+        return not_confirmed(DecisionReason::Ambiguous, distinct.len() as u32);
+    }
+    let Some(tin) = Tin::from_u32(first) else { return not_confirmed(DecisionReason::NoCandidate, 0) };
+    let in_periods: Vec<&IndexRow> = index.history(tin).filter(|r| q.periods.contains(&r.year)).collect();
+    let Some(latest) = in_periods.iter().map(|r| r.year).max() else {
+        return not_confirmed(DecisionReason::NoReturnInPeriods, 1);
+    };
+    let here = in_periods.iter().any(|r| r.year == latest && r.addr == addr && compatible(q, r));
+    if !here {
+        return not_confirmed(DecisionReason::AddressNotLatest, 1);
+    }
+    Decision { outcome: Outcome::Confirmed, tin: Some(tin), reason: DecisionReason::Unique, candidates: 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexBuilder;
+    use vouch_core::MasterRecord;
+
+    fn rec(tin: &str, year: u16, first: &str, last: &str, suffix: &str, dob: Option<&str>, street: &str, zip: &str) -> MasterRecord {
+        MasterRecord {
+            tin: Tin::parse(tin).unwrap(),
+            tax_year: year,
+            first_name: first.into(),
+            middle_name: String::new(),
+            last_name: last.into(),
+            suffix: suffix.into(),
+            dob: dob.map(|d| Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap()),
+            street: street.into(),
+            city: "Los Angeles".into(),
+            state: "CA".into(),
+            zip: zip.into(),
+        }
+    }
+
+    fn index(rows: Vec<MasterRecord>) -> MasterIndex {
+        let mut b = IndexBuilder::new();
+        b.add_batch(&rows);
+        b.finish()
+    }
+
+    fn ask(ix: &MasterIndex, first: &str, last: &str, suffix: &str, dob: Option<&str>, street: &str, zip: &str) -> Decision {
+        let n = crate::keys::name(first, "", last, suffix);
+        let sw = crate::keys::name(last, "", first, suffix);
+        let addr = crate::keys::address_key(street, "Los Angeles", "CA", zip);
+        let dob = dob.map(|d| Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap());
+        decide(ix, &MatchQuery::new(&n, &sw, addr, dob, &[2022, 2023, 2024]))
+    }
+
+    const A: &str = "1234 N Main St Apt 5";
+    const B: &str = "77 Oak Avenue";
+
+    #[test]
+    fn a_unique_taxpayer_at_the_latest_address_is_confirmed_despite_formatting() {
+        let ix = index(vec![rec("123456789", 2024, "José", "García López", "", None, A, "90012")]);
+        let d = ask(&ix, "JOSE", "Garcia-Lopez", "", None, "1234 North Main Street #5", "90012-1234");
+        assert_eq!(d.outcome, Outcome::Confirmed);
+        assert_eq!(d.tin, Tin::parse("123456789"));
+    }
+
+    #[test]
+    fn an_old_address_is_not_confirmed() {
+        let ix = index(vec![
+            rec("123456789", 2022, "Ann", "Lee", "", None, A, "90012"),
+            rec("123456789", 2024, "Ann", "Lee", "", None, B, "90012"),
+        ]);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", None, A, "90012").reason, DecisionReason::AddressNotLatest);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", None, B, "90012").outcome, Outcome::Confirmed);
+    }
+
+    #[test]
+    fn jr_and_sr_without_suffix_or_dob_are_ambiguous_and_separated_by_either() {
+        let ix = index(vec![
+            rec("123456789", 2024, "Juan", "Perez", "SR", Some("1950-01-01"), A, "90012"),
+            rec("223456789", 2024, "Juan", "Perez", "JR", Some("1980-01-01"), A, "90012"),
+        ]);
+        assert_eq!(ask(&ix, "Juan", "Perez", "", None, A, "90012").reason, DecisionReason::Ambiguous);
+        assert_eq!(ask(&ix, "Juan", "Perez", "JR", None, A, "90012").tin, Tin::parse("223456789"));
+        assert_eq!(ask(&ix, "Juan", "Perez", "", Some("1950-01-01"), A, "90012").tin, Tin::parse("123456789"));
+    }
+
+    #[test]
+    fn a_conflicting_dob_vetoes() {
+        let ix = index(vec![rec("123456789", 2024, "Ann", "Lee", "", Some("1970-05-05"), A, "90012")]);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", Some("1971-05-05"), A, "90012").reason, DecisionReason::NoCandidate);
+    }
+
+    #[test]
+    fn a_different_unit_or_house_number_is_another_address() {
+        let ix = index(vec![rec("123456789", 2024, "Ann", "Lee", "", None, A, "90012")]);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", None, "1234 N Main St Apt 6", "90012").outcome, Outcome::NotConfirmed);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", None, "1243 N Main St Apt 5", "90012").outcome, Outcome::NotConfirmed);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", None, "1234 N Main St", "90012").outcome, Outcome::NotConfirmed);
+    }
+
+    #[test]
+    fn returns_outside_the_periods_do_not_count() {
+        let ix = index(vec![rec("123456789", 2020, "Ann", "Lee", "", None, A, "90012")]);
+        assert_eq!(ask(&ix, "Ann", "Lee", "", None, A, "90012").reason, DecisionReason::NoReturnInPeriods);
+    }
+
+    #[test]
+    fn swapped_fields_and_dropped_second_surname_still_match() {
+        let ix = index(vec![rec("123456789", 2024, "Maria", "Garcia Lopez", "", None, A, "90012")]);
+        assert_eq!(ask(&ix, "Garcia Lopez", "Maria", "", None, A, "90012").outcome, Outcome::Confirmed);
+        assert_eq!(ask(&ix, "Maria", "Garcia", "", None, A, "90012").outcome, Outcome::Confirmed);
+    }
+}

@@ -1,0 +1,19 @@
+//! vouch's legal floor: the rules of `shared/docs/policy.md`, each failure a
+//! named reason code.
+//!
+//! Request-level rules reject a whole batch, subject-level rules one subject,
+//! holds send the batch to a human. Every rule is default-deny and judged at
+//! the request's `submitted_at`, never at the wall clock, so a batch gets the
+//! same answer whenever it is processed. This crate reads no files and holds
+//! no state: the registry and the clock come in as arguments, and nothing it
+//! decides depends on the master file (a refusal that depended on hidden data
+//! would leak it).
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod request;
+pub mod subject;
+
+pub use config::PolicyConfig;
+pub use request::{check_request, AgencyInfo, AuthFailure, Registry, RequestVerdict, SignerInfo};
+pub use subject::{check_subjects, holds, SubjectChecks};

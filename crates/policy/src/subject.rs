@@ -1,0 +1,157 @@
+//! Subject-level rules and batch holds.
+//!
+//! Every rule is checked for every subject and every failure is collected,
+//! so a response row lists all of a subject's deficiencies. The address rule
+//! uses the standardisation library: an address is acceptable only when it
+//! parses into a complete US postal address, which is what makes
+//! `Don't Care 12345` fail where a ZIP-pattern test passed it.
+
+use crate::config::PolicyConfig;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime};
+use vouch_core::{HoldCode, ReasonCode, RequestLetter, Subject};
+use vouch_normalize as norm;
+
+/// Each subject's failed rules, in request order (empty: may be looked up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectChecks {
+    /// Reason codes per subject.
+    pub reasons: Vec<Vec<ReasonCode>>,
+}
+
+impl SubjectChecks {
+    /// Subjects that passed every rule.
+    pub fn passed(&self) -> usize {
+        self.reasons.iter().filter(|r| r.is_empty()).count()
+    }
+}
+
+/// Placeholders that are not a name.
+const NAME_PLACEHOLDERS: &[&str] = &[
+    "UNKNOWN", "UNK", "NA", "N A", "NONE", "FNU", "LNU", "NFN", "NLN", "NMN", "XXX", "XX", "TEST",
+    "NULL", "NOT PROVIDED", "NOT GIVEN", "NAME", "FIRST", "LAST", "DOE", "JOHN DOE", "JANE DOE",
+    "ANONYMOUS", "REFUSED", "NO NAME", "NONAME", "TBD", "BABY", "INFANT",
+];
+
+/// Placeholders that are not a case number or a relevance statement.
+const TEXT_PLACEHOLDERS: &[&str] = &[
+    "NA", "N A", "NONE", "UNKNOWN", "TBD", "PENDING", "NULL", "TEST", "XXX", "0", "00", "000", "NIL", "SEE ABOVE", "SAME",
+];
+
+/// Checks every subject-level rule for every subject (in parallel).
+pub fn check_subjects(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig) -> SubjectChecks {
+    let submitted = letter.submitted_at;
+    let mut reasons: Vec<Vec<ReasonCode>> =
+        subjects.par_iter().map(|s| check_one(s, submitted, policy)).collect();
+    mark_duplicates(subjects, &mut reasons);
+    for r in &mut reasons {
+        r.sort();
+        r.dedup();
+    }
+    SubjectChecks { reasons }
+}
+
+fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> Vec<ReasonCode> {
+    let mut out = Vec::new();
+    if !name_present(&s.first_name) || !name_present(&s.last_name) {
+        out.push(ReasonCode::NameMissing);
+    }
+    if !norm::standardize_address(&s.street, &s.city, &s.state, &s.zip).is_complete() {
+        out.push(ReasonCode::AddressIncomplete);
+    }
+    if !a_number_valid(&s.a_number) {
+        out.push(ReasonCode::ANumberInvalid);
+    }
+    let today = submitted.date();
+    match parse_date(&s.final_order_date).filter(|d| *d <= today) {
+        None => out.push(ReasonCode::OrderDateMissing),
+        Some(d) if (today - d).whole_days() < policy.order_age_days_min => out.push(ReasonCode::OrderUnder90Days),
+        Some(_) => {}
+    }
+    if !text_present(&s.case_number, 3) {
+        out.push(ReasonCode::CaseNumberMissing);
+    }
+    if !relevance_specific(&s.relevance) {
+        out.push(ReasonCode::RelevanceMissing);
+    }
+    if !s.dob.is_empty() && parse_date(&s.dob).filter(|d| *d <= today && d.year() >= 1900).is_none() {
+        out.push(ReasonCode::DobInvalid);
+    }
+    if !s.tin.is_empty() && vouch_core::Tin::parse(&s.tin.replace('-', "")).is_none() {
+        out.push(ReasonCode::TinInvalid);
+    }
+    out
+}
+
+fn name_present(raw: &str) -> bool {
+    let folded = norm::fold(raw);
+    let letters = folded.bytes().filter(|b| b.is_ascii_alphabetic()).count();
+    letters >= 2 && !NAME_PLACEHOLDERS.contains(&folded.as_str())
+}
+
+fn text_present(raw: &str, min_chars: usize) -> bool {
+    let folded = norm::fold(raw);
+    folded.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= min_chars
+        && !TEXT_PLACEHOLDERS.contains(&folded.as_str())
+}
+
+fn relevance_specific(raw: &str) -> bool {
+    // "Specific" means at least a short sentence, not a word or a placeholder.
+    text_present(raw, 15) && norm::fold(raw).split(' ').count() >= 4
+}
+
+fn a_number_valid(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.first() == Some(&b'A') && (9..=10).contains(&b.len()) && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    (s.len() == 10).then(|| Date::parse(s, &fmt).ok()).flatten()
+}
+
+/// Rejects every copy of a person who appears more than once: the same
+/// A-number, or the same standardised name and date of birth.
+fn mark_duplicates(subjects: &[Subject], reasons: &mut [Vec<ReasonCode>]) {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, s) in subjects.iter().enumerate() {
+        if a_number_valid(&s.a_number) {
+            groups.entry(format!("A|{}", s.a_number)).or_default().push(i);
+        }
+        if let Some(d) = parse_date(&s.dob) {
+            let name = norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
+            groups.entry(format!("N|{}|{d}", name.match_key())).or_default().push(i);
+        }
+    }
+    for idx in groups.values().filter(|g| g.len() > 1) {
+        for &i in idx {
+            reasons[i].push(ReasonCode::DuplicateSubject);
+        }
+    }
+}
+
+/// The holds a batch triggers (it then waits for a disclosure officer).
+pub fn holds(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig) -> Vec<HoldCode> {
+    let mut out = Vec::new();
+    let mut relevance: HashMap<String, usize> = HashMap::new();
+    for s in subjects {
+        *relevance.entry(norm::fold(&s.relevance)).or_default() += 1;
+    }
+    if relevance.iter().any(|(text, &n)| !text.is_empty() && n > policy.boilerplate_subjects_max) {
+        out.push(HoldCode::BoilerplateRelevance);
+    }
+    // Recipients are named for the whole request, so each is named for every case in it.
+    let cases: std::collections::HashSet<String> =
+        subjects.iter().map(|s| norm::fold(&s.case_number)).filter(|c| !c.is_empty()).collect();
+    if !letter.recipients.is_empty() && cases.len() > policy.recipient_cases_max {
+        out.push(HoldCode::RecipientCaseload);
+    }
+    if policy.approvals_required(subjects.len() as u64) > 1 {
+        out.push(HoldCode::LargeBatch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
