@@ -142,8 +142,12 @@ pub fn holds(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig
         out.push(HoldCode::BoilerplateRelevance);
     }
     // Recipients are named for the whole request, so each is named for every case in it.
-    let cases: std::collections::HashSet<String> =
-        subjects.iter().map(|s| norm::fold(&s.case_number)).filter(|c| !c.is_empty()).collect();
+    // Only real case numbers count: a placeholder is already CASE_NUMBER_MISSING.
+    let cases: std::collections::HashSet<String> = subjects
+        .iter()
+        .filter(|s| text_present(&s.case_number, 3))
+        .map(|s| norm::fold(&s.case_number))
+        .collect();
     if !letter.recipients.is_empty() && cases.len() > policy.recipient_cases_max {
         out.push(HoldCode::RecipientCaseload);
     }

@@ -1,0 +1,92 @@
+//! `vouch bench`: whole-system throughput and peak memory at a stated size:
+//! synth, index build, index load, verify (policy + matching + ledger +
+//! response) and ledger verification, in one process on this machine.
+
+use crate::cmd::{demo, index, synth, verify};
+use anyhow::Result;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Master rows.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub master: u64,
+    /// Subjects.
+    #[arg(long, default_value_t = 100_000)]
+    pub subjects: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Working directory (default: a temporary one, removed afterwards).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Peak and current resident memory of this process, in MiB (Linux; 0 elsewhere).
+pub fn memory_mib() -> (f64, f64) {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn line(stage: &str, secs: f64, items: u64, unit: &str) {
+    let (peak, rss) = memory_mib();
+    println!("{stage:<14} {secs:>8.2}s {:>12.0} {unit}/s   rss {rss:>7.0} MiB   peak so far {peak:>7.0} MiB", items as f64 / secs.max(1e-9));
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let tmp;
+    let dir = match a.dir {
+        Some(d) => d,
+        None => {
+            tmp = tempfile::Builder::new().prefix("vouch-bench-").tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let (data, state, idx, resp) = (dir.join("data"), dir.join("state"), dir.join("index"), dir.join("response"));
+    println!("vouch bench: {} master rows, {} subjects, {} threads", a.master, a.subjects, rayon::current_num_threads());
+    let t = Instant::now();
+    synth::synth(a.master, a.subjects, a.seed, &data)?;
+    line("synth", t.elapsed().as_secs_f64(), a.master, "rows");
+    demo::register(&state, &data)?;
+    let b = index::build(&data.join("master.csv"), &idx)?;
+    line("index build", b.elapsed.as_secs_f64(), b.indexed as u64, "rows");
+    let t = Instant::now();
+    let loaded = vouch_match::MasterIndex::load(&idx)?;
+    line("index load", t.elapsed().as_secs_f64(), loaded.len() as u64, "rows");
+    drop(loaded);
+    let args = verify::Args {
+        index: idx,
+        request: data.join("request"),
+        out: resp,
+        approve_as: demo::DEMO_OFFICERS.iter().map(|s| s.to_string()).collect(),
+    };
+    let t = Instant::now();
+    let r = verify::verify(&state, &args)?;
+    line("verify", t.elapsed().as_secs_f64(), r.subjects as u64, "subjects");
+    for s in &r.timings {
+        println!("  {:<12} {:>8.2}s", s.stage, s.elapsed.as_secs_f64());
+    }
+    let t = Instant::now();
+    let store = vouch_store::FileStore::open(&state)?;
+    let ledger = vouch_ledger::Ledger::open_dir(&store.ledger_dir())?;
+    let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(&store)?)?;
+    line("ledger verify", t.elapsed().as_secs_f64(), rep.leaves, "leaves");
+    let truth = vouch_formats::truth::read_truth(&data.join("truth.csv"))?;
+    let sc = crate::eval::score(&r.rows, &truth)?;
+    println!(
+        "accuracy: precision {:.4} ({} false confirmations), recall {:.4}",
+        sc.precision(),
+        sc.all.false_confirmed,
+        sc.recall()
+    );
+    Ok(ExitCode::SUCCESS)
+}

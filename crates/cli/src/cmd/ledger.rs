@@ -1,0 +1,116 @@
+//! `vouch ledger`: verify the whole log, print the latest checkpoint, prove
+//! one lookup's inclusion and check such a proof.
+
+use anyhow::{bail, Context, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use vouch_ledger::bundle::InclusionBundle;
+use vouch_ledger::{Ledger, NoteVerifier};
+use vouch_store::FileStore;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Recompute the tree from the stored leaves and check every checkpoint and their consistency.
+    Verify,
+    /// Print the latest signed checkpoint.
+    Checkpoint,
+    /// Print the ledger's public verifier key (C2SP note verifier form).
+    PublicKey,
+    /// Print an inclusion proof bundle for one lookup.
+    Prove {
+        /// The request id.
+        #[arg(long)]
+        request: String,
+        /// The subject reference.
+        #[arg(long)]
+        subject: String,
+    },
+    /// Check an inclusion proof bundle (a file, or - for stdin).
+    CheckProof {
+        /// The bundle printed by `vouch ledger prove`.
+        #[arg(long, default_value = "-")]
+        proof: PathBuf,
+        /// The ledger's verifier key (`vouch ledger public-key`); default: this state's.
+        #[arg(long)]
+        verifier: Option<String>,
+    },
+}
+
+fn open(state: &Path) -> Result<(FileStore, Ledger)> {
+    let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
+    let ledger = Ledger::open_dir(&store.ledger_dir()).with_context(|| format!("ledger in {}", store.ledger_dir().display()))?;
+    Ok((store, ledger))
+}
+
+pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
+    match c {
+        LedgerCommand::Verify => {
+            let (store, ledger) = open(state)?;
+            let verifier = vouch_pipeline::ledger_verifier(&store)?;
+            let t = Instant::now();
+            let r = ledger.verify_all(&verifier).context("ledger verification failed")?;
+            println!(
+                "ledger OK: {} leaves re-hashed, root {}, {} checkpoints verified and mutually consistent ({:.2}s)",
+                r.leaves,
+                b64(&r.root),
+                r.checkpoints,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        LedgerCommand::Checkpoint => {
+            let (_, ledger) = open(state)?;
+            match ledger.latest_checkpoint() {
+                Some(cp) => print!("{}", cp.text()),
+                None => bail!("the ledger has no checkpoint yet"),
+            }
+        }
+        LedgerCommand::PublicKey => {
+            let store = FileStore::open(state)?;
+            println!("{}", vouch_pipeline::ledger_verifier(&store)?);
+        }
+        LedgerCommand::Prove { request, subject } => {
+            let (_, ledger) = open(state)?;
+            let index = ledger
+                .find(&request, &subject)?
+                .with_context(|| format!("no lookup of subject {subject} in request {request} is in the ledger"))?;
+            let cp = ledger.latest_checkpoint().context("the ledger has no checkpoint yet")?.clone();
+            print!("{}", ledger.inclusion_bundle(index, &cp)?.to_text());
+        }
+        LedgerCommand::CheckProof { proof, verifier } => {
+            let text = read_proof(&proof)?;
+            let bundle = InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
+            let verifier = match verifier {
+                Some(v) => NoteVerifier::parse(&v).context("--verifier")?,
+                None => vouch_pipeline::ledger_verifier(&FileStore::open(state)?)?,
+            };
+            bundle.verify(&verifier).with_context(|| format!("{}: proof does not verify", proof.display()))?;
+            println!(
+                "proof OK: leaf {} is in the tree of size {} under a valid checkpoint of {}",
+                bundle.leaf_index, bundle.tree_size, bundle.checkpoint.checkpoint.origin
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_proof(path: &Path) -> Result<String> {
+    let limit = vouch_ledger::bundle::BUNDLE_BYTES_MAX as u64;
+    let mut buf = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().take(limit + 1).read_to_string(&mut buf)?;
+    } else {
+        let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+        f.take(limit + 1).read_to_string(&mut buf).with_context(|| format!("{}", path.display()))?;
+    }
+    if buf.len() as u64 > limit {
+        bail!("{}: larger than the limit of {limit} bytes", path.display());
+    }
+    Ok(buf)
+}
+
+fn b64(h: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}

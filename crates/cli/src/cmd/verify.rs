@@ -1,0 +1,83 @@
+//! `vouch verify`: run one request through the whole pipeline.
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use time::OffsetDateTime;
+use vouch_pipeline::{run_request, RunConfig, RunReport, RunStatus};
+use vouch_policy::PolicyConfig;
+use vouch_store::FileStore;
+
+/// Exit code of a batch that waits for approval.
+pub const EXIT_PENDING: u8 = 3;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The master index directory.
+    #[arg(long)]
+    pub index: PathBuf,
+    /// The request directory (request.json, request.json.sig, subjects.csv).
+    #[arg(long)]
+    pub request: PathBuf,
+    /// Where response.csv and response.json go.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A disclosure officer releasing the batch (repeat for two-person approval).
+    #[arg(long = "approve-as")]
+    pub approve_as: Vec<String>,
+}
+
+/// Runs a request against a state directory.
+pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
+    let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
+    let policy = PolicyConfig::defaults();
+    let cfg = RunConfig {
+        request_dir: &a.request,
+        index_dir: &a.index,
+        out_dir: &a.out,
+        approvers: &a.approve_as,
+        policy: &policy,
+        now: OffsetDateTime::now_utc(),
+        fault: None,
+    };
+    let spinner = crate::progress::spinner("verifying request");
+    let report = run_request(&store, &cfg);
+    spinner.finish_and_clear();
+    Ok(report?)
+}
+
+pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
+    let r = verify(state, &a)?;
+    match &r.status {
+        RunStatus::Completed | RunStatus::Rejected => {
+            let count = |o: vouch_core::Outcome| r.rows.iter().filter(|x| x.outcome == o).count();
+            println!(
+                "request {}: {} subjects: CONFIRMED {} / NOT_CONFIRMED {} / REJECTED {}; ledger size {}; response in {}",
+                r.request_id,
+                r.subjects,
+                count(vouch_core::Outcome::Confirmed),
+                count(vouch_core::Outcome::NotConfirmed),
+                count(vouch_core::Outcome::Rejected),
+                r.tree_size,
+                a.out.display()
+            );
+            if r.replayed > 0 {
+                println!("resumed: {} lookups replayed from the ledger, {} new", r.replayed, r.appended);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunStatus::PendingReview { holds, approvals, required } => {
+            let holds: Vec<&str> = holds.iter().map(|h| h.as_str()).collect();
+            eprintln!(
+                "request {}: pending_review: {approvals} of {required} approvals; holds: {}; no lookups made, no response written",
+                r.request_id,
+                if holds.is_empty() { "none".to_string() } else { holds.join(";") }
+            );
+            Ok(ExitCode::from(EXIT_PENDING))
+        }
+        RunStatus::Denied => {
+            eprintln!("request {}: denied by a disclosure officer; no lookups made, no response written", r.request_id);
+            Ok(ExitCode::from(EXIT_PENDING))
+        }
+    }
+}

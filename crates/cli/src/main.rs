@@ -1,0 +1,80 @@
+//! The `vouch` command line: the only part of vouch that knows the terminal.
+//!
+//! Every command exits non-zero with a one-line error on bad input (naming
+//! the file, line and field, never a value), writes outputs atomically, and
+//! shows progress on a terminal (progress bars are hidden when stderr is not
+//! one). `verify` exits 3 when the batch waits for approval.
+
+mod cmd;
+mod eval;
+mod progress;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// vouch: confirm-only identity and address cross-checks under 26 U.S.C. 6103(i)(2),
+/// with a tamper-evident ledger of every lookup.
+#[derive(Parser, Debug)]
+#[command(name = "vouch", version, about, propagate_version = true)]
+struct Cli {
+    /// State directory (registry, requests, ledger); default $VOUCH_HOME, else ./vouch-data.
+    #[arg(long, global = true, env = "VOUCH_HOME", default_value = "vouch-data")]
+    state: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate a synthetic master file, a signed request and its ground truth.
+    Synth(cmd::synth::Args),
+    /// Generate a small data set and run the whole pipeline on it, in seconds.
+    Demo(cmd::demo::Args),
+    /// Manage requesting agencies.
+    #[command(subcommand)]
+    Agencies(cmd::registry::AgencyCommand),
+    /// Manage officials (signers, recipients, disclosure officers, auditors).
+    #[command(subcommand)]
+    Officials(cmd::registry::OfficialCommand),
+    /// Build the master index.
+    #[command(subcommand)]
+    Index(cmd::index::IndexCommand),
+    /// Run a request through intake, policy, approval, matching, ledger and response.
+    Verify(cmd::verify::Args),
+    /// Inspect and prove the disclosure ledger.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCommand),
+    /// Show how names and addresses standardise (reads CSV lines on stdin).
+    #[command(subcommand)]
+    Normalize(cmd::normalize::NormalizeCommand),
+    /// Measure throughput and peak memory of synth, index build and verify.
+    Bench(cmd::bench::Args),
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Synth(a) => cmd::synth::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Agencies(c) => cmd::registry::agencies(&cli.state, c),
+        Command::Officials(c) => cmd::registry::officials(&cli.state, c),
+        Command::Index(c) => cmd::index::run(c),
+        Command::Verify(a) => cmd::verify::run(&cli.state, a),
+        Command::Ledger(c) => cmd::ledger::run(&cli.state, c),
+        Command::Normalize(c) => cmd::normalize::run(c),
+        Command::Bench(a) => cmd::bench::run(a),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: the context chain joined by ": ".
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Shared helpers of the end-to-end tests: each test gets a fresh temporary
+//! directory and drives the real `vouch` binary.
+#![allow(dead_code)]
+
+use ed25519_dalek::Signer;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const SIGNER_SEED: [u8; 32] = [7u8; 32];
+
+pub fn vouch(state: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .env_remove("VOUCH_HOME")
+        .output()
+        .expect("run vouch")
+}
+
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "vouch failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden")
+}
+
+/// A golden request in `dir`: master.csv, request/ (signed), keys/signer.pub.
+pub struct Golden {
+    pub dir: PathBuf,
+}
+
+impl Golden {
+    pub fn new(dir: &Path) -> Golden {
+        let g = golden_dir();
+        std::fs::create_dir_all(dir.join("request")).unwrap();
+        std::fs::create_dir_all(dir.join("keys")).unwrap();
+        std::fs::copy(g.join("master.csv"), dir.join("master.csv")).unwrap();
+        std::fs::copy(g.join("subjects.csv"), dir.join("request/subjects.csv")).unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&SIGNER_SEED);
+        std::fs::write(dir.join("keys/signer.pub"), b64line(key.verifying_key().as_bytes())).unwrap();
+        let golden = Golden { dir: dir.to_path_buf() };
+        golden.reseal();
+        golden
+    }
+
+    pub fn request(&self) -> PathBuf {
+        self.dir.join("request")
+    }
+
+    /// Rewrites request.json with the subjects file's current hash, and re-signs it.
+    pub fn reseal(&self) {
+        let subjects = std::fs::read(self.request().join("subjects.csv")).unwrap();
+        let template = std::fs::read_to_string(golden_dir().join("request.template.json")).unwrap();
+        let letter = template.replace("@SHA256@", &hex::encode(Sha256::digest(&subjects)));
+        std::fs::write(self.request().join("request.json"), &letter).unwrap();
+        self.resign();
+    }
+
+    /// Signs the current request.json.
+    pub fn resign(&self) {
+        let letter = std::fs::read(self.request().join("request.json")).unwrap();
+        let sig = ed25519_dalek::SigningKey::from_bytes(&SIGNER_SEED).sign(&letter);
+        std::fs::write(self.request().join("request.json.sig"), b64line(&sig.to_bytes())).unwrap();
+    }
+
+    /// Registers the agency, signer, recipient and two disclosure officers.
+    pub fn register(&self, state: &Path) {
+        ok(&vouch(state, &["agencies", "add", "--id", "DHS-ICE", "--ssr-approved", "2025-01-15"]));
+        let key = self.dir.join("keys/signer.pub");
+        ok(&vouch(state, &["officials", "add", "--id", "ice-director", "--agency", "DHS-ICE", "--role", "signer", "--public-key", key.to_str().unwrap()]));
+        ok(&vouch(state, &["officials", "add", "--id", "ice-agent-0001", "--agency", "DHS-ICE", "--role", "recipient"]));
+        for o in ["irs-do-1", "irs-do-2"] {
+            ok(&vouch(state, &["officials", "add", "--id", o, "--agency", "IRS", "--role", "disclosure-officer"]));
+        }
+    }
+
+    pub fn build_index(&self, state: &Path) -> PathBuf {
+        let idx = self.dir.join("index");
+        ok(&vouch(state, &["index", "build", "--master", self.dir.join("master.csv").to_str().unwrap(), "--out", idx.to_str().unwrap()]));
+        idx
+    }
+
+    pub fn verify(&self, state: &Path, out: &Path) -> Output {
+        let idx = self.dir.join("index");
+        vouch(
+            state,
+            &["verify", "--index", idx.to_str().unwrap(), "--request", self.request().to_str().unwrap(), "--out", out.to_str().unwrap(), "--approve-as", "irs-do-1"],
+        )
+    }
+}
+
+pub fn b64line(bytes: &[u8]) -> String {
+    use base64::Engine;
+    format!("{}\n", base64::engine::general_purpose::STANDARD.encode(bytes))
+}

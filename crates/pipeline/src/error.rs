@@ -1,0 +1,59 @@
+//! Why a request could not be run. Messages name files, lines, fields,
+//! request ids and official ids, never personal data.
+
+use vouch_formats::FormatError;
+
+/// A failure that stops a request (nothing is answered).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// A file of the request could not be read.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// The letter is not from a registered signer, or its signature fails.
+    #[error("{path}: line 1: field signature: {failure}")]
+    Refused {
+        /// The signature file.
+        path: std::path::PathBuf,
+        /// Why.
+        failure: vouch_policy::AuthFailure,
+    },
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] vouch_store::StoreError),
+    /// The ledger failed or is corrupt: stop.
+    #[error("ledger: {0}")]
+    Ledger(#[from] vouch_ledger::LedgerError),
+    /// The request id was used before for a different letter.
+    #[error("request {request_id}: this request_id was already used for a different request.json")]
+    IdReused {
+        /// The id.
+        request_id: String,
+    },
+    /// An approving officer is not a registered disclosure officer.
+    #[error("--approve-as {officer}: not a registered disclosure officer of the tax agency")]
+    NotAnOfficer {
+        /// The id given.
+        officer: String,
+    },
+    /// The same officer was named twice.
+    #[error("--approve-as {officer}: the same officer cannot approve a batch twice")]
+    DuplicateApproval {
+        /// The id given.
+        officer: String,
+    },
+    /// A stored record disagrees with the ledger or the request.
+    #[error("request {request_id}: state is inconsistent: {why}")]
+    Inconsistent {
+        /// The request.
+        request_id: String,
+        /// What disagrees.
+        why: String,
+    },
+    /// A simulated crash (recovery tests only).
+    #[error("injected fault")]
+    InjectedFault,
+    /// Writing the response failed.
+    #[error("response: {0}")]
+    Response(String),
+}

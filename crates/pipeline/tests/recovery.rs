@@ -1,0 +1,152 @@
+//! Crash and resume: a run stopped at any point after its lookups were
+//! logged resumes by replaying them from the ledger, never by looking them
+//! up again, and the response it writes is identical to an uninterrupted run.
+
+use base64::Engine;
+use std::path::Path;
+use time::macros::datetime;
+use vouch_core::Outcome;
+use vouch_ledger::Ledger;
+use vouch_match::IndexBuilder;
+use vouch_pipeline::{run_request, Fault, PipelineError, RunConfig, RunStatus};
+use vouch_policy::PolicyConfig;
+use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, HOME_AGENCY};
+
+const OFFICER: &str = "irs-do-1";
+
+fn fixture(dir: &Path) {
+    let cfg = vouch_synth::SynthConfig::new(3_000, 200, 11);
+    vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).unwrap();
+    let mut reader = vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
+    let mut rows = Vec::new();
+    while reader.read_batch(&mut rows, 10_000).unwrap() > 0 {}
+    let mut b = IndexBuilder::new();
+    b.add_batch(&rows);
+    b.finish().save(&dir.join("index")).unwrap();
+}
+
+fn register(state: &Path, data: &Path) {
+    let store = FileStore::open(state).unwrap();
+    store
+        .add_agency(AgencyRecord {
+            id: vouch_synth::AGENCY.into(),
+            ssr_approved: "2025-01-15".into(),
+            ai_notifications: vec![],
+            open_findings_without_plan: 0,
+            disposition_overdue_since: None,
+            registered_at: "2025-01-15T00:00:00Z".into(),
+        })
+        .unwrap();
+    let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub")).unwrap();
+    let rec = |id: &str, agency: &str, role, public_key| OfficialRecord {
+        id: id.into(),
+        agency: agency.into(),
+        role,
+        public_key,
+        registered_at: "2025-01-15T00:00:00Z".into(),
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
+    store.add_official(rec(vouch_synth::SIGNER_ID, vouch_synth::AGENCY, Role::Signer, Some(b64))).unwrap();
+    for r in vouch_synth::RECIPIENT_IDS {
+        store.add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None)).unwrap();
+    }
+    store.add_official(rec(OFFICER, HOME_AGENCY, Role::DisclosureOfficer, None)).unwrap();
+}
+
+fn run(state: &Path, dir: &Path, out: &str, approve: bool, fault: Option<Fault>) -> Result<vouch_pipeline::RunReport, PipelineError> {
+    let store = FileStore::open(state).unwrap();
+    let policy = PolicyConfig::defaults();
+    let approvers = if approve { vec![OFFICER.to_string()] } else { vec![] };
+    let cfg = RunConfig {
+        request_dir: &dir.join("data/request"),
+        index_dir: &dir.join("index"),
+        out_dir: &dir.join(out),
+        approvers: &approvers,
+        policy: &policy,
+        now: datetime!(2025-06-03 09:00 UTC),
+        fault,
+    };
+    run_request(&store, &cfg)
+}
+
+fn ledger_size(state: &Path) -> u64 {
+    Ledger::open_dir(&state.join("ledger")).unwrap().size()
+}
+
+#[test]
+fn a_crash_after_the_ledger_append_resumes_without_looking_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    // Reference: an uninterrupted run in its own state directory.
+    let ref_state = dir.path().join("ref-state");
+    register(&ref_state, &dir.path().join("data"));
+    let reference = run(&ref_state, dir.path(), "ref-out", true, None).unwrap();
+    let lookups = reference.rows.iter().filter(|r| r.outcome != Outcome::Rejected).count() as u64;
+    assert!(lookups > 0);
+
+    for fault in [Fault::AfterLedgerAppend, Fault::BeforeResponse] {
+        let state = dir.path().join(format!("state-{fault:?}"));
+        register(&state, &dir.path().join("data"));
+        let out = format!("out-{fault:?}");
+        assert!(matches!(run(&state, dir.path(), &out, true, Some(fault)), Err(PipelineError::InjectedFault)));
+        assert!(!dir.path().join(&out).exists(), "no response may exist after a crash before it");
+        assert_eq!(ledger_size(&state), lookups, "the lookups were logged before the crash");
+
+        let resumed = run(&state, dir.path(), &out, false, None).unwrap();
+        assert_eq!(resumed.status, RunStatus::Completed);
+        assert_eq!(resumed.replayed as u64, lookups, "every lookup replayed from the ledger");
+        assert_eq!(resumed.appended, 0, "nothing looked up twice");
+        assert_eq!(ledger_size(&state), lookups);
+        assert_eq!(resumed.rows, reference.rows);
+        let csv = std::fs::read(dir.path().join(&out).join("response.csv")).unwrap();
+        assert_eq!(csv, std::fs::read(dir.path().join("ref-out/response.csv")).unwrap());
+    }
+}
+
+#[test]
+fn without_approval_nothing_is_looked_up_and_approval_later_releases_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let state = dir.path().join("state");
+    register(&state, &dir.path().join("data"));
+    let r = run(&state, dir.path(), "out", false, None).unwrap();
+    assert!(matches!(r.status, RunStatus::PendingReview { approvals: 0, required: 1, .. }));
+    assert_eq!(ledger_size(&state), 0);
+    assert!(!dir.path().join("out").exists());
+    let r = run(&state, dir.path(), "out", true, None).unwrap();
+    assert_eq!(r.status, RunStatus::Completed);
+    assert!(dir.path().join("out/response.json").exists());
+}
+
+#[test]
+fn running_a_completed_request_again_rewrites_the_same_answer_without_new_lookups() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let state = dir.path().join("state");
+    register(&state, &dir.path().join("data"));
+    let first = run(&state, dir.path(), "out", true, None).unwrap();
+    let size = ledger_size(&state);
+    let again = run(&state, dir.path(), "out2", false, None).unwrap();
+    assert_eq!(again.rows, first.rows);
+    assert_eq!(again.appended, 0);
+    assert_eq!(ledger_size(&state), size);
+}
+
+#[test]
+fn a_reused_request_id_with_a_different_letter_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let state = dir.path().join("state");
+    register(&state, &dir.path().join("data"));
+    run(&state, dir.path(), "out", true, None).unwrap();
+    // Same id, different bytes (whitespace appended), re-signed.
+    let req = dir.path().join("data/request");
+    let mut letter = std::fs::read(req.join("request.json")).unwrap();
+    letter.extend_from_slice(b" ");
+    std::fs::write(req.join("request.json"), &letter).unwrap();
+    let seed = vouch_formats::keys::read_private_seed(&dir.path().join("data/keys/signer.key")).unwrap();
+    use ed25519_dalek::Signer;
+    let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(&letter).to_bytes();
+    std::fs::write(req.join("request.json.sig"), vouch_formats::keys::encode_base64_line(&sig)).unwrap();
+    assert!(matches!(run(&state, dir.path(), "out3", true, None), Err(PipelineError::IdReused { .. })));
+}
