@@ -1,0 +1,476 @@
+//! The [`Ledger`]: leaf store + checkpoint store + the in-memory tree, with
+//! the API the pipeline calls (append a batch durably, checkpoint, prove,
+//! look up, verify everything from the stored data alone).
+//!
+//! Deliberately no clock and no key management: times come in the leaf
+//! records, keys are passed in by the caller.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ed25519_dalek::SigningKey;
+use rayon::prelude::*;
+
+use crate::bundle::InclusionBundle;
+use crate::error::{LeafError, LedgerError, ProofError};
+use crate::hash::{leaf_hash, node_hash, Hash};
+use crate::leaf::LeafRecord;
+use crate::note::{Checkpoint, NoteVerifier, SignedCheckpoint};
+use crate::proof::verify_consistency;
+use crate::store::{
+    CheckpointStore, FileCheckpointStore, FileLeafStore, LeafStore, MemCheckpointStore,
+    MemLeafStore,
+};
+use crate::tree::MerkleTree;
+
+/// Limit on leaves per [`Ledger::append_batch`] call.
+pub const BATCH_LEAVES_MAX: usize = 8_000_000;
+/// Leaves read per chunk when opening or verifying.
+const SCAN_CHUNK_LEAVES: u64 = 1 << 16;
+
+/// Where a batch landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendReceipt {
+    /// Index of the first leaf of the batch.
+    pub first_index: u64,
+    /// Number of leaves appended.
+    pub count: u64,
+}
+
+/// What [`Ledger::verify_all`] checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Leaves re-read, decoded and hashed.
+    pub leaves: u64,
+    /// Root recomputed from the stored leaves.
+    pub root: Hash,
+    /// Checkpoints whose signature, root and consistency were checked.
+    pub checkpoints: usize,
+}
+
+/// The disclosure ledger over a leaf store and a checkpoint store.
+#[derive(Debug)]
+pub struct Ledger<L = FileLeafStore, C = FileCheckpointStore> {
+    leaves: L,
+    checkpoint_store: C,
+    tree: MerkleTree,
+    checkpoints: Vec<SignedCheckpoint>,
+    /// request id -> runs of leaf indices `[start, end)`, for resuming a batch.
+    requests: HashMap<String, Vec<(u64, u64)>>,
+}
+
+impl Ledger<FileLeafStore, FileCheckpointStore> {
+    /// Opens the ledger in `dir`, creating it if absent and recovering a torn tail.
+    pub fn open_dir(dir: &Path) -> Result<Self, LedgerError> {
+        let leaves = FileLeafStore::open(dir)?;
+        let checkpoints = FileCheckpointStore::open(dir)?;
+        Self::with_stores(leaves, checkpoints)
+    }
+}
+
+impl Ledger<MemLeafStore, MemCheckpointStore> {
+    /// An empty ledger in memory (tests, tools).
+    pub fn in_memory() -> Self {
+        Self {
+            leaves: MemLeafStore::new(),
+            checkpoint_store: MemCheckpointStore::new(),
+            tree: MerkleTree::new(),
+            checkpoints: Vec::new(),
+            requests: HashMap::new(),
+        }
+    }
+}
+
+fn add_to_requests(requests: &mut HashMap<String, Vec<(u64, u64)>>, id: &str, index: u64) {
+    let runs = requests.entry(id.to_owned()).or_default();
+    match runs.last_mut() {
+        Some(run) if run.1 == index => run.1 += 1,
+        _ => runs.push((index, index + 1)),
+    }
+}
+
+impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
+    /// Builds a ledger over existing stores: reads every leaf to rebuild the
+    /// tree and the request index, and parses every checkpoint.
+    pub fn with_stores(leaves: L, checkpoint_store: C) -> Result<Self, LedgerError> {
+        let mut tree = MerkleTree::new();
+        let mut requests = HashMap::new();
+        let n = leaves.len();
+        let mut start = 0;
+        while start < n {
+            let count = SCAN_CHUNK_LEAVES.min(n - start);
+            let chunk = leaves.read_range(start, count)?;
+            let hashes: Vec<Hash> = chunk.par_iter().map(|b| leaf_hash(b)).collect();
+            let mut last: Option<&str> = None;
+            for (k, b) in chunk.iter().enumerate() {
+                let index = start + k as u64;
+                let id = LeafRecord::peek_request_id(b)
+                    .map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
+                if last == Some(id) {
+                    add_run_tail(&mut requests, id, index);
+                } else {
+                    add_to_requests(&mut requests, id, index);
+                }
+                last = Some(id);
+            }
+            tree.extend(&hashes);
+            start += count;
+        }
+        let checkpoints = parse_checkpoints(&checkpoint_store.load()?)?;
+        Ok(Self {
+            leaves,
+            checkpoint_store,
+            tree,
+            checkpoints,
+            requests,
+        })
+    }
+
+    /// Appends leaves durably (synced before returning) and returns where they landed.
+    pub fn append_batch(&mut self, records: &[LeafRecord]) -> Result<AppendReceipt, LedgerError> {
+        if records.len() > BATCH_LEAVES_MAX {
+            return Err(LedgerError::BatchTooLarge {
+                len: records.len(),
+                max: BATCH_LEAVES_MAX,
+            });
+        }
+        let first_index = self.tree.size();
+        let encoded: Vec<(Vec<u8>, Hash)> = records
+            .par_iter()
+            .map(|r| {
+                let b = r.encode()?;
+                let h = leaf_hash(&b);
+                Ok((b, h))
+            })
+            .collect::<Result<_, LeafError>>()?;
+        let (bytes, hashes): (Vec<Vec<u8>>, Vec<Hash>) = encoded.into_iter().unzip();
+        self.leaves.append(&bytes)?;
+        self.leaves.sync()?;
+        self.tree.extend(&hashes);
+        let mut last: Option<&str> = None;
+        for (k, r) in records.iter().enumerate() {
+            let index = first_index + k as u64;
+            if last == Some(r.request_id.as_str()) {
+                add_run_tail(&mut self.requests, &r.request_id, index);
+            } else {
+                add_to_requests(&mut self.requests, &r.request_id, index);
+            }
+            last = Some(&r.request_id);
+        }
+        Ok(AppendReceipt {
+            first_index,
+            count: records.len() as u64,
+        })
+    }
+
+    /// Gives the stores back (to hand them to another component or reopen).
+    pub fn into_stores(self) -> (L, C) {
+        (self.leaves, self.checkpoint_store)
+    }
+
+    /// Number of leaves.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Current root.
+    pub fn root_hash(&self) -> Hash {
+        self.tree.root()
+    }
+
+    /// Root at an earlier size.
+    pub fn root_at(&self, size: u64) -> Result<Hash, LedgerError> {
+        Ok(self.tree.root_at(size)?)
+    }
+
+    /// Signs the current size and root, stores the note durably and returns it.
+    pub fn checkpoint(
+        &mut self,
+        origin: &str,
+        key_name: &str,
+        key: &SigningKey,
+    ) -> Result<SignedCheckpoint, LedgerError> {
+        let cp = Checkpoint {
+            origin: origin.to_owned(),
+            size: self.size(),
+            root: self.root_hash(),
+            extensions: Vec::new(),
+        };
+        let signed = SignedCheckpoint::sign(cp, key_name, key)?;
+        self.checkpoint_store.append(signed.text())?;
+        self.checkpoints.push(signed.clone());
+        Ok(signed)
+    }
+
+    /// The most recent stored checkpoint.
+    pub fn latest_checkpoint(&self) -> Option<&SignedCheckpoint> {
+        self.checkpoints.last()
+    }
+
+    /// Every stored checkpoint, oldest first.
+    pub fn checkpoints(&self) -> &[SignedCheckpoint] {
+        &self.checkpoints
+    }
+
+    /// Inclusion proof of leaf `index` in the tree of `tree_size` leaves.
+    pub fn inclusion_proof(&self, index: u64, tree_size: u64) -> Result<Vec<Hash>, LedgerError> {
+        Ok(self.tree.inclusion_proof(index, tree_size)?)
+    }
+
+    /// Consistency proof between two sizes.
+    pub fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<Vec<Hash>, LedgerError> {
+        Ok(self.tree.consistency_proof(old_size, new_size)?)
+    }
+
+    /// Hash of leaf `index`.
+    pub fn leaf_hash(&self, index: u64) -> Result<Hash, LedgerError> {
+        self.tree.leaf_hash(index).ok_or_else(|| {
+            ProofError::IndexOutOfRange {
+                index,
+                size: self.size(),
+            }
+            .into()
+        })
+    }
+
+    /// Reads and decodes leaf `index` from the store.
+    pub fn leaf(&self, index: u64) -> Result<LeafRecord, LedgerError> {
+        let bytes = self.leaves.read(index)?;
+        LeafRecord::decode(&bytes).map_err(|source| LedgerError::BadStoredLeaf { index, source })
+    }
+
+    /// Every leaf of a request, in log order (to resume a crashed batch
+    /// without looking anything up again).
+    pub fn leaves_for_request(
+        &self,
+        request_id: &str,
+    ) -> Result<Vec<(u64, LeafRecord)>, LedgerError> {
+        let Some(runs) = self.requests.get(request_id) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for &(start, end) in runs {
+            for (k, bytes) in self
+                .leaves
+                .read_range(start, end - start)?
+                .iter()
+                .enumerate()
+            {
+                let index = start + k as u64;
+                let rec = LeafRecord::decode(bytes)
+                    .map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
+                out.push((index, rec));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Index of the first leaf for this request and subject, if any.
+    pub fn find(&self, request_id: &str, subject_ref: &str) -> Result<Option<u64>, LedgerError> {
+        Ok(self
+            .leaves_for_request(request_id)?
+            .into_iter()
+            .find(|(_, r)| r.subject_ref == subject_ref)
+            .map(|(i, _)| i))
+    }
+
+    /// Inclusion bundle for leaf `index` against a stored checkpoint.
+    pub fn inclusion_bundle(
+        &self,
+        index: u64,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<InclusionBundle, LedgerError> {
+        let size = checkpoint.checkpoint.size;
+        if self.tree.root_at(size)? != checkpoint.checkpoint.root {
+            return Err(ProofError::RootMismatch.into());
+        }
+        Ok(InclusionBundle {
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: self.leaf_hash(index)?,
+            proof: self.inclusion_proof(index, size)?,
+            checkpoint: checkpoint.clone(),
+        })
+    }
+
+    /// Recomputes the tree from the stored leaves alone (each re-read,
+    /// checksummed, decoded and hashed) and checks every stored checkpoint:
+    /// its signature, its root at its size, the order of sizes and the
+    /// consistency proofs between neighbours. Fails at the first problem,
+    /// naming the leaf or checkpoint position.
+    pub fn verify_all(&self, verifier: &NoteVerifier) -> Result<VerifyReport, LedgerError> {
+        let stored = self.checkpoint_store.load()?;
+        let cps = parse_checkpoints(&stored)?;
+        for (position, w) in cps.windows(2).enumerate() {
+            if w[1].checkpoint.size < w[0].checkpoint.size {
+                return Err(mismatch(
+                    position + 1,
+                    &w[1],
+                    "is smaller than the checkpoint before it",
+                ));
+            }
+        }
+        for (position, cp) in cps.iter().enumerate() {
+            cp.verify(verifier).map_err(|_| {
+                mismatch(position, cp, "has no valid signature by the verifier key")
+            })?;
+        }
+        let roots = self.recompute_roots(&cps)?;
+        for (position, (cp, root)) in cps.iter().zip(&roots).enumerate() {
+            if *root != cp.checkpoint.root {
+                return Err(mismatch(
+                    position,
+                    cp,
+                    "root differs from the stored leaves: a leaf up to this size was altered",
+                ));
+            }
+        }
+        for (position, w) in cps.windows(2).enumerate() {
+            let (a, b) = (&w[0].checkpoint, &w[1].checkpoint);
+            if a.size == 0 {
+                continue;
+            }
+            let proof = self.tree.consistency_proof(a.size, b.size)?;
+            verify_consistency(a.size, b.size, &proof, &a.root, &b.root).map_err(|_| {
+                mismatch(
+                    position + 1,
+                    &w[1],
+                    "is not consistent with the checkpoint before it",
+                )
+            })?;
+        }
+        let root = roots.last().copied().unwrap_or_else(|| self.tree.root());
+        Ok(VerifyReport {
+            leaves: self.leaves.len(),
+            root,
+            checkpoints: cps.len(),
+        })
+    }
+
+    /// Streams every stored leaf through a compact range (O(log n) memory)
+    /// and returns the root at each checkpoint size, then the root of all.
+    fn recompute_roots(&self, cps: &[SignedCheckpoint]) -> Result<Vec<Hash>, LedgerError> {
+        let n = self.leaves.len();
+        if n != self.tree.size() {
+            return Err(LedgerError::RootMismatch { size: n });
+        }
+        let mut sizes: Vec<u64> = cps.iter().map(|c| c.checkpoint.size).collect();
+        if let Some((p, c)) = cps.iter().enumerate().find(|(_, c)| c.checkpoint.size > n) {
+            return Err(mismatch(p, c, "is beyond the stored leaves"));
+        }
+        sizes.push(n);
+        let mut range = CompactRange::default();
+        let mut roots = Vec::with_capacity(sizes.len());
+        let mut next = 0;
+        let mut start = 0;
+        loop {
+            while next < sizes.len() && sizes[next] == start {
+                roots.push(range.root());
+                next += 1;
+            }
+            if start == n {
+                break;
+            }
+            // Stop chunks at checkpoint sizes so each root is taken exactly there.
+            let limit = sizes[next].min(start + SCAN_CHUNK_LEAVES);
+            let chunk = self.leaves.read_range(start, limit - start)?;
+            let hashes = hash_and_check(&chunk, start, &self.tree)?;
+            for h in &hashes {
+                range.push(*h);
+            }
+            start = limit;
+        }
+        // `sizes` ends with n, so the last root is the whole tree's.
+        if roots.last() != Some(&self.tree.root()) {
+            return Err(LedgerError::RootMismatch { size: n });
+        }
+        Ok(roots)
+    }
+}
+
+/// Decodes and hashes a chunk in parallel; a leaf that does not decode or
+/// whose hash differs from the one the ledger holds is reported by position.
+fn hash_and_check(
+    chunk: &[Vec<u8>],
+    start: u64,
+    tree: &MerkleTree,
+) -> Result<Vec<Hash>, LedgerError> {
+    chunk
+        .par_iter()
+        .enumerate()
+        .map(|(k, b)| {
+            let index = start + k as u64;
+            LeafRecord::decode(b).map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
+            let h = leaf_hash(b);
+            if tree.leaf_hash(index) != Some(h) {
+                return Err(LedgerError::LeafChanged { index });
+            }
+            Ok(h)
+        })
+        .collect()
+}
+
+fn add_run_tail(requests: &mut HashMap<String, Vec<(u64, u64)>>, id: &str, index: u64) {
+    // The previous leaf had the same id, so its run exists and ends at `index`.
+    if let Some(run) = requests.get_mut(id).and_then(|r| r.last_mut()) {
+        run.1 = index + 1;
+    }
+}
+
+fn parse_checkpoints(notes: &[String]) -> Result<Vec<SignedCheckpoint>, LedgerError> {
+    notes
+        .iter()
+        .enumerate()
+        .map(|(position, text)| {
+            SignedCheckpoint::parse(text).map_err(|_| LedgerError::CheckpointMismatch {
+                position,
+                size: 0,
+                reason: "does not parse as a signed checkpoint",
+            })
+        })
+        .collect()
+}
+
+fn mismatch(position: usize, cp: &SignedCheckpoint, reason: &'static str) -> LedgerError {
+    LedgerError::CheckpointMismatch {
+        position,
+        size: cp.checkpoint.size,
+        reason,
+    }
+}
+
+/// The perfect subtrees covering a prefix of the leaves, largest first.
+#[derive(Debug, Default)]
+struct CompactRange {
+    nodes: Vec<(u32, Hash)>,
+}
+
+impl CompactRange {
+    fn push(&mut self, h: Hash) {
+        let mut cur = (0u32, h);
+        while let Some(&(level, left)) = self.nodes.last() {
+            if level != cur.0 {
+                break;
+            }
+            self.nodes.pop();
+            cur = (level + 1, node_hash(&left, &cur.1));
+        }
+        self.nodes.push(cur);
+    }
+
+    /// MTH of the prefix: fold the subtrees from the right (RFC 9162's split).
+    fn root(&self) -> Hash {
+        let mut it = self.nodes.iter().rev();
+        let Some(&(_, mut acc)) = it.next() else {
+            return crate::hash::empty_root();
+        };
+        for (_, left) in it {
+            acc = node_hash(left, &acc);
+        }
+        acc
+    }
+}
