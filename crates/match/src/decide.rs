@@ -1,14 +1,16 @@
 //! The confirm-only decision for one subject.
 //!
 //! CONFIRMED needs all of: a comparable address; exactly one taxpayer at
-//! that address whose name is compatible with the subject's (same name key,
-//! no conflicting date of birth, no conflicting suffix); and that taxpayer's
-//! latest return within the requested periods carries this address under a
-//! compatible name. Anything else is NOT_CONFIRMED, and the reason stays
+//! that address whose name is compatible with the subject's (same surname
+//! and given name, a nickname counting as compatible; no conflicting date of
+//! birth; no conflicting suffix); and that taxpayer's latest return within
+//! the requested periods carries this address under a name that agrees
+//! exactly, or through a nickname backed by the same date of birth. A
+//! nickname alone never confirms: it may be a relative (JOHN at JACK's). Anything else is NOT_CONFIRMED, and the reason stays
 //! internal (the audit record), never in the response.
 
 use crate::index::{IndexRow, MasterIndex};
-use crate::keys::{suffix_code, AddressKey, NameKey};
+use crate::keys::{name_parts, suffix_code, AddressKey, NameAgreement, NameParts};
 use time::Date;
 use vouch_core::{Outcome, Tin};
 use vouch_normalize::StandardName;
@@ -16,8 +18,8 @@ use vouch_normalize::StandardName;
 /// What the matcher knows of a subject.
 #[derive(Debug, Clone)]
 pub struct MatchQuery {
-    /// Name keys, the swapped-field name's included.
-    pub name_keys: Vec<NameKey>,
+    /// Name parts: as given, and with the first and last fields swapped.
+    pub names: Vec<NameParts>,
     /// Suffix code (0 = none).
     pub suffix: u8,
     /// Address key (`None`: not comparable).
@@ -31,14 +33,9 @@ pub struct MatchQuery {
 impl MatchQuery {
     /// Builds a query from the subject's fields.
     pub fn new(name: &StandardName, swapped: &StandardName, addr: Option<AddressKey>, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
-        let mut name_keys = crate::keys::name_keys(name);
-        for k in crate::keys::name_keys(swapped) {
-            if !name_keys.contains(&k) {
-                name_keys.push(k);
-            }
-        }
+        let names = [name_parts(name), name_parts(swapped)].into_iter().flatten().collect();
         MatchQuery {
-            name_keys,
+            names,
             suffix: suffix_code(name),
             addr,
             dob,
@@ -56,6 +53,9 @@ pub enum DecisionReason {
     NoCandidate,
     /// More than one taxpayer is compatible: never guess.
     Ambiguous,
+    /// The one candidate agrees only through a nickname, without a date of
+    /// birth to back it.
+    NameEvidenceWeak,
     /// The one candidate filed no return in the requested periods.
     NoReturnInPeriods,
     /// The one candidate's latest return in the periods has another address.
@@ -81,28 +81,40 @@ fn not_confirmed(reason: DecisionReason, candidates: u32) -> Decision {
     Decision { outcome: Outcome::NotConfirmed, tin: None, reason, candidates }
 }
 
-fn compatible(q: &MatchQuery, r: &IndexRow) -> bool {
-    let name = q.name_keys.iter().any(|k| r.names[0] == *k || (r.names[1] != 0 && r.names[1] == *k));
+/// The strongest name agreement of a row with no conflicting suffix or DOB.
+fn compatible(q: &MatchQuery, r: &IndexRow) -> Option<NameAgreement> {
     let suffix = q.suffix == 0 || r.suffix == 0 || q.suffix == r.suffix;
     let dob = match (q.dob, r.dob) {
         (Some(d), x) if x != 0 => d.to_julian_day() as u32 == x,
         _ => true,
     };
-    name && suffix && dob
+    if !(suffix && dob) {
+        return None;
+    }
+    q.names.iter().filter_map(|n| n.agreement(&r.name)).max()
+}
+
+/// Whether a row's agreement is strong enough to confirm on.
+fn confirms(q: &MatchQuery, r: &IndexRow) -> bool {
+    match compatible(q, r) {
+        Some(NameAgreement::Exact) => true,
+        Some(NameAgreement::Nickname) => q.dob.is_some() && r.dob != 0,
+        None => false,
+    }
 }
 
 /// Decides one subject against the index.
 pub fn decide(index: &MasterIndex, q: &MatchQuery) -> Decision {
     let Some(addr) = q.addr else { return not_confirmed(DecisionReason::AddressNotComparable, 0) };
-    if q.name_keys.is_empty() {
+    if q.names.is_empty() {
         return not_confirmed(DecisionReason::NoCandidate, 0);
     }
     // Rows at one address are sorted by TIN, so distinct TINs are runs.
-    let mut tins = index.rows_at(addr).iter().filter(|r| compatible(q, r)).map(|r| r.tin);
+    let mut tins = index.rows_at(addr).iter().filter(|r| compatible(q, r).is_some()).map(|r| r.tin);
     let Some(first) = tins.next() else { return not_confirmed(DecisionReason::NoCandidate, 0) };
     let others = tins.filter(|&t| t != first).count();
     if others > 0 {
-        let mut distinct: Vec<u32> = index.rows_at(addr).iter().filter(|r| compatible(q, r)).map(|r| r.tin).collect();
+        let mut distinct: Vec<u32> = index.rows_at(addr).iter().filter(|r| compatible(q, r).is_some()).map(|r| r.tin).collect();
         distinct.dedup();
         return not_confirmed(DecisionReason::Ambiguous, distinct.len() as u32);
     }
@@ -111,9 +123,12 @@ pub fn decide(index: &MasterIndex, q: &MatchQuery) -> Decision {
     let Some(latest) = in_periods.iter().map(|r| r.year).max() else {
         return not_confirmed(DecisionReason::NoReturnInPeriods, 1);
     };
-    let here = in_periods.iter().any(|r| r.year == latest && r.addr == addr && compatible(q, r));
-    if !here {
+    let latest_here: Vec<&&IndexRow> = in_periods.iter().filter(|r| r.year == latest && r.addr == addr).collect();
+    if latest_here.is_empty() {
         return not_confirmed(DecisionReason::AddressNotLatest, 1);
+    }
+    if !latest_here.iter().any(|r| confirms(q, r)) {
+        return not_confirmed(DecisionReason::NameEvidenceWeak, 1);
     }
     Decision { outcome: Outcome::Confirmed, tin: Some(tin), reason: DecisionReason::Unique, candidates: 1 }
 }
@@ -204,6 +219,23 @@ mod tests {
     fn returns_outside_the_periods_do_not_count() {
         let ix = index(vec![rec("123456789", 2020, "Ann", "Lee", "", None, A, "90012")]);
         assert_eq!(ask(&ix, "Ann", "Lee", "", None, A, "90012").reason, DecisionReason::NoReturnInPeriods);
+    }
+
+    #[test]
+    fn a_nickname_confirms_only_with_a_matching_dob() {
+        let ix = index(vec![rec("123456789", 2024, "Jack", "Brown", "", Some("1979-12-16"), A, "90012")]);
+        assert_eq!(ask(&ix, "John", "Brown", "", None, A, "90012").reason, DecisionReason::NameEvidenceWeak);
+        assert_eq!(ask(&ix, "John", "Brown", "", Some("1979-12-16"), A, "90012").outcome, Outcome::Confirmed);
+        assert_eq!(ask(&ix, "Jack", "Brown", "", None, A, "90012").outcome, Outcome::Confirmed);
+    }
+
+    #[test]
+    fn a_hyphenated_given_name_is_a_competitor_of_the_joined_one() {
+        let ix = index(vec![
+            rec("123456789", 2024, "Sung-Min", "Lee", "SR", Some("1954-01-19"), A, "90012"),
+            rec("223456789", 2024, "Sungmin", "Lee", "JR", Some("1992-11-03"), A, "90012"),
+        ]);
+        assert_eq!(ask(&ix, "SUNGMIN", "LEE", "", None, A, "90012").reason, DecisionReason::Ambiguous);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! synced, renamed. Loading checks every one of those, so a truncated,
 //! corrupt or foreign file is a clear error and never a wrong answer.
 
-use crate::keys::{address_key, name_keys, suffix_code, AddressKey, NameKey};
+use crate::keys::{address_key, name_parts, suffix_code, AddressKey, NameParts};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -17,9 +17,9 @@ use vouch_core::{MasterRecord, Tin};
 const MAGIC: &[u8; 8] = b"VOUCHIDX";
 const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
 /// The format this code writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_BYTES: usize = 8 + 4 + 4 + 8 + 8;
-const ROW_BYTES: usize = 16 + 8 + 8 + 4 + 4 + 2 + 1;
+const ROW_BYTES: usize = 16 + 5 * 8 + 4 + 4 + 2 + 1;
 const FOOTER_BYTES: usize = 32 + 8;
 /// The file name inside an index directory.
 pub const INDEX_FILE: &str = "master.idx";
@@ -67,8 +67,8 @@ pub enum IndexError {
 pub struct IndexRow {
     /// Address key.
     pub addr: AddressKey,
-    /// Name keys (the second is 0 when the surname is not compound).
-    pub names: [NameKey; 2],
+    /// Hashed name parts.
+    pub name: NameParts,
     /// TIN as an integer.
     pub tin: u32,
     /// Date of birth as a Julian day number, 0 when unknown.
@@ -118,11 +118,9 @@ impl IndexBuilder {
 fn row_of(r: &MasterRecord) -> Option<IndexRow> {
     let addr = address_key(&r.street, &r.city, &r.state, &r.zip)?;
     let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
-    let keys = name_keys(&n);
-    let first = *keys.first()?;
     Some(IndexRow {
         addr,
-        names: [first, keys.get(1).copied().unwrap_or(0)],
+        name: name_parts(&n)?,
         tin: r.tin.as_u32(),
         dob: r.dob.map_or(0, |d| d.to_julian_day() as u32),
         year: r.tax_year,
@@ -272,12 +270,14 @@ fn validate(rows: &[IndexRow], by_tin: &[u32]) -> Result<(), &'static str> {
 
 fn encode_row(r: &IndexRow, buf: &mut [u8; ROW_BYTES]) {
     buf[0..16].copy_from_slice(&r.addr.to_le_bytes());
-    buf[16..24].copy_from_slice(&r.names[0].to_le_bytes());
-    buf[24..32].copy_from_slice(&r.names[1].to_le_bytes());
-    buf[32..36].copy_from_slice(&r.tin.to_le_bytes());
-    buf[36..40].copy_from_slice(&r.dob.to_le_bytes());
-    buf[40..42].copy_from_slice(&r.year.to_le_bytes());
-    buf[42] = r.suffix;
+    let n = &r.name;
+    for (i, part) in [n.given_first, n.given_joined, n.given_nick, n.surname_full, n.surname_paternal].into_iter().enumerate() {
+        buf[16 + 8 * i..24 + 8 * i].copy_from_slice(&part.to_le_bytes());
+    }
+    buf[56..60].copy_from_slice(&r.tin.to_le_bytes());
+    buf[60..64].copy_from_slice(&r.dob.to_le_bytes());
+    buf[64..66].copy_from_slice(&r.year.to_le_bytes());
+    buf[66] = r.suffix;
 }
 
 fn decode_row(b: &[u8]) -> IndexRow {
@@ -290,11 +290,17 @@ fn decode_row(b: &[u8]) -> IndexRow {
     };
     IndexRow {
         addr: u128::from_le_bytes(a),
-        names: [u64_at(16), u64_at(24)],
-        tin: u32_at_slice(&b[32..36]),
-        dob: u32_at_slice(&b[36..40]),
-        year: u16::from_le_bytes([b[40], b[41]]),
-        suffix: b[42],
+        name: NameParts {
+            given_first: u64_at(16),
+            given_joined: u64_at(24),
+            given_nick: u64_at(32),
+            surname_full: u64_at(40),
+            surname_paternal: u64_at(48),
+        },
+        tin: u32_at_slice(&b[56..60]),
+        dob: u32_at_slice(&b[60..64]),
+        year: u16::from_le_bytes([b[64], b[65]]),
+        suffix: b[66],
     }
 }
 

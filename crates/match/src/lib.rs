@@ -23,4 +23,4 @@ pub use decide::{Decision, DecisionReason, MatchQuery};
 pub use index::{IndexBuilder, IndexError, MasterIndex};
 
 /// The version of the matching model, recorded with every lookup.
-pub const MODEL_VERSION: &str = "exact-1";
+pub const MODEL_VERSION: &str = "exact-2";
