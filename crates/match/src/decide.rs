@@ -31,6 +31,14 @@ pub struct MatchQuery {
 }
 
 impl MatchQuery {
+    /// Builds a query from a subject as received (the matcher standardises).
+    pub fn from_subject(s: &vouch_core::Subject, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
+        let name = crate::keys::name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
+        let swapped = crate::keys::name(&s.last_name, &s.middle_name, &s.first_name, &s.suffix);
+        let addr = crate::keys::address_key(&s.street, &s.city, &s.state, &s.zip);
+        MatchQuery::new(&name, &swapped, addr, dob, periods)
+    }
+
     /// Builds a query from the subject's fields.
     pub fn new(name: &StandardName, swapped: &StandardName, addr: Option<AddressKey>, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
         let names = [name_parts(name), name_parts(swapped)].into_iter().flatten().collect();

@@ -122,7 +122,7 @@ pub struct MatchedBatch {
 }
 
 /// One looked-up subject.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SubjectResult {
     /// CONFIRMED or NOT_CONFIRMED.
     pub outcome: Outcome,
@@ -148,11 +148,8 @@ pub fn match_batch(approved: ApprovedBatch, index: &MasterIndex, logged: &HashMa
                 let outcome = if *o == LeafOutcome::Confirmed { Outcome::Confirmed } else { Outcome::NotConfirmed };
                 return Some(SubjectResult { outcome, decision: None });
             }
-            let name = vouch_normalize::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
-            let swapped = vouch_normalize::standardize_name(&s.last_name, &s.middle_name, &s.first_name, &s.suffix);
-            let addr = vouch_match::keys::address_key(&s.street, &s.city, &s.state, &s.zip);
             let dob = vouch_formats::master::parse_date(&s.dob);
-            let d = decide(index, &MatchQuery::new(&name, &swapped, addr, dob, &letter.taxable_periods));
+            let d = decide(index, &MatchQuery::from_subject(s, dob, &letter.taxable_periods));
             Some(SubjectResult { outcome: d.outcome, decision: Some(d) })
         })
         .collect();
@@ -179,7 +176,7 @@ pub fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
         .iter()
         .zip(&c.received.files.subjects)
         .filter_map(|(r, s)| {
-            let d = r.as_ref()?.decision?;
+            let d = r.as_ref()?.decision.as_ref()?;
             Some(LeafRecord {
                 request_id: request_id.clone(),
                 subject_ref: s.subject_ref.clone(),

@@ -1,0 +1,39 @@
+//! vouch-normalize: standardisation of personal names and US postal
+//! addresses for vouch's matcher and policy checks.
+//!
+//! Names: Unicode folding ([`fold`]), two-surname forms, particles,
+//! suffixes, placeholders, nickname equivalence classes, Double Metaphone
+//! codes and frequency-aware blocking keys ([`standardize_name`]).
+//! Addresses: USPS Publication 28 parsing and standard forms, placeholder
+//! and non-address flags, ZIP/state consistency, city similarity
+//! ([`standardize_address`]).
+//!
+//! What it deliberately does not do: no I/O, no serialisation, no clock or
+//! randomness, no scoring or thresholds (the matcher owns those), no
+//! deliverability check (USPS data is licensed), and no dependency on other
+//! vouch crates. Every table is data shipped in the crate and parsed once;
+//! every function is pure and deterministic.
+
+#![deny(missing_docs)]
+
+mod address;
+mod city;
+mod fold;
+mod name;
+mod nickname;
+mod phonetic;
+mod usps;
+
+pub use address::{standardize_address, AddressFlags, AddressKind, StandardAddress};
+pub use city::{city_similarity, standardize_city, zip_state_consistent};
+pub use fold::fold;
+pub use name::{standardize_name, GivenAgreement, StandardName, Suffix, SurnameAgreement};
+pub use nickname::{
+    are_nickname_equivalent, are_surname_variants, nickname_canonical, surname_variant_canonical,
+    NICKNAMES_TXT, SURNAME_VARIANTS_TXT,
+};
+pub use phonetic::{
+    frequency_key, phonetic_code, phonetic_equivalent, phonetic_primary, token_weight_bits,
+    PhoneticCode, TokenKey, PHONETIC_CODE_CHARS_MAX,
+};
+pub use usps::{STREET_SUFFIXES_TXT, ZIP3_STATES_TXT};
