@@ -56,16 +56,27 @@ fn add(s: &mut Slice, expected: Outcome, actual: Outcome) {
 
 /// Scores `rows` (in request order) against `truth` (matched by subject_ref).
 pub fn score(rows: &[ResponseRow], truth: &[TruthRow]) -> Result<Score> {
-    let by_ref: std::collections::HashMap<&str, &TruthRow> = truth.iter().map(|t| (t.subject_ref.as_str(), t)).collect();
+    let by_ref: std::collections::HashMap<&str, &TruthRow> =
+        truth.iter().map(|t| (t.subject_ref.as_str(), t)).collect();
     let mut s = Score::default();
     for row in rows {
         let Some(t) = by_ref.get(row.subject_ref.as_str()) else {
             bail!("truth.csv has no row for subject {}", row.subject_ref);
         };
-        *s.confusion.entry((t.expected.as_str(), row.outcome.as_str())).or_default() += 1;
+        *s.confusion
+            .entry((t.expected.as_str(), row.outcome.as_str()))
+            .or_default() += 1;
         add(&mut s.all, t.expected, row.outcome);
-        add(s.by_category.entry(t.category.clone()).or_default(), t.expected, row.outcome);
-        add(s.by_corruption.entry(t.corruption.clone()).or_default(), t.expected, row.outcome);
+        add(
+            s.by_category.entry(t.category.clone()).or_default(),
+            t.expected,
+            row.outcome,
+        );
+        add(
+            s.by_corruption.entry(t.corruption.clone()).or_default(),
+            t.expected,
+            row.outcome,
+        );
         if row.outcome == Outcome::Rejected && t.expected == Outcome::Rejected {
             let got: Vec<&str> = row.reasons.iter().map(|r| r.as_str()).collect();
             let mut want: Vec<&str> = t.reasons.split(';').filter(|x| !x.is_empty()).collect();

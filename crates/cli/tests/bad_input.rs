@@ -38,7 +38,10 @@ fn fails(c: &Case) -> String {
 fn leftovers(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
-        assert!(!name.starts_with(".response-") && !name.starts_with(".tmp-"), "left behind: {name}");
+        assert!(
+            !name.starts_with(".response-") && !name.starts_with(".tmp-"),
+            "left behind: {name}"
+        );
     }
 }
 
@@ -53,7 +56,10 @@ fn a_missing_subjects_file_is_named() {
     let c = setup();
     std::fs::remove_file(c.g.request().join("subjects.csv")).unwrap();
     let e = fails(&c);
-    assert!(e.contains("subjects.csv") && e.contains("cannot access file"), "{e}");
+    assert!(
+        e.contains("subjects.csv") && e.contains("cannot access file"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -70,7 +76,10 @@ fn a_wrong_header_names_the_missing_column() {
     edit_subjects(&c, |t| t.replacen("a_number", "alien_number", 1));
     c.g.reseal();
     let e = fails(&c);
-    assert!(e.contains("subjects.csv: line 1: field a_number: required column missing"), "{e}");
+    assert!(
+        e.contains("subjects.csv: line 1: field a_number: required column missing"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -83,17 +92,27 @@ fn a_malformed_row_names_its_line() {
     });
     c.g.reseal();
     let e = fails(&c);
-    assert!(e.contains("subjects.csv: line 4: field row: row has 4 fields, header has 15"), "{e}");
+    assert!(
+        e.contains("subjects.csv: line 4: field row: row has 4 fields, header has 15"),
+        "{e}"
+    );
 }
 
 #[test]
 fn an_over_long_field_names_line_and_field() {
     let c = setup();
     let long = "x".repeat(5000);
-    edit_subjects(&c, |t| t.replacen("Named target of the smuggling", &long, 1));
+    edit_subjects(&c, |t| {
+        t.replacen("Named target of the smuggling", &long, 1)
+    });
     c.g.reseal();
     let e = fails(&c);
-    assert!(e.contains("subjects.csv: line 2: field relevance: value longer than the limit of 4096 bytes"), "{e}");
+    assert!(
+        e.contains(
+            "subjects.csv: line 2: field relevance: value longer than the limit of 4096 bytes"
+        ),
+        "{e}"
+    );
     assert!(!e.contains(&long[..50]));
 }
 
@@ -105,7 +124,10 @@ fn a_bad_signature_is_refused() {
     letter.extend_from_slice(b"\n");
     std::fs::write(&p, letter).unwrap(); // changed after signing
     let e = fails(&c);
-    assert!(e.contains("request.json.sig: line 1: field signature: SIGNATURE_INVALID"), "{e}");
+    assert!(
+        e.contains("request.json.sig: line 1: field signature: SIGNATURE_INVALID"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -113,7 +135,10 @@ fn a_subjects_hash_mismatch_is_refused() {
     let c = setup();
     edit_subjects(&c, |t| t.replacen("Peter", "Petra", 1));
     let e = fails(&c);
-    assert!(e.contains("subjects.csv: sha256 of the file differs from subjects_sha256"), "{e}");
+    assert!(
+        e.contains("subjects.csv: sha256 of the file differs from subjects_sha256"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -121,12 +146,37 @@ fn an_unregistered_signer_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let g = Golden::new(&tmp.path().join("data"));
     let state = tmp.path().join("state");
-    ok(&vouch(&state, &["agencies", "add", "--id", "DHS-ICE", "--ssr-approved", "2025-01-15"]));
-    ok(&vouch(&state, &["officials", "add", "--id", "irs-do-1", "--agency", "IRS", "--role", "disclosure-officer"]));
+    ok(&vouch(
+        &state,
+        &[
+            "agencies",
+            "add",
+            "--id",
+            "DHS-ICE",
+            "--ssr-approved",
+            "2025-01-15",
+        ],
+    ));
+    ok(&vouch(
+        &state,
+        &[
+            "officials",
+            "add",
+            "--id",
+            "irs-do-1",
+            "--agency",
+            "IRS",
+            "--role",
+            "disclosure-officer",
+        ],
+    ));
     g.build_index(&state);
     let c = Case { tmp, g, state };
     let e = fails(&c);
-    assert!(e.contains("SIGNER_NOT_AUTHORIZED: signer ice-director is not a registered official"), "{e}");
+    assert!(
+        e.contains("SIGNER_NOT_AUTHORIZED: signer ice-director is not a registered official"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -136,11 +186,24 @@ fn an_unregistered_approving_officer_is_refused() {
     let idx = c.g.dir.join("index");
     let o = vouch(
         &c.state,
-        &["verify", "--index", idx.to_str().unwrap(), "--request", c.g.request().to_str().unwrap(), "--out", out.to_str().unwrap(), "--approve-as", "nobody"],
+        &[
+            "verify",
+            "--index",
+            idx.to_str().unwrap(),
+            "--request",
+            c.g.request().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--approve-as",
+            "nobody",
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("--approve-as nobody: not a registered disclosure officer"), "{e}");
+    assert!(
+        e.contains("--approve-as nobody: not a registered disclosure officer"),
+        "{e}"
+    );
     assert!(!out.exists());
 }
 
@@ -148,7 +211,9 @@ fn an_unregistered_approving_officer_is_refused() {
 fn malformed_json_names_the_line() {
     let c = setup();
     let p = c.g.request().join("request.json");
-    let text = std::fs::read_to_string(&p).unwrap().replace("\"pathway\": \"6103(i)(2)\",", "\"pathway\": ,");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("\"pathway\": \"6103(i)(2)\",", "\"pathway\": ,");
     std::fs::write(&p, text).unwrap();
     c.g.resign();
     let e = fails(&c);
@@ -159,12 +224,29 @@ fn malformed_json_names_the_line() {
 fn a_master_file_with_a_wrong_header_is_refused_and_writes_no_index() {
     let tmp = tempfile::tempdir().unwrap();
     let master = tmp.path().join("master.csv");
-    std::fs::write(&master, "tin,year,first_name,last_name,street,city,state,zip\n").unwrap();
+    std::fs::write(
+        &master,
+        "tin,year,first_name,last_name,street,city,state,zip\n",
+    )
+    .unwrap();
     let idx = tmp.path().join("idx");
-    let o = vouch(&tmp.path().join("state"), &["index", "build", "--master", master.to_str().unwrap(), "--out", idx.to_str().unwrap()]);
+    let o = vouch(
+        &tmp.path().join("state"),
+        &[
+            "index",
+            "build",
+            "--master",
+            master.to_str().unwrap(),
+            "--out",
+            idx.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("master.csv: line 1: field tax_year: required column missing"), "{e}");
+    assert!(
+        e.contains("master.csv: line 1: field tax_year: required column missing"),
+        "{e}"
+    );
     assert!(!idx.join("master.idx").exists());
 }
 

@@ -22,15 +22,24 @@ fn golden_request_gives_the_golden_response() {
     let expected_csv = std::fs::read_to_string(golden_dir().join("expected/response.csv")).unwrap();
     assert_eq!(csv, expected_csv);
 
-    let json: Value = serde_json::from_slice(&std::fs::read(out.join("response.json")).unwrap()).unwrap();
-    let expected: Value = serde_json::from_slice(&std::fs::read(golden_dir().join("expected/response.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("response.json")).unwrap()).unwrap();
+    let expected: Value = serde_json::from_slice(
+        &std::fs::read(golden_dir().join("expected/response.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(mask(json.clone()), expected);
 
     // The masked values: the checkpoint is the ledger's, the statement covers
     // this CSV, and the signature verifies under the published key.
     let cp = &json["ledger_checkpoint"];
     let note = cp["signed_note"].as_str().unwrap();
-    assert!(note.starts_with(&format!("{}\n{}\n{}\n\n", cp["origin"].as_str().unwrap(), cp["tree_size"], cp["root_hash"].as_str().unwrap())));
+    assert!(note.starts_with(&format!(
+        "{}\n{}\n{}\n\n",
+        cp["origin"].as_str().unwrap(),
+        cp["tree_size"],
+        cp["root_hash"].as_str().unwrap()
+    )));
     let latest = ok(&vouch(&state, &["ledger", "checkpoint"]));
     assert_eq!(latest, note);
     let statement = json["signed_statement"].as_str().unwrap();
@@ -38,10 +47,22 @@ fn golden_request_gives_the_golden_response() {
     assert!(statement.contains(&hex::encode(sha2::Sha256::digest(csv.as_bytes()))));
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let pk: [u8; 32] = b64.decode(json["signature"]["public_key"].as_str().unwrap()).unwrap().try_into().unwrap();
-    let sig: [u8; 64] = b64.decode(json["signature"]["value"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let pk: [u8; 32] = b64
+        .decode(json["signature"]["public_key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sig: [u8; 64] = b64
+        .decode(json["signature"]["value"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
     let key = ed25519_dalek::VerifyingKey::from_bytes(&pk).unwrap();
-    key.verify_strict(statement.as_bytes(), &ed25519_dalek::Signature::from_bytes(&sig)).unwrap();
+    key.verify_strict(
+        statement.as_bytes(),
+        &ed25519_dalek::Signature::from_bytes(&sig),
+    )
+    .unwrap();
 }
 
 fn mask(mut v: Value) -> Value {
@@ -66,13 +87,32 @@ fn the_response_carries_nothing_from_the_master_file() {
     ok(&g.verify(&state, &out));
     let mut text = std::fs::read_to_string(out.join("response.csv")).unwrap();
     // Hashes and signatures are masked first: random base64 may spell anything.
-    let json: Value = serde_json::from_slice(&std::fs::read(out.join("response.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("response.json")).unwrap()).unwrap();
     let mut json = mask(json);
     json["response_csv_sha256"] = Value::Null;
     text.push_str(&json.to_string());
     let upper = text.to_uppercase();
     // Every TIN, date of birth, street and name of the master file.
-    for needle in ["123456789", "223456789", "912701234", "1980-02-03", "1975-05-05", "ELM", "OAK", "CALLE", "PINE", "GARCIA", "PEREZ", "SMITH", "NGUYEN", "LAKE SHORE"] {
-        assert!(!upper.contains(needle), "response contains master data: {needle}");
+    for needle in [
+        "123456789",
+        "223456789",
+        "912701234",
+        "1980-02-03",
+        "1975-05-05",
+        "ELM",
+        "OAK",
+        "CALLE",
+        "PINE",
+        "GARCIA",
+        "PEREZ",
+        "SMITH",
+        "NGUYEN",
+        "LAKE SHORE",
+    ] {
+        assert!(
+            !upper.contains(needle),
+            "response contains master data: {needle}"
+        );
     }
 }

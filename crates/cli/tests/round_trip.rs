@@ -11,20 +11,101 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let state = tmp.path().join("state");
-    ok(&vouch(&state, &["synth", "--master", "20000", "--subjects", "1500", "--seed", "42", "--out", data.to_str().unwrap()]));
-    ok(&vouch(&state, &["agencies", "add", "--id", "DHS-ICE", "--ssr-approved", "2025-01-15"]));
+    ok(&vouch(
+        &state,
+        &[
+            "synth",
+            "--master",
+            "20000",
+            "--subjects",
+            "1500",
+            "--seed",
+            "42",
+            "--out",
+            data.to_str().unwrap(),
+        ],
+    ));
+    ok(&vouch(
+        &state,
+        &[
+            "agencies",
+            "add",
+            "--id",
+            "DHS-ICE",
+            "--ssr-approved",
+            "2025-01-15",
+        ],
+    ));
     let key = data.join("keys/signer.pub");
-    ok(&vouch(&state, &["officials", "add", "--id", "ice-director", "--agency", "DHS-ICE", "--role", "signer", "--public-key", key.to_str().unwrap()]));
+    ok(&vouch(
+        &state,
+        &[
+            "officials",
+            "add",
+            "--id",
+            "ice-director",
+            "--agency",
+            "DHS-ICE",
+            "--role",
+            "signer",
+            "--public-key",
+            key.to_str().unwrap(),
+        ],
+    ));
     for r in ["ice-agent-0001", "ice-agent-0002", "ice-agent-0003"] {
-        ok(&vouch(&state, &["officials", "add", "--id", r, "--agency", "DHS-ICE", "--role", "recipient"]));
+        ok(&vouch(
+            &state,
+            &[
+                "officials",
+                "add",
+                "--id",
+                r,
+                "--agency",
+                "DHS-ICE",
+                "--role",
+                "recipient",
+            ],
+        ));
     }
-    ok(&vouch(&state, &["officials", "add", "--id", "irs-do-1", "--agency", "IRS", "--role", "disclosure-officer"]));
+    ok(&vouch(
+        &state,
+        &[
+            "officials",
+            "add",
+            "--id",
+            "irs-do-1",
+            "--agency",
+            "IRS",
+            "--role",
+            "disclosure-officer",
+        ],
+    ));
     let idx = tmp.path().join("index");
-    ok(&vouch(&state, &["index", "build", "--master", data.join("master.csv").to_str().unwrap(), "--out", idx.to_str().unwrap()]));
+    ok(&vouch(
+        &state,
+        &[
+            "index",
+            "build",
+            "--master",
+            data.join("master.csv").to_str().unwrap(),
+            "--out",
+            idx.to_str().unwrap(),
+        ],
+    ));
     let out = tmp.path().join("response");
     ok(&vouch(
         &state,
-        &["verify", "--index", idx.to_str().unwrap(), "--request", data.join("request").to_str().unwrap(), "--out", out.to_str().unwrap(), "--approve-as", "irs-do-1"],
+        &[
+            "verify",
+            "--index",
+            idx.to_str().unwrap(),
+            "--request",
+            data.join("request").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--approve-as",
+            "irs-do-1",
+        ],
     ));
 
     let truth: HashMap<String, (String, String)> = csv::Reader::from_path(data.join("truth.csv"))
@@ -32,11 +113,18 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
         .records()
         .map(|r| {
             let r = r.unwrap();
-            (r[0].to_string(), (r[2].to_string(), r.get(5).unwrap_or("").to_string()))
+            (
+                r[0].to_string(),
+                (r[2].to_string(), r.get(5).unwrap_or("").to_string()),
+            )
         })
         .collect();
-    let (mut tp, mut fp, mut confirmable, mut rejected_ok, mut rejected_want, mut rows) = (0, 0, 0, 0, 0, 0);
-    for r in csv::Reader::from_path(out.join("response.csv")).unwrap().records() {
+    let (mut tp, mut fp, mut confirmable, mut rejected_ok, mut rejected_want, mut rows) =
+        (0, 0, 0, 0, 0, 0);
+    for r in csv::Reader::from_path(out.join("response.csv"))
+        .unwrap()
+        .records()
+    {
         let r = r.unwrap();
         rows += 1;
         let (expected, reasons) = &truth[&r[0]];
@@ -58,8 +146,14 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
     assert_eq!(rows, truth.len());
     assert_eq!(fp, 0, "false confirmations");
     let recall = tp as f64 / confirmable as f64;
-    assert!(confirmable > 300 && recall >= RECALL_FLOOR, "recall {recall:.3} ({tp} of {confirmable})");
-    assert_eq!(rejected_ok, rejected_want, "every expected rejection, with exactly its reason codes");
+    assert!(
+        confirmable > 300 && recall >= RECALL_FLOOR,
+        "recall {recall:.3} ({tp} of {confirmable})"
+    );
+    assert_eq!(
+        rejected_ok, rejected_want,
+        "every expected rejection, with exactly its reason codes"
+    );
 }
 
 /// The exact matcher's floor on this data set (measured: see BENCHMARKS.md).

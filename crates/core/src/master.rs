@@ -86,7 +86,9 @@ pub struct MasterRecord {
 impl std::fmt::Debug for MasterRecord {
     // Only the tax year: every other field is taxpayer data.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MasterRecord").field("tax_year", &self.tax_year).finish_non_exhaustive()
+        f.debug_struct("MasterRecord")
+            .field("tax_year", &self.tax_year)
+            .finish_non_exhaustive()
     }
 }
 

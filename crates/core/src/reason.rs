@@ -155,9 +155,13 @@ impl HoldCode {
 
     /// Parses the stable spelling.
     pub fn parse(s: &str) -> Option<HoldCode> {
-        [HoldCode::BoilerplateRelevance, HoldCode::RecipientCaseload, HoldCode::LargeBatch]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            HoldCode::BoilerplateRelevance,
+            HoldCode::RecipientCaseload,
+            HoldCode::LargeBatch,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -178,12 +182,26 @@ mod tests {
     #[test]
     fn policy_md_codes_are_all_present() {
         for code in [
-            "SIGNATURE_INVALID", "SIGNER_NOT_AUTHORIZED", "PATHWAY_UNSUPPORTED",
-            "SCOPE_REQUIRES_COURT_ORDER", "STATUTE_NOT_ALLOWED", "PERIODS_INVALID",
-            "RECIPIENTS_MISSING", "ATTESTATION_MISSING", "SAFEGUARDS_NOT_CURRENT",
-            "AI_NOTIFICATION_MISSING", "NAME_MISSING", "ADDRESS_INCOMPLETE", "A_NUMBER_INVALID",
-            "ORDER_DATE_MISSING", "ORDER_UNDER_90_DAYS", "CASE_NUMBER_MISSING",
-            "RELEVANCE_MISSING", "DUPLICATE_SUBJECT", "REPEAT_INQUIRY", "ADDRESS_PROBING",
+            "SIGNATURE_INVALID",
+            "SIGNER_NOT_AUTHORIZED",
+            "PATHWAY_UNSUPPORTED",
+            "SCOPE_REQUIRES_COURT_ORDER",
+            "STATUTE_NOT_ALLOWED",
+            "PERIODS_INVALID",
+            "RECIPIENTS_MISSING",
+            "ATTESTATION_MISSING",
+            "SAFEGUARDS_NOT_CURRENT",
+            "AI_NOTIFICATION_MISSING",
+            "NAME_MISSING",
+            "ADDRESS_INCOMPLETE",
+            "A_NUMBER_INVALID",
+            "ORDER_DATE_MISSING",
+            "ORDER_UNDER_90_DAYS",
+            "CASE_NUMBER_MISSING",
+            "RELEVANCE_MISSING",
+            "DUPLICATE_SUBJECT",
+            "REPEAT_INQUIRY",
+            "ADDRESS_PROBING",
             "ADDRESS_FANOUT",
         ] {
             assert!(ReasonCode::parse(code).is_some(), "{code} missing");
@@ -192,7 +210,11 @@ mod tests {
 
     #[test]
     fn hold_codes_round_trip() {
-        for c in [HoldCode::BoilerplateRelevance, HoldCode::RecipientCaseload, HoldCode::LargeBatch] {
+        for c in [
+            HoldCode::BoilerplateRelevance,
+            HoldCode::RecipientCaseload,
+            HoldCode::LargeBatch,
+        ] {
             assert_eq!(HoldCode::parse(c.as_str()), Some(c));
         }
     }

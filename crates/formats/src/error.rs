@@ -66,7 +66,12 @@ pub struct FormatError {
 impl FormatError {
     /// An error about a whole file.
     pub fn file(path: &Path, kind: FormatErrorKind) -> FormatError {
-        FormatError { path: path.to_path_buf(), line: None, field: None, kind }
+        FormatError {
+            path: path.to_path_buf(),
+            line: None,
+            field: None,
+            kind,
+        }
     }
 
     /// An error at a line and field of a file.
@@ -111,7 +116,10 @@ impl fmt::Display for FormatError {
             }
             FormatErrorKind::TooManyRows { limit } => write!(f, ": more than {limit} rows"),
             FormatErrorKind::HashMismatch => {
-                write!(f, ": sha256 of the file differs from subjects_sha256 in request.json")
+                write!(
+                    f,
+                    ": sha256 of the file differs from subjects_sha256 in request.json"
+                )
             }
             FormatErrorKind::DuplicateRef { first_line } => {
                 write!(f, ": subject_ref already used on line {first_line}")
@@ -127,9 +135,17 @@ mod tests {
 
     #[test]
     fn display_names_file_line_and_field_on_one_line() {
-        let e = FormatError::at(Path::new("req/subjects.csv"), 7, "zip", FormatErrorKind::Empty);
+        let e = FormatError::at(
+            Path::new("req/subjects.csv"),
+            7,
+            "zip",
+            FormatErrorKind::Empty,
+        );
         let s = e.to_string();
-        assert_eq!(s, "req/subjects.csv: line 7: field zip: required value is empty");
+        assert_eq!(
+            s,
+            "req/subjects.csv: line 7: field zip: required value is empty"
+        );
         assert!(!s.contains('\n'));
     }
 }

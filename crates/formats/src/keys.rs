@@ -17,7 +17,10 @@ pub fn read_bounded(path: &Path, limit_bytes: u64) -> Result<Vec<u8>, FormatErro
         .read_to_end(&mut buf)
         .map_err(|e| FormatError::io(path, &e))?;
     if buf.len() as u64 > limit_bytes {
-        return Err(FormatError::file(path, FormatErrorKind::FileTooLarge { limit_bytes }));
+        return Err(FormatError::file(
+            path,
+            FormatErrorKind::FileTooLarge { limit_bytes },
+        ));
     }
     Ok(buf)
 }
@@ -31,7 +34,9 @@ pub fn decode_base64_line<const N: usize>(
     let text = std::str::from_utf8(bytes)
         .map_err(|_| FormatError::at(path, 1, field, FormatErrorKind::NotUtf8))?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let line = lines.next().ok_or_else(|| FormatError::at(path, 1, field, FormatErrorKind::Empty))?;
+    let line = lines
+        .next()
+        .ok_or_else(|| FormatError::at(path, 1, field, FormatErrorKind::Empty))?;
     if lines.next().is_some() {
         return Err(FormatError::at(
             path,
@@ -42,7 +47,14 @@ pub fn decode_base64_line<const N: usize>(
     }
     let raw = base64::engine::general_purpose::STANDARD
         .decode(line.trim())
-        .map_err(|_| FormatError::at(path, 1, field, FormatErrorKind::Malformed("not valid base64".into())))?;
+        .map_err(|_| {
+            FormatError::at(
+                path,
+                1,
+                field,
+                FormatErrorKind::Malformed("not valid base64".into()),
+            )
+        })?;
     raw.try_into().map_err(|v: Vec<u8>| {
         FormatError::at(
             path,
@@ -105,9 +117,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sig");
         std::fs::write(&p, "not base64 !!!\n").unwrap();
-        assert!(matches!(read_signature(&p).unwrap_err().kind, FormatErrorKind::Malformed(_)));
+        assert!(matches!(
+            read_signature(&p).unwrap_err().kind,
+            FormatErrorKind::Malformed(_)
+        ));
         std::fs::write(&p, vec![b'A'; 5000]).unwrap();
-        assert!(matches!(read_signature(&p).unwrap_err().kind, FormatErrorKind::FileTooLarge { .. }));
+        assert!(matches!(
+            read_signature(&p).unwrap_err().kind,
+            FormatErrorKind::FileTooLarge { .. }
+        ));
         assert!(matches!(
             read_signature(&dir.path().join("absent")).unwrap_err().kind,
             FormatErrorKind::Io(_)

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+pub mod checks;
 pub mod error;
 pub mod keys;
 pub mod master;

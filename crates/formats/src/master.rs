@@ -61,12 +61,20 @@ impl MasterReader {
         let file = File::open(path).map_err(|e| FormatError::io(path, &e))?;
         let table = Table::new(path, file)?;
         let cols = table.columns(COLUMNS)?;
-        Ok(MasterReader { table, cols, report: MasterLoadReport::default() })
+        Ok(MasterReader {
+            table,
+            cols,
+            report: MasterLoadReport::default(),
+        })
     }
 
     /// Appends up to `max` loaded rows to `out`; returns how many were added
     /// (0 at the end of the file).
-    pub fn read_batch(&mut self, out: &mut Vec<MasterRecord>, max: usize) -> Result<usize, FormatError> {
+    pub fn read_batch(
+        &mut self,
+        out: &mut Vec<MasterRecord>,
+        max: usize,
+    ) -> Result<usize, FormatError> {
         let start = out.len();
         while out.len() - start < max {
             if !self.table.next_row()? {
@@ -75,7 +83,9 @@ impl MasterReader {
             if self.report.rows_loaded + self.report.rows_skipped >= limits::MASTER_ROWS_MAX {
                 return Err(FormatError::file(
                     self.table.path(),
-                    FormatErrorKind::TooManyRows { limit: limits::MASTER_ROWS_MAX },
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::MASTER_ROWS_MAX,
+                    },
                 ));
             }
             match self.parse_row() {
@@ -97,7 +107,11 @@ impl MasterReader {
     fn skip(&mut self, field: &'static str, why: &'static str) {
         self.report.rows_skipped += 1;
         if self.report.skipped.len() < SKIPPED_LINES_KEPT_MAX {
-            self.report.skipped.push(SkippedRow { line: self.table.line(), field, why });
+            self.report.skipped.push(SkippedRow {
+                line: self.table.line(),
+                field,
+                why,
+            });
         }
     }
 
@@ -106,7 +120,16 @@ impl MasterReader {
             let (name, _) = COLUMNS[i];
             self.table
                 .field(self.cols[i], name, limits::FIELD_BYTES_MAX)
-                .map_err(|e| (name, if matches!(e.kind, FormatErrorKind::NotUtf8) { "not UTF-8" } else { "too long" }))
+                .map_err(|e| {
+                    (
+                        name,
+                        if matches!(e.kind, FormatErrorKind::NotUtf8) {
+                            "not UTF-8"
+                        } else {
+                            "too long"
+                        },
+                    )
+                })
         };
         let tin = Tin::parse(get(0)?).ok_or(("tin", "not 9 digits"))?;
         let tax_year = parse_tax_year(get(1)?).ok_or(("tax_year", "not a year"))?;
@@ -152,7 +175,9 @@ pub fn parse_date(s: &str) -> Option<Date> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = &s[r];
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
     let year = num(0..4)? as i32;
     let month = time::Month::try_from(num(5..7)? as u8).ok()?;
@@ -167,11 +192,15 @@ mod tests {
     fn write(content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("master.csv");
-        std::fs::File::create(&p).unwrap().write_all(content.as_bytes()).unwrap();
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(content.as_bytes())
+            .unwrap();
         (dir, p)
     }
 
-    const HEADER: &str = "tin,tax_year,first_name,middle_name,last_name,suffix,dob,street,city,state,zip\n";
+    const HEADER: &str =
+        "tin,tax_year,first_name,middle_name,last_name,suffix,dob,street,city,state,zip\n";
 
     #[test]
     fn loads_good_rows_and_counts_bad_ones_by_line() {
@@ -187,7 +216,10 @@ mod tests {
         let mut out = Vec::new();
         while r.read_batch(&mut out, 2).unwrap() > 0 {}
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].dob, Date::from_calendar_date(1980, time::Month::February, 3).ok());
+        assert_eq!(
+            out[0].dob,
+            Date::from_calendar_date(1980, time::Month::February, 3).ok()
+        );
         assert_eq!(out[1].dob, None);
         let rep = r.report();
         assert_eq!((rep.rows_loaded, rep.rows_skipped), (2, 3));

@@ -91,13 +91,24 @@ pub fn read_request_dir(dir: &Path) -> Result<RequestFiles, FormatError> {
     let signature = read_signature(&dir.join("request.json.sig"))?;
     let subjects_path = dir.join(&letter.subjects_file);
     let subjects = read_subjects(&subjects_path, &letter.subjects_sha256)?;
-    Ok(RequestFiles { dir: dir.to_path_buf(), letter, letter_bytes, signature, subjects })
+    Ok(RequestFiles {
+        dir: dir.to_path_buf(),
+        letter,
+        letter_bytes,
+        signature,
+        subjects,
+    })
 }
 
 /// Parses the bytes of `request.json` into a checked cover letter.
 pub fn parse_letter(path: &Path, bytes: &[u8]) -> Result<RequestLetter, FormatError> {
     let dto: RequestLetterDto = serde_json::from_slice(bytes).map_err(|e| {
-        FormatError::at(path, e.line() as u64, "json", FormatErrorKind::Malformed(json_why(&e)))
+        FormatError::at(
+            path,
+            e.line() as u64,
+            "json",
+            FormatErrorKind::Malformed(json_why(&e)),
+        )
     })?;
     letter_from_dto(path, dto)
 }
@@ -106,14 +117,20 @@ fn json_why(e: &serde_json::Error) -> String {
     // serde_json's message names the missing or mistyped key; keep only its
     // first clause (before " at line"), which is all this file's content allows.
     let msg = e.to_string();
-    msg.split(" at line").next().unwrap_or("invalid JSON").to_string()
+    msg.split(" at line")
+        .next()
+        .unwrap_or("invalid JSON")
+        .to_string()
 }
 
 fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, FormatError> {
     let bad = |field: &str, kind: FormatErrorKind| FormatError::at(path, 1, field, kind);
     let bounded = |field: &str, v: &str, limit: usize| -> Result<(), FormatError> {
         if v.len() > limit {
-            return Err(bad(field, FormatErrorKind::FieldTooLong { limit_bytes: limit }));
+            return Err(bad(
+                field,
+                FormatErrorKind::FieldTooLong { limit_bytes: limit },
+            ));
         }
         Ok(())
     };
@@ -121,15 +138,24 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
     if d.request_id.trim().is_empty() {
         return Err(bad("request_id", FormatErrorKind::Empty));
     }
-    let id_ok = d.request_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    let id_ok = d
+        .request_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         && d.request_id.as_bytes()[0].is_ascii_alphanumeric();
     if !id_ok {
         return Err(bad(
             "request_id",
-            FormatErrorKind::Malformed("only letters, digits, '-', '_' and '.', starting with a letter or digit".into()),
+            FormatErrorKind::Malformed(
+                "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
+            ),
         ));
     }
-    for (field, v) in [("agency", &d.agency), ("signer.id", &d.signer.id), ("pathway", &d.pathway)] {
+    for (field, v) in [
+        ("agency", &d.agency),
+        ("signer.id", &d.signer.id),
+        ("pathway", &d.pathway),
+    ] {
         bounded(field, v, limits::ID_BYTES_MAX)?;
     }
     for (field, v) in [
@@ -140,13 +166,28 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
         bounded(field, v, limits::TEXT_FIELD_BYTES_MAX)?;
     }
     if d.recipients.len() > limits::RECIPIENTS_MAX {
-        return Err(bad("recipients", FormatErrorKind::TooManyRows { limit: limits::RECIPIENTS_MAX as u64 }));
+        return Err(bad(
+            "recipients",
+            FormatErrorKind::TooManyRows {
+                limit: limits::RECIPIENTS_MAX as u64,
+            },
+        ));
     }
     if d.taxable_periods.len() > limits::TAXABLE_PERIODS_MAX {
-        return Err(bad("taxable_periods", FormatErrorKind::TooManyRows { limit: limits::TAXABLE_PERIODS_MAX as u64 }));
+        return Err(bad(
+            "taxable_periods",
+            FormatErrorKind::TooManyRows {
+                limit: limits::TAXABLE_PERIODS_MAX as u64,
+            },
+        ));
     }
     let submitted_at = OffsetDateTime::parse(&d.submitted_at, &Rfc3339)
-        .map_err(|_| bad("submitted_at", FormatErrorKind::Malformed("not an RFC 3339 instant".into())))?
+        .map_err(|_| {
+            bad(
+                "submitted_at",
+                FormatErrorKind::Malformed("not an RFC 3339 instant".into()),
+            )
+        })?
         .to_offset(time::UtcOffset::UTC);
     // The subjects file must be a plain name inside the request directory.
     let name_ok = !d.subjects_file.is_empty()
@@ -155,17 +196,28 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
         && d.subjects_file != ".."
         && d.subjects_file != ".";
     if !name_ok {
-        return Err(bad("subjects_file", FormatErrorKind::Malformed("must be a file name inside the request directory".into())));
+        return Err(bad(
+            "subjects_file",
+            FormatErrorKind::Malformed("must be a file name inside the request directory".into()),
+        ));
     }
-    let hash_ok = d.subjects_sha256.len() == 64 && d.subjects_sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    let hash_ok =
+        d.subjects_sha256.len() == 64 && d.subjects_sha256.bytes().all(|b| b.is_ascii_hexdigit());
     if !hash_ok {
-        return Err(bad("subjects_sha256", FormatErrorKind::Malformed("must be 64 hex digits".into())));
+        return Err(bad(
+            "subjects_sha256",
+            FormatErrorKind::Malformed("must be 64 hex digits".into()),
+        ));
     }
     let official = |o: OfficialDto| -> Result<Official, FormatError> {
         bounded("recipients.id", &o.id, limits::ID_BYTES_MAX)?;
         bounded("recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
         bounded("recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
-        Ok(Official { id: o.id, name: o.name, title: o.title })
+        Ok(Official {
+            id: o.id,
+            name: o.name,
+            title: o.title,
+        })
     };
     Ok(RequestLetter {
         request_id: d.request_id,
@@ -173,7 +225,11 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
         agency: d.agency,
         submitted_at,
         signer: official(d.signer)?,
-        recipients: d.recipients.into_iter().map(official).collect::<Result<_, _>>()?,
+        recipients: d
+            .recipients
+            .into_iter()
+            .map(official)
+            .collect::<Result<_, _>>()?,
         statutory_authority: d.statutory_authority,
         investigation: d.investigation,
         taxable_periods: d.taxable_periods,
@@ -188,7 +244,11 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
 
 /// Converts a cover letter back to its wire form (for generators and tests).
 pub fn letter_to_dto(l: &RequestLetter) -> RequestLetterDto {
-    let official = |o: &Official| OfficialDto { id: o.id.clone(), name: o.name.clone(), title: o.title.clone() };
+    let official = |o: &Official| OfficialDto {
+        id: o.id.clone(),
+        name: o.name.clone(),
+        title: o.title.clone(),
+    };
     RequestLetterDto {
         request_id: l.request_id.clone(),
         pathway: l.pathway.clone(),
@@ -242,19 +302,39 @@ pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subje
             Ok(false) => break,
             // A stream cut at the size limit shows up as a broken row.
             Err(_) if table.inner().exceeded() => {
-                return Err(FormatError::file(path, FormatErrorKind::FileTooLarge { limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX }));
+                return Err(FormatError::file(
+                    path,
+                    FormatErrorKind::FileTooLarge {
+                        limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX,
+                    },
+                ));
             }
             Err(e) => return Err(e),
         }
         if subjects.len() as u64 >= limits::BATCH_SUBJECTS_MAX {
-            return Err(FormatError::file(path, FormatErrorKind::TooManyRows { limit: limits::BATCH_SUBJECTS_MAX }));
+            return Err(FormatError::file(
+                path,
+                FormatErrorKind::TooManyRows {
+                    limit: limits::BATCH_SUBJECTS_MAX,
+                },
+            ));
         }
         let subject = read_subject_row(&table, &cols)?;
         if subject.subject_ref.is_empty() {
-            return Err(FormatError::at(path, subject.line, "subject_ref", FormatErrorKind::Empty));
+            return Err(FormatError::at(
+                path,
+                subject.line,
+                "subject_ref",
+                FormatErrorKind::Empty,
+            ));
         }
         if let Some(&first_line) = refs.get(&subject.subject_ref) {
-            return Err(FormatError::at(path, subject.line, "subject_ref", FormatErrorKind::DuplicateRef { first_line }));
+            return Err(FormatError::at(
+                path,
+                subject.line,
+                "subject_ref",
+                FormatErrorKind::DuplicateRef { first_line },
+            ));
         }
         refs.insert(subject.subject_ref.clone(), subject.line);
         subjects.push(subject);
@@ -262,7 +342,12 @@ pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subje
     let mut hashing = table.into_inner();
     hashing.drain().map_err(|e| FormatError::io(path, &e))?;
     if hashing.exceeded() {
-        return Err(FormatError::file(path, FormatErrorKind::FileTooLarge { limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX }));
+        return Err(FormatError::file(
+            path,
+            FormatErrorKind::FileTooLarge {
+                limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX,
+            },
+        ));
     }
     if hex::encode(hashing.finish()) != expected_sha256_hex.to_ascii_lowercase() {
         return Err(FormatError::file(path, FormatErrorKind::HashMismatch));
@@ -270,11 +355,22 @@ pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subje
     Ok(subjects)
 }
 
-fn read_subject_row<R: Read>(t: &Table<R>, cols: &crate::table::Columns<15>) -> Result<Subject, FormatError> {
+fn read_subject_row<R: Read>(
+    t: &Table<R>,
+    cols: &crate::table::Columns<15>,
+) -> Result<Subject, FormatError> {
     let f = |i: usize| -> Result<String, FormatError> {
         let (name, _) = SUBJECT_COLUMNS[i];
-        let limit = if name == "relevance" { limits::TEXT_FIELD_BYTES_MAX } else { limits::FIELD_BYTES_MAX };
-        let limit = if name == "subject_ref" { limits::ID_BYTES_MAX } else { limit };
+        let limit = if name == "relevance" {
+            limits::TEXT_FIELD_BYTES_MAX
+        } else {
+            limits::FIELD_BYTES_MAX
+        };
+        let limit = if name == "subject_ref" {
+            limits::ID_BYTES_MAX
+        } else {
+            limit
+        };
         t.field(cols[i], name, limit).map(str::to_string)
     };
     Ok(Subject {
@@ -307,7 +403,12 @@ struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     fn new(inner: R, limit_bytes: u64) -> Self {
-        HashingReader { inner, hasher: Sha256::new(), read_bytes: 0, limit_bytes }
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            read_bytes: 0,
+            limit_bytes,
+        }
     }
 
     fn exceeded(&self) -> bool {

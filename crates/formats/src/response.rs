@@ -83,7 +83,9 @@ pub struct ResponseJson {
 
 /// Renders `response.csv`.
 pub fn render_csv(rows: &[ResponseRow]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     w.write_record(["subject_ref", "outcome", "reasons"])?;
     let mut reasons = String::new();
     for row in rows {
@@ -94,14 +96,21 @@ pub fn render_csv(rows: &[ResponseRow]) -> Result<Vec<u8>, csv::Error> {
             }
             reasons.push_str(r.as_str());
         }
-        w.write_record([row.subject_ref.as_str(), row.outcome.as_str(), reasons.as_str()])?;
+        w.write_record([
+            row.subject_ref.as_str(),
+            row.outcome.as_str(),
+            reasons.as_str(),
+        ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Counts per outcome and per reason code.
 pub fn count(rows: &[ResponseRow]) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
-    let mut counts: BTreeMap<String, u64> = Outcome::ALL.iter().map(|o| (o.as_str().to_string(), 0)).collect();
+    let mut counts: BTreeMap<String, u64> = Outcome::ALL
+        .iter()
+        .map(|o| (o.as_str().to_string(), 0))
+        .collect();
     let mut reasons = BTreeMap::new();
     for row in rows {
         *counts.entry(row.outcome.as_str().to_string()).or_default() += 1;
@@ -126,7 +135,10 @@ pub struct ResponseSummary<'a> {
 }
 
 /// Builds the statement to sign for `rows` (and the CSV bytes it covers).
-pub fn build_statement(summary: &ResponseSummary<'_>, rows: &[ResponseRow]) -> Result<(Vec<u8>, String), csv::Error> {
+pub fn build_statement(
+    summary: &ResponseSummary<'_>,
+    rows: &[ResponseRow],
+) -> Result<(Vec<u8>, String), csv::Error> {
     let csv_bytes = render_csv(rows)?;
     let (counts, _) = count(rows);
     let get = |o: Outcome| counts.get(o.as_str()).copied().unwrap_or(0);
@@ -176,7 +188,11 @@ pub fn build_json(
 /// Otherwise each file is replaced atomically, `response.json` last: a
 /// directory with a `response.csv` but an older or no `response.json` is an
 /// interrupted write, and re-running the request rewrites both.
-pub fn write_response(dir: &Path, csv_bytes: &[u8], json: &ResponseJson) -> Result<(), FormatError> {
+pub fn write_response(
+    dir: &Path,
+    csv_bytes: &[u8],
+    json: &ResponseJson,
+) -> Result<(), FormatError> {
     let mut json_bytes = serde_json::to_vec_pretty(json)
         .map_err(|e| FormatError::file(dir, crate::FormatErrorKind::Malformed(e.to_string())))?;
     json_bytes.push(b'\n');
@@ -189,7 +205,10 @@ pub fn write_response(dir: &Path, csv_bytes: &[u8], json: &ResponseJson) -> Resu
             _ => Path::new("."),
         };
         std::fs::create_dir_all(parent).map_err(io(parent))?;
-        let tmp = tempfile::Builder::new().prefix(".response-").tempdir_in(parent).map_err(io(parent))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".response-")
+            .tempdir_in(parent)
+            .map_err(io(parent))?;
         write_atomic(&tmp.path().join("response.csv"), csv_bytes).map_err(io(dir))?;
         write_atomic(&tmp.path().join("response.json"), &json_bytes).map_err(io(dir))?;
         let tmp_path = tmp.keep();
@@ -206,7 +225,11 @@ mod tests {
 
     fn rows() -> Vec<ResponseRow> {
         vec![
-            ResponseRow { subject_ref: "S1".into(), outcome: Outcome::Confirmed, reasons: vec![] },
+            ResponseRow {
+                subject_ref: "S1".into(),
+                outcome: Outcome::Confirmed,
+                reasons: vec![],
+            },
             ResponseRow {
                 subject_ref: "S,2".into(),
                 outcome: Outcome::Rejected,

@@ -26,7 +26,10 @@ impl<R: Read> Table<R> {
             .flexible(true)
             .buffer_capacity(1 << 20)
             .from_reader(input);
-        let raw = reader.byte_headers().map_err(|e| csv_error(path, 1, &e))?.clone();
+        let raw = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, 1, &e))?
+            .clone();
         let mut header = Vec::with_capacity(raw.len());
         for field in raw.iter() {
             let name = std::str::from_utf8(field)
@@ -34,11 +37,22 @@ impl<R: Read> Table<R> {
             // A UTF-8 byte-order mark before the first column name is tolerated.
             let name = name.trim_start_matches('\u{feff}').trim();
             if header.iter().any(|h| h == name) {
-                return Err(FormatError::at(path, 1, name, FormatErrorKind::DuplicateColumn));
+                return Err(FormatError::at(
+                    path,
+                    1,
+                    name,
+                    FormatErrorKind::DuplicateColumn,
+                ));
             }
             header.push(name.to_string());
         }
-        Ok(Table { path: path.to_path_buf(), reader, header, record: csv::ByteRecord::new(), line: 1 })
+        Ok(Table {
+            path: path.to_path_buf(),
+            reader,
+            header,
+            record: csv::ByteRecord::new(),
+            line: 1,
+        })
     }
 
     /// Resolves column names; a missing required column is an error naming it.
@@ -50,7 +64,12 @@ impl<R: Read> Table<R> {
         for (slot, (name, required)) in out.iter_mut().zip(names) {
             *slot = self.header.iter().position(|h| h == name);
             if required && slot.is_none() {
-                return Err(FormatError::at(&self.path, 1, name, FormatErrorKind::MissingColumn));
+                return Err(FormatError::at(
+                    &self.path,
+                    1,
+                    name,
+                    FormatErrorKind::MissingColumn,
+                ));
             }
         }
         Ok(out)
@@ -65,7 +84,11 @@ impl<R: Read> Table<R> {
         if !more {
             return Ok(false);
         }
-        self.line = self.record.position().map(|p| p.line()).unwrap_or(self.line + 1);
+        self.line = self
+            .record
+            .position()
+            .map(|p| p.line())
+            .unwrap_or(self.line + 1);
         if self.record.len() != self.header.len() {
             // A single empty line is not a row.
             if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
@@ -95,11 +118,21 @@ impl<R: Read> Table<R> {
     }
 
     /// The current row's field at `col` (trimmed), checked for UTF-8 and length.
-    pub fn field(&self, col: Option<usize>, name: &str, limit_bytes: usize) -> Result<&str, FormatError> {
+    pub fn field(
+        &self,
+        col: Option<usize>,
+        name: &str,
+        limit_bytes: usize,
+    ) -> Result<&str, FormatError> {
         let Some(i) = col else { return Ok("") };
         let raw = self.record.get(i).unwrap_or_default();
         if raw.len() > limit_bytes {
-            return Err(FormatError::at(&self.path, self.line, name, FormatErrorKind::FieldTooLong { limit_bytes }));
+            return Err(FormatError::at(
+                &self.path,
+                self.line,
+                name,
+                FormatErrorKind::FieldTooLong { limit_bytes },
+            ));
         }
         let text = std::str::from_utf8(raw)
             .map_err(|_| FormatError::at(&self.path, self.line, name, FormatErrorKind::NotUtf8))?;
@@ -122,6 +155,11 @@ fn csv_error(path: &Path, line: u64, e: &csv::Error) -> FormatError {
     match e.kind() {
         csv::ErrorKind::Io(io) => FormatError::io(path, io),
         csv::ErrorKind::Utf8 { .. } => FormatError::at(path, line, "row", FormatErrorKind::NotUtf8),
-        _ => FormatError::at(path, line, "row", FormatErrorKind::Malformed("malformed CSV".into())),
+        _ => FormatError::at(
+            path,
+            line,
+            "row",
+            FormatErrorKind::Malformed("malformed CSV".into()),
+        ),
     }
 }

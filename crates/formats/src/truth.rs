@@ -40,7 +40,12 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>, FormatError> {
     while t.next_row()? {
         let expected = t.field(cols[2], "expected", lim)?;
         let expected = Outcome::parse(expected).ok_or_else(|| {
-            FormatError::at(path, t.line(), "expected", FormatErrorKind::Malformed("not an outcome".into()))
+            FormatError::at(
+                path,
+                t.line(),
+                "expected",
+                FormatErrorKind::Malformed("not an outcome".into()),
+            )
         })?;
         out.push(TruthRow {
             subject_ref: t.field(cols[0], "subject_ref", lim)?.to_string(),

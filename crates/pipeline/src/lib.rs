@@ -17,5 +17,8 @@ mod run;
 mod stages;
 
 pub use error::PipelineError;
-pub use run::{ledger_signer, Fault, ledger_verifier, run_request, LEDGER_KEY_NAME, RunConfig, RunReport, RunStatus, StageTiming};
+pub use run::{
+    ledger_signer, ledger_verifier, run_request, Fault, RunConfig, RunReport, RunStatus,
+    StageTiming, LEDGER_KEY_NAME,
+};
 pub use stages::{ApprovedBatch, CheckedBatch, LoggedBatch, MatchedBatch, ReceivedRequest};

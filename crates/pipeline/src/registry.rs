@@ -10,7 +10,11 @@ use vouch_store::{FileStore, Role};
 pub struct StoreRegistry<'a>(pub &'a FileStore);
 
 fn date(s: &str) -> Option<Date> {
-    Date::parse(s, &time::macros::format_description!("[year]-[month]-[day]")).ok()
+    Date::parse(
+        s,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 impl Registry for StoreRegistry<'_> {
@@ -20,7 +24,11 @@ impl Registry for StoreRegistry<'_> {
             let raw = base64::engine::general_purpose::STANDARD.decode(k).ok()?;
             <[u8; 32]>::try_from(raw).ok()
         });
-        Some(SignerInfo { agency: o.agency, is_signer: o.role == Role::Signer, public_key })
+        Some(SignerInfo {
+            agency: o.agency,
+            is_signer: o.role == Role::Signer,
+            public_key,
+        })
     }
 
     fn is_recipient(&self, id: &str, agency: &str) -> bool {

@@ -12,12 +12,17 @@ use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use vouch_core::{HoldCode, ReasonCode, Tin};
-use vouch_formats::response::{build_json, build_statement, write_response, CheckpointDto, ResponseRow, ResponseSummary, SignatureDto};
+use vouch_formats::response::{
+    build_json, build_statement, write_response, CheckpointDto, ResponseRow, ResponseSummary,
+    SignatureDto,
+};
 use vouch_ledger::note::SignedCheckpoint;
 use vouch_ledger::Ledger;
 use vouch_match::MasterIndex;
 use vouch_policy::PolicyConfig;
-use vouch_store::{Approval, AuditEvent, FileStore, RequestRecord, RequestStatus, Role, HOME_AGENCY};
+use vouch_store::{
+    Approval, AuditEvent, FileStore, RequestRecord, RequestStatus, Role, HOME_AGENCY,
+};
 
 /// The inputs of one run.
 pub struct RunConfig<'a> {
@@ -110,7 +115,10 @@ struct Timer(Vec<StageTiming>, Instant);
 impl Timer {
     fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
-        self.0.push(StageTiming { stage, elapsed: now - self.1 });
+        self.0.push(StageTiming {
+            stage,
+            elapsed: now - self.1,
+        });
         self.1 = now;
     }
 }
@@ -172,8 +180,16 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     let approved = match approve(checked, approvers, required) {
         Ok(a) => a,
         Err(_) => {
-            let holds = record.holds.iter().filter_map(|h| HoldCode::parse(h)).collect();
-            report.status = RunStatus::PendingReview { holds, approvals: record.approvals.len(), required };
+            let holds = record
+                .holds
+                .iter()
+                .filter_map(|h| HoldCode::parse(h))
+                .collect();
+            report.status = RunStatus::PendingReview {
+                holds,
+                approvals: record.approvals.len(),
+                required,
+            };
             report.timings = timer.0;
             return Ok(report);
         }
@@ -186,9 +202,19 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
         .map(|(_, leaf)| (leaf.subject_ref, leaf.outcome))
         .collect();
     let need_lookup = (0..subjects).any(|i| {
-        approved.checked.passed(i) && !logged_before.contains_key(&approved.checked.received.files.subjects[i].subject_ref)
+        approved.checked.passed(i)
+            && !logged_before.contains_key(&approved.checked.received.files.subjects[i].subject_ref)
     });
-    let index = if need_lookup { Some(MasterIndex::load(cfg.index_dir).map_err(|e| PipelineError::Inconsistent { request_id: request_id.clone(), why: e.to_string() })?) } else { None };
+    let index = if need_lookup {
+        Some(
+            MasterIndex::load(cfg.index_dir).map_err(|e| PipelineError::Inconsistent {
+                request_id: request_id.clone(),
+                why: e.to_string(),
+            })?,
+        )
+    } else {
+        None
+    };
     timer.lap("index load");
     let empty = empty_index();
     let matched = match_batch(approved, index.as_ref().unwrap_or(&empty), &logged_before);
@@ -196,7 +222,8 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     let hmac_key = store.secret(TIN_HMAC_KEY)?;
     let tin_hmac = move |t: Tin| -> [u8; 32] {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&hmac_key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&hmac_key)
+            .unwrap_or_else(|_| unreachable!());
         mac.update(&t.digits());
         mac.finalize().into_bytes().into()
     };
@@ -217,18 +244,44 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     report.appended = leaves.len();
     let logged = logged(matched, cp);
     set_status(store, &mut record, RequestStatus::Logged, cfg.now)?;
-    audit(store, &request_id, "system", "logged", &format!("appended {} leaves; ledger size {}", leaves.len(), logged.checkpoint.checkpoint.size))?;
+    audit(
+        store,
+        &request_id,
+        "system",
+        "logged",
+        &format!(
+            "appended {} leaves; ledger size {}",
+            leaves.len(),
+            logged.checkpoint.checkpoint.size
+        ),
+    )?;
     timer.lap("ledger");
     inject(cfg, Fault::BeforeResponse)?;
     let rows = rows_of_logged(&logged);
-    respond(store, cfg, &logged.matched.approved.checked, &rows, &logged.checkpoint)?;
+    respond(
+        store,
+        cfg,
+        &logged.matched.approved.checked,
+        &rows,
+        &logged.checkpoint,
+    )?;
     set_status(store, &mut record, RequestStatus::Completed, cfg.now)?;
     timer.lap("response");
     report.status = RunStatus::Completed;
-    Ok(finish(report, rows, logged.checkpoint.checkpoint.size, timer))
+    Ok(finish(
+        report,
+        rows,
+        logged.checkpoint.checkpoint.size,
+        timer,
+    ))
 }
 
-fn finish(mut report: RunReport, rows: Vec<ResponseRow>, tree_size: u64, timer: Timer) -> RunReport {
+fn finish(
+    mut report: RunReport,
+    rows: Vec<ResponseRow>,
+    tree_size: u64,
+    timer: Timer,
+) -> RunReport {
     report.rows = rows;
     report.tree_size = tree_size;
     report.timings = timer.0;
@@ -239,13 +292,32 @@ fn empty_index() -> MasterIndex {
     vouch_match::IndexBuilder::new().finish()
 }
 
-fn audit(store: &FileStore, request_id: &str, actor: &str, action: &str, detail: &str) -> Result<(), PipelineError> {
+fn audit(
+    store: &FileStore,
+    request_id: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), PipelineError> {
     let at = rfc3339(OffsetDateTime::now_utc());
-    store.audit(request_id, &AuditEvent { at, actor: actor.into(), action: action.into(), detail: detail.into() })?;
+    store.audit(
+        request_id,
+        &AuditEvent {
+            at,
+            actor: actor.into(),
+            action: action.into(),
+            detail: detail.into(),
+        },
+    )?;
     Ok(())
 }
 
-fn set_status(store: &FileStore, rec: &mut RequestRecord, status: RequestStatus, now: OffsetDateTime) -> Result<(), PipelineError> {
+fn set_status(
+    store: &FileStore,
+    rec: &mut RequestRecord,
+    status: RequestStatus,
+    now: OffsetDateTime,
+) -> Result<(), PipelineError> {
     if rec.status != status {
         rec.status = status;
         rec.updated_at = rfc3339(now);
@@ -254,13 +326,23 @@ fn set_status(store: &FileStore, rec: &mut RequestRecord, status: RequestStatus,
     Ok(())
 }
 
-fn fresh_checks(store: &FileStore, received: ReceivedRequest, cfg: &RunConfig<'_>) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
+fn fresh_checks(
+    store: &FileStore,
+    received: ReceivedRequest,
+    cfg: &RunConfig<'_>,
+) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
     let request_id = received.files.letter.request_id.clone();
     let checked = match check(received, &StoreRegistry(store), cfg.policy, cfg.now) {
         Ok(c) => c,
         Err(e) => {
             if let PipelineError::Refused { failure, .. } = &e {
-                audit(store, &request_id, "system", "refused", failure.code().as_str())?;
+                audit(
+                    store,
+                    &request_id,
+                    "system",
+                    "refused",
+                    failure.code().as_str(),
+                )?;
             }
             return Err(e);
         }
@@ -273,65 +355,132 @@ fn fresh_checks(store: &FileStore, received: ReceivedRequest, cfg: &RunConfig<'_
         .zip(&checked.subject_reasons)
         .map(|(s, r)| (s.subject_ref.as_str(), r.as_slice()))
         .collect();
-    let bytes = vouch_formats::checks::render_checks(&rows).map_err(|e| PipelineError::Response(e.to_string()))?;
+    let bytes = vouch_formats::checks::render_checks(&rows)
+        .map_err(|e| PipelineError::Response(e.to_string()))?;
     store.put_request_blob(&request_id, "checks.csv", &bytes)?;
     let letter = &checked.received.files.letter;
-    let status = if checked.request_reasons.is_empty() { RequestStatus::PendingReview } else { RequestStatus::Rejected };
+    let status = if checked.request_reasons.is_empty() {
+        RequestStatus::PendingReview
+    } else {
+        RequestStatus::Rejected
+    };
     let record = RequestRecord {
         request_id: request_id.clone(),
         agency: letter.agency.clone(),
         letter_sha256: checked.received.letter_sha256.clone(),
         status,
         subject_count: checked.received.files.subjects.len() as u64,
-        request_reasons: checked.request_reasons.iter().map(|r| r.as_str().to_string()).collect(),
-        holds: checked.holds.iter().map(|h| h.as_str().to_string()).collect(),
-        approvals_required: cfg.policy.approvals_required(checked.received.files.subjects.len() as u64),
+        request_reasons: checked
+            .request_reasons
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
+        holds: checked
+            .holds
+            .iter()
+            .map(|h| h.as_str().to_string())
+            .collect(),
+        approvals_required: cfg
+            .policy
+            .approvals_required(checked.received.files.subjects.len() as u64),
         approvals: Vec::new(),
         policy_version: checked.policy_version.clone(),
         received_at: rfc3339(cfg.now),
         updated_at: rfc3339(cfg.now),
     };
     store.put_request(&record)?;
-    let rejected = checked.subject_reasons.iter().filter(|r| !r.is_empty()).count();
-    audit(store, &request_id, &letter.signer.id, "received", &format!("{} subjects; {} rejected at subject level; status {}", record.subject_count, rejected, status.as_str()))?;
+    let rejected = checked
+        .subject_reasons
+        .iter()
+        .filter(|r| !r.is_empty())
+        .count();
+    audit(
+        store,
+        &request_id,
+        &letter.signer.id,
+        "received",
+        &format!(
+            "{} subjects; {} rejected at subject level; status {}",
+            record.subject_count,
+            rejected,
+            status.as_str()
+        ),
+    )?;
     Ok((checked, record))
 }
 
-fn restore_checks(store: &FileStore, received: ReceivedRequest, rec: &RequestRecord) -> Result<CheckedBatch, PipelineError> {
+fn restore_checks(
+    store: &FileStore,
+    received: ReceivedRequest,
+    rec: &RequestRecord,
+) -> Result<CheckedBatch, PipelineError> {
     let request_id = rec.request_id.clone();
-    let bytes = store.request_blob(&request_id, "checks.csv")?.ok_or_else(|| PipelineError::Inconsistent {
-        request_id: request_id.clone(),
-        why: "request record without stored checks".into(),
-    })?;
+    let bytes = store
+        .request_blob(&request_id, "checks.csv")?
+        .ok_or_else(|| PipelineError::Inconsistent {
+            request_id: request_id.clone(),
+            why: "request record without stored checks".into(),
+        })?;
     let stored = vouch_formats::checks::parse_checks(Path::new("checks.csv"), &bytes)?;
     let mut request_reasons = Vec::new();
     for r in &rec.request_reasons {
-        request_reasons.push(ReasonCode::parse(r).ok_or_else(|| PipelineError::Inconsistent {
-            request_id: request_id.clone(),
-            why: "unknown stored reason code".into(),
-        })?);
+        request_reasons.push(
+            ReasonCode::parse(r).ok_or_else(|| PipelineError::Inconsistent {
+                request_id: request_id.clone(),
+                why: "unknown stored reason code".into(),
+            })?,
+        );
     }
-    let mut c = checked_from_stored(received, stored, request_reasons, rec.policy_version.clone())?;
-    c.holds = rec.holds.iter().filter_map(|h| HoldCode::parse(h)).collect();
+    let mut c = checked_from_stored(
+        received,
+        stored,
+        request_reasons,
+        rec.policy_version.clone(),
+    )?;
+    c.holds = rec
+        .holds
+        .iter()
+        .filter_map(|h| HoldCode::parse(h))
+        .collect();
     Ok(c)
 }
 
-fn add_approvals(store: &FileStore, rec: &mut RequestRecord, cfg: &RunConfig<'_>) -> Result<(), PipelineError> {
+fn add_approvals(
+    store: &FileStore,
+    rec: &mut RequestRecord,
+    cfg: &RunConfig<'_>,
+) -> Result<(), PipelineError> {
     let mut seen = std::collections::HashSet::new();
     for officer in cfg.approvers {
         if !seen.insert(officer.as_str()) {
-            return Err(PipelineError::DuplicateApproval { officer: officer.clone() });
+            return Err(PipelineError::DuplicateApproval {
+                officer: officer.clone(),
+            });
         }
         let ok = matches!(store.official(officer)?, Some(o) if o.role == Role::DisclosureOfficer && o.agency == HOME_AGENCY);
         if !ok {
-            return Err(PipelineError::NotAnOfficer { officer: officer.clone() });
+            return Err(PipelineError::NotAnOfficer {
+                officer: officer.clone(),
+            });
         }
     }
     let mut changed = false;
     for officer in cfg.approvers {
-        if !rec.approvals.iter().any(|a| &a.officer == officer) && rec.approvals.len() < vouch_core::limits::APPROVALS_MAX {
-            rec.approvals.push(Approval { officer: officer.clone(), at: rfc3339(cfg.now), comment: "approved on the command line (--approve-as)".into() });
-            audit(store, &rec.request_id, officer, "approved", &format!("holds: {}", rec.holds.join(";")))?;
+        if !rec.approvals.iter().any(|a| &a.officer == officer)
+            && rec.approvals.len() < vouch_core::limits::APPROVALS_MAX
+        {
+            rec.approvals.push(Approval {
+                officer: officer.clone(),
+                at: rfc3339(cfg.now),
+                comment: "approved on the command line (--approve-as)".into(),
+            });
+            audit(
+                store,
+                &rec.request_id,
+                officer,
+                "approved",
+                &format!("holds: {}", rec.holds.join(";")),
+            )?;
             changed = true;
         }
     }
@@ -344,7 +493,10 @@ fn add_approvals(store: &FileStore, rec: &mut RequestRecord, cfg: &RunConfig<'_>
 /// The ledger's signing key and origin line, kept in the state store.
 pub fn ledger_signer(store: &FileStore) -> Result<(SigningKey, String), PipelineError> {
     let key = SigningKey::from_bytes(&store.secret(LEDGER_KEY)?);
-    let origin = format!("vouch.local/ledger/{}", &hex::encode(key.verifying_key().to_bytes())[..16]);
+    let origin = format!(
+        "vouch.local/ledger/{}",
+        &hex::encode(key.verifying_key().to_bytes())[..16]
+    );
     Ok((key, origin))
 }
 
@@ -356,7 +508,11 @@ pub fn ledger_verifier(store: &FileStore) -> Result<vouch_ledger::NoteVerifier, 
 }
 
 /// The latest checkpoint, or a fresh one when the tree grew or none exists.
-fn checkpoint(store: &FileStore, ledger: &mut Ledger, grew: bool) -> Result<SignedCheckpoint, PipelineError> {
+fn checkpoint(
+    store: &FileStore,
+    ledger: &mut Ledger,
+    grew: bool,
+) -> Result<SignedCheckpoint, PipelineError> {
     if !grew {
         if let Some(cp) = ledger.latest_checkpoint() {
             if cp.checkpoint.size == ledger.size() {
@@ -368,7 +524,13 @@ fn checkpoint(store: &FileStore, ledger: &mut Ledger, grew: bool) -> Result<Sign
     Ok(ledger.checkpoint(&origin, LEDGER_KEY_NAME, &key)?)
 }
 
-fn respond(store: &FileStore, cfg: &RunConfig<'_>, c: &CheckedBatch, rows: &[ResponseRow], cp: &SignedCheckpoint) -> Result<(), PipelineError> {
+fn respond(
+    store: &FileStore,
+    cfg: &RunConfig<'_>,
+    c: &CheckedBatch,
+    rows: &[ResponseRow],
+    cp: &SignedCheckpoint,
+) -> Result<(), PipelineError> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let summary = ResponseSummary {
@@ -382,7 +544,8 @@ fn respond(store: &FileStore, cfg: &RunConfig<'_>, c: &CheckedBatch, rows: &[Res
         policy_version: &c.policy_version,
         model_version: vouch_match::MODEL_VERSION,
     };
-    let (csv_bytes, statement) = build_statement(&summary, rows).map_err(|e| PipelineError::Response(e.to_string()))?;
+    let (csv_bytes, statement) =
+        build_statement(&summary, rows).map_err(|e| PipelineError::Response(e.to_string()))?;
     let key = SigningKey::from_bytes(&store.secret(SERVICE_KEY)?);
     let signature = SignatureDto {
         algorithm: "ed25519".into(),
@@ -391,7 +554,12 @@ fn respond(store: &FileStore, cfg: &RunConfig<'_>, c: &CheckedBatch, rows: &[Res
     };
     let json = build_json(&summary, rows, &csv_bytes, statement, signature);
     write_response(cfg.out_dir, &csv_bytes, &json)?;
-    let counts: BTreeMap<_, _> = json.counts.iter().map(|(k, v)| format!("{k}={v}")).enumerate().collect();
+    let counts: BTreeMap<_, _> = json
+        .counts
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .enumerate()
+        .collect();
     let detail = counts.into_values().collect::<Vec<_>>().join(" ");
     audit(store, summary.request_id, "system", "responded", &detail)
 }

@@ -27,7 +27,10 @@ pub struct ReceivedRequest {
 pub fn receive(dir: &Path) -> Result<ReceivedRequest, PipelineError> {
     let files = read_request_dir(dir)?;
     let letter_sha256 = hex::encode(Sha256::digest(&files.letter_bytes));
-    Ok(ReceivedRequest { files, letter_sha256 })
+    Ok(ReceivedRequest {
+        files,
+        letter_sha256,
+    })
 }
 
 /// Policy: the request authenticated and every rule checked.
@@ -69,11 +72,27 @@ pub fn check(
     received_at: OffsetDateTime,
 ) -> Result<CheckedBatch, PipelineError> {
     let f = &received.files;
-    let verdict = check_request(&f.letter, &f.letter_bytes, &f.signature, registry, policy, received_at)
-        .map_err(|failure| PipelineError::Refused { path: f.dir.join("request.json.sig"), failure })?;
+    let verdict = check_request(
+        &f.letter,
+        &f.letter_bytes,
+        &f.signature,
+        registry,
+        policy,
+        received_at,
+    )
+    .map_err(|failure| PipelineError::Refused {
+        path: f.dir.join("request.json.sig"),
+        failure,
+    })?;
     let subject_reasons = check_subjects(&f.letter, &f.subjects, policy).reasons;
     let holds = holds(&f.letter, &f.subjects, policy);
-    Ok(CheckedBatch { received, request_reasons: verdict.reasons, subject_reasons, holds, policy_version: policy.version() })
+    Ok(CheckedBatch {
+        received,
+        request_reasons: verdict.reasons,
+        subject_reasons,
+        holds,
+        policy_version: policy.version(),
+    })
 }
 
 /// Rebuilds a checked batch from results stored before an interruption.
@@ -84,7 +103,11 @@ pub fn checked_from_stored(
     policy_version: String,
 ) -> Result<CheckedBatch, PipelineError> {
     let subjects = &received.files.subjects;
-    let same = stored.len() == subjects.len() && stored.iter().zip(subjects).all(|((r, _), s)| *r == s.subject_ref);
+    let same = stored.len() == subjects.len()
+        && stored
+            .iter()
+            .zip(subjects)
+            .all(|((r, _), s)| *r == s.subject_ref);
     if !same {
         return Err(PipelineError::Inconsistent {
             request_id: received.files.letter.request_id.clone(),
@@ -92,7 +115,13 @@ pub fn checked_from_stored(
         });
     }
     let subject_reasons = stored.into_iter().map(|(_, r)| r).collect();
-    Ok(CheckedBatch { received, request_reasons, subject_reasons, holds: Vec::new(), policy_version })
+    Ok(CheckedBatch {
+        received,
+        request_reasons,
+        subject_reasons,
+        holds: Vec::new(),
+        policy_version,
+    })
 }
 
 /// Approval: a checked batch released by enough disclosure officers.
@@ -105,7 +134,11 @@ pub struct ApprovedBatch {
 }
 
 /// Releases a batch; `None` while approvals are short or the request was rejected.
-pub fn approve(checked: CheckedBatch, approvers: Vec<String>, required: usize) -> Result<ApprovedBatch, CheckedBatch> {
+pub fn approve(
+    checked: CheckedBatch,
+    approvers: Vec<String>,
+    required: usize,
+) -> Result<ApprovedBatch, CheckedBatch> {
     if !checked.request_reasons.is_empty() || approvers.len() < required.max(1) {
         return Err(checked);
     }
@@ -131,7 +164,11 @@ pub struct SubjectResult {
 }
 
 /// Looks up every passed subject not already in the ledger (`logged`).
-pub fn match_batch(approved: ApprovedBatch, index: &MasterIndex, logged: &HashMap<String, LeafOutcome>) -> MatchedBatch {
+pub fn match_batch(
+    approved: ApprovedBatch,
+    index: &MasterIndex,
+    logged: &HashMap<String, LeafOutcome>,
+) -> MatchedBatch {
     let c = &approved.checked;
     let letter = &c.received.files.letter;
     let results = c
@@ -145,12 +182,25 @@ pub fn match_batch(approved: ApprovedBatch, index: &MasterIndex, logged: &HashMa
                 return None;
             }
             if let Some(o) = logged.get(&s.subject_ref) {
-                let outcome = if *o == LeafOutcome::Confirmed { Outcome::Confirmed } else { Outcome::NotConfirmed };
-                return Some(SubjectResult { outcome, decision: None });
+                let outcome = if *o == LeafOutcome::Confirmed {
+                    Outcome::Confirmed
+                } else {
+                    Outcome::NotConfirmed
+                };
+                return Some(SubjectResult {
+                    outcome,
+                    decision: None,
+                });
             }
             let dob = vouch_formats::master::parse_date(&s.dob);
-            let d = decide(index, &MatchQuery::from_subject(s, dob, &letter.taxable_periods));
-            Some(SubjectResult { outcome: d.outcome, decision: Some(d) })
+            let d = decide(
+                index,
+                &MatchQuery::from_subject(s, dob, &letter.taxable_periods),
+            );
+            Some(SubjectResult {
+                outcome: d.outcome,
+                decision: Some(d),
+            })
         })
         .collect();
     MatchedBatch { approved, results }
@@ -180,7 +230,11 @@ pub fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
             Some(LeafRecord {
                 request_id: request_id.clone(),
                 subject_ref: s.subject_ref.clone(),
-                outcome: if d.outcome == Outcome::Confirmed { LeafOutcome::Confirmed } else { LeafOutcome::NotConfirmed },
+                outcome: if d.outcome == Outcome::Confirmed {
+                    LeafOutcome::Confirmed
+                } else {
+                    LeafOutcome::NotConfirmed
+                },
                 time_unix_ms: ctx.time_unix_ms,
                 policy_version: ctx.policy_version.to_string(),
                 model_version: ctx.model_version.to_string(),
@@ -201,8 +255,14 @@ pub struct LoggedBatch {
 }
 
 /// Marks a batch logged; called only after the append and checkpoint are durable.
-pub fn logged(matched: MatchedBatch, checkpoint: vouch_ledger::note::SignedCheckpoint) -> LoggedBatch {
-    LoggedBatch { matched, checkpoint }
+pub fn logged(
+    matched: MatchedBatch,
+    checkpoint: vouch_ledger::note::SignedCheckpoint,
+) -> LoggedBatch {
+    LoggedBatch {
+        matched,
+        checkpoint,
+    }
 }
 
 /// The response rows of a logged batch.
@@ -215,8 +275,16 @@ pub fn rows_of_logged(l: &LoggedBatch) -> Vec<ResponseRow> {
         .zip(&l.matched.results)
         .enumerate()
         .map(|(i, (s, r))| match r {
-            Some(r) => ResponseRow { subject_ref: s.subject_ref.clone(), outcome: r.outcome, reasons: Vec::new() },
-            None => ResponseRow { subject_ref: s.subject_ref.clone(), outcome: Outcome::Rejected, reasons: c.reasons_of(i) },
+            Some(r) => ResponseRow {
+                subject_ref: s.subject_ref.clone(),
+                outcome: r.outcome,
+                reasons: Vec::new(),
+            },
+            None => ResponseRow {
+                subject_ref: s.subject_ref.clone(),
+                outcome: Outcome::Rejected,
+                reasons: c.reasons_of(i),
+            },
         })
         .collect()
 }
@@ -228,6 +296,10 @@ pub fn rows_of_rejected(c: &CheckedBatch) -> Vec<ResponseRow> {
         .subjects
         .iter()
         .enumerate()
-        .map(|(i, s)| ResponseRow { subject_ref: s.subject_ref.clone(), outcome: Outcome::Rejected, reasons: c.reasons_of(i) })
+        .map(|(i, s)| ResponseRow {
+            subject_ref: s.subject_ref.clone(),
+            outcome: Outcome::Rejected,
+            reasons: c.reasons_of(i),
+        })
         .collect()
 }

@@ -17,7 +17,8 @@ const OFFICER: &str = "irs-do-1";
 fn fixture(dir: &Path) {
     let cfg = vouch_synth::SynthConfig::new(3_000, 200, 11);
     vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).unwrap();
-    let mut reader = vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
+    let mut reader =
+        vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
     let mut rows = Vec::new();
     while reader.read_batch(&mut rows, 10_000).unwrap() > 0 {}
     let mut b = IndexBuilder::new();
@@ -46,17 +47,38 @@ fn register(state: &Path, data: &Path) {
         registered_at: "2025-01-15T00:00:00Z".into(),
     };
     let b64 = base64::engine::general_purpose::STANDARD.encode(key);
-    store.add_official(rec(vouch_synth::SIGNER_ID, vouch_synth::AGENCY, Role::Signer, Some(b64))).unwrap();
+    store
+        .add_official(rec(
+            vouch_synth::SIGNER_ID,
+            vouch_synth::AGENCY,
+            Role::Signer,
+            Some(b64),
+        ))
+        .unwrap();
     for r in vouch_synth::RECIPIENT_IDS {
-        store.add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None)).unwrap();
+        store
+            .add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None))
+            .unwrap();
     }
-    store.add_official(rec(OFFICER, HOME_AGENCY, Role::DisclosureOfficer, None)).unwrap();
+    store
+        .add_official(rec(OFFICER, HOME_AGENCY, Role::DisclosureOfficer, None))
+        .unwrap();
 }
 
-fn run(state: &Path, dir: &Path, out: &str, approve: bool, fault: Option<Fault>) -> Result<vouch_pipeline::RunReport, PipelineError> {
+fn run(
+    state: &Path,
+    dir: &Path,
+    out: &str,
+    approve: bool,
+    fault: Option<Fault>,
+) -> Result<vouch_pipeline::RunReport, PipelineError> {
     let store = FileStore::open(state).unwrap();
     let policy = PolicyConfig::defaults();
-    let approvers = if approve { vec![OFFICER.to_string()] } else { vec![] };
+    let approvers = if approve {
+        vec![OFFICER.to_string()]
+    } else {
+        vec![]
+    };
     let cfg = RunConfig {
         request_dir: &dir.join("data/request"),
         index_dir: &dir.join("index"),
@@ -81,25 +103,45 @@ fn a_crash_after_the_ledger_append_resumes_without_looking_up_again() {
     let ref_state = dir.path().join("ref-state");
     register(&ref_state, &dir.path().join("data"));
     let reference = run(&ref_state, dir.path(), "ref-out", true, None).unwrap();
-    let lookups = reference.rows.iter().filter(|r| r.outcome != Outcome::Rejected).count() as u64;
+    let lookups = reference
+        .rows
+        .iter()
+        .filter(|r| r.outcome != Outcome::Rejected)
+        .count() as u64;
     assert!(lookups > 0);
 
     for fault in [Fault::AfterLedgerAppend, Fault::BeforeResponse] {
         let state = dir.path().join(format!("state-{fault:?}"));
         register(&state, &dir.path().join("data"));
         let out = format!("out-{fault:?}");
-        assert!(matches!(run(&state, dir.path(), &out, true, Some(fault)), Err(PipelineError::InjectedFault)));
-        assert!(!dir.path().join(&out).exists(), "no response may exist after a crash before it");
-        assert_eq!(ledger_size(&state), lookups, "the lookups were logged before the crash");
+        assert!(matches!(
+            run(&state, dir.path(), &out, true, Some(fault)),
+            Err(PipelineError::InjectedFault)
+        ));
+        assert!(
+            !dir.path().join(&out).exists(),
+            "no response may exist after a crash before it"
+        );
+        assert_eq!(
+            ledger_size(&state),
+            lookups,
+            "the lookups were logged before the crash"
+        );
 
         let resumed = run(&state, dir.path(), &out, false, None).unwrap();
         assert_eq!(resumed.status, RunStatus::Completed);
-        assert_eq!(resumed.replayed as u64, lookups, "every lookup replayed from the ledger");
+        assert_eq!(
+            resumed.replayed as u64, lookups,
+            "every lookup replayed from the ledger"
+        );
         assert_eq!(resumed.appended, 0, "nothing looked up twice");
         assert_eq!(ledger_size(&state), lookups);
         assert_eq!(resumed.rows, reference.rows);
         let csv = std::fs::read(dir.path().join(&out).join("response.csv")).unwrap();
-        assert_eq!(csv, std::fs::read(dir.path().join("ref-out/response.csv")).unwrap());
+        assert_eq!(
+            csv,
+            std::fs::read(dir.path().join("ref-out/response.csv")).unwrap()
+        );
     }
 }
 
@@ -110,7 +152,14 @@ fn without_approval_nothing_is_looked_up_and_approval_later_releases_the_batch()
     let state = dir.path().join("state");
     register(&state, &dir.path().join("data"));
     let r = run(&state, dir.path(), "out", false, None).unwrap();
-    assert!(matches!(r.status, RunStatus::PendingReview { approvals: 0, required: 1, .. }));
+    assert!(matches!(
+        r.status,
+        RunStatus::PendingReview {
+            approvals: 0,
+            required: 1,
+            ..
+        }
+    ));
     assert_eq!(ledger_size(&state), 0);
     assert!(!dir.path().join("out").exists());
     let r = run(&state, dir.path(), "out", true, None).unwrap();
@@ -144,9 +193,19 @@ fn a_reused_request_id_with_a_different_letter_is_refused() {
     let mut letter = std::fs::read(req.join("request.json")).unwrap();
     letter.extend_from_slice(b" ");
     std::fs::write(req.join("request.json"), &letter).unwrap();
-    let seed = vouch_formats::keys::read_private_seed(&dir.path().join("data/keys/signer.key")).unwrap();
+    let seed =
+        vouch_formats::keys::read_private_seed(&dir.path().join("data/keys/signer.key")).unwrap();
     use ed25519_dalek::Signer;
-    let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(&letter).to_bytes();
-    std::fs::write(req.join("request.json.sig"), vouch_formats::keys::encode_base64_line(&sig)).unwrap();
-    assert!(matches!(run(&state, dir.path(), "out3", true, None), Err(PipelineError::IdReused { .. })));
+    let sig = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .sign(&letter)
+        .to_bytes();
+    std::fs::write(
+        req.join("request.json.sig"),
+        vouch_formats::keys::encode_base64_line(&sig),
+    )
+    .unwrap();
+    assert!(matches!(
+        run(&state, dir.path(), "out3", true, None),
+        Err(PipelineError::IdReused { .. })
+    ));
 }

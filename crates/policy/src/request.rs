@@ -106,27 +106,51 @@ pub fn check_request(
         }
     };
     let submitted = letter.submitted_at.date();
-    fail(letter.pathway.trim() == "6103(i)(2)", ReasonCode::PathwayUnsupported);
+    fail(
+        letter.pathway.trim() == "6103(i)(2)",
+        ReasonCode::PathwayUnsupported,
+    );
     fail(
         letter.requested_items.len() == 1 && letter.requested_items[0] == "address_confirmation",
         ReasonCode::ScopeRequiresCourtOrder,
     );
     fail(
-        policy.statute_allow_list.iter().any(|s| s == letter.statutory_authority.trim())
+        policy
+            .statute_allow_list
+            .iter()
+            .any(|s| s == letter.statutory_authority.trim())
             && letter.investigation.trim() == "criminal",
         ReasonCode::StatuteNotAllowed,
     );
-    fail(periods_valid(&letter.taxable_periods, submitted.year(), policy), ReasonCode::PeriodsInvalid);
+    fail(
+        periods_valid(&letter.taxable_periods, submitted.year(), policy),
+        ReasonCode::PeriodsInvalid,
+    );
     fail(
         !letter.recipients.is_empty()
-            && letter.recipients.iter().all(|r| registry.is_recipient(&r.id, &letter.agency)),
+            && letter
+                .recipients
+                .iter()
+                .all(|r| registry.is_recipient(&r.id, &letter.agency)),
         ReasonCode::RecipientsMissing,
     );
-    fail(attestation_present(&letter.attestation), ReasonCode::AttestationMissing);
+    fail(
+        attestation_present(&letter.attestation),
+        ReasonCode::AttestationMissing,
+    );
     let agency = registry.agency(&letter.agency);
-    fail(safeguards_current(agency.as_ref(), submitted, policy), ReasonCode::SafeguardsNotCurrent);
-    fail(ai_notification_ok(letter, agency.as_ref()), ReasonCode::AiNotificationMissing);
-    fail(letter.submitted_at <= received_at, ReasonCode::SubmittedInFuture);
+    fail(
+        safeguards_current(agency.as_ref(), submitted, policy),
+        ReasonCode::SafeguardsNotCurrent,
+    );
+    fail(
+        ai_notification_ok(letter, agency.as_ref()),
+        ReasonCode::AiNotificationMissing,
+    );
+    fail(
+        letter.submitted_at <= received_at,
+        ReasonCode::SubmittedInFuture,
+    );
     Ok(RequestVerdict { reasons })
 }
 
@@ -139,21 +163,34 @@ fn authenticate(
     let signer_id = &letter.signer.id;
     let info = registry
         .signer(signer_id)
-        .ok_or_else(|| AuthFailure::SignerUnregistered { signer: signer_id.clone() })?;
-    let Some(key_bytes) = info.public_key.filter(|_| info.is_signer && info.agency == letter.agency) else {
-        return Err(AuthFailure::SignerNotAuthorized { signer: signer_id.clone(), agency: letter.agency.clone() });
+        .ok_or_else(|| AuthFailure::SignerUnregistered {
+            signer: signer_id.clone(),
+        })?;
+    let Some(key_bytes) = info
+        .public_key
+        .filter(|_| info.is_signer && info.agency == letter.agency)
+    else {
+        return Err(AuthFailure::SignerNotAuthorized {
+            signer: signer_id.clone(),
+            agency: letter.agency.clone(),
+        });
     };
-    let invalid = || AuthFailure::SignatureInvalid { signer: signer_id.clone() };
+    let invalid = || AuthFailure::SignatureInvalid {
+        signer: signer_id.clone(),
+    };
     let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| invalid())?;
     // Strict verification refuses malleable and small-order signatures.
-    key.verify_strict(letter_bytes, &Signature::from_bytes(signature)).map_err(|_| invalid())
+    key.verify_strict(letter_bytes, &Signature::from_bytes(signature))
+        .map_err(|_| invalid())
 }
 
 fn periods_valid(periods: &[i32], submitted_year: i32, policy: &PolicyConfig) -> bool {
     let oldest = submitted_year - policy.lookback_years;
     let mut seen = std::collections::HashSet::new();
     !periods.is_empty()
-        && periods.iter().all(|&y| y < submitted_year && y >= oldest && seen.insert(y))
+        && periods
+            .iter()
+            .all(|&y| y < submitted_year && y >= oldest && seen.insert(y))
 }
 
 fn attestation_present(text: &str) -> bool {
@@ -165,7 +202,9 @@ fn safeguards_current(agency: Option<&AgencyInfo>, submitted: Date, policy: &Pol
     let Some(a) = agency else { return false };
     let age_days = (submitted - a.ssr_approved).whole_days();
     let overdue = a.disposition_overdue_since.is_some_and(|d| d <= submitted);
-    (0..=policy.ssr_age_days_max).contains(&age_days) && a.open_findings_without_plan == 0 && !overdue
+    (0..=policy.ssr_age_days_max).contains(&age_days)
+        && a.open_findings_without_plan == 0
+        && !overdue
 }
 
 fn ai_notification_ok(letter: &RequestLetter, agency: Option<&AgencyInfo>) -> bool {

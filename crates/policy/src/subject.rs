@@ -29,21 +29,67 @@ impl SubjectChecks {
 
 /// Placeholders that are not a name.
 const NAME_PLACEHOLDERS: &[&str] = &[
-    "UNKNOWN", "UNK", "NA", "N A", "NONE", "FNU", "LNU", "NFN", "NLN", "NMN", "XXX", "XX", "TEST",
-    "NULL", "NOT PROVIDED", "NOT GIVEN", "NAME", "FIRST", "LAST", "DOE", "JOHN DOE", "JANE DOE",
-    "ANONYMOUS", "REFUSED", "NO NAME", "NONAME", "TBD", "BABY", "INFANT",
+    "UNKNOWN",
+    "UNK",
+    "NA",
+    "N A",
+    "NONE",
+    "FNU",
+    "LNU",
+    "NFN",
+    "NLN",
+    "NMN",
+    "XXX",
+    "XX",
+    "TEST",
+    "NULL",
+    "NOT PROVIDED",
+    "NOT GIVEN",
+    "NAME",
+    "FIRST",
+    "LAST",
+    "DOE",
+    "JOHN DOE",
+    "JANE DOE",
+    "ANONYMOUS",
+    "REFUSED",
+    "NO NAME",
+    "NONAME",
+    "TBD",
+    "BABY",
+    "INFANT",
 ];
 
 /// Placeholders that are not a case number or a relevance statement.
 const TEXT_PLACEHOLDERS: &[&str] = &[
-    "NA", "N A", "NONE", "UNKNOWN", "TBD", "PENDING", "NULL", "TEST", "XXX", "0", "00", "000", "NIL", "SEE ABOVE", "SAME",
+    "NA",
+    "N A",
+    "NONE",
+    "UNKNOWN",
+    "TBD",
+    "PENDING",
+    "NULL",
+    "TEST",
+    "XXX",
+    "0",
+    "00",
+    "000",
+    "NIL",
+    "SEE ABOVE",
+    "SAME",
 ];
 
 /// Checks every subject-level rule for every subject (in parallel).
-pub fn check_subjects(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig) -> SubjectChecks {
+pub fn check_subjects(
+    letter: &RequestLetter,
+    subjects: &[Subject],
+    policy: &PolicyConfig,
+) -> SubjectChecks {
     let submitted = letter.submitted_at;
-    let mut reasons: Vec<Vec<ReasonCode>> =
-        subjects.par_iter().map(|s| check_one(s, submitted, policy)).collect();
+    let mut reasons: Vec<Vec<ReasonCode>> = subjects
+        .par_iter()
+        .map(|s| check_one(s, submitted, policy))
+        .collect();
     mark_duplicates(subjects, &mut reasons);
     for r in &mut reasons {
         r.sort();
@@ -66,7 +112,9 @@ fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> V
     let today = submitted.date();
     match parse_date(&s.final_order_date).filter(|d| *d <= today) {
         None => out.push(ReasonCode::OrderDateMissing),
-        Some(d) if (today - d).whole_days() < policy.order_age_days_min => out.push(ReasonCode::OrderUnder90Days),
+        Some(d) if (today - d).whole_days() < policy.order_age_days_min => {
+            out.push(ReasonCode::OrderUnder90Days)
+        }
         Some(_) => {}
     }
     if !text_present(&s.case_number, 3) {
@@ -75,7 +123,11 @@ fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> V
     if !relevance_specific(&s.relevance) {
         out.push(ReasonCode::RelevanceMissing);
     }
-    if !s.dob.is_empty() && parse_date(&s.dob).filter(|d| *d <= today && d.year() >= 1900).is_none() {
+    if !s.dob.is_empty()
+        && parse_date(&s.dob)
+            .filter(|d| *d <= today && d.year() >= 1900)
+            .is_none()
+    {
         out.push(ReasonCode::DobInvalid);
     }
     if !s.tin.is_empty() && vouch_core::Tin::parse(&s.tin.replace('-', "")).is_none() {
@@ -117,11 +169,18 @@ fn mark_duplicates(subjects: &[Subject], reasons: &mut [Vec<ReasonCode>]) {
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, s) in subjects.iter().enumerate() {
         if a_number_valid(&s.a_number) {
-            groups.entry(format!("A|{}", s.a_number)).or_default().push(i);
+            groups
+                .entry(format!("A|{}", s.a_number))
+                .or_default()
+                .push(i);
         }
         if let Some(d) = parse_date(&s.dob) {
-            let name = norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
-            groups.entry(format!("N|{}|{d}", name.match_key())).or_default().push(i);
+            let name =
+                norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
+            groups
+                .entry(format!("N|{}|{d}", name.match_key()))
+                .or_default()
+                .push(i);
         }
     }
     for idx in groups.values().filter(|g| g.len() > 1) {
@@ -138,7 +197,10 @@ pub fn holds(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig
     for s in subjects {
         *relevance.entry(norm::fold(&s.relevance)).or_default() += 1;
     }
-    if relevance.iter().any(|(text, &n)| !text.is_empty() && n > policy.boilerplate_subjects_max) {
+    if relevance
+        .iter()
+        .any(|(text, &n)| !text.is_empty() && n > policy.boilerplate_subjects_max)
+    {
         out.push(HoldCode::BoilerplateRelevance);
     }
     // Recipients are named for the whole request, so each is named for every case in it.

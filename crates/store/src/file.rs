@@ -35,7 +35,10 @@ pub struct FileStore {
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |e| StoreError::Io { path: path.to_path_buf(), why: e.to_string() }
+    move |e| StoreError::Io {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    }
 }
 
 impl FileStore {
@@ -52,10 +55,15 @@ impl FileStore {
             .map_err(io_err(&lock_path))?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked { path: lock_path }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked { path: lock_path })
+            }
             Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
         }
-        Ok(FileStore { root: root.to_path_buf(), _lock: StoreLock { _file: file } })
+        Ok(FileStore {
+            root: root.to_path_buf(),
+            _lock: StoreLock { _file: file },
+        })
     }
 
     /// The state directory.
@@ -70,26 +78,39 @@ impl FileStore {
 
     fn read_json<T: DeserializeOwned>(&self, path: &Path) -> Result<Option<T>, StoreError> {
         match fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt { path: path.to_path_buf(), why: e.to_string() }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt {
+                        path: path.to_path_buf(),
+                        why: e.to_string(),
+                    })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err(path)(e)),
         }
     }
 
     fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), StoreError> {
-        let mut bytes = serde_json::to_vec_pretty(value)
-            .map_err(|e| StoreError::Corrupt { path: path.to_path_buf(), why: e.to_string() })?;
+        let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
         bytes.push(b'\n');
         write_atomic(path, &bytes).map_err(io_err(path))
     }
 
     fn registry(&self) -> Result<Registry, StoreError> {
         let path = self.root.join("registry.json");
-        let reg: Registry = self.read_json(&path)?.unwrap_or(Registry { format: REGISTRY_FORMAT, ..Default::default() });
+        let reg: Registry = self.read_json(&path)?.unwrap_or(Registry {
+            format: REGISTRY_FORMAT,
+            ..Default::default()
+        });
         if reg.format != REGISTRY_FORMAT {
-            return Err(StoreError::Corrupt { path, why: format!("unsupported registry format {}", reg.format) });
+            return Err(StoreError::Corrupt {
+                path,
+                why: format!("unsupported registry format {}", reg.format),
+            });
         }
         Ok(reg)
     }
@@ -102,7 +123,10 @@ impl FileStore {
     pub fn add_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
         let mut reg = self.registry()?;
         if reg.agencies.iter().any(|a| a.id == agency.id) {
-            return Err(StoreError::Exists { what: "agency", id: agency.id });
+            return Err(StoreError::Exists {
+                what: "agency",
+                id: agency.id,
+            });
         }
         reg.agencies.push(agency);
         self.save_registry(&reg)
@@ -115,7 +139,10 @@ impl FileStore {
             .agencies
             .iter_mut()
             .find(|a| a.id == agency.id)
-            .ok_or_else(|| StoreError::NotFound { what: "agency", id: agency.id.clone() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "agency",
+                id: agency.id.clone(),
+            })?;
         *slot = agency;
         self.save_registry(&reg)
     }
@@ -134,21 +161,41 @@ impl FileStore {
     pub fn add_official(&self, official: OfficialRecord) -> Result<(), StoreError> {
         let mut reg = self.registry()?;
         if reg.officials.iter().any(|o| o.id == official.id) {
-            return Err(StoreError::Exists { what: "official", id: official.id });
+            return Err(StoreError::Exists {
+                what: "official",
+                id: official.id,
+            });
         }
         let home = official.agency == HOME_AGENCY;
         if !home && !reg.agencies.iter().any(|a| a.id == official.agency) {
-            return Err(StoreError::NotFound { what: "agency", id: official.agency });
+            return Err(StoreError::NotFound {
+                what: "agency",
+                id: official.agency,
+            });
         }
-        let home_role = matches!(official.role, Role::DisclosureOfficer | Role::Auditor | Role::Administrator);
+        let home_role = matches!(
+            official.role,
+            Role::DisclosureOfficer | Role::Auditor | Role::Administrator
+        );
         if home != home_role {
             return Err(StoreError::Invalid {
                 field: "role",
-                why: format!("role {} belongs to {}", official.role.as_str(), if home_role { "the tax agency (IRS)" } else { "a requesting agency" }),
+                why: format!(
+                    "role {} belongs to {}",
+                    official.role.as_str(),
+                    if home_role {
+                        "the tax agency (IRS)"
+                    } else {
+                        "a requesting agency"
+                    }
+                ),
             });
         }
         if official.role == Role::Signer && official.public_key.is_none() {
-            return Err(StoreError::Invalid { field: "public_key", why: "a signer needs a public key".into() });
+            return Err(StoreError::Invalid {
+                field: "public_key",
+                why: "a signer needs a public key".into(),
+            });
         }
         reg.officials.push(official);
         self.save_registry(&reg)
@@ -183,7 +230,11 @@ impl FileStore {
                 out.push(rec);
             }
         }
-        out.sort_by(|a: &RequestRecord, b| a.received_at.cmp(&b.received_at).then(a.request_id.cmp(&b.request_id)));
+        out.sort_by(|a: &RequestRecord, b| {
+            a.received_at
+                .cmp(&b.received_at)
+                .then(a.request_id.cmp(&b.request_id))
+        });
         Ok(out)
     }
 
@@ -195,7 +246,12 @@ impl FileStore {
     }
 
     /// Stores a named document of a request (e.g. its policy results), atomically.
-    pub fn put_request_blob(&self, request_id: &str, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    pub fn put_request_blob(
+        &self,
+        request_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
         let dir = self.request_dir(request_id);
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let path = dir.join(name);
@@ -203,7 +259,11 @@ impl FileStore {
     }
 
     /// Reads a named document of a request.
-    pub fn request_blob(&self, request_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn request_blob(
+        &self,
+        request_id: &str,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let path = self.request_dir(request_id).join(name);
         match fs::read(&path) {
             Ok(b) => Ok(Some(b)),
@@ -217,9 +277,16 @@ impl FileStore {
         let dir = self.request_dir(request_id);
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let path = dir.join("audit.jsonl");
-        let mut line = serde_json::to_vec(event).map_err(|e| StoreError::Corrupt { path: path.clone(), why: e.to_string() })?;
+        let mut line = serde_json::to_vec(event).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            why: e.to_string(),
+        })?;
         line.push(b'\n');
-        let mut f = OpenOptions::new().create(true).append(true).open(&path).map_err(io_err(&path))?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
         f.write_all(&line).map_err(io_err(&path))?;
         f.sync_data().map_err(io_err(&path))
     }
@@ -239,7 +306,12 @@ impl FileStore {
             match serde_json::from_str(l) {
                 Ok(ev) => out.push(ev),
                 Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
-                Err(e) => return Err(StoreError::Corrupt { path: path.clone(), why: format!("line {}: {e}", i + 1) }),
+                Err(e) => {
+                    return Err(StoreError::Corrupt {
+                        path: path.clone(),
+                        why: format!("line {}: {e}", i + 1),
+                    })
+                }
             }
         }
         Ok(out)
@@ -250,8 +322,12 @@ impl FileStore {
     pub fn secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
         let path = self.root.join("keys").join(name);
         match fs::read(&path) {
-            Ok(bytes) => decode_base64_line::<32>(&path, name, &bytes)
-                .map_err(|e| StoreError::Corrupt { path: path.clone(), why: e.to_string() }),
+            Ok(bytes) => {
+                decode_base64_line::<32>(&path, name, &bytes).map_err(|e| StoreError::Corrupt {
+                    path: path.clone(),
+                    why: e.to_string(),
+                })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut key);
@@ -304,9 +380,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = FileStore::open(dir.path()).unwrap();
         s.add_agency(agency("DHS-ICE")).unwrap();
-        assert!(matches!(s.add_agency(agency("DHS-ICE")), Err(StoreError::Exists { .. })));
-        s.add_official(official("dir", "DHS-ICE", Role::Signer, true)).unwrap();
-        s.add_official(official("do1", HOME_AGENCY, Role::DisclosureOfficer, false)).unwrap();
+        assert!(matches!(
+            s.add_agency(agency("DHS-ICE")),
+            Err(StoreError::Exists { .. })
+        ));
+        s.add_official(official("dir", "DHS-ICE", Role::Signer, true))
+            .unwrap();
+        s.add_official(official("do1", HOME_AGENCY, Role::DisclosureOfficer, false))
+            .unwrap();
         drop(s);
         let s = FileStore::open(dir.path()).unwrap();
         assert_eq!(s.official("dir").unwrap().unwrap().role, Role::Signer);
@@ -317,18 +398,33 @@ mod tests {
     fn officials_need_a_registered_agency_and_a_fitting_role() {
         let dir = tempfile::tempdir().unwrap();
         let s = FileStore::open(dir.path()).unwrap();
-        assert!(matches!(s.add_official(official("a", "NOPE", Role::Recipient, false)), Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            s.add_official(official("a", "NOPE", Role::Recipient, false)),
+            Err(StoreError::NotFound { .. })
+        ));
         s.add_agency(agency("DHS-ICE")).unwrap();
-        assert!(matches!(s.add_official(official("b", "DHS-ICE", Role::DisclosureOfficer, false)), Err(StoreError::Invalid { .. })));
-        assert!(matches!(s.add_official(official("c", HOME_AGENCY, Role::Signer, true)), Err(StoreError::Invalid { .. })));
-        assert!(matches!(s.add_official(official("d", "DHS-ICE", Role::Signer, false)), Err(StoreError::Invalid { .. })));
+        assert!(matches!(
+            s.add_official(official("b", "DHS-ICE", Role::DisclosureOfficer, false)),
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(matches!(
+            s.add_official(official("c", HOME_AGENCY, Role::Signer, true)),
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(matches!(
+            s.add_official(official("d", "DHS-ICE", Role::Signer, false)),
+            Err(StoreError::Invalid { .. })
+        ));
     }
 
     #[test]
     fn a_second_open_of_the_same_directory_is_refused_while_locked() {
         let dir = tempfile::tempdir().unwrap();
         let _s = FileStore::open(dir.path()).unwrap();
-        assert!(matches!(FileStore::open(dir.path()), Err(StoreError::Locked { .. })));
+        assert!(matches!(
+            FileStore::open(dir.path()),
+            Err(StoreError::Locked { .. })
+        ));
     }
 
     #[test]
@@ -345,7 +441,12 @@ mod tests {
     fn audit_trail_drops_only_a_torn_last_line() {
         let dir = tempfile::tempdir().unwrap();
         let s = FileStore::open(dir.path()).unwrap();
-        let ev = AuditEvent { at: "t".into(), actor: "system".into(), action: "received".into(), detail: String::new() };
+        let ev = AuditEvent {
+            at: "t".into(),
+            actor: "system".into(),
+            action: "received".into(),
+            detail: String::new(),
+        };
         s.audit("R1", &ev).unwrap();
         s.audit("R1", &ev).unwrap();
         let path = dir.path().join("requests/R1/audit.jsonl");

@@ -32,9 +32,15 @@ impl Role {
 
     /// Parses the command-line spelling.
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Signer, Role::Recipient, Role::DisclosureOfficer, Role::Auditor, Role::Administrator]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Signer,
+            Role::Recipient,
+            Role::DisclosureOfficer,
+            Role::Auditor,
+            Role::Administrator,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -133,6 +139,9 @@ pub struct RequestRecord {
     pub status: RequestStatus,
     /// Subjects in the batch.
     pub subject_count: u64,
+    /// Request-level reason codes (non-empty: every subject rejected).
+    #[serde(default)]
+    pub request_reasons: Vec<String>,
     /// Holds waiting on a human.
     #[serde(default)]
     pub holds: Vec<String>,

@@ -51,17 +51,37 @@ pub fn run(a: Args) -> Result<ExitCode> {
             tmp.path().to_path_buf()
         }
     };
-    let (data, state, idx, resp) = (dir.join("data"), dir.join("state"), dir.join("index"), dir.join("response"));
-    println!("vouch bench: {} master rows, {} subjects, {} threads", a.master, a.subjects, rayon::current_num_threads());
+    let (data, state, idx, resp) = (
+        dir.join("data"),
+        dir.join("state"),
+        dir.join("index"),
+        dir.join("response"),
+    );
+    println!(
+        "vouch bench: {} master rows, {} subjects, {} threads",
+        a.master,
+        a.subjects,
+        rayon::current_num_threads()
+    );
     let t = Instant::now();
     synth::synth(a.master, a.subjects, a.seed, &data)?;
     line("synth", t.elapsed().as_secs_f64(), a.master, "rows");
     demo::register(&state, &data)?;
     let b = index::build(&data.join("master.csv"), &idx)?;
-    line("index build", b.elapsed.as_secs_f64(), b.indexed as u64, "rows");
+    line(
+        "index build",
+        b.elapsed.as_secs_f64(),
+        b.indexed as u64,
+        "rows",
+    );
     let t = Instant::now();
     let loaded = vouch_match::MasterIndex::load(&idx)?;
-    line("index load", t.elapsed().as_secs_f64(), loaded.len() as u64, "rows");
+    line(
+        "index load",
+        t.elapsed().as_secs_f64(),
+        loaded.len() as u64,
+        "rows",
+    );
     drop(loaded);
     let args = verify::Args {
         index: idx,
@@ -71,7 +91,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     };
     let t = Instant::now();
     let r = verify::verify(&state, &args)?;
-    line("verify", t.elapsed().as_secs_f64(), r.subjects as u64, "subjects");
+    line(
+        "verify",
+        t.elapsed().as_secs_f64(),
+        r.subjects as u64,
+        "subjects",
+    );
     for s in &r.timings {
         println!("  {:<12} {:>8.2}s", s.stage, s.elapsed.as_secs_f64());
     }
@@ -79,7 +104,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let store = vouch_store::FileStore::open(&state)?;
     let ledger = vouch_ledger::Ledger::open_dir(&store.ledger_dir())?;
     let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(&store)?)?;
-    line("ledger verify", t.elapsed().as_secs_f64(), rep.leaves, "leaves");
+    line(
+        "ledger verify",
+        t.elapsed().as_secs_f64(),
+        rep.leaves,
+        "leaves",
+    );
     let truth = vouch_formats::truth::read_truth(&data.join("truth.csv"))?;
     let sc = crate::eval::score(&r.rows, &truth)?;
     println!(

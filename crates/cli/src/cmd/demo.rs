@@ -52,7 +52,12 @@ pub fn register(state: &Path, data: &Path) -> Result<()> {
         registered_at: now.clone(),
     };
     let b64 = base64::engine::general_purpose::STANDARD.encode(key);
-    store.add_official(official(vouch_synth::SIGNER_ID, vouch_synth::AGENCY, Role::Signer, Some(b64)))?;
+    store.add_official(official(
+        vouch_synth::SIGNER_ID,
+        vouch_synth::AGENCY,
+        Role::Signer,
+        Some(b64),
+    ))?;
     for r in vouch_synth::RECIPIENT_IDS {
         store.add_official(official(r, vouch_synth::AGENCY, Role::Recipient, None))?;
     }
@@ -65,9 +70,17 @@ pub fn register(state: &Path, data: &Path) -> Result<()> {
 pub fn run(a: Args) -> Result<ExitCode> {
     let out = match a.out {
         Some(p) => p,
-        None => tempfile::Builder::new().prefix("vouch-demo-").tempdir()?.keep(),
+        None => tempfile::Builder::new()
+            .prefix("vouch-demo-")
+            .tempdir()?
+            .keep(),
     };
-    let (data, state, index_dir, response) = (out.join("data"), out.join("state"), out.join("index"), out.join("response"));
+    let (data, state, index_dir, response) = (
+        out.join("data"),
+        out.join("state"),
+        out.join("index"),
+        out.join("response"),
+    );
     let t = Instant::now();
     let s = synth::synth(a.master, a.subjects, a.seed, &data)?;
     let synth_s = t.elapsed().as_secs_f64();
@@ -82,23 +95,54 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let report = verify::verify(&state, &args)?;
     let truth = vouch_formats::truth::read_truth(&data.join("truth.csv"))?;
     let sc = score(&report.rows, &truth)?;
-    print_summary(&report, &sc, synth_s, built.elapsed.as_secs_f64(), s.master_rows);
+    print_summary(
+        &report,
+        &sc,
+        synth_s,
+        built.elapsed.as_secs_f64(),
+        s.master_rows,
+    );
     println!("\nfiles:");
-    println!("  data set     {}  (master.csv, request/, keys/, truth.csv)", data.display());
+    println!(
+        "  data set     {}  (master.csv, request/, keys/, truth.csv)",
+        data.display()
+    );
     println!("  index        {}", index_dir.display());
-    println!("  state        {}  (registry, requests and audit trail, ledger)", state.display());
-    println!("  response     {}  (response.csv, response.json)", response.display());
+    println!(
+        "  state        {}  (registry, requests and audit trail, ledger)",
+        state.display()
+    );
+    println!(
+        "  response     {}  (response.csv, response.json)",
+        response.display()
+    );
     println!("\nnext: vouch --state {} ledger verify", state.display());
-    Ok(if matches!(report.status, RunStatus::Completed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if matches!(report.status, RunStatus::Completed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_summary(r: &RunReport, sc: &Score, synth_s: f64, index_s: f64, master_rows: u64) {
-    println!("vouch demo: request {} ({} subjects against {} master rows)\n", r.request_id, r.subjects, master_rows);
+    println!(
+        "vouch demo: request {} ({} subjects against {} master rows)\n",
+        r.request_id, r.subjects, master_rows
+    );
     println!("outcomes (rows: expected, columns: vouch's answer)");
-    println!("  {:<15} {:>10} {:>14} {:>10}", "", "CONFIRMED", "NOT_CONFIRMED", "REJECTED");
+    println!(
+        "  {:<15} {:>10} {:>14} {:>10}",
+        "", "CONFIRMED", "NOT_CONFIRMED", "REJECTED"
+    );
     for e in ["CONFIRMED", "NOT_CONFIRMED", "REJECTED"] {
         let g = |a: &'static str| sc.confusion.get(&(e, a)).copied().unwrap_or(0);
-        println!("  {:<15} {:>10} {:>14} {:>10}", e, g("CONFIRMED"), g("NOT_CONFIRMED"), g("REJECTED"));
+        println!(
+            "  {:<15} {:>10} {:>14} {:>10}",
+            e,
+            g("CONFIRMED"),
+            g("NOT_CONFIRMED"),
+            g("REJECTED")
+        );
     }
     println!(
         "\nprecision of CONFIRMED {:.4} ({} false confirmations); recall {:.4} ({} of {} confirmable)",
@@ -108,7 +152,10 @@ fn print_summary(r: &RunReport, sc: &Score, synth_s: f64, index_s: f64, master_r
         sc.all.true_confirmed,
         sc.all.expected_confirmed
     );
-    println!("rejected rows whose reason codes differ from the truth: {}", sc.reason_mismatches);
+    println!(
+        "rejected rows whose reason codes differ from the truth: {}",
+        sc.reason_mismatches
+    );
     let mut reasons: std::collections::BTreeMap<&str, u64> = Default::default();
     for row in &r.rows {
         for code in &row.reasons {
@@ -120,8 +167,17 @@ fn print_summary(r: &RunReport, sc: &Score, synth_s: f64, index_s: f64, master_r
         println!("  {code:<28} {n:>6}");
     }
     println!("\nrecall by corruption (confirmable subjects only)");
-    for (k, v) in sc.by_corruption.iter().filter(|(_, v)| v.expected_confirmed > 0) {
-        println!("  {k:<28} {:>6.1}%  ({} of {})", 100.0 * ratio(v.true_confirmed, v.expected_confirmed), v.true_confirmed, v.expected_confirmed);
+    for (k, v) in sc
+        .by_corruption
+        .iter()
+        .filter(|(_, v)| v.expected_confirmed > 0)
+    {
+        println!(
+            "  {k:<28} {:>6.1}%  ({} of {})",
+            100.0 * ratio(v.true_confirmed, v.expected_confirmed),
+            v.true_confirmed,
+            v.expected_confirmed
+        );
     }
     println!("\ntime per stage");
     println!("  {:<12} {:>9.3}s", "synth", synth_s);

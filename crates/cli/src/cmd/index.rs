@@ -58,14 +58,24 @@ pub fn build(master: &Path, out: &Path) -> Result<BuildReport> {
             rows += batch.len() as u64;
             bar.set_message(format!("indexing master rows: {rows}"));
         }
-        parser.join().map_err(|_| anyhow::anyhow!("master reader thread panicked"))?
+        parser
+            .join()
+            .map_err(|_| anyhow::anyhow!("master reader thread panicked"))?
     })?;
     bar.set_message("sorting and writing the index");
     let unkeyable = builder.unkeyable();
     let index = builder.finish();
-    let path = index.save(out).with_context(|| format!("index build --out {}", out.display()))?;
+    let path = index
+        .save(out)
+        .with_context(|| format!("index build --out {}", out.display()))?;
     bar.finish_and_clear();
-    Ok(BuildReport { load, indexed: index.len(), unkeyable, elapsed: start.elapsed(), path })
+    Ok(BuildReport {
+        load,
+        indexed: index.len(),
+        unkeyable,
+        elapsed: start.elapsed(),
+        path,
+    })
 }
 
 pub fn run(c: IndexCommand) -> Result<ExitCode> {
@@ -80,7 +90,13 @@ pub fn run(c: IndexCommand) -> Result<ExitCode> {
         r.unkeyable
     );
     for s in r.load.skipped.iter().take(10) {
-        println!("  skipped {}: line {}: field {}: {}", master.display(), s.line, s.field, s.why);
+        println!(
+            "  skipped {}: line {}: field {}: {}",
+            master.display(),
+            s.line,
+            s.field,
+            s.why
+        );
     }
     if r.load.skipped.len() > 10 {
         println!("  ... and {} more", r.load.rows_skipped - 10);

@@ -40,7 +40,8 @@ pub enum LedgerCommand {
 
 fn open(state: &Path) -> Result<(FileStore, Ledger)> {
     let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
-    let ledger = Ledger::open_dir(&store.ledger_dir()).with_context(|| format!("ledger in {}", store.ledger_dir().display()))?;
+    let ledger = Ledger::open_dir(&store.ledger_dir())
+        .with_context(|| format!("ledger in {}", store.ledger_dir().display()))?;
     Ok((store, ledger))
 }
 
@@ -50,7 +51,9 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
             let (store, ledger) = open(state)?;
             let verifier = vouch_pipeline::ledger_verifier(&store)?;
             let t = Instant::now();
-            let r = ledger.verify_all(&verifier).context("ledger verification failed")?;
+            let r = ledger
+                .verify_all(&verifier)
+                .context("ledger verification failed")?;
             println!(
                 "ledger OK: {} leaves re-hashed, root {}, {} checkpoints verified and mutually consistent ({:.2}s)",
                 r.leaves,
@@ -72,20 +75,26 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
         }
         LedgerCommand::Prove { request, subject } => {
             let (_, ledger) = open(state)?;
-            let index = ledger
-                .find(&request, &subject)?
-                .with_context(|| format!("no lookup of subject {subject} in request {request} is in the ledger"))?;
-            let cp = ledger.latest_checkpoint().context("the ledger has no checkpoint yet")?.clone();
+            let index = ledger.find(&request, &subject)?.with_context(|| {
+                format!("no lookup of subject {subject} in request {request} is in the ledger")
+            })?;
+            let cp = ledger
+                .latest_checkpoint()
+                .context("the ledger has no checkpoint yet")?
+                .clone();
             print!("{}", ledger.inclusion_bundle(index, &cp)?.to_text());
         }
         LedgerCommand::CheckProof { proof, verifier } => {
             let text = read_proof(&proof)?;
-            let bundle = InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
+            let bundle =
+                InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
             let verifier = match verifier {
                 Some(v) => NoteVerifier::parse(&v).context("--verifier")?,
                 None => vouch_pipeline::ledger_verifier(&FileStore::open(state)?)?,
             };
-            bundle.verify(&verifier).with_context(|| format!("{}: proof does not verify", proof.display()))?;
+            bundle
+                .verify(&verifier)
+                .with_context(|| format!("{}: proof does not verify", proof.display()))?;
             println!(
                 "proof OK: leaf {} is in the tree of size {} under a valid checkpoint of {}",
                 bundle.leaf_index, bundle.tree_size, bundle.checkpoint.checkpoint.origin
@@ -102,7 +111,9 @@ fn read_proof(path: &Path) -> Result<String> {
         std::io::stdin().take(limit + 1).read_to_string(&mut buf)?;
     } else {
         let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
-        f.take(limit + 1).read_to_string(&mut buf).with_context(|| format!("{}", path.display()))?;
+        f.take(limit + 1)
+            .read_to_string(&mut buf)
+            .with_context(|| format!("{}", path.display()))?;
     }
     if buf.len() as u64 > limit {
         bail!("{}: larger than the limit of {limit} bytes", path.display());

@@ -21,7 +21,10 @@ const LINE_BYTES_MAX: usize = 4096;
 
 pub fn run(c: NormalizeCommand) -> Result<ExitCode> {
     let stdin = std::io::stdin();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(stdin.lock());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(stdin.lock());
     let mut out = BufWriter::new(std::io::stdout().lock());
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 1;

@@ -48,15 +48,22 @@ pub enum OfficialCommand {
 }
 
 fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn check_id(field: &str, id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= vouch_core::limits::ID_BYTES_MAX
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if !ok {
-        bail!("--{field}: must be 1 to {} letters, digits, '-', '_' or '.'", vouch_core::limits::ID_BYTES_MAX);
+        bail!(
+            "--{field}: must be 1 to {} letters, digits, '-', '_' or '.'",
+            vouch_core::limits::ID_BYTES_MAX
+        );
     }
     Ok(())
 }
@@ -64,7 +71,11 @@ fn check_id(field: &str, id: &str) -> Result<()> {
 pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
     let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
     match c {
-        AgencyCommand::Add { id, ssr_approved, ai_notifications } => {
+        AgencyCommand::Add {
+            id,
+            ssr_approved,
+            ai_notifications,
+        } => {
             check_id("id", &id)?;
             if vouch_formats::master::parse_date(&ssr_approved).is_none() {
                 bail!("--ssr-approved: not a YYYY-MM-DD date");
@@ -81,7 +92,12 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
         }
         AgencyCommand::List => {
             for a in store.agencies()? {
-                println!("{}\tssr_approved={}\tai_notifications={}", a.id, a.ssr_approved, a.ai_notifications.len());
+                println!(
+                    "{}\tssr_approved={}\tai_notifications={}",
+                    a.id,
+                    a.ssr_approved,
+                    a.ai_notifications.len()
+                );
             }
         }
     }
@@ -91,7 +107,12 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
 pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
     let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
     match c {
-        OfficialCommand::Add { id, agency, role, public_key } => {
+        OfficialCommand::Add {
+            id,
+            agency,
+            role,
+            public_key,
+        } => {
             check_id("id", &id)?;
             check_id("agency", &agency)?;
             let role = Role::parse(&role).with_context(|| {
@@ -100,18 +121,34 @@ pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
             let public_key = match public_key {
                 Some(p) => {
                     let raw = vouch_formats::keys::read_public_key(&p)?;
-                    ed25519_dalek::VerifyingKey::from_bytes(&raw)
-                        .map_err(|_| anyhow::anyhow!("{}: line 1: field public_key: not a valid Ed25519 point", p.display()))?;
+                    ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| {
+                        anyhow::anyhow!(
+                            "{}: line 1: field public_key: not a valid Ed25519 point",
+                            p.display()
+                        )
+                    })?;
                     Some(base64::engine::general_purpose::STANDARD.encode(raw))
                 }
                 None => None,
             };
-            store.add_official(OfficialRecord { id: id.clone(), agency, role, public_key, registered_at: now() })?;
+            store.add_official(OfficialRecord {
+                id: id.clone(),
+                agency,
+                role,
+                public_key,
+                registered_at: now(),
+            })?;
             println!("registered {} {id}", role.as_str());
         }
         OfficialCommand::List => {
             for o in store.officials()? {
-                println!("{}\t{}\t{}\tkey={}", o.id, o.agency, o.role.as_str(), if o.public_key.is_some() { "yes" } else { "no" });
+                println!(
+                    "{}\t{}\t{}\tkey={}",
+                    o.id,
+                    o.agency,
+                    o.role.as_str(),
+                    if o.public_key.is_some() { "yes" } else { "no" }
+                );
             }
         }
     }

@@ -34,14 +34,22 @@ pub fn run(a: Args) -> Result<ExitCode> {
         s.request_id
     );
     let e = s.expected_counts;
-    println!("expected: CONFIRMED {} / NOT_CONFIRMED {} / REJECTED {}", e.confirmed, e.not_confirmed, e.rejected);
+    println!(
+        "expected: CONFIRMED {} / NOT_CONFIRMED {} / REJECTED {}",
+        e.confirmed, e.not_confirmed, e.rejected
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// Generates a data set with a progress bar.
 pub fn synth(master: u64, subjects: u64, seed: u64, out: &Path) -> Result<SynthSummary> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("synth --out {}: cannot create parent directory", out.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!(
+                "synth --out {}: cannot create parent directory",
+                out.display()
+            )
+        })?;
     }
     let bar = progress::bar(master, "master rows");
     let sbar = progress::bar(subjects, "subjects");

@@ -62,11 +62,18 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
                 a.out.display()
             );
             if r.replayed > 0 {
-                println!("resumed: {} lookups replayed from the ledger, {} new", r.replayed, r.appended);
+                println!(
+                    "resumed: {} lookups replayed from the ledger, {} new",
+                    r.replayed, r.appended
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        RunStatus::PendingReview { holds, approvals, required } => {
+        RunStatus::PendingReview {
+            holds,
+            approvals,
+            required,
+        } => {
             let holds: Vec<&str> = holds.iter().map(|h| h.as_str()).collect();
             eprintln!(
                 "request {}: pending_review: {approvals} of {required} approvals; holds: {}; no lookups made, no response written",
@@ -76,7 +83,10 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_PENDING))
         }
         RunStatus::Denied => {
-            eprintln!("request {}: denied by a disclosure officer; no lookups made, no response written", r.request_id);
+            eprintln!(
+                "request {}: denied by a disclosure officer; no lookups made, no response written",
+                r.request_id
+            );
             Ok(ExitCode::from(EXIT_PENDING))
         }
     }

@@ -46,8 +46,14 @@ impl Golden {
         std::fs::copy(g.join("master.csv"), dir.join("master.csv")).unwrap();
         std::fs::copy(g.join("subjects.csv"), dir.join("request/subjects.csv")).unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&SIGNER_SEED);
-        std::fs::write(dir.join("keys/signer.pub"), b64line(key.verifying_key().as_bytes())).unwrap();
-        let golden = Golden { dir: dir.to_path_buf() };
+        std::fs::write(
+            dir.join("keys/signer.pub"),
+            b64line(key.verifying_key().as_bytes()),
+        )
+        .unwrap();
+        let golden = Golden {
+            dir: dir.to_path_buf(),
+        };
         golden.reseal();
         golden
     }
@@ -69,23 +75,85 @@ impl Golden {
     pub fn resign(&self) {
         let letter = std::fs::read(self.request().join("request.json")).unwrap();
         let sig = ed25519_dalek::SigningKey::from_bytes(&SIGNER_SEED).sign(&letter);
-        std::fs::write(self.request().join("request.json.sig"), b64line(&sig.to_bytes())).unwrap();
+        std::fs::write(
+            self.request().join("request.json.sig"),
+            b64line(&sig.to_bytes()),
+        )
+        .unwrap();
     }
 
     /// Registers the agency, signer, recipient and two disclosure officers.
     pub fn register(&self, state: &Path) {
-        ok(&vouch(state, &["agencies", "add", "--id", "DHS-ICE", "--ssr-approved", "2025-01-15"]));
+        ok(&vouch(
+            state,
+            &[
+                "agencies",
+                "add",
+                "--id",
+                "DHS-ICE",
+                "--ssr-approved",
+                "2025-01-15",
+            ],
+        ));
         let key = self.dir.join("keys/signer.pub");
-        ok(&vouch(state, &["officials", "add", "--id", "ice-director", "--agency", "DHS-ICE", "--role", "signer", "--public-key", key.to_str().unwrap()]));
-        ok(&vouch(state, &["officials", "add", "--id", "ice-agent-0001", "--agency", "DHS-ICE", "--role", "recipient"]));
+        ok(&vouch(
+            state,
+            &[
+                "officials",
+                "add",
+                "--id",
+                "ice-director",
+                "--agency",
+                "DHS-ICE",
+                "--role",
+                "signer",
+                "--public-key",
+                key.to_str().unwrap(),
+            ],
+        ));
+        ok(&vouch(
+            state,
+            &[
+                "officials",
+                "add",
+                "--id",
+                "ice-agent-0001",
+                "--agency",
+                "DHS-ICE",
+                "--role",
+                "recipient",
+            ],
+        ));
         for o in ["irs-do-1", "irs-do-2"] {
-            ok(&vouch(state, &["officials", "add", "--id", o, "--agency", "IRS", "--role", "disclosure-officer"]));
+            ok(&vouch(
+                state,
+                &[
+                    "officials",
+                    "add",
+                    "--id",
+                    o,
+                    "--agency",
+                    "IRS",
+                    "--role",
+                    "disclosure-officer",
+                ],
+            ));
         }
     }
 
     pub fn build_index(&self, state: &Path) -> PathBuf {
         let idx = self.dir.join("index");
-        ok(&vouch(state, &["index", "build", "--master", self.dir.join("master.csv").to_str().unwrap(), "--out", idx.to_str().unwrap()]));
+        ok(&vouch(
+            state,
+            &[
+                "index",
+                "build",
+                "--master",
+                self.dir.join("master.csv").to_str().unwrap(),
+                "--out",
+                idx.to_str().unwrap(),
+            ],
+        ));
         idx
     }
 
@@ -93,12 +161,25 @@ impl Golden {
         let idx = self.dir.join("index");
         vouch(
             state,
-            &["verify", "--index", idx.to_str().unwrap(), "--request", self.request().to_str().unwrap(), "--out", out.to_str().unwrap(), "--approve-as", "irs-do-1"],
+            &[
+                "verify",
+                "--index",
+                idx.to_str().unwrap(),
+                "--request",
+                self.request().to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--approve-as",
+                "irs-do-1",
+            ],
         )
     }
 }
 
 pub fn b64line(bytes: &[u8]) -> String {
     use base64::Engine;
-    format!("{}\n", base64::engine::general_purpose::STANDARD.encode(bytes))
+    format!(
+        "{}\n",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }

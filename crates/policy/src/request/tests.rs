@@ -28,7 +28,11 @@ impl Registry for Reg {
 }
 
 fn official(id: &str) -> Official {
-    Official { id: id.into(), name: "N".into(), title: "T".into() }
+    Official {
+        id: id.into(),
+        name: "N".into(),
+        title: "T".into(),
+    }
 }
 
 fn letter() -> RequestLetter {
@@ -64,7 +68,11 @@ fn run(l: &RequestLetter, reg_mut: impl FnOnce(&mut Reg)) -> Result<Vec<ReasonCo
     let sk = SigningKey::from_bytes(&[3u8; 32]);
     let bytes = format!("{l:?}").into_bytes();
     let sig = sk.sign(&bytes).to_bytes();
-    let mut reg = Reg { key: sk.verifying_key().to_bytes(), agency: Some(agency()), signer_role: true };
+    let mut reg = Reg {
+        key: sk.verifying_key().to_bytes(),
+        agency: Some(agency()),
+        signer_role: true,
+    };
     reg_mut(&mut reg);
     let received = datetime!(2025-06-03 00:00 UTC);
     check_request(l, &bytes, &sig, &reg, &PolicyConfig::defaults(), received).map(|v| v.reasons)
@@ -83,54 +91,102 @@ fn a_valid_letter_passes_every_rule() {
 
 #[test]
 fn pathway_other_than_i2_is_rejected() {
-    rejects(ReasonCode::PathwayUnsupported, |l| l.pathway = "6103(i)(1)".into());
+    rejects(ReasonCode::PathwayUnsupported, |l| {
+        l.pathway = "6103(i)(1)".into()
+    });
 }
 
 #[test]
 fn items_beyond_address_confirmation_need_a_court_order() {
-    rejects(ReasonCode::ScopeRequiresCourtOrder, |l| l.requested_items.push("income".into()));
-    rejects(ReasonCode::ScopeRequiresCourtOrder, |l| l.requested_items.clear());
+    rejects(ReasonCode::ScopeRequiresCourtOrder, |l| {
+        l.requested_items.push("income".into())
+    });
+    rejects(ReasonCode::ScopeRequiresCourtOrder, |l| {
+        l.requested_items.clear()
+    });
 }
 
 #[test]
 fn statute_off_the_allow_list_or_civil_investigation_is_rejected() {
-    rejects(ReasonCode::StatuteNotAllowed, |l| l.statutory_authority = "8 U.S.C. 1101".into());
-    rejects(ReasonCode::StatuteNotAllowed, |l| l.investigation = "civil".into());
+    rejects(ReasonCode::StatuteNotAllowed, |l| {
+        l.statutory_authority = "8 U.S.C. 1101".into()
+    });
+    rejects(ReasonCode::StatuteNotAllowed, |l| {
+        l.investigation = "civil".into()
+    });
 }
 
 #[test]
 fn periods_must_be_past_within_lookback_and_distinct() {
     rejects(ReasonCode::PeriodsInvalid, |l| l.taxable_periods.clear());
-    rejects(ReasonCode::PeriodsInvalid, |l| l.taxable_periods = vec![2025]);
-    rejects(ReasonCode::PeriodsInvalid, |l| l.taxable_periods = vec![2018]);
-    rejects(ReasonCode::PeriodsInvalid, |l| l.taxable_periods = vec![2023, 2023]);
-    assert!(run(&{ let mut l = letter(); l.taxable_periods = vec![2019]; l }, |_| {}).unwrap().is_empty());
+    rejects(ReasonCode::PeriodsInvalid, |l| {
+        l.taxable_periods = vec![2025]
+    });
+    rejects(ReasonCode::PeriodsInvalid, |l| {
+        l.taxable_periods = vec![2018]
+    });
+    rejects(ReasonCode::PeriodsInvalid, |l| {
+        l.taxable_periods = vec![2023, 2023]
+    });
+    assert!(run(
+        &{
+            let mut l = letter();
+            l.taxable_periods = vec![2019];
+            l
+        },
+        |_| {}
+    )
+    .unwrap()
+    .is_empty());
 }
 
 #[test]
 fn recipients_must_exist_and_be_registered() {
     rejects(ReasonCode::RecipientsMissing, |l| l.recipients.clear());
-    rejects(ReasonCode::RecipientsMissing, |l| l.recipients.push(official("someone-else")));
+    rejects(ReasonCode::RecipientsMissing, |l| {
+        l.recipients.push(official("someone-else"))
+    });
 }
 
 #[test]
 fn attestation_must_be_a_sentence() {
-    rejects(ReasonCode::AttestationMissing, |l| l.attestation = "  ".into());
-    rejects(ReasonCode::AttestationMissing, |l| l.attestation = "yes".into());
+    rejects(ReasonCode::AttestationMissing, |l| {
+        l.attestation = "  ".into()
+    });
+    rejects(ReasonCode::AttestationMissing, |l| {
+        l.attestation = "yes".into()
+    });
 }
 
 #[test]
 fn safeguards_must_be_current() {
     let l = letter();
-    assert_eq!(run(&l, |r| r.agency = None).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
+    assert_eq!(
+        run(&l, |r| r.agency = None).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
     let old = |r: &mut Reg| r.agency.as_mut().unwrap().ssr_approved = date!(2021 - 01 - 01);
-    assert_eq!(run(&l, old).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
+    assert_eq!(
+        run(&l, old).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
     let future = |r: &mut Reg| r.agency.as_mut().unwrap().ssr_approved = date!(2025 - 07 - 01);
-    assert_eq!(run(&l, future).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
+    assert_eq!(
+        run(&l, future).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
     let finding = |r: &mut Reg| r.agency.as_mut().unwrap().open_findings_without_plan = 1;
-    assert_eq!(run(&l, finding).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
-    let overdue = |r: &mut Reg| r.agency.as_mut().unwrap().disposition_overdue_since = Some(date!(2025 - 05 - 01));
-    assert_eq!(run(&l, overdue).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
+    assert_eq!(
+        run(&l, finding).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
+    let overdue = |r: &mut Reg| {
+        r.agency.as_mut().unwrap().disposition_overdue_since = Some(date!(2025 - 05 - 01))
+    };
+    assert_eq!(
+        run(&l, overdue).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
 }
 
 #[test]
@@ -148,7 +204,9 @@ fn ai_analysis_needs_a_notification_on_file() {
 
 #[test]
 fn a_letter_dated_after_its_receipt_is_refused() {
-    rejects(ReasonCode::SubmittedInFuture, |l| l.submitted_at = datetime!(2025-06-04 00:00 UTC));
+    rejects(ReasonCode::SubmittedInFuture, |l| {
+        l.submitted_at = datetime!(2025-06-04 00:00 UTC)
+    });
 }
 
 #[test]
@@ -156,20 +214,37 @@ fn failures_are_collected_not_stopped_at_the_first() {
     let mut l = letter();
     l.pathway = "x".into();
     l.attestation.clear();
-    assert_eq!(run(&l, |_| {}).unwrap(), vec![ReasonCode::PathwayUnsupported, ReasonCode::AttestationMissing]);
+    assert_eq!(
+        run(&l, |_| {}).unwrap(),
+        vec![
+            ReasonCode::PathwayUnsupported,
+            ReasonCode::AttestationMissing
+        ]
+    );
 }
 
 #[test]
 fn a_bad_signature_or_unregistered_signer_is_refused_outright() {
     let l = letter();
-    let e = run(&l, |r| r.key = SigningKey::from_bytes(&[4u8; 32]).verifying_key().to_bytes()).unwrap_err();
+    let e = run(&l, |r| {
+        r.key = SigningKey::from_bytes(&[4u8; 32])
+            .verifying_key()
+            .to_bytes()
+    })
+    .unwrap_err();
     assert_eq!(e.code(), ReasonCode::SignatureInvalid);
     let e = run(&l, |r| r.signer_role = false).unwrap_err();
     assert_eq!(e.code(), ReasonCode::SignerNotAuthorized);
     let mut other = letter();
     other.signer = official("nobody");
-    assert!(matches!(run(&other, |_| {}).unwrap_err(), AuthFailure::SignerUnregistered { .. }));
+    assert!(matches!(
+        run(&other, |_| {}).unwrap_err(),
+        AuthFailure::SignerUnregistered { .. }
+    ));
     let mut wrong_agency = letter();
     wrong_agency.agency = "DOJ-FBI".into();
-    assert!(matches!(run(&wrong_agency, |_| {}).unwrap_err(), AuthFailure::SignerNotAuthorized { .. }));
+    assert!(matches!(
+        run(&wrong_agency, |_| {}).unwrap_err(),
+        AuthFailure::SignerNotAuthorized { .. }
+    ));
 }

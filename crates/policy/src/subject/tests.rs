@@ -10,8 +10,16 @@ fn letter() -> RequestLetter {
         pathway: "6103(i)(2)".into(),
         agency: "DHS-ICE".into(),
         submitted_at: datetime!(2025-06-02 14:00 UTC),
-        signer: Official { id: "s".into(), name: String::new(), title: String::new() },
-        recipients: vec![Official { id: "r".into(), name: String::new(), title: String::new() }],
+        signer: Official {
+            id: "s".into(),
+            name: String::new(),
+            title: String::new(),
+        },
+        recipients: vec![Official {
+            id: "r".into(),
+            name: String::new(),
+            title: String::new(),
+        }],
         statutory_authority: "8 U.S.C. 1253(a)(1)".into(),
         investigation: "criminal".into(),
         taxable_periods: vec![2023],
@@ -41,12 +49,16 @@ fn subject(n: u32) -> Subject {
         a_number: format!("A{:09}", 100_000_000 + n),
         final_order_date: "2024-01-15".into(),
         case_number: format!("HSI-2025-{n:06}"),
-        relevance: format!("Subject {n} is a named target of the smuggling investigation in case file {n}"),
+        relevance: format!(
+            "Subject {n} is a named target of the smuggling investigation in case file {n}"
+        ),
     }
 }
 
 fn check(s: Subject) -> Vec<ReasonCode> {
-    check_subjects(&letter(), &[s], &PolicyConfig::defaults()).reasons.remove(0)
+    check_subjects(&letter(), &[s], &PolicyConfig::defaults())
+        .reasons
+        .remove(0)
 }
 
 fn rejects(code: ReasonCode, mutate: impl FnOnce(&mut Subject)) {
@@ -91,28 +103,61 @@ fn non_addresses_from_the_court_findings_are_rejected() {
 
 #[test]
 fn a_numbers_are_a_plus_eight_or_nine_digits() {
-    for bad in ["", "123456789", "A1234567", "A1234567890", "B12345678", "A12345678X"] {
+    for bad in [
+        "",
+        "123456789",
+        "A1234567",
+        "A1234567890",
+        "B12345678",
+        "A12345678X",
+    ] {
         rejects(ReasonCode::ANumberInvalid, |s| s.a_number = bad.into());
     }
-    assert!(check({ let mut s = subject(1); s.a_number = "A12345678".into(); s }).is_empty());
+    assert!(check({
+        let mut s = subject(1);
+        s.a_number = "A12345678".into();
+        s
+    })
+    .is_empty());
 }
 
 #[test]
 fn order_dates_must_exist_precede_submission_and_age_90_days() {
-    rejects(ReasonCode::OrderDateMissing, |s| s.final_order_date = String::new());
-    rejects(ReasonCode::OrderDateMissing, |s| s.final_order_date = "2024-13-01".into());
-    rejects(ReasonCode::OrderDateMissing, |s| s.final_order_date = "2025-07-01".into());
-    rejects(ReasonCode::OrderUnder90Days, |s| s.final_order_date = "2025-03-05".into());
+    rejects(ReasonCode::OrderDateMissing, |s| {
+        s.final_order_date = String::new()
+    });
+    rejects(ReasonCode::OrderDateMissing, |s| {
+        s.final_order_date = "2024-13-01".into()
+    });
+    rejects(ReasonCode::OrderDateMissing, |s| {
+        s.final_order_date = "2025-07-01".into()
+    });
+    rejects(ReasonCode::OrderUnder90Days, |s| {
+        s.final_order_date = "2025-03-05".into()
+    });
     // Exactly 90 days before 2025-06-02 is 2025-03-04: allowed.
-    assert!(check({ let mut s = subject(1); s.final_order_date = "2025-03-04".into(); s }).is_empty());
+    assert!(check({
+        let mut s = subject(1);
+        s.final_order_date = "2025-03-04".into();
+        s
+    })
+    .is_empty());
 }
 
 #[test]
 fn case_number_and_relevance_must_be_real() {
-    rejects(ReasonCode::CaseNumberMissing, |s| s.case_number = "N/A".into());
-    rejects(ReasonCode::CaseNumberMissing, |s| s.case_number = String::new());
-    rejects(ReasonCode::RelevanceMissing, |s| s.relevance = "relevant".into());
-    rejects(ReasonCode::RelevanceMissing, |s| s.relevance = String::new());
+    rejects(ReasonCode::CaseNumberMissing, |s| {
+        s.case_number = "N/A".into()
+    });
+    rejects(ReasonCode::CaseNumberMissing, |s| {
+        s.case_number = String::new()
+    });
+    rejects(ReasonCode::RelevanceMissing, |s| {
+        s.relevance = "relevant".into()
+    });
+    rejects(ReasonCode::RelevanceMissing, |s| {
+        s.relevance = String::new()
+    });
 }
 
 #[test]
@@ -120,7 +165,12 @@ fn a_malformed_dob_or_tin_fails_closed() {
     rejects(ReasonCode::DobInvalid, |s| s.dob = "1980-02-30".into());
     rejects(ReasonCode::DobInvalid, |s| s.dob = "2030-01-01".into());
     rejects(ReasonCode::TinInvalid, |s| s.tin = "12345".into());
-    assert!(check({ let mut s = subject(1); s.tin = "123-45-6789".into(); s }).is_empty());
+    assert!(check({
+        let mut s = subject(1);
+        s.tin = "123-45-6789".into();
+        s
+    })
+    .is_empty());
 }
 
 #[test]
@@ -149,9 +199,15 @@ fn holds_fire_on_boilerplate_caseload_and_size() {
     for s in &mut same {
         s.relevance = "Relevant to an ongoing criminal investigation of the subject".into();
     }
-    assert_eq!(holds(&letter(), &same, &p), vec![HoldCode::BoilerplateRelevance]);
+    assert_eq!(
+        holds(&letter(), &same, &p),
+        vec![HoldCode::BoilerplateRelevance]
+    );
     let cases: Vec<Subject> = (0..201).map(subject).collect();
-    assert_eq!(holds(&letter(), &cases, &p), vec![HoldCode::RecipientCaseload]);
+    assert_eq!(
+        holds(&letter(), &cases, &p),
+        vec![HoldCode::RecipientCaseload]
+    );
     let mut big = p.clone();
     big.large_batch_subjects_min = 3;
     let three: Vec<Subject> = (0..3).map(subject).collect();
