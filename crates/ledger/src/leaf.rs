@@ -146,7 +146,8 @@ impl LeafRecord {
         Ok(())
     }
 
-    fn encoded_len_hint(&self) -> usize {
+    /// Exact encoded length when valid (an upper bound when `tin_hmac` is None).
+    pub(crate) fn encoded_len_hint(&self) -> usize {
         let texts = self.request_id.len()
             + self.subject_ref.len()
             + self.policy_version.len()

@@ -19,12 +19,17 @@ use crate::note::{Checkpoint, NoteVerifier, SignedCheckpoint};
 use crate::proof::verify_consistency;
 use crate::store::{
     CheckpointStore, FileCheckpointStore, FileLeafStore, LeafStore, MemCheckpointStore,
-    MemLeafStore,
+    MemLeafStore, PackedLeaves,
 };
 use crate::tree::MerkleTree;
 
 /// Limit on leaves per [`Ledger::append_batch`] call.
 pub const BATCH_LEAVES_MAX: usize = 8_000_000;
+/// Leaves encoded per parallel task (and per write) in [`Ledger::append_batch`].
+const ENCODE_CHUNK_LEAVES: usize = 8 * 1024;
+/// Leaves encoded before they are handed to the store, which writes them
+/// while the next wave is encoded.
+const WAVE_LEAVES: usize = 4 * ENCODE_CHUNK_LEAVES;
 /// Leaves read per chunk when opening or verifying.
 const SCAN_CHUNK_LEAVES: u64 = 1 << 16;
 
@@ -135,32 +140,77 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
             });
         }
         let first_index = self.tree.size();
-        let encoded: Vec<(Vec<u8>, Hash)> = records
-            .par_iter()
-            .map(|r| {
-                let b = r.encode()?;
-                let h = leaf_hash(&b);
-                Ok((b, h))
-            })
-            .collect::<Result<_, LeafError>>()?;
-        let (bytes, hashes): (Vec<Vec<u8>>, Vec<Hash>) = encoded.into_iter().unzip();
-        self.leaves.append(&bytes)?;
+        let mut hashes: Vec<Hash> = vec![[0u8; 32]; records.len()];
+        let runs = self.stage_batch(records, &mut hashes)?;
+        // Nothing reaches the tree or the request index before the store
+        // has made the batch durable.
         self.leaves.sync()?;
-        self.tree.extend(&hashes);
-        let mut last: Option<&str> = None;
-        for (k, r) in records.iter().enumerate() {
-            let index = first_index + k as u64;
-            if last == Some(r.request_id.as_str()) {
-                add_run_tail(&mut self.requests, &r.request_id, index);
-            } else {
-                add_to_requests(&mut self.requests, &r.request_id, index);
+        self.tree.extend_owned(hashes);
+        for (start, end) in runs {
+            let id = records[start].request_id.as_str();
+            let (start, end) = (first_index + start as u64, first_index + end as u64);
+            let runs = self.requests.entry(id.to_owned()).or_default();
+            match runs.last_mut() {
+                Some(run) if run.1 == start => run.1 = end,
+                _ => runs.push((start, end)),
             }
-            last = Some(&r.request_id);
         }
         Ok(AppendReceipt {
             first_index,
             count: records.len() as u64,
         })
+    }
+
+    /// Encodes and hashes `records` in parallel, wave by wave, handing each
+    /// wave to the store (which may write it while the next is encoded);
+    /// returns the runs of equal request ids as index ranges into `records`.
+    /// On failure nothing stays staged.
+    fn stage_batch(
+        &mut self,
+        records: &[LeafRecord],
+        hashes: &mut [Hash],
+    ) -> Result<Vec<(usize, usize)>, LedgerError> {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut failed: Option<LeafError> = None;
+        let mut waves = records
+            .chunks(WAVE_LEAVES)
+            .zip(hashes.chunks_mut(WAVE_LEAVES))
+            .enumerate();
+        let mut next = || {
+            let (w, (recs, out)) = waves.next()?;
+            let encoded = recs
+                .par_chunks(ENCODE_CHUNK_LEAVES)
+                .zip(out.par_chunks_mut(ENCODE_CHUNK_LEAVES))
+                .enumerate()
+                .map(|(c, (r, h))| encode_chunk(r, h, w * WAVE_LEAVES + c * ENCODE_CHUNK_LEAVES))
+                .collect::<Result<Vec<_>, LeafError>>();
+            match encoded {
+                Ok(chunks) => Some(
+                    chunks
+                        .into_iter()
+                        .map(|(chunk, chunk_runs)| {
+                            merge_runs(&mut runs, &chunk_runs, records);
+                            chunk
+                        })
+                        .collect(),
+                ),
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            }
+        };
+        let staged = self.leaves.append_from(&mut next);
+        if let Some(e) = failed {
+            self.leaves.discard_staged()?;
+            return Err(e.into());
+        }
+        if let Err(e) = staged {
+            // Best effort: a store that failed writing is poisoned anyway.
+            let _ = self.leaves.discard_staged();
+            return Err(e.into());
+        }
+        Ok(runs)
     }
 
     /// Gives the stores back (to hand them to another component or reopen).
@@ -412,6 +462,48 @@ fn hash_and_check(
             Ok(h)
         })
         .collect()
+}
+
+/// Encodes `records` (the batch's leaves from `first`) into one packed
+/// chunk and their leaf hashes into `out`; also returns the runs of equal
+/// request ids, as batch positions, found while each record is in cache.
+fn encode_chunk(
+    records: &[LeafRecord],
+    out: &mut [Hash],
+    first: usize,
+) -> Result<(PackedLeaves, Vec<(usize, usize)>), LeafError> {
+    let bytes = records.iter().map(LeafRecord::encoded_len_hint).sum();
+    let mut chunk = PackedLeaves::with_capacity(records.len(), bytes);
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut last: Option<&str> = None;
+    for (k, (r, h)) in records.iter().zip(out).enumerate() {
+        *h = leaf_hash(chunk.push_with(|buf| r.encode_into(buf))?);
+        match runs.last_mut() {
+            Some(run) if last == Some(r.request_id.as_str()) => run.1 = first + k + 1,
+            _ => runs.push((first + k, first + k + 1)),
+        }
+        last = Some(&r.request_id);
+    }
+    Ok((chunk, runs))
+}
+
+/// Appends a chunk's runs to the batch's, joining a run that continues the
+/// previous chunk's last one (same request id, adjacent).
+fn merge_runs(
+    runs: &mut Vec<(usize, usize)>,
+    chunk_runs: &[(usize, usize)],
+    records: &[LeafRecord],
+) {
+    for &(start, end) in chunk_runs {
+        match runs.last_mut() {
+            Some(run)
+                if run.1 == start && records[run.0].request_id == records[start].request_id =>
+            {
+                run.1 = end
+            }
+            _ => runs.push((start, end)),
+        }
+    }
 }
 
 fn add_run_tail(requests: &mut HashMap<String, Vec<(u64, u64)>>, id: &str, index: u64) {

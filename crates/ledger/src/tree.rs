@@ -39,6 +39,17 @@ impl MerkleTree {
         self.levels.first().and_then(|l| l.get(i)).copied()
     }
 
+    /// As [`MerkleTree::extend`], taking the vector (moved, not copied, into
+    /// an empty tree).
+    pub fn extend_owned(&mut self, leaf_hashes: Vec<Hash>) {
+        if self.size() == 0 && !leaf_hashes.is_empty() {
+            self.levels = vec![leaf_hashes];
+            self.hash_levels();
+        } else {
+            self.extend(&leaf_hashes);
+        }
+    }
+
     /// Appends leaf hashes, hashing new interior nodes level by level (in
     /// parallel when a level has many new nodes).
     pub fn extend(&mut self, leaf_hashes: &[Hash]) {
@@ -49,6 +60,11 @@ impl MerkleTree {
             self.levels.push(Vec::new());
         }
         self.levels[0].extend_from_slice(leaf_hashes);
+        self.hash_levels();
+    }
+
+    /// Hashes the interior nodes missing above the leaves, level by level.
+    fn hash_levels(&mut self) {
         let mut k = 0;
         loop {
             let want = self.levels[k].len() / 2;
@@ -65,11 +81,7 @@ impl MerkleTree {
             }
             let src = &lower[k][2 * have..2 * want];
             if src.len() / 2 >= PARALLEL_PAIRS_MIN {
-                let new: Vec<Hash> = src
-                    .par_chunks_exact(2)
-                    .map(|p| node_hash(&p[0], &p[1]))
-                    .collect();
-                upper[0].extend_from_slice(&new);
+                upper[0].par_extend(src.par_chunks_exact(2).map(|p| node_hash(&p[0], &p[1])));
             } else {
                 upper[0].extend(src.chunks_exact(2).map(|p| node_hash(&p[0], &p[1])));
             }

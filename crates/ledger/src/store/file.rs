@@ -17,9 +17,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use super::frame::{self, Frame, FRAME_OVERHEAD};
-use super::{CheckpointStore, LeafStore, RECORD_BYTES_MAX};
+use super::{CheckpointStore, LeafStore, PackedLeaves, RECORD_BYTES_MAX};
 use crate::error::StoreError;
 
 const LEAVES_MAGIC: &[u8; 8] = b"VLLEAF01";
@@ -28,6 +29,8 @@ const CHECKPOINTS_MAGIC: &[u8; 8] = b"VLCKPT01";
 const HEADER_LEN: u64 = 8;
 /// Limit on the checkpoints file, in bytes.
 pub const CHECKPOINT_FILE_BYTES_MAX: u64 = 256 * 1024 * 1024;
+/// Chunks queued for the writer thread while the next ones are encoded.
+const WRITE_QUEUE_CHUNKS: usize = 4;
 /// Scan buffer for opening.
 const SCAN_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 
@@ -84,7 +87,8 @@ pub struct FileLeafStore {
     idx: File,
     len: u64,
     data_end: u64,
-    staged: Vec<u8>,
+    /// Framed records not yet written, one buffer per appended chunk.
+    /// Ends of records written after `data_end` but not yet synced or indexed.
     staged_ends: Vec<u64>,
     poisoned: bool,
 }
@@ -118,7 +122,6 @@ impl FileLeafStore {
             idx,
             len: 0,
             data_end: HEADER_LEN,
-            staged: Vec::new(),
             staged_ends: Vec::new(),
             poisoned: false,
         };
@@ -253,18 +256,60 @@ impl FileLeafStore {
     }
 
     fn sync_inner(&mut self) -> Result<(), StoreError> {
-        let p = &self.data_path;
+        // The records are written already (see `append_from`): one fdatasync
+        // for all of them, and only then the index entries (the commit
+        // marker) and their own sync.
         self.data
-            .write_all_at(&self.staged, self.data_end)
-            .map_err(io_err("write", p))?;
-        self.data.sync_data().map_err(io_err("sync", p))?;
+            .sync_data()
+            .map_err(io_err("sync", &self.data_path))?;
         let ends = std::mem::take(&mut self.staged_ends);
         self.write_index(self.len, &ends)?;
         self.len += ends.len() as u64;
         self.data_end = ends.last().copied().unwrap_or(self.data_end);
-        self.staged.clear();
         Ok(())
     }
+
+    /// Writes framed chunks from `rx` at their offsets until the channel closes.
+    fn write_chunks(&self, rx: mpsc::Receiver<(u64, Vec<u8>)>) -> Result<(), StoreError> {
+        for (at, framed) in rx {
+            self.data
+                .write_all_at(&framed, at)
+                .map_err(io_err("write", &self.data_path))?;
+        }
+        Ok(())
+    }
+
+    /// Takes the chunks `next` yields, appends their record ends to
+    /// `staged_ends` and sends them to the writer; stops early if it hung up.
+    fn feed_writer(
+        staged_ends: &mut Vec<u64>,
+        data_end: u64,
+        next: &mut dyn FnMut() -> Option<Vec<PackedLeaves>>,
+        tx: &mpsc::SyncSender<(u64, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        while let Some(chunks) = next() {
+            check_record_len(chunks.iter().map(PackedLeaves::longest).max().unwrap_or(0))?;
+            for c in chunks {
+                let base = staged_ends.last().copied().unwrap_or(data_end);
+                let (framed, ends) = c.into_parts();
+                staged_ends.extend(ends.iter().map(|&e| base + e as u64));
+                if tx.send((base, framed)).is_err() {
+                    return Ok(()); // the writer failed; its error is reported
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_record_len(len: usize) -> Result<(), StoreError> {
+    if len > RECORD_BYTES_MAX {
+        return Err(StoreError::RecordTooLong {
+            len,
+            max: RECORD_BYTES_MAX,
+        });
+    }
+    Ok(())
 }
 
 fn missing(path: &Path) -> StoreError {
@@ -326,25 +371,64 @@ impl LeafStore for FileLeafStore {
     }
 
     fn append(&mut self, leaves: &[Vec<u8>]) -> Result<(), StoreError> {
+        let bytes = leaves.iter().map(Vec::len).sum();
+        let mut chunk = PackedLeaves::with_capacity(leaves.len(), bytes);
+        for l in leaves {
+            chunk.push(l);
+        }
+        self.append_packed(vec![chunk])
+    }
+
+    fn append_packed(&mut self, chunks: Vec<PackedLeaves>) -> Result<(), StoreError> {
+        let mut once = Some(chunks);
+        self.append_from(&mut || once.take())
+    }
+
+    /// Writes each chunk after the staged records on a writer thread while
+    /// `next` produces the following ones, so encoding overlaps the copy
+    /// into the page cache; at most `WRITE_QUEUE_CHUNKS` wait in between.
+    /// Nothing written here is acknowledged before [`LeafStore::sync`].
+    fn append_from(
+        &mut self,
+        next: &mut dyn FnMut() -> Option<Vec<PackedLeaves>>,
+    ) -> Result<(), StoreError> {
         if self.poisoned {
             return Err(StoreError::Poisoned);
         }
-        if let Some(l) = leaves.iter().find(|l| l.len() > RECORD_BYTES_MAX) {
-            return Err(StoreError::RecordTooLong {
-                len: l.len(),
-                max: RECORD_BYTES_MAX,
-            });
+        let (tx, rx) = mpsc::sync_channel(WRITE_QUEUE_CHUNKS);
+        let mut staged_ends = std::mem::take(&mut self.staged_ends);
+        let this = &*self;
+        let (fed, written) = std::thread::scope(|s| {
+            let writer = s.spawn(move || this.write_chunks(rx));
+            let fed = Self::feed_writer(&mut staged_ends, this.data_end, next, &tx);
+            drop(tx);
+            let written = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (fed, written)
+        });
+        self.staged_ends = staged_ends;
+        // A failed write leaves the file's tail unknown: refuse further
+        // appends until a reopen has run recovery.
+        written.inspect_err(|_| self.poisoned = true)?;
+        fed
+    }
+
+    fn discard_staged(&mut self) -> Result<(), StoreError> {
+        if self.poisoned {
+            return Err(StoreError::Poisoned);
         }
-        let mut end = self.staged_ends.last().copied().unwrap_or(self.data_end);
-        let extra: usize = leaves.iter().map(|l| l.len() + FRAME_OVERHEAD).sum();
-        self.staged.reserve(extra);
-        self.staged_ends.reserve(leaves.len());
-        for l in leaves {
-            frame::put(&mut self.staged, l);
-            end += (l.len() + FRAME_OVERHEAD) as u64;
-            self.staged_ends.push(end);
+        if self.staged_ends.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.staged_ends.clear();
+        // Whole records left after the index would be taken in by recovery:
+        // cut them off durably.
+        self.data
+            .set_len(self.data_end)
+            .and_then(|_| self.data.sync_all())
+            .map_err(io_err("truncate", &self.data_path))
+            .inspect_err(|_| self.poisoned = true)
     }
 
     fn sync(&mut self) -> Result<(), StoreError> {

@@ -22,6 +22,19 @@ pub(crate) fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&crc(&len, bytes).to_be_bytes());
 }
 
+/// Completes a frame written in place: `out[start..start + 4]` was reserved
+/// for the length and the record bytes follow it to the end of `out`; writes
+/// the length and appends the checksum. The caller checks the record limit.
+pub(crate) fn seal(out: &mut Vec<u8>, start: usize) {
+    let len_usize = out.len() - start - 4;
+    // A record over u32::MAX is refused by the store's limit check; the
+    // saturated length keeps the frame unreadable rather than wrapping.
+    let len = u32::try_from(len_usize).unwrap_or(u32::MAX).to_be_bytes();
+    out[start..start + 4].copy_from_slice(&len);
+    let c = crc(&len, &out[start + 4..]);
+    out.extend_from_slice(&c.to_be_bytes());
+}
+
 fn crc(len: &[u8; 4], bytes: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(len);
@@ -84,6 +97,21 @@ impl Frame<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealing_in_place_equals_put() {
+        let mut a = Vec::new();
+        put(&mut a, b"leaf");
+        put(&mut a, b"");
+        let mut b = Vec::new();
+        for rec in [&b"leaf"[..], b""] {
+            let start = b.len();
+            b.extend_from_slice(&[0; 4]);
+            b.extend_from_slice(rec);
+            seal(&mut b, start);
+        }
+        assert_eq!(a, b);
+    }
 
     #[test]
     fn round_trip_and_every_bit_flip_is_caught() {

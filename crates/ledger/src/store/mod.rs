@@ -1,7 +1,7 @@
 //! Storage behind two small traits, so the state store can keep the ledger in
 //! files or in SQL: [`LeafStore`] (append-only encoded leaves) and
 //! [`CheckpointStore`] (signed checkpoint notes). In-memory versions for tests
-//! live here; the file versions in [`file`].
+//! live here; the file versions in [`mod@file`].
 //!
 //! Deliberately no tree logic and no leaf decoding: stores hold opaque bytes.
 
@@ -25,6 +25,32 @@ pub trait LeafStore {
     }
     /// Stages leaves after the current end; they count only after [`LeafStore::sync`].
     fn append(&mut self, leaves: &[Vec<u8>]) -> Result<(), StoreError>;
+    /// Stages packed chunks of leaves, in order, as [`LeafStore::append`]
+    /// does. The default unpacks them; stores override it to avoid one
+    /// allocation per leaf on large batches.
+    fn append_packed(&mut self, chunks: Vec<PackedLeaves>) -> Result<(), StoreError> {
+        let leaves: Vec<Vec<u8>> = chunks
+            .iter()
+            .flat_map(PackedLeaves::iter)
+            .map(<[u8]>::to_vec)
+            .collect();
+        self.append(&leaves)
+    }
+    /// Stages the chunks `next` yields until it yields `None`, as
+    /// [`LeafStore::append_packed`] would. Stores may write earlier chunks
+    /// while `next` produces later ones (they still count only after
+    /// [`LeafStore::sync`]).
+    fn append_from(
+        &mut self,
+        next: &mut dyn FnMut() -> Option<Vec<PackedLeaves>>,
+    ) -> Result<(), StoreError> {
+        while let Some(chunks) = next() {
+            self.append_packed(chunks)?;
+        }
+        Ok(())
+    }
+    /// Drops every staged, not yet synced leaf (after a batch failed half-way).
+    fn discard_staged(&mut self) -> Result<(), StoreError>;
     /// Makes every staged leaf durable; when it returns Ok they are acknowledged.
     fn sync(&mut self) -> Result<(), StoreError>;
     /// Reads leaf `index`.
@@ -34,6 +60,95 @@ pub trait LeafStore {
         (start..start.saturating_add(count))
             .map(|i| self.read(i))
             .collect()
+    }
+}
+
+/// A chunk of encoded leaves, already in the ledger's record framing
+/// (`len: u32 BE || bytes || crc: u32 BE`, see [`mod@file`]) and stored back to
+/// back in one buffer: a batch without one allocation per leaf, framed while
+/// each leaf is still in cache. Stores that keep their own framing read the
+/// bare leaves with [`PackedLeaves::iter`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PackedLeaves {
+    /// Framed records back to back.
+    framed: Vec<u8>,
+    /// `ends[i]` is where record `i` ends in `framed`.
+    ends: Vec<usize>,
+    /// Longest leaf pushed: a store refuses the chunk if it exceeds its limit.
+    longest: usize,
+}
+
+impl PackedLeaves {
+    /// An empty chunk with room for `leaves` leaves of `bytes` bytes in all.
+    pub fn with_capacity(leaves: usize, bytes: usize) -> Self {
+        Self {
+            framed: Vec::with_capacity(bytes + leaves * frame::FRAME_OVERHEAD),
+            ends: Vec::with_capacity(leaves),
+            longest: 0,
+        }
+    }
+
+    /// Appends one leaf written by `write` and returns its bytes; if `write`
+    /// fails, whatever it wrote is removed and nothing is appended.
+    pub fn push_with<E>(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<&[u8], E> {
+        let start = self.framed.len();
+        self.framed.extend_from_slice(&[0; 4]);
+        if let Err(e) = write(&mut self.framed) {
+            self.framed.truncate(start);
+            return Err(e);
+        }
+        let len = self.framed.len() - start - 4;
+        self.longest = self.longest.max(len);
+        frame::seal(&mut self.framed, start);
+        self.ends.push(self.framed.len());
+        let end = self.framed.len() - 4;
+        Ok(&self.framed[start + 4..end])
+    }
+
+    /// Appends one leaf's bytes.
+    pub fn push(&mut self, leaf: &[u8]) {
+        let Ok(_) = self.push_with(|buf| {
+            buf.extend_from_slice(leaf);
+            Ok::<(), std::convert::Infallible>(())
+        });
+    }
+
+    /// Number of leaves.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the chunk holds no leaf.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Length of the longest leaf (0 when empty).
+    pub fn longest(&self) -> usize {
+        self.longest
+    }
+
+    /// Leaf `i`, if present.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.framed[start + 4..end - 4])
+    }
+
+    /// The leaves in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(s, e)| &self.framed[s + 4..e - 4])
+    }
+
+    /// The framed records and where each ends (for the file store).
+    pub(crate) fn into_parts(self) -> (Vec<u8>, Vec<usize>) {
+        (self.framed, self.ends)
     }
 }
 
@@ -80,6 +195,11 @@ impl LeafStore for MemLeafStore {
         Ok(())
     }
 
+    fn discard_staged(&mut self) -> Result<(), StoreError> {
+        self.staged.clear();
+        Ok(())
+    }
+
     fn sync(&mut self) -> Result<(), StoreError> {
         self.leaves.append(&mut self.staged);
         Ok(())
@@ -118,5 +238,57 @@ impl CheckpointStore for MemCheckpointStore {
     fn append(&mut self, note: &str) -> Result<(), StoreError> {
         self.notes.push(note.to_owned());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_leaves_hold_each_leaf_and_roll_back_failed_pushes() {
+        let mut p = PackedLeaves::with_capacity(3, 16);
+        p.push(b"first");
+        let failed: Result<&[u8], &str> = p.push_with(|buf| {
+            buf.extend_from_slice(b"half-written");
+            Err("refused")
+        });
+        assert_eq!(failed, Err("refused"));
+        let got = p.push_with(|buf| {
+            buf.extend_from_slice(b"");
+            Ok::<(), ()>(())
+        });
+        assert_eq!(got, Ok(&b""[..]));
+        p.push(b"third leaf");
+        assert_eq!((p.len(), p.longest()), (3, 10));
+        let all: Vec<Vec<u8>> = p.iter().map(<[u8]>::to_vec).collect();
+        assert_eq!(all, vec![b"first".to_vec(), vec![], b"third leaf".to_vec()]);
+        assert_eq!(p.get(2), Some(&b"third leaf"[..]));
+        assert_eq!(p.get(3), None);
+        // The buffer is the store framing, record after record.
+        let (framed, ends) = p.into_parts();
+        let mut want = Vec::new();
+        for l in &all {
+            frame::put(&mut want, l);
+        }
+        assert_eq!(framed, want);
+        assert_eq!(ends, vec![13, 21, 39]);
+    }
+
+    #[test]
+    fn mem_store_discards_staged_leaves() {
+        let mut s = MemLeafStore::new();
+        s.append(&[b"a".to_vec()]).unwrap();
+        s.sync().unwrap();
+        let mut chunk = PackedLeaves::default();
+        chunk.push(b"b");
+        s.append_packed(vec![chunk]).unwrap();
+        s.discard_staged().unwrap();
+        s.sync().unwrap();
+        assert_eq!(s.len(), 1);
+        assert!(matches!(
+            s.append(&[vec![0; RECORD_BYTES_MAX + 1]]),
+            Err(StoreError::RecordTooLong { .. })
+        ));
     }
 }
