@@ -49,6 +49,15 @@ enum Command {
     /// Show how names and addresses standardise (reads CSV lines on stdin).
     #[command(subcommand)]
     Normalize(cmd::normalize::NormalizeCommand),
+    /// Show, activate and explain the policy.
+    #[command(subcommand)]
+    Policy(cmd::policy::PolicyCommand),
+    /// List, inspect, deny requests; record dispositions of responses.
+    #[command(subcommand)]
+    Requests(cmd::requests::RequestsCommand),
+    /// Manage the confidential hold list (6103(i)(6)).
+    #[command(subcommand)]
+    Holds(cmd::holds::HoldsCommand),
     /// Measure throughput and peak memory of synth, index build and verify.
     Bench(cmd::bench::Args),
 }
@@ -63,6 +72,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => cmd::verify::run(&cli.state, a),
         Command::Ledger(c) => cmd::ledger::run(&cli.state, c),
         Command::Normalize(c) => cmd::normalize::run(c),
+        Command::Policy(c) => cmd::policy::run(&cli.state, c),
+        Command::Requests(c) => cmd::requests::run(&cli.state, c),
+        Command::Holds(c) => cmd::holds::run(&cli.state, c),
         Command::Bench(a) => cmd::bench::run(a),
     }
 }

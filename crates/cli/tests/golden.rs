@@ -29,6 +29,10 @@ fn golden_request_gives_the_golden_response() {
     )
     .unwrap();
     assert_eq!(mask(json.clone()), expected);
+    // Versions are masked in the golden file so that it does not change with
+    // every model or policy revision; they must name the ones in force.
+    assert_eq!(json["model_version"], vouch_match::MODEL_VERSION);
+    assert_eq!(json["policy_version"], vouch_policy::PolicyConfig::defaults().version());
 
     // The masked values: the checkpoint is the ledger's, the statement covers
     // this CSV, and the signature verifies under the published key.
@@ -71,6 +75,8 @@ fn mask(mut v: Value) -> Value {
         cp[k] = Value::String(format!("<{k}>"));
     }
     v["signed_statement"] = Value::String("<signed_statement>".into());
+    v["model_version"] = Value::String("<model_version>".into());
+    v["policy_version"] = Value::String("<policy_version>".into());
     v["signature"]["public_key"] = Value::String("<public_key>".into());
     v["signature"]["value"] = Value::String("<value>".into());
     v

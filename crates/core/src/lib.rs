@@ -11,6 +11,7 @@
 pub mod limits;
 pub mod master;
 pub mod outcome;
+pub mod probe;
 pub mod reason;
 pub mod request;
 

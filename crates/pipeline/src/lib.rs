@@ -18,7 +18,7 @@ mod stages;
 
 pub use error::PipelineError;
 pub use run::{
-    ledger_signer, ledger_verifier, run_request, Fault, RunConfig, RunReport, RunStatus,
+    active_policy, ledger_signer, ledger_verifier, run_request, tin_hasher, Fault, RunConfig, RunReport, RunStatus,
     StageTiming, LEDGER_KEY_NAME,
 };
 pub use stages::{ApprovedBatch, CheckedBatch, LoggedBatch, MatchedBatch, ReceivedRequest};

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use time::Date;
-use vouch_policy::{AgencyInfo, Registry, SignerInfo};
+use vouch_policy::{AgencyInfo, FindingInfo, Registry, ResponseInfo, SignerInfo};
 use vouch_store::{FileStore, Role};
 
 /// Adapts the file store to [`Registry`]. A registry that cannot be read
@@ -37,15 +37,31 @@ impl Registry for StoreRegistry<'_> {
 
     fn agency(&self, id: &str) -> Option<AgencyInfo> {
         let a = self.0.agency(id).ok()??;
-        Some(AgencyInfo {
-            ssr_approved: date(&a.ssr_approved)?,
-            ai_notifications: a.ai_notifications,
-            open_findings_without_plan: a.open_findings_without_plan,
-            disposition_overdue_since: match a.disposition_overdue_since.as_deref() {
-                // An unreadable overdue date counts as overdue since forever.
-                Some(s) => Some(date(s).unwrap_or(Date::MIN)),
-                None => None,
-            },
-        })
+        // Unreadable dates fail closed: a finding opened at the dawn of time
+        // and never closed, a response released then and never disposed of.
+        let findings = a
+            .findings
+            .iter()
+            .map(|f| FindingInfo {
+                opened: date(&f.opened).unwrap_or(Date::MIN),
+                has_plan: f.plan.as_deref().is_some_and(|p| !p.trim().is_empty()),
+                closed: f.closed.as_deref().and_then(date),
+            })
+            .collect();
+        let responses = self
+            .0
+            .requests()
+            .ok()?
+            .into_iter()
+            .filter(|r| r.agency == id)
+            .filter_map(|r| {
+                let released = r.completed_at.as_deref()?;
+                Some(ResponseInfo {
+                    released: date(released.get(..10).unwrap_or("")).unwrap_or(Date::MIN),
+                    disposed: r.disposition_certified.as_deref().and_then(date),
+                })
+            })
+            .collect();
+        Some(AgencyInfo { ssr_approved: date(&a.ssr_approved)?, ai_notifications: a.ai_notifications, findings, responses })
     }
 }

@@ -126,6 +126,7 @@ impl Timer {
 const LEDGER_KEY: &str = "ledger.key";
 const SERVICE_KEY: &str = "service.key";
 const TIN_HMAC_KEY: &str = "tin-hmac.key";
+const PROBE_HMAC_KEY: &str = "probe-hmac.key";
 /// The name under which the ledger signs checkpoints.
 pub const LEDGER_KEY_NAME: &str = "vouch-ledger";
 
@@ -219,14 +220,10 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     let empty = empty_index();
     let matched = match_batch(approved, index.as_ref().unwrap_or(&empty), &logged_before);
     timer.lap("matching");
-    let hmac_key = store.secret(TIN_HMAC_KEY)?;
-    let tin_hmac = move |t: Tin| -> [u8; 32] {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&hmac_key)
-            .unwrap_or_else(|_| unreachable!());
-        mac.update(&t.digits());
-        mac.finalize().into_bytes().into()
-    };
+    let tin_hmac = tin_hasher(store)?;
+    let held: std::collections::HashSet<[u8; 32]> = store.held()?.into_iter().collect();
+    let mut matched = matched;
+    apply_hold_list(&mut matched, &held, &tin_hmac);
     let policy_version = matched.approved.checked.policy_version.clone();
     let ctx = LeafContext {
         time_unix_ms: (cfg.now.unix_timestamp_nanos() / 1_000_000).max(0) as u64,
@@ -265,6 +262,7 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
         &rows,
         &logged.checkpoint,
     )?;
+    record.completed_at.get_or_insert_with(|| rfc3339(cfg.now));
     set_status(store, &mut record, RequestStatus::Completed, cfg.now)?;
     timer.lap("response");
     report.status = RunStatus::Completed;
@@ -332,8 +330,16 @@ fn fresh_checks(
     cfg: &RunConfig<'_>,
 ) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
     let request_id = received.files.letter.request_id.clone();
-    let checked = match check(received, &StoreRegistry(store), cfg.policy, cfg.now) {
-        Ok(c) => c,
+    let keyer = vouch_policy::probing::Keyer::new(&store.secret(PROBE_HMAC_KEY)?);
+    let history = store.probes()?;
+    let probe = ProbeInput { keyer: &keyer, history: &history };
+    let checked = match check(received, &StoreRegistry(store), cfg.policy, cfg.now, &probe) {
+        Ok((c, records)) => {
+            // Recorded before the checks: a crash between the two re-checks
+            // the request, which ignores its own records (see the guard).
+            store.append_probes(&records)?;
+            c
+        }
         Err(e) => {
             if let PipelineError::Refused { failure, .. } = &e {
                 audit(
@@ -385,6 +391,9 @@ fn fresh_checks(
             .approvals_required(checked.received.files.subjects.len() as u64),
         approvals: Vec::new(),
         policy_version: checked.policy_version.clone(),
+        denial: None,
+        completed_at: None,
+        disposition_certified: None,
         received_at: rfc3339(cfg.now),
         updated_at: rfc3339(cfg.now),
     };
@@ -488,6 +497,30 @@ fn add_approvals(
         store.put_request(rec)?;
     }
     Ok(())
+}
+
+/// The active policy: the file activated in the store, else policy.md's defaults.
+/// An active file that no longer validates stops the caller (fail closed).
+pub fn active_policy(store: &FileStore) -> Result<PolicyConfig, PipelineError> {
+    match store.active_policy()? {
+        Some(text) => PolicyConfig::from_toml(&text).map_err(|e| PipelineError::Inconsistent {
+            request_id: "-".into(),
+            why: format!("active policy: {e}"),
+        }),
+        None => Ok(PolicyConfig::defaults()),
+    }
+}
+
+/// The keyed hash of a TIN (HMAC-SHA-256 with the state store's secret, kept
+/// outside the ledger): what the ledger and the hold list record instead of a TIN.
+pub fn tin_hasher(store: &FileStore) -> Result<impl Fn(Tin) -> [u8; 32] + Sync, PipelineError> {
+    let key = store.secret(TIN_HMAC_KEY)?;
+    Ok(move |t: Tin| -> [u8; 32] {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+        mac.update(&t.digits());
+        mac.finalize().into_bytes().into()
+    })
 }
 
 /// The ledger's signing key and origin line, kept in the state store.

@@ -12,6 +12,7 @@ use vouch_formats::request::{read_request_dir, RequestFiles};
 use vouch_formats::response::ResponseRow;
 use vouch_ledger::{LeafOutcome, LeafRecord};
 use vouch_match::{decide::decide, Decision, MasterIndex, MatchQuery};
+use vouch_policy::probing::{guard, Keyer, ProbeContext, ProbeHistory, ProbeKeys, ProbeRecord};
 use vouch_policy::{check_request, check_subjects, holds, PolicyConfig, Registry};
 
 /// Intake: the request's files, read and hash-checked.
@@ -65,12 +66,23 @@ impl CheckedBatch {
 }
 
 /// Authenticates the letter and checks every rule.
+/// What the probing guard needs: the keyed-hash secret and the history.
+pub struct ProbeInput<'a> {
+    /// Keys subjects with the state store's secret.
+    pub keyer: &'a Keyer,
+    /// Every stored probe record.
+    pub history: &'a [ProbeRecord],
+}
+
+/// Authenticates the letter and checks every rule, the probing guard
+/// included; returns the batch and the probe records to store for it.
 pub fn check(
     received: ReceivedRequest,
     registry: &dyn Registry,
     policy: &PolicyConfig,
     received_at: OffsetDateTime,
-) -> Result<CheckedBatch, PipelineError> {
+    probe: &ProbeInput<'_>,
+) -> Result<(CheckedBatch, Vec<ProbeRecord>), PipelineError> {
     let f = &received.files;
     let verdict = check_request(
         &f.letter,
@@ -84,15 +96,47 @@ pub fn check(
         path: f.dir.join("request.json.sig"),
         failure,
     })?;
-    let subject_reasons = check_subjects(&f.letter, &f.subjects, policy).reasons;
+    let mut subject_reasons = check_subjects(&f.letter, &f.subjects, policy).reasons;
     let holds = holds(&f.letter, &f.subjects, policy);
-    Ok(CheckedBatch {
+    let mut records = Vec::new();
+    if verdict.reasons.is_empty() {
+        records = probing_guard(&f.letter, &f.subjects, &mut subject_reasons, policy, probe);
+    }
+    let checked = CheckedBatch {
         received,
         request_reasons: verdict.reasons,
         subject_reasons,
         holds,
         policy_version: policy.version(),
-    })
+    };
+    Ok((checked, records))
+}
+
+/// Runs the probing guard over the subjects that passed every other rule.
+fn probing_guard(
+    letter: &vouch_core::RequestLetter,
+    subjects: &[vouch_core::Subject],
+    reasons: &mut [Vec<ReasonCode>],
+    policy: &PolicyConfig,
+    probe: &ProbeInput<'_>,
+) -> Vec<ProbeRecord> {
+    let keys: Vec<Option<ProbeKeys>> = subjects
+        .par_iter()
+        .zip(reasons.par_iter())
+        .map(|(s, r)| r.is_empty().then(|| probe.keyer.subject_keys(s)))
+        .collect();
+    let ctx = ProbeContext {
+        agency: probe.keyer.key("agency", &letter.agency),
+        request: probe.keyer.key("request", &letter.request_id),
+        day: letter.submitted_at.date().to_julian_day(),
+    };
+    let history = ProbeHistory::new(probe.history, ctx.request);
+    let (added, records) = guard(&keys, &history, &ctx, policy);
+    for (r, a) in reasons.iter_mut().zip(added) {
+        r.extend(a);
+        r.sort();
+    }
+    records
 }
 
 /// Rebuilds a checked batch from results stored before an interruption.
@@ -161,6 +205,9 @@ pub struct SubjectResult {
     pub outcome: Outcome,
     /// The decision when looked up now; `None` when replayed from the ledger.
     pub decision: Option<Decision>,
+    /// The matched taxpayer is on the confidential hold list: answered
+    /// NOT_CONFIRMED whatever the match.
+    pub held: bool,
 }
 
 /// Looks up every passed subject not already in the ledger (`logged`).
@@ -190,6 +237,7 @@ pub fn match_batch(
                 return Some(SubjectResult {
                     outcome,
                     decision: None,
+                    held: false,
                 });
             }
             let dob = vouch_formats::master::parse_date(&s.dob);
@@ -200,10 +248,28 @@ pub fn match_batch(
             Some(SubjectResult {
                 outcome: d.outcome,
                 decision: Some(d),
+                held: false,
             })
         })
         .collect();
     MatchedBatch { approved, results }
+}
+
+/// Applies the confidential hold list (6103(i)(6)): a confirmation of a held
+/// taxpayer becomes NOT_CONFIRMED, indistinguishable in the response.
+pub fn apply_hold_list(m: &mut MatchedBatch, held: &std::collections::HashSet<[u8; 32]>, tin_hmac: &(dyn Fn(Tin) -> [u8; 32] + Sync)) {
+    if held.is_empty() {
+        return;
+    }
+    for r in m.results.iter_mut().flatten() {
+        let tin = r.decision.as_ref().and_then(|d| d.tin);
+        if let Some(t) = tin.filter(|_| r.outcome == Outcome::Confirmed) {
+            if held.contains(&tin_hmac(t)) {
+                r.outcome = Outcome::NotConfirmed;
+                r.held = true;
+            }
+        }
+    }
 }
 
 /// Everything a leaf needs besides the subject.
@@ -230,16 +296,17 @@ pub fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
             Some(LeafRecord {
                 request_id: request_id.clone(),
                 subject_ref: s.subject_ref.clone(),
-                outcome: if d.outcome == Outcome::Confirmed {
-                    LeafOutcome::Confirmed
-                } else {
-                    LeafOutcome::NotConfirmed
+                outcome: match (r.as_ref()?.held, d.outcome) {
+                    (true, _) => LeafOutcome::NotConfirmedHeld,
+                    (false, Outcome::Confirmed) => LeafOutcome::Confirmed,
+                    (false, _) => LeafOutcome::NotConfirmed,
                 },
                 time_unix_ms: ctx.time_unix_ms,
                 policy_version: ctx.policy_version.to_string(),
                 model_version: ctx.model_version.to_string(),
                 approvers: m.approved.approvers.clone(),
-                tin_hmac: d.tin.map(ctx.tin_hmac),
+                // A held taxpayer is recorded only as "held", never by TIN.
+                tin_hmac: if r.as_ref()?.held { None } else { d.tin.map(ctx.tin_hmac) },
             })
         })
         .collect()

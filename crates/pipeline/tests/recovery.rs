@@ -33,8 +33,7 @@ fn register(state: &Path, data: &Path) {
             id: vouch_synth::AGENCY.into(),
             ssr_approved: "2025-01-15".into(),
             ai_notifications: vec![],
-            open_findings_without_plan: 0,
-            disposition_overdue_since: None,
+            findings: vec![],
             registered_at: "2025-01-15T00:00:00Z".into(),
         })
         .unwrap();

@@ -1,31 +1,51 @@
-//! The policy's limits and windows, with the defaults of policy.md.
+//! The policy's limits and windows: the versioned TOML policy file, with the
+//! defaults of policy.md, validated on load.
 //!
-//! The versioned TOML policy file of a later stage fills this struct; until
-//! then the defaults are the active policy, and the version names them.
+//! Validation refuses unknown keys, values outside their range and
+//! contradictions between values, each error naming the key. Some ranges are
+//! legal floors that no policy file may lower: a final order must be at least
+//! 90 days old (8 U.S.C. 1253(a)(1)), a large batch needs at least two
+//! approvals, and the output rule is confirm-only.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Every tunable of the policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PolicyConfig {
+    /// A human name for this policy (the version adds a hash of the values).
+    pub name: String,
     /// Non-tax federal criminal statutes a request may rely on.
     pub statute_allow_list: Vec<String>,
     /// How many tax years back a request may ask about.
     pub lookback_years: i32,
     /// Oldest acceptable Safeguard Security Report approval, in days.
     pub ssr_age_days_max: i64,
+    /// Days after a response within which its disposition must be certified.
+    pub disposition_days_max: i64,
     /// Days a final order must precede `submitted_at`.
     pub order_age_days_min: i64,
+    /// REPEAT_INQUIRY window, in days.
+    pub repeat_window_days: i64,
+    /// ADDRESS_PROBING window, in days.
+    pub address_window_days: i64,
+    /// ADDRESS_FANOUT window, in days.
+    pub fanout_window_days: i64,
+    /// Most different people asked about at one address within the window.
+    pub fanout_people_max: u32,
     /// Relevance text repeated on more subjects than this holds the batch.
     pub boilerplate_subjects_max: usize,
     /// A recipient named for more distinct case numbers than this holds the batch.
     pub recipient_cases_max: usize,
-    /// Batches larger than this need `approvals_large_batch` approvals.
+    /// Batches at least this large need `approvals_large_batch` approvals.
     pub large_batch_subjects_min: u64,
     /// Approvals a large batch needs (by different officers).
     pub approvals_large_batch: u32,
-    /// Whose address counts: the latest return within the requested periods.
+    /// Whose address counts.
     pub address_rule: AddressRule,
+    /// Highest false-confirmation rate a matching model may show in its
+    /// evaluation before it may be activated.
+    pub false_confirmation_rate_max: f64,
 }
 
 /// Which return's address a confirmation is judged against.
@@ -35,38 +55,184 @@ pub enum AddressRule {
     LatestInPeriods,
 }
 
+/// A policy file that cannot be used, naming the key at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy file: {key}: {why}")]
+pub struct PolicyFileError {
+    /// The TOML key (dotted path), or `file` for a syntax error.
+    pub key: String,
+    /// What is wrong.
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDto {
+    name: String,
+    output_rule: String,
+    request: RequestDto,
+    subject: SubjectDto,
+    probing: ProbingDto,
+    holds: HoldsDto,
+    matching: MatchingDto,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestDto {
+    statute_allow_list: Vec<String>,
+    lookback_years: i64,
+    ssr_age_days_max: i64,
+    disposition_days_max: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectDto {
+    order_age_days_min: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbingDto {
+    repeat_window_days: i64,
+    address_window_days: i64,
+    fanout_window_days: i64,
+    fanout_people_max: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldsDto {
+    boilerplate_subjects_max: i64,
+    recipient_cases_max: i64,
+    large_batch_subjects_min: i64,
+    approvals_large_batch: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchingDto {
+    address_rule: String,
+    false_confirmation_rate_max: f64,
+}
+
+/// Largest accepted policy file, in bytes.
+pub const POLICY_FILE_BYTES_MAX: usize = 64 * 1024;
+
 impl PolicyConfig {
     /// The defaults of policy.md.
     pub fn defaults() -> PolicyConfig {
         PolicyConfig {
+            name: "policy.md defaults".to_string(),
             statute_allow_list: vec!["8 U.S.C. 1253(a)(1)".to_string()],
             lookback_years: 6,
             ssr_age_days_max: 3 * 365,
+            disposition_days_max: 90,
             order_age_days_min: 90,
+            repeat_window_days: 180,
+            address_window_days: 365,
+            fanout_window_days: 365,
+            fanout_people_max: 4,
             boilerplate_subjects_max: 50,
             recipient_cases_max: 200,
             large_batch_subjects_min: 10_001,
             approvals_large_batch: 2,
             address_rule: AddressRule::LatestInPeriods,
+            false_confirmation_rate_max: 0.001,
         }
+    }
+
+    /// Parses and validates a policy file.
+    pub fn from_toml(text: &str) -> Result<PolicyConfig, PolicyFileError> {
+        if text.len() > POLICY_FILE_BYTES_MAX {
+            return Err(err("file", format!("larger than {POLICY_FILE_BYTES_MAX} bytes")));
+        }
+        let dto: FileDto = toml::from_str(text).map_err(|e| {
+            let msg = e.message().to_string();
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            err("file", match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            })
+        })?;
+        let p = from_dto(dto)?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// The policy as a TOML file (what `vouch policy show` prints).
+    pub fn to_toml(&self) -> String {
+        let dto = FileDto {
+            name: self.name.clone(),
+            output_rule: "confirm-only".into(),
+            request: RequestDto {
+                statute_allow_list: self.statute_allow_list.clone(),
+                lookback_years: self.lookback_years.into(),
+                ssr_age_days_max: self.ssr_age_days_max,
+                disposition_days_max: self.disposition_days_max,
+            },
+            subject: SubjectDto { order_age_days_min: self.order_age_days_min },
+            probing: ProbingDto {
+                repeat_window_days: self.repeat_window_days,
+                address_window_days: self.address_window_days,
+                fanout_window_days: self.fanout_window_days,
+                fanout_people_max: self.fanout_people_max.into(),
+            },
+            holds: HoldsDto {
+                boilerplate_subjects_max: self.boilerplate_subjects_max as i64,
+                recipient_cases_max: self.recipient_cases_max as i64,
+                large_batch_subjects_min: self.large_batch_subjects_min as i64,
+                approvals_large_batch: self.approvals_large_batch.into(),
+            },
+            matching: MatchingDto {
+                address_rule: "latest-in-periods".into(),
+                false_confirmation_rate_max: self.false_confirmation_rate_max,
+            },
+        };
+        let body = toml::to_string_pretty(&dto).unwrap_or_default();
+        format!(
+            "# vouch policy file. output_rule confirm-only is vouch's policy choice, stricter than\n\
+             # 26 U.S.C. 6103(i)(2), which courts have read as allowing address disclosure: vouch\n\
+             # never releases anything held by the tax agency, only one outcome per subject.\n{body}"
+        )
+    }
+
+    fn validate(&self) -> Result<(), PolicyFileError> {
+        range("request.lookback_years", self.lookback_years.into(), 1, 10)?;
+        range("request.ssr_age_days_max", self.ssr_age_days_max, 1, 3 * 366)?;
+        range("request.disposition_days_max", self.disposition_days_max, 1, 3650)?;
+        // The statute's floor: no policy may shorten the 90 days.
+        range("subject.order_age_days_min", self.order_age_days_min, 90, 3650)?;
+        range("probing.repeat_window_days", self.repeat_window_days, 1, 3650)?;
+        range("probing.address_window_days", self.address_window_days, 1, 3650)?;
+        range("probing.fanout_window_days", self.fanout_window_days, 1, 3650)?;
+        range("probing.fanout_people_max", self.fanout_people_max.into(), 1, 100)?;
+        range("holds.boilerplate_subjects_max", self.boilerplate_subjects_max as i64, 1, 1_000_000)?;
+        range("holds.recipient_cases_max", self.recipient_cases_max as i64, 1, 1_000_000)?;
+        range("holds.large_batch_subjects_min", self.large_batch_subjects_min as i64, 2, 10_000_000)?;
+        range("holds.approvals_large_batch", self.approvals_large_batch.into(), 2, vouch_core::limits::APPROVALS_MAX as i64)?;
+        let rate = self.false_confirmation_rate_max;
+        if !(rate > 0.0 && rate <= 0.01) {
+            return Err(err("matching.false_confirmation_rate_max", "must be in (0, 0.01]".into()));
+        }
+        if self.statute_allow_list.is_empty() || self.statute_allow_list.iter().any(|s| s.trim().is_empty()) {
+            return Err(err("request.statute_allow_list", "must name at least one statute, none empty".into()));
+        }
+        if self.name.trim().is_empty() || self.name.len() > 128 {
+            return Err(err("name", "must be 1 to 128 bytes".into()));
+        }
+        // Contradiction: an address-variant window shorter than the repeat
+        // window would let a variant through that a plain repeat could not.
+        if self.address_window_days < self.repeat_window_days {
+            return Err(err("probing.address_window_days", "must not be shorter than probing.repeat_window_days".into()));
+        }
+        Ok(())
     }
 
     /// A canonical text of every value (what the version hashes).
     pub fn canonical_text(&self) -> String {
-        format!(
-            "output_rule = confirm-only\nstatute_allow_list = {:?}\nlookback_years = {}\nssr_age_days_max = {}\n\
-             order_age_days_min = {}\nboilerplate_subjects_max = {}\nrecipient_cases_max = {}\n\
-             large_batch_subjects_min = {}\napprovals_large_batch = {}\naddress_rule = {:?}\n",
-            self.statute_allow_list,
-            self.lookback_years,
-            self.ssr_age_days_max,
-            self.order_age_days_min,
-            self.boilerplate_subjects_max,
-            self.recipient_cases_max,
-            self.large_batch_subjects_min,
-            self.approvals_large_batch,
-            self.address_rule,
-        )
+        self.to_toml()
     }
 
     /// The version every lookup records: a name plus a hash of the values,
@@ -84,6 +250,45 @@ impl PolicyConfig {
             1
         }
     }
+}
+
+fn err(key: &str, why: String) -> PolicyFileError {
+    PolicyFileError { key: key.to_string(), why }
+}
+
+fn range(key: &str, v: i64, lo: i64, hi: i64) -> Result<(), PolicyFileError> {
+    if v < lo || v > hi {
+        return Err(err(key, format!("{v} is outside {lo}..={hi}")));
+    }
+    Ok(())
+}
+
+fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
+    if d.output_rule != "confirm-only" {
+        return Err(err("output_rule", "only confirm-only is supported: vouch never releases taxpayer data".into()));
+    }
+    if d.matching.address_rule != "latest-in-periods" {
+        return Err(err("matching.address_rule", "only latest-in-periods is supported".into()));
+    }
+    let int = |key: &str, v: i64, lo: i64, hi: i64| range(key, v, lo, hi).map(|_| v);
+    Ok(PolicyConfig {
+        name: d.name,
+        statute_allow_list: d.request.statute_allow_list,
+        lookback_years: int("request.lookback_years", d.request.lookback_years, 1, 10)? as i32,
+        ssr_age_days_max: d.request.ssr_age_days_max,
+        disposition_days_max: d.request.disposition_days_max,
+        order_age_days_min: d.subject.order_age_days_min,
+        repeat_window_days: d.probing.repeat_window_days,
+        address_window_days: d.probing.address_window_days,
+        fanout_window_days: d.probing.fanout_window_days,
+        fanout_people_max: int("probing.fanout_people_max", d.probing.fanout_people_max, 1, 100)? as u32,
+        boilerplate_subjects_max: int("holds.boilerplate_subjects_max", d.holds.boilerplate_subjects_max, 1, 1_000_000)? as usize,
+        recipient_cases_max: int("holds.recipient_cases_max", d.holds.recipient_cases_max, 1, 1_000_000)? as usize,
+        large_batch_subjects_min: int("holds.large_batch_subjects_min", d.holds.large_batch_subjects_min, 2, 10_000_000)? as u64,
+        approvals_large_batch: int("holds.approvals_large_batch", d.holds.approvals_large_batch, 2, 8)? as u32,
+        address_rule: AddressRule::LatestInPeriods,
+        false_confirmation_rate_max: d.matching.false_confirmation_rate_max,
+    })
 }
 
 #[cfg(test)]
@@ -104,5 +309,45 @@ mod tests {
         let p = PolicyConfig::defaults();
         assert_eq!(p.approvals_required(10_000), 1);
         assert_eq!(p.approvals_required(10_001), 2);
+    }
+
+    #[test]
+    fn the_default_file_round_trips() {
+        let p = PolicyConfig::defaults();
+        assert_eq!(PolicyConfig::from_toml(&p.to_toml()).unwrap(), p);
+    }
+
+    fn edited(from: &str, to: &str) -> PolicyFileError {
+        let text = PolicyConfig::defaults().to_toml();
+        assert!(text.contains(from), "{from} not in the default file");
+        PolicyConfig::from_toml(&text.replacen(from, to, 1)).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_them() {
+        let e = edited("[probing]\n", "[probing]\nrepeat_window_hours = 3\n");
+        assert!(e.why.contains("repeat_window_hours"), "{e}");
+        assert!(e.why.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_key() {
+        assert_eq!(edited("order_age_days_min = 90", "order_age_days_min = 30").key, "subject.order_age_days_min");
+        assert_eq!(edited("approvals_large_batch = 2", "approvals_large_batch = 1").key, "holds.approvals_large_batch");
+        assert_eq!(edited("fanout_people_max = 4", "fanout_people_max = 0").key, "probing.fanout_people_max");
+        assert_eq!(edited("false_confirmation_rate_max = 0.001", "false_confirmation_rate_max = 0.5").key, "matching.false_confirmation_rate_max");
+    }
+
+    #[test]
+    fn contradictions_and_unsupported_rules_are_refused() {
+        assert_eq!(edited("address_window_days = 365", "address_window_days = 30").key, "probing.address_window_days");
+        assert_eq!(edited("output_rule = \"confirm-only\"", "output_rule = \"disclose-address\"").key, "output_rule");
+        assert_eq!(edited("statute_allow_list = [\"8 U.S.C. 1253(a)(1)\"]", "statute_allow_list = []").key, "request.statute_allow_list");
+    }
+
+    #[test]
+    fn a_missing_key_is_an_error() {
+        let e = edited("lookback_years = 6\n", "");
+        assert!(e.why.contains("lookback_years"), "{e}");
     }
 }

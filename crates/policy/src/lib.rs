@@ -11,9 +11,12 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod probing;
 pub mod request;
 pub mod subject;
 
 pub use config::PolicyConfig;
-pub use request::{check_request, AgencyInfo, AuthFailure, Registry, RequestVerdict, SignerInfo};
+pub use request::{
+    check_request, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict, ResponseInfo, SignerInfo,
+};
 pub use subject::{check_subjects, holds, SubjectChecks};

@@ -27,10 +27,30 @@ pub struct AgencyInfo {
     pub ssr_approved: Date,
     /// AI-use notifications on file.
     pub ai_notifications: Vec<String>,
-    /// Open findings without a corrective action plan.
-    pub open_findings_without_plan: u32,
-    /// Earliest overdue disposition of earlier responses.
-    pub disposition_overdue_since: Option<Date>,
+    /// Safeguards review findings.
+    pub findings: Vec<FindingInfo>,
+    /// Earlier responses sent to the agency, for their disposition.
+    pub responses: Vec<ResponseInfo>,
+}
+
+/// A safeguards finding, as the rule needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingInfo {
+    /// Opened on.
+    pub opened: Date,
+    /// Whether a corrective action plan is on file.
+    pub has_plan: bool,
+    /// Closed on.
+    pub closed: Option<Date>,
+}
+
+/// An earlier response, as the disposition rule needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseInfo {
+    /// When it was released.
+    pub released: Date,
+    /// When its disposition (destruction or return) was certified.
+    pub disposed: Option<Date>,
 }
 
 /// The registry, as the rules need it.
@@ -198,13 +218,17 @@ fn attestation_present(text: &str) -> bool {
     text.split_whitespace().count() >= 5
 }
 
+/// Judged at `submitted`: what was on file then, not what is on file now.
 fn safeguards_current(agency: Option<&AgencyInfo>, submitted: Date, policy: &PolicyConfig) -> bool {
     let Some(a) = agency else { return false };
     let age_days = (submitted - a.ssr_approved).whole_days();
-    let overdue = a.disposition_overdue_since.is_some_and(|d| d <= submitted);
-    (0..=policy.ssr_age_days_max).contains(&age_days)
-        && a.open_findings_without_plan == 0
-        && !overdue
+    let open_then = |opened: Date, closed: Option<Date>| opened <= submitted && closed.is_none_or(|c| c > submitted);
+    let finding_unplanned = a.findings.iter().any(|f| open_then(f.opened, f.closed) && !f.has_plan);
+    let overdue = a.responses.iter().any(|r| {
+        let due = r.released + time::Duration::days(policy.disposition_days_max);
+        due < submitted && r.disposed.is_none_or(|d| d > submitted)
+    });
+    (0..=policy.ssr_age_days_max).contains(&age_days) && !finding_unplanned && !overdue
 }
 
 fn ai_notification_ok(letter: &RequestLetter, agency: Option<&AgencyInfo>) -> bool {

@@ -42,8 +42,19 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
 }
 
 impl FileStore {
-    /// Opens (creating if needed) the state directory and takes its lock.
+    /// Opens (creating if needed) the state directory, waiting for its lock
+    /// while another vouch process holds it: commands on one state directory
+    /// run one at a time, so two batches are never checked at once.
     pub fn open(root: &Path) -> Result<FileStore, StoreError> {
+        Self::open_with(root, true)
+    }
+
+    /// Opens the state directory, failing at once if another process holds it.
+    pub fn try_open(root: &Path) -> Result<FileStore, StoreError> {
+        Self::open_with(root, false)
+    }
+
+    fn open_with(root: &Path, wait: bool) -> Result<FileStore, StoreError> {
         fs::create_dir_all(root.join("requests")).map_err(io_err(root))?;
         fs::create_dir_all(root.join("keys")).map_err(io_err(root))?;
         let lock_path = root.join("lock");
@@ -53,6 +64,10 @@ impl FileStore {
             .write(true)
             .open(&lock_path)
             .map_err(io_err(&lock_path))?;
+        if wait {
+            file.lock().map_err(io_err(&lock_path))?;
+            return Ok(FileStore { root: root.to_path_buf(), _lock: StoreLock { _file: file } });
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -359,8 +374,7 @@ mod tests {
             id: id.into(),
             ssr_approved: "2025-01-01".into(),
             ai_notifications: vec![],
-            open_findings_without_plan: 0,
-            disposition_overdue_since: None,
+            findings: vec![],
             registered_at: "2025-01-01T00:00:00Z".into(),
         }
     }

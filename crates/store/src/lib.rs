@@ -12,6 +12,8 @@
 
 mod file;
 mod model;
+mod probes;
+mod governance;
 
 pub use file::{FileStore, StoreLock};
 pub use model::*;

@@ -57,14 +57,41 @@ pub struct AgencyRecord {
     /// AI-use notifications on file.
     #[serde(default)]
     pub ai_notifications: Vec<String>,
-    /// Open safeguards findings without a corrective action plan.
+    /// Safeguards review findings.
     #[serde(default)]
-    pub open_findings_without_plan: u32,
-    /// Earliest overdue disposition of an earlier response (`YYYY-MM-DD`), if any.
-    #[serde(default)]
-    pub disposition_overdue_since: Option<String>,
+    pub findings: Vec<Finding>,
     /// When it was registered (RFC 3339).
     pub registered_at: String,
+}
+
+/// A safeguards review finding against an agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The finding's id.
+    pub id: String,
+    /// When it was opened (`YYYY-MM-DD`).
+    pub opened: String,
+    /// The corrective action plan, once one is on file.
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// When it was closed (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub closed: Option<String>,
+}
+
+/// A change of the active policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyActivation {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The officer who activated it.
+    pub officer: String,
+    /// Why (required).
+    pub reason: String,
+    /// The policy's version.
+    pub version: String,
+    /// Hex SHA-256 of the policy file.
+    pub sha256: String,
 }
 
 /// A registered official.
@@ -152,6 +179,15 @@ pub struct RequestRecord {
     pub approvals: Vec<Approval>,
     /// Policy version it ran under.
     pub policy_version: String,
+    /// A disclosure officer's denial, if denied.
+    #[serde(default)]
+    pub denial: Option<Approval>,
+    /// When the response was written (RFC 3339).
+    #[serde(default)]
+    pub completed_at: Option<String>,
+    /// When the requester certified disposition of the response (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub disposition_certified: Option<String>,
     /// Received (RFC 3339).
     pub received_at: String,
     /// Last change (RFC 3339).

@@ -38,8 +38,7 @@ pub fn register(state: &Path, data: &Path) -> Result<()> {
         id: vouch_synth::AGENCY.into(),
         ssr_approved: "2025-01-15".into(),
         ai_notifications: Vec::new(),
-        open_findings_without_plan: 0,
-        disposition_overdue_since: None,
+        findings: Vec::new(),
         registered_at: now.clone(),
     })?;
     let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub"))?;

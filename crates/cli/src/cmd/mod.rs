@@ -2,9 +2,12 @@
 
 pub mod bench;
 pub mod demo;
+pub mod holds;
 pub mod index;
 pub mod ledger;
 pub mod normalize;
+pub mod policy;
 pub mod registry;
+pub mod requests;
 pub mod synth;
 pub mod verify;

@@ -24,6 +24,33 @@ pub enum AgencyCommand {
     },
     /// List registered agencies.
     List,
+    /// Record an AI-use notification on file for an agency.
+    AiNotification {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+        /// The notification's id.
+        #[arg(long)]
+        id: String,
+    },
+    /// Record a safeguards finding, or its corrective action plan or closure.
+    Finding {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+        /// The finding's id.
+        #[arg(long)]
+        id: String,
+        /// When it was opened (YYYY-MM-DD; needed for a new finding).
+        #[arg(long)]
+        opened: Option<String>,
+        /// The corrective action plan on file.
+        #[arg(long)]
+        plan: Option<String>,
+        /// When it was closed (YYYY-MM-DD).
+        #[arg(long)]
+        closed: Option<String>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -84,21 +111,51 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
                 id: id.clone(),
                 ssr_approved,
                 ai_notifications,
-                open_findings_without_plan: 0,
-                disposition_overdue_since: None,
+                findings: Vec::new(),
                 registered_at: now(),
             })?;
             println!("registered agency {id}");
         }
         AgencyCommand::List => {
             for a in store.agencies()? {
+                let open = a.findings.iter().filter(|f| f.closed.is_none()).count();
                 println!(
-                    "{}\tssr_approved={}\tai_notifications={}",
+                    "{}\tssr_approved={}\tai_notifications={}\topen_findings={open}",
                     a.id,
                     a.ssr_approved,
                     a.ai_notifications.len()
                 );
             }
+        }
+        AgencyCommand::AiNotification { agency, id } => {
+            check_id("id", &id)?;
+            let mut a = store.agency(&agency)?.with_context(|| format!("agency {agency} is not registered"))?;
+            if !a.ai_notifications.contains(&id) {
+                a.ai_notifications.push(id.clone());
+            }
+            store.update_agency(a)?;
+            println!("AI-use notification {id} on file for {agency}");
+        }
+        AgencyCommand::Finding { agency, id, opened, plan, closed } => {
+            check_id("id", &id)?;
+            for (flag, d) in [("opened", &opened), ("closed", &closed)] {
+                if d.as_deref().is_some_and(|d| vouch_formats::master::parse_date(d).is_none()) {
+                    bail!("--{flag}: not a YYYY-MM-DD date");
+                }
+            }
+            let mut a = store.agency(&agency)?.with_context(|| format!("agency {agency} is not registered"))?;
+            match a.findings.iter_mut().find(|f| f.id == id) {
+                Some(f) => {
+                    f.plan = plan.or(f.plan.take());
+                    f.closed = closed.or(f.closed.take());
+                }
+                None => {
+                    let opened = opened.context("--opened: a new finding needs its opening date")?;
+                    a.findings.push(vouch_store::Finding { id: id.clone(), opened, plan, closed });
+                }
+            }
+            store.update_agency(a)?;
+            println!("finding {id} of {agency} recorded");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
 use vouch_pipeline::{run_request, RunConfig, RunReport, RunStatus};
-use vouch_policy::PolicyConfig;
 use vouch_store::FileStore;
 
 /// Exit code of a batch that waits for approval.
@@ -30,7 +29,7 @@ pub struct Args {
 /// Runs a request against a state directory.
 pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
     let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
-    let policy = PolicyConfig::defaults();
+    let policy = vouch_pipeline::active_policy(&store)?;
     let cfg = RunConfig {
         request_dir: &a.request,
         index_dir: &a.index,

@@ -71,6 +71,29 @@ impl Golden {
         self.resign();
     }
 
+    /// Edits request.json (after a reseal) and signs it again.
+    pub fn edit_letter(&self, f: impl FnOnce(String) -> String) {
+        let p = self.request().join("request.json");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, f(text)).unwrap();
+        self.resign();
+    }
+
+    /// Verifies with a chosen response directory and officers.
+    pub fn verify_as(&self, state: &Path, out: &Path, officers: &[&str]) -> Output {
+        let idx = self.dir.join("index");
+        let mut args: Vec<String> = ["verify", "--index", idx.to_str().unwrap(), "--request", self.request().to_str().unwrap(), "--out", out.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for o in officers {
+            args.push("--approve-as".into());
+            args.push(o.to_string());
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        vouch(state, &refs)
+    }
+
     /// Signs the current request.json.
     pub fn resign(&self) {
         let letter = std::fs::read(self.request().join("request.json")).unwrap();
@@ -182,4 +205,13 @@ pub fn b64line(bytes: &[u8]) -> String {
         "{}\n",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
+}
+
+/// Reads response.csv as (subject_ref, outcome, reasons) rows.
+pub fn rows(out: &Path) -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(out.join("response.csv")).unwrap();
+    text.lines().skip(1).map(|l| {
+        let mut f = l.splitn(3, ',');
+        (f.next().unwrap().to_string(), f.next().unwrap().to_string(), f.next().unwrap_or("").to_string())
+    }).collect()
 }

@@ -59,8 +59,8 @@ fn agency() -> AgencyInfo {
     AgencyInfo {
         ssr_approved: date!(2025 - 01 - 15),
         ai_notifications: vec!["AI-7".into()],
-        open_findings_without_plan: 0,
-        disposition_overdue_since: None,
+        findings: vec![],
+        responses: vec![],
     }
 }
 
@@ -175,18 +175,23 @@ fn safeguards_must_be_current() {
         run(&l, future).unwrap(),
         vec![ReasonCode::SafeguardsNotCurrent]
     );
-    let finding = |r: &mut Reg| r.agency.as_mut().unwrap().open_findings_without_plan = 1;
-    assert_eq!(
-        run(&l, finding).unwrap(),
-        vec![ReasonCode::SafeguardsNotCurrent]
-    );
-    let overdue = |r: &mut Reg| {
-        r.agency.as_mut().unwrap().disposition_overdue_since = Some(date!(2025 - 05 - 01))
+    let finding = |plan: bool, closed: Option<Date>| {
+        move |r: &mut Reg| {
+            r.agency.as_mut().unwrap().findings.push(FindingInfo { opened: date!(2025 - 03 - 01), has_plan: plan, closed })
+        }
     };
-    assert_eq!(
-        run(&l, overdue).unwrap(),
-        vec![ReasonCode::SafeguardsNotCurrent]
-    );
+    assert_eq!(run(&l, finding(false, None)).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
+    assert!(run(&l, finding(true, None)).unwrap().is_empty(), "a finding with a plan does not block");
+    assert!(run(&l, finding(false, Some(date!(2025 - 04 - 01)))).unwrap().is_empty(), "closed before submission");
+    let response = |disposed: Option<Date>| {
+        move |r: &mut Reg| r.agency.as_mut().unwrap().responses.push(ResponseInfo { released: date!(2025 - 01 - 10), disposed })
+    };
+    assert_eq!(run(&l, response(None)).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
+    assert!(run(&l, response(Some(date!(2025 - 03 - 01)))).unwrap().is_empty());
+    let recent = |r: &mut Reg| {
+        r.agency.as_mut().unwrap().responses.push(ResponseInfo { released: date!(2025 - 05 - 01), disposed: None })
+    };
+    assert!(run(&l, recent).unwrap().is_empty(), "disposition not yet due");
 }
 
 #[test]
