@@ -16,11 +16,14 @@ pub struct ProbeRecord {
     pub request: ProbeKey,
     /// Day of the request's `submitted_at` (Julian day number).
     pub day: i32,
+    /// Which person key this is: 0 for the primary (A-number), 1 for the
+    /// name-with-DOB key. Counting people uses primaries only.
+    pub kind: u8,
 }
 
 impl ProbeRecord {
     /// Bytes of the fixed-width encoding.
-    pub const BYTES: usize = 16 * 4 + 4;
+    pub const BYTES: usize = 16 * 4 + 4 + 1;
 
     /// Fixed-width big-endian encoding.
     pub fn encode(&self) -> [u8; Self::BYTES] {
@@ -30,6 +33,7 @@ impl ProbeRecord {
         b[32..48].copy_from_slice(&self.agency);
         b[48..64].copy_from_slice(&self.request);
         b[64..68].copy_from_slice(&self.day.to_be_bytes());
+        b[68] = self.kind;
         b
     }
 
@@ -46,6 +50,7 @@ impl ProbeRecord {
             agency: key(32),
             request: key(48),
             day: i32::from_be_bytes([b[64], b[65], b[66], b[67]]),
+            kind: b[68],
         }
     }
 }
@@ -56,7 +61,7 @@ mod tests {
 
     #[test]
     fn encoding_round_trips() {
-        let r = ProbeRecord { person: [1; 16], address: [2; 16], agency: [3; 16], request: [4; 16], day: -5 };
+        let r = ProbeRecord { person: [1; 16], address: [2; 16], agency: [3; 16], request: [4; 16], day: -5, kind: 1 };
         assert_eq!(ProbeRecord::decode(&r.encode()), r);
     }
 }

@@ -96,11 +96,13 @@ pub fn check(
         path: f.dir.join("request.json.sig"),
         failure,
     })?;
-    let mut subject_reasons = check_subjects(&f.letter, &f.subjects, policy).reasons;
+    let checks = check_subjects(&f.letter, &f.subjects, policy);
+    let mut subject_reasons = checks.reasons;
     let holds = holds(&f.letter, &f.subjects, policy);
     let mut records = Vec::new();
     if verdict.reasons.is_empty() {
-        records = probing_guard(&f.letter, &f.subjects, &mut subject_reasons, policy, probe);
+        let subjects = (&f.subjects[..], &checks.address_keys[..]);
+        records = probing_guard(&f.letter, subjects, &mut subject_reasons, policy, probe);
     }
     let checked = CheckedBatch {
         received,
@@ -115,15 +117,14 @@ pub fn check(
 /// Runs the probing guard over the subjects that passed every other rule.
 fn probing_guard(
     letter: &vouch_core::RequestLetter,
-    subjects: &[vouch_core::Subject],
+    (subjects, address_keys): (&[vouch_core::Subject], &[String]),
     reasons: &mut [Vec<ReasonCode>],
     policy: &PolicyConfig,
     probe: &ProbeInput<'_>,
 ) -> Vec<ProbeRecord> {
-    let keys: Vec<Option<ProbeKeys>> = subjects
-        .par_iter()
-        .zip(reasons.par_iter())
-        .map(|(s, r)| r.is_empty().then(|| probe.keyer.subject_keys(s)))
+    let keys: Vec<Option<ProbeKeys>> = (subjects, address_keys, &*reasons)
+        .into_par_iter()
+        .map(|(s, a, r)| r.is_empty().then(|| probe.keyer.subject_keys(s, a)))
         .collect();
     let ctx = ProbeContext {
         agency: probe.keyer.key("agency", &letter.agency),

@@ -55,15 +55,15 @@ impl Keyer {
         k
     }
 
-    /// A subject's keys (call only for subjects that passed the other rules).
-    pub fn subject_keys(&self, s: &Subject) -> ProbeKeys {
+    /// A subject's keys (call only for subjects that passed the other rules);
+    /// `address_key` is its standardised address key (`SubjectChecks::address_keys`).
+    pub fn subject_keys(&self, s: &Subject, address_key: &str) -> ProbeKeys {
         let mut persons = vec![self.key("a-number", s.a_number.trim())];
         if !s.dob.is_empty() {
             let n = norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
             persons.push(self.key("name-dob", &format!("{}|{}", n.match_key(), s.dob)));
         }
-        let a = norm::standardize_address(&s.street, &s.city, &s.state, &s.zip);
-        ProbeKeys { persons, address: self.key("address", &a.match_key()) }
+        ProbeKeys { persons, address: self.key("address", address_key) }
     }
 }
 
@@ -109,8 +109,9 @@ pub fn guard(
     let within = |r: &ProbeRecord, window: i64| r.day <= ctx.day && i64::from(ctx.day - r.day) < window;
     let mut reasons = vec![Vec::new(); keys.len()];
     let mut records = Vec::new();
-    // People already counted at each address in this request.
-    let mut batch_people: HashMap<Key, HashSet<Key>> = HashMap::new();
+    // Distinct people at each address within the fanout window: from the
+    // history once per address, then grown by this request's subjects.
+    let mut people_at: HashMap<Key, HashSet<Key>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
         let past: Vec<&ProbeRecord> = k.persons.iter().flat_map(|p| history.by_person.get(p)).flatten().collect();
@@ -120,24 +121,25 @@ pub fn guard(
         if past.iter().any(|r| r.address != k.address && within(r, policy.address_window_days)) {
             reasons[i].push(ReasonCode::AddressProbing);
         }
-        let person = k.persons[0];
-        let mut people: HashSet<Key> = history
-            .by_address
-            .get(&k.address)
-            .into_iter()
-            .flatten()
-            .filter(|r| within(r, policy.fanout_window_days))
-            .map(|r| r.person)
-            .collect();
-        people.extend(batch_people.get(&k.address).into_iter().flatten().copied());
+        let people = people_at.entry(k.address).or_insert_with(|| {
+            let past_here = history.by_address.get(&k.address).into_iter().flatten();
+            past_here.filter(|r| r.kind == 0 && within(r, policy.fanout_window_days)).map(|r| r.person).collect()
+        });
         let known = k.persons.iter().any(|p| people.contains(p));
         if !known && people.len() >= policy.fanout_people_max as usize {
             reasons[i].push(ReasonCode::AddressFanout);
         }
         if reasons[i].is_empty() {
-            batch_people.entry(k.address).or_default().insert(person);
-            for &p in &k.persons {
-                records.push(ProbeRecord { person: p, address: k.address, agency: ctx.agency, request: ctx.request, day: ctx.day });
+            people.insert(k.persons[0]);
+            for (kind, &p) in k.persons.iter().enumerate() {
+                records.push(ProbeRecord {
+                    person: p,
+                    address: k.address,
+                    agency: ctx.agency,
+                    request: ctx.request,
+                    day: ctx.day,
+                    kind: kind as u8,
+                });
             }
         }
     }
@@ -194,6 +196,18 @@ mod tests {
         let c = ctx(1000, 1);
         let (_, recs) = run(&[], &[keys(1, 9)], &c);
         assert!(run(&recs, &[keys(1, 9)], &c).0[0].is_empty());
+    }
+
+    #[test]
+    fn a_person_with_two_keys_counts_once_at_an_address() {
+        let two = |p: u8| Some(ProbeKeys { persons: vec![[p; 16], [p + 100; 16]], address: [9; 16] });
+        let (r, recs) = run(&[], &[two(1), two(2), two(3), two(4)], &ctx(1000, 1));
+        assert!(r.iter().all(Vec::is_empty));
+        assert_eq!(recs.len(), 8);
+        let (r, _) = run(&recs, &[two(5)], &ctx(1001, 2));
+        assert_eq!(r[0], vec![ReasonCode::AddressFanout], "the fifth person, not the third");
+        let (r, _) = run(&recs[..4], &[two(5)], &ctx(1001, 2));
+        assert!(r[0].is_empty(), "two people with two keys each are two people");
     }
 
     #[test]

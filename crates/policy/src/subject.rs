@@ -18,6 +18,8 @@ use vouch_normalize as norm;
 pub struct SubjectChecks {
     /// Reason codes per subject.
     pub reasons: Vec<Vec<ReasonCode>>,
+    /// Each subject's standardised address key (reused by the probing guard).
+    pub address_keys: Vec<String>,
 }
 
 impl SubjectChecks {
@@ -86,24 +88,25 @@ pub fn check_subjects(
     policy: &PolicyConfig,
 ) -> SubjectChecks {
     let submitted = letter.submitted_at;
-    let mut reasons: Vec<Vec<ReasonCode>> = subjects
+    let (mut reasons, address_keys): (Vec<Vec<ReasonCode>>, Vec<String>) = subjects
         .par_iter()
         .map(|s| check_one(s, submitted, policy))
-        .collect();
+        .unzip();
     mark_duplicates(subjects, &mut reasons);
     for r in &mut reasons {
         r.sort();
         r.dedup();
     }
-    SubjectChecks { reasons }
+    SubjectChecks { reasons, address_keys }
 }
 
-fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> Vec<ReasonCode> {
+fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> (Vec<ReasonCode>, String) {
     let mut out = Vec::new();
     if !name_present(&s.first_name) || !name_present(&s.last_name) {
         out.push(ReasonCode::NameMissing);
     }
-    if !norm::standardize_address(&s.street, &s.city, &s.state, &s.zip).is_complete() {
+    let address = norm::standardize_address(&s.street, &s.city, &s.state, &s.zip);
+    if !address.is_complete() {
         out.push(ReasonCode::AddressIncomplete);
     }
     if !a_number_valid(&s.a_number) {
@@ -133,7 +136,7 @@ fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> V
     if !s.tin.is_empty() && vouch_core::Tin::parse(&s.tin.replace('-', "")).is_none() {
         out.push(ReasonCode::TinInvalid);
     }
-    out
+    (out, address.match_key())
 }
 
 fn name_present(raw: &str) -> bool {

@@ -67,7 +67,7 @@ mod tests {
     use super::*;
 
     fn rec(day: i32) -> ProbeRecord {
-        ProbeRecord { person: [1; 16], address: [2; 16], agency: [3; 16], request: [4; 16], day }
+        ProbeRecord { person: [1; 16], address: [2; 16], agency: [3; 16], request: [4; 16], day, kind: 0 }
     }
 
     #[test]
