@@ -32,7 +32,10 @@ fn golden_request_gives_the_golden_response() {
     // Versions are masked in the golden file so that it does not change with
     // every model or policy revision; they must name the ones in force.
     assert_eq!(json["model_version"], vouch_match::MODEL_VERSION);
-    assert_eq!(json["policy_version"], vouch_policy::PolicyConfig::defaults().version());
+    assert_eq!(
+        json["policy_version"],
+        vouch_policy::PolicyConfig::defaults().version()
+    );
 
     // The masked values: the checkpoint is the ledger's, the statement covers
     // this CSV, and the signature verifies under the published key.

@@ -15,7 +15,10 @@ fn setup(tmp: &Path) -> (Golden, std::path::PathBuf) {
 
 fn second_request(g: &Golden, id: &str, submitted: &str) {
     g.reseal();
-    g.edit_letter(|t| t.replace("GOLDEN-2025-000001", id).replace("2025-06-02T14:00:00Z", submitted));
+    g.edit_letter(|t| {
+        t.replace("GOLDEN-2025-000001", id)
+            .replace("2025-06-02T14:00:00Z", submitted)
+    });
 }
 
 #[test]
@@ -41,17 +44,63 @@ fn the_same_person_at_another_address_is_refused_as_probing() {
     ok(&g.verify(&state, &tmp.path().join("r1")));
     // A different agency asks about S02 (same A-number) at another address.
     let p = g.request().join("subjects.csv");
-    let text = std::fs::read_to_string(&p).unwrap().replace("S02,Ann,,Lee,,,,12 Elm Street", "S02,Ann,,Lee,,,,14 Elm Street");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "S02,Ann,,Lee,,,,12 Elm Street",
+        "S02,Ann,,Lee,,,,14 Elm Street",
+    );
     std::fs::write(&p, text).unwrap();
     second_request(&g, "GOLDEN-2025-000003", "2025-09-01T14:00:00Z");
-    ok(&vouch(&state, &["agencies", "add", "--id", "DOJ-FBI", "--ssr-approved", "2025-01-15"]));
-    ok(&vouch(&state, &["officials", "add", "--id", "fbi-director", "--agency", "DOJ-FBI", "--role", "signer", "--public-key", g.dir.join("keys/signer.pub").to_str().unwrap()]));
-    ok(&vouch(&state, &["officials", "add", "--id", "fbi-agent-1", "--agency", "DOJ-FBI", "--role", "recipient"]));
-    g.edit_letter(|t| t.replace("\"DHS-ICE\"", "\"DOJ-FBI\"").replace("ice-director", "fbi-director").replace("ice-agent-0001", "fbi-agent-1"));
+    ok(&vouch(
+        &state,
+        &[
+            "agencies",
+            "add",
+            "--id",
+            "DOJ-FBI",
+            "--ssr-approved",
+            "2025-01-15",
+        ],
+    ));
+    ok(&vouch(
+        &state,
+        &[
+            "officials",
+            "add",
+            "--id",
+            "fbi-director",
+            "--agency",
+            "DOJ-FBI",
+            "--role",
+            "signer",
+            "--public-key",
+            g.dir.join("keys/signer.pub").to_str().unwrap(),
+        ],
+    ));
+    ok(&vouch(
+        &state,
+        &[
+            "officials",
+            "add",
+            "--id",
+            "fbi-agent-1",
+            "--agency",
+            "DOJ-FBI",
+            "--role",
+            "recipient",
+        ],
+    ));
+    g.edit_letter(|t| {
+        t.replace("\"DHS-ICE\"", "\"DOJ-FBI\"")
+            .replace("ice-director", "fbi-director")
+            .replace("ice-agent-0001", "fbi-agent-1")
+    });
     ok(&g.verify(&state, &tmp.path().join("r2")));
     let r2 = rows(&tmp.path().join("r2"));
     let s02 = r2.iter().find(|r| r.0 == "S02").unwrap();
-    assert_eq!((s02.1.as_str(), s02.2.as_str()), ("REJECTED", "ADDRESS_PROBING"));
+    assert_eq!(
+        (s02.1.as_str(), s02.2.as_str()),
+        ("REJECTED", "ADDRESS_PROBING")
+    );
     // Same address, another agency: not a repeat for that agency, not probing.
     let s01 = r2.iter().find(|r| r.0 == "S01").unwrap();
     assert_ne!(s01.1, "REJECTED", "{s01:?}");
@@ -61,7 +110,13 @@ fn the_same_person_at_another_address_is_refused_as_probing() {
 fn refusals_depend_on_the_request_history_only_never_on_the_master_file() {
     let tmp = tempfile::tempdir().unwrap();
     let mut outcomes = Vec::new();
-    for (run, master) in [("a", "tin,tax_year,first_name,last_name,street,city,state,zip\n"), ("b", "")] {
+    for (run, master) in [
+        (
+            "a",
+            "tin,tax_year,first_name,last_name,street,city,state,zip\n",
+        ),
+        ("b", ""),
+    ] {
         let dir = tmp.path().join(run);
         let (g, state) = setup(&dir);
         if !master.is_empty() {
@@ -73,7 +128,11 @@ fn refusals_depend_on_the_request_history_only_never_on_the_master_file() {
         second_request(&g, "GOLDEN-2025-000002", "2025-08-01T14:00:00Z");
         ok(&g.verify(&state, &dir.join("r2")));
         let rejected = |out: &Path| -> Vec<(String, String)> {
-            rows(out).into_iter().filter(|r| r.1 == "REJECTED").map(|r| (r.0, r.2)).collect()
+            rows(out)
+                .into_iter()
+                .filter(|r| r.1 == "REJECTED")
+                .map(|r| (r.0, r.2))
+                .collect()
         };
         outcomes.push((rejected(&dir.join("r1")), rejected(&dir.join("r2"))));
     }
@@ -89,11 +148,27 @@ fn two_batches_checked_at_once_cannot_both_let_the_same_person_through() {
     let g2 = Golden::new(&tmp.path().join("data2"));
     g2.edit_letter(|t| t.replace("GOLDEN-2025-000001", "GOLDEN-2025-000009"));
     std::fs::create_dir_all(g2.dir.join("index")).unwrap();
-    std::fs::copy(g.dir.join("index/master.idx"), g2.dir.join("index/master.idx")).unwrap();
+    std::fs::copy(
+        g.dir.join("index/master.idx"),
+        g2.dir.join("index/master.idx"),
+    )
+    .unwrap();
     let spawn = |gg: &Golden, out: &str| {
         let idx = gg.dir.join("index");
         std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
-            .args(["--state", state.to_str().unwrap(), "verify", "--index", idx.to_str().unwrap(), "--request", gg.request().to_str().unwrap(), "--out", tmp.path().join(out).to_str().unwrap(), "--approve-as", "irs-do-1"])
+            .args([
+                "--state",
+                state.to_str().unwrap(),
+                "verify",
+                "--index",
+                idx.to_str().unwrap(),
+                "--request",
+                gg.request().to_str().unwrap(),
+                "--out",
+                tmp.path().join(out).to_str().unwrap(),
+                "--approve-as",
+                "irs-do-1",
+            ])
             .spawn()
             .unwrap()
     };
@@ -115,17 +190,60 @@ fn a_held_taxpayer_is_answered_not_confirmed_and_logged_as_held_only() {
     let (g, state) = setup(tmp.path());
     let tins = tmp.path().join("held.txt");
     std::fs::write(&tins, "123456789\n").unwrap();
-    let denied = vouch(&state, &["holds", "add", "--tins", tins.to_str().unwrap(), "--as", "ice-director"]);
-    assert!(!denied.status.success(), "only a disclosure officer manages holds");
-    ok(&vouch(&state, &["holds", "add", "--tins", tins.to_str().unwrap(), "--as", "irs-do-1"]));
+    let denied = vouch(
+        &state,
+        &[
+            "holds",
+            "add",
+            "--tins",
+            tins.to_str().unwrap(),
+            "--as",
+            "ice-director",
+        ],
+    );
+    assert!(
+        !denied.status.success(),
+        "only a disclosure officer manages holds"
+    );
+    ok(&vouch(
+        &state,
+        &[
+            "holds",
+            "add",
+            "--tins",
+            tins.to_str().unwrap(),
+            "--as",
+            "irs-do-1",
+        ],
+    ));
     ok(&g.verify(&state, &tmp.path().join("r")));
     let r = rows(&tmp.path().join("r"));
-    assert_eq!(r[0], ("S01".to_string(), "NOT_CONFIRMED".to_string(), String::new()));
+    assert_eq!(
+        r[0],
+        (
+            "S01".to_string(),
+            "NOT_CONFIRMED".to_string(),
+            String::new()
+        )
+    );
     assert_eq!(r[3].1, "CONFIRMED", "others unaffected");
-    let proof = ok(&vouch(&state, &["ledger", "prove", "--request", "GOLDEN-2025-000001", "--subject", "S01"]));
+    let proof = ok(&vouch(
+        &state,
+        &[
+            "ledger",
+            "prove",
+            "--request",
+            "GOLDEN-2025-000001",
+            "--subject",
+            "S01",
+        ],
+    ));
     assert!(proof.starts_with("vouch-inclusion-proof v1"));
     let store_text = std::fs::read_to_string(state.join("holds.json")).unwrap();
-    assert!(!store_text.contains("123456789"), "the hold list stores no TIN");
+    assert!(
+        !store_text.contains("123456789"),
+        "the hold list stores no TIN"
+    );
 }
 
 #[test]
@@ -134,19 +252,68 @@ fn a_policy_file_is_validated_activated_with_a_reason_and_used() {
     let (g, state) = setup(tmp.path());
     let shown = ok(&vouch(&state, &["policy", "show"]));
     let file = tmp.path().join("policy.toml");
-    std::fs::write(&file, shown.replace("order_age_days_min = 90", "order_age_days_min = 30")).unwrap();
-    let bad = vouch(&state, &["policy", "activate", file.to_str().unwrap(), "--reason", "shorter order window for tests", "--as", "irs-do-1"]);
+    std::fs::write(
+        &file,
+        shown.replace("order_age_days_min = 90", "order_age_days_min = 30"),
+    )
+    .unwrap();
+    let bad = vouch(
+        &state,
+        &[
+            "policy",
+            "activate",
+            file.to_str().unwrap(),
+            "--reason",
+            "shorter order window for tests",
+            "--as",
+            "irs-do-1",
+        ],
+    );
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(!bad.status.success() && err.contains("subject.order_age_days_min"), "{err}");
-    std::fs::write(&file, shown.replace("fanout_people_max = 4", "fanout_people_max = 3")).unwrap();
-    let no_reason = vouch(&state, &["policy", "activate", file.to_str().unwrap(), "--reason", "x", "--as", "irs-do-1"]);
+    assert!(
+        !bad.status.success() && err.contains("subject.order_age_days_min"),
+        "{err}"
+    );
+    std::fs::write(
+        &file,
+        shown.replace("fanout_people_max = 4", "fanout_people_max = 3"),
+    )
+    .unwrap();
+    let no_reason = vouch(
+        &state,
+        &[
+            "policy",
+            "activate",
+            file.to_str().unwrap(),
+            "--reason",
+            "x",
+            "--as",
+            "irs-do-1",
+        ],
+    );
     assert!(!no_reason.status.success());
-    ok(&vouch(&state, &["policy", "activate", file.to_str().unwrap(), "--reason", "tighter fanout after the audit", "--as", "irs-do-1"]));
+    ok(&vouch(
+        &state,
+        &[
+            "policy",
+            "activate",
+            file.to_str().unwrap(),
+            "--reason",
+            "tighter fanout after the audit",
+            "--as",
+            "irs-do-1",
+        ],
+    ));
     let history = ok(&vouch(&state, &["policy", "history"]));
     assert!(history.contains("irs-do-1") && history.contains("tighter fanout after the audit"));
     ok(&g.verify(&state, &tmp.path().join("r")));
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("r/response.json")).unwrap()).unwrap();
-    assert_ne!(json["policy_version"], vouch_policy::PolicyConfig::defaults().version());
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("r/response.json")).unwrap())
+            .unwrap();
+    assert_ne!(
+        json["policy_version"],
+        vouch_policy::PolicyConfig::defaults().version()
+    );
     let explained = ok(&vouch(&state, &["policy", "explain", "ADDRESS_FANOUT"]));
     assert!(explained.contains("probing guard") && explained.contains("example"));
 }
@@ -157,11 +324,26 @@ fn a_denied_batch_is_never_looked_up() {
     let (g, state) = setup(tmp.path());
     let pending = g.verify_as(&state, &tmp.path().join("r"), &[]);
     assert_eq!(pending.status.code(), Some(3));
-    ok(&vouch(&state, &["requests", "deny", "--request", "GOLDEN-2025-000001", "--as", "irs-do-2", "--comment", "relevance statements too vague"]));
+    ok(&vouch(
+        &state,
+        &[
+            "requests",
+            "deny",
+            "--request",
+            "GOLDEN-2025-000001",
+            "--as",
+            "irs-do-2",
+            "--comment",
+            "relevance statements too vague",
+        ],
+    ));
     let after = g.verify(&state, &tmp.path().join("r"));
     assert_eq!(after.status.code(), Some(3));
     assert!(!tmp.path().join("r").exists());
-    let shown = ok(&vouch(&state, &["requests", "show", "--request", "GOLDEN-2025-000001"]));
+    let shown = ok(&vouch(
+        &state,
+        &["requests", "show", "--request", "GOLDEN-2025-000001"],
+    ));
     assert!(shown.contains("denied by irs-do-2"));
     let cp = vouch(&state, &["ledger", "checkpoint"]);
     assert!(!cp.status.success(), "nothing was ever logged");

@@ -61,7 +61,14 @@ mod tests {
 
     #[test]
     fn encoding_round_trips() {
-        let r = ProbeRecord { person: [1; 16], address: [2; 16], agency: [3; 16], request: [4; 16], day: -5, kind: 1 };
+        let r = ProbeRecord {
+            person: [1; 16],
+            address: [2; 16],
+            agency: [3; 16],
+            request: [4; 16],
+            day: -5,
+            kind: 1,
+        };
         assert_eq!(ProbeRecord::decode(&r.encode()), r);
     }
 }

@@ -1,29 +1,47 @@
 //! The confirm-only decision for one subject.
 //!
-//! CONFIRMED needs all of: a comparable address; exactly one taxpayer at
-//! that address whose name is compatible with the subject's (same surname
-//! and given name, a nickname counting as compatible; no conflicting date of
-//! birth; no conflicting suffix); and that taxpayer's latest return within
-//! the requested periods carries this address under a name that agrees
-//! exactly, or through a nickname backed by the same date of birth. A
-//! nickname alone never confirms: it may be a relative (JOHN at JACK's). Anything else is NOT_CONFIRMED, and the reason stays
-//! internal (the audit record), never in the response.
+//! Candidates come from several independent blocks (the exact address, ZIP5
+//! with the phonetic surname, date of birth with the given initial, ZIP3
+//! with both phonetic names); each candidate taxpayer is scored with the
+//! Fellegi-Sunter model over its whole history. CONFIRMED needs all of:
+//! the best candidate is not vetoed (conflicting date of birth or suffix),
+//! scores at least the threshold, and its latest return within the
+//! requested periods carries exactly the subject's standardised address;
+//! no other candidate comes within the margin (a competitor whose date of
+//! birth or suffix is unknown is given the benefit of the doubt: it might
+//! be the subject); and the name agreement is more than a nickname,
+//! initial, variant or sound-alike unless the date of birth backs it.
+//! Anything else is NOT_CONFIRMED; the reason and the explanation stay
+//! internal (audit record, console), never in the response.
 
-use crate::index::{IndexRow, MasterIndex};
-use crate::keys::{name_parts, suffix_code, AddressKey, NameAgreement, NameParts};
+use crate::compare::{
+    address, dob, dob_level, given, given_level, short_substitution, suffix, suffix_level, surname,
+    surname_level,
+};
+use crate::index::{IndexRow, MasterIndex, BLOCK_TINS_MAX};
+use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
+use crate::model::{Comparison, Model, Pattern};
+use std::fmt::Write as _;
 use time::Date;
 use vouch_core::{Outcome, Tin};
 use vouch_normalize::StandardName;
 
+/// Candidates kept per subject after scoring.
+const TOP_KEPT: usize = 4;
+/// Taxpayers read from one address, at most (a large building).
+const ADDRESS_TINS_MAX: usize = 2_000;
+
 /// What the matcher knows of a subject.
 #[derive(Debug, Clone)]
 pub struct MatchQuery {
-    /// Name parts: as given, and with the first and last fields swapped.
-    pub names: Vec<NameParts>,
+    /// Name tokens as given (`None`: no usable name).
+    pub name: Option<NameTokens>,
+    /// Name tokens with the first and last fields swapped.
+    pub swapped: Option<NameTokens>,
     /// Suffix code (0 = none).
     pub suffix: u8,
-    /// Address key (`None`: not comparable).
-    pub addr: Option<AddressKey>,
+    /// Address keys (`None`: not comparable).
+    pub addr: Option<AddressKeys>,
     /// Date of birth.
     pub dob: Option<Date>,
     /// Requested tax years.
@@ -35,20 +53,34 @@ impl MatchQuery {
     pub fn from_subject(s: &vouch_core::Subject, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
         let name = crate::keys::name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
         let swapped = crate::keys::name(&s.last_name, &s.middle_name, &s.first_name, &s.suffix);
-        let addr = crate::keys::address_key(&s.street, &s.city, &s.state, &s.zip);
+        let addr = crate::keys::address_keys(&s.street, &s.city, &s.state, &s.zip);
         MatchQuery::new(&name, &swapped, addr, dob, periods)
     }
 
-    /// Builds a query from the subject's fields.
-    pub fn new(name: &StandardName, swapped: &StandardName, addr: Option<AddressKey>, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
-        let names = [name_parts(name), name_parts(swapped)].into_iter().flatten().collect();
+    /// Builds a query from the subject's standardised fields.
+    pub fn new(
+        name: &StandardName,
+        swapped: &StandardName,
+        addr: Option<AddressKeys>,
+        dob: Option<Date>,
+        periods: &[i32],
+    ) -> MatchQuery {
+        let usable = |n: &StandardName| Some(NameTokens::of(n)).filter(NameTokens::is_usable);
         MatchQuery {
-            names,
+            name: usable(name),
+            swapped: usable(swapped),
             suffix: suffix_code(name),
             addr,
             dob,
-            periods: periods.iter().filter_map(|&y| u16::try_from(y).ok()).collect(),
+            periods: periods
+                .iter()
+                .filter_map(|&y| u16::try_from(y).ok())
+                .collect(),
         }
+    }
+
+    fn dob_day(&self) -> u32 {
+        self.dob.map_or(0, |d| d.to_julian_day().max(0) as u32)
     }
 }
 
@@ -57,23 +89,83 @@ impl MatchQuery {
 pub enum DecisionReason {
     /// The address could not be standardised into a comparable form.
     AddressNotComparable,
-    /// Nobody with a compatible name filed at this address.
+    /// No candidate taxpayer (or every candidate vetoed).
     NoCandidate,
-    /// More than one taxpayer is compatible: never guess.
+    /// More than one taxpayer within the margin: never guess.
     Ambiguous,
-    /// The one candidate agrees only through a nickname, without a date of
-    /// birth to back it.
+    /// The best candidate agrees by nickname, initial, variant or sound
+    /// only, without a date of birth to back it.
     NameEvidenceWeak,
-    /// The one candidate filed no return in the requested periods.
+    /// The best candidate filed no return in the requested periods.
     NoReturnInPeriods,
-    /// The one candidate's latest return in the periods has another address.
+    /// The best candidate's latest return in the periods has another address.
     AddressNotLatest,
+    /// The best candidate's match weight is below the threshold.
+    WeightBelowThreshold,
+    /// Every candidate with this name is vetoed (conflicting DOB or suffix).
+    Vetoed,
     /// Exactly one taxpayer, at this address on the latest return in the periods.
     Unique,
 }
 
+/// The match weight of the best candidate, term by term (a waterfall):
+/// prior plus one weight per comparison. Internal: audit record only.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Explanation {
+    /// Prior, log2 odds.
+    pub prior: f32,
+    /// Level per comparison, in [`crate::model::COMPARISONS`] order.
+    pub levels: Pattern,
+    /// Weight per comparison.
+    pub weights: [f32; 5],
+    /// Whether the surname weight is term-frequency adjusted.
+    pub surname_tf: bool,
+    /// Weight for swapped name fields (0 when not swapped).
+    pub swap: f32,
+    /// Total.
+    pub total: f32,
+    /// The runner-up's weight, as credited for the margin (NaN when none).
+    pub runner_up: f32,
+}
+
+impl Explanation {
+    /// One line per term, level names only: no personal data.
+    pub fn describe(&self) -> String {
+        let mut s = format!("prior {:+.2}", self.prior);
+        for c in crate::model::COMPARISONS {
+            let level = c
+                .levels()
+                .get(self.levels[c as usize] as usize)
+                .copied()
+                .unwrap_or("?");
+            let tf = if c == Comparison::Surname && self.surname_tf {
+                " (tf)"
+            } else {
+                ""
+            };
+            let _ = write!(
+                s,
+                "; {}={}{} {:+.2}",
+                c.name(),
+                level,
+                tf,
+                self.weights[c as usize]
+            );
+        }
+        if self.swap != 0.0 {
+            let _ = write!(s, "; name_fields=swapped {:+.2}", self.swap);
+        }
+        let _ = write!(
+            s,
+            "; total {:+.2}; runner-up {:+.2}",
+            self.total, self.runner_up
+        );
+        s
+    }
+}
+
 /// The matcher's answer for one subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Decision {
     /// CONFIRMED or NOT_CONFIRMED.
     pub outcome: Outcome,
@@ -81,175 +173,478 @@ pub struct Decision {
     pub tin: Option<Tin>,
     /// Why.
     pub reason: DecisionReason,
-    /// Distinct compatible taxpayers at the address.
+    /// Distinct non-vetoed taxpayers scoring within the margin of the threshold.
     pub candidates: u32,
+    /// Blocks skipped because they held more than [`BLOCK_TINS_MAX`] taxpayers.
+    pub blocks_capped: u8,
+    /// The best candidate's weights (None when nobody was scored).
+    pub explanation: Option<Explanation>,
 }
 
-fn not_confirmed(reason: DecisionReason, candidates: u32) -> Decision {
-    Decision { outcome: Outcome::NotConfirmed, tin: None, reason, candidates }
+fn not_confirmed(
+    reason: DecisionReason,
+    candidates: u32,
+    capped: u8,
+    ex: Option<Explanation>,
+) -> Decision {
+    Decision {
+        outcome: Outcome::NotConfirmed,
+        tin: None,
+        reason,
+        candidates,
+        blocks_capped: capped,
+        explanation: ex,
+    }
 }
 
-/// The strongest name agreement of a row with no conflicting suffix or DOB.
-fn compatible(q: &MatchQuery, r: &IndexRow) -> Option<NameAgreement> {
-    let suffix = q.suffix == 0 || r.suffix == 0 || q.suffix == r.suffix;
-    let dob = match (q.dob, r.dob) {
-        (Some(d), x) if x != 0 => d.to_julian_day() as u32 == x,
-        _ => true,
+/// One scored candidate taxpayer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scored {
+    pub(crate) tin: u32,
+    pub(crate) levels: Pattern,
+    pub(crate) weights: [f64; 5],
+    pub(crate) surname_tf: bool,
+    pub(crate) swapped: bool,
+    /// The given names are a short one-letter substitution apart ([`short_substitution`]).
+    pub(crate) short_typo: bool,
+    pub(crate) has_period_return: bool,
+    pub(crate) total: f64,
+}
+
+impl Scored {
+    fn vetoed(&self) -> bool {
+        self.levels[Comparison::Dob as usize] == dob::CONFLICT
+            || self.levels[Comparison::Suffix as usize] == suffix::CONFLICT
+    }
+
+    /// The weight if every field this taxpayer left unknown had agreed:
+    /// how close a competitor could really be.
+    fn optimistic(&self, model: &Model, q: &MatchQuery) -> f64 {
+        let mut w = self.total;
+        if q.dob.is_some() && self.levels[Comparison::Dob as usize] == dob::MISSING {
+            w += (model.weight(Comparison::Dob, dob::EXACT)
+                - self.weights[Comparison::Dob as usize])
+                .max(0.0);
+        }
+        if q.suffix != 0 && self.levels[Comparison::Suffix as usize] == suffix::MISSING {
+            w += (model.weight(Comparison::Suffix, suffix::AGREE)
+                - self.weights[Comparison::Suffix as usize])
+                .max(0.0);
+        }
+        w
+    }
+
+    /// Whether the name agreement identifies on its own (no DOB needed):
+    /// exact or typo-level on both parts, never a nickname, initial,
+    /// variant, sound-alike or the looser Jaro-Winkler band.
+    fn name_strong(&self) -> bool {
+        let g = self.levels[Comparison::Given as usize];
+        let s = self.levels[Comparison::Surname as usize];
+        if self.swapped {
+            return matches!(g, given::EXACT | given::FIRST_TOKEN) && s == surname::EXACT;
+        }
+        let given_ok = matches!(g, given::EXACT | given::FIRST_TOKEN)
+            || (g == given::JW_HIGH && !self.short_typo);
+        given_ok && matches!(s, surname::EXACT | surname::PARTIAL | surname::JW_HIGH)
+    }
+
+    /// Whether the names agree at all: a given name or surname with
+    /// nothing in common never confirms, whatever else agrees.
+    fn name_related(&self) -> bool {
+        self.levels[Comparison::Given as usize] != given::OTHER
+            && self.levels[Comparison::Surname as usize] != surname::OTHER
+    }
+
+    fn explanation(&self, model: &Model, runner_up: f64) -> Explanation {
+        Explanation {
+            prior: model.prior() as f32,
+            levels: self.levels,
+            weights: self.weights.map(|w| w as f32),
+            surname_tf: self.surname_tf,
+            swap: if self.swapped {
+                model.swap_weight as f32
+            } else {
+                0.0
+            },
+            total: self.total as f32,
+            runner_up: runner_up as f32,
+        }
+    }
+}
+
+/// Candidate taxpayers (first rows) from every block, deduplicated; and blocks capped.
+pub(crate) fn candidates(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> (Vec<u32>, u8) {
+    let mut tins: Vec<u32> = Vec::with_capacity(64);
+    let mut capped = 0u8;
+    if let Some(id) = ix.addr_id(addr.exact) {
+        tins.extend(ix.tins_at(id).take(ADDRESS_TINS_MAX));
+    }
+    for n in [&q.name, &q.swapped].into_iter().flatten() {
+        for key in block_keys(n, q.dob_day(), addr.zip5).into_iter().flatten() {
+            let b = ix.block(key);
+            if b.len() > BLOCK_TINS_MAX {
+                capped = capped.saturating_add(1);
+                continue;
+            }
+            tins.extend(b.iter().map(|x| x.1));
+        }
+    }
+    tins.sort_unstable();
+    tins.dedup();
+    (tins, capped)
+}
+
+/// Name weights already computed for this subject, by name id.
+#[derive(Default)]
+pub(crate) struct NameCache {
+    seen: Vec<(u32, NameScore)>,
+}
+
+#[derive(Clone, Copy)]
+struct NameScore {
+    given: u8,
+    surname: u8,
+    weights: [f64; 2],
+    tf: bool,
+    swapped: bool,
+    short_typo: bool,
+    total: f64,
+}
+
+impl NameCache {
+    fn score(&mut self, ix: &MasterIndex, q: &MatchQuery, name: u32) -> NameScore {
+        if let Some((_, s)) = self.seen.iter().find(|(id, _)| *id == name) {
+            return *s;
+        }
+        let m = &ix.model;
+        let c = ix.name(name);
+        let mut best: Option<NameScore> = None;
+        for (swapped, n) in [(false, &q.name), (true, &q.swapped)] {
+            let Some(n) = n else { continue };
+            let (g, s) = (given_level(n, &c), surname_level(n, &c));
+            let wg = m.weight(Comparison::Given, g);
+            let tf = s == surname::EXACT;
+            let ws = if tf {
+                m.surname_tf_weight(ix.surname_share(ix.surname_token(name)))
+            } else {
+                m.weight(Comparison::Surname, s)
+            };
+            let total = wg + ws + if swapped { m.swap_weight } else { 0.0 };
+            if best.is_none_or(|b| total > b.total) {
+                let short_typo = matches!(g, given::JW_HIGH | given::JW_MID)
+                    && short_substitution(n.first_given(), c.first_given());
+                best = Some(NameScore {
+                    given: g,
+                    surname: s,
+                    weights: [wg, ws],
+                    tf,
+                    swapped,
+                    short_typo,
+                    total,
+                });
+            }
+        }
+        let s = best.unwrap_or(NameScore {
+            given: given::OTHER,
+            surname: surname::OTHER,
+            weights: [0.0; 2],
+            tf: false,
+            swapped: false,
+            short_typo: false,
+            total: f64::MIN,
+        });
+        self.seen.push((name, s));
+        s
+    }
+}
+
+fn address_level(
+    ix: &MasterIndex,
+    rows: &[IndexRow],
+    latest: Option<u16>,
+    addr: &AddressKeys,
+    addr_id: Option<u32>,
+) -> u8 {
+    let last_year = latest.or_else(|| rows.last().map(|r| r.year));
+    let is_latest = |r: &&IndexRow| Some(r.year) == last_year;
+    let here = |r: &&IndexRow| Some(r.addr) == addr_id;
+    if latest.is_some() && rows.iter().filter(is_latest).any(|r| here(&r)) {
+        address::EXACT_LATEST
+    } else if rows.iter().any(|r| here(&r)) {
+        address::EXACT_EARLIER
+    } else if rows
+        .iter()
+        .filter(is_latest)
+        .any(|r| ix.addr(r.addr).building == addr.building)
+    {
+        address::SAME_BUILDING
+    } else if rows.iter().any(|r| ix.addr(r.addr).zip5 == addr.zip5) {
+        address::SAME_ZIP
+    } else {
+        address::OTHER
+    }
+}
+
+/// Agreement over a taxpayer's history: agree if any row agrees, conflict
+/// if some row is known and none agrees, missing otherwise.
+fn history_level(
+    rows: &[IndexRow],
+    field: impl Fn(&IndexRow) -> u8,
+    agree: u8,
+    conflict: u8,
+    missing: u8,
+) -> u8 {
+    let levels = rows.iter().map(field);
+    let mut out = missing;
+    for l in levels {
+        if l == agree {
+            return agree;
+        }
+        if l == conflict {
+            out = conflict;
+        }
+    }
+    out
+}
+
+/// Scores one candidate taxpayer against the subject.
+pub(crate) fn score(
+    ix: &MasterIndex,
+    q: &MatchQuery,
+    start: u32,
+    addr: &AddressKeys,
+    addr_id: Option<u32>,
+    cache: &mut NameCache,
+) -> Option<Scored> {
+    let rows = ix.history_at(start);
+    let tin = rows.first()?.tin;
+    let m = &ix.model;
+    let latest = rows
+        .iter()
+        .filter(|r| q.periods.contains(&r.year))
+        .map(|r| r.year)
+        .max();
+    let mut name: Option<NameScore> = None;
+    for r in rows {
+        let s = cache.score(ix, q, r.name);
+        if name.is_none_or(|b| s.total > b.total) {
+            name = Some(s);
+        }
+    }
+    let name = name?;
+    let qd = q.dob_day();
+    let d = history_level(
+        rows,
+        |r| dob_level(qd, r.dob),
+        dob::EXACT,
+        dob::CONFLICT,
+        dob::MISSING,
+    );
+    let sf = history_level(
+        rows,
+        |r| suffix_level(q.suffix, r.suffix),
+        suffix::AGREE,
+        suffix::CONFLICT,
+        suffix::MISSING,
+    );
+    let a = address_level(ix, rows, latest, addr, addr_id);
+    let levels: Pattern = [name.given, name.surname, d, sf, a];
+    let weights = [
+        name.weights[0],
+        name.weights[1],
+        m.weight(Comparison::Dob, d),
+        m.weight(Comparison::Suffix, sf),
+        m.weight(Comparison::Address, a),
+    ];
+    let swap = if name.swapped { m.swap_weight } else { 0.0 };
+    let total = m.prior() + weights.iter().sum::<f64>() + swap;
+    Some(Scored {
+        tin,
+        levels,
+        weights,
+        surname_tf: name.tf,
+        swapped: name.swapped,
+        short_typo: name.short_typo,
+        has_period_return: latest.is_some(),
+        total,
+    })
+}
+
+/// Every candidate of a subject, scored (vetoed ones included).
+pub(crate) fn score_all(ix: &MasterIndex, q: &MatchQuery) -> Option<(Vec<Scored>, u8)> {
+    let addr = q.addr.as_ref()?;
+    q.name.as_ref()?;
+    let (tins, capped) = candidates(ix, q, addr);
+    let addr_id = ix.addr_id(addr.exact);
+    let mut cache = NameCache::default();
+    let scored = tins
+        .iter()
+        .filter_map(|&t| score(ix, q, t, addr, addr_id, &mut cache))
+        .collect();
+    Some((scored, capped))
+}
+
+/// An upper bound of a candidate's optimistic weight without comparing
+/// names letter by letter: the best name weight the model allows (the
+/// surname's term-frequency weight included), plus the other fields as
+/// they are, unknown ones credited as agreeing.
+fn bound(
+    ix: &MasterIndex,
+    q: &MatchQuery,
+    start: u32,
+    addr: &AddressKeys,
+    addr_id: Option<u32>,
+) -> f64 {
+    let m = &ix.model;
+    let rows = ix.history_at(start);
+    let latest = rows
+        .iter()
+        .filter(|r| q.periods.contains(&r.year))
+        .map(|r| r.year)
+        .max();
+    let best_level = |c: Comparison| {
+        (0..c.levels().len() as u8)
+            .map(|l| m.weight(c, l))
+            .fold(f64::NEG_INFINITY, f64::max)
     };
-    if !(suffix && dob) {
-        return None;
-    }
-    q.names.iter().filter_map(|n| n.agreement(&r.name)).max()
+    let surname = rows
+        .iter()
+        .map(|r| m.surname_tf_weight(ix.surname_share(ix.surname_token(r.name))))
+        .fold(best_level(Comparison::Surname), f64::max);
+    let qd = q.dob_day();
+    let d = history_level(
+        rows,
+        |r| dob_level(qd, r.dob),
+        dob::EXACT,
+        dob::CONFLICT,
+        dob::MISSING,
+    );
+    let sf = history_level(
+        rows,
+        |r| suffix_level(q.suffix, r.suffix),
+        suffix::AGREE,
+        suffix::CONFLICT,
+        suffix::MISSING,
+    );
+    let dw = if d == dob::MISSING {
+        best_level(Comparison::Dob)
+    } else {
+        m.weight(Comparison::Dob, d)
+    };
+    let sw = if sf == suffix::MISSING {
+        best_level(Comparison::Suffix)
+    } else {
+        m.weight(Comparison::Suffix, sf)
+    };
+    let a = address_level(ix, rows, latest, addr, addr_id);
+    m.prior()
+        + best_level(Comparison::Given)
+        + surname
+        + dw.max(0.0)
+        + sw.max(0.0)
+        + m.weight(Comparison::Address, a)
 }
 
-/// Whether a row's agreement is strong enough to confirm on.
-fn confirms(q: &MatchQuery, r: &IndexRow) -> bool {
-    match compatible(q, r) {
-        Some(NameAgreement::Exact) => true,
-        Some(NameAgreement::Nickname) => q.dob.is_some() && r.dob != 0,
-        None => false,
+/// Scores the taxpayers who filed from the subject's address, then, only
+/// when one of them could be confirmed, the candidates of the other blocks
+/// that could come within the margin of it (the rest cannot change the
+/// outcome: pruning is exact).
+fn score_pruned(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> (Vec<Scored>, u8) {
+    let addr_id = ix.addr_id(addr.exact);
+    let mut cache = NameCache::default();
+    let at: Vec<u32> = addr_id
+        .map(|id| ix.tins_at(id).take(ADDRESS_TINS_MAX).collect())
+        .unwrap_or_default();
+    let mut scored: Vec<Scored> = at
+        .iter()
+        .filter_map(|&t| score(ix, q, t, addr, addr_id, &mut cache))
+        .collect();
+    let best = scored
+        .iter()
+        .filter(|s| !s.vetoed() && s.levels[Comparison::Address as usize] == address::EXACT_LATEST)
+        .map(|s| s.total)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if best == f64::NEG_INFINITY {
+        return (scored, 0);
     }
+    let (tins, capped) = candidates(ix, q, addr);
+    let floor = best - ix.model.margin;
+    for t in tins {
+        if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, addr_id) < floor {
+            continue;
+        }
+        scored.extend(score(ix, q, t, addr, addr_id, &mut cache));
+    }
+    (scored, capped)
 }
 
 /// Decides one subject against the index.
-pub fn decide(index: &MasterIndex, q: &MatchQuery) -> Decision {
-    let Some(addr) = q.addr else { return not_confirmed(DecisionReason::AddressNotComparable, 0) };
-    if q.names.is_empty() {
-        return not_confirmed(DecisionReason::NoCandidate, 0);
-    }
-    // Rows at one address are sorted by TIN, so distinct TINs are runs.
-    let mut tins = index.rows_at(addr).iter().filter(|r| compatible(q, r).is_some()).map(|r| r.tin);
-    let Some(first) = tins.next() else { return not_confirmed(DecisionReason::NoCandidate, 0) };
-    let others = tins.filter(|&t| t != first).count();
-    if others > 0 {
-        let mut distinct: Vec<u32> = index.rows_at(addr).iter().filter(|r| compatible(q, r).is_some()).map(|r| r.tin).collect();
-        distinct.dedup();
-        return not_confirmed(DecisionReason::Ambiguous, distinct.len() as u32);
-    }
-    let Some(tin) = Tin::from_u32(first) else { return not_confirmed(DecisionReason::NoCandidate, 0) };
-    let in_periods: Vec<&IndexRow> = index.history(tin).filter(|r| q.periods.contains(&r.year)).collect();
-    let Some(latest) = in_periods.iter().map(|r| r.year).max() else {
-        return not_confirmed(DecisionReason::NoReturnInPeriods, 1);
+pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
+    let Some(addr) = q.addr.as_ref() else {
+        return not_confirmed(DecisionReason::AddressNotComparable, 0, 0, None);
     };
-    let latest_here: Vec<&&IndexRow> = in_periods.iter().filter(|r| r.year == latest && r.addr == addr).collect();
-    if latest_here.is_empty() {
-        return not_confirmed(DecisionReason::AddressNotLatest, 1);
+    if q.name.is_none() {
+        return not_confirmed(DecisionReason::NoCandidate, 0, 0, None);
     }
-    if !latest_here.iter().any(|r| confirms(q, r)) {
-        return not_confirmed(DecisionReason::NameEvidenceWeak, 1);
+    let (scored, capped) = score_pruned(ix, q, addr);
+    let m = &ix.model;
+    let vetoed = scored.iter().filter(|s| s.vetoed()).count();
+    let mut live: Vec<(f64, Scored)> = scored
+        .into_iter()
+        .filter(|s| !s.vetoed())
+        .map(|s| (s.total, s))
+        .collect();
+    live.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.tin.cmp(&b.1.tin)));
+    live.truncate(TOP_KEPT);
+    let Some(&(_, best)) = live.first() else {
+        let reason = if vetoed > 0 {
+            DecisionReason::Vetoed
+        } else {
+            DecisionReason::NoCandidate
+        };
+        return not_confirmed(reason, 0, capped, None);
+    };
+    let runner_up = live
+        .iter()
+        .skip(1)
+        .map(|(_, s)| s.optimistic(m, q))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let ex = Some(best.explanation(m, runner_up));
+    let near = live
+        .iter()
+        .filter(|(w, _)| *w >= m.threshold - m.margin)
+        .count() as u32;
+    let fail = |reason| not_confirmed(reason, near, capped, ex);
+    if runner_up > best.total - m.margin {
+        return fail(DecisionReason::Ambiguous);
     }
-    Decision { outcome: Outcome::Confirmed, tin: Some(tin), reason: DecisionReason::Unique, candidates: 1 }
+    if best.levels[Comparison::Address as usize] != address::EXACT_LATEST {
+        return fail(if best.has_period_return {
+            DecisionReason::AddressNotLatest
+        } else {
+            DecisionReason::NoReturnInPeriods
+        });
+    }
+    if best.total < m.threshold {
+        return fail(DecisionReason::WeightBelowThreshold);
+    }
+    if !best.name_related()
+        || (!best.name_strong() && best.levels[Comparison::Dob as usize] != dob::EXACT)
+    {
+        return fail(DecisionReason::NameEvidenceWeak);
+    }
+    let Some(tin) = Tin::from_u32(best.tin) else {
+        return fail(DecisionReason::NoCandidate);
+    };
+    Decision {
+        outcome: Outcome::Confirmed,
+        tin: Some(tin),
+        reason: DecisionReason::Unique,
+        candidates: near.max(1),
+        blocks_capped: capped,
+        explanation: ex,
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::index::IndexBuilder;
-    use vouch_core::MasterRecord;
-
-    fn rec(tin: &str, year: u16, first: &str, last: &str, suffix: &str, dob: Option<&str>, street: &str, zip: &str) -> MasterRecord {
-        MasterRecord {
-            tin: Tin::parse(tin).unwrap(),
-            tax_year: year,
-            first_name: first.into(),
-            middle_name: String::new(),
-            last_name: last.into(),
-            suffix: suffix.into(),
-            dob: dob.map(|d| Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap()),
-            street: street.into(),
-            city: "Los Angeles".into(),
-            state: "CA".into(),
-            zip: zip.into(),
-        }
-    }
-
-    fn index(rows: Vec<MasterRecord>) -> MasterIndex {
-        let mut b = IndexBuilder::new();
-        b.add_batch(&rows);
-        b.finish()
-    }
-
-    fn ask(ix: &MasterIndex, first: &str, last: &str, suffix: &str, dob: Option<&str>, street: &str, zip: &str) -> Decision {
-        let n = crate::keys::name(first, "", last, suffix);
-        let sw = crate::keys::name(last, "", first, suffix);
-        let addr = crate::keys::address_key(street, "Los Angeles", "CA", zip);
-        let dob = dob.map(|d| Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap());
-        decide(ix, &MatchQuery::new(&n, &sw, addr, dob, &[2022, 2023, 2024]))
-    }
-
-    const A: &str = "1234 N Main St Apt 5";
-    const B: &str = "77 Oak Avenue";
-
-    #[test]
-    fn a_unique_taxpayer_at_the_latest_address_is_confirmed_despite_formatting() {
-        let ix = index(vec![rec("123456789", 2024, "José", "García López", "", None, A, "90012")]);
-        let d = ask(&ix, "JOSE", "Garcia-Lopez", "", None, "1234 North Main Street #5", "90012-1234");
-        assert_eq!(d.outcome, Outcome::Confirmed);
-        assert_eq!(d.tin, Tin::parse("123456789"));
-    }
-
-    #[test]
-    fn an_old_address_is_not_confirmed() {
-        let ix = index(vec![
-            rec("123456789", 2022, "Ann", "Lee", "", None, A, "90012"),
-            rec("123456789", 2024, "Ann", "Lee", "", None, B, "90012"),
-        ]);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", None, A, "90012").reason, DecisionReason::AddressNotLatest);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", None, B, "90012").outcome, Outcome::Confirmed);
-    }
-
-    #[test]
-    fn jr_and_sr_without_suffix_or_dob_are_ambiguous_and_separated_by_either() {
-        let ix = index(vec![
-            rec("123456789", 2024, "Juan", "Perez", "SR", Some("1950-01-01"), A, "90012"),
-            rec("223456789", 2024, "Juan", "Perez", "JR", Some("1980-01-01"), A, "90012"),
-        ]);
-        assert_eq!(ask(&ix, "Juan", "Perez", "", None, A, "90012").reason, DecisionReason::Ambiguous);
-        assert_eq!(ask(&ix, "Juan", "Perez", "JR", None, A, "90012").tin, Tin::parse("223456789"));
-        assert_eq!(ask(&ix, "Juan", "Perez", "", Some("1950-01-01"), A, "90012").tin, Tin::parse("123456789"));
-    }
-
-    #[test]
-    fn a_conflicting_dob_vetoes() {
-        let ix = index(vec![rec("123456789", 2024, "Ann", "Lee", "", Some("1970-05-05"), A, "90012")]);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", Some("1971-05-05"), A, "90012").reason, DecisionReason::NoCandidate);
-    }
-
-    #[test]
-    fn a_different_unit_or_house_number_is_another_address() {
-        let ix = index(vec![rec("123456789", 2024, "Ann", "Lee", "", None, A, "90012")]);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", None, "1234 N Main St Apt 6", "90012").outcome, Outcome::NotConfirmed);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", None, "1243 N Main St Apt 5", "90012").outcome, Outcome::NotConfirmed);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", None, "1234 N Main St", "90012").outcome, Outcome::NotConfirmed);
-    }
-
-    #[test]
-    fn returns_outside_the_periods_do_not_count() {
-        let ix = index(vec![rec("123456789", 2020, "Ann", "Lee", "", None, A, "90012")]);
-        assert_eq!(ask(&ix, "Ann", "Lee", "", None, A, "90012").reason, DecisionReason::NoReturnInPeriods);
-    }
-
-    #[test]
-    fn a_nickname_confirms_only_with_a_matching_dob() {
-        let ix = index(vec![rec("123456789", 2024, "Jack", "Brown", "", Some("1979-12-16"), A, "90012")]);
-        assert_eq!(ask(&ix, "John", "Brown", "", None, A, "90012").reason, DecisionReason::NameEvidenceWeak);
-        assert_eq!(ask(&ix, "John", "Brown", "", Some("1979-12-16"), A, "90012").outcome, Outcome::Confirmed);
-        assert_eq!(ask(&ix, "Jack", "Brown", "", None, A, "90012").outcome, Outcome::Confirmed);
-    }
-
-    #[test]
-    fn a_hyphenated_given_name_is_a_competitor_of_the_joined_one() {
-        let ix = index(vec![
-            rec("123456789", 2024, "Sung-Min", "Lee", "SR", Some("1954-01-19"), A, "90012"),
-            rec("223456789", 2024, "Sungmin", "Lee", "JR", Some("1992-11-03"), A, "90012"),
-        ]);
-        assert_eq!(ask(&ix, "SUNGMIN", "LEE", "", None, A, "90012").reason, DecisionReason::Ambiguous);
-    }
-
-    #[test]
-    fn swapped_fields_and_dropped_second_surname_still_match() {
-        let ix = index(vec![rec("123456789", 2024, "Maria", "Garcia Lopez", "", None, A, "90012")]);
-        assert_eq!(ask(&ix, "Garcia Lopez", "Maria", "", None, A, "90012").outcome, Outcome::Confirmed);
-        assert_eq!(ask(&ix, "Maria", "Garcia", "", None, A, "90012").outcome, Outcome::Confirmed);
-    }
-}
+mod tests;

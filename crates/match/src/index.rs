@@ -1,28 +1,34 @@
-//! The master index: one fixed-width row per master-file row, sorted by
-//! address key, plus a permutation by TIN for each taxpayer's history.
+//! The master index: every master row standardised once, with the tables
+//! the matcher reads (taxpayer histories by tax year, addresses as keys,
+//! interned name tokens, surname term frequencies, blocking keys) and the
+//! model trained on it.
 //!
-//! On disk: a header (magic, format version, oldest readable version, row
-//! count), the rows, the TIN permutation, and a footer with the SHA-256 of
-//! everything before it and a closing magic. Written to a temporary file,
-//! synced, renamed. Loading checks every one of those, so a truncated,
-//! corrupt or foreign file is a clear error and never a wrong answer.
+//! Names are interned folded tokens (a string table): Jaro-Winkler needs
+//! their letters, and the index is confidential data at rest like
+//! master.csv. Addresses are held only as SHA-256 keys. On disk: a header
+//! (magic, format version, oldest readable version), tagged sections, and a
+//! footer with the SHA-256 of everything before it and a closing magic; the
+//! model is `model.json` beside it, with its own digest. Files are written
+//! to a temporary file, synced, renamed. Loading checks all of it, so a
+//! truncated, corrupt or foreign file is a clear error, never a wrong
+//! answer. Nothing here decides; see [`crate::decide`].
 
-use crate::keys::{address_key, name_parts, suffix_code, AddressKey, NameParts};
+use crate::compare::{address as addr_level, dob_level, given_level, suffix_level, surname_level};
+use crate::keys::{address_keys, block_keys, suffix_code, AddressKeys, NameTokens};
+use crate::model::{Comparison, Model};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use vouch_core::{MasterRecord, Tin};
 
-const MAGIC: &[u8; 8] = b"VOUCHIDX";
-const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
-/// The format this code writes.
-pub const FORMAT_VERSION: u32 = 2;
-const HEADER_BYTES: usize = 8 + 4 + 4 + 8 + 8;
-const ROW_BYTES: usize = 16 + 5 * 8 + 4 + 4 + 2 + 1;
-const FOOTER_BYTES: usize = 32 + 8;
-/// The file name inside an index directory.
-pub const INDEX_FILE: &str = "master.idx";
+mod file;
+
+pub use file::{FORMAT_VERSION, INDEX_FILE, MODEL_FILE};
+
+/// Blocks with more taxpayers than this are skipped at lookup and counted.
+pub const BLOCK_TINS_MAX: usize = 40;
+/// Random master pairs sampled for u, at most.
+const U_PAIRS_MAX: u64 = 1_000_000;
 
 /// What went wrong with an index.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +49,9 @@ pub enum IndexError {
         path: PathBuf,
     },
     /// The file was written by an incompatible version.
-    #[error("index {path}: format version {found} is not supported (this build reads {supported})")]
+    #[error(
+        "index {path}: format version {found} is not supported (this build reads {supported})"
+    )]
     Version {
         /// The file.
         path: PathBuf,
@@ -60,30 +68,163 @@ pub enum IndexError {
         /// What is wrong.
         why: &'static str,
     },
+    /// The model beside the index was trained for another model version.
+    #[error("index {path}: model version {found} does not match this build's {expected}")]
+    ModelVersion {
+        /// The model file.
+        path: PathBuf,
+        /// Version found.
+        found: String,
+        /// Version this build runs.
+        expected: &'static str,
+    },
 }
 
-/// One indexed master row. Keys are hashes; nothing here is readable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One indexed master row (ids point into the index's tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct IndexRow {
-    /// Address key.
-    pub addr: AddressKey,
-    /// Hashed name parts.
-    pub name: NameParts,
     /// TIN as an integer.
     pub tin: u32,
     /// Date of birth as a Julian day number, 0 when unknown.
     pub dob: u32,
+    /// Interned name.
+    pub name: u32,
+    /// Address id (addresses sorted by exact key).
+    pub addr: u32,
     /// Tax year.
     pub year: u16,
     /// Suffix code (0 = none).
     pub suffix: u8,
 }
 
-/// Accumulates rows (in parallel batches) and sorts them into an index.
+/// The keys of one indexed address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AddrRec {
+    /// Exact key.
+    pub exact: u128,
+    /// Building key.
+    pub building: u64,
+    /// ZIP5.
+    pub zip5: u32,
+}
+
+/// Block sizes found at build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockStats {
+    /// Distinct blocking keys.
+    pub keys: u64,
+    /// Keys with more than [`BLOCK_TINS_MAX`] taxpayers (skipped at lookup).
+    pub oversized: u64,
+    /// The largest block, in taxpayers.
+    pub largest: u64,
+}
+
+/// Accumulates rows (standardised in parallel batches) and builds an index.
 #[derive(Debug, Default)]
 pub struct IndexBuilder {
     rows: Vec<IndexRow>,
+    addrs: Vec<AddrRec>,
+    addr_ids: HashMap<u128, u32>,
+    tokens: Tokens,
+    names: Names,
     unkeyable: u64,
+}
+
+/// Interned tokens: bytes and offsets.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Tokens {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) offsets: Vec<u32>,
+    ids: HashMap<String, u32>,
+}
+
+impl Tokens {
+    fn intern(&mut self, t: &str) -> u32 {
+        if let Some(&id) = self.ids.get(t) {
+            return id;
+        }
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let id = (self.offsets.len() - 1) as u32;
+        self.bytes.extend_from_slice(t.as_bytes());
+        self.offsets.push(self.bytes.len() as u32);
+        self.ids.insert(t.to_string(), id);
+        id
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub(crate) fn get(&self, id: u32) -> &str {
+        let (i, j) = (
+            self.offsets[id as usize] as usize,
+            self.offsets[id as usize + 1] as usize,
+        );
+        std::str::from_utf8(&self.bytes[i..j]).unwrap_or("")
+    }
+}
+
+/// Interned names: a pool of token ids, `[given, middle, surnames,
+/// particles counts, joined-surname token, tokens...]` per name.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Names {
+    pub(crate) pool: Vec<u32>,
+    pub(crate) offsets: Vec<u32>,
+    ids: HashMap<Vec<u32>, u32>,
+}
+
+const NAME_HEAD: usize = 5;
+
+impl Names {
+    fn intern(&mut self, entry: Vec<u32>) -> u32 {
+        if let Some(&id) = self.ids.get(&entry) {
+            return id;
+        }
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let id = (self.offsets.len() - 1) as u32;
+        self.pool.extend_from_slice(&entry);
+        self.offsets.push(self.pool.len() as u32);
+        self.ids.insert(entry, id);
+        id
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub(crate) fn entry(&self, id: u32) -> &[u32] {
+        &self.pool[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
+    }
+}
+
+struct Staged {
+    tin: u32,
+    year: u16,
+    suffix: u8,
+    dob: u32,
+    name: NameTokens,
+    addr: AddressKeys,
+}
+
+fn stage(r: &MasterRecord) -> Option<Staged> {
+    let addr = address_keys(&r.street, &r.city, &r.state, &r.zip)?;
+    let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
+    let name = NameTokens::of(&n);
+    if !name.is_usable() {
+        return None;
+    }
+    Some(Staged {
+        tin: r.tin.as_u32(),
+        year: r.tax_year,
+        suffix: suffix_code(&n),
+        dob: r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32),
+        name,
+        addr,
+    })
 }
 
 impl IndexBuilder {
@@ -92,12 +233,60 @@ impl IndexBuilder {
         IndexBuilder::default()
     }
 
-    /// Standardises and keys a batch of master rows (in parallel).
+    /// Standardises a batch of master rows (in parallel) and interns them.
     pub fn add_batch(&mut self, batch: &[MasterRecord]) {
-        let keyed: Vec<Option<IndexRow>> = batch.par_iter().map(row_of).collect();
-        let before = self.rows.len();
-        self.rows.extend(keyed.into_iter().flatten());
-        self.unkeyable += (batch.len() - (self.rows.len() - before)) as u64;
+        let staged: Vec<Option<Staged>> = batch.par_iter().map(stage).collect();
+        for s in staged {
+            let Some(s) = s else {
+                self.unkeyable += 1;
+                continue;
+            };
+            let row = self.intern(s);
+            self.rows.push(row);
+        }
+    }
+
+    fn intern(&mut self, s: Staged) -> IndexRow {
+        let n = &s.name;
+        let mut entry = Vec::with_capacity(NAME_HEAD + 6);
+        entry.extend(
+            [
+                n.given.len(),
+                n.middle.len(),
+                n.surnames.len(),
+                n.particles.len(),
+            ]
+            .map(|x| x.min(255) as u32),
+        );
+        entry.push(self.tokens.intern(&n.surname_joined()));
+        for t in n
+            .given
+            .iter()
+            .take(255)
+            .chain(n.middle.iter().take(255))
+            .chain(n.surnames.iter().take(255))
+            .chain(n.particles.iter().take(255))
+        {
+            entry.push(self.tokens.intern(t));
+        }
+        let name = self.names.intern(entry);
+        let next = self.addrs.len() as u32;
+        let addr = *self.addr_ids.entry(s.addr.exact).or_insert(next);
+        if addr == next {
+            self.addrs.push(AddrRec {
+                exact: s.addr.exact,
+                building: s.addr.building,
+                zip5: s.addr.zip5,
+            });
+        }
+        IndexRow {
+            tin: s.tin,
+            dob: s.dob,
+            name,
+            addr,
+            year: s.year,
+            suffix: s.suffix,
+        }
     }
 
     /// Rows that could not be keyed (no comparable name or address) so far.
@@ -105,35 +294,70 @@ impl IndexBuilder {
         self.unkeyable
     }
 
-    /// Sorts the rows and builds the TIN permutation.
-    pub fn finish(mut self) -> MasterIndex {
-        self.rows.par_sort_unstable_by_key(|r| (r.addr, r.tin, r.year));
-        let mut by_tin: Vec<u32> = (0..self.rows.len() as u32).collect();
-        let rows = &self.rows;
-        by_tin.par_sort_unstable_by_key(|&i| (rows[i as usize].tin, rows[i as usize].year));
-        MasterIndex { rows: self.rows, by_tin, unkeyable: self.unkeyable }
+    /// Sorts the tables, builds the blocks and term frequencies, and
+    /// estimates u by sampling the master.
+    pub fn finish(self) -> MasterIndex {
+        let IndexBuilder {
+            mut rows,
+            mut addrs,
+            tokens,
+            names,
+            unkeyable,
+            ..
+        } = self;
+        let mut perm: Vec<u32> = (0..addrs.len() as u32).collect();
+        perm.par_sort_unstable_by_key(|&i| addrs[i as usize].exact);
+        let mut new_id = vec![0u32; addrs.len()];
+        for (new, &old) in perm.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        addrs = perm.iter().map(|&i| addrs[i as usize]).collect();
+        rows.par_iter_mut()
+            .for_each(|r| r.addr = new_id[r.addr as usize]);
+        rows.par_sort_unstable_by_key(|r| (r.tin, r.year, r.addr, r.name, r.dob, r.suffix));
+        rows.dedup();
+        let mut ix = MasterIndex {
+            rows,
+            addrs,
+            tokens: Tokens {
+                bytes: tokens.bytes,
+                offsets: tokens.offsets,
+                ids: HashMap::new(),
+            },
+            names: Names {
+                pool: names.pool,
+                offsets: names.offsets,
+                ids: HashMap::new(),
+            },
+            addr_tins: Vec::new(),
+            blocks: Vec::new(),
+            surname_tins: Vec::new(),
+            taxpayers: 0,
+            unkeyable,
+            model: Model::default(),
+        };
+        ix.build_tables();
+        ix.model = crate::train::estimate_u(&ix, U_PAIRS_MAX);
+        ix
     }
 }
 
-fn row_of(r: &MasterRecord) -> Option<IndexRow> {
-    let addr = address_key(&r.street, &r.city, &r.state, &r.zip)?;
-    let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
-    Some(IndexRow {
-        addr,
-        name: name_parts(&n)?,
-        tin: r.tin.as_u32(),
-        dob: r.dob.map_or(0, |d| d.to_julian_day() as u32),
-        year: r.tax_year,
-        suffix: suffix_code(&n),
-    })
-}
-
 /// The loaded index: read-only, shared by every matching thread.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MasterIndex {
-    rows: Vec<IndexRow>,
-    by_tin: Vec<u32>,
-    unkeyable: u64,
+    pub(crate) rows: Vec<IndexRow>,
+    pub(crate) addrs: Vec<AddrRec>,
+    pub(crate) tokens: Tokens,
+    pub(crate) names: Names,
+    /// (address id, taxpayer's first row) for every address a taxpayer filed from.
+    pub(crate) addr_tins: Vec<(u32, u32)>,
+    /// (blocking key, taxpayer's first row), sorted.
+    pub(crate) blocks: Vec<(u64, u32)>,
+    /// Taxpayers per joined-surname token (term frequencies).
+    pub(crate) surname_tins: Vec<u32>,
+    pub(crate) taxpayers: u64,
+    pub(crate) unkeyable: u64,
+    pub(crate) model: Model,
 }
 
 impl MasterIndex {
@@ -152,172 +376,258 @@ impl MasterIndex {
         self.unkeyable
     }
 
-    /// Every row at one address.
-    pub fn rows_at(&self, addr: AddressKey) -> &[IndexRow] {
-        let start = self.rows.partition_point(|r| r.addr < addr);
-        let end = start + self.rows[start..].partition_point(|r| r.addr == addr);
-        &self.rows[start..end]
+    /// Distinct taxpayers.
+    pub fn taxpayers(&self) -> u64 {
+        self.taxpayers
+    }
+
+    /// The matching model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Replaces the model (e.g. after [`crate::train::train_m`]); `save` writes it.
+    pub fn set_model(&mut self, model: Model) {
+        self.model = model;
+    }
+
+    /// Derived tables: taxpayers, address→TIN pairs, blocks, term frequencies.
+    fn build_tables(&mut self) {
+        self.taxpayers = self.rows.chunk_by(|a, b| a.tin == b.tin).count() as u64;
+        // Block entries hold the taxpayer's first row, so that a candidate's
+        // history is read without a binary search over all rows.
+        let mut start = vec![0u32; self.rows.len()];
+        for i in 1..self.rows.len() {
+            start[i] = if self.rows[i - 1].tin == self.rows[i].tin {
+                start[i - 1]
+            } else {
+                i as u32
+            };
+        }
+        let mut at: Vec<(u32, u32)> = self
+            .rows
+            .iter()
+            .zip(&start)
+            .map(|(r, &s)| (r.addr, s))
+            .collect();
+        at.par_sort_unstable();
+        at.dedup();
+        self.addr_tins = at;
+        let mut blocks: Vec<(u64, u32)> = self
+            .rows
+            .par_iter()
+            .zip(&start)
+            .flat_map_iter(|(r, &s)| {
+                let zip5 = self.addrs[r.addr as usize].zip5;
+                block_keys(&self.name(r.name), r.dob, zip5)
+                    .into_iter()
+                    .flatten()
+                    .map(move |k| (k, s))
+            })
+            .collect();
+        blocks.par_sort_unstable();
+        blocks.dedup();
+        self.blocks = blocks;
+        let mut st: Vec<(u32, u32)> = self
+            .rows
+            .iter()
+            .map(|r| (self.names.entry(r.name)[4], r.tin))
+            .collect();
+        st.par_sort_unstable();
+        st.dedup();
+        let mut tf = vec![0u32; self.tokens.len()];
+        for (tok, _) in st {
+            tf[tok as usize] += 1;
+        }
+        self.surname_tins = tf;
+    }
+
+    /// Sizes of the blocks.
+    pub fn block_stats(&self) -> BlockStats {
+        let mut s = BlockStats::default();
+        for run in self.blocks.chunk_by(|a, b| a.0 == b.0) {
+            s.keys += 1;
+            s.largest = s.largest.max(run.len() as u64);
+            s.oversized += u64::from(run.len() > BLOCK_TINS_MAX);
+        }
+        s
+    }
+
+    /// A name's tokens, borrowed from the string table.
+    pub fn name(&self, id: u32) -> NameTokens<&str> {
+        let e = self.names.entry(id);
+        let (g, m, s, p) = (e[0] as usize, e[1] as usize, e[2] as usize, e[3] as usize);
+        let t = &e[NAME_HEAD..];
+        let tok = |r: &[u32]| r.iter().map(|&i| self.tokens.get(i)).collect::<Vec<&str>>();
+        NameTokens {
+            given: tok(&t[..g]),
+            middle: tok(&t[g..g + m]),
+            surnames: tok(&t[g + m..g + m + s]),
+            particles: tok(&t[g + m + s..g + m + s + p]),
+        }
+    }
+
+    /// The joined-surname token of a name (its term-frequency key).
+    pub(crate) fn surname_token(&self, name: u32) -> u32 {
+        self.names.entry(name)[4]
+    }
+
+    /// Share of the master's taxpayers bearing this joined surname.
+    pub(crate) fn surname_share(&self, token: u32) -> f64 {
+        let n = self.surname_tins.get(token as usize).copied().unwrap_or(0);
+        f64::from(n.max(1)) / self.taxpayers.max(1) as f64
+    }
+
+    /// The id of an exact address key.
+    pub(crate) fn addr_id(&self, exact: u128) -> Option<u32> {
+        self.addrs
+            .binary_search_by_key(&exact, |a| a.exact)
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    /// Taxpayers (first rows) who filed from an address (any year).
+    pub(crate) fn tins_at(&self, addr: u32) -> impl Iterator<Item = u32> + '_ {
+        let s = self.addr_tins.partition_point(|x| x.0 < addr);
+        self.addr_tins[s..]
+            .iter()
+            .take_while(move |x| x.0 == addr)
+            .map(|x| x.1)
+    }
+
+    /// Taxpayers of one block.
+    pub(crate) fn block(&self, key: u64) -> &[(u64, u32)] {
+        let s = self.blocks.partition_point(|x| x.0 < key);
+        let e = s + self.blocks[s..].partition_point(|x| x.0 == key);
+        &self.blocks[s..e]
     }
 
     /// Every row of one taxpayer, by tax year.
-    pub fn history(&self, tin: Tin) -> impl Iterator<Item = &IndexRow> + '_ {
-        let t = tin.as_u32();
-        let start = self.by_tin.partition_point(|&i| self.rows[i as usize].tin < t);
-        self.by_tin[start..].iter().map(|&i| &self.rows[i as usize]).take_while(move |r| r.tin == t)
+    pub fn history(&self, tin: Tin) -> &[IndexRow] {
+        self.history_u32(tin.as_u32())
     }
 
-    /// Writes the index into `dir` atomically.
+    /// The history of the taxpayer whose first row is `start`.
+    pub(crate) fn history_at(&self, start: u32) -> &[IndexRow] {
+        let rows = &self.rows[start as usize..];
+        let t = rows[0].tin;
+        &rows[..rows.iter().take_while(|r| r.tin == t).count()]
+    }
+
+    pub(crate) fn history_u32(&self, t: u32) -> &[IndexRow] {
+        let s = self.rows.partition_point(|r| r.tin < t);
+        let e = s + self.rows[s..].partition_point(|r| r.tin == t);
+        &self.rows[s..e]
+    }
+
+    /// Address keys of an address id.
+    pub(crate) fn addr(&self, id: u32) -> &AddrRec {
+        &self.addrs[id as usize]
+    }
+
+    /// The levels of one master row against another, as if `a` were a
+    /// subject at `a`'s address (used to sample u).
+    pub(crate) fn pair_levels(&self, a: &IndexRow, b: &IndexRow) -> [u8; 5] {
+        let (na, nb) = (self.name(a.name), self.name(b.name));
+        let (aa, ab) = (self.addr(a.addr), self.addr(b.addr));
+        let address = if a.addr == b.addr {
+            addr_level::EXACT_LATEST
+        } else if aa.building == ab.building {
+            addr_level::SAME_BUILDING
+        } else if aa.zip5 == ab.zip5 {
+            addr_level::SAME_ZIP
+        } else {
+            addr_level::OTHER
+        };
+        let mut p = [0u8; 5];
+        p[Comparison::Given as usize] = given_level(&na, &nb);
+        p[Comparison::Surname as usize] = surname_level(&na, &nb);
+        p[Comparison::Dob as usize] = dob_level(a.dob, b.dob);
+        p[Comparison::Suffix as usize] = suffix_level(a.suffix, b.suffix);
+        p[Comparison::Address as usize] = address;
+        p
+    }
+
+    /// Writes the index and its model into `dir` atomically; returns the index file.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, IndexError> {
-        let path = dir.join(INDEX_FILE);
-        let io = |e: std::io::Error| IndexError::Io { path: path.clone(), why: e.to_string() };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::Builder::new().prefix(".tmp-index-").tempfile_in(dir).map_err(io)?;
-        {
-            let mut w = HashingWriter { inner: std::io::BufWriter::with_capacity(1 << 22, tmp.as_file_mut()), hasher: Sha256::new() };
-            self.write_body(&mut w).map_err(io)?;
-            let digest: [u8; 32] = w.hasher.finalize().into();
-            w.inner.write_all(&digest).map_err(io)?;
-            w.inner.write_all(MAGIC_END).map_err(io)?;
-            w.inner.flush().map_err(io)?;
-        }
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(&path).map_err(|e| io(e.error))?;
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
-        Ok(path)
+        file::save(self, dir)
     }
 
-    fn write_body(&self, w: &mut impl Write) -> std::io::Result<()> {
-        w.write_all(MAGIC)?;
-        w.write_all(&FORMAT_VERSION.to_le_bytes())?;
-        w.write_all(&FORMAT_VERSION.to_le_bytes())?;
-        w.write_all(&(self.rows.len() as u64).to_le_bytes())?;
-        w.write_all(&self.unkeyable.to_le_bytes())?;
-        let mut buf = [0u8; ROW_BYTES];
-        for r in &self.rows {
-            encode_row(r, &mut buf);
-            w.write_all(&buf)?;
+    /// Loads and checks an index and its model from `dir`.
+    pub fn load(dir: &Path) -> Result<MasterIndex, IndexError> {
+        file::load(dir)
+    }
+
+    /// Structural checks a checksum cannot give (a file written by a buggy build).
+    pub(crate) fn validate(&self) -> Result<(), &'static str> {
+        let (nn, na, nt) = (
+            self.names.len() as u32,
+            self.addrs.len() as u32,
+            self.tokens.len() as u32,
+        );
+        if !self
+            .rows
+            .par_windows(2)
+            .all(|w| (w[0].tin, w[0].year) <= (w[1].tin, w[1].year))
+        {
+            return Err("rows out of order");
         }
-        for i in &self.by_tin {
-            w.write_all(&i.to_le_bytes())?;
+        if !self.rows.par_iter().all(|r| r.name < nn && r.addr < na) {
+            return Err("row refers past a table");
+        }
+        if !self.addrs.par_windows(2).all(|w| w[0].exact < w[1].exact) {
+            return Err("addresses out of order");
+        }
+        if !self.addr_tins.par_windows(2).all(|w| w[0] < w[1])
+            || self.addr_tins.iter().any(|x| x.0 >= na)
+        {
+            return Err("address table out of order");
+        }
+        if !self.blocks.par_windows(2).all(|w| w[0] < w[1]) {
+            return Err("blocks out of order");
+        }
+        let rows = &self.rows;
+        let first = |s: u32| {
+            (s as usize) < rows.len()
+                && (s == 0 || rows[s as usize - 1].tin != rows[s as usize].tin)
+        };
+        if !self.blocks.par_iter().all(|x| first(x.1))
+            || !self.addr_tins.par_iter().all(|x| first(x.1))
+        {
+            return Err("block entry is not a taxpayer's first row");
+        }
+        if self.surname_tins.len() != nt as usize {
+            return Err("term frequencies do not match the token table");
+        }
+        validate_offsets(&self.tokens.offsets, self.tokens.bytes.len())?;
+        if !self.tokens.bytes.is_ascii() {
+            return Err("token table is not folded ASCII");
+        }
+        validate_offsets(&self.names.offsets, self.names.pool.len())?;
+        for w in self.names.offsets.windows(2) {
+            let e = &self.names.pool[w[0] as usize..w[1] as usize];
+            if e.len() < NAME_HEAD
+                || e[..4].iter().sum::<u32>() as usize != e.len() - NAME_HEAD
+                || e[4..].iter().any(|&t| t >= nt)
+            {
+                return Err("name table entry malformed");
+            }
         }
         Ok(())
     }
-
-    /// Loads and checks an index from `dir`.
-    pub fn load(dir: &Path) -> Result<MasterIndex, IndexError> {
-        let path = dir.join(INDEX_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| IndexError::Io { path: path.clone(), why: e.to_string() })?;
-        parse(&path, &bytes)
-    }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<MasterIndex, IndexError> {
-    let corrupt = |why| IndexError::Corrupt { path: path.to_path_buf(), why };
-    if bytes.len() < 8 || &bytes[..8] != MAGIC {
-        return Err(IndexError::Foreign { path: path.to_path_buf() });
+fn validate_offsets(offsets: &[u32], len: usize) -> Result<(), &'static str> {
+    if offsets.first().is_some_and(|&o| o != 0)
+        || !offsets.windows(2).all(|w| w[0] <= w[1])
+        || offsets.last().is_some_and(|&o| o as usize != len)
+    {
+        return Err("offset table malformed");
     }
-    if bytes.len() < HEADER_BYTES + FOOTER_BYTES {
-        return Err(corrupt("truncated header"));
-    }
-    let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
-    let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap_or([0; 8]));
-    let oldest_readable = u32_at(12);
-    if oldest_readable > FORMAT_VERSION || u32_at(8) < FORMAT_VERSION {
-        return Err(IndexError::Version { path: path.to_path_buf(), found: u32_at(8), supported: FORMAT_VERSION });
-    }
-    let body_end = bytes.len() - FOOTER_BYTES;
-    if &bytes[body_end + 32..] != MAGIC_END {
-        return Err(corrupt("truncated or missing footer"));
-    }
-    let digest: [u8; 32] = Sha256::digest(&bytes[..body_end]).into();
-    if digest[..] != bytes[body_end..body_end + 32] {
-        return Err(corrupt("checksum mismatch"));
-    }
-    let count = u64_at(16) as usize;
-    let unkeyable = u64_at(24);
-    let expected = count.checked_mul(ROW_BYTES + 4).and_then(|n| n.checked_add(HEADER_BYTES));
-    if expected != Some(body_end) {
-        return Err(corrupt("row count does not match file length"));
-    }
-    let rows_end = HEADER_BYTES + count * ROW_BYTES;
-    let rows: Vec<IndexRow> = bytes[HEADER_BYTES..rows_end].par_chunks_exact(ROW_BYTES).map(decode_row).collect();
-    let by_tin: Vec<u32> = bytes[rows_end..body_end].par_chunks_exact(4).map(|c| u32_at_slice(c)).collect();
-    validate(&rows, &by_tin).map_err(corrupt)?;
-    Ok(MasterIndex { rows, by_tin, unkeyable })
-}
-
-fn u32_at_slice(c: &[u8]) -> u32 {
-    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
-}
-
-/// Structural checks a checksum cannot give (a file written by a buggy build).
-fn validate(rows: &[IndexRow], by_tin: &[u32]) -> Result<(), &'static str> {
-    if !rows.par_windows(2).all(|w| (w[0].addr, w[0].tin, w[0].year) <= (w[1].addr, w[1].tin, w[1].year)) {
-        return Err("rows out of order");
-    }
-    if by_tin.par_iter().any(|&i| i as usize >= rows.len()) {
-        return Err("TIN permutation out of range");
-    }
-    let key = |i: u32| (rows[i as usize].tin, rows[i as usize].year);
-    if !by_tin.par_windows(2).all(|w| key(w[0]) <= key(w[1])) {
-        return Err("TIN permutation out of order");
-    }
-    if rows.par_iter().any(|r| Tin::from_u32(r.tin).is_none()) {
-        return Err("TIN out of range");
+    if offsets.is_empty() && len != 0 {
+        return Err("offset table malformed");
     }
     Ok(())
-}
-
-fn encode_row(r: &IndexRow, buf: &mut [u8; ROW_BYTES]) {
-    buf[0..16].copy_from_slice(&r.addr.to_le_bytes());
-    let n = &r.name;
-    for (i, part) in [n.given_first, n.given_joined, n.given_nick, n.surname_full, n.surname_paternal].into_iter().enumerate() {
-        buf[16 + 8 * i..24 + 8 * i].copy_from_slice(&part.to_le_bytes());
-    }
-    buf[56..60].copy_from_slice(&r.tin.to_le_bytes());
-    buf[60..64].copy_from_slice(&r.dob.to_le_bytes());
-    buf[64..66].copy_from_slice(&r.year.to_le_bytes());
-    buf[66] = r.suffix;
-}
-
-fn decode_row(b: &[u8]) -> IndexRow {
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&b[0..16]);
-    let u64_at = |o: usize| {
-        let mut x = [0u8; 8];
-        x.copy_from_slice(&b[o..o + 8]);
-        u64::from_le_bytes(x)
-    };
-    IndexRow {
-        addr: u128::from_le_bytes(a),
-        name: NameParts {
-            given_first: u64_at(16),
-            given_joined: u64_at(24),
-            given_nick: u64_at(32),
-            surname_full: u64_at(40),
-            surname_paternal: u64_at(48),
-        },
-        tin: u32_at_slice(&b[56..60]),
-        dob: u32_at_slice(&b[60..64]),
-        year: u16::from_le_bytes([b[64], b[65]]),
-        suffix: b[66],
-    }
-}
-
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 #[cfg(test)]

@@ -1,59 +1,119 @@
-//! The comparison keys of the exact matcher, hashed to fixed width.
+//! Standardised, compact forms of a name and an address, and the blocking
+//! keys built from them.
 //!
-//! Keys are SHA-256 truncations, so an index holds no readable name or
-//! address and rows have a fixed size. 128 bits for the address (it is the
-//! block: a collision would merge two households), 64 bits for each name part
-//! (a name collision must also share the 128-bit address to matter).
+//! Addresses are kept only as keys (SHA-256 truncations): the decision
+//! compares them for equality and never needs their text. Names are kept as
+//! folded tokens because the scoring measures spelling distance between
+//! them. This module does not decide anything; see [`crate::decide`].
 
 use sha2::{Digest, Sha256};
-use vouch_normalize::{standardize_address, standardize_name, StandardName};
+use vouch_normalize::{
+    nickname_canonical, phonetic_primary, standardize_address, standardize_name, StandardName,
+};
 
-/// Hash of a standardised address.
+/// Hash of a standardised address (the exact-comparison key).
 pub type AddressKey = u128;
 
-/// Hashed parts of a standardised name, compared part by part so that a
-/// hyphenated given name (`SUNG-MIN`), a dropped second surname and a
-/// nickname each meet their own rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct NameParts {
-    /// First given token (`SUNG` of `SUNG-MIN`, `MARIA` of `MARIA GUADALUPE`).
-    pub given_first: u64,
-    /// Every token of the first-name field joined (`SUNGMIN`, `MARIAGUADALUPE`).
-    pub given_joined: u64,
-    /// Nickname-canonical first given token (`WILLIAM` for `BILL`).
-    pub given_nick: u64,
-    /// Surname compound without particles, joined (`GARCIALOPEZ`).
-    pub surname_full: u64,
-    /// Paternal (first) surname (`GARCIA`).
-    pub surname_paternal: u64,
+/// The keys of one standardised address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressKeys {
+    /// Exact key: house number, street, unit and ZIP5 (Publication 28 form).
+    pub exact: AddressKey,
+    /// Building key: ZIP5, house number and street name, without the unit.
+    pub building: u64,
+    /// ZIP5 as an integer.
+    pub zip5: u32,
 }
 
-/// How two names agree, if they do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum NameAgreement {
-    /// Same surname and the same given name only through a nickname class:
-    /// evidence that supports a match but never confirms alone.
-    Nickname,
-    /// Same surname (or one side's paternal surname) and the same given name.
-    Exact,
+fn hash(domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(domain);
+    for p in parts {
+        h.update((p.len() as u32).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
 }
 
-impl NameParts {
-    /// How `self` (the subject) agrees with `other` (a master row).
-    pub fn agreement(&self, other: &NameParts) -> Option<NameAgreement> {
-        let surname = self.surname_full == other.surname_full
-            || self.surname_full == other.surname_paternal
-            || self.surname_paternal == other.surname_full;
-        if !surname {
-            return None;
-        }
-        let (a, b) = ([self.given_first, self.given_joined], [other.given_first, other.given_joined]);
-        if a.iter().any(|x| b.contains(x)) {
-            Some(NameAgreement::Exact)
-        } else if self.given_nick == other.given_nick {
-            Some(NameAgreement::Nickname)
-        } else {
-            None
+/// A 64-bit domain-separated hash of some parts (blocking keys).
+pub fn hash64(domain: &[u8], parts: &[&[u8]]) -> u64 {
+    let h = hash(domain, parts);
+    u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+}
+
+/// The address key, or `None` when the address is not complete enough to
+/// compare (a lookup without a comparable address can never confirm).
+pub fn address_key(street: &str, city: &str, state: &str, zip: &str) -> Option<AddressKey> {
+    address_keys(street, city, state, zip).map(|k| k.exact)
+}
+
+/// Every key of an address, or `None` when it is not comparable.
+pub fn address_keys(street: &str, city: &str, state: &str, zip: &str) -> Option<AddressKeys> {
+    let a = standardize_address(street, city, state, zip);
+    let key = a.match_key();
+    let zip5 = a.zip5.as_deref()?;
+    if key.is_empty() {
+        return None;
+    }
+    let h = hash(b"vouch-addr-1\0", &[key.as_bytes()]);
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&h[..16]);
+    Some(AddressKeys {
+        exact: u128::from_le_bytes(k),
+        building: hash64(
+            b"vouch-bldg-1\0",
+            &[zip5.as_bytes(), a.street_key().as_bytes()],
+        ),
+        zip5: zip5.parse().ok()?,
+    })
+}
+
+/// A name as folded tokens: the parts the scoring compares.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NameTokens<S = String> {
+    /// Tokens of the first-name field.
+    pub given: Vec<S>,
+    /// Tokens of the middle-name field.
+    pub middle: Vec<S>,
+    /// Surname tokens without particles.
+    pub surnames: Vec<S>,
+    /// Particles (`DE`, `LA`) of the surname.
+    pub particles: Vec<S>,
+}
+
+impl<S: AsRef<str>> NameTokens<S> {
+    /// First given token (the middle name when the first field is empty).
+    pub fn first_given(&self) -> &str {
+        self.given
+            .first()
+            .or_else(|| self.middle.first())
+            .map_or("", AsRef::as_ref)
+    }
+
+    /// Paternal (first) surname.
+    pub fn paternal(&self) -> &str {
+        self.surnames.first().map_or("", AsRef::as_ref)
+    }
+
+    /// The surnames joined without spaces (`GARCIALOPEZ`): the term-frequency key.
+    pub fn surname_joined(&self) -> String {
+        self.surnames.iter().map(AsRef::as_ref).collect()
+    }
+
+    /// Whether both a given name and a surname are present.
+    pub fn is_usable(&self) -> bool {
+        !self.first_given().is_empty() && !self.surnames.is_empty()
+    }
+}
+
+impl NameTokens<String> {
+    /// The tokens of a standardised name.
+    pub fn of(n: &StandardName) -> NameTokens<String> {
+        NameTokens {
+            given: n.given.clone(),
+            middle: n.middle.clone(),
+            surnames: n.surnames.clone(),
+            particles: n.particles.clone(),
         }
     }
 }
@@ -63,79 +123,67 @@ pub fn suffix_code(n: &StandardName) -> u8 {
     n.suffix.map_or(0, |s| s as u8 + 1)
 }
 
-fn hash(domain: &[u8], text: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(domain);
-    h.update(text.as_bytes());
-    h.finalize().into()
-}
-
-fn hash64(domain: &[u8], text: &str) -> u64 {
-    let h = hash(domain, text);
-    u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
-}
-
-/// The address key, or `None` when the address is not complete enough to
-/// compare (a lookup without a comparable address can never confirm).
-pub fn address_key(street: &str, city: &str, state: &str, zip: &str) -> Option<AddressKey> {
-    let a = standardize_address(street, city, state, zip);
-    let key = a.match_key();
-    if key.is_empty() || a.zip5.is_none() {
-        return None;
-    }
-    let h = hash(b"vouch-addr-1\0", &key);
-    let mut k = [0u8; 16];
-    k.copy_from_slice(&h[..16]);
-    Some(u128::from_le_bytes(k))
-}
-
-/// A standardised name's hashed parts; `None` without a given name and a surname.
-pub fn name_parts(n: &StandardName) -> Option<NameParts> {
-    let first = n.first_given();
-    if first.is_empty() || n.surnames.is_empty() {
-        return None;
-    }
-    let joined: String = if n.given.is_empty() { first.to_string() } else { n.given.concat() };
-    let nick = vouch_normalize::nickname_canonical(first);
-    let nick = nick.split(' ').next().unwrap_or(nick);
-    Some(NameParts {
-        given_first: hash64(b"vouch-given-1\0", first),
-        given_joined: hash64(b"vouch-given-1\0", &joined),
-        given_nick: hash64(b"vouch-nick-1\0", nick),
-        surname_full: hash64(b"vouch-surname-1\0", &n.surnames.concat()),
-        surname_paternal: hash64(b"vouch-surname-1\0", &n.surnames[0]),
-    })
-}
-
 /// Standardises a name from its four fields.
 pub fn name(first: &str, middle: &str, last: &str, suffix: &str) -> StandardName {
     standardize_name(first, middle, last, suffix)
+}
+
+/// The blocking keys of one (name, date of birth, address) combination.
+/// Each is independent of the others so that one typo cannot hide a
+/// taxpayer from all of them (field notes, Matching 5).
+pub fn block_keys<S: AsRef<str>>(n: &NameTokens<S>, dob: u32, zip5: u32) -> [Option<u64>; 3] {
+    let surname = phonetic_primary(n.paternal());
+    let first = n.first_given();
+    let canonical = nickname_canonical(first);
+    let initial = &canonical.as_bytes()[..canonical.len().min(1)];
+    let zip = zip5.to_le_bytes();
+    let zip3 = (zip5 / 100).to_le_bytes();
+    let zip_surname = (!surname.is_empty())
+        .then(|| hash64(b"vouch-blk-zs\0", &[&zip, surname.as_bytes(), initial]));
+    let dob_given = (dob != 0 && !initial.is_empty())
+        .then(|| hash64(b"vouch-blk-dg\0", &[&dob.to_le_bytes(), initial]));
+    let given_code = phonetic_primary(first);
+    let phonetic = (!surname.is_empty() && !given_code.is_empty()).then(|| {
+        hash64(
+            b"vouch-blk-ph\0",
+            &[&zip3, surname.as_bytes(), given_code.as_bytes()],
+        )
+    });
+    [zip_surname, dob_given, phonetic]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parts(first: &str, last: &str) -> NameParts {
-        name_parts(&name(first, "", last, "")).unwrap()
+    #[test]
+    fn formatting_variants_share_the_exact_key_and_units_split_it() {
+        let a = address_keys("1234 N Main St Apt 5", "Los Angeles", "CA", "90012").unwrap();
+        let b = address_keys(
+            "1234 North Main Street #5",
+            "LOS ANGELES",
+            "CA",
+            "90012-1234",
+        )
+        .unwrap();
+        let c = address_keys("1234 N Main St Apt 6", "Los Angeles", "CA", "90012").unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a.exact, c.exact);
+        assert_eq!(a.building, c.building);
+        assert_eq!(a.zip5, 90012);
     }
 
     #[test]
-    fn hyphenated_and_joined_given_names_agree_exactly() {
-        assert_eq!(parts("SUNGMIN", "LEE").agreement(&parts("Sung-Min", "Lee")), Some(NameAgreement::Exact));
-        assert_eq!(parts("MARIA", "LEE").agreement(&parts("Maria Guadalupe", "Lee")), Some(NameAgreement::Exact));
+    fn an_address_without_zip_is_not_comparable() {
+        assert!(address_key("1234 Main St", "Austin", "TX", "").is_none());
     }
 
     #[test]
-    fn a_dropped_second_surname_agrees_but_a_different_one_does_not() {
-        assert!(parts("Ana", "Garcia").agreement(&parts("Ana", "García López")).is_some());
-        assert!(parts("Ana", "Garcia Lopez").agreement(&parts("Ana", "Garcia")).is_some());
-        assert!(parts("Ana", "Garcia Lopez").agreement(&parts("Ana", "Garcia Martinez")).is_none());
-    }
-
-    #[test]
-    fn nicknames_agree_only_at_the_nickname_level() {
-        assert_eq!(parts("Bill", "Smith").agreement(&parts("William", "Smith")), Some(NameAgreement::Nickname));
-        assert_eq!(parts("Bill", "Smith").agreement(&parts("Robert", "Smith")), None);
+    fn block_keys_survive_a_typo_in_one_field() {
+        let n = NameTokens::of(&name("Jonathan", "", "Garcia", ""));
+        let t = NameTokens::of(&name("Jonathn", "", "Garcia", ""));
+        let (a, b) = (block_keys(&n, 10, 90012), block_keys(&t, 10, 90012));
+        assert_eq!(a[0], b[0]);
+        assert_eq!(a[1], b[1]);
     }
 }

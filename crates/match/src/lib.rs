@@ -1,26 +1,30 @@
-//! vouch's matcher: the master index and the confirm-only decision.
+//! vouch's matcher: the master index, blocking, Fellegi-Sunter scoring and
+//! the confirm-only decision.
 //!
-//! This is the foundation's matcher: exact equality of standardised name and
-//! address (nickname-canonical first name, surname compound with particles
-//! removed, the Publication 28 address key), with date of birth and
-//! generational suffix as vetoes, and the policy's address rule (the address
-//! on the taxpayer's latest return within the requested periods). It confirms
-//! only when exactly one taxpayer is compatible with the name at that address;
-//! two or more is NOT_CONFIRMED. Probabilistic scoring replaces the equality
-//! test in a later stage; the decision rule and the index file discipline
-//! stay.
+//! The master is standardised once into an index ([`index`]): taxpayer
+//! histories by tax year, addresses as keys, interned name tokens, surname
+//! term frequencies, several independent blocking keys, and a model
+//! ([`model`]) whose u comes from random master pairs and whose m can be
+//! re-estimated by EM ([`train`]). A subject's candidates from every block
+//! are scored field by field ([`compare`]) in log2 match-weight space, and
+//! [`decide::decide`] confirms only one clear, unvetoed taxpayer whose latest
+//! in-period return carries exactly the subject's address.
 //!
-//! The only I/O is the index file ([`index::MasterIndex::save`] and
+//! The only I/O is the index directory ([`index::MasterIndex::save`] and
 //! [`index::MasterIndex::load`]). Nothing here implements `Display` for
-//! master data.
+//! master data, and explanations carry level names and weights only.
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod decide;
 pub mod index;
 pub mod keys;
+pub mod model;
+pub mod train;
 
-pub use decide::{Decision, DecisionReason, MatchQuery};
+pub use decide::{Decision, DecisionReason, Explanation, MatchQuery};
 pub use index::{IndexBuilder, IndexError, MasterIndex};
+pub use model::{model_report, Model};
 
 /// The version of the matching model, recorded with every lookup.
-pub const MODEL_VERSION: &str = "exact-2";
+pub const MODEL_VERSION: &str = "fs-1";

@@ -62,6 +62,11 @@ impl Registry for StoreRegistry<'_> {
                 })
             })
             .collect();
-        Some(AgencyInfo { ssr_approved: date(&a.ssr_approved)?, ai_notifications: a.ai_notifications, findings, responses })
+        Some(AgencyInfo {
+            ssr_approved: date(&a.ssr_approved)?,
+            ai_notifications: a.ai_notifications,
+            findings,
+            responses,
+        })
     }
 }

@@ -332,7 +332,10 @@ fn fresh_checks(
     let request_id = received.files.letter.request_id.clone();
     let keyer = vouch_policy::probing::Keyer::new(&store.secret(PROBE_HMAC_KEY)?);
     let history = store.probes()?;
-    let probe = ProbeInput { keyer: &keyer, history: &history };
+    let probe = ProbeInput {
+        keyer: &keyer,
+        history: &history,
+    };
     let checked = match check(received, &StoreRegistry(store), cfg.policy, cfg.now, &probe) {
         Ok((c, records)) => {
             // Recorded before the checks: a crash between the two re-checks
@@ -517,7 +520,8 @@ pub fn tin_hasher(store: &FileStore) -> Result<impl Fn(Tin) -> [u8; 32] + Sync, 
     let key = store.secret(TIN_HMAC_KEY)?;
     Ok(move |t: Tin| -> [u8; 32] {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+        let mut mac =
+            <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
         mac.update(&t.digits());
         mac.finalize().into_bytes().into()
     })

@@ -258,7 +258,11 @@ pub fn match_batch(
 
 /// Applies the confidential hold list (6103(i)(6)): a confirmation of a held
 /// taxpayer becomes NOT_CONFIRMED, indistinguishable in the response.
-pub fn apply_hold_list(m: &mut MatchedBatch, held: &std::collections::HashSet<[u8; 32]>, tin_hmac: &(dyn Fn(Tin) -> [u8; 32] + Sync)) {
+pub fn apply_hold_list(
+    m: &mut MatchedBatch,
+    held: &std::collections::HashSet<[u8; 32]>,
+    tin_hmac: &(dyn Fn(Tin) -> [u8; 32] + Sync),
+) {
     if held.is_empty() {
         return;
     }
@@ -307,7 +311,11 @@ pub fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
                 model_version: ctx.model_version.to_string(),
                 approvers: m.approved.approvers.clone(),
                 // A held taxpayer is recorded only as "held", never by TIN.
-                tin_hmac: if r.as_ref()?.held { None } else { d.tin.map(ctx.tin_hmac) },
+                tin_hmac: if r.as_ref()?.held {
+                    None
+                } else {
+                    d.tin.map(ctx.tin_hmac)
+                },
             })
         })
         .collect()

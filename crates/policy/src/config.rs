@@ -146,15 +146,23 @@ impl PolicyConfig {
     /// Parses and validates a policy file.
     pub fn from_toml(text: &str) -> Result<PolicyConfig, PolicyFileError> {
         if text.len() > POLICY_FILE_BYTES_MAX {
-            return Err(err("file", format!("larger than {POLICY_FILE_BYTES_MAX} bytes")));
+            return Err(err(
+                "file",
+                format!("larger than {POLICY_FILE_BYTES_MAX} bytes"),
+            ));
         }
         let dto: FileDto = toml::from_str(text).map_err(|e| {
             let msg = e.message().to_string();
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-            err("file", match line {
-                Some(l) => format!("line {l}: {msg}"),
-                None => msg,
-            })
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            err(
+                "file",
+                match line {
+                    Some(l) => format!("line {l}: {msg}"),
+                    None => msg,
+                },
+            )
         })?;
         let p = from_dto(dto)?;
         p.validate()?;
@@ -172,7 +180,9 @@ impl PolicyConfig {
                 ssr_age_days_max: self.ssr_age_days_max,
                 disposition_days_max: self.disposition_days_max,
             },
-            subject: SubjectDto { order_age_days_min: self.order_age_days_min },
+            subject: SubjectDto {
+                order_age_days_min: self.order_age_days_min,
+            },
             probing: ProbingDto {
                 repeat_window_days: self.repeat_window_days,
                 address_window_days: self.address_window_days,
@@ -200,24 +210,87 @@ impl PolicyConfig {
 
     fn validate(&self) -> Result<(), PolicyFileError> {
         range("request.lookback_years", self.lookback_years.into(), 1, 10)?;
-        range("request.ssr_age_days_max", self.ssr_age_days_max, 1, 3 * 366)?;
-        range("request.disposition_days_max", self.disposition_days_max, 1, 3650)?;
+        range(
+            "request.ssr_age_days_max",
+            self.ssr_age_days_max,
+            1,
+            3 * 366,
+        )?;
+        range(
+            "request.disposition_days_max",
+            self.disposition_days_max,
+            1,
+            3650,
+        )?;
         // The statute's floor: no policy may shorten the 90 days.
-        range("subject.order_age_days_min", self.order_age_days_min, 90, 3650)?;
-        range("probing.repeat_window_days", self.repeat_window_days, 1, 3650)?;
-        range("probing.address_window_days", self.address_window_days, 1, 3650)?;
-        range("probing.fanout_window_days", self.fanout_window_days, 1, 3650)?;
-        range("probing.fanout_people_max", self.fanout_people_max.into(), 1, 100)?;
-        range("holds.boilerplate_subjects_max", self.boilerplate_subjects_max as i64, 1, 1_000_000)?;
-        range("holds.recipient_cases_max", self.recipient_cases_max as i64, 1, 1_000_000)?;
-        range("holds.large_batch_subjects_min", self.large_batch_subjects_min as i64, 2, 10_000_000)?;
-        range("holds.approvals_large_batch", self.approvals_large_batch.into(), 2, vouch_core::limits::APPROVALS_MAX as i64)?;
+        range(
+            "subject.order_age_days_min",
+            self.order_age_days_min,
+            90,
+            3650,
+        )?;
+        range(
+            "probing.repeat_window_days",
+            self.repeat_window_days,
+            1,
+            3650,
+        )?;
+        range(
+            "probing.address_window_days",
+            self.address_window_days,
+            1,
+            3650,
+        )?;
+        range(
+            "probing.fanout_window_days",
+            self.fanout_window_days,
+            1,
+            3650,
+        )?;
+        range(
+            "probing.fanout_people_max",
+            self.fanout_people_max.into(),
+            1,
+            100,
+        )?;
+        range(
+            "holds.boilerplate_subjects_max",
+            self.boilerplate_subjects_max as i64,
+            1,
+            1_000_000,
+        )?;
+        range(
+            "holds.recipient_cases_max",
+            self.recipient_cases_max as i64,
+            1,
+            1_000_000,
+        )?;
+        range(
+            "holds.large_batch_subjects_min",
+            self.large_batch_subjects_min as i64,
+            2,
+            10_000_000,
+        )?;
+        range(
+            "holds.approvals_large_batch",
+            self.approvals_large_batch.into(),
+            2,
+            vouch_core::limits::APPROVALS_MAX as i64,
+        )?;
         let rate = self.false_confirmation_rate_max;
         if !(rate > 0.0 && rate <= 0.01) {
-            return Err(err("matching.false_confirmation_rate_max", "must be in (0, 0.01]".into()));
+            return Err(err(
+                "matching.false_confirmation_rate_max",
+                "must be in (0, 0.01]".into(),
+            ));
         }
-        if self.statute_allow_list.is_empty() || self.statute_allow_list.iter().any(|s| s.trim().is_empty()) {
-            return Err(err("request.statute_allow_list", "must name at least one statute, none empty".into()));
+        if self.statute_allow_list.is_empty()
+            || self.statute_allow_list.iter().any(|s| s.trim().is_empty())
+        {
+            return Err(err(
+                "request.statute_allow_list",
+                "must name at least one statute, none empty".into(),
+            ));
         }
         if self.name.trim().is_empty() || self.name.len() > 128 {
             return Err(err("name", "must be 1 to 128 bytes".into()));
@@ -225,7 +298,10 @@ impl PolicyConfig {
         // Contradiction: an address-variant window shorter than the repeat
         // window would let a variant through that a plain repeat could not.
         if self.address_window_days < self.repeat_window_days {
-            return Err(err("probing.address_window_days", "must not be shorter than probing.repeat_window_days".into()));
+            return Err(err(
+                "probing.address_window_days",
+                "must not be shorter than probing.repeat_window_days".into(),
+            ));
         }
         Ok(())
     }
@@ -253,7 +329,10 @@ impl PolicyConfig {
 }
 
 fn err(key: &str, why: String) -> PolicyFileError {
-    PolicyFileError { key: key.to_string(), why }
+    PolicyFileError {
+        key: key.to_string(),
+        why,
+    }
 }
 
 fn range(key: &str, v: i64, lo: i64, hi: i64) -> Result<(), PolicyFileError> {
@@ -265,10 +344,16 @@ fn range(key: &str, v: i64, lo: i64, hi: i64) -> Result<(), PolicyFileError> {
 
 fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
     if d.output_rule != "confirm-only" {
-        return Err(err("output_rule", "only confirm-only is supported: vouch never releases taxpayer data".into()));
+        return Err(err(
+            "output_rule",
+            "only confirm-only is supported: vouch never releases taxpayer data".into(),
+        ));
     }
     if d.matching.address_rule != "latest-in-periods" {
-        return Err(err("matching.address_rule", "only latest-in-periods is supported".into()));
+        return Err(err(
+            "matching.address_rule",
+            "only latest-in-periods is supported".into(),
+        ));
     }
     let int = |key: &str, v: i64, lo: i64, hi: i64| range(key, v, lo, hi).map(|_| v);
     Ok(PolicyConfig {
@@ -281,11 +366,36 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
         repeat_window_days: d.probing.repeat_window_days,
         address_window_days: d.probing.address_window_days,
         fanout_window_days: d.probing.fanout_window_days,
-        fanout_people_max: int("probing.fanout_people_max", d.probing.fanout_people_max, 1, 100)? as u32,
-        boilerplate_subjects_max: int("holds.boilerplate_subjects_max", d.holds.boilerplate_subjects_max, 1, 1_000_000)? as usize,
-        recipient_cases_max: int("holds.recipient_cases_max", d.holds.recipient_cases_max, 1, 1_000_000)? as usize,
-        large_batch_subjects_min: int("holds.large_batch_subjects_min", d.holds.large_batch_subjects_min, 2, 10_000_000)? as u64,
-        approvals_large_batch: int("holds.approvals_large_batch", d.holds.approvals_large_batch, 2, 8)? as u32,
+        fanout_people_max: int(
+            "probing.fanout_people_max",
+            d.probing.fanout_people_max,
+            1,
+            100,
+        )? as u32,
+        boilerplate_subjects_max: int(
+            "holds.boilerplate_subjects_max",
+            d.holds.boilerplate_subjects_max,
+            1,
+            1_000_000,
+        )? as usize,
+        recipient_cases_max: int(
+            "holds.recipient_cases_max",
+            d.holds.recipient_cases_max,
+            1,
+            1_000_000,
+        )? as usize,
+        large_batch_subjects_min: int(
+            "holds.large_batch_subjects_min",
+            d.holds.large_batch_subjects_min,
+            2,
+            10_000_000,
+        )? as u64,
+        approvals_large_batch: int(
+            "holds.approvals_large_batch",
+            d.holds.approvals_large_batch,
+            2,
+            8,
+        )? as u32,
         address_rule: AddressRule::LatestInPeriods,
         false_confirmation_rate_max: d.matching.false_confirmation_rate_max,
     })
@@ -332,17 +442,50 @@ mod tests {
 
     #[test]
     fn out_of_range_values_name_the_key() {
-        assert_eq!(edited("order_age_days_min = 90", "order_age_days_min = 30").key, "subject.order_age_days_min");
-        assert_eq!(edited("approvals_large_batch = 2", "approvals_large_batch = 1").key, "holds.approvals_large_batch");
-        assert_eq!(edited("fanout_people_max = 4", "fanout_people_max = 0").key, "probing.fanout_people_max");
-        assert_eq!(edited("false_confirmation_rate_max = 0.001", "false_confirmation_rate_max = 0.5").key, "matching.false_confirmation_rate_max");
+        assert_eq!(
+            edited("order_age_days_min = 90", "order_age_days_min = 30").key,
+            "subject.order_age_days_min"
+        );
+        assert_eq!(
+            edited("approvals_large_batch = 2", "approvals_large_batch = 1").key,
+            "holds.approvals_large_batch"
+        );
+        assert_eq!(
+            edited("fanout_people_max = 4", "fanout_people_max = 0").key,
+            "probing.fanout_people_max"
+        );
+        assert_eq!(
+            edited(
+                "false_confirmation_rate_max = 0.001",
+                "false_confirmation_rate_max = 0.5"
+            )
+            .key,
+            "matching.false_confirmation_rate_max"
+        );
     }
 
     #[test]
     fn contradictions_and_unsupported_rules_are_refused() {
-        assert_eq!(edited("address_window_days = 365", "address_window_days = 30").key, "probing.address_window_days");
-        assert_eq!(edited("output_rule = \"confirm-only\"", "output_rule = \"disclose-address\"").key, "output_rule");
-        assert_eq!(edited("statute_allow_list = [\"8 U.S.C. 1253(a)(1)\"]", "statute_allow_list = []").key, "request.statute_allow_list");
+        assert_eq!(
+            edited("address_window_days = 365", "address_window_days = 30").key,
+            "probing.address_window_days"
+        );
+        assert_eq!(
+            edited(
+                "output_rule = \"confirm-only\"",
+                "output_rule = \"disclose-address\""
+            )
+            .key,
+            "output_rule"
+        );
+        assert_eq!(
+            edited(
+                "statute_allow_list = [\"8 U.S.C. 1253(a)(1)\"]",
+                "statute_allow_list = []"
+            )
+            .key,
+            "request.statute_allow_list"
+        );
     }
 
     #[test]

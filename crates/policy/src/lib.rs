@@ -17,6 +17,7 @@ pub mod subject;
 
 pub use config::PolicyConfig;
 pub use request::{
-    check_request, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict, ResponseInfo, SignerInfo,
+    check_request, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict, ResponseInfo,
+    SignerInfo,
 };
 pub use subject::{check_subjects, holds, SubjectChecks};

@@ -63,7 +63,10 @@ impl Keyer {
             let n = norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
             persons.push(self.key("name-dob", &format!("{}|{}", n.match_key(), s.dob)));
         }
-        ProbeKeys { persons, address: self.key("address", address_key) }
+        ProbeKeys {
+            persons,
+            address: self.key("address", address_key),
+        }
     }
 }
 
@@ -106,7 +109,8 @@ pub fn guard(
     ctx: &ProbeContext,
     policy: &PolicyConfig,
 ) -> (Vec<Vec<ReasonCode>>, Vec<ProbeRecord>) {
-    let within = |r: &ProbeRecord, window: i64| r.day <= ctx.day && i64::from(ctx.day - r.day) < window;
+    let within =
+        |r: &ProbeRecord, window: i64| r.day <= ctx.day && i64::from(ctx.day - r.day) < window;
     let mut reasons = vec![Vec::new(); keys.len()];
     let mut records = Vec::new();
     // Distinct people at each address within the fanout window: from the
@@ -114,16 +118,30 @@ pub fn guard(
     let mut people_at: HashMap<Key, HashSet<Key>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
-        let past: Vec<&ProbeRecord> = k.persons.iter().flat_map(|p| history.by_person.get(p)).flatten().collect();
-        if past.iter().any(|r| r.agency == ctx.agency && within(r, policy.repeat_window_days)) {
+        let past: Vec<&ProbeRecord> = k
+            .persons
+            .iter()
+            .flat_map(|p| history.by_person.get(p))
+            .flatten()
+            .collect();
+        if past
+            .iter()
+            .any(|r| r.agency == ctx.agency && within(r, policy.repeat_window_days))
+        {
             reasons[i].push(ReasonCode::RepeatInquiry);
         }
-        if past.iter().any(|r| r.address != k.address && within(r, policy.address_window_days)) {
+        if past
+            .iter()
+            .any(|r| r.address != k.address && within(r, policy.address_window_days))
+        {
             reasons[i].push(ReasonCode::AddressProbing);
         }
         let people = people_at.entry(k.address).or_insert_with(|| {
             let past_here = history.by_address.get(&k.address).into_iter().flatten();
-            past_here.filter(|r| r.kind == 0 && within(r, policy.fanout_window_days)).map(|r| r.person).collect()
+            past_here
+                .filter(|r| r.kind == 0 && within(r, policy.fanout_window_days))
+                .map(|r| r.person)
+                .collect()
         });
         let known = k.persons.iter().any(|p| people.contains(p));
         if !known && people.len() >= policy.fanout_people_max as usize {
@@ -151,30 +169,58 @@ mod tests {
     use super::*;
 
     fn keys(person: u8, addr: u8) -> Option<ProbeKeys> {
-        Some(ProbeKeys { persons: vec![[person; 16]], address: [addr; 16] })
+        Some(ProbeKeys {
+            persons: vec![[person; 16]],
+            address: [addr; 16],
+        })
     }
 
     fn ctx(day: i32, agency: u8) -> ProbeContext {
-        ProbeContext { agency: [agency; 16], request: [day as u8; 16], day }
+        ProbeContext {
+            agency: [agency; 16],
+            request: [day as u8; 16],
+            day,
+        }
     }
 
-    fn run(history: &[ProbeRecord], batch: &[Option<ProbeKeys>], c: &ProbeContext) -> (Vec<Vec<ReasonCode>>, Vec<ProbeRecord>) {
-        guard(batch, &ProbeHistory::new(history, c.request), c, &PolicyConfig::defaults())
+    fn run(
+        history: &[ProbeRecord],
+        batch: &[Option<ProbeKeys>],
+        c: &ProbeContext,
+    ) -> (Vec<Vec<ReasonCode>>, Vec<ProbeRecord>) {
+        guard(
+            batch,
+            &ProbeHistory::new(history, c.request),
+            c,
+            &PolicyConfig::defaults(),
+        )
     }
 
     #[test]
     fn a_repeat_within_180_days_for_the_same_agency_is_refused() {
         let (_, first) = run(&[], &[keys(1, 9)], &ctx(1000, 1));
         assert_eq!(first.len(), 1);
-        assert_eq!(run(&first, &[keys(1, 9)], &ctx(1179, 1)).0[0], vec![ReasonCode::RepeatInquiry]);
-        assert!(run(&first, &[keys(1, 9)], &ctx(1180, 1)).0[0].is_empty(), "window ended");
-        assert!(run(&first, &[keys(1, 9)], &ctx(1100, 2)).0[0].is_empty(), "another agency, same address");
+        assert_eq!(
+            run(&first, &[keys(1, 9)], &ctx(1179, 1)).0[0],
+            vec![ReasonCode::RepeatInquiry]
+        );
+        assert!(
+            run(&first, &[keys(1, 9)], &ctx(1180, 1)).0[0].is_empty(),
+            "window ended"
+        );
+        assert!(
+            run(&first, &[keys(1, 9)], &ctx(1100, 2)).0[0].is_empty(),
+            "another agency, same address"
+        );
     }
 
     #[test]
     fn another_address_for_the_same_person_within_a_year_is_probing_whoever_asks() {
         let (_, first) = run(&[], &[keys(1, 9)], &ctx(1000, 1));
-        assert_eq!(run(&first, &[keys(1, 8)], &ctx(1300, 2)).0[0], vec![ReasonCode::AddressProbing]);
+        assert_eq!(
+            run(&first, &[keys(1, 8)], &ctx(1300, 2)).0[0],
+            vec![ReasonCode::AddressProbing]
+        );
         assert!(run(&first, &[keys(1, 8)], &ctx(1365, 2)).0[0].is_empty());
     }
 
@@ -183,7 +229,17 @@ mod tests {
         let batch: Vec<_> = (1..=6).map(|p| keys(p, 9)).collect();
         let (r, recs) = run(&[], &batch, &ctx(1000, 1));
         let fanout = vec![ReasonCode::AddressFanout];
-        assert_eq!(r, vec![vec![], vec![], vec![], vec![], fanout.clone(), fanout.clone()]);
+        assert_eq!(
+            r,
+            vec![
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                fanout.clone(),
+                fanout.clone()
+            ]
+        );
         assert_eq!(recs.len(), 4);
         // Later, a new person is refused; one already counted is not refused for fanout.
         let (r, _) = run(&recs, &[keys(7, 9), keys(2, 9)], &ctx(1200, 2));
@@ -200,14 +256,26 @@ mod tests {
 
     #[test]
     fn a_person_with_two_keys_counts_once_at_an_address() {
-        let two = |p: u8| Some(ProbeKeys { persons: vec![[p; 16], [p + 100; 16]], address: [9; 16] });
+        let two = |p: u8| {
+            Some(ProbeKeys {
+                persons: vec![[p; 16], [p + 100; 16]],
+                address: [9; 16],
+            })
+        };
         let (r, recs) = run(&[], &[two(1), two(2), two(3), two(4)], &ctx(1000, 1));
         assert!(r.iter().all(Vec::is_empty));
         assert_eq!(recs.len(), 8);
         let (r, _) = run(&recs, &[two(5)], &ctx(1001, 2));
-        assert_eq!(r[0], vec![ReasonCode::AddressFanout], "the fifth person, not the third");
+        assert_eq!(
+            r[0],
+            vec![ReasonCode::AddressFanout],
+            "the fifth person, not the third"
+        );
         let (r, _) = run(&recs[..4], &[two(5)], &ctx(1001, 2));
-        assert!(r[0].is_empty(), "two people with two keys each are two people");
+        assert!(
+            r[0].is_empty(),
+            "two people with two keys each are two people"
+        );
     }
 
     #[test]
@@ -221,7 +289,10 @@ mod tests {
     fn keys_are_keyed_hashes_that_depend_on_the_secret() {
         let a = Keyer::new(&[1; 32]);
         let b = Keyer::new(&[2; 32]);
-        assert_ne!(a.key("address", "1 MAIN ST 78701"), b.key("address", "1 MAIN ST 78701"));
+        assert_ne!(
+            a.key("address", "1 MAIN ST 78701"),
+            b.key("address", "1 MAIN ST 78701")
+        );
         assert_eq!(a.key("address", "x"), a.key("address", "x"));
         assert_ne!(a.key("address", "x"), a.key("a-number", "x"));
     }

@@ -222,8 +222,13 @@ fn attestation_present(text: &str) -> bool {
 fn safeguards_current(agency: Option<&AgencyInfo>, submitted: Date, policy: &PolicyConfig) -> bool {
     let Some(a) = agency else { return false };
     let age_days = (submitted - a.ssr_approved).whole_days();
-    let open_then = |opened: Date, closed: Option<Date>| opened <= submitted && closed.is_none_or(|c| c > submitted);
-    let finding_unplanned = a.findings.iter().any(|f| open_then(f.opened, f.closed) && !f.has_plan);
+    let open_then = |opened: Date, closed: Option<Date>| {
+        opened <= submitted && closed.is_none_or(|c| c > submitted)
+    };
+    let finding_unplanned = a
+        .findings
+        .iter()
+        .any(|f| open_then(f.opened, f.closed) && !f.has_plan);
     let overdue = a.responses.iter().any(|r| {
         let due = r.released + time::Duration::days(policy.disposition_days_max);
         due < submitted && r.disposed.is_none_or(|d| d > submitted)

@@ -97,10 +97,17 @@ pub fn check_subjects(
         r.sort();
         r.dedup();
     }
-    SubjectChecks { reasons, address_keys }
+    SubjectChecks {
+        reasons,
+        address_keys,
+    }
 }
 
-fn check_one(s: &Subject, submitted: OffsetDateTime, policy: &PolicyConfig) -> (Vec<ReasonCode>, String) {
+fn check_one(
+    s: &Subject,
+    submitted: OffsetDateTime,
+    policy: &PolicyConfig,
+) -> (Vec<ReasonCode>, String) {
     let mut out = Vec::new();
     if !name_present(&s.first_name) || !name_present(&s.last_name) {
         out.push(ReasonCode::NameMissing);

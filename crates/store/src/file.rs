@@ -66,7 +66,10 @@ impl FileStore {
             .map_err(io_err(&lock_path))?;
         if wait {
             file.lock().map_err(io_err(&lock_path))?;
-            return Ok(FileStore { root: root.to_path_buf(), _lock: StoreLock { _file: file } });
+            return Ok(FileStore {
+                root: root.to_path_buf(),
+                _lock: StoreLock { _file: file },
+            });
         }
         match file.try_lock() {
             Ok(()) => {}

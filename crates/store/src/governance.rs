@@ -22,16 +22,31 @@ impl FileStore {
     fn hold_list(&self) -> Result<HoldList, StoreError> {
         let path = self.root().join(HOLD_FILE);
         match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| StoreError::Corrupt { path, why: e.to_string() }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HoldList { format: 1, ..Default::default() }),
-            Err(e) => Err(StoreError::Io { path, why: e.to_string() }),
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| StoreError::Corrupt {
+                path,
+                why: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HoldList {
+                format: 1,
+                ..Default::default()
+            }),
+            Err(e) => Err(StoreError::Io {
+                path,
+                why: e.to_string(),
+            }),
         }
     }
 
     fn save_hold_list(&self, list: &HoldList) -> Result<(), StoreError> {
         let path = self.root().join(HOLD_FILE);
-        let bytes = serde_json::to_vec_pretty(list).map_err(|e| StoreError::Corrupt { path: path.clone(), why: e.to_string() })?;
-        write_atomic(&path, &bytes).map_err(|e| StoreError::Io { path, why: e.to_string() })
+        let bytes = serde_json::to_vec_pretty(list).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            why: e.to_string(),
+        })?;
+        write_atomic(&path, &bytes).map_err(|e| StoreError::Io {
+            path,
+            why: e.to_string(),
+        })
     }
 
     /// The keyed hashes of every held TIN.
@@ -44,7 +59,10 @@ impl FileStore {
                 hex::decode(h)
                     .ok()
                     .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                    .ok_or_else(|| StoreError::Corrupt { path: path.clone(), why: "hold entry is not 32 hex bytes".into() })
+                    .ok_or_else(|| StoreError::Corrupt {
+                        path: path.clone(),
+                        why: "hold entry is not 32 hex bytes".into(),
+                    })
             })
             .collect()
     }
@@ -56,7 +74,11 @@ impl FileStore {
         let mut changed = 0;
         for k in keys {
             let h = hex::encode(k);
-            changed += usize::from(if add { list.tin_hmacs.insert(h) } else { list.tin_hmacs.remove(&h) });
+            changed += usize::from(if add {
+                list.tin_hmacs.insert(h)
+            } else {
+                list.tin_hmacs.remove(&h)
+            });
         }
         self.save_hold_list(&list)?;
         Ok(changed)
@@ -68,22 +90,41 @@ impl FileStore {
         match std::fs::read_to_string(&path) {
             Ok(t) => Ok(Some(t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::Io { path, why: e.to_string() }),
+            Err(e) => Err(StoreError::Io {
+                path,
+                why: e.to_string(),
+            }),
         }
     }
 
     /// Makes `text` the active policy and records who did it and why.
-    pub fn activate_policy(&self, text: &str, activation: &PolicyActivation) -> Result<(), StoreError> {
+    pub fn activate_policy(
+        &self,
+        text: &str,
+        activation: &PolicyActivation,
+    ) -> Result<(), StoreError> {
         let dir = self.root().join(POLICY_DIR);
-        let io = |p: &std::path::Path, e: std::io::Error| StoreError::Io { path: p.to_path_buf(), why: e.to_string() };
+        let io = |p: &std::path::Path, e: std::io::Error| StoreError::Io {
+            path: p.to_path_buf(),
+            why: e.to_string(),
+        };
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         let kept = dir.join(format!("{}.toml", activation.version));
         write_atomic(&kept, text.as_bytes()).map_err(|e| io(&kept, e))?;
         let log = dir.join("history.jsonl");
-        let mut line = serde_json::to_vec(activation).map_err(|e| StoreError::Corrupt { path: log.clone(), why: e.to_string() })?;
+        let mut line = serde_json::to_vec(activation).map_err(|e| StoreError::Corrupt {
+            path: log.clone(),
+            why: e.to_string(),
+        })?;
         line.push(b'\n');
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&log).map_err(|e| io(&log, e))?;
-        f.write_all(&line).and_then(|_| f.sync_data()).map_err(|e| io(&log, e))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(|e| io(&log, e))?;
+        f.write_all(&line)
+            .and_then(|_| f.sync_data())
+            .map_err(|e| io(&log, e))?;
         let active = dir.join("active.toml");
         write_atomic(&active, text.as_bytes()).map_err(|e| io(&active, e))
     }
@@ -94,11 +135,21 @@ impl FileStore {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::Io { path, why: e.to_string() }),
+            Err(e) => {
+                return Err(StoreError::Io {
+                    path,
+                    why: e.to_string(),
+                })
+            }
         };
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).map_err(|e| StoreError::Corrupt { path: path.clone(), why: e.to_string() }))
+            .map(|l| {
+                serde_json::from_str(l).map_err(|e| StoreError::Corrupt {
+                    path: path.clone(),
+                    why: e.to_string(),
+                })
+            })
             .collect()
     }
 }
@@ -122,7 +173,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = FileStore::open(dir.path()).unwrap();
         assert_eq!(s.active_policy().unwrap(), None);
-        let a = PolicyActivation { at: "t".into(), officer: "o".into(), reason: "r".into(), version: "v1".into(), sha256: "h".into() };
+        let a = PolicyActivation {
+            at: "t".into(),
+            officer: "o".into(),
+            reason: "r".into(),
+            version: "v1".into(),
+            sha256: "h".into(),
+        };
         s.activate_policy("x = 1\n", &a).unwrap();
         assert_eq!(s.active_policy().unwrap().as_deref(), Some("x = 1\n"));
         assert_eq!(s.policy_history().unwrap(), vec![a]);

@@ -11,9 +11,9 @@
 #![deny(missing_docs)]
 
 mod file;
+mod governance;
 mod model;
 mod probes;
-mod governance;
 
 pub use file::{FileStore, StoreLock};
 pub use model::*;

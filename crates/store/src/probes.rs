@@ -22,13 +22,19 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => Err(e),
         }
-        .map_err(|e| StoreError::Io { path: path.clone(), why: e.to_string() })?;
+        .map_err(|e| StoreError::Io {
+            path: path.clone(),
+            why: e.to_string(),
+        })?;
         let whole = bytes.len() / FRAME_BYTES;
         let mut out = Vec::with_capacity(whole);
         for (i, frame) in bytes.chunks_exact(FRAME_BYTES).enumerate() {
             let (body, crc) = frame.split_at(ProbeRecord::BYTES);
             if crc32fast::hash(body).to_be_bytes() != crc {
-                return Err(StoreError::Corrupt { path, why: format!("probe record {i} fails its checksum") });
+                return Err(StoreError::Corrupt {
+                    path,
+                    why: format!("probe record {i} fails its checksum"),
+                });
             }
             let mut b = [0u8; ProbeRecord::BYTES];
             b.copy_from_slice(body);
@@ -43,8 +49,16 @@ impl FileStore {
             return Ok(());
         }
         let path = self.root().join(FILE);
-        let io = |e: std::io::Error| StoreError::Io { path: path.clone(), why: e.to_string() };
-        let mut f = OpenOptions::new().create(true).read(true).append(true).open(&path).map_err(io)?;
+        let io = |e: std::io::Error| StoreError::Io {
+            path: path.clone(),
+            why: e.to_string(),
+        };
+        let mut f = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
         // Drop a torn tail first, so new records stay aligned to frames.
         let len = f.metadata().map_err(io)?.len();
         let aligned = len - len % FRAME_BYTES as u64;
@@ -67,7 +81,14 @@ mod tests {
     use super::*;
 
     fn rec(day: i32) -> ProbeRecord {
-        ProbeRecord { person: [1; 16], address: [2; 16], agency: [3; 16], request: [4; 16], day, kind: 0 }
+        ProbeRecord {
+            person: [1; 16],
+            address: [2; 16],
+            agency: [3; 16],
+            request: [4; 16],
+            day,
+            kind: 0,
+        }
     }
 
     #[test]

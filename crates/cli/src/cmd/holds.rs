@@ -45,26 +45,44 @@ pub fn run(state: &Path, c: HoldsCommand) -> Result<ExitCode> {
     let keys = read_tins(&args.tins, &vouch_pipeline::tin_hasher(&store)?)?;
     let changed = store.set_held(&keys, add)?;
     let event = AuditEvent {
-        at: time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
         actor: args.officer.clone(),
-        action: if add { "hold list: added" } else { "hold list: removed" }.into(),
+        action: if add {
+            "hold list: added"
+        } else {
+            "hold list: removed"
+        }
+        .into(),
         detail: format!("{changed} of {} TINs changed", keys.len()),
     };
     store.audit("_hold-list", &event)?;
-    println!("{changed} of {} TINs {}", keys.len(), if add { "added" } else { "removed" });
+    println!(
+        "{changed} of {} TINs {}",
+        keys.len(),
+        if add { "added" } else { "removed" }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn read_tins(path: &Path, hash: &dyn Fn(Tin) -> [u8; 32]) -> Result<Vec<[u8; 32]>> {
     let bytes = vouch_formats::keys::read_bounded(path, 64 << 20)?;
-    let text = std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
+    let text =
+        std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let tin = Tin::parse(&line.replace('-', "")).with_context(|| format!("{}: line {}: field tin: not 9 digits", path.display(), i + 1))?;
+        let tin = Tin::parse(&line.replace('-', "")).with_context(|| {
+            format!(
+                "{}: line {}: field tin: not 9 digits",
+                path.display(),
+                i + 1
+            )
+        })?;
         out.push(hash(tin));
     }
     Ok(out)

@@ -41,15 +41,27 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
             println!("# active version: {}", p.version());
             print!("{}", p.to_toml());
         }
-        PolicyCommand::Activate { file, reason, officer } => activate(state, &file, &reason, &officer)?,
+        PolicyCommand::Activate {
+            file,
+            reason,
+            officer,
+        } => activate(state, &file, &reason, &officer)?,
         PolicyCommand::History => {
             for a in FileStore::open(state)?.policy_history()? {
                 println!("{}\t{}\t{}\t{}", a.at, a.version, a.officer, a.reason);
             }
         }
         PolicyCommand::Explain { code } => {
-            let c = ReasonCode::parse(&code).with_context(|| format!("{code}: not a reason code; known: {}", known()))?;
-            println!("{}\n  rule:    {}\n  source:  {}\n  level:   {:?}\n  example: {}", c.as_str(), c.rule(), c.source(), c.level(), example(c));
+            let c = ReasonCode::parse(&code)
+                .with_context(|| format!("{code}: not a reason code; known: {}", known()))?;
+            println!(
+                "{}\n  rule:    {}\n  source:  {}\n  level:   {:?}\n  example: {}",
+                c.as_str(),
+                c.rule(),
+                c.source(),
+                c.level(),
+                example(c)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -65,11 +77,17 @@ fn activate(state: &Path, file: &Path, reason: &str, officer: &str) -> Result<()
     if !ok {
         bail!("--as {officer}: not a registered disclosure officer or administrator of the tax agency");
     }
-    let bytes = vouch_formats::keys::read_bounded(file, vouch_policy::config::POLICY_FILE_BYTES_MAX as u64)?;
-    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", file.display()))?;
+    let bytes = vouch_formats::keys::read_bounded(
+        file,
+        vouch_policy::config::POLICY_FILE_BYTES_MAX as u64,
+    )?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", file.display()))?;
     let p = PolicyConfig::from_toml(&text).with_context(|| file.display().to_string())?;
     let activation = PolicyActivation {
-        at: time::OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default(),
+        at: time::OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default(),
         officer: officer.to_string(),
         reason: reason.to_string(),
         version: p.version(),
@@ -81,7 +99,11 @@ fn activate(state: &Path, file: &Path, reason: &str, officer: &str) -> Result<()
 }
 
 fn known() -> String {
-    ReasonCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+    ReasonCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A short example of a subject or request that fails the rule.
@@ -94,9 +116,13 @@ fn example(c: ReasonCode) -> &'static str {
         ScopeRequiresCourtOrder => "\"requested_items\": [\"address_confirmation\", \"employer\"]",
         StatuteNotAllowed => "\"investigation\": \"civil\"",
         PeriodsInvalid => "\"taxable_periods\": [2025] in a request submitted in 2025",
-        RecipientsMissing => "one official named as engaged in every one of 1.28 million investigations, or none",
+        RecipientsMissing => {
+            "one official named as engaged in every one of 1.28 million investigations, or none"
+        }
         AttestationMissing => "\"attestation\": \"\"",
-        SafeguardsNotCurrent => "an agency whose Safeguard Security Report approval is four years old",
+        SafeguardsNotCurrent => {
+            "an agency whose Safeguard Security Report approval is four years old"
+        }
         AiNotificationMissing => "\"ai_analysis\": true with no notification on file",
         SubmittedInFuture => "\"submitted_at\" a week after the request arrived",
         NameMissing => "first_name FNU",

@@ -129,29 +129,47 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
         }
         AgencyCommand::AiNotification { agency, id } => {
             check_id("id", &id)?;
-            let mut a = store.agency(&agency)?.with_context(|| format!("agency {agency} is not registered"))?;
+            let mut a = store
+                .agency(&agency)?
+                .with_context(|| format!("agency {agency} is not registered"))?;
             if !a.ai_notifications.contains(&id) {
                 a.ai_notifications.push(id.clone());
             }
             store.update_agency(a)?;
             println!("AI-use notification {id} on file for {agency}");
         }
-        AgencyCommand::Finding { agency, id, opened, plan, closed } => {
+        AgencyCommand::Finding {
+            agency,
+            id,
+            opened,
+            plan,
+            closed,
+        } => {
             check_id("id", &id)?;
             for (flag, d) in [("opened", &opened), ("closed", &closed)] {
-                if d.as_deref().is_some_and(|d| vouch_formats::master::parse_date(d).is_none()) {
+                if d.as_deref()
+                    .is_some_and(|d| vouch_formats::master::parse_date(d).is_none())
+                {
                     bail!("--{flag}: not a YYYY-MM-DD date");
                 }
             }
-            let mut a = store.agency(&agency)?.with_context(|| format!("agency {agency} is not registered"))?;
+            let mut a = store
+                .agency(&agency)?
+                .with_context(|| format!("agency {agency} is not registered"))?;
             match a.findings.iter_mut().find(|f| f.id == id) {
                 Some(f) => {
                     f.plan = plan.or(f.plan.take());
                     f.closed = closed.or(f.closed.take());
                 }
                 None => {
-                    let opened = opened.context("--opened: a new finding needs its opening date")?;
-                    a.findings.push(vouch_store::Finding { id: id.clone(), opened, plan, closed });
+                    let opened =
+                        opened.context("--opened: a new finding needs its opening date")?;
+                    a.findings.push(vouch_store::Finding {
+                        id: id.clone(),
+                        opened,
+                        plan,
+                        closed,
+                    });
                 }
             }
             store.update_agency(a)?;

@@ -43,7 +43,9 @@ pub enum RequestsCommand {
 }
 
 fn now() -> String {
-    time::OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn officer(store: &FileStore, id: &str) -> Result<()> {
@@ -67,16 +69,44 @@ pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
                     r.subject_count,
                     r.approvals.len(),
                     r.approvals_required,
-                    if r.holds.is_empty() { "-".to_string() } else { r.holds.join(";") }
+                    if r.holds.is_empty() {
+                        "-".to_string()
+                    } else {
+                        r.holds.join(";")
+                    }
                 );
             }
         }
         RequestsCommand::Show { request } => {
-            let r = store.request(&request)?.with_context(|| format!("request {request} is unknown"))?;
-            println!("request {} from {}: {}", r.request_id, r.agency, r.status.as_str());
-            println!("  subjects {}  policy {}  received {}", r.subject_count, r.policy_version, r.received_at);
-            println!("  request-level reasons: {}", if r.request_reasons.is_empty() { "none".into() } else { r.request_reasons.join(";") });
-            println!("  holds: {}", if r.holds.is_empty() { "none".into() } else { r.holds.join(";") });
+            let r = store
+                .request(&request)?
+                .with_context(|| format!("request {request} is unknown"))?;
+            println!(
+                "request {} from {}: {}",
+                r.request_id,
+                r.agency,
+                r.status.as_str()
+            );
+            println!(
+                "  subjects {}  policy {}  received {}",
+                r.subject_count, r.policy_version, r.received_at
+            );
+            println!(
+                "  request-level reasons: {}",
+                if r.request_reasons.is_empty() {
+                    "none".into()
+                } else {
+                    r.request_reasons.join(";")
+                }
+            );
+            println!(
+                "  holds: {}",
+                if r.holds.is_empty() {
+                    "none".into()
+                } else {
+                    r.holds.join(";")
+                }
+            );
             for a in &r.approvals {
                 println!("  approved by {} at {}: {}", a.officer, a.at, a.comment);
             }
@@ -88,36 +118,71 @@ pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
                 println!("  {}  {:<24} {:<10} {}", e.at, e.actor, e.action, e.detail);
             }
         }
-        RequestsCommand::Deny { request, officer: who, comment } => {
+        RequestsCommand::Deny {
+            request,
+            officer: who,
+            comment,
+        } => {
             officer(&store, &who)?;
             if comment.trim().is_empty() {
                 bail!("--comment: a denial needs a reason");
             }
-            let mut r = store.request(&request)?.with_context(|| format!("request {request} is unknown"))?;
+            let mut r = store
+                .request(&request)?
+                .with_context(|| format!("request {request} is unknown"))?;
             if r.status != RequestStatus::PendingReview {
-                bail!("request {request} is {}, not pending_review", r.status.as_str());
+                bail!(
+                    "request {request} is {}, not pending_review",
+                    r.status.as_str()
+                );
             }
             let at = now();
-            r.denial = Some(Approval { officer: who.clone(), at: at.clone(), comment: comment.clone() });
+            r.denial = Some(Approval {
+                officer: who.clone(),
+                at: at.clone(),
+                comment: comment.clone(),
+            });
             r.status = RequestStatus::Denied;
             r.updated_at = at.clone();
             store.put_request(&r)?;
-            store.audit(&request, &AuditEvent { at, actor: who, action: "denied".into(), detail: comment })?;
+            store.audit(
+                &request,
+                &AuditEvent {
+                    at,
+                    actor: who,
+                    action: "denied".into(),
+                    detail: comment,
+                },
+            )?;
             println!("request {request} denied");
         }
-        RequestsCommand::Dispose { request, certified, officer: who } => {
+        RequestsCommand::Dispose {
+            request,
+            certified,
+            officer: who,
+        } => {
             officer(&store, &who)?;
             if vouch_formats::master::parse_date(&certified).is_none() {
                 bail!("--certified: not a YYYY-MM-DD date");
             }
-            let mut r = store.request(&request)?.with_context(|| format!("request {request} is unknown"))?;
+            let mut r = store
+                .request(&request)?
+                .with_context(|| format!("request {request} is unknown"))?;
             if r.completed_at.is_none() {
                 bail!("request {request} has no released response to dispose of");
             }
             r.disposition_certified = Some(certified.clone());
             r.updated_at = now();
             store.put_request(&r)?;
-            store.audit(&request, &AuditEvent { at: now(), actor: who, action: "disposed".into(), detail: format!("certificate dated {certified}") })?;
+            store.audit(
+                &request,
+                &AuditEvent {
+                    at: now(),
+                    actor: who,
+                    action: "disposed".into(),
+                    detail: format!("certificate dated {certified}"),
+                },
+            )?;
             println!("request {request}: disposition certified {certified}");
         }
     }

@@ -82,10 +82,18 @@ impl Golden {
     /// Verifies with a chosen response directory and officers.
     pub fn verify_as(&self, state: &Path, out: &Path, officers: &[&str]) -> Output {
         let idx = self.dir.join("index");
-        let mut args: Vec<String> = ["verify", "--index", idx.to_str().unwrap(), "--request", self.request().to_str().unwrap(), "--out", out.to_str().unwrap()]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut args: Vec<String> = [
+            "verify",
+            "--index",
+            idx.to_str().unwrap(),
+            "--request",
+            self.request().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         for o in officers {
             args.push("--approve-as".into());
             args.push(o.to_string());
@@ -210,8 +218,15 @@ pub fn b64line(bytes: &[u8]) -> String {
 /// Reads response.csv as (subject_ref, outcome, reasons) rows.
 pub fn rows(out: &Path) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(out.join("response.csv")).unwrap();
-    text.lines().skip(1).map(|l| {
-        let mut f = l.splitn(3, ',');
-        (f.next().unwrap().to_string(), f.next().unwrap().to_string(), f.next().unwrap_or("").to_string())
-    }).collect()
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.splitn(3, ',');
+            (
+                f.next().unwrap().to_string(),
+                f.next().unwrap().to_string(),
+                f.next().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
 }

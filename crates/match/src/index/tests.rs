@@ -1,4 +1,4 @@
-//! Index round trip, corruption and version tests.
+//! Index round trip, corruption, version and model-file tests.
 
 use super::*;
 
@@ -8,30 +8,44 @@ fn sample() -> MasterIndex {
         .map(|i| MasterRecord {
             tin: Tin::parse(&format!("{:09}", 100_000_000 + i * 7)).unwrap(),
             tax_year: 2020 + (i % 5) as u16,
-            first_name: format!("Name{}", i % 7).replace(char::is_numeric, "A"),
+            first_name: ["Ann", "Bob", "Carla", "Dmitri", "Eve"][(i % 5) as usize].into(),
             middle_name: String::new(),
-            last_name: "Smith".into(),
-            suffix: String::new(),
-            dob: None,
+            last_name: ["Smith", "Garcia Lopez", "de la Cruz"][(i % 3) as usize].into(),
+            suffix: if i % 11 == 0 {
+                "JR".into()
+            } else {
+                String::new()
+            },
+            dob: time::Date::from_julian_day(2_440_000 + i as i32).ok(),
             street: format!("{} Main St", 100 + i % 9),
             city: "Austin".into(),
             state: "TX".into(),
             zip: "78701".into(),
         })
         .collect();
-    b.add_batch(&rows);
+    b.add_batch(&rows[..20]);
+    b.add_batch(&rows[20..]);
     b.finish()
 }
 
 #[test]
-fn save_then_load_gives_the_same_index() {
+fn save_then_load_gives_the_same_index_and_model() {
     let dir = tempfile::tempdir().unwrap();
     let ix = sample();
     ix.save(dir.path()).unwrap();
     let back = MasterIndex::load(dir.path()).unwrap();
-    assert_eq!(back.rows, ix.rows);
-    assert_eq!(back.by_tin, ix.by_tin);
+    assert_eq!(back, ix);
     assert_eq!(ix.len(), 50);
+    assert_eq!(ix.taxpayers(), 50);
+    assert!(ix.model().u_pairs_sampled > 0);
+}
+
+#[test]
+fn an_empty_index_saves_and_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let ix = IndexBuilder::new().finish();
+    ix.save(dir.path()).unwrap();
+    assert!(MasterIndex::load(dir.path()).unwrap().is_empty());
 }
 
 #[test]
@@ -40,7 +54,10 @@ fn every_truncation_is_an_error_never_a_panic() {
     let path = sample().save(dir.path()).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     for cut in (0..bytes.len()).step_by(7) {
-        assert!(parse(&path, &bytes[..cut]).is_err(), "cut at {cut} accepted");
+        assert!(
+            file::parse(&path, &bytes[..cut]).is_err(),
+            "cut at {cut} accepted"
+        );
     }
 }
 
@@ -52,7 +69,7 @@ fn every_flipped_byte_is_detected() {
     for pos in (0..bytes.len()).step_by(3) {
         let mut b = bytes.clone();
         b[pos] ^= 0x10;
-        assert!(parse(&path, &b).is_err(), "flip at {pos} accepted");
+        assert!(file::parse(&path, &b).is_err(), "flip at {pos} accepted");
     }
 }
 
@@ -60,16 +77,82 @@ fn every_flipped_byte_is_detected() {
 fn a_foreign_file_and_a_future_version_are_named_as_such() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample().save(dir.path()).unwrap();
-    assert!(matches!(parse(&path, b"PK\x03\x04 not an index at all, a zip file").unwrap_err(), IndexError::Foreign { .. }));
+    assert!(matches!(
+        file::parse(&path, b"PK\x03\x04 not an index at all, a zip file").unwrap_err(),
+        IndexError::Foreign { .. }
+    ));
     let mut b = std::fs::read(&path).unwrap();
     b[12..16].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
-    assert!(matches!(parse(&path, &b).unwrap_err(), IndexError::Version { .. }));
+    assert!(matches!(
+        file::parse(&path, &b).unwrap_err(),
+        IndexError::Version { .. }
+    ));
+    b[8..16].copy_from_slice(&[2, 0, 0, 0, 2, 0, 0, 0]);
+    assert!(matches!(
+        file::parse(&path, &b).unwrap_err(),
+        IndexError::Version { .. }
+    ));
 }
 
 #[test]
-fn history_lists_a_taxpayers_rows_by_year() {
+fn a_tampered_missing_or_foreign_version_model_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    sample().save(dir.path()).unwrap();
+    let mp = dir.path().join(MODEL_FILE);
+    let text = std::fs::read_to_string(&mp).unwrap();
+    std::fs::write(&mp, text.replacen("\"threshold\": ", "\"threshold\": 1", 1)).unwrap();
+    assert!(matches!(
+        MasterIndex::load(dir.path()).unwrap_err(),
+        IndexError::Corrupt { .. }
+    ));
+    let mut model = sample().model().clone();
+    model.model_version = "fs-0".into();
+    let mut ix = sample();
+    ix.set_model(model);
+    ix.save(dir.path()).unwrap();
+    assert!(matches!(
+        MasterIndex::load(dir.path()).unwrap_err(),
+        IndexError::ModelVersion { .. }
+    ));
+    std::fs::remove_file(&mp).unwrap();
+    assert!(matches!(
+        MasterIndex::load(dir.path()).unwrap_err(),
+        IndexError::Io { .. }
+    ));
+}
+
+#[test]
+fn history_lists_a_taxpayers_rows_by_year_and_blocks_are_counted() {
     let ix = sample();
     let tin = Tin::parse("100000007").unwrap();
-    let years: Vec<u16> = ix.history(tin).map(|r| r.year).collect();
+    let years: Vec<u16> = ix.history(tin).iter().map(|r| r.year).collect();
     assert_eq!(years, vec![2021]);
+    let s = ix.block_stats();
+    assert!(s.keys > 0 && s.largest >= 1 && s.oversized == 0);
+}
+
+#[test]
+fn unkeyable_rows_are_counted() {
+    let mut b = IndexBuilder::new();
+    let mut r = sample_row();
+    r.zip = String::new();
+    b.add_batch(&[r, sample_row()]);
+    assert_eq!(b.unkeyable(), 1);
+    assert_eq!(b.finish().unkeyable(), 1);
+}
+
+fn sample_row() -> MasterRecord {
+    MasterRecord {
+        tin: Tin::parse("123456789").unwrap(),
+        tax_year: 2024,
+        first_name: "Ann".into(),
+        middle_name: String::new(),
+        last_name: "Lee".into(),
+        suffix: String::new(),
+        dob: None,
+        street: "1 Main St".into(),
+        city: "Austin".into(),
+        state: "TX".into(),
+        zip: "78701".into(),
+    }
 }

@@ -177,21 +177,52 @@ fn safeguards_must_be_current() {
     );
     let finding = |plan: bool, closed: Option<Date>| {
         move |r: &mut Reg| {
-            r.agency.as_mut().unwrap().findings.push(FindingInfo { opened: date!(2025 - 03 - 01), has_plan: plan, closed })
+            r.agency.as_mut().unwrap().findings.push(FindingInfo {
+                opened: date!(2025 - 03 - 01),
+                has_plan: plan,
+                closed,
+            })
         }
     };
-    assert_eq!(run(&l, finding(false, None)).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
-    assert!(run(&l, finding(true, None)).unwrap().is_empty(), "a finding with a plan does not block");
-    assert!(run(&l, finding(false, Some(date!(2025 - 04 - 01)))).unwrap().is_empty(), "closed before submission");
+    assert_eq!(
+        run(&l, finding(false, None)).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
+    assert!(
+        run(&l, finding(true, None)).unwrap().is_empty(),
+        "a finding with a plan does not block"
+    );
+    assert!(
+        run(&l, finding(false, Some(date!(2025 - 04 - 01))))
+            .unwrap()
+            .is_empty(),
+        "closed before submission"
+    );
     let response = |disposed: Option<Date>| {
-        move |r: &mut Reg| r.agency.as_mut().unwrap().responses.push(ResponseInfo { released: date!(2025 - 01 - 10), disposed })
+        move |r: &mut Reg| {
+            r.agency.as_mut().unwrap().responses.push(ResponseInfo {
+                released: date!(2025 - 01 - 10),
+                disposed,
+            })
+        }
     };
-    assert_eq!(run(&l, response(None)).unwrap(), vec![ReasonCode::SafeguardsNotCurrent]);
-    assert!(run(&l, response(Some(date!(2025 - 03 - 01)))).unwrap().is_empty());
+    assert_eq!(
+        run(&l, response(None)).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
+    assert!(run(&l, response(Some(date!(2025 - 03 - 01))))
+        .unwrap()
+        .is_empty());
     let recent = |r: &mut Reg| {
-        r.agency.as_mut().unwrap().responses.push(ResponseInfo { released: date!(2025 - 05 - 01), disposed: None })
+        r.agency.as_mut().unwrap().responses.push(ResponseInfo {
+            released: date!(2025 - 05 - 01),
+            disposed: None,
+        })
     };
-    assert!(run(&l, recent).unwrap().is_empty(), "disposition not yet due");
+    assert!(
+        run(&l, recent).unwrap().is_empty(),
+        "disposition not yet due"
+    );
 }
 
 #[test]
