@@ -2,19 +2,28 @@
 //!
 //! A street line is folded into tokens, scanned for where the delivery
 //! address starts (a house number, PO BOX, RR/HC route, military PSC/CMR/
-//! UNIT, GENERAL DELIVERY), and parsed right to left for unit, postdirectional
-//! and suffix, then left to right for predirectional, so that `AVENUE N`,
-//! `N ST` and `123 MAIN ST 5` come out right. Anything before the start is a
-//! firm or care-of line. Placeholders and non-addresses are flagged, never
-//! silently dropped, so the policy stage can reject them
-//! (`ADDRESS_INCOMPLETE`).
+//! UNIT, a USS/USNS/USCGC ship, GENERAL DELIVERY), and parsed right to left
+//! for unit, postdirectional and suffix, then left to right for
+//! predirectional, so that `AVENUE N`, `N ST` and `123 MAIN ST 5` come out
+//! right. Anything before the start is a firm or care-of line; a Puerto
+//! Rico urbanization (`URB LAS GLADIOLAS`) is taken out first, wherever it
+//! is written. Placeholders and non-addresses are flagged, never silently
+//! dropped, so the policy stage can reject them (`ADDRESS_INCOMPLETE`).
+//!
+//! The hot path allocates only the output fields, the folded line and one
+//! token list, and looks each word up once in a hash table.
 //!
 //! Deliberately absent: deliverability (USPS ZIP+4 data is licensed), city
 //! lists, geocoding, and any partial-credit scoring: equality of standard
 //! forms is the only address comparison offered (field-notes, Addresses).
 
 use crate::city::{standardize_city, zip3_of};
-use crate::fold::fold_into;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
+use crate::fold::{fold_into, fold_street_into};
 use crate::usps::{self, directional, directional_pair, street_suffix, unit_designator};
 
 /// What kind of delivery address a street line is.
@@ -30,6 +39,9 @@ pub enum AddressKind {
     HighwayContract,
     /// Military: PSC/CMR/UNIT and box, with APO/FPO/DPO and AA/AE/AP.
     Military,
+    /// A ship (`USS NIMITZ CVN 68`, `USNS`, `USCGC`), with FPO/APO and
+    /// AA/AE/AP: Publication 28 military addressing for ships.
+    Ship,
     /// GENERAL DELIVERY: no address at all.
     GeneralDelivery,
     /// No delivery address could be found.
@@ -97,17 +109,18 @@ pub struct StandardAddress {
     /// Predirectional (`N`, `SW`).
     pub predir: Option<String>,
     /// Street name without suffix or directionals (`MAIN`, `1ST`,
-    /// `AVENUE B`, `STATE HIGHWAY 10`, `CALLE LUNA`). For an unparseable
-    /// line: its folded text.
+    /// `AVENUE B`, `STATE HIGHWAY 10`, `CALLE LUNA`). For a ship: its name
+    /// (`NIMITZ`). For an unparseable line: its folded text.
     pub street_name: String,
     /// C1 standard street suffix (`ST`, `AVE`).
     pub suffix: Option<String>,
     /// Postdirectional.
     pub postdir: Option<String>,
     /// C2 secondary unit designator (`APT`, `STE`, `#`); for military
-    /// addresses `PSC`, `CMR` or `UNIT`.
+    /// addresses `PSC`, `CMR` or `UNIT`; for a ship `USS`, `USNS` or `USCGC`.
     pub unit_type: Option<String>,
-    /// Secondary unit number (`5B`); for military the PSC/CMR/UNIT number.
+    /// Secondary unit number (`5B`); for military the PSC/CMR/UNIT number;
+    /// for a ship its hull number when written (`CVN 68`).
     pub unit: Option<String>,
     /// Box number of a PO BOX, rural route, highway contract or military address.
     pub po_box: Option<String>,
@@ -117,6 +130,10 @@ pub struct StandardAddress {
     pub care_of: Option<String>,
     /// Text before the delivery address (a firm or facility name).
     pub firm: Option<String>,
+    /// Puerto Rico urbanization name (`LAS GLADIOLAS` from `URB LAS
+    /// GLADIOLAS`): part of the address, since the same street address can
+    /// exist in several urbanizations of one ZIP (Publication 28 §29).
+    pub urbanization: Option<String>,
     /// Standardised city (abbreviations expanded: `SAINT LOUIS`).
     pub city: String,
     /// Two-letter USPS state code.
@@ -141,10 +158,10 @@ pub struct StandardAddress {
 /// ```
 pub fn standardize_address(street: &str, city: &str, state: &str, zip: &str) -> StandardAddress {
     let mut folded = String::with_capacity(street.len() + 8);
-    fold_into(street, b"#/-", &mut folded);
-    let clean = separate_hash(&folded);
-    let mut tokens: Vec<&str> = Vec::with_capacity(16);
-    for t in clean.split(' ') {
+    fold_street_into(street, &mut folded);
+    let mut tokens = Tokens::with_capacity(16);
+    // The folded line holds single spaces and no other whitespace.
+    for t in folded.split_ascii_whitespace() {
         let t = t.trim_matches(|c| c == '-' || c == '/');
         match split_route_token(t) {
             Some((route, number)) => tokens.extend([route, number]),
@@ -152,8 +169,30 @@ pub fn standardize_address(street: &str, city: &str, state: &str, zip: &str) -> 
             None => {}
         }
     }
-    // A `#` means "number follows": one with nothing after it, or doubled,
-    // carries no information.
+    drop_dangling_hashes(&mut tokens);
+    let mut address = StandardAddress::empty();
+    let classes = word_classes(tokens.iter().copied());
+    address.flags.placeholder = is_placeholder_line(&tokens, classes);
+    address.flags.facility = classes & WORD_FACILITY != 0;
+    address.urbanization = extract_urbanization(&mut tokens);
+    if address.urbanization.is_some() {
+        // `150 CALLE A # URB X`: the `#` may dangle now.
+        drop_dangling_hashes(&mut tokens);
+    }
+    parse_delivery(&tokens, &mut address);
+    apply_city(city, &mut address);
+    apply_state(state, &mut address);
+    apply_zip(zip, &mut address);
+    check_consistency(&mut address);
+    address
+}
+
+/// The tokens of one line.
+type Tokens<'a> = Vec<&'a str>;
+
+/// A `#` means "number follows": one with nothing after it, or doubled,
+/// carries no information.
+fn drop_dangling_hashes(tokens: &mut Tokens) {
     let mut i = 0;
     while i < tokens.len() {
         let dangling = tokens[i] == "#" && tokens.get(i + 1).is_none_or(|n| *n == "#");
@@ -163,21 +202,11 @@ pub fn standardize_address(street: &str, city: &str, state: &str, zip: &str) -> 
             i += 1;
         }
     }
-
-    let mut address = StandardAddress::empty();
-    address.flags.placeholder = is_placeholder_line(&tokens);
-    address.flags.facility = tokens.iter().any(|t| FACILITY_WORDS.contains(t));
-    parse_delivery(&tokens, &mut address);
-    apply_city(city, &mut address);
-    apply_state(state, &mut address);
-    apply_zip(zip, &mut address);
-    check_consistency(&mut address);
-    address
 }
 
 /// Splits a hyphenated route number (`I-95`, `US-101`, `SR-9`) in two.
 fn split_route_token(t: &str) -> Option<(&str, &str)> {
-    let (route, number) = t.split_once('-')?;
+    let (route, number) = split_at_byte(t, b'-')?;
     let is_route = matches!(
         route,
         "I" | "IH"
@@ -196,22 +225,6 @@ fn split_route_token(t: &str) -> Option<(&str, &str)> {
     (is_route && is_digit_led(number)).then_some((route, number))
 }
 
-/// Puts spaces around `#` so `APT#5` and `#5` split into designator and value.
-fn separate_hash(folded: &str) -> String {
-    if !folded.contains('#') {
-        return folded.to_owned();
-    }
-    let mut out = String::with_capacity(folded.len() + 4);
-    for c in folded.chars() {
-        if c == '#' {
-            out.push_str(" # ");
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl StandardAddress {
     fn empty() -> StandardAddress {
         StandardAddress {
@@ -226,6 +239,7 @@ impl StandardAddress {
             rural_route: None,
             care_of: None,
             firm: None,
+            urbanization: None,
             city: String::new(),
             state: None,
             zip5: None,
@@ -296,28 +310,76 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "NA", "N/A", "N", "A", "X", "XX", "NIL", "ADDRESS", "STREET", "SAME", "BLANK", "NO", "EMPTY",
 ];
 
-fn is_placeholder_line(tokens: &[&str]) -> bool {
-    if tokens.iter().all(|t| PLACEHOLDER_WORDS.contains(t)) {
+/// A token is a facility word.
+const WORD_FACILITY: u8 = 1;
+/// A token is a placeholder word (see [`PLACEHOLDER_WORDS`]).
+const WORD_PLACEHOLDER: u8 = 2;
+/// A token starts a placeholder phrase (see [`PLACEHOLDER_PHRASES`]).
+const WORD_PHRASE_START: u8 = 4;
+
+/// Every word of the facility and placeholder tables with its classes, so
+/// that a token is looked up once rather than compared with each table.
+static WORD_CLASSES: LazyLock<FxHashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut map = FxHashMap::default();
+    let tables = [
+        (FACILITY_WORDS, WORD_FACILITY),
+        (PLACEHOLDER_WORDS, WORD_PLACEHOLDER),
+    ];
+    for (words, class) in tables {
+        for word in words {
+            *map.entry(*word).or_insert(0) |= class;
+        }
+    }
+    for words in PLACEHOLDER_PHRASE_WORDS.iter() {
+        *map.entry(words[0]).or_insert(0) |= WORD_PHRASE_START;
+    }
+    map
+});
+
+fn word_class(token: &str) -> u8 {
+    // No listed word starts with a digit (a unit test holds the tables to
+    // that), and most tokens that do are numbers: skip the hash for them.
+    if token.as_bytes().first().is_none_or(u8::is_ascii_digit) {
+        return 0;
+    }
+    WORD_CLASSES.get(token).copied().unwrap_or(0)
+}
+
+/// The union of the classes of `tokens`, with [`WORD_PLACEHOLDER`] set
+/// only when *every* token is a placeholder word (so also when there are none).
+fn word_classes<'a>(tokens: impl IntoIterator<Item = &'a str>) -> u8 {
+    let mut any = 0;
+    let mut all = WORD_PLACEHOLDER;
+    for t in tokens {
+        let class = word_class(t);
+        any |= class;
+        all &= class;
+    }
+    (any & !WORD_PLACEHOLDER) | all
+}
+
+fn is_placeholder_line(tokens: &[&str], classes: u8) -> bool {
+    if classes & WORD_PLACEHOLDER != 0 {
         return true; // also the empty line
     }
-    contains_placeholder_phrase(tokens)
+    classes & WORD_PHRASE_START != 0 && contains_placeholder_phrase(tokens)
 }
 
 /// The placeholder phrases split into words once, for a cheap scan.
-static PLACEHOLDER_PHRASE_WORDS: std::sync::LazyLock<Vec<Vec<&'static str>>> =
-    std::sync::LazyLock::new(|| {
-        PLACEHOLDER_PHRASES
-            .iter()
-            .map(|p| p.split(' ').collect())
-            .collect()
-    });
+static PLACEHOLDER_PHRASE_WORDS: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    PLACEHOLDER_PHRASES
+        .iter()
+        .map(|p| p.split(' ').collect())
+        .collect()
+});
 
 /// Whether any placeholder phrase occurs as whole tokens.
 fn contains_placeholder_phrase(tokens: &[&str]) -> bool {
     (0..tokens.len()).any(|i| {
-        PLACEHOLDER_PHRASE_WORDS
-            .iter()
-            .any(|words| words[0] == tokens[i] && tokens[i..].starts_with(words))
+        word_class(tokens[i]) & WORD_PHRASE_START != 0
+            && PLACEHOLDER_PHRASE_WORDS
+                .iter()
+                .any(|words| words[0] == tokens[i] && tokens[i..].starts_with(words))
     })
 }
 
@@ -329,11 +391,21 @@ enum Start {
     PoBox { len: usize },
     Route { kind: AddressKind, len: usize },
     Military { len: usize },
+    Ship,
     GeneralDelivery,
 }
 
 fn parse_delivery(tokens: &[&str], a: &mut StandardAddress) {
-    let found = (0..tokens.len()).find_map(|i| start_at(tokens, i).map(|s| (i, s)));
+    let mut found = (0..tokens.len()).find_map(|i| start_at(tokens, i).map(|s| (i, s)));
+    // `USS NIMITZ UNIT 100 BOX 5`: a unit and box after a ship's name are
+    // the delivery address, and the ship's name a firm line before it.
+    if let Some((i, Start::Ship)) = found {
+        let military = (i + 1..tokens.len()).find_map(|j| match keyword_start(&tokens[j..]) {
+            Some(start @ Start::Military { .. }) => Some((j, start)),
+            _ => None,
+        });
+        found = military.or(found);
+    }
     // With no recognisable start the whole line is parsed as a street
     // name with no house number (`MAIN ST`, `DONT CARE 12345`).
     let (start_index, start) = match found {
@@ -350,6 +422,7 @@ fn parse_delivery(tokens: &[&str], a: &mut StandardAddress) {
         Start::PoBox { len } => parse_box(rest, len, a),
         Start::Route { kind, len } => parse_route(rest, kind, len, a),
         Start::Military { len } => parse_military(rest, len, a),
+        Start::Ship => parse_ship(rest, a),
         Start::GeneralDelivery => {
             a.kind = AddressKind::GeneralDelivery;
             a.flags.general_delivery = true;
@@ -362,6 +435,7 @@ fn parse_delivery(tokens: &[&str], a: &mut StandardAddress) {
             a.rural_route.is_some() && a.po_box.is_some()
         }
         AddressKind::Military => a.unit.is_some() && a.po_box.is_some(),
+        AddressKind::Ship => !a.street_name.is_empty(),
         AddressKind::GeneralDelivery | AddressKind::Unknown => false,
     };
     a.flags.incomplete |= !has_delivery;
@@ -396,6 +470,15 @@ fn care_of_marker_len(tokens: &[&str]) -> usize {
         ["CARE", "OF", ..] => 2,
         _ => 0,
     }
+}
+
+/// `str::split_once` for one ASCII byte: a plain scan, cheaper than the
+/// general searcher on tokens a few bytes long.
+fn split_at_byte(t: &str, byte: u8) -> Option<(&str, &str)> {
+    debug_assert!(byte.is_ascii());
+    let at = t.bytes().position(|b| b == byte)?;
+    // An ASCII byte is always a char boundary, so both slices are valid.
+    Some((t.get(..at)?, t.get(at + 1..)?))
 }
 
 fn is_digit_led(t: &str) -> bool {
@@ -437,13 +520,16 @@ fn start_at(tokens: &[&str], i: usize) -> Option<Start> {
     if let Some(start) = keyword_start(t) {
         return Some(start);
     }
-    let after_designator = i > 0 && unit_designator(tokens[i - 1]).is_some();
+    if !is_house_number(t[0]) {
+        return None;
+    }
     // A street name follows: some later word starting with a letter
     // (`12-B` or `1ST` alone after a number is not a street).
     let street_follows = t[1..]
         .iter()
         .any(|u| u.as_bytes()[0].is_ascii_alphabetic() || is_numeric_ordinal(u));
-    (is_house_number(t[0]) && !after_designator && street_follows).then_some(Start::Street)
+    let after_designator = i > 0 && unit_designator(tokens[i - 1]).is_some();
+    (street_follows && !after_designator).then_some(Start::Street)
 }
 
 /// A PO box, route, military or general-delivery keyword at `t[0]`.
@@ -468,6 +554,7 @@ fn keyword_start(t: &[&str]) -> Option<Start> {
                 len,
             })
         }
+        [ship, name, ..] if is_ship_prefix(ship) && is_ship_name_word(name) => Some(Start::Ship),
         ["PSC" | "CMR" | "UNIT", number, "BOX" | "BX", box_number, ..]
             if is_box_number(number) && is_box_number(box_number) =>
         {
@@ -576,24 +663,147 @@ fn parse_military(t: &[&str], len: usize, a: &mut StandardAddress) {
     a.po_box = t.get(len + 2).map(|n| clean_number(n));
 }
 
+/// A word that can begin a ship's name: the same kind of word as an
+/// urbanization's, so that `USS 2ND FLOOR` (standard form `USS FL 2`) is
+/// no ship and `USS KEY` (`USS KY`) one either way.
+fn is_ship_name_word(t: &str) -> bool {
+    is_urbanization_name_word(t)
+}
+
+fn is_ship_prefix(t: &str) -> bool {
+    matches!(t, "USS" | "USNS" | "USCGC")
+}
+
+/// Hull classification symbols written after a ship's name (`CVN 68`,
+/// `DDG-51`, `T-AH 19`): Navy, Military Sealift Command and Coast Guard.
+const HULL_CLASSES: &[&str] = &[
+    "AGF", "AH", "AKE", "AO", "AS", "CG", "CV", "CVN", "DDG", "EPF", "ESB", "ESD", "FFG", "LCC",
+    "LCS", "LHA", "LHD", "LPD", "LSD", "MCM", "PC", "SSBN", "SSGN", "SSN", "T-AH", "T-AKE", "T-AO",
+    "T-EPF", "T-ESB", "WAGB", "WHEC", "WLB", "WMEC", "WMSL", "WPC",
+];
+
+/// The hull number ending a ship's name (`CVN 68`, `CVN-68`, `CVN68`),
+/// standard form `CVN 68`, and how many tokens it used.
+fn trailing_hull(name: &[&str]) -> Option<(String, usize)> {
+    let (&last, before) = name.split_last()?;
+    let digits_at = last.bytes().position(|b| b.is_ascii_digit())?;
+    let (class, number) = last.split_at(digits_at);
+    if !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let class = class.strip_suffix('-').unwrap_or(class);
+    let (class, used) = match (class, before.last()) {
+        ("", Some(&previous)) => (previous, 2),
+        ("", None) => return None,
+        (class, _) => (class, 1),
+    };
+    // The name must keep at least one word.
+    (HULL_CLASSES.contains(&class) && name.len() > used)
+        .then(|| (format!("{class} {number}"), used))
+}
+
+fn parse_ship(t: &[&str], a: &mut StandardAddress) {
+    a.kind = AddressKind::Ship;
+    a.unit_type = Some(t[0].to_owned());
+    let mut name = &t[1..];
+    if let Some((hull, used)) = trailing_hull(name) {
+        a.unit = Some(hull);
+        name = &name[..name.len() - used];
+    }
+    a.street_name = name.join(" ");
+}
+
+/// Words that introduce a Puerto Rico urbanization.
+fn is_urbanization_word(t: &str) -> bool {
+    matches!(t, "URB" | "URBANIZACION" | "URBANIZATION")
+}
+
+/// A word that can be part of an urbanization's name: one starting with
+/// a letter that cannot start a delivery address or a unit. It is judged
+/// without hyphens, as a unit value is written (`TWENTY-FIRST` →
+/// `TWENTYFIRST`), and so that standardising leaves a word of the same
+/// kind (a spelled ordinal becomes `21ST`; `KEY`, a unit and a suffix, may
+/// become `KY`).
+fn is_urbanization_name_word(t: &str) -> bool {
+    let joined: String = t.chars().filter(|&c| c != '-').collect();
+    let t = joined.as_str();
+    t.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && !is_urbanization_word(t)
+        && !is_grid_number(t)
+        && !is_keyword_word(t)
+        && ordinal_number(t).is_none()
+        && lookup(TENS, t).is_none()
+        && (unit_designator(t).is_none() || street_suffix(t).is_some())
+        && !matches!(t, "CALLE" | "AVENIDA" | "AVDA" | "CARRETERA" | "CALLEJON")
+}
+
+/// Words that can begin a delivery keyword (see [`keyword_start`]).
+fn is_keyword_word(t: &str) -> bool {
+    matches!(
+        t,
+        "GENERAL"
+            | "GEN"
+            | "PO"
+            | "POB"
+            | "POBOX"
+            | "BOX"
+            | "BX"
+            | "P"
+            | "POST"
+            | "RR"
+            | "RURAL"
+            | "RT"
+            | "RTE"
+            | "ROUTE"
+            | "R"
+            | "HC"
+            | "HIGHWAY"
+            | "HWY"
+            | "STAR"
+            | "PSC"
+            | "CMR"
+            | "UNIT"
+    ) || is_ship_prefix(t)
+}
+
+/// Takes a Puerto Rico urbanization (`URB LAS GLADIOLAS`) out of the
+/// tokens, wherever it is written, and returns its name: the words after
+/// the last `URB` up to one that cannot be part of a name. The standard
+/// line writes it last, so standardising that line again finds the same
+/// name and leaves the same delivery address.
+fn extract_urbanization(tokens: &mut Tokens) -> Option<String> {
+    let at = tokens.iter().rposition(|t| is_urbanization_word(t))?;
+    let end = (at + 1..tokens.len())
+        .find(|&i| !is_urbanization_name_word(tokens[i]))
+        .unwrap_or(tokens.len());
+    if end == at + 1 {
+        return None; // `URB 150 CALLE A`: no name to take.
+    }
+    let name = tokens[at + 1..end].join(" ");
+    tokens.drain(at..end);
+    Some(name)
+}
+
 /// Any unit after a PO box (`PO BOX 5 APT 2` is rare but seen).
 fn parse_trailing_unit(t: &[&str], a: &mut StandardAddress) {
     if let Some((designator, _)) = t.first().and_then(|d| unit_designator(d)) {
         a.unit_type = Some(designator.to_owned());
         let skip = 1 + usize::from(t.get(1) == Some(&"#") && t[0] != "#");
-        let values: Vec<String> = t[skip.min(t.len())..]
-            .iter()
-            .map(|v| clean_number(v))
-            .collect();
-        a.unit = (!values.is_empty()).then(|| values.join(" "));
+        a.unit = unit_values(&t[skip.min(t.len())..]);
     }
 }
 
 /// Removes a hyphen that joins digits to letters (`12-B` → `12B`); a
 /// hyphen between digits is significant (Queens `123-45`) and stays.
 fn clean_number(t: &str) -> String {
-    let b = t.as_bytes();
     let mut out = String::with_capacity(t.len());
+    push_clean_number(&mut out, t);
+    out
+}
+
+/// [`clean_number`] appending to `out`.
+fn push_clean_number(out: &mut String, t: &str) {
+    let b = t.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         if c == b'-' {
             let digits_both =
@@ -604,11 +814,10 @@ fn clean_number(t: &str) -> String {
         }
         out.push(c as char);
     }
-    out
 }
 
 fn is_fraction(t: &str) -> bool {
-    match t.split_once('/') {
+    match split_at_byte(t, b'/') {
         Some((n, d)) => {
             !n.is_empty()
                 && !d.is_empty()
@@ -689,11 +898,8 @@ fn assign_unit(t: &[&str], before: Option<&str>, a: &mut StandardAddress) {
     // Only the `#` right after the designator is noise (`APT # 5`); later
     // ones are kept so that the standard line parses back the same.
     let skip = 1 + usize::from(t.get(1) == Some(&"#") && t[0] != "#");
-    let values: Vec<String> = t[skip.min(t.len())..]
-        .iter()
-        .map(|v| clean_number(v))
-        .collect();
-    if values.is_empty() {
+    let values = unit_values(&t[skip.min(t.len())..]);
+    if values.is_none() {
         // `2ND FLOOR` → `FL 2`.
         if let Some(n) = before.and_then(ordinal_number) {
             if matches!(designator, "FL") {
@@ -702,7 +908,18 @@ fn assign_unit(t: &[&str], before: Option<&str>, a: &mut StandardAddress) {
         }
         return;
     }
-    a.unit = Some(values.join(" "));
+    a.unit = values;
+}
+
+/// The unit value tokens cleaned and joined by spaces; `None` when empty.
+fn unit_values(values: &[&str]) -> Option<String> {
+    let (first, rest) = values.split_first()?;
+    let mut out = clean_number(first);
+    for v in rest {
+        out.push(' ');
+        push_clean_number(&mut out, v);
+    }
+    Some(out)
 }
 
 /// `123 MAIN ST 5`: a bare trailing value after a suffix or directional is
@@ -716,7 +933,9 @@ fn trailing_bare_unit(rest: &[&str], a: &mut StandardAddress) -> usize {
     let value_like = (is_digit_led(last) && !is_numeric_ordinal(last))
         || (last.len() == 1 && directional(last).is_none());
     let after_type = street_suffix(before).is_some() || directional(before).is_some();
-    if value_like && after_type && !is_highway_name(rest) {
+    // `N US HIGHWAY R`: the letter is the highway's, after a predirectional too.
+    let after_predir = leading_directional(rest).map_or(0, |(_, used)| used);
+    if value_like && after_type && !is_highway_name(&rest[after_predir..]) {
         a.unit_type = Some("#".to_owned());
         a.unit = Some(clean_number(last));
         return rest.len() - 1;
@@ -903,8 +1122,8 @@ fn push_ordinal(out: &mut String, n: u32) {
         (3, _) => "RD",
         _ => "TH",
     };
-    out.push_str(&n.to_string());
-    out.push_str(suffix);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{n}{suffix}");
 }
 
 const ORDINAL_UNITS: &[(&str, u32)] = &[
@@ -956,7 +1175,7 @@ fn lookup(table: &[(&str, u32)], t: &str) -> Option<u32> {
 /// `TWENTY-FIRST`) and the tokens it used.
 fn spelled_ordinal(t: &[&str]) -> Option<(u32, usize)> {
     let first = *t.first()?;
-    if let Some((tens, unit)) = first.split_once('-') {
+    if let Some((tens, unit)) = split_at_byte(first, b'-') {
         let n = lookup(TENS, tens)? + lookup(ORDINAL_UNITS, unit).filter(|&u| u < 10)?;
         return Some((n, 1));
     }
@@ -987,26 +1206,72 @@ fn apply_city(city: &str, a: &mut StandardAddress) {
         a.flags.incomplete = true;
         return;
     }
-    let tokens: Vec<&str> = a.city.split(' ').collect();
     let digits_only = a.city.bytes().all(|b| b.is_ascii_digit() || b == b' ');
-    let placeholder = tokens.iter().all(|t| PLACEHOLDER_WORDS.contains(t))
-        || contains_placeholder_phrase(&tokens)
+    // The standard city has single spaces; its tokens are listed only
+    // when a placeholder phrase may start among them.
+    let classes = word_classes(a.city.split_ascii_whitespace());
+    let phrase = classes & WORD_PHRASE_START != 0 && {
+        let tokens: Tokens = a.city.split_ascii_whitespace().collect();
+        contains_placeholder_phrase(&tokens)
+    };
+    let placeholder = classes & WORD_PLACEHOLDER != 0
+        || phrase
         || matches!(a.city.as_str(), "CITY" | "SOMEWHERE" | "ANYWHERE");
     a.flags.placeholder |= placeholder || digits_only;
 }
 
 fn apply_state(state: &str, a: &mut StandardAddress) {
-    let mut joined = String::with_capacity(state.len());
-    fold_into(state, b"", &mut joined);
-    joined.retain(|c| c != ' ');
+    match state_lookup(state) {
+        StateLookup::Empty => a.flags.incomplete = true,
+        StateLookup::Code(code) => a.state = Some(code.to_owned()),
+        StateLookup::Unknown => a.flags.invalid_state = true,
+    }
+}
+
+/// What a state field holds.
+pub(crate) enum StateLookup {
+    /// Nothing once folded.
+    Empty,
+    /// A USPS code or a name of one.
+    Code(&'static str),
+    /// Something else.
+    Unknown,
+}
+
+/// Longest folded state form in the table is shorter than this.
+const STATE_FOLDED_BYTES_MAX: usize = 32;
+
+/// The state code of a field written as a code or a name, compared folded
+/// with spaces removed (`New York`, `N.Y.`, `WASHINGTON DC`).
+pub(crate) fn state_lookup(state: &str) -> StateLookup {
+    if !state.is_ascii() {
+        let mut joined = String::with_capacity(state.len());
+        fold_into(state, &mut joined);
+        joined.retain(|c| c != ' ');
+        return state_of_joined(&joined);
+    }
+    // ASCII folds to its letters and digits upper-cased; every other byte
+    // is a boundary or joins, and boundaries are removed here anyway.
+    let mut buf = [0u8; STATE_FOLDED_BYTES_MAX];
+    let mut len = 0;
+    for b in state.bytes().filter(u8::is_ascii_alphanumeric) {
+        if len == buf.len() {
+            return StateLookup::Unknown;
+        }
+        buf[len] = b.to_ascii_uppercase();
+        len += 1;
+    }
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(joined) => state_of_joined(joined),
+        Err(_) => StateLookup::Unknown,
+    }
+}
+
+fn state_of_joined(joined: &str) -> StateLookup {
     if joined.is_empty() {
-        a.flags.incomplete = true;
-        return;
+        return StateLookup::Empty;
     }
-    match usps::state_code(&joined) {
-        Some(code) => a.state = Some(code.to_owned()),
-        None => a.flags.invalid_state = true,
-    }
+    usps::state_code(joined).map_or(StateLookup::Unknown, StateLookup::Code)
 }
 
 fn apply_zip(zip: &str, a: &mut StandardAddress) {
@@ -1018,18 +1283,26 @@ fn apply_zip(zip: &str, a: &mut StandardAddress) {
     let well_formed = zip
         .bytes()
         .all(|b| b.is_ascii_digit() || b == b'-' || b == b' ');
-    let digits: String = zip.chars().filter(char::is_ascii_digit).collect();
-    let digits = match digits.len() {
-        4 | 8 => {
-            a.flags.zip_padded = true;
-            format!("0{digits}")
-        }
-        _ => digits,
-    };
-    if !well_formed || !(digits.len() == 5 || digits.len() == 9) {
+    let digit_count = zip.bytes().filter(u8::is_ascii_digit).count();
+    // A lost leading zero (spreadsheets) is restored.
+    let padded = matches!(digit_count, 4 | 8);
+    a.flags.zip_padded |= padded;
+    let len = digit_count + usize::from(padded);
+    if !well_formed || !(len == 5 || len == 9) {
         a.flags.invalid_zip = true;
         return;
     }
+    let mut buf = *b"000000000";
+    for (slot, b) in buf[usize::from(padded)..]
+        .iter_mut()
+        .zip(zip.bytes().filter(u8::is_ascii_digit))
+    {
+        *slot = b;
+    }
+    let Ok(digits) = std::str::from_utf8(&buf[..len]) else {
+        a.flags.invalid_zip = true;
+        return;
+    };
     let zip5 = &digits[..5];
     if zip5 == "00000" || zip5 == "99999" {
         a.flags.placeholder = true;
@@ -1048,7 +1321,7 @@ fn check_consistency(a: &mut StandardAddress) {
     }
     let military_state = a.state.as_deref().is_some_and(usps::is_military_state);
     let military_city = matches!(a.city.as_str(), "APO" | "FPO" | "DPO");
-    let military_kind = a.kind == AddressKind::Military;
+    let military_kind = matches!(a.kind, AddressKind::Military | AddressKind::Ship);
     // APO/FPO/DPO, AA/AE/AP and a PSC/CMR/UNIT line go together or not at all.
     if military_state != military_city || (military_kind && !military_state) {
         a.flags.incomplete = true;
@@ -1098,8 +1371,20 @@ impl StandardAddress {
                 parts.push("BOX");
                 parts.extend(self.po_box.as_deref());
             }
+            AddressKind::Ship => {
+                parts.extend(self.unit_type.as_deref());
+                parts.push(&self.street_name);
+                parts.extend(self.unit.as_deref());
+            }
             AddressKind::GeneralDelivery => parts.push("GENERAL DELIVERY"),
             AddressKind::Street | AddressKind::Unknown => self.street_parts(&mut parts),
+        }
+        // Publication 28 puts the urbanization on a line of its own above
+        // the delivery line; on one line it goes last, where it cannot be
+        // read as part of a street name.
+        if let Some(urbanization) = &self.urbanization {
+            parts.push("URB");
+            parts.push(urbanization);
         }
         parts.retain(|p| !p.is_empty());
         parts.join(" ")
@@ -1153,7 +1438,9 @@ impl StandardAddress {
 
     /// The canonical key for exact address equality:
     /// `house|predir|street name|suffix|postdir|unit|zip5` for a street,
-    /// `PO BOX|n|zip5`, `RR|route|box|zip5`, `HC|...`, `PSC|unit|box|zip5`.
+    /// `PO BOX|n|zip5`, `RR|route|box|zip5`, `HC|...`, `PSC|unit|box|zip5`,
+    /// `USS|ship name|zip5`; `|URB name` appended when a Puerto Rico
+    /// urbanization is known.
     ///
     /// The city is **not** included: within one ZIP5 the street line already
     /// identifies the delivery point, and the written city varies (vanity
@@ -1185,6 +1472,10 @@ impl StandardAddress {
                     zip5,
                 ],
             ),
+            // The hull number is often left out; the name and ZIP suffice.
+            AddressKind::Ship => {
+                push_fields(&mut key, &[opt(&self.unit_type), &self.street_name, zip5])
+            }
             _ => {
                 let unit_class = self.unit_type.as_deref().map_or("", unit_class);
                 push_fields(
@@ -1201,6 +1492,10 @@ impl StandardAddress {
                     ],
                 )
             }
+        }
+        if let Some(urbanization) = &self.urbanization {
+            key.push_str("|URB ");
+            key.push_str(urbanization);
         }
         key
     }
@@ -1244,5 +1539,71 @@ fn unit_class(designator: &str) -> &str {
         "APT" | "UNIT" | "STE" | "#" | "RM" | "SPC" | "LOT" | "TRLR" | "SLIP" | "PIER" | "HNGR"
         | "OFC" | "STOP" | "KEY" | "DEPT" => "#",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_class_word_starts_with_a_digit() {
+        // `word_class` skips the lookup for digit-led tokens.
+        let phrase_words = PLACEHOLDER_PHRASES.iter().flat_map(|p| p.split(' '));
+        let all = FACILITY_WORDS
+            .iter()
+            .chain(PLACEHOLDER_WORDS)
+            .copied()
+            .chain(phrase_words);
+        for word in all {
+            assert!(!word.as_bytes()[0].is_ascii_digit(), "{word}");
+        }
+    }
+
+    #[test]
+    fn word_classes_need_every_token_for_placeholder() {
+        assert_ne!(word_classes(["NA", "NA"]) & WORD_PLACEHOLDER, 0);
+        assert_eq!(word_classes(["NA", "MAIN"]) & WORD_PLACEHOLDER, 0);
+        assert_ne!(word_classes([]) & WORD_PLACEHOLDER, 0);
+        assert_ne!(word_classes(["12", "JAIL"]) & WORD_FACILITY, 0);
+        assert_ne!(word_classes(["FAILED", "TO"]) & WORD_PHRASE_START, 0);
+    }
+
+    #[test]
+    fn hull_numbers_end_ship_names() {
+        let hull = |name: &[&str]| trailing_hull(name);
+        assert_eq!(hull(&["NIMITZ", "CVN", "68"]), Some(("CVN 68".into(), 2)));
+        assert_eq!(hull(&["NIMITZ", "CVN-68"]), Some(("CVN 68".into(), 1)));
+        assert_eq!(hull(&["BURKE", "DDG51"]), Some(("DDG 51".into(), 1)));
+        assert_eq!(hull(&["MERCY", "T-AH", "19"]), Some(("T-AH 19".into(), 2)));
+        assert_eq!(hull(&["CVN", "68"]), None, "the name keeps a word");
+        assert_eq!(hull(&["NIMITZ", "68"]), None, "no class, no hull");
+        assert_eq!(hull(&["NIMITZ", "XYZ", "68"]), None);
+    }
+
+    #[test]
+    fn urbanization_is_taken_before_or_after_the_street() {
+        let mut before = vec!["URB", "LAS", "GLADIOLAS", "150", "CALLE", "A"];
+        assert_eq!(
+            extract_urbanization(&mut before).as_deref(),
+            Some("LAS GLADIOLAS")
+        );
+        assert_eq!(before, ["150", "CALLE", "A"]);
+        let mut after = vec!["150", "CALLE", "A", "URB", "LAS", "GLADIOLAS", "APT", "2"];
+        assert_eq!(
+            extract_urbanization(&mut after).as_deref(),
+            Some("LAS GLADIOLAS")
+        );
+        assert_eq!(after, ["150", "CALLE", "A", "APT", "2"]);
+        let mut nameless = vec!["URB", "150", "CALLE", "A"];
+        assert_eq!(extract_urbanization(&mut nameless), None);
+        assert_eq!(nameless.len(), 4);
+    }
+
+    #[test]
+    fn split_at_byte_matches_split_once() {
+        for t in ["I-95", "-", "A-", "-B", "AB", "", "1/2", "N-Ñ-"] {
+            assert_eq!(split_at_byte(t, b'-'), t.split_once('-'), "{t}");
+        }
     }
 }

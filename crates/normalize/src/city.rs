@@ -5,12 +5,14 @@
 //! misspellings); the ZIP is what the exact address key relies on. This
 //! module deliberately does not hold a city list: no licensed USPS data.
 
+use crate::address::{state_lookup, StateLookup};
 use crate::fold::fold_into;
 use crate::usps;
 
-/// Abbreviations expanded inside city names before comparison.
-fn expand_city_token(token: &str, position: usize, token_count: usize) -> &str {
-    match token {
+/// Abbreviations expanded inside city names before comparison; `None`
+/// when the token stays as written.
+fn expand_city_token(token: &str, position: usize, token_count: usize) -> Option<&'static str> {
+    Some(match token {
         "ST" | "SNT" => "SAINT",
         "STE" => "SAINTE",
         "FT" => "FORT",
@@ -30,8 +32,8 @@ fn expand_city_token(token: &str, position: usize, token_count: usize) -> &str {
         "S" if position == 0 && token_count > 1 => "SOUTH",
         "E" if position == 0 && token_count > 1 => "EAST",
         "W" if position == 0 && token_count > 1 => "WEST",
-        _ => token,
-    }
+        _ => return None,
+    })
 }
 
 /// The standard comparison form of a city: folded, single-spaced, with
@@ -39,20 +41,21 @@ fn expand_city_token(token: &str, position: usize, token_count: usize) -> &str {
 /// `SAINT LOUIS`).
 pub fn standardize_city(city: &str) -> String {
     let mut folded = String::with_capacity(city.len() + 8);
-    fold_into(city, b"", &mut folded);
+    fold_into(city, &mut folded);
+    // The folded form has single spaces and no other whitespace.
     if !folded
-        .split(' ')
-        .any(|t| t.len() <= 4 && expand_city_token(t, 0, 2) != t)
+        .split_ascii_whitespace()
+        .any(|t| t.len() <= 4 && expand_city_token(t, 0, 2).is_some())
     {
         return folded;
     }
-    let count = folded.split(' ').count();
+    let count = folded.split_ascii_whitespace().count();
     let mut out = String::with_capacity(folded.len() + 8);
-    for (i, t) in folded.split(' ').enumerate() {
+    for (i, t) in folded.split_ascii_whitespace().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        out.push_str(expand_city_token(t, i, count));
+        out.push_str(expand_city_token(t, i, count).unwrap_or(t));
     }
     out
 }
@@ -77,10 +80,10 @@ pub fn zip_state_consistent(zip5: &str, state: &str) -> bool {
     let Some(zip3) = zip3_of(zip5) else {
         return false;
     };
-    let mut joined = String::with_capacity(state.len());
-    fold_into(state, b"", &mut joined);
-    joined.retain(|c| c != ' ');
-    usps::state_code(&joined).is_some_and(|code| usps::zip3_serves(zip3, code))
+    match state_lookup(state) {
+        StateLookup::Code(code) => usps::zip3_serves(zip3, code),
+        StateLookup::Empty | StateLookup::Unknown => false,
+    }
 }
 
 /// The numeric prefix of a well-formed 5-digit ZIP.

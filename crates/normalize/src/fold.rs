@@ -22,16 +22,72 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 /// ```
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    fold_into(s, b"", &mut out);
+    fold_into(s, &mut out);
     out
 }
 
-/// Folds `s` into `out` (appending), keeping the ASCII bytes in `keep` as
-/// token characters (the address parser keeps `#`, `/` and `-`).
-pub(crate) fn fold_into(s: &str, keep: &[u8], out: &mut String) {
+/// Folds `s` into `out` (appending), as [`fold`] does.
+pub(crate) fn fold_into(s: &str, out: &mut String) {
+    fold_with(s, &PLAIN, out);
+}
+
+/// Folds a street line into `out` (appending): like [`fold_into`] but with
+/// `#`, `/` and `-` kept as token characters, and `#` always a token of
+/// its own, so `APT#5` gives `APT # 5` in the same single pass.
+pub(crate) fn fold_street_into(s: &str, out: &mut String) {
+    fold_with(s, &STREET, out);
+}
+
+/// What an ASCII byte does when folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Ends a token (punctuation, space, control).
+    Boundary,
+    /// Joins the letters around it (apostrophes).
+    Join,
+    /// Part of a token (letters, digits, kept punctuation).
+    Token,
+    /// A token on its own (`#` in a street line).
+    Alone,
+}
+
+/// The class of every ASCII byte, with `keep` as token bytes and `alone`
+/// as tokens on their own.
+const fn classes(keep: &[u8], alone: &[u8]) -> [Class; 128] {
+    let mut table = [Class::Boundary; 128];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphanumeric() {
+            table[b] = Class::Token;
+        }
+        b += 1;
+    }
+    table[b'\'' as usize] = Class::Join;
+    table[b'`' as usize] = Class::Join;
+    let mut i = 0;
+    while i < keep.len() {
+        table[keep[i] as usize] = Class::Token;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < alone.len() {
+        table[alone[i] as usize] = Class::Alone;
+        i += 1;
+    }
+    table
+}
+
+static PLAIN: [Class; 128] = classes(b"", b"");
+static STREET: [Class; 128] = classes(b"/-", b"#");
+
+fn fold_with(s: &str, classes: &[Class; 128], out: &mut String) {
+    if s.is_ascii() {
+        fold_ascii(s, classes, out);
+        return;
+    }
     let mut state = Folder {
         out,
-        keep,
+        classes,
         pending_space: false,
     };
     for c in s.chars() {
@@ -45,6 +101,40 @@ pub(crate) fn fold_into(s: &str, keep: &[u8], out: &mut String) {
     }
 }
 
+/// The common case, ASCII input: the same result as [`Folder`] byte by
+/// byte, but runs of token bytes are copied whole and upper-cased at the end.
+fn fold_ascii(s: &str, classes: &[Class; 128], out: &mut String) {
+    let start = out.len();
+    let bytes = s.as_bytes();
+    let class = |b: u8| classes[usize::from(b & 0x7F)];
+    let mut pending_space = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = class(bytes[i]);
+        match c {
+            Class::Boundary => pending_space = true,
+            Class::Join => {}
+            Class::Token | Class::Alone => {
+                if (pending_space || c == Class::Alone) && !out.is_empty() {
+                    out.push(' ');
+                }
+                let end = if c == Class::Alone {
+                    i + 1
+                } else {
+                    let run = bytes[i..].iter().position(|&b| class(b) != Class::Token);
+                    run.map_or(bytes.len(), |p| i + p)
+                };
+                out.push_str(&s[i..end]);
+                pending_space = c == Class::Alone;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out[start..].make_ascii_uppercase();
+}
+
 /// Apostrophe-like characters that join the letters around them.
 fn is_apostrophe(c: char) -> bool {
     matches!(
@@ -53,24 +143,27 @@ fn is_apostrophe(c: char) -> bool {
     )
 }
 
+/// Folding state for input with non-ASCII characters.
 struct Folder<'a> {
     out: &'a mut String,
-    keep: &'a [u8],
+    classes: &'a [Class; 128],
     pending_space: bool,
 }
 
 impl Folder<'_> {
     fn push_ascii(&mut self, b: u8) {
-        if b.is_ascii_alphanumeric() || self.keep.contains(&b) {
-            if self.pending_space && !self.out.is_empty() {
-                self.out.push(' ');
+        let c = self.classes[usize::from(b & 0x7F)];
+        match c {
+            Class::Boundary => self.pending_space = true,
+            Class::Join => {} // O'BRIEN is OBRIEN.
+            Class::Token | Class::Alone => {
+                let alone = c == Class::Alone;
+                if (self.pending_space || alone) && !self.out.is_empty() {
+                    self.out.push(' ');
+                }
+                self.pending_space = alone;
+                self.out.push(b.to_ascii_uppercase() as char);
             }
-            self.pending_space = false;
-            self.out.push(b.to_ascii_uppercase() as char);
-        } else if b == b'\'' || b == b'`' {
-            // Joins: O'BRIEN is OBRIEN.
-        } else {
-            self.pending_space = true;
         }
     }
 
@@ -141,9 +234,12 @@ mod tests {
     }
 
     #[test]
-    fn fold_into_keeps_requested_bytes() {
+    fn street_fold_keeps_address_punctuation_and_splits_hash() {
         let mut out = String::new();
-        fold_into("12-B Main #5 1/2", b"#/-", &mut out);
-        assert_eq!(out, "12-B MAIN #5 1/2");
+        fold_street_into("12-B Main Apt#5 1/2", &mut out);
+        assert_eq!(out, "12-B MAIN APT # 5 1/2");
+        out.clear();
+        fold_street_into("Nº 5 – Calle Ñandú #", &mut out);
+        assert_eq!(out, "NO 5 CALLE NANDU #");
     }
 }

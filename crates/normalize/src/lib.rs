@@ -4,9 +4,16 @@
 //! Names: Unicode folding ([`fold`]), two-surname forms, particles,
 //! suffixes, placeholders, nickname equivalence classes, Double Metaphone
 //! codes and frequency-aware blocking keys ([`standardize_name`]).
-//! Addresses: USPS Publication 28 parsing and standard forms, placeholder
-//! and non-address flags, ZIP/state consistency, city similarity
-//! ([`standardize_address`]).
+//! Addresses: USPS Publication 28 parsing and standard forms (streets, PO
+//! boxes, rural and highway-contract routes, military PSC/CMR/UNIT and
+//! ships, Puerto Rico urbanizations), placeholder and non-address flags,
+//! ZIP/state consistency, city similarity ([`standardize_address`]).
+//!
+//! Throughput (one core, criterion bench `normalize`): about 2 million
+//! addresses and 3 million names a second. The hot path folds ASCII input
+//! in runs through a byte-class table and looks words up in hash tables
+//! built once; `examples/corruption_report.rs` measures how much of the
+//! synthetic data's corruption standardisation alone undoes.
 //!
 //! What it deliberately does not do: no I/O, no serialisation, no clock or
 //! randomness, no scoring or thresholds (the matcher owns those), no

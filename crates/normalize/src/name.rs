@@ -184,7 +184,7 @@ pub fn standardize_name(first: &str, middle: &str, last: &str, suffix: &str) -> 
 
 fn tokens(field: &str, scratch: &mut String) -> Vec<String> {
     scratch.clear();
-    fold_into(field, b"", scratch);
+    fold_into(field, scratch);
     scratch
         .split(' ')
         .filter(|t| !t.is_empty())

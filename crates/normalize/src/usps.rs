@@ -264,9 +264,32 @@ pub(crate) fn zip3_known(zip3: usize) -> bool {
     ZIP3_STATES.get(zip3).is_some_and(|&bits| bits != 0)
 }
 
+/// Index into [`STATES`] plus one for each two-letter code, by
+/// `26 * first letter + second letter` (0: not a code), so the bit of a
+/// code is found without string comparisons.
+static STATE_INDEX: LazyLock<[u8; 26 * 26]> = LazyLock::new(|| {
+    let mut table = [0u8; 26 * 26];
+    for (i, (code, _)) in STATES.iter().enumerate() {
+        if let (Some(slot), Ok(index)) = (code_slot(code), u8::try_from(i + 1)) {
+            table[slot] = index;
+        }
+    }
+    table
+});
+
+fn code_slot(code: &str) -> Option<usize> {
+    match code.as_bytes() {
+        &[a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            Some(usize::from(a - b'A') * 26 + usize::from(b - b'A'))
+        }
+        _ => None,
+    }
+}
+
 /// Whether the ZIP prefix `zip3` serves the state `code`.
 pub(crate) fn zip3_serves(zip3: usize, code: &str) -> bool {
-    let Some(bit) = STATES.iter().position(|(c, _)| *c == code) else {
+    let index = code_slot(code).map_or(0, |slot| STATE_INDEX[slot]);
+    let Some(bit) = usize::from(index).checked_sub(1) else {
         return false;
     };
     ZIP3_STATES

@@ -11,6 +11,7 @@ use vouch_normalize::{are_nickname_equivalent, standardize_address, standardize_
 
 const NAMES: &str = include_str!("data/names.txt");
 const ADDRESSES: &str = include_str!("data/addresses.txt");
+const PUB28_C1: &str = include_str!("data/pub28_c1.txt");
 
 struct Case<'a> {
     line_number: usize,
@@ -136,4 +137,59 @@ fn golden_tables_hold() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Every primary name and common form of Publication 28 Appendix C1, used
+/// as the suffix of `100 OAK <form>`, standardises to the USPS standard
+/// abbreviation; a standard abbreviation leading a street name is spelled
+/// out as the first primary name that has it (`AVE B` → `AVENUE B`).
+///
+/// Rules of the parser take precedence over the table, and are checked as
+/// such: a form that is itself another suffix's standard abbreviation keeps
+/// that meaning (C1 lists `MDW` under MEADOWS, but `MDW` is the standard
+/// for MEADOW); a leading `ST` is SAINT (`ST JAMES`); a leading `DR` stays
+/// (`DR MARTIN LUTHER KING JR BLVD`), as does `VIA` (`VIA DEL MAR`).
+#[test]
+fn every_pub28_c1_form_standardises() {
+    let mut entries = Vec::new();
+    for line in PUB28_C1
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (primary, rest) = line.split_once(':').expect("PRIMARY: forms => STANDARD");
+        let (forms, standard) = rest.split_once("=>").expect("forms => STANDARD");
+        entries.push((
+            primary.trim(),
+            forms.split_whitespace().collect::<Vec<_>>(),
+            standard.trim(),
+        ));
+    }
+    let first_primary = |standard: &str| entries.iter().find(|e| e.2 == standard).map(|e| e.0);
+    let mut failures = Vec::new();
+    let mut forms_checked = 0;
+    for (primary, forms, standard) in &entries {
+        for form in forms.iter().chain([primary]) {
+            let expected = match first_primary(form) {
+                Some(_) => *form, // a standard abbreviation stands for itself
+                None => *standard,
+            };
+            forms_checked += 1;
+            let a = standardize_address(&format!("100 Oak {form}"), "Los Angeles", "CA", "90012");
+            if a.suffix.as_deref() != Some(expected) || a.street_name != "OAK" {
+                failures.push(format!("{form}: {:?} {:?}", a.street_name, a.suffix));
+            }
+        }
+        let spelled = match *standard {
+            "ST" => "SAINT",
+            "DR" | "VIA" => standard,
+            _ => first_primary(standard).unwrap_or(""),
+        };
+        let a = standardize_address(&format!("100 {standard} B"), "Los Angeles", "CA", "90012");
+        if a.street_name != format!("{spelled} B") {
+            failures.push(format!("{standard} B: {:?}", a.street_name));
+        }
+    }
+    assert!(entries.len() >= 200, "only {} primary names", entries.len());
+    assert!(forms_checked >= 500, "only {forms_checked} forms");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

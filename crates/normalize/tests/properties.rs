@@ -109,6 +109,18 @@ const ADDRESS_WORDS: &[&str] = &[
     ",",
     "Ñ",
     "李",
+    "Urb",
+    "Urbanización",
+    "Las",
+    "Gladiolas",
+    "USS",
+    "USNS",
+    "Nimitz",
+    "(CVN-68)",
+    "CVN",
+    "68",
+    "T-AH",
+    "DDG51",
 ];
 
 fn phrase(words: &'static [&'static str]) -> impl Strategy<Value = String> {
@@ -147,9 +159,9 @@ proptest! {
     #[test]
     fn address_standardisation_is_idempotent(
         street in field(ADDRESS_WORDS),
-        city in field(&["Los Angeles", "St. Louis", "N Las Vegas", "APO", "Unknown", ""]),
-        state in prop::sample::select(&["CA", "California", "MO", "AE", "ZZ", "", "n.y."][..]),
-        zip in prop::sample::select(&["90012", "90012-1234", "63101", "09204", "2108", "00000", "", "ABCDE"][..]),
+        city in field(&["Los Angeles", "St. Louis", "N Las Vegas", "APO", "FPO", "San Juan", "Unknown", ""]),
+        state in prop::sample::select(&["CA", "California", "MO", "AE", "AP", "PR", "ZZ", "", "n.y."][..]),
+        zip in prop::sample::select(&["90012", "90012-1234", "63101", "09204", "96620", "00926", "2108", "00000", "", "ABCDE"][..]),
     ) {
         let a = standardize_address(&street, &city, state, zip);
         let zip_again = match (&a.zip5, &a.zip4) {
@@ -191,6 +203,17 @@ fn idempotency_regressions_stay_fixed() {
         "Unit Apt First",
         "N N Unit # Main",
         "N #5 #5 N",
+        "123 Urb 123",
+        "5 URB NA Twenty-First",
+        "12-B Urbanización Ave O",
+        "of 1/2 R # URB Via",
+        "Hwy #5 URB Urbanización Twenty-First Lot Lot",
+        "URB A URB B 150 Calle A",
+        "150 Main St URB Key",
+        "USS 2nd Floor",
+        "Ste USCGC Key",
+        "Office #5 St Main USNS Twenty-First",
+        "Key USS Key # US Office CMR",
     ];
     for street in streets {
         let a = standardize_address(street, "", "CA", "90012");
