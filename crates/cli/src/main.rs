@@ -49,6 +49,9 @@ enum Command {
     /// Show how names and addresses standardise (reads CSV lines on stdin).
     #[command(subcommand)]
     Normalize(cmd::normalize::NormalizeCommand),
+    /// Show the matching model (fields, levels, m, u, weights).
+    #[command(subcommand)]
+    Model(cmd::model::ModelCommand),
     /// Show, activate and explain the policy.
     #[command(subcommand)]
     Policy(cmd::policy::PolicyCommand),
@@ -72,6 +75,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => cmd::verify::run(&cli.state, a),
         Command::Ledger(c) => cmd::ledger::run(&cli.state, c),
         Command::Normalize(c) => cmd::normalize::run(c),
+        Command::Model(c) => cmd::model::run(c),
         Command::Policy(c) => cmd::policy::run(&cli.state, c),
         Command::Requests(c) => cmd::requests::run(&cli.state, c),
         Command::Holds(c) => cmd::holds::run(&cli.state, c),

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod holds;
 pub mod index;
 pub mod ledger;
+pub mod model;
 pub mod normalize;
 pub mod policy;
 pub mod registry;

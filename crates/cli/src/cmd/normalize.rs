@@ -52,7 +52,7 @@ fn address_json(a: &StandardAddress) -> Value {
         "kind": format!("{:?}", a.kind),
         "house_number": a.house_number, "predir": a.predir, "street_name": a.street_name,
         "suffix": a.suffix, "postdir": a.postdir, "unit_type": a.unit_type, "unit": a.unit,
-        "po_box": a.po_box, "rural_route": a.rural_route, "care_of": a.care_of, "firm": a.firm,
+        "po_box": a.po_box, "rural_route": a.rural_route, "urbanization": a.urbanization, "care_of": a.care_of, "firm": a.firm,
         "city": a.city, "state": a.state, "zip5": a.zip5, "zip4": a.zip4,
         "flags": {
             "incomplete": f.incomplete, "placeholder": f.placeholder, "general_delivery": f.general_delivery,
