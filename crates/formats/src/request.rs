@@ -181,14 +181,19 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
             },
         ));
     }
+    let bad_instant = || {
+        bad(
+            "submitted_at",
+            FormatErrorKind::Malformed(
+                "not an RFC 3339 instant between the years 1900 and 9999".into(),
+            ),
+        )
+    };
     let submitted_at = OffsetDateTime::parse(&d.submitted_at, &Rfc3339)
-        .map_err(|_| {
-            bad(
-                "submitted_at",
-                FormatErrorKind::Malformed("not an RFC 3339 instant".into()),
-            )
-        })?
-        .to_offset(time::UtcOffset::UTC);
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .filter(|t| (1900..=9999).contains(&t.year()))
+        .ok_or_else(bad_instant)?;
     // The subjects file must be a plain name inside the request directory.
     let name_ok = !d.subjects_file.is_empty()
         && d.subjects_file.len() <= limits::ID_BYTES_MAX
@@ -437,5 +442,55 @@ impl<R: Read> Read for HashingReader<R> {
         self.hasher.update(&buf[..n]);
         self.read_bytes += n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter_with(submitted_at: &str) -> String {
+        format!(
+            r#"{{"request_id":"R-1","pathway":"6103(i)(2)","agency":"DHS-ICE","submitted_at":"{submitted_at}",
+            "signer":{{"id":"s"}},"recipients":[],"statutory_authority":"x","investigation":"criminal",
+            "taxable_periods":[2023],"requested_items":["address_confirmation"],"attestation":"a",
+            "subjects_file":"subjects.csv","subjects_sha256":"{}"}}"#,
+            "0".repeat(64)
+        )
+    }
+
+    // Minimised fuzz crashers (crates/formats/fuzz/crashers/request_json/).
+    #[test]
+    fn an_instant_that_overflows_utc_is_malformed_not_a_panic() {
+        let e = parse_letter(
+            Path::new("request.json"),
+            letter_with("9999-12-31T23:59:59-01:00").as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("submitted_at"));
+    }
+
+    #[test]
+    fn a_year_outside_1900_to_9999_is_malformed() {
+        let e = parse_letter(
+            Path::new("request.json"),
+            letter_with("0000-01-01T00:00:00+01:00").as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("submitted_at"));
+        let ok = parse_letter(
+            Path::new("request.json"),
+            letter_with("2025-06-02T14:00:00-04:00").as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(ok.submitted_at.hour(), 18);
+        assert_eq!(letter_to_dto(&ok).submitted_at, "2025-06-02T18:00:00Z");
+    }
+
+    #[test]
+    fn a_subjects_file_outside_the_request_directory_is_refused() {
+        let text = letter_with("2025-06-02T14:00:00Z").replace("subjects.csv", "../etc/passwd");
+        let e = parse_letter(Path::new("request.json"), text.as_bytes()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("subjects_file"));
     }
 }

@@ -439,7 +439,29 @@ fn parse_delivery(tokens: &[&str], a: &mut StandardAddress) {
         AddressKind::GeneralDelivery | AddressKind::Unknown => false,
     };
     a.flags.incomplete |= !has_delivery;
-    a.flags.facility_only = a.flags.facility && !has_delivery;
+    a.flags.facility_only = a.flags.facility && (!has_delivery || names_a_facility(tokens, a));
+}
+
+/// Words that number a bed or a prisoner, not a house (`POD 3`, `INMATE 123456`).
+const HOUSING_WORDS: &[&str] = &[
+    "INMATE", "POD", "DORM", "CELL", "BUNK", "TIER", "BOOKING", "BED", "HOUSING", "BLOCK",
+];
+
+/// A street line that is a facility's name with a bed or booking number in
+/// front (`CELL 12 COOK COUNTY JAIL`), or whose "street" is itself the
+/// facility (`123 HARRIS COUNTY JAIL`, `5 KROME DETENTION CENTER`), is no
+/// street address. A real street named after one (`1200 HOSPITAL DR`) keeps
+/// its street suffix and passes.
+fn names_a_facility(tokens: &[&str], a: &StandardAddress) -> bool {
+    let housing_first = tokens.first().is_some_and(|t| HOUSING_WORDS.contains(t));
+    let street_is_facility = a
+        .street_name
+        .split(' ')
+        .any(|w| word_classes([w]) & WORD_FACILITY != 0)
+        && a.suffix
+            .as_deref()
+            .is_none_or(|s| s == "CTR" || s == "CTRS");
+    housing_first || street_is_facility
 }
 
 /// Text before the delivery address: an in-care-of line or a firm name.
@@ -1205,6 +1227,18 @@ fn apply_city(city: &str, a: &mut StandardAddress) {
     if a.city.is_empty() {
         a.flags.incomplete = true;
         return;
+    }
+    // `N/A` or `N.A.` would expand to `NORTH A`: judge the folded text
+    // before any expansion too.
+    let raw: String = crate::fold::fold(city)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if matches!(
+        raw.as_str(),
+        "NA" | "NONE" | "UNKNOWN" | "UNK" | "NULL" | "TBD" | "XX" | "XXX"
+    ) {
+        a.flags.placeholder = true;
     }
     let digits_only = a.city.bytes().all(|b| b.is_ascii_digit() || b == b' ');
     // The standard city has single spaces; its tokens are listed only

@@ -183,9 +183,9 @@ pub fn approve(
     checked: CheckedBatch,
     approvers: Vec<String>,
     required: usize,
-) -> Result<ApprovedBatch, CheckedBatch> {
+) -> Result<ApprovedBatch, Box<CheckedBatch>> {
     if !checked.request_reasons.is_empty() || approvers.len() < required.max(1) {
-        return Err(checked);
+        return Err(Box::new(checked));
     }
     Ok(ApprovedBatch { checked, approvers })
 }
