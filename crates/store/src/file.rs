@@ -439,9 +439,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let _s = FileStore::open(dir.path()).unwrap();
         assert!(matches!(
-            FileStore::open(dir.path()),
+            FileStore::try_open(dir.path()),
             Err(StoreError::Locked { .. })
         ));
+    }
+
+    #[test]
+    fn open_waits_for_the_lock_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FileStore::open(dir.path()).unwrap();
+        let path = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let s = FileStore::open(&path).map(|_| ());
+            tx.send(()).unwrap();
+            s
+        });
+        // Still blocked while the first store is open.
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_err());
+        drop(first);
+        assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok());
+        waiter.join().unwrap().unwrap();
     }
 
     #[test]
