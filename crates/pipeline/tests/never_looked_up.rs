@@ -8,7 +8,6 @@
 //! It does not check what the lookups answered (the matching tests do), and
 //! it uses one small data set and index for every case to stay fast.
 
-use base64::Engine;
 use ed25519_dalek::Signer;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -19,12 +18,11 @@ use time::macros::datetime;
 use vouch_core::{Outcome, ReasonCode, Subject};
 use vouch_formats::request::SUBJECT_COLUMNS;
 use vouch_ledger::Ledger;
-use vouch_match::IndexBuilder;
 use vouch_pipeline::{run_request, RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
-use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, HOME_AGENCY};
+use vouch_store::FileStore;
 
-const OFFICER: &str = "irs-do-1";
+use vouch_test_support::OFFICER;
 
 /// The defects a subject may be given, each with the code it must cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,53 +74,11 @@ impl Defect {
 
 /// Synthetic data and its index, built once for every case.
 fn fixture(dir: &Path) {
-    let cfg = vouch_synth::SynthConfig::new(400, 24, 5);
-    vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).unwrap();
-    let mut reader =
-        vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
-    let mut rows = Vec::new();
-    while reader.read_batch(&mut rows, 10_000).unwrap() > 0 {}
-    let mut b = IndexBuilder::new();
-    b.add_batch(&rows);
-    b.finish().save(&dir.join("index")).unwrap();
+    vouch_test_support::synth_fixture(dir, 400, 24, 5);
 }
 
 fn register(state: &Path, data: &Path) {
-    let store = FileStore::open(state).unwrap();
-    store
-        .add_agency(AgencyRecord {
-            id: vouch_synth::AGENCY.into(),
-            ssr_approved: "2025-01-15".into(),
-            ai_notifications: vec![],
-            findings: vec![],
-            registered_at: "2025-01-15T00:00:00Z".into(),
-        })
-        .unwrap();
-    let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub")).unwrap();
-    let rec = |id: &str, agency: &str, role, public_key| OfficialRecord {
-        id: id.into(),
-        agency: agency.into(),
-        role,
-        public_key,
-        registered_at: "2025-01-15T00:00:00Z".into(),
-    };
-    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
-    store
-        .add_official(rec(
-            vouch_synth::SIGNER_ID,
-            vouch_synth::AGENCY,
-            Role::Signer,
-            Some(b64),
-        ))
-        .unwrap();
-    for r in vouch_synth::RECIPIENT_IDS {
-        store
-            .add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None))
-            .unwrap();
-    }
-    store
-        .add_official(rec(OFFICER, HOME_AGENCY, Role::DisclosureOfficer, None))
-        .unwrap();
+    vouch_test_support::register_synth(state, data);
 }
 
 fn subjects_csv(subjects: &[Subject]) -> Vec<u8> {

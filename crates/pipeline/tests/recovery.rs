@@ -2,66 +2,22 @@
 //! logged resumes by replaying them from the ledger, never by looking them
 //! up again, and the response it writes is identical to an uninterrupted run.
 
-use base64::Engine;
 use std::path::Path;
 use time::macros::datetime;
 use vouch_core::Outcome;
 use vouch_ledger::Ledger;
-use vouch_match::IndexBuilder;
 use vouch_pipeline::{run_request, Fault, PipelineError, RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
-use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, HOME_AGENCY};
+use vouch_store::FileStore;
 
-const OFFICER: &str = "irs-do-1";
+use vouch_test_support::OFFICER;
 
 fn fixture(dir: &Path) {
-    let cfg = vouch_synth::SynthConfig::new(3_000, 200, 11);
-    vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).unwrap();
-    let mut reader =
-        vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
-    let mut rows = Vec::new();
-    while reader.read_batch(&mut rows, 10_000).unwrap() > 0 {}
-    let mut b = IndexBuilder::new();
-    b.add_batch(&rows);
-    b.finish().save(&dir.join("index")).unwrap();
+    vouch_test_support::synth_fixture(dir, 3_000, 200, 11);
 }
 
 fn register(state: &Path, data: &Path) {
-    let store = FileStore::open(state).unwrap();
-    store
-        .add_agency(AgencyRecord {
-            id: vouch_synth::AGENCY.into(),
-            ssr_approved: "2025-01-15".into(),
-            ai_notifications: vec![],
-            findings: vec![],
-            registered_at: "2025-01-15T00:00:00Z".into(),
-        })
-        .unwrap();
-    let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub")).unwrap();
-    let rec = |id: &str, agency: &str, role, public_key| OfficialRecord {
-        id: id.into(),
-        agency: agency.into(),
-        role,
-        public_key,
-        registered_at: "2025-01-15T00:00:00Z".into(),
-    };
-    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
-    store
-        .add_official(rec(
-            vouch_synth::SIGNER_ID,
-            vouch_synth::AGENCY,
-            Role::Signer,
-            Some(b64),
-        ))
-        .unwrap();
-    for r in vouch_synth::RECIPIENT_IDS {
-        store
-            .add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None))
-            .unwrap();
-    }
-    store
-        .add_official(rec(OFFICER, HOME_AGENCY, Role::DisclosureOfficer, None))
-        .unwrap();
+    vouch_test_support::register_synth(state, data);
 }
 
 fn run(
