@@ -61,6 +61,8 @@ enum Command {
     /// Manage the confidential hold list (6103(i)(6)).
     #[command(subcommand)]
     Holds(cmd::holds::HoldsCommand),
+    /// Run the HTTP API and the approval workflow over the state directory.
+    Serve(cmd::serve::Args),
     /// Measure throughput and peak memory of synth, index build and verify.
     Bench(cmd::bench::Args),
 }
@@ -79,6 +81,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy(c) => cmd::policy::run(&cli.state, c),
         Command::Requests(c) => cmd::requests::run(&cli.state, c),
         Command::Holds(c) => cmd::holds::run(&cli.state, c),
+        Command::Serve(a) => cmd::serve::run(&cli.state, a),
         Command::Bench(a) => cmd::bench::run(a),
     }
 }

@@ -393,9 +393,9 @@ impl NoteVerifier {
             });
         }
         let bad = |reason| malformed("verifier key", 1, reason);
-        let mut parts = s.split('+');
-        let (Some(name), Some(id_hex), Some(b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        // The base64 key may itself contain '+': split off name and id only.
+        let mut parts = s.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected name+keyid+key"));
         };
@@ -541,5 +541,19 @@ mod tests {
         assert!(NoteVerifier::parse("a+b").is_err());
         assert!(NoteVerifier::new("bad name", v.verifying_key().to_owned()).is_err());
         assert!(NoteVerifier::new("bad+name", v.verifying_key().to_owned()).is_err());
+    }
+
+    #[test]
+    fn verifier_keys_whose_base64_holds_a_plus_parse() {
+        // Regression: the key part was split on every '+'.
+        let with_plus = (0u8..=255)
+            .map(|seed| NoteVerifier::from_signing_key("vouch-log", &key(seed)).unwrap())
+            .filter(|v| v.to_string().matches('+').count() > 2)
+            .take(5)
+            .collect::<Vec<_>>();
+        assert!(!with_plus.is_empty());
+        for v in with_plus {
+            assert_eq!(NoteVerifier::parse(&v.to_string()).unwrap(), v);
+        }
     }
 }

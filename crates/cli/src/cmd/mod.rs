@@ -10,5 +10,6 @@ pub mod normalize;
 pub mod policy;
 pub mod registry;
 pub mod requests;
+pub mod serve;
 pub mod synth;
 pub mod verify;

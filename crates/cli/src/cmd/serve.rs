@@ -1,0 +1,34 @@
+//! `vouch serve`: the HTTP API (`/v1`, see `/v1/openapi.json`) over the
+//! state directory. Prints the URL and, on first start, a one-time
+//! administrator token.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The master index directory.
+    #[arg(long)]
+    pub index: PathBuf,
+}
+
+pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
+    // Logs carry request ids and routes only (the server never logs URIs or bodies).
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("VOUCH_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(vouch_server::serve(a.listen, state.to_path_buf(), a.index))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,116 @@
+//! vouch's HTTP service: a JSON API under `/v1` in front of the state store,
+//! the pipeline and the ledger, for requesters (upload a signed request,
+//! follow it, download the response), disclosure officers (review, approve,
+//! deny), auditors (read everything, prove lookups) and administrators
+//! (register officials, issue tokens).
+//!
+//! Every handler authenticates through an extractor ([`Caller`], [`Need`]):
+//! bearer tokens, stored only as SHA-256 hashes, each mapped to an official
+//! whose registry role decides what the token may do. Batches run in the
+//! background on tokio's blocking pool, at most [`ServerConfig::batches_max`]
+//! at once (429 beyond that), one at a time against the store.
+//!
+//! What it deliberately does not do (yet): TLS or mTLS (put it behind a
+//! terminating proxy), token expiry and revocation, a SQL store (it uses the
+//! embedded `FileStore`, whose lock it holds while running), registering
+//! agencies (use `vouch agencies add` with the service stopped).
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod routes;
+mod state;
+mod tokens;
+mod upload;
+
+pub use auth::{
+    AdminRole, AuditorRole, Caller, Need, OfficerRole, OverseerRole, Permit, RequesterRole,
+};
+pub use error::{ApiError, ServerError};
+pub use routes::meta::OPENAPI_JSON;
+pub use routes::{app, route_table, REQUEST_ID_HEADER};
+pub use state::{AppState, ServerConfig, BOOTSTRAP_ADMIN};
+pub use tokens::TOKEN_FILE;
+pub use upload::PARTS as UPLOAD_PARTS;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Runs the service on `listen` until Ctrl-C or SIGTERM, then waits for the
+/// batches in flight. Prints the URL and, on first start, the one-time
+/// administrator token.
+pub async fn serve(
+    listen: SocketAddr,
+    state_dir: PathBuf,
+    index_dir: PathBuf,
+) -> Result<(), ServerError> {
+    serve_with(listen, state_dir, index_dir, ServerConfig::default()).await
+}
+
+/// [`serve`] with explicit settings.
+pub async fn serve_with(
+    listen: SocketAddr,
+    state_dir: PathBuf,
+    index_dir: PathBuf,
+    config: ServerConfig,
+) -> Result<(), ServerError> {
+    if !index_dir.is_dir() {
+        return Err(ServerError::Config {
+            field: "index",
+            why: format!("{} is not a directory", index_dir.display()),
+        });
+    }
+    let (state, bootstrap) = {
+        let (s, i) = (state_dir.clone(), index_dir.clone());
+        tokio::task::spawn_blocking(move || AppState::open(&s, &i, config))
+            .await
+            .map_err(|e| ServerError::Config {
+                field: "startup",
+                why: e.to_string(),
+            })??
+    };
+    let io = |e: std::io::Error| ServerError::Io {
+        path: PathBuf::from(listen.to_string()),
+        why: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
+    let bound = listener.local_addr().map_err(io)?;
+    println!(
+        "vouch service listening on http://{bound}/ (state {})",
+        state_dir.display()
+    );
+    if let Some(token) = bootstrap {
+        println!("first start: administrator {BOOTSTRAP_ADMIN} token (shown once, keep it safe):");
+        println!("{token}");
+    }
+    axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(io)?;
+    state.wait_idle().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed, only SIGTERM stops the service.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,133 @@
+//! `/v1/officials`: the administrator registers officials and issues their
+//! API tokens. Each change is recorded in `service-audit.jsonl`.
+
+use crate::auth::{AdminRole, Need};
+use crate::error::ApiError;
+use crate::routes::requests::valid_id;
+use crate::state::{blocking, lock, now_rfc3339, service_audit};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::Json;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use vouch_store::{OfficialRecord, Role, StoreError};
+
+/// The body of POST /v1/officials.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewOfficial {
+    id: String,
+    agency: String,
+    role: String,
+    #[serde(default)]
+    public_key: Option<String>,
+}
+
+fn checked_key(key: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(text) = key else { return Ok(None) };
+    let bad = || ApiError::Invalid("public_key: not a base64 Ed25519 public key".into());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let raw: [u8; 32] = b64
+        .decode(text.trim())
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(bad)?;
+    ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| bad())?;
+    Ok(Some(b64.encode(raw)))
+}
+
+fn record_of(n: &NewOfficial) -> Result<OfficialRecord, ApiError> {
+    if !valid_id(&n.id) {
+        return Err(ApiError::Invalid(
+            "id: letters, digits, '-', '_' and '.', at most 128 bytes".into(),
+        ));
+    }
+    if !valid_id(&n.agency) {
+        return Err(ApiError::Invalid("agency: not a registry id".into()));
+    }
+    let role = Role::parse(&n.role).ok_or_else(|| {
+        ApiError::Invalid(
+            "role: one of signer, recipient, disclosure-officer, auditor, administrator".into(),
+        )
+    })?;
+    Ok(OfficialRecord {
+        id: n.id.clone(),
+        agency: n.agency.clone(),
+        role,
+        public_key: checked_key(n.public_key.as_deref())?,
+        registered_at: now_rfc3339(),
+    })
+}
+
+/// POST /v1/officials
+pub(crate) async fn register(
+    who: Need<AdminRole>,
+    Json(n): Json<NewOfficial>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let rec = record_of(&n)?;
+    let core = who.core.clone();
+    let admin = who.official.id.clone();
+    let body = json!({
+        "id": rec.id,
+        "agency": rec.agency,
+        "role": rec.role.as_str(),
+        "registered_at": rec.registered_at,
+    });
+    blocking(move || {
+        let _w = lock(&core.writer);
+        let detail = format!(
+            "official {} ({}, {})",
+            rec.id,
+            rec.agency,
+            rec.role.as_str()
+        );
+        match core.store.add_official(rec) {
+            Ok(()) => {}
+            Err(StoreError::Exists { .. }) => {
+                return Err(ApiError::Conflict("this official is already registered"))
+            }
+            Err(StoreError::NotFound { .. }) => {
+                return Err(ApiError::Invalid("agency: not registered".into()))
+            }
+            Err(StoreError::Invalid { field, why }) => {
+                return Err(ApiError::Invalid(format!("{field}: {why}")))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        service_audit(&core.store, &admin, "official registered", &detail)?;
+        Ok(())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// POST /v1/officials/{id}/tokens
+pub(crate) async fn issue_token(
+    who: Need<AdminRole>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::NotFound);
+    }
+    let core = who.core.clone();
+    let admin = who.official.id.clone();
+    let token = blocking(move || {
+        let _w = lock(&core.writer);
+        if core.store.official(&id)?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+        let token = lock(&core.tokens)
+            .issue(&id, &admin, &now_rfc3339())
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        service_audit(
+            &core.store,
+            &admin,
+            "token issued",
+            &format!("official {id}"),
+        )?;
+        Ok(json!({ "official": id, "token": token }))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(token)))
+}

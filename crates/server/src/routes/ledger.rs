@@ -1,0 +1,83 @@
+//! `/v1/ledger`: the latest signed checkpoint, inclusion proofs and the
+//! ledger's verifier key. The ledger is opened once and reused until a
+//! pipeline run (which appends) drops it.
+
+use crate::auth::{AuditorRole, Caller, Need, OverseerRole};
+use crate::error::ApiError;
+use crate::routes::requests::valid_id;
+use crate::state::{blocking, lock};
+use axum::extract::Query;
+use axum::Json;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use vouch_core::limits;
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// GET /v1/ledger/checkpoint
+pub(crate) async fn checkpoint(who: Need<OverseerRole>) -> Result<Json<Value>, ApiError> {
+    let core = who.core.clone();
+    blocking(move || {
+        let mut w = lock(&core.writer);
+        let ledger = w.ledger(&core.store)?;
+        let cp = ledger.latest_checkpoint().ok_or(ApiError::NotFound)?;
+        Ok(Json(json!({
+            "origin": cp.checkpoint.origin,
+            "tree_size": cp.checkpoint.size,
+            "root_hash": b64(&cp.checkpoint.root),
+            "signed_note": cp.text(),
+        })))
+    })
+    .await
+}
+
+/// The query of a proof.
+#[derive(Deserialize)]
+pub(crate) struct ProofQuery {
+    request: String,
+    subject: String,
+}
+
+/// GET /v1/ledger/proof?request=..&subject=..
+pub(crate) async fn proof(
+    who: Need<AuditorRole>,
+    Query(q): Query<ProofQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if !valid_id(&q.request) || q.subject.is_empty() || q.subject.len() > limits::ID_BYTES_MAX {
+        return Err(ApiError::NotFound);
+    }
+    let core = who.core.clone();
+    blocking(move || {
+        let mut w = lock(&core.writer);
+        let ledger = w.ledger(&core.store)?;
+        let index = ledger
+            .find(&q.request, &q.subject)?
+            .ok_or(ApiError::NotFound)?;
+        let cp = ledger
+            .latest_checkpoint()
+            .ok_or(ApiError::NotFound)?
+            .clone();
+        let bundle = ledger.inclusion_bundle(index, &cp)?;
+        Ok(Json(json!({
+            "leaf_index": bundle.leaf_index,
+            "tree_size": bundle.tree_size,
+            "bundle": bundle.to_text(),
+        })))
+    })
+    .await
+}
+
+/// GET /v1/ledger/public-key
+pub(crate) async fn public_key(who: Caller) -> Result<Json<Value>, ApiError> {
+    let core = who.core.clone();
+    blocking(move || {
+        // Creates the ledger key on first use: a change, so under the writer lock.
+        let _w = lock(&core.writer);
+        let verifier = vouch_pipeline::ledger_verifier(&core.store)?;
+        Ok(Json(json!({ "verifier": verifier.to_string() })))
+    })
+    .await
+}

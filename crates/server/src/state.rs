@@ -1,0 +1,443 @@
+//! The service's shared state: the state store (opened once, holding its
+//! exclusive lock), the token table, the batch slots and the jobs in flight.
+//!
+//! Concurrency: every change to the store, every pipeline run and every
+//! ledger access goes through one writer mutex, so two batches are never
+//! checked at once (the probing guard sees every earlier request) and the
+//! ledger's files have one user. Reads of store documents (request records,
+//! the registry, audit trails) do not take it: each document is replaced
+//! atomically, so a reader sees the old or the new one, and a status query
+//! is not held up by a long batch. Blocking calls run on tokio's blocking pool.
+
+use crate::error::{ApiError, ServerError};
+use crate::tokens::TokenTable;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use vouch_ledger::Ledger;
+use vouch_pipeline::{run_request, PipelineError, RunConfig, RunStatus};
+use vouch_store::{AuditEvent, FileStore, OfficialRecord, Role, StoreError, HOME_AGENCY};
+
+/// The administrator registered on first start.
+pub const BOOTSTRAP_ADMIN: &str = "vouch-admin";
+/// Failed jobs remembered for status queries at most (oldest forgotten first).
+const FAILED_JOBS_MAX: usize = 1024;
+
+/// Settings of the service.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Batches accepted and not yet finished at most (queued or running);
+    /// beyond that an upload or approval is answered 429.
+    pub batches_max: usize,
+    /// Largest accepted upload (the whole multipart body), in bytes.
+    pub upload_bytes_max: u64,
+    /// Largest accepted JSON body, in bytes.
+    pub json_body_bytes_max: usize,
+    /// The `Retry-After` of a 429, in seconds.
+    pub retry_after_s: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            batches_max: 4,
+            upload_bytes_max: 1 << 30,
+            json_body_bytes_max: 64 << 10,
+            retry_after_s: 30,
+        }
+    }
+}
+
+/// Where a background run stands (until its record says more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum JobState {
+    Queued,
+    Running,
+    /// The run failed; a data-free category.
+    Failed(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub agency: String,
+    pub state: JobState,
+    seq: u64,
+}
+
+/// What the writer mutex guards besides the store's changes.
+pub(crate) struct Writer {
+    /// The ledger, opened on first use and dropped after every pipeline run
+    /// (which opens its own and may append).
+    ledger: Option<Ledger>,
+}
+
+impl Writer {
+    pub(crate) fn ledger(&mut self, store: &FileStore) -> Result<&mut Ledger, ApiError> {
+        if self.ledger.is_none() {
+            self.ledger = Some(Ledger::open_dir(&store.ledger_dir())?);
+        }
+        match self.ledger.as_mut() {
+            Some(l) => Ok(l),
+            None => Err(ApiError::Internal("ledger not open".into())),
+        }
+    }
+}
+
+pub(crate) struct Core {
+    pub store: FileStore,
+    pub writer: Mutex<Writer>,
+    pub tokens: Mutex<TokenTable>,
+    pub jobs: Mutex<HashMap<String, Job>>,
+    job_seq: std::sync::atomic::AtomicU64,
+    pub batches: Arc<Semaphore>,
+    pub config: ServerConfig,
+    pub index_dir: PathBuf,
+    pub http_counts: Mutex<BTreeMap<u16, u64>>,
+}
+
+/// The service's state, shared by every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) core: Arc<Core>,
+}
+
+/// Locks a mutex, recovering from poisoning: a panic inside a pipeline run
+/// leaves the store as a crash would, and runs resume from there by design.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The current instant in RFC 3339.
+pub(crate) fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Runs blocking work on tokio's blocking pool.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task: {e}")))?
+}
+
+impl AppState {
+    /// Opens the state directory (failing at once if another vouch process
+    /// holds it) and loads the tokens. On first start (no token file) it
+    /// registers the administrator `vouch-admin` if needed and returns a
+    /// token for it: the only time that token is shown.
+    pub fn open(
+        state_dir: &Path,
+        index_dir: &Path,
+        config: ServerConfig,
+    ) -> Result<(AppState, Option<String>), ServerError> {
+        if config.batches_max > Semaphore::MAX_PERMITS || config.batches_max > u32::MAX as usize {
+            return Err(ServerError::Config {
+                field: "batches_max",
+                why: "too large".into(),
+            });
+        }
+        let store = FileStore::try_open(state_dir)?;
+        let (tokens, bootstrap) = match TokenTable::load(state_dir)? {
+            Some(t) => (t, None),
+            None => {
+                let mut t = TokenTable::empty(state_dir);
+                let token = bootstrap_admin(&store, &mut t)?;
+                (t, Some(token))
+            }
+        };
+        let core = Core {
+            store,
+            writer: Mutex::new(Writer { ledger: None }),
+            tokens: Mutex::new(tokens),
+            jobs: Mutex::new(HashMap::new()),
+            job_seq: std::sync::atomic::AtomicU64::new(0),
+            batches: Arc::new(Semaphore::new(config.batches_max)),
+            config,
+            index_dir: index_dir.to_path_buf(),
+            http_counts: Mutex::new(BTreeMap::new()),
+        };
+        Ok((
+            AppState {
+                core: Arc::new(core),
+            },
+            bootstrap,
+        ))
+    }
+
+    /// Waits until no batch is queued or running (tests, graceful shutdown).
+    pub async fn wait_idle(&self) {
+        let n = self.core.config.batches_max as u32;
+        if let Ok(all) = self.core.batches.acquire_many(n).await {
+            drop(all);
+        }
+    }
+
+    /// Holds the writer lock until the guard is dropped: batches queue up
+    /// behind it (used by tests of the queue limit).
+    #[doc(hidden)]
+    pub fn pause_writer(&self) -> impl Drop + '_ {
+        lock(&self.core.writer)
+    }
+}
+
+fn bootstrap_admin(store: &FileStore, tokens: &mut TokenTable) -> Result<String, ServerError> {
+    match store.official(BOOTSTRAP_ADMIN)? {
+        Some(o) if o.role == Role::Administrator => {}
+        Some(_) => {
+            return Err(ServerError::Config {
+                field: "bootstrap",
+                why: format!("official {BOOTSTRAP_ADMIN} exists with another role"),
+            })
+        }
+        None => store.add_official(OfficialRecord {
+            id: BOOTSTRAP_ADMIN.into(),
+            agency: HOME_AGENCY.into(),
+            role: Role::Administrator,
+            public_key: None,
+            registered_at: now_rfc3339(),
+        })?,
+    }
+    let token = tokens.issue(BOOTSTRAP_ADMIN, "bootstrap", &now_rfc3339())?;
+    service_audit(store, "system", "bootstrap", "administrator token issued")
+        .map_err(ServerError::from)?;
+    Ok(token)
+}
+
+/// Appends an event to the service's own audit log (registry and token
+/// changes, which belong to no request), durably.
+pub(crate) fn service_audit(
+    store: &FileStore,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    use std::io::Write;
+    let path = store.root().join("service-audit.jsonl");
+    let io = |e: std::io::Error| StoreError::Io {
+        path: path.clone(),
+        why: e.to_string(),
+    };
+    let mut line = serde_json::to_vec(&AuditEvent {
+        at: now_rfc3339(),
+        actor: actor.into(),
+        action: action.into(),
+        detail: detail.into(),
+    })
+    .map_err(|e| StoreError::Io {
+        path: path.clone(),
+        why: e.to_string(),
+    })?;
+    line.push(b'\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io)?;
+    f.write_all(&line).map_err(io)?;
+    f.sync_data().map_err(io)
+}
+
+/// Why a background run starts.
+pub(crate) enum RunReason {
+    /// A requester uploaded the request (checks only, no approval).
+    Upload {
+        /// The uploading official.
+        by: String,
+    },
+    /// An officer's approval was recorded (the pipeline checks the officer again).
+    Approval {
+        /// The officer.
+        officer: String,
+    },
+}
+
+/// The data-free category of a failed run, shown to those who may see the request.
+fn failure_category(e: &PipelineError) -> &'static str {
+    match e {
+        PipelineError::Format(_) => "request_unreadable",
+        PipelineError::Refused { .. } => "signature_refused",
+        PipelineError::IdReused { .. } => "request_id_reused",
+        _ => "internal",
+    }
+}
+
+impl Core {
+    pub(crate) fn uploads_dir(&self) -> PathBuf {
+        self.store.root().join("uploads")
+    }
+
+    pub(crate) fn responses_dir(&self) -> PathBuf {
+        self.store.root().join("responses")
+    }
+
+    /// Appends to a request's audit trail.
+    pub(crate) fn audit(
+        &self,
+        request_id: &str,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.store.audit(
+            request_id,
+            &AuditEvent {
+                at: now_rfc3339(),
+                actor: actor.into(),
+                action: action.into(),
+                detail: detail.into(),
+            },
+        )
+    }
+
+    /// A job's state, if one is known.
+    pub(crate) fn job(&self, request_id: &str) -> Option<Job> {
+        lock(&self.jobs).get(request_id).cloned()
+    }
+
+    /// Forgets a job claimed by a caller that then failed before starting it.
+    pub(crate) fn release_job(&self, request_id: &str) {
+        self.set_job(request_id, None);
+    }
+
+    /// Registers a queued job unless one is already queued or running.
+    pub(crate) fn claim_job(&self, request_id: &str, agency: &str) -> bool {
+        let mut jobs = lock(&self.jobs);
+        if let Some(j) = jobs.get(request_id) {
+            if j.state != JobState::Queued && j.state != JobState::Running {
+                jobs.remove(request_id);
+            } else {
+                return false;
+            }
+        }
+        let seq = self
+            .job_seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        jobs.insert(
+            request_id.into(),
+            Job {
+                agency: agency.into(),
+                state: JobState::Queued,
+                seq,
+            },
+        );
+        true
+    }
+
+    fn set_job(&self, request_id: &str, state: Option<JobState>) {
+        let mut jobs = lock(&self.jobs);
+        match state {
+            None => {
+                jobs.remove(request_id);
+            }
+            Some(s) => {
+                if let Some(j) = jobs.get_mut(request_id) {
+                    j.state = s;
+                }
+            }
+        }
+        let failed = jobs
+            .values()
+            .filter(|j| matches!(j.state, JobState::Failed(_)))
+            .count();
+        if failed > FAILED_JOBS_MAX {
+            let oldest = jobs
+                .iter()
+                .filter(|(_, j)| matches!(j.state, JobState::Failed(_)))
+                .min_by_key(|(_, j)| j.seq)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                jobs.remove(&k);
+            }
+        }
+    }
+
+    /// Runs the pipeline for a request in the background, holding a batch
+    /// slot until it ends.
+    pub(crate) fn spawn_run(
+        self: &Arc<Self>,
+        request_id: String,
+        why: RunReason,
+        permit: OwnedSemaphorePermit,
+    ) {
+        let core = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            let mut writer = lock(&core.writer);
+            core.set_job(&request_id, Some(JobState::Running));
+            let approver = match why {
+                RunReason::Upload { by } => {
+                    let audited = core.audit(
+                        &request_id,
+                        &by,
+                        "uploaded",
+                        "request files received over the API",
+                    );
+                    if let Err(e) = audited {
+                        tracing::error!(request_id = %request_id, error = %e, "audit failed");
+                        core.set_job(&request_id, Some(JobState::Failed("internal")));
+                        return;
+                    }
+                    None
+                }
+                RunReason::Approval { officer } => Some(officer),
+            };
+            let result = core.run_pipeline(&request_id, approver);
+            // The run opened the ledger itself and may have appended.
+            writer.ledger = None;
+            drop(writer);
+            match result {
+                Ok(status) => {
+                    tracing::info!(request_id = %request_id, status, "batch run finished");
+                    core.set_job(&request_id, None);
+                }
+                Err(e) => {
+                    tracing::error!(request_id = %request_id, error = %e, "batch run failed");
+                    core.set_job(&request_id, Some(JobState::Failed(failure_category(&e))));
+                }
+            }
+        });
+    }
+
+    fn run_pipeline(
+        &self,
+        request_id: &str,
+        approver: Option<String>,
+    ) -> Result<&'static str, PipelineError> {
+        let policy = vouch_pipeline::active_policy(&self.store)?;
+        let approvers: Vec<String> = approver.into_iter().collect();
+        let cfg = RunConfig {
+            request_dir: &self.uploads_dir().join(request_id),
+            index_dir: &self.index_dir,
+            out_dir: &self.responses_dir().join(request_id),
+            approvers: &approvers,
+            policy: &policy,
+            now: OffsetDateTime::now_utc(),
+            fault: None,
+        };
+        let report = run_request(&self.store, &cfg)?;
+        Ok(match report.status {
+            RunStatus::Completed => "completed",
+            RunStatus::Rejected => "rejected",
+            RunStatus::PendingReview { .. } => "pending_review",
+            RunStatus::Denied => "denied",
+        })
+    }
+
+    /// Takes a batch slot, or answers 429.
+    pub(crate) fn try_slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.batches
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::Busy {
+                retry_after_s: self.config.retry_after_s,
+            })
+    }
+}

@@ -1,0 +1,879 @@
+//! The API end to end, through `app(state).oneshot(..)` (no socket): each
+//! test has a fresh state directory over a tiny synthetic data set and a
+//! master index built from it, as the pipeline's recovery tests do.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use base64::Engine;
+use ed25519_dalek::Signer;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+use vouch_match::IndexBuilder;
+use vouch_server::{app, route_table, AppState, ServerConfig};
+use vouch_store::{AgencyRecord, FileStore};
+
+const OTHER_AGENCY: &str = "DHS-CBP";
+const RECIPIENT: &str = "ice-agent-0001";
+const OFFICER_1: &str = "irs-do-1";
+const OFFICER_2: &str = "irs-do-2";
+const AUDITOR: &str = "irs-aud-1";
+const OTHER_REQUESTER: &str = "cbp-agent-1";
+const ADMIN: &str = "vouch-admin";
+
+struct Env {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    state: AppState,
+    app: Router,
+    tokens: HashMap<&'static str, String>,
+    request_id: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+fn fixture(dir: &Path) {
+    let cfg = vouch_synth::SynthConfig::new(2_000, 40, 11);
+    vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).unwrap();
+    let mut reader =
+        vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
+    let mut rows = Vec::new();
+    while reader.read_batch(&mut rows, 10_000).unwrap() > 0 {}
+    let mut b = IndexBuilder::new();
+    b.add_batch(&rows);
+    b.finish().save(&dir.join("index")).unwrap();
+}
+
+fn register_agencies(state: &Path, policy: Option<&vouch_policy::PolicyConfig>) {
+    let store = FileStore::open(state).unwrap();
+    for id in [vouch_synth::AGENCY, OTHER_AGENCY] {
+        store
+            .add_agency(AgencyRecord {
+                id: id.into(),
+                ssr_approved: "2025-01-15".into(),
+                ai_notifications: vec![],
+                findings: vec![],
+                registered_at: "2025-01-15T00:00:00Z".into(),
+            })
+            .unwrap();
+    }
+    if let Some(p) = policy {
+        use sha2::Digest;
+        let text = p.to_toml();
+        store
+            .activate_policy(
+                &text,
+                &vouch_store::PolicyActivation {
+                    at: "2025-01-15T00:00:00Z".into(),
+                    officer: OFFICER_1.into(),
+                    reason: "test: two approvals for every batch".into(),
+                    version: p.version(),
+                    sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+                },
+            )
+            .unwrap();
+    }
+}
+
+fn signer_key_b64(data: &Path) -> String {
+    let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub")).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+async fn setup(config: ServerConfig, policy: Option<vouch_policy::PolicyConfig>) -> Env {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    fixture(&dir);
+    register_agencies(&dir.join("state"), policy.as_ref());
+    let (state, admin) = AppState::open(&dir.join("state"), &dir.join("index"), config).unwrap();
+    let admin = admin.expect("first start issues an administrator token");
+    let letter: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("data/request/request.json")).unwrap())
+            .unwrap();
+    let mut env = Env {
+        _dir: tmp,
+        app: app(state.clone()),
+        state,
+        tokens: HashMap::from([(ADMIN, admin)]),
+        request_id: letter["request_id"].as_str().unwrap().to_string(),
+        dir,
+    };
+    let key = signer_key_b64(&env.dir.join("data"));
+    let officials: [(&'static str, &str, &str, Option<&str>); 7] = [
+        (
+            vouch_synth::SIGNER_ID,
+            vouch_synth::AGENCY,
+            "signer",
+            Some(&key),
+        ),
+        (RECIPIENT, vouch_synth::AGENCY, "recipient", None),
+        (
+            vouch_synth::RECIPIENT_IDS[1],
+            vouch_synth::AGENCY,
+            "recipient",
+            None,
+        ),
+        (OFFICER_1, "IRS", "disclosure-officer", None),
+        (OFFICER_2, "IRS", "disclosure-officer", None),
+        (AUDITOR, "IRS", "auditor", None),
+        (OTHER_REQUESTER, OTHER_AGENCY, "recipient", None),
+    ];
+    for (id, agency, role, public_key) in officials {
+        let mut body = json!({ "id": id, "agency": agency, "role": role });
+        if let Some(k) = public_key {
+            body["public_key"] = json!(k);
+        }
+        let r = env
+            .send_json(Method::POST, "/v1/officials", ADMIN, body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{id}: {:?}", r.json());
+    }
+    env.send_json(Method::POST, "/v1/officials", ADMIN, json!({"id": vouch_synth::RECIPIENT_IDS[2], "agency": vouch_synth::AGENCY, "role": "recipient"})).await;
+    for id in [RECIPIENT, OFFICER_1, OFFICER_2, AUDITOR, OTHER_REQUESTER] {
+        let r = env
+            .call(
+                Method::POST,
+                &format!("/v1/officials/{id}/tokens"),
+                Some(ADMIN),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let token = r.json()["token"].as_str().unwrap().to_string();
+        env.tokens.insert(id, token);
+    }
+    env
+}
+
+fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "vouch-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Env {
+    async fn request(&self, req: Request<Body>) -> Reply {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        who: Option<&str>,
+        json: Option<Value>,
+    ) -> Reply {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(who) = who {
+            b = b.header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.tokens[who]),
+            );
+        }
+        let body = match json {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(serde_json::to_vec(&v).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.request(b.body(body).unwrap()).await
+    }
+
+    async fn send_json(&self, method: Method, uri: &str, who: &str, v: Value) -> Reply {
+        self.call(method, uri, Some(who), Some(v)).await
+    }
+
+    async fn get(&self, uri: &str, who: &str) -> Reply {
+        self.call(Method::GET, uri, Some(who), None).await
+    }
+
+    fn request_parts(&self) -> Vec<(&'static str, Vec<u8>)> {
+        let d = self.dir.join("data/request");
+        ["request.json", "request.json.sig", "subjects.csv"]
+            .into_iter()
+            .map(|n| (n, std::fs::read(d.join(n)).unwrap()))
+            .collect()
+    }
+
+    async fn upload_parts(&self, who: &str, parts: &[(&str, Vec<u8>)]) -> Reply {
+        let (ct, body) = multipart(parts);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/requests")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.tokens[who]),
+            )
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        self.request(req).await
+    }
+
+    async fn upload(&self, who: &str) -> Reply {
+        self.upload_parts(who, &self.request_parts()).await
+    }
+
+    /// The same request under another id, re-signed with the synth signer's key.
+    fn second_request_parts(&self, new_id: &str) -> Vec<(&'static str, Vec<u8>)> {
+        let mut parts = self.request_parts();
+        let mut letter: Value = serde_json::from_slice(&parts[0].1).unwrap();
+        letter["request_id"] = json!(new_id);
+        let bytes = serde_json::to_vec_pretty(&letter).unwrap();
+        let seed =
+            vouch_formats::keys::read_private_seed(&self.dir.join("data/keys/signer.key")).unwrap();
+        let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(&bytes);
+        parts[1].1 = vouch_formats::keys::encode_base64_line(&sig.to_bytes()).into_bytes();
+        parts[0].1 = bytes;
+        parts
+    }
+
+    async fn status(&self, who: &str) -> Value {
+        let r = self
+            .get(&format!("/v1/requests/{}", self.request_id), who)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+        r.json()
+    }
+
+    async fn decide(&self, who: &str, what: &str, comment: &str) -> Reply {
+        let uri = format!("/v1/requests/{}/{what}", self.request_id);
+        self.send_json(Method::POST, &uri, who, json!({ "comment": comment }))
+            .await
+    }
+}
+
+fn small() -> ServerConfig {
+    ServerConfig {
+        batches_max: 2,
+        ..ServerConfig::default()
+    }
+}
+
+/// What `vouch verify --approve-as irs-do-1` writes for the same request in
+/// a state directory of its own.
+fn reference_response(env: &Env) -> (Vec<u8>, Value) {
+    let state = env.dir.join("ref-state");
+    register_agencies(&state, None);
+    let store = FileStore::open(&state).unwrap();
+    let key = signer_key_b64(&env.dir.join("data"));
+    let rec = |id: &str, agency: &str, role, public_key| vouch_store::OfficialRecord {
+        id: id.into(),
+        agency: agency.into(),
+        role,
+        public_key,
+        registered_at: "2025-01-15T00:00:00Z".into(),
+    };
+    use vouch_store::Role;
+    store
+        .add_official(rec(
+            vouch_synth::SIGNER_ID,
+            vouch_synth::AGENCY,
+            Role::Signer,
+            Some(key),
+        ))
+        .unwrap();
+    for r in vouch_synth::RECIPIENT_IDS {
+        store
+            .add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None))
+            .unwrap();
+    }
+    store
+        .add_official(rec(OFFICER_1, "IRS", Role::DisclosureOfficer, None))
+        .unwrap();
+    let policy = vouch_pipeline::active_policy(&store).unwrap();
+    let out = env.dir.join("ref-out");
+    let approvers = vec![OFFICER_1.to_string()];
+    let cfg = vouch_pipeline::RunConfig {
+        request_dir: &env.dir.join("data/request"),
+        index_dir: &env.dir.join("index"),
+        out_dir: &out,
+        approvers: &approvers,
+        policy: &policy,
+        now: time::OffsetDateTime::now_utc(),
+        fault: None,
+    };
+    let report = vouch_pipeline::run_request(&store, &cfg).unwrap();
+    assert_eq!(report.status, vouch_pipeline::RunStatus::Completed);
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("response.json")).unwrap()).unwrap();
+    (std::fs::read(out.join("response.csv")).unwrap(), json)
+}
+
+/// Parses a C2SP verifier string. `NoteVerifier::parse` splits on every '+'
+/// and so fails when the base64 key itself contains one; split at most twice.
+fn verifier_of(text: &str) -> vouch_ledger::NoteVerifier {
+    let mut parts = text.splitn(3, '+');
+    let (name, _id, b64) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    assert_eq!(raw[0], 1, "ed25519");
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&raw[1..].try_into().unwrap()).unwrap();
+    let v = vouch_ledger::NoteVerifier::new(name, key).unwrap();
+    assert_eq!(v.to_string(), text);
+    v
+}
+
+fn actions(detail: &Value) -> Vec<(String, String)> {
+    detail["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn serve_refuses_an_index_that_is_not_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let r = vouch_server::serve(
+        listen,
+        dir.path().join("state"),
+        dir.path().join("no-index"),
+    )
+    .await;
+    assert!(matches!(
+        r,
+        Err(vouch_server::ServerError::Config { field: "index", .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_second_service_on_the_same_state_is_refused_and_no_second_admin_token_is_shown() {
+    let env = setup(small(), None).await;
+    let second = AppState::open(&env.dir.join("state"), &env.dir.join("index"), small());
+    assert!(matches!(second, Err(vouch_server::ServerError::Store(_))));
+    drop(env.app);
+    let Env {
+        state, dir, _dir, ..
+    } = env;
+    drop(state);
+    let (_, token) = AppState::open(&dir.join("state"), &dir.join("index"), small()).unwrap();
+    assert!(
+        token.is_none(),
+        "the administrator token is shown on first start only"
+    );
+    drop(_dir);
+}
+
+#[tokio::test]
+async fn health_metrics_and_openapi_need_no_token() {
+    let env = setup(small(), None).await;
+    let r = env.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, b"ok\n");
+    assert!(r.headers.contains_key("x-request-id"));
+
+    let r = env.call(Method::GET, "/v1/openapi.json", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    for (method, path) in route_table() {
+        assert!(
+            doc["paths"][path][method.to_ascii_lowercase()].is_object(),
+            "{method} {path} missing from the served openapi.json"
+        );
+    }
+
+    let r = env.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(
+        text.contains("vouch_requests{status=\"completed\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vouch_http_responses_total{code=\"201\"}"),
+        "{text}"
+    );
+    assert!(text.contains("vouch_batches_max 2"), "{text}");
+}
+
+#[tokio::test]
+async fn every_v1_route_refuses_a_missing_or_bad_token_with_one_fixed_body() {
+    let env = setup(small(), None).await;
+    let mut bodies = std::collections::HashSet::new();
+    for (method, path) in route_table() {
+        if !path.starts_with("/v1/") || path == "/v1/openapi.json" {
+            continue;
+        }
+        let uri = path.replace("{id}", &env.request_id);
+        let uri = if path == "/v1/ledger/proof" {
+            format!("{uri}?request=x&subject=y")
+        } else {
+            uri
+        };
+        let m: Method = method.parse().unwrap();
+        for auth in [
+            None,
+            Some("Bearer not-a-token"),
+            Some("Basic YTpi"),
+            Some("Bearer "),
+        ] {
+            let mut b = Request::builder().method(m.clone()).uri(&uri);
+            if let Some(a) = auth {
+                b = b.header(header::AUTHORIZATION, a);
+            }
+            let r = env.request(b.body(Body::empty()).unwrap()).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {uri} with {auth:?}"
+            );
+            assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
+            bodies.insert(r.body);
+        }
+    }
+    assert_eq!(bodies.len(), 1, "every 401 has the same body");
+}
+
+#[tokio::test]
+async fn upload_review_approve_and_download_end_to_end() {
+    // A JSON limit below the upload's size: the upload route has its own.
+    let cfg = ServerConfig {
+        json_body_bytes_max: 1024,
+        ..small()
+    };
+    let env = setup(cfg, None).await;
+    assert!(env.request_parts()[2].1.len() > 1024);
+    let r = env.upload(RECIPIENT).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.json());
+    assert_eq!(r.json()["request_id"], env.request_id.as_str());
+    env.state.wait_idle().await;
+
+    let s = env.status(RECIPIENT).await;
+    assert_eq!(s["status"], "pending_review");
+    assert_eq!(s["subjects"], 40);
+    assert_eq!(s["approvals"], 0);
+    assert_eq!(s["approvals_required"], 1);
+    assert!(
+        s.get("audit").is_none(),
+        "requesters do not see the audit trail"
+    );
+    for who in [RECIPIENT, OFFICER_1, AUDITOR] {
+        let list = env.get("/v1/requests", who).await.json();
+        assert_eq!(list["requests"].as_array().unwrap().len(), 1, "{who}");
+    }
+    let uri = format!("/v1/requests/{}/response", env.request_id);
+    assert_eq!(env.get(&uri, RECIPIENT).await.status, StatusCode::CONFLICT);
+
+    let r = env.decide(OFFICER_1, "approve", "relevance reviewed").await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.json());
+    env.state.wait_idle().await;
+    let s = env.status(OFFICER_1).await;
+    assert_eq!(s["status"], "completed", "{s}");
+    let trail = actions(&s);
+    for expected in [
+        (RECIPIENT, "uploaded"),
+        (vouch_synth::SIGNER_ID, "received"),
+        (OFFICER_1, "approved"),
+        ("system", "responded"),
+    ] {
+        assert!(
+            trail.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not in {trail:?}"
+        );
+    }
+    assert_eq!(s["approved_by"][0]["comment"], "relevance reviewed");
+
+    // The downloads equal what `vouch verify` writes for the same request.
+    let (ref_csv, ref_json) = reference_response(&env);
+    let csv = env.get(&uri, RECIPIENT).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(csv.body, ref_csv);
+    let json = env.get(&format!("{uri}.json"), RECIPIENT).await.json();
+    assert_eq!(json["counts"], ref_json["counts"]);
+    assert_eq!(json["reason_counts"], ref_json["reason_counts"]);
+    assert_eq!(env.status(RECIPIENT).await["counts"], ref_json["counts"]);
+    let trail = actions(&env.status(AUDITOR).await);
+    assert!(trail.contains(&(RECIPIENT.to_string(), "downloaded".to_string())));
+
+    // The ledger: checkpoint, a proof that verifies with the public key.
+    let cp = env.get("/v1/ledger/checkpoint", AUDITOR).await;
+    assert_eq!(cp.status, StatusCode::OK);
+    assert!(cp.json()["tree_size"].as_u64().unwrap() > 0);
+    assert_eq!(
+        env.get("/v1/ledger/checkpoint", OFFICER_1).await.status,
+        StatusCode::OK
+    );
+    let verifier = env.get("/v1/ledger/public-key", RECIPIENT).await.json()["verifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = String::from_utf8(ref_csv).unwrap();
+    let confirmed = text
+        .lines()
+        .find(|l| l.contains(",CONFIRMED,"))
+        .and_then(|l| l.split(',').next())
+        .expect("a confirmed subject")
+        .to_string();
+    let proof_uri = format!(
+        "/v1/ledger/proof?request={}&subject={confirmed}",
+        env.request_id
+    );
+    let p = env.get(&proof_uri, AUDITOR).await;
+    assert_eq!(p.status, StatusCode::OK, "{:?}", p.json());
+    let bundle =
+        vouch_ledger::InclusionBundle::parse(p.json()["bundle"].as_str().unwrap()).unwrap();
+    bundle.verify(&verifier_of(&verifier)).unwrap();
+    let missing = format!(
+        "/v1/ledger/proof?request={}&subject=NO-SUCH",
+        env.request_id
+    );
+    assert_eq!(
+        env.get(&missing, AUDITOR).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let metrics = env.call(Method::GET, "/metrics", None, None).await;
+    let text = String::from_utf8(metrics.body).unwrap();
+    assert!(
+        text.contains("vouch_requests{status=\"completed\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vouch_requests{status=\"pending_review\"} 0"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn another_agency_sees_nothing_of_a_request_and_cannot_submit_it() {
+    let env = setup(small(), None).await;
+    assert_eq!(
+        env.upload(OTHER_REQUESTER).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
+    env.state.wait_idle().await;
+    let list = env.get("/v1/requests", OTHER_REQUESTER).await.json();
+    assert!(list["requests"].as_array().unwrap().is_empty());
+    let theirs = env
+        .get(&format!("/v1/requests/{}", env.request_id), OTHER_REQUESTER)
+        .await;
+    let unknown = env
+        .get("/v1/requests/NO-SUCH-REQUEST", OTHER_REQUESTER)
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        theirs.body, unknown.body,
+        "another agency's request looks unknown"
+    );
+    let resp = format!("/v1/requests/{}/response", env.request_id);
+    assert_eq!(
+        env.get(&resp, OTHER_REQUESTER).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        env.get("/v1/requests/..%2F..%2Fregistry.json", RECIPIENT)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn each_role_is_refused_what_it_may_not_do() {
+    let env = setup(small(), None).await;
+    assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
+    env.state.wait_idle().await;
+    let id = env.request_id.clone();
+    let new_official = json!({"id": "x-1", "agency": "IRS", "role": "auditor"});
+    let forbidden: Vec<(&str, Method, String, Option<Value>)> = vec![
+        // The auditor changes nothing.
+        (
+            AUDITOR,
+            Method::POST,
+            format!("/v1/requests/{id}/approve"),
+            Some(json!({"comment": "c"})),
+        ),
+        (
+            AUDITOR,
+            Method::POST,
+            format!("/v1/requests/{id}/deny"),
+            Some(json!({"comment": "c"})),
+        ),
+        (
+            AUDITOR,
+            Method::POST,
+            "/v1/officials".into(),
+            Some(new_official.clone()),
+        ),
+        (
+            AUDITOR,
+            Method::POST,
+            format!("/v1/officials/{RECIPIENT}/tokens"),
+            None,
+        ),
+        (
+            AUDITOR,
+            Method::GET,
+            format!("/v1/requests/{id}/response"),
+            None,
+        ),
+        // Requesters neither decide nor read the ledger's internals.
+        (
+            RECIPIENT,
+            Method::POST,
+            format!("/v1/requests/{id}/approve"),
+            Some(json!({"comment": "c"})),
+        ),
+        (
+            RECIPIENT,
+            Method::POST,
+            "/v1/officials".into(),
+            Some(new_official.clone()),
+        ),
+        (RECIPIENT, Method::GET, "/v1/ledger/checkpoint".into(), None),
+        (
+            RECIPIENT,
+            Method::GET,
+            format!("/v1/ledger/proof?request={id}&subject=S1"),
+            None,
+        ),
+        // Officers neither register officials, prove lookups nor take responses.
+        (
+            OFFICER_1,
+            Method::POST,
+            "/v1/officials".into(),
+            Some(new_official.clone()),
+        ),
+        (
+            OFFICER_1,
+            Method::GET,
+            format!("/v1/ledger/proof?request={id}&subject=S1"),
+            None,
+        ),
+        (
+            OFFICER_1,
+            Method::GET,
+            format!("/v1/requests/{id}/response.json"),
+            None,
+        ),
+        // The administrator manages the registry only.
+        (ADMIN, Method::GET, "/v1/requests".into(), None),
+        (
+            ADMIN,
+            Method::POST,
+            format!("/v1/requests/{id}/approve"),
+            Some(json!({"comment": "c"})),
+        ),
+    ];
+    for (who, method, uri, body) in forbidden {
+        let r = env.call(method.clone(), &uri, Some(who), body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} {method} {uri}");
+    }
+    for who in [AUDITOR, OFFICER_1] {
+        assert_eq!(
+            env.upload(who).await.status,
+            StatusCode::FORBIDDEN,
+            "{who} uploads"
+        );
+    }
+    let s = env.status(OFFICER_1).await;
+    assert_eq!(s["status"], "pending_review", "nothing changed");
+    assert_eq!(s["approvals"], 0);
+}
+
+#[tokio::test]
+async fn two_approvals_need_two_officers_and_nobody_approves_twice() {
+    let mut policy = vouch_policy::PolicyConfig::defaults();
+    policy.large_batch_subjects_min = 2;
+    let env = setup(small(), Some(policy)).await;
+    assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
+    env.state.wait_idle().await;
+    assert_eq!(env.status(RECIPIENT).await["approvals_required"], 2);
+    let r = env.decide(OFFICER_1, "approve", "").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a comment is required"
+    );
+    assert_eq!(
+        env.decide(OFFICER_1, "approve", "first").await.status,
+        StatusCode::ACCEPTED
+    );
+    env.state.wait_idle().await;
+    let s = env.status(RECIPIENT).await;
+    assert_eq!(
+        (s["status"].as_str(), s["approvals"].as_u64()),
+        (Some("pending_review"), Some(1))
+    );
+    let again = env.decide(OFFICER_1, "approve", "again").await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(
+        env.status(RECIPIENT).await["approvals"],
+        1,
+        "the second try changed nothing"
+    );
+    assert_eq!(
+        env.decide(OFFICER_2, "approve", "second").await.status,
+        StatusCode::ACCEPTED
+    );
+    env.state.wait_idle().await;
+    assert_eq!(env.status(RECIPIENT).await["status"], "completed");
+    assert_eq!(
+        env.decide(OFFICER_2, "deny", "late").await.status,
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn a_denied_batch_is_never_looked_up() {
+    let env = setup(small(), None).await;
+    assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
+    env.state.wait_idle().await;
+    assert_eq!(
+        env.decide(OFFICER_1, "deny", "  ").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let r = env.decide(OFFICER_1, "deny", "relevance not shown").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    let s = env.status(AUDITOR).await;
+    assert_eq!(s["status"], "denied");
+    assert_eq!(s["denial"]["comment"], "relevance not shown");
+    assert!(actions(&s).contains(&(OFFICER_1.to_string(), "denied".to_string())));
+    assert_eq!(
+        env.decide(OFFICER_2, "approve", "no").await.status,
+        StatusCode::CONFLICT
+    );
+    let resp = format!("/v1/requests/{}/response", env.request_id);
+    assert_eq!(env.get(&resp, RECIPIENT).await.status, StatusCode::CONFLICT);
+    // No lookup, so no checkpoint either.
+    assert_eq!(
+        env.get("/v1/ledger/checkpoint", AUDITOR).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_429_with_retry_after_and_duplicates_409() {
+    let cfg = ServerConfig {
+        batches_max: 1,
+        retry_after_s: 17,
+        ..ServerConfig::default()
+    };
+    let env = setup(cfg, None).await;
+    let second = env.second_request_parts("REQ-SECOND-1");
+    {
+        let _paused = env.state.pause_writer();
+        assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
+        let busy = env.upload_parts(RECIPIENT, &second).await;
+        assert_eq!(busy.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(busy.headers[header::RETRY_AFTER], "17");
+        let s = env.status(RECIPIENT).await;
+        assert_eq!(s["processing"]["state"], "queued");
+    }
+    env.state.wait_idle().await;
+    assert_eq!(env.status(RECIPIENT).await["status"], "pending_review");
+    let dup = env.upload(RECIPIENT).await;
+    assert_eq!(dup.status, StatusCode::CONFLICT, "an id is received once");
+    assert_eq!(
+        env.upload_parts(RECIPIENT, &second).await.status,
+        StatusCode::ACCEPTED
+    );
+    env.state.wait_idle().await;
+    let list = env.get("/v1/requests", RECIPIENT).await.json();
+    assert_eq!(list["requests"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn uploads_are_bounded_complete_and_signed() {
+    let cfg = ServerConfig {
+        upload_bytes_max: 2048,
+        ..small()
+    };
+    let env = setup(cfg, None).await;
+    let parts = env.request_parts();
+    assert_eq!(
+        env.upload(RECIPIENT).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let r = env.upload_parts(RECIPIENT, &parts[..2]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("subjects.csv"));
+    let mut extra = parts[..2].to_vec();
+    extra.push(("notes.txt", b"x".to_vec()));
+    assert_eq!(
+        env.upload_parts(RECIPIENT, &extra).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let mut bad = parts[..2].to_vec();
+    bad[0].1 = b"{not json".to_vec();
+    bad.push(("subjects.csv", b"subject_ref\n".to_vec()));
+    let r = env.upload_parts(RECIPIENT, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!String::from_utf8_lossy(&r.body).contains(env.dir.to_str().unwrap()));
+
+    // A letter whose signature does not verify is refused by the pipeline.
+    let env = setup(small(), None).await;
+    let mut forged = env.request_parts();
+    let mut sig = forged[1].1.clone();
+    sig[0] = if sig[0] == b'A' { b'B' } else { b'A' };
+    forged[1].1 = sig;
+    assert_eq!(
+        env.upload_parts(RECIPIENT, &forged).await.status,
+        StatusCode::ACCEPTED
+    );
+    env.state.wait_idle().await;
+    let s = env.status(RECIPIENT).await;
+    assert_eq!(s["processing"]["state"], "failed", "{s}");
+    assert_eq!(s["processing"]["error"], "signature_refused");
+    assert!(env.get("/v1/requests", OFFICER_1).await.json()["requests"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
