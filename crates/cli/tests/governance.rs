@@ -148,11 +148,10 @@ fn two_batches_checked_at_once_cannot_both_let_the_same_person_through() {
     let g2 = Golden::new(&tmp.path().join("data2"));
     g2.edit_letter(|t| t.replace("GOLDEN-2025-000001", "GOLDEN-2025-000009"));
     std::fs::create_dir_all(g2.dir.join("index")).unwrap();
-    std::fs::copy(
-        g.dir.join("index/master.idx"),
-        g2.dir.join("index/master.idx"),
-    )
-    .unwrap();
+    for f in std::fs::read_dir(g.dir.join("index")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), g2.dir.join("index").join(f.file_name())).unwrap();
+    }
     let spawn = |gg: &Golden, out: &str| {
         let idx = gg.dir.join("index");
         std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))

@@ -122,6 +122,8 @@ const JW_MID: f64 = 0.88;
 /// Shorter tokens are not compared by Jaro-Winkler: one letter changes too much.
 const JW_LEN_MIN: usize = 4;
 
+pub(crate) mod fast;
+
 /// Jaro-Winkler similarity, lifted to the high band when the two are one
 /// edit apart (a 4-letter name with one substituted letter scores only
 /// about 0.85).
@@ -129,8 +131,8 @@ fn jw(a: &str, b: &str) -> f64 {
     if a.len() < JW_LEN_MIN || b.len() < JW_LEN_MIN {
         return 0.0;
     }
-    let sim = strsim::jaro_winkler(a, b);
-    if sim < JW_HIGH && a.len().abs_diff(b.len()) <= 1 && strsim::osa_distance(a, b) <= 1 {
+    let sim = fast::jaro_winkler(a, b);
+    if sim < JW_HIGH && a.len().abs_diff(b.len()) <= 1 && fast::within_one_edit(a, b) {
         return JW_HIGH;
     }
     sim
@@ -153,39 +155,65 @@ fn all<S: AsRef<str>>(n: &NameTokens<S>) -> impl Iterator<Item = &str> + Clone {
     n.given.iter().chain(&n.middle).map(AsRef::as_ref)
 }
 
-fn with_particles<S: AsRef<str>>(n: &NameTokens<S>) -> String {
-    n.particles
-        .iter()
-        .chain(&n.surnames)
-        .map(AsRef::as_ref)
-        .collect()
+/// Whether two token sequences join (without spaces) into the same string,
+/// without building either.
+fn joined_eq<'a, 'b>(a: impl Iterator<Item = &'a str>, b: impl Iterator<Item = &'b str>) -> bool {
+    a.flat_map(str::bytes).eq(b.flat_map(str::bytes))
 }
 
-fn joined<'a>(it: impl Iterator<Item = &'a str>) -> String {
-    it.collect()
+/// Tokens joined without spaces, borrowed when there is at most one.
+fn joined<S: AsRef<str>>(t: &[S]) -> std::borrow::Cow<'_, str> {
+    match t {
+        [] => "".into(),
+        [one] => one.as_ref().into(),
+        _ => t.iter().map(AsRef::as_ref).collect::<String>().into(),
+    }
+}
+
+/// Whether two token lists hold the same tokens in any order.
+fn same_multiset<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ta: Vec<&str> = a.iter().map(AsRef::as_ref).collect();
+    let mut tb: Vec<&str> = b.iter().map(AsRef::as_ref).collect();
+    ta.sort_unstable();
+    tb.sort_unstable();
+    ta == tb
 }
 
 /// The given-name level of `q` (the subject) against `c` (a master name).
 pub fn given_level<A: AsRef<str>, B: AsRef<str>>(q: &NameTokens<A>, c: &NameTokens<B>) -> u8 {
+    given_level_by(q, c, phonetic_equivalent)
+}
+
+/// [`given_level`] with the phonetic test supplied (precomputed codes).
+pub(crate) fn given_level_by<A: AsRef<str>, B: AsRef<str>>(
+    q: &NameTokens<A>,
+    c: &NameTokens<B>,
+    phonetic: impl FnOnce(&str, &str) -> bool,
+) -> u8 {
     let (fa, fb) = (q.first_given(), c.first_given());
     if fa.is_empty() || fb.is_empty() {
         return given::OTHER;
     }
-    let (ja, jb) = (joined(all(q)), joined(all(c)));
-    if all(q).eq(all(c)) || ja == jb {
+    if all(q).eq(all(c)) || joined_eq(all(q), all(c)) {
         return given::EXACT;
     }
-    let (ga, gb) = (
-        joined(q.given.iter().map(AsRef::as_ref)),
-        joined(c.given.iter().map(AsRef::as_ref)),
-    );
-    if fa == fb || (!ga.is_empty() && ga == gb) {
+    let given_a = q.given.iter().map(AsRef::as_ref);
+    let given_b = c.given.iter().map(AsRef::as_ref);
+    let ga_empty = given_a.clone().all(str::is_empty);
+    if fa == fb || (!ga_empty && joined_eq(given_a, given_b)) {
         return given::FIRST_TOKEN;
     }
     if are_nickname_equivalent(fa, fb) {
         return given::NICKNAME;
     }
-    let sim = jw(fa, fb).max(jw(&ga, &gb));
+    let (ga, gb) = (joined(&q.given), joined(&c.given));
+    let mut sim = jw(fa, fb);
+    if (&*ga, &*gb) != (fa, fb) {
+        sim = sim.max(jw(&ga, &gb));
+    }
     if sim >= JW_HIGH {
         return given::JW_HIGH;
     }
@@ -202,7 +230,7 @@ pub fn given_level<A: AsRef<str>, B: AsRef<str>>(q: &NameTokens<A>, c: &NameToke
     if initial(fa, fb) || initial(fb, fa) {
         return given::INITIAL;
     }
-    if phonetic_equivalent(fa, fb) {
+    if phonetic(fa, fb) {
         return given::PHONETIC;
     }
     given::OTHER
@@ -210,25 +238,39 @@ pub fn given_level<A: AsRef<str>, B: AsRef<str>>(q: &NameTokens<A>, c: &NameToke
 
 /// The surname level of `q` (the subject) against `c` (a master name).
 pub fn surname_level<A: AsRef<str>, B: AsRef<str>>(q: &NameTokens<A>, c: &NameTokens<B>) -> u8 {
+    surname_level_by(q, c, phonetic_equivalent)
+}
+
+/// [`surname_level`] with the phonetic test supplied (precomputed codes).
+pub(crate) fn surname_level_by<A: AsRef<str>, B: AsRef<str>>(
+    q: &NameTokens<A>,
+    c: &NameTokens<B>,
+    phonetic: impl FnOnce(&str, &str) -> bool,
+) -> u8 {
     if q.surnames.is_empty() || c.surnames.is_empty() {
         return surname::OTHER;
     }
-    let (sa, sb) = (q.surname_joined(), c.surname_joined());
-    let mut ta: Vec<&str> = q.surnames.iter().map(AsRef::as_ref).collect();
-    let mut tb: Vec<&str> = c.surnames.iter().map(AsRef::as_ref).collect();
-    if sa == sb || with_particles(q) == with_particles(c) {
+    let (sa, sb) = (
+        q.surnames.iter().map(AsRef::as_ref),
+        c.surnames.iter().map(AsRef::as_ref),
+    );
+    let with_particles_a = q.particles.iter().chain(&q.surnames).map(AsRef::as_ref);
+    let with_particles_b = c.particles.iter().chain(&c.surnames).map(AsRef::as_ref);
+    if joined_eq(sa.clone(), sb.clone()) || joined_eq(with_particles_a, with_particles_b) {
         return surname::EXACT;
     }
-    ta.sort_unstable();
-    tb.sort_unstable();
-    if ta == tb {
+    if same_multiset(&q.surnames, &c.surnames) {
         return surname::EXACT;
     }
     let (pa, pb) = (q.paternal(), c.paternal());
-    if pa == pb || ta.iter().any(|t| tb.contains(t)) {
+    if pa == pb || sa.clone().any(|t| sb.clone().any(|u| u == t)) {
         return surname::PARTIAL;
     }
-    let sim = jw(&sa, &sb).max(jw(pa, pb));
+    let (ja, jb) = (joined(&q.surnames), joined(&c.surnames));
+    let mut sim = jw(&ja, &jb);
+    if (&*ja, &*jb) != (pa, pb) {
+        sim = sim.max(jw(pa, pb));
+    }
     if sim >= JW_HIGH {
         return surname::JW_HIGH;
     }
@@ -238,7 +280,7 @@ pub fn surname_level<A: AsRef<str>, B: AsRef<str>>(q: &NameTokens<A>, c: &NameTo
     if are_surname_variants(pa, pb) {
         return surname::VARIANT;
     }
-    if phonetic_equivalent(pa, pb) {
+    if phonetic(pa, pb) {
         return surname::PHONETIC;
     }
     surname::OTHER

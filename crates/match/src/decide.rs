@@ -14,13 +14,15 @@
 //! Anything else is NOT_CONFIRMED; the reason and the explanation stay
 //! internal (audit record, console), never in the response.
 
+use crate::compare::fast::{codes, codes_equivalent, Codes};
 use crate::compare::{
-    address, dob, dob_level, given, given_level, short_substitution, suffix, suffix_level, surname,
-    surname_level,
+    address, dob, dob_level, given, given_level_by, short_substitution, suffix, suffix_level,
+    surname, surname_level_by,
 };
 use crate::index::{IndexRow, MasterIndex, BLOCK_TINS_MAX};
 use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
 use crate::model::{Comparison, Model, Pattern};
+use std::cell::OnceCell;
 use std::fmt::Write as _;
 use time::Date;
 use vouch_core::{Outcome, Tin};
@@ -219,19 +221,18 @@ impl Scored {
 
     /// The weight if every field this taxpayer left unknown had agreed:
     /// how close a competitor could really be.
-    fn optimistic(&self, model: &Model, q: &MatchQuery) -> f64 {
-        let mut w = self.total;
+    fn optimistic(&self, w: &Weights, q: &MatchQuery) -> f64 {
+        let mut total = self.total;
         if q.dob.is_some() && self.levels[Comparison::Dob as usize] == dob::MISSING {
-            w += (model.weight(Comparison::Dob, dob::EXACT)
-                - self.weights[Comparison::Dob as usize])
+            total += (w.of(Comparison::Dob, dob::EXACT) - self.weights[Comparison::Dob as usize])
                 .max(0.0);
         }
         if q.suffix != 0 && self.levels[Comparison::Suffix as usize] == suffix::MISSING {
-            w += (model.weight(Comparison::Suffix, suffix::AGREE)
+            total += (w.of(Comparison::Suffix, suffix::AGREE)
                 - self.weights[Comparison::Suffix as usize])
                 .max(0.0);
         }
-        w
+        total
     }
 
     /// Whether the name agreement identifies on its own (no DOB needed):
@@ -294,10 +295,47 @@ pub(crate) fn candidates(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -
     (tins, capped)
 }
 
-/// Name weights already computed for this subject, by name id.
-#[derive(Default)]
-pub(crate) struct NameCache {
+/// The model's level weights, computed once per subject (no log2 per candidate).
+pub(crate) struct Weights {
+    level: [[f64; LEVELS_MAX]; 5],
+    best: [f64; 5],
+    prior: f64,
+}
+
+/// Most levels of any comparison.
+const LEVELS_MAX: usize = 9;
+
+impl Weights {
+    pub(crate) fn from_model(m: &Model) -> Weights {
+        let mut w = Weights {
+            level: [[0.0; LEVELS_MAX]; 5],
+            best: [f64::NEG_INFINITY; 5],
+            prior: m.prior(),
+        };
+        for c in crate::model::COMPARISONS {
+            for l in 0..c.levels().len().min(LEVELS_MAX) {
+                let x = m.weight(c, l as u8);
+                w.level[c as usize][l] = x;
+                w.best[c as usize] = w.best[c as usize].max(x);
+            }
+        }
+        w
+    }
+
+    fn of(&self, c: Comparison, level: u8) -> f64 {
+        self.level[c as usize][level as usize]
+    }
+}
+
+/// Per-subject scoring state: weights, name scores already computed (by
+/// name id), a reused buffer for master names, and the subject's phonetic
+/// codes (computed only if some comparison gets that far).
+pub(crate) struct NameCache<'a> {
     seen: Vec<(u32, NameScore)>,
+    buf: NameTokens<&'a str>,
+    /// First given name and paternal surname, as given and swapped.
+    codes: [OnceCell<Codes>; 4],
+    pub(crate) w: Weights,
 }
 
 #[derive(Clone, Copy)]
@@ -311,23 +349,50 @@ struct NameScore {
     total: f64,
 }
 
-impl NameCache {
-    fn score(&mut self, ix: &MasterIndex, q: &MatchQuery, name: u32) -> NameScore {
+impl<'a> NameCache<'a> {
+    pub(crate) fn new(ix: &MasterIndex) -> NameCache<'a> {
+        NameCache {
+            seen: Vec::with_capacity(32),
+            buf: NameTokens::default(),
+            codes: Default::default(),
+            w: Weights::from_model(&ix.model),
+        }
+    }
+
+    fn score(&mut self, ix: &'a MasterIndex, q: &MatchQuery, name: u32) -> NameScore {
         if let Some((_, s)) = self.seen.iter().find(|(id, _)| *id == name) {
             return *s;
         }
         let m = &ix.model;
-        let c = ix.name(name);
+        let (first_id, paternal_id) = ix.name_into(name, &mut self.buf);
+        let c = &self.buf;
+        let w = &self.w;
+        let qcodes = &self.codes;
+        let cand_codes = |id: Option<u32>| id.map_or([0, 0], |t| ix.token_codes(t));
         let mut best: Option<NameScore> = None;
-        for (swapped, n) in [(false, &q.name), (true, &q.swapped)] {
+        for (k, (swapped, n)) in [(false, &q.name), (true, &q.swapped)]
+            .into_iter()
+            .enumerate()
+        {
             let Some(n) = n else { continue };
-            let (g, s) = (given_level(n, &c), surname_level(n, &c));
-            let wg = m.weight(Comparison::Given, g);
+            let g = given_level_by(n, c, |a, _| {
+                codes_equivalent(
+                    *qcodes[2 * k].get_or_init(|| codes(a)),
+                    cand_codes(first_id),
+                )
+            });
+            let s = surname_level_by(n, c, |a, _| {
+                codes_equivalent(
+                    *qcodes[2 * k + 1].get_or_init(|| codes(a)),
+                    cand_codes(paternal_id),
+                )
+            });
+            let wg = w.of(Comparison::Given, g);
             let tf = s == surname::EXACT;
             let ws = if tf {
                 m.surname_tf_weight(ix.surname_share(ix.surname_token(name)))
             } else {
-                m.weight(Comparison::Surname, s)
+                w.of(Comparison::Surname, s)
             };
             let total = wg + ws + if swapped { m.swap_weight } else { 0.0 };
             if best.is_none_or(|b| total > b.total) {
@@ -408,13 +473,13 @@ fn history_level(
 }
 
 /// Scores one candidate taxpayer against the subject.
-pub(crate) fn score(
-    ix: &MasterIndex,
+pub(crate) fn score<'a>(
+    ix: &'a MasterIndex,
     q: &MatchQuery,
     start: u32,
     addr: &AddressKeys,
     addr_id: Option<u32>,
-    cache: &mut NameCache,
+    cache: &mut NameCache<'a>,
 ) -> Option<Scored> {
     let rows = ix.history_at(start);
     let tin = rows.first()?.tin;
@@ -449,15 +514,16 @@ pub(crate) fn score(
     );
     let a = address_level(ix, rows, latest, addr, addr_id);
     let levels: Pattern = [name.given, name.surname, d, sf, a];
+    let w = &cache.w;
     let weights = [
         name.weights[0],
         name.weights[1],
-        m.weight(Comparison::Dob, d),
-        m.weight(Comparison::Suffix, sf),
-        m.weight(Comparison::Address, a),
+        w.of(Comparison::Dob, d),
+        w.of(Comparison::Suffix, sf),
+        w.of(Comparison::Address, a),
     ];
     let swap = if name.swapped { m.swap_weight } else { 0.0 };
-    let total = m.prior() + weights.iter().sum::<f64>() + swap;
+    let total = w.prior + weights.iter().sum::<f64>() + swap;
     Some(Scored {
         tin,
         levels,
@@ -476,7 +542,7 @@ pub(crate) fn score_all(ix: &MasterIndex, q: &MatchQuery) -> Option<(Vec<Scored>
     q.name.as_ref()?;
     let (tins, capped) = candidates(ix, q, addr);
     let addr_id = ix.addr_id(addr.exact);
-    let mut cache = NameCache::default();
+    let mut cache = NameCache::new(ix);
     let scored = tins
         .iter()
         .filter_map(|&t| score(ix, q, t, addr, addr_id, &mut cache))
@@ -494,6 +560,7 @@ fn bound(
     start: u32,
     addr: &AddressKeys,
     addr_id: Option<u32>,
+    w: &Weights,
 ) -> f64 {
     let m = &ix.model;
     let rows = ix.history_at(start);
@@ -502,15 +569,11 @@ fn bound(
         .filter(|r| q.periods.contains(&r.year))
         .map(|r| r.year)
         .max();
-    let best_level = |c: Comparison| {
-        (0..c.levels().len() as u8)
-            .map(|l| m.weight(c, l))
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
-    let surname = rows
-        .iter()
-        .map(|r| m.surname_tf_weight(ix.surname_share(ix.surname_token(r.name))))
-        .fold(best_level(Comparison::Surname), f64::max);
+    let best_level = |c: Comparison| w.best[c as usize];
+    // The term-frequency weight falls as the surname's share rises: the
+    // rarest surname of the history gives the largest one.
+    let rarest = ix.rarest_surname_tins(start, rows.len()).unwrap_or(0);
+    let surname = best_level(Comparison::Surname).max(m.surname_tf_weight(ix.share_of(rarest)));
     let qd = q.dob_day();
     let d = history_level(
         rows,
@@ -529,35 +592,39 @@ fn bound(
     let dw = if d == dob::MISSING {
         best_level(Comparison::Dob)
     } else {
-        m.weight(Comparison::Dob, d)
+        w.of(Comparison::Dob, d)
     };
     let sw = if sf == suffix::MISSING {
         best_level(Comparison::Suffix)
     } else {
-        m.weight(Comparison::Suffix, sf)
+        w.of(Comparison::Suffix, sf)
     };
     let a = address_level(ix, rows, latest, addr, addr_id);
-    m.prior()
+    w.prior
         + best_level(Comparison::Given)
         + surname
         + dw.max(0.0)
         + sw.max(0.0)
-        + m.weight(Comparison::Address, a)
+        + w.of(Comparison::Address, a)
 }
 
 /// Scores the taxpayers who filed from the subject's address, then, only
 /// when one of them could be confirmed, the candidates of the other blocks
 /// that could come within the margin of it (the rest cannot change the
 /// outcome: pruning is exact).
-fn score_pruned(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> (Vec<Scored>, u8) {
+fn score_pruned<'a>(
+    ix: &'a MasterIndex,
+    q: &MatchQuery,
+    addr: &AddressKeys,
+    cache: &mut NameCache<'a>,
+) -> (Vec<Scored>, u8) {
     let addr_id = ix.addr_id(addr.exact);
-    let mut cache = NameCache::default();
     let at: Vec<u32> = addr_id
         .map(|id| ix.tins_at(id).take(ADDRESS_TINS_MAX).collect())
         .unwrap_or_default();
     let mut scored: Vec<Scored> = at
         .iter()
-        .filter_map(|&t| score(ix, q, t, addr, addr_id, &mut cache))
+        .filter_map(|&t| score(ix, q, t, addr, addr_id, cache))
         .collect();
     let best = scored
         .iter()
@@ -570,10 +637,10 @@ fn score_pruned(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> (Vec<Sc
     let (tins, capped) = candidates(ix, q, addr);
     let floor = best - ix.model.margin;
     for t in tins {
-        if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, addr_id) < floor {
+        if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, addr_id, &cache.w) < floor {
             continue;
         }
-        scored.extend(score(ix, q, t, addr, addr_id, &mut cache));
+        scored.extend(score(ix, q, t, addr, addr_id, cache));
     }
     (scored, capped)
 }
@@ -586,8 +653,10 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     if q.name.is_none() {
         return not_confirmed(DecisionReason::NoCandidate, 0, 0, None);
     }
-    let (scored, capped) = score_pruned(ix, q, addr);
+    let mut cache = NameCache::new(ix);
+    let (scored, capped) = score_pruned(ix, q, addr, &mut cache);
     let m = &ix.model;
+    let w = &cache.w;
     let vetoed = scored.iter().filter(|s| s.vetoed()).count();
     let mut live: Vec<(f64, Scored)> = scored
         .into_iter()
@@ -607,7 +676,7 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     let runner_up = live
         .iter()
         .skip(1)
-        .map(|(_, s)| s.optimistic(m, q))
+        .map(|(_, s)| s.optimistic(w, q))
         .fold(f64::NEG_INFINITY, f64::max);
     let ex = Some(best.explanation(m, runner_up));
     let near = live

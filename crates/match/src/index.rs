@@ -22,13 +22,16 @@ use std::path::{Path, PathBuf};
 use vouch_core::{MasterRecord, Tin};
 
 mod file;
+mod lookup;
+
+use lookup::{addr_high, Lookup};
 
 pub use file::{FORMAT_VERSION, INDEX_FILE, MODEL_FILE};
 
 /// Blocks with more taxpayers than this are skipped at lookup and counted.
 pub const BLOCK_TINS_MAX: usize = 40;
 /// Random master pairs sampled for u, at most.
-const U_PAIRS_MAX: u64 = 1_000_000;
+pub(crate) const U_PAIRS_MAX: u64 = 1_000_000;
 
 /// What went wrong with an index.
 #[derive(Debug, thiserror::Error)]
@@ -289,6 +292,40 @@ impl IndexBuilder {
         }
     }
 
+    /// A builder holding an index's rows and tables, ready for more rows
+    /// (their token and name ids, and the row order, come out exactly as if
+    /// every row had been added to one builder).
+    fn resume(ix: MasterIndex) -> IndexBuilder {
+        let rebuild_ids = |n: usize, key: &dyn Fn(u32) -> Vec<u32>| -> HashMap<Vec<u32>, u32> {
+            (0..n as u32).map(|i| (key(i), i)).collect()
+        };
+        let tokens = Tokens {
+            ids: (0..ix.tokens.len() as u32)
+                .map(|i| (ix.tokens.get(i).to_string(), i))
+                .collect(),
+            bytes: ix.tokens.bytes,
+            offsets: ix.tokens.offsets,
+        };
+        let names_ids = rebuild_ids(ix.names.len(), &|i| ix.names.entry(i).to_vec());
+        IndexBuilder {
+            rows: ix.rows,
+            addr_ids: ix
+                .addrs
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.exact, i as u32))
+                .collect(),
+            addrs: ix.addrs,
+            tokens,
+            names: Names {
+                pool: ix.names.pool,
+                offsets: ix.names.offsets,
+                ids: names_ids,
+            },
+            unkeyable: ix.unkeyable,
+        }
+    }
+
     /// Rows that could not be keyed (no comparable name or address) so far.
     pub fn unkeyable(&self) -> u64 {
         self.unkeyable
@@ -335,6 +372,7 @@ impl IndexBuilder {
             taxpayers: 0,
             unkeyable,
             model: Model::default(),
+            lookup: Lookup::default(),
         };
         ix.build_tables();
         ix.model = crate::train::estimate_u(&ix, U_PAIRS_MAX);
@@ -343,7 +381,7 @@ impl IndexBuilder {
 }
 
 /// The loaded index: read-only, shared by every matching thread.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MasterIndex {
     pub(crate) rows: Vec<IndexRow>,
     pub(crate) addrs: Vec<AddrRec>,
@@ -358,6 +396,8 @@ pub struct MasterIndex {
     pub(crate) taxpayers: u64,
     pub(crate) unkeyable: u64,
     pub(crate) model: Model,
+    /// Derived lookup tables (rebuilt on load, never saved).
+    pub(crate) lookup: Lookup,
 }
 
 impl MasterIndex {
@@ -389,6 +429,39 @@ impl MasterIndex {
     /// Replaces the model (e.g. after [`crate::train::train_m`]); `save` writes it.
     pub fn set_model(&mut self, model: Model) {
         self.model = model;
+    }
+
+    /// Adds rows (a new tax year's) without re-standardising the rows
+    /// already indexed: the new rows are standardised and interned, merged
+    /// into the sorted tables, and the blocks, term frequencies and u are
+    /// rebuilt. The index answers exactly as one built from all the rows
+    /// in the same order. A trained model keeps its m and settings (with
+    /// the new u and taxpayer count, and a new derived version); the
+    /// shipped priors stay the shipped priors.
+    pub fn extend(&mut self, rows: &[MasterRecord]) {
+        let old = std::mem::take(&mut self.model);
+        let mut b = IndexBuilder::resume(std::mem::take(self));
+        b.add_batch(rows);
+        let mut ix = b.finish();
+        if old.model_version != crate::MODEL_VERSION || old.em_iterations > 0 {
+            let fresh = std::mem::take(&mut ix.model);
+            let mut m = Model {
+                u: fresh.u,
+                taxpayers: fresh.taxpayers,
+                u_pairs_sampled: fresh.u_pairs_sampled,
+                ..old
+            };
+            crate::train::missing_is_uninformative(&mut m);
+            crate::train::no_level_outweighs_the_first(&mut m);
+            m.model_version = crate::model::derived_version(&m);
+            ix.model = m;
+        } else {
+            ix.model.tf_share_min = old.tf_share_min;
+            ix.model.swap_weight = old.swap_weight;
+            ix.model.threshold = old.threshold;
+            ix.model.margin = old.margin;
+        }
+        *self = ix;
     }
 
     /// Derived tables: taxpayers, address→TIN pairs, blocks, term frequencies.
@@ -440,6 +513,12 @@ impl MasterIndex {
             tf[tok as usize] += 1;
         }
         self.surname_tins = tf;
+        self.derive();
+    }
+
+    /// Rebuilds the derived lookup tables (after building or loading).
+    pub(crate) fn derive(&mut self) {
+        self.lookup = Lookup::of(self);
     }
 
     /// Sizes of the blocks.
@@ -467,6 +546,42 @@ impl MasterIndex {
         }
     }
 
+    /// A name's tokens into a reused buffer (no allocation once it has
+    /// grown), with the token ids of its first given name and paternal
+    /// surname (for their precomputed phonetic codes).
+    pub(crate) fn name_into<'a>(
+        &'a self,
+        id: u32,
+        out: &mut NameTokens<&'a str>,
+    ) -> (Option<u32>, Option<u32>) {
+        let e = self.names.entry(id);
+        let (g, m, s, p) = (e[0] as usize, e[1] as usize, e[2] as usize, e[3] as usize);
+        let t = &e[NAME_HEAD..];
+        let fill = |v: &mut Vec<&'a str>, r: &[u32]| {
+            v.clear();
+            v.extend(r.iter().map(|&i| self.tokens.get(i)));
+        };
+        fill(&mut out.given, &t[..g]);
+        fill(&mut out.middle, &t[g..g + m]);
+        fill(&mut out.surnames, &t[g + m..g + m + s]);
+        fill(&mut out.particles, &t[g + m + s..g + m + s + p]);
+        let first = if g > 0 {
+            t.first()
+        } else {
+            t[g..g + m].first()
+        };
+        (first.copied(), t[g + m..g + m + s].first().copied())
+    }
+
+    /// The packed phonetic codes of a token.
+    pub(crate) fn token_codes(&self, token: u32) -> crate::compare::fast::Codes {
+        self.lookup
+            .codes
+            .get(token as usize)
+            .copied()
+            .unwrap_or([0, 0])
+    }
+
     /// The joined-surname token of a name (its term-frequency key).
     pub(crate) fn surname_token(&self, name: u32) -> u32 {
         self.names.entry(name)[4]
@@ -475,31 +590,55 @@ impl MasterIndex {
     /// Share of the master's taxpayers bearing this joined surname.
     pub(crate) fn surname_share(&self, token: u32) -> f64 {
         let n = self.surname_tins.get(token as usize).copied().unwrap_or(0);
+        self.share_of(n)
+    }
+
+    /// Share of the master's taxpayers that `n` taxpayers are.
+    pub(crate) fn share_of(&self, n: u32) -> f64 {
         f64::from(n.max(1)) / self.taxpayers.max(1) as f64
+    }
+
+    /// The fewest taxpayers sharing a joined surname of one history (whose
+    /// first row is `start`, `len` rows long): its rarest surname.
+    pub(crate) fn rarest_surname_tins(&self, start: u32, len: usize) -> Option<u32> {
+        let s = start as usize;
+        self.lookup
+            .row_surname_tins
+            .get(s..s + len)?
+            .iter()
+            .copied()
+            .min()
     }
 
     /// The id of an exact address key.
     pub(crate) fn addr_id(&self, exact: u128) -> Option<u32> {
+        let r = self.lookup.addrs.range(addr_high(exact));
+        let start = r.start;
         self.addrs
+            .get(r)?
             .binary_search_by_key(&exact, |a| a.exact)
             .ok()
-            .map(|i| i as u32)
+            .map(|i| (start + i) as u32)
     }
 
     /// Taxpayers (first rows) who filed from an address (any year).
     pub(crate) fn tins_at(&self, addr: u32) -> impl Iterator<Item = u32> + '_ {
-        let s = self.addr_tins.partition_point(|x| x.0 < addr);
-        self.addr_tins[s..]
-            .iter()
-            .take_while(move |x| x.0 == addr)
-            .map(|x| x.1)
+        let starts = &self.lookup.addr_tin_starts;
+        let (s, e) = match (starts.get(addr as usize), starts.get(addr as usize + 1)) {
+            (Some(&s), Some(&e)) => (s as usize, e as usize),
+            _ => (0, 0),
+        };
+        self.addr_tins[s..e].iter().map(|x| x.1)
     }
 
     /// Taxpayers of one block.
     pub(crate) fn block(&self, key: u64) -> &[(u64, u32)] {
-        let s = self.blocks.partition_point(|x| x.0 < key);
-        let e = s + self.blocks[s..].partition_point(|x| x.0 == key);
-        &self.blocks[s..e]
+        let Some(bucket) = self.blocks.get(self.lookup.blocks.range(key)) else {
+            return &[];
+        };
+        let s = bucket.partition_point(|x| x.0 < key);
+        let e = s + bucket[s..].partition_point(|x| x.0 == key);
+        &bucket[s..e]
     }
 
     /// Every row of one taxpayer, by tax year.

@@ -10,6 +10,12 @@
 //! [`decide::decide`] confirms only one clear, unvetoed taxpayer whose latest
 //! in-period return carries exactly the subject's address.
 //!
+//! Training ([`train::train_model`]) estimates u and m without labels and
+//! gives the model a version derived from its parameters;
+//! [`train::evaluate`] is the labelled gate before a model is activated.
+//! [`index::MasterIndex::extend`] adds a new tax year's rows without
+//! re-standardising the indexed ones.
+//!
 //! The only I/O is the index directory ([`index::MasterIndex::save`] and
 //! [`index::MasterIndex::load`]). Nothing here implements `Display` for
 //! master data, and explanations carry level names and weights only.
@@ -25,6 +31,7 @@ pub mod train;
 pub use decide::{Decision, DecisionReason, Explanation, MatchQuery};
 pub use index::{IndexBuilder, IndexError, MasterIndex};
 pub use model::{model_report, Model};
+pub use train::{evaluate, train_model, Evaluation, TrainError, TrainReport};
 
 /// The version of the matching model, recorded with every lookup.
 pub const MODEL_VERSION: &str = "fs-1";

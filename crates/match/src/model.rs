@@ -245,6 +245,8 @@ pub struct EmReport {
     pub lambda: f64,
     /// Whether m stopped moving before the iteration limit.
     pub converged: bool,
+    /// Log-likelihood (natural log) of the patterns under the final m, u and lambda.
+    pub log_likelihood: f64,
 }
 
 /// Estimates m by expectation-maximisation on counts of agreement patterns
@@ -256,6 +258,29 @@ pub fn em(
     lambda: f64,
     iterations_max: u32,
 ) -> EmReport {
+    em_inner(model, patterns, lambda, iterations_max, false)
+}
+
+/// Like [`em`], but u is re-estimated too (fastLink's EM): the share of
+/// each level among the non-matching pairs of the blocks, which agree far
+/// more often than random pairs do. Use its m; keep u from random pairs
+/// for the weights.
+pub fn em_free_u(
+    model: &mut Model,
+    patterns: &[(Pattern, f64)],
+    lambda: f64,
+    iterations_max: u32,
+) -> EmReport {
+    em_inner(model, patterns, lambda, iterations_max, true)
+}
+
+fn em_inner(
+    model: &mut Model,
+    patterns: &[(Pattern, f64)],
+    lambda: f64,
+    iterations_max: u32,
+    update_u: bool,
+) -> EmReport {
     let mut lambda = lambda.clamp(1e-9, 1.0 - 1e-9);
     let total: f64 = patterns.iter().map(|p| p.1).sum();
     if total <= 0.0 {
@@ -263,6 +288,7 @@ pub fn em(
             iterations: 0,
             lambda,
             converged: true,
+            log_likelihood: 0.0,
         };
     }
     let mut it = 0;
@@ -270,6 +296,7 @@ pub fn em(
     while it < iterations_max && !converged {
         it += 1;
         let mut acc: Vec<Vec<f64>> = model.m.iter().map(|l| vec![0.0; l.len()]).collect();
+        let mut acc_u = acc.clone();
         let mut matched = 0.0;
         for (p, n) in patterns {
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
@@ -281,10 +308,18 @@ pub fn em(
             matched += w;
             for (c, &l) in p.iter().enumerate() {
                 acc[c][l as usize] += w;
+                acc_u[c][l as usize] += n - w;
             }
         }
         if matched <= 0.0 {
             break;
+        }
+        if update_u && total - matched > 0.0 {
+            for (c, levels) in acc_u.iter().enumerate() {
+                for (l, a) in levels.iter().enumerate() {
+                    model.u[c][l] = a / (total - matched);
+                }
+            }
         }
         let mut delta: f64 = 0.0;
         for (c, levels) in acc.iter().enumerate() {
@@ -302,7 +337,48 @@ pub fn em(
         iterations: it,
         lambda,
         converged,
+        log_likelihood: log_likelihood(model, patterns, lambda),
     }
+}
+
+/// The log-likelihood (natural log) of pattern counts under a two-class
+/// mixture with match share `lambda`.
+pub fn log_likelihood(model: &Model, patterns: &[(Pattern, f64)], lambda: f64) -> f64 {
+    patterns
+        .iter()
+        .map(|(p, n)| {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for (c, &l) in p.iter().enumerate() {
+                pm *= model.m[c][l as usize].max(PROB_MIN);
+                pu *= model.u[c][l as usize].max(PROB_MIN);
+            }
+            n * (pm + pu).ln()
+        })
+        .sum()
+}
+
+/// Whether a model version was written by this build's model family:
+/// [`crate::MODEL_VERSION`] itself (the shipped priors) or a trained
+/// version derived from it (`fs-1+` and a digest of the parameters).
+pub fn model_version_compatible(version: &str) -> bool {
+    version
+        .strip_prefix(crate::MODEL_VERSION)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('+'))
+}
+
+/// The version of a trained model: [`crate::MODEL_VERSION`], `+`, and the
+/// first 12 hex digits of the SHA-256 of its parameters (so two models
+/// with different parameters never share a version).
+pub fn derived_version(model: &Model) -> String {
+    use sha2::{Digest, Sha256};
+    let mut plain = model.clone();
+    plain.model_version = String::new();
+    let json = serde_json::to_vec(&plain).unwrap_or_default();
+    let digest: String = Sha256::digest(&json)[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{}+{digest}", crate::MODEL_VERSION)
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! way, on counts of agreement patterns as fastLink does).
 //!
 //! Deterministic: the sample is drawn with a fixed seed, so one master
-//! gives one model. Nothing here reads ground truth.
+//! gives one model. Training reads no ground truth; [`evaluate`] is the
+//! separate gate that does (labelled queries), so that a model whose
+//! false-confirmation rate exceeds the policy's ceiling is never activated.
 
 use crate::compare::{address, dob, suffix};
 use crate::decide::{score_all, MatchQuery};
@@ -11,6 +13,7 @@ use crate::index::MasterIndex;
 use crate::model::{em, Comparison, EmReport, Model, Pattern, COMPARISONS};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use vouch_core::{Outcome, Tin};
 
 const SEED: u64 = 0x766f_7563_685f_7531;
 /// Pseudo-count added to every level (no level is certain from a sample).
@@ -156,6 +159,205 @@ pub fn train_m(ix: &mut MasterIndex, queries: &[MatchQuery], iterations_max: u32
     let report = em(&mut model, &patterns, lambda, iterations_max);
     missing_is_uninformative(&mut model);
     no_level_outweighs_the_first(&mut model);
+    model.model_version = crate::model::derived_version(&model);
     ix.set_model(model);
     report
+}
+
+/// EM iterations at most for [`train_model`].
+pub const EM_ITERATIONS_MAX: u32 = 200;
+
+/// What went wrong with training (no personal data: counts only).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// No queries were given.
+    #[error("no training queries")]
+    NoQueries,
+    /// The queries found no candidate pairs in the master.
+    #[error("the {queries} training queries produced no blocked pairs")]
+    NoPairs {
+        /// Queries given.
+        queries: u64,
+    },
+    /// EM produced parameters that are not a valid model.
+    #[error("training produced an invalid model: {why}")]
+    Invalid {
+        /// What is wrong.
+        why: &'static str,
+    },
+}
+
+/// One level's probabilities before and after training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelChange {
+    /// Comparison name.
+    pub comparison: &'static str,
+    /// Level name.
+    pub level: &'static str,
+    /// m before.
+    pub m_before: f64,
+    /// m after.
+    pub m_after: f64,
+    /// u before.
+    pub u_before: f64,
+    /// u after.
+    pub u_after: f64,
+}
+
+/// What [`train_model`] changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainReport {
+    /// The model version before.
+    pub version_before: String,
+    /// The new model version (derived from its parameters).
+    pub version: String,
+    /// Queries used.
+    pub queries: u64,
+    /// Blocked (query, candidate taxpayer) pairs.
+    pub pairs: u64,
+    /// Distinct agreement patterns among them.
+    pub patterns: u64,
+    /// Random master pairs sampled for u.
+    pub u_pairs_sampled: u64,
+    /// The EM run (iterations, final lambda, convergence, log-likelihood).
+    pub em: EmReport,
+    /// Every level of every comparison, m and u before and after.
+    pub levels: Vec<LevelChange>,
+}
+
+/// Trains the index's model without labels: u by sampling random master
+/// pairs, then m by EM on the blocked pairs of `queries` with u fixed,
+/// starting from the shipped priors (so one master and one set of queries
+/// always give one model). Thresholds, margin, swap weight and the
+/// term-frequency floor are kept from the current model. The new model
+/// gets a version derived from its parameters and replaces the index's
+/// model (call [`evaluate`] before activating it, and `save` to keep it).
+pub fn train_model(
+    ix: &mut MasterIndex,
+    queries: &[MatchQuery],
+) -> Result<TrainReport, TrainError> {
+    if queries.is_empty() {
+        return Err(TrainError::NoQueries);
+    }
+    let before = ix.model().clone();
+    let patterns = blocked_patterns(ix, queries);
+    let pairs: f64 = patterns.iter().map(|p| p.1).sum();
+    if pairs <= 0.0 {
+        return Err(TrainError::NoPairs {
+            queries: queries.len() as u64,
+        });
+    }
+    let mut model = Model {
+        tf_share_min: before.tf_share_min,
+        swap_weight: before.swap_weight,
+        threshold: before.threshold,
+        margin: before.margin,
+        ..estimate_u(ix, crate::index::U_PAIRS_MAX)
+    };
+    let lambda = (queries.len() as f64 / pairs).min(0.5);
+    // u stays fixed at the random pairs' shares. Blocked pairs agree far
+    // more often than random ones, so lambda tends to 1 and m moves toward
+    // the blocks' agreement shares; `em_free_u` (u re-estimated in the
+    // blocks) gives a truer mixture but let false confirmations through on
+    // the synthetic set, so it is not the default. `evaluate` is the gate.
+    let em_report = em(&mut model, &patterns, lambda, EM_ITERATIONS_MAX);
+    missing_is_uninformative(&mut model);
+    no_level_outweighs_the_first(&mut model);
+    if !em_report.log_likelihood.is_finite() {
+        return Err(TrainError::Invalid {
+            why: "log-likelihood is not finite",
+        });
+    }
+    model
+        .validate()
+        .map_err(|why| TrainError::Invalid { why })?;
+    model.model_version = crate::model::derived_version(&model);
+    let report = TrainReport {
+        version_before: before.model_version.clone(),
+        version: model.model_version.clone(),
+        queries: queries.len() as u64,
+        pairs: pairs as u64,
+        patterns: patterns.len() as u64,
+        u_pairs_sampled: model.u_pairs_sampled,
+        em: em_report,
+        levels: level_changes(&before, &model),
+    };
+    ix.set_model(model);
+    Ok(report)
+}
+
+fn level_changes(before: &Model, after: &Model) -> Vec<LevelChange> {
+    let mut out = Vec::new();
+    for c in COMPARISONS {
+        for (l, name) in c.levels().iter().enumerate() {
+            let (i, j) = (c as usize, l);
+            out.push(LevelChange {
+                comparison: c.name(),
+                level: name,
+                m_before: before.m[i][j],
+                m_after: after.m[i][j],
+                u_before: before.u[i][j],
+                u_after: after.u[i][j],
+            });
+        }
+    }
+    out
+}
+
+/// The policy's default ceiling on false confirmations per confirmation.
+pub const FALSE_CONFIRMATION_RATE_MAX: f64 = 0.001;
+
+/// The result of deciding labelled queries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Queries decided.
+    pub subjects: u64,
+    /// CONFIRMED outcomes.
+    pub confirmations: u64,
+    /// CONFIRMED outcomes whose taxpayer is not the labelled one (or where
+    /// the label says nobody should be confirmed).
+    pub false_confirmations: u64,
+    /// Queries labelled with a taxpayer that were not confirmed as them.
+    pub missed: u64,
+    /// False confirmations per confirmation (0 when nothing was confirmed).
+    pub rate: f64,
+}
+
+impl Evaluation {
+    /// Whether the false-confirmation rate is at most `ceiling` (the policy's,
+    /// default [`FALSE_CONFIRMATION_RATE_MAX`]).
+    pub fn within(&self, ceiling: f64) -> bool {
+        self.rate <= ceiling
+    }
+}
+
+/// Decides every query with the index's current model and counts the
+/// confirmations against the labels: `Some(tin)` when the subject should
+/// be confirmed as that taxpayer, `None` when nobody should be.
+pub fn evaluate(ix: &MasterIndex, labelled: &[(MatchQuery, Option<Tin>)]) -> Evaluation {
+    let (confirmations, false_confirmations, missed) = labelled
+        .par_iter()
+        .map(|(q, truth)| {
+            let d = crate::decide::decide(ix, q);
+            let confirmed = d.outcome == Outcome::Confirmed;
+            let right = confirmed && d.tin.is_some() && d.tin == *truth;
+            (
+                u64::from(confirmed),
+                u64::from(confirmed && !right),
+                u64::from(truth.is_some() && !right),
+            )
+        })
+        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    Evaluation {
+        subjects: labelled.len() as u64,
+        confirmations,
+        false_confirmations,
+        missed,
+        rate: if confirmations == 0 {
+            0.0
+        } else {
+            false_confirmations as f64 / confirmations as f64
+        },
+    }
 }

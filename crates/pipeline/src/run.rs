@@ -170,7 +170,7 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     if !checked.request_reasons.is_empty() {
         let rows = rows_of_rejected(&checked);
         let cp = checkpoint(store, &mut ledger, false)?;
-        respond(store, cfg, &checked, &rows, &cp)?;
+        respond(store, cfg, &checked, &rows, &cp, vouch_match::MODEL_VERSION)?;
         timer.lap("response");
         report.status = RunStatus::Rejected;
         return Ok(finish(report, rows, cp.checkpoint.size, timer));
@@ -197,8 +197,11 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     };
     set_status(store, &mut record, RequestStatus::Approved, cfg.now)?;
     timer.lap("approval");
-    let logged_before: HashMap<String, vouch_ledger::LeafOutcome> = ledger
-        .leaves_for_request(&request_id)?
+    let leaves_before = ledger.leaves_for_request(&request_id)?;
+    // The model that answered: the loaded index's, else the one the logged
+    // lookups recorded (a resumed batch must not claim a model it did not use).
+    let mut model_version = leaves_before.first().map(|(_, l)| l.model_version.clone());
+    let logged_before: HashMap<String, vouch_ledger::LeafOutcome> = leaves_before
         .into_iter()
         .map(|(_, leaf)| (leaf.subject_ref, leaf.outcome))
         .collect();
@@ -217,6 +220,10 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
         None
     };
     timer.lap("index load");
+    if let Some(ix) = &index {
+        model_version = Some(ix.model().model_version.clone());
+    }
+    let model_version = model_version.unwrap_or_else(|| vouch_match::MODEL_VERSION.to_string());
     let empty = empty_index();
     let matched = match_batch(approved, index.as_ref().unwrap_or(&empty), &logged_before);
     timer.lap("matching");
@@ -228,7 +235,7 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
     let ctx = LeafContext {
         time_unix_ms: (cfg.now.unix_timestamp_nanos() / 1_000_000).max(0) as u64,
         policy_version: &policy_version,
-        model_version: vouch_match::MODEL_VERSION,
+        model_version: &model_version,
         tin_hmac: &tin_hmac,
     };
     let leaves = leaves_of(&matched, &ctx);
@@ -261,6 +268,7 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
         &logged.matched.approved.checked,
         &rows,
         &logged.checkpoint,
+        &model_version,
     )?;
     record.completed_at.get_or_insert_with(|| rfc3339(cfg.now));
     set_status(store, &mut record, RequestStatus::Completed, cfg.now)?;
@@ -567,6 +575,7 @@ fn respond(
     c: &CheckedBatch,
     rows: &[ResponseRow],
     cp: &SignedCheckpoint,
+    model_version: &str,
 ) -> Result<(), PipelineError> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -579,7 +588,7 @@ fn respond(
             signed_note: cp.text().to_string(),
         },
         policy_version: &c.policy_version,
-        model_version: vouch_match::MODEL_VERSION,
+        model_version,
     };
     let (csv_bytes, statement) =
         build_statement(&summary, rows).map_err(|e| PipelineError::Response(e.to_string()))?;

@@ -246,7 +246,7 @@ pub(crate) fn load_model(path: &Path) -> Result<Model, IndexError> {
         return Err(corrupt("model checksum mismatch"));
     }
     file.model.validate().map_err(corrupt)?;
-    if file.model.model_version != crate::MODEL_VERSION {
+    if !crate::model::model_version_compatible(&file.model.model_version) {
         return Err(IndexError::ModelVersion {
             path: path.to_path_buf(),
             found: file.model.model_version,
@@ -287,8 +287,9 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<MasterIndex, IndexError
     }
     let secs =
         split_sections(&bytes[HEADER_BYTES..body_end], le32(&bytes[16..])).map_err(corrupt)?;
-    let ix = decode(secs).map_err(corrupt)?;
+    let mut ix = decode(secs).map_err(corrupt)?;
     ix.validate().map_err(corrupt)?;
+    ix.derive();
     Ok(ix)
 }
 
@@ -377,5 +378,6 @@ fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
         taxpayers: le64(meta),
         unkeyable: le64(&meta[8..]),
         model: Model::default(),
+        lookup: super::Lookup::default(),
     })
 }

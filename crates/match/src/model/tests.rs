@@ -76,3 +76,42 @@ fn weights_are_log2_of_m_over_u_and_the_report_lists_every_level() {
     bad.m[0].pop();
     assert!(bad.validate().is_err());
 }
+
+#[test]
+fn em_with_free_u_recovers_m_and_u_from_a_wrong_start() {
+    let mut truth = Model::default();
+    truth.m[Comparison::Address as usize] = vec![0.70, 0.10, 0.05, 0.05, 0.10];
+    truth.u[Comparison::Address as usize] = vec![0.01, 0.02, 0.05, 0.12, 0.80];
+    let patterns = generate(&truth, 0.3, 1e6);
+    let mut model = Model {
+        m: default_m(),
+        u: default_u(),
+        ..Model::default()
+    };
+    let report = em_free_u(&mut model, &patterns, 0.1, 2_000);
+    assert!(
+        (report.lambda - 0.3).abs() < 0.01,
+        "lambda {}",
+        report.lambda
+    );
+    let a = Comparison::Address as usize;
+    for (got, want) in model.m[a].iter().zip(&truth.m[a]) {
+        assert!((got - want).abs() < 0.02, "m {got} vs {want}");
+    }
+    for (got, want) in model.u[a].iter().zip(&truth.u[a]) {
+        assert!((got - want).abs() < 0.02, "u {got} vs {want}");
+    }
+    let ll_truth = log_likelihood(&truth, &patterns, 0.3);
+    assert!(report.log_likelihood >= ll_truth - 1e-6 * ll_truth.abs());
+}
+
+#[test]
+fn trained_versions_are_derived_from_the_parameters_and_accepted() {
+    let mut model = Model::default();
+    let v1 = derived_version(&model);
+    model.m[0][0] = 0.79;
+    let v2 = derived_version(&model);
+    assert_ne!(v1, v2);
+    assert!(model_version_compatible(&v1) && model_version_compatible(crate::MODEL_VERSION));
+    assert!(!model_version_compatible("fs-10") && !model_version_compatible("fs-0+abc"));
+}

@@ -36,6 +36,9 @@ pub struct Eval {
     pub all: Counts,
     pub by_kind: BTreeMap<String, Counts>,
     pub build: Duration,
+    /// Standardising the subjects into queries.
+    pub standardise: Duration,
+    /// Deciding the queries.
     pub decide: Duration,
     pub rows: usize,
     /// Decision reasons of the subjects expected CONFIRMED but not confirmed.
@@ -75,12 +78,15 @@ impl Eval {
             );
         }
         s += &format!(
-            "precision {:.5} recall {:.5} ({} rows; build {:.2}s; standardise and decide {:.2}s)\n",
+            "precision {:.5} recall {:.5} ({} rows; build {:.2}s; {} subjects: standardise {:.2}s, decide {:.2}s, {:.0} subjects/s)\n",
             self.precision(),
             self.recall(),
             self.rows,
             self.build.as_secs_f64(),
-            self.decide.as_secs_f64()
+            self.all.subjects,
+            self.standardise.as_secs_f64(),
+            self.decide.as_secs_f64(),
+            self.all.subjects as f64 / (self.standardise + self.decide).as_secs_f64().max(1e-9)
         );
         s += &format!("misses by reason: {:?}\n", self.misses);
         s
@@ -129,6 +135,28 @@ pub fn query(s: &Subject) -> MatchQuery {
     MatchQuery::from_subject(s, vouch_formats::master::parse_date(&s.dob), &PERIODS)
 }
 
+/// The request's subjects that policy would look up, as queries labelled
+/// with the taxpayer each should be confirmed as (None: nobody).
+pub fn labelled_queries(dir: &Path) -> Vec<(MatchQuery, Option<vouch_core::Tin>)> {
+    let truth: BTreeMap<String, Truth> = read_truth(&dir.join("truth.csv"))
+        .into_iter()
+        .map(|t| (t.subject_ref.clone(), t))
+        .collect();
+    read_request(dir)
+        .iter()
+        .filter_map(|s| {
+            let t = truth.get(&s.subject_ref)?;
+            if t.expected == "REJECTED" {
+                return None;
+            }
+            let tin = (t.expected == "CONFIRMED")
+                .then(|| vouch_core::Tin::parse(&t.tin))
+                .flatten();
+            Some((query(s), tin))
+        })
+        .collect()
+}
+
 /// Generates a data set into `dir` and builds its index.
 pub fn generate_and_build(
     dir: &Path,
@@ -165,8 +193,12 @@ pub fn evaluate(ix: &MasterIndex, dir: &Path) -> Eval {
         })
         .collect();
     let t = Instant::now();
-    let decisions: Vec<Decision> = subjects.par_iter().map(|s| decide(ix, &query(s))).collect();
+    let queries: Vec<MatchQuery> = subjects.par_iter().map(query).collect();
+    let standardise = t.elapsed();
+    let t = Instant::now();
+    let decisions: Vec<Decision> = queries.par_iter().map(|q| decide(ix, q)).collect();
     let mut e = Eval {
+        standardise,
         decide: t.elapsed(),
         rows: ix.len(),
         ..Eval::default()
