@@ -77,7 +77,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => cmd::verify::run(&cli.state, a),
         Command::Ledger(c) => cmd::ledger::run(&cli.state, c),
         Command::Normalize(c) => cmd::normalize::run(c),
-        Command::Model(c) => cmd::model::run(c),
+        Command::Model(c) => cmd::model::run(&cli.state, c),
         Command::Policy(c) => cmd::policy::run(&cli.state, c),
         Command::Requests(c) => cmd::requests::run(&cli.state, c),
         Command::Holds(c) => cmd::holds::run(&cli.state, c),

@@ -158,3 +158,98 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
 
 /// The exact matcher's floor on this data set (measured: see BENCHMARKS.md).
 const RECALL_FLOOR: f64 = 0.60;
+
+#[test]
+fn model_training_saves_only_a_model_that_passes_the_evaluation_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let state = tmp.path().join("state");
+    ok(&vouch(
+        &state,
+        &[
+            "synth",
+            "--master",
+            "5000",
+            "--subjects",
+            "400",
+            "--seed",
+            "9",
+            "--out",
+            data.to_str().unwrap(),
+        ],
+    ));
+    let idx = tmp.path().join("index");
+    ok(&vouch(
+        &state,
+        &[
+            "index",
+            "build",
+            "--master",
+            data.join("master.csv").to_str().unwrap(),
+            "--out",
+            idx.to_str().unwrap(),
+        ],
+    ));
+    let model_before = std::fs::read(idx.join("model.json")).unwrap();
+    // A truth file that calls every subject NOT_CONFIRMED makes every
+    // confirmation false: the gate must refuse and save nothing.
+    let truth = std::fs::read_to_string(data.join("truth.csv")).unwrap();
+    let lying: String = truth
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("{}\n", l.replacen(",CONFIRMED,", ",NOT_CONFIRMED,", 1))
+            }
+        })
+        .collect();
+    let lying_path = tmp.path().join("lying.csv");
+    std::fs::write(&lying_path, lying).unwrap();
+    let req = data.join("request");
+    let refused = vouch(
+        &state,
+        &[
+            "model",
+            "train",
+            "--index",
+            idx.to_str().unwrap(),
+            "--request",
+            req.to_str().unwrap(),
+            "--eval-truth",
+            lying_path.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("above the policy's ceiling"));
+    assert_eq!(
+        std::fs::read(idx.join("model.json")).unwrap(),
+        model_before,
+        "nothing saved"
+    );
+    assert!(!idx.join("model-evaluation.json").exists());
+    // The honest truth passes, and the trained model is what the index now shows.
+    let out = ok(&vouch(
+        &state,
+        &[
+            "model",
+            "train",
+            "--index",
+            idx.to_str().unwrap(),
+            "--request",
+            req.to_str().unwrap(),
+            "--eval-truth",
+            data.join("truth.csv").to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains(" 0 false"), "{out}");
+    let shown = ok(&vouch(
+        &state,
+        &["model", "show", "--index", idx.to_str().unwrap()],
+    ));
+    assert!(shown.starts_with("model fs-1+"), "{shown}");
+    let eval: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(idx.join("model-evaluation.json")).unwrap()).unwrap();
+    assert_eq!(eval["false_confirmations"], 0);
+}
