@@ -70,11 +70,37 @@ impl Keyer {
     }
 }
 
+/// Hashes a [`Key`] by its first eight bytes. Keys are HMAC outputs under a
+/// secret, so they are already uniform and nobody outside can aim them at
+/// one bucket; hashing them again (SipHash) only costs time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // `[u8; 16]` hashes as its length, then its bytes: keep the bytes.
+        if bytes.len() >= 8 {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[..8]);
+            self.0 ^= u64::from_le_bytes(b);
+        }
+    }
+
+    fn write_usize(&mut self, _len: usize) {}
+}
+
+type KeyMap<V> = HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+type KeySet = HashSet<Key, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// The history, indexed for the three rules.
 #[derive(Debug, Default)]
 pub struct ProbeHistory {
-    by_person: HashMap<Key, Vec<ProbeRecord>>,
-    by_address: HashMap<Key, Vec<ProbeRecord>>,
+    by_person: KeyMap<Vec<ProbeRecord>>,
+    by_address: KeyMap<Vec<ProbeRecord>>,
 }
 
 impl ProbeHistory {
@@ -115,7 +141,7 @@ pub fn guard(
     let mut records = Vec::new();
     // Distinct people at each address within the fanout window: from the
     // history once per address, then grown by this request's subjects.
-    let mut people_at: HashMap<Key, HashSet<Key>> = HashMap::new();
+    let mut people_at: KeyMap<KeySet> = KeyMap::default();
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
         let past: Vec<&ProbeRecord> = k

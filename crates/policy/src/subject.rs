@@ -153,14 +153,18 @@ fn name_present(raw: &str) -> bool {
 }
 
 fn text_present(raw: &str, min_chars: usize) -> bool {
-    let folded = norm::fold(raw);
-    folded.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= min_chars
-        && !TEXT_PLACEHOLDERS.contains(&folded.as_str())
+    folded_text_present(&norm::fold(raw), min_chars)
+}
+
+fn folded_text_present(folded: &str, min_chars: usize) -> bool {
+    folded.bytes().filter(u8::is_ascii_alphanumeric).count() >= min_chars
+        && !TEXT_PLACEHOLDERS.contains(&folded)
 }
 
 fn relevance_specific(raw: &str) -> bool {
     // "Specific" means at least a short sentence, not a word or a placeholder.
-    text_present(raw, 15) && norm::fold(raw).split(' ').count() >= 4
+    let folded = norm::fold(raw);
+    folded_text_present(&folded, 15) && folded.split(' ').count() >= 4
 }
 
 fn a_number_valid(raw: &str) -> bool {
@@ -176,50 +180,78 @@ fn parse_date(s: &str) -> Option<Date> {
 /// Rejects every copy of a person who appears more than once: the same
 /// A-number, or the same standardised name and date of birth.
 fn mark_duplicates(subjects: &[Subject], reasons: &mut [Vec<ReasonCode>]) {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, s) in subjects.iter().enumerate() {
-        if a_number_valid(&s.a_number) {
-            groups
-                .entry(format!("A|{}", s.a_number))
-                .or_default()
-                .push(i);
-        }
-        if let Some(d) = parse_date(&s.dob) {
+    // Sorting (key, index) pairs finds every group without a map entry
+    // (and an allocation) per subject.
+    let mut a_numbers: Vec<(&str, usize)> = subjects
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| a_number_valid(&s.a_number))
+        .map(|(i, s)| (s.a_number.as_str(), i))
+        .collect();
+    let name_keys: Vec<(String, usize)> = subjects
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let d = parse_date(&s.dob)?;
             let name =
                 norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
-            groups
-                .entry(format!("N|{}|{d}", name.match_key()))
-                .or_default()
-                .push(i);
-        }
-    }
-    for idx in groups.values().filter(|g| g.len() > 1) {
-        for &i in idx {
-            reasons[i].push(ReasonCode::DuplicateSubject);
+            Some((format!("{}|{d}", name.match_key()), i))
+        })
+        .collect();
+    let mut names: Vec<(&str, usize)> = name_keys.iter().map(|(k, i)| (k.as_str(), *i)).collect();
+    a_numbers.par_sort_unstable();
+    names.par_sort_unstable();
+    for sorted in [&a_numbers, &names] {
+        for group in sorted.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
+            for &(_, i) in group {
+                reasons[i].push(ReasonCode::DuplicateSubject);
+            }
         }
     }
 }
 
+fn text_hash(folded: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    folded.hash(&mut h);
+    h.finish()
+}
+
 /// The holds a batch triggers (it then waits for a disclosure officer).
+///
+/// Texts are compared by a 64-bit hash of their folded form: a collision can
+/// only add a hold (a human look), never remove a rejection.
 pub fn holds(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig) -> Vec<HoldCode> {
     let mut out = Vec::new();
-    let mut relevance: HashMap<String, usize> = HashMap::new();
-    for s in subjects {
-        *relevance.entry(norm::fold(&s.relevance)).or_default() += 1;
+    let hashed: Vec<(u64, Option<u64>)> = subjects
+        .par_iter()
+        .map(|s| {
+            let relevance = norm::fold(&s.relevance);
+            let relevance = if relevance.is_empty() {
+                0
+            } else {
+                text_hash(&relevance)
+            };
+            // Only real case numbers count: a placeholder is already CASE_NUMBER_MISSING.
+            let case = norm::fold(&s.case_number);
+            (
+                relevance,
+                folded_text_present(&case, 3).then(|| text_hash(&case)),
+            )
+        })
+        .collect();
+    let mut relevance: HashMap<u64, usize> = HashMap::new();
+    for (r, _) in &hashed {
+        *relevance.entry(*r).or_default() += 1;
     }
     if relevance
         .iter()
-        .any(|(text, &n)| !text.is_empty() && n > policy.boilerplate_subjects_max)
+        .any(|(&text, &n)| text != 0 && n > policy.boilerplate_subjects_max)
     {
         out.push(HoldCode::BoilerplateRelevance);
     }
     // Recipients are named for the whole request, so each is named for every case in it.
-    // Only real case numbers count: a placeholder is already CASE_NUMBER_MISSING.
-    let cases: std::collections::HashSet<String> = subjects
-        .iter()
-        .filter(|s| text_present(&s.case_number, 3))
-        .map(|s| norm::fold(&s.case_number))
-        .collect();
+    let cases: std::collections::HashSet<u64> = hashed.iter().filter_map(|(_, c)| *c).collect();
     if !letter.recipients.is_empty() && cases.len() > policy.recipient_cases_max {
         out.push(HoldCode::RecipientCaseload);
     }

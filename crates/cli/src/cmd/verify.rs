@@ -60,6 +60,12 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
                 r.tree_size,
                 a.out.display()
             );
+            let stages: Vec<String> = r
+                .timings
+                .iter()
+                .map(|t| format!("{} {:.2}s", t.stage, t.elapsed.as_secs_f64()))
+                .collect();
+            println!("stages: {}", stages.join(", "));
             if r.replayed > 0 {
                 println!(
                     "resumed: {} lookups replayed from the ledger, {} new",
