@@ -125,3 +125,40 @@ fn the_response_carries_nothing_from_the_master_file() {
         );
     }
 }
+
+#[test]
+fn an_index_extended_with_a_new_tax_year_answers_like_a_full_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = Golden::new(&tmp.path().join("data"));
+    let state = tmp.path().join("state");
+    g.register(&state);
+    let master = std::fs::read_to_string(g.dir.join("master.csv")).unwrap();
+    let (header, rows) = master.split_once('\n').unwrap();
+    let (new, old): (Vec<&str>, Vec<&str>) = rows.lines().partition(|l| l.contains(",2024,"));
+    std::fs::write(
+        g.dir.join("master.csv"),
+        format!("{header}\n{}\n", old.join("\n")),
+    )
+    .unwrap();
+    let new_file = tmp.path().join("tax-year-2024.csv");
+    std::fs::write(&new_file, format!("{header}\n{}\n", new.join("\n"))).unwrap();
+    let idx = g.build_index(&state);
+    let out = ok(&vouch(
+        &state,
+        &[
+            "index",
+            "extend",
+            "--index",
+            idx.to_str().unwrap(),
+            "--master",
+            new_file.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("extended"), "{out}");
+    ok(&g.verify(&state, &tmp.path().join("response")));
+    let csv = std::fs::read_to_string(tmp.path().join("response/response.csv")).unwrap();
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(golden_dir().join("expected/response.csv")).unwrap()
+    );
+}

@@ -20,6 +20,15 @@ pub enum IndexCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Add a new tax year's rows to an existing index without re-reading the old ones.
+    Extend {
+        /// The index directory (rewritten atomically).
+        #[arg(long)]
+        index: PathBuf,
+        /// A master file holding only the new rows.
+        #[arg(long)]
+        master: PathBuf,
+    },
 }
 
 /// What a build did.
@@ -78,8 +87,40 @@ pub fn build(master: &Path, out: &Path) -> Result<BuildReport> {
     })
 }
 
+fn extend(index: &Path, master: &Path) -> Result<ExitCode> {
+    let start = Instant::now();
+    let mut ix = vouch_match::MasterIndex::load(index)?;
+    let before = ix.len();
+    let mut reader = MasterReader::open(master)?;
+    let mut rows = Vec::new();
+    while reader.read_batch(&mut rows, BATCH_ROWS)? > 0 {}
+    ix.extend(&rows);
+    ix.save(index)?;
+    let r = reader.report();
+    println!(
+        "extended {} from {before} to {} rows in {:.1}s; skipped {} malformed rows",
+        index.display(),
+        ix.len(),
+        start.elapsed().as_secs_f64(),
+        r.rows_skipped
+    );
+    for s in r.skipped.iter().take(10) {
+        println!(
+            "  skipped {}: line {}: field {}: {}",
+            master.display(),
+            s.line,
+            s.field,
+            s.why
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(c: IndexCommand) -> Result<ExitCode> {
-    let IndexCommand::Build { master, out } = c;
+    let (master, out) = match c {
+        IndexCommand::Build { master, out } => (master, out),
+        IndexCommand::Extend { index, master } => return extend(&index, &master),
+    };
     let r = build(&master, &out)?;
     println!(
         "indexed {} rows in {:.1}s -> {}; skipped {} malformed rows, {} rows without a comparable name or address",
