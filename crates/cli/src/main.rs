@@ -8,6 +8,7 @@
 mod cmd;
 mod eval;
 mod progress;
+mod state;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

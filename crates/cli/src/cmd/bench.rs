@@ -101,7 +101,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         println!("  {:<12} {:>8.2}s", s.stage, s.elapsed.as_secs_f64());
     }
     let t = Instant::now();
-    let store = vouch_store::FileStore::open(&state)?;
+    let store = crate::state::open(&state)?;
     let ledger = vouch_ledger::Ledger::open_dir(&store.ledger_dir())?;
     let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(&store)?)?;
     line(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use vouch_pipeline::{RunReport, RunStatus};
-use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, HOME_AGENCY};
+use vouch_store::{AgencyRecord, OfficialRecord, Role, HOME_AGENCY};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -32,7 +32,7 @@ pub const DEMO_OFFICERS: [&str; 2] = ["irs-disclosure-officer-1", "irs-disclosur
 
 /// Registers the synthetic data set's agency and officials in `state`.
 pub fn register(state: &Path, data: &Path) -> Result<()> {
-    let store = FileStore::open(state)?;
+    let store = crate::state::open(state)?;
     let now = "2025-06-01T00:00:00Z".to_string();
     store.add_agency(AgencyRecord {
         id: vouch_synth::AGENCY.into(),

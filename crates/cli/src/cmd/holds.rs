@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use vouch_core::Tin;
-use vouch_store::{AuditEvent, FileStore, Role, HOME_AGENCY};
+use vouch_store::{AuditEvent, Role, HOME_AGENCY};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum HoldsCommand {
@@ -29,7 +29,7 @@ pub struct HoldArgs {
 }
 
 pub fn run(state: &Path, c: HoldsCommand) -> Result<ExitCode> {
-    let store = FileStore::open(state)?;
+    let store = crate::state::open(state)?;
     let (args, add) = match c {
         HoldsCommand::Count => {
             println!("{} TINs held", store.held()?.len());

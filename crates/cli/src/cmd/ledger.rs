@@ -39,7 +39,7 @@ pub enum LedgerCommand {
 }
 
 fn open(state: &Path) -> Result<(FileStore, Ledger)> {
-    let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
+    let store = crate::state::open(state)?;
     let ledger = Ledger::open_dir(&store.ledger_dir())
         .with_context(|| format!("ledger in {}", store.ledger_dir().display()))?;
     Ok((store, ledger))
@@ -70,7 +70,7 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
             }
         }
         LedgerCommand::PublicKey => {
-            let store = FileStore::open(state)?;
+            let store = crate::state::open(state)?;
             println!("{}", vouch_pipeline::ledger_verifier(&store)?);
         }
         LedgerCommand::Prove { request, subject } => {
@@ -90,7 +90,7 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
             let verifier = match verifier {
                 Some(v) => NoteVerifier::parse(&v).context("--verifier")?,
-                None => vouch_pipeline::ledger_verifier(&FileStore::open(state)?)?,
+                None => vouch_pipeline::ledger_verifier(&crate::state::open(state)?)?,
             };
             bundle
                 .verify(&verifier)

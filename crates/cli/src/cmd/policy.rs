@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use time::format_description::well_known::Rfc3339;
 use vouch_core::ReasonCode;
 use vouch_policy::PolicyConfig;
-use vouch_store::{FileStore, PolicyActivation, Role, HOME_AGENCY};
+use vouch_store::{PolicyActivation, Role, HOME_AGENCY};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum PolicyCommand {
@@ -36,7 +36,7 @@ pub enum PolicyCommand {
 pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
     match c {
         PolicyCommand::Show => {
-            let store = FileStore::open(state)?;
+            let store = crate::state::open(state)?;
             let p = vouch_pipeline::active_policy(&store)?;
             println!("# active version: {}", p.version());
             print!("{}", p.to_toml());
@@ -47,7 +47,7 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
             officer,
         } => activate(state, &file, &reason, &officer)?,
         PolicyCommand::History => {
-            for a in FileStore::open(state)?.policy_history()? {
+            for a in crate::state::open(state)?.policy_history()? {
                 println!("{}\t{}\t{}\t{}", a.at, a.version, a.officer, a.reason);
             }
         }
@@ -71,7 +71,7 @@ fn activate(state: &Path, file: &Path, reason: &str, officer: &str) -> Result<()
     if reason.split_whitespace().count() < 3 {
         bail!("--reason: say why the policy changes, in a sentence");
     }
-    let store = FileStore::open(state)?;
+    let store = crate::state::open(state)?;
     let ok = matches!(store.official(officer)?, Some(o) if o.agency == HOME_AGENCY
         && matches!(o.role, Role::DisclosureOfficer | Role::Administrator));
     if !ok {

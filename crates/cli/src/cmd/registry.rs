@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role};
+use vouch_store::{AgencyRecord, OfficialRecord, Role};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AgencyCommand {
@@ -96,7 +96,7 @@ fn check_id(field: &str, id: &str) -> Result<()> {
 }
 
 pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
-    let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
+    let store = crate::state::open(state)?;
     match c {
         AgencyCommand::Add {
             id,
@@ -180,7 +180,7 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
 }
 
 pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
-    let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
+    let store = crate::state::open(state)?;
     match c {
         OfficialCommand::Add {
             id,

@@ -57,7 +57,7 @@ fn officer(store: &FileStore, id: &str) -> Result<()> {
 }
 
 pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
-    let store = FileStore::open(state)?;
+    let store = crate::state::open(state)?;
     match c {
         RequestsCommand::List => {
             for r in store.requests()? {

@@ -1,11 +1,10 @@
 //! `vouch verify`: run one request through the whole pipeline.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
 use vouch_pipeline::{run_request, RunConfig, RunReport, RunStatus};
-use vouch_store::FileStore;
 
 /// Exit code of a batch that waits for approval.
 pub const EXIT_PENDING: u8 = 3;
@@ -28,7 +27,7 @@ pub struct Args {
 
 /// Runs a request against a state directory.
 pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
-    let store = FileStore::open(state).with_context(|| format!("state {}", state.display()))?;
+    let store = crate::state::open(state)?;
     let policy = vouch_pipeline::active_policy(&store)?;
     let cfg = RunConfig {
         request_dir: &a.request,
