@@ -1,0 +1,133 @@
+//! The disclosure office's controls — the hold list (keyed TIN hashes,
+//! never TINs), the active policy and its activation history — and the
+//! service's 32-byte secrets.
+
+use crate::{db, with_pool, SqlStore, SqlStoreError};
+use rand::RngCore;
+use vouch_store::PolicyActivation;
+
+type ActivationRow = (String, String, String, String, String);
+
+fn key32(table: &'static str, bytes: &[u8]) -> Result<[u8; 32], SqlStoreError> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| SqlStoreError::Corrupt {
+        table,
+        why: "value is not 32 bytes".into(),
+    })
+}
+
+impl SqlStore {
+    /// The keyed hashes of every held TIN, in byte order.
+    pub async fn held(&self) -> Result<Vec<[u8; 32]>, SqlStoreError> {
+        const SQL: &str = "SELECT tin_hmac FROM holds ORDER BY tin_hmac";
+        let rows: Vec<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read holds"))?);
+        rows.iter().map(|(b,)| key32("holds", b)).collect()
+    }
+
+    /// Adds (or with `add == false` removes) held TIN hashes in one
+    /// transaction; returns how many changed.
+    pub async fn set_held(&self, keys: &[[u8; 32]], add: bool) -> Result<usize, SqlStoreError> {
+        let sql = if add {
+            "INSERT INTO holds (tin_hmac) VALUES ($1) ON CONFLICT (tin_hmac) DO NOTHING"
+        } else {
+            "DELETE FROM holds WHERE tin_hmac = $1"
+        };
+        let mut changed = 0u64;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db("change holds"))?;
+            for k in keys {
+                changed += sqlx::query(sql)
+                    .bind(&k[..])
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("change holds"))?
+                    .rows_affected();
+            }
+            tx.commit().await.map_err(db("change holds"))?;
+        });
+        // At most `keys.len()` rows change, so this cannot truncate.
+        Ok(changed as usize)
+    }
+
+    /// The active policy's text, if one was activated.
+    pub async fn active_policy(&self) -> Result<Option<String>, SqlStoreError> {
+        const SQL: &str = "SELECT policy_text FROM policy_activations ORDER BY seq DESC LIMIT 1";
+        let row: Option<(String,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read active policy"))?);
+        Ok(row.map(|(t,)| t))
+    }
+
+    /// Makes `text` the active policy and records who did it and why, in
+    /// one row (so the text and its record cannot disagree).
+    pub async fn activate_policy(
+        &self,
+        text: &str,
+        activation: &PolicyActivation,
+    ) -> Result<(), SqlStoreError> {
+        const SQL: &str = "INSERT INTO policy_activations \
+            (at, officer, reason, version, sha256, policy_text) \
+            VALUES ($1, $2, $3, $4, $5, $6)";
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(&activation.at)
+            .bind(&activation.officer)
+            .bind(&activation.reason)
+            .bind(&activation.version)
+            .bind(&activation.sha256)
+            .bind(text)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("activate policy"))?);
+        Ok(())
+    }
+
+    /// Every policy activation, oldest first.
+    pub async fn policy_history(&self) -> Result<Vec<PolicyActivation>, SqlStoreError> {
+        const SQL: &str = "SELECT at, officer, reason, version, sha256 \
+            FROM policy_activations ORDER BY seq";
+        let rows: Vec<ActivationRow> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read policy history"))?);
+        Ok(rows
+            .into_iter()
+            .map(|(at, officer, reason, version, sha256)| PolicyActivation {
+                at,
+                officer,
+                reason,
+                version,
+                sha256,
+            })
+            .collect())
+    }
+
+    /// A 32-byte secret of the service, created on first use. The first
+    /// writer wins (`ON CONFLICT DO NOTHING`) and everyone reads the stored
+    /// value back, so two nodes racing to create it agree.
+    pub async fn secret(&self, name: &str) -> Result<[u8; 32], SqlStoreError> {
+        const INSERT: &str =
+            "INSERT INTO secrets (name, bytes) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+        const SELECT: &str = "SELECT bytes FROM secrets WHERE name = $1";
+        let mut fresh = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        let (bytes,): (Vec<u8>,) = with_pool!(self, |pool| {
+            sqlx::query(INSERT)
+                .bind(name)
+                .bind(&fresh[..])
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(db("create secret"))?;
+            sqlx::query_as(SELECT)
+                .bind(name)
+                .fetch_one(pool)
+                .await
+                .map_err(db("read secret"))?
+        });
+        key32("secrets", &bytes)
+    }
+}

@@ -1,0 +1,231 @@
+//! vouch's state store in SQL (SQLite or PostgreSQL), the groundwork for
+//! running several vouch nodes on one shared state.
+//!
+//! [`SqlStore`] keeps what `vouch_store::FileStore` keeps — the registry of
+//! agencies and officials, request records, per-request documents and audit
+//! trails, the probing guard's records, the hold list, policy activations
+//! and the service's secrets — reusing its record types, with the same
+//! validation rules. Schema changes are versioned migrations embedded in the
+//! binary, each applied in one transaction together with its version row.
+//!
+//! It deliberately does not hold the ledger (the ledger crate keeps its own
+//! files), checks no policy, and is not yet wired into the pipeline, server
+//! or command line. SQL is bound, never spliced, and checked at run time
+//! only: no database is needed to build.
+#![deny(missing_docs)]
+
+mod governance;
+mod probes;
+mod registry;
+mod requests;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use vouch_store::{
+    AgencyRecord, Approval, AuditEvent, Finding, OfficialRecord, PolicyActivation, RequestRecord,
+    RequestStatus, Role, HOME_AGENCY,
+};
+
+/// What went wrong in the SQL store. Messages name tables, ids of
+/// registry entries and requests, never personal data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqlStoreError {
+    /// The connection string names no supported database.
+    #[error("state database: unsupported url (want sqlite://PATH or postgres://...)")]
+    UnsupportedUrl,
+    /// The database refused or failed an operation.
+    #[error("state database: {op}: {why}")]
+    Database {
+        /// What the store was doing.
+        op: &'static str,
+        /// The driver's error.
+        why: String,
+    },
+    /// The schema could not be brought up to date.
+    #[error("state database: migration: {why}")]
+    Migrate {
+        /// The migrator's error.
+        why: String,
+    },
+    /// A stored value is not what the store writes (corruption).
+    #[error("state database: {table}: corrupt: {why}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+    /// The thing already exists.
+    #[error("{what} {id} is already registered")]
+    Exists {
+        /// Kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The thing does not exist.
+    #[error("{what} {id} is not registered")]
+    NotFound {
+        /// Kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// A value given to the store is invalid.
+    #[error("{field}: {why}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Maps a driver error to [`SqlStoreError::Database`] for operation `op`.
+pub(crate) fn db(op: &'static str) -> impl Fn(sqlx::Error) -> SqlStoreError {
+    move |e| SqlStoreError::Database {
+        op,
+        why: e.to_string(),
+    }
+}
+
+/// True when the error is a unique-key violation (a duplicate id).
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool. The SQL the store
+/// uses is written once in the dialect both databases accept (`$N` binds,
+/// `ON CONFLICT`), so each arm is the same code typed for its driver.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// The state store on a SQL database. Cloning shares the connection pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) backend: Backend,
+}
+
+/// How long a SQLite writer waits for another's lock before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections per pool.
+const SQLITE_CONNECTIONS_MAX: u32 = 4;
+const POSTGRES_CONNECTIONS_MAX: u32 = 8;
+
+impl SqlStore {
+    /// Connects to `sqlite://PATH?mode=rwc` or `postgres://...` and brings
+    /// the schema up to date.
+    pub async fn connect(url: &str) -> Result<SqlStore, SqlStoreError> {
+        let store = if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(url).await?
+        } else {
+            return Err(SqlStoreError::UnsupportedUrl);
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<SqlStore, SqlStoreError> {
+        // WAL lets readers run beside the one writer; FULL sync makes every
+        // acknowledged commit durable, as the file store's fsyncs do.
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|_| SqlStoreError::UnsupportedUrl)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(SQLITE_CONNECTIONS_MAX)
+            .connect_with(options)
+            .await
+            .map_err(db("connect"))?;
+        Ok(SqlStore {
+            backend: Backend::Sqlite(pool),
+        })
+    }
+
+    async fn connect_postgres(url: &str) -> Result<SqlStore, SqlStoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS_MAX)
+            .connect(url)
+            .await
+            .map_err(db("connect"))?;
+        Ok(SqlStore {
+            backend: Backend::Postgres(pool),
+        })
+    }
+
+    async fn migrate(&self) -> Result<(), SqlStoreError> {
+        let migrated = match &self.backend {
+            Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        };
+        migrated.map_err(|e| SqlStoreError::Migrate { why: e.to_string() })
+    }
+
+    /// The schema version applied (the newest migration's number).
+    pub async fn schema_version(&self) -> Result<i64, SqlStoreError> {
+        const SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        let (v,): (i64,) = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_one(pool)
+            .await
+            .map_err(db("schema version"))?);
+        Ok(v)
+    }
+
+    /// Which database this is: `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (waits for those in use to come back).
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Serialises a nested field for a JSON text column.
+pub(crate) fn to_json<T: serde::Serialize>(
+    field: &'static str,
+    v: &T,
+) -> Result<String, SqlStoreError> {
+    serde_json::to_string(v).map_err(|e| SqlStoreError::Invalid {
+        field,
+        why: e.to_string(),
+    })
+}
+
+/// Reads a JSON text column back.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    text: &str,
+) -> Result<T, SqlStoreError> {
+    serde_json::from_str(text).map_err(|e| SqlStoreError::Corrupt {
+        table,
+        why: e.to_string(),
+    })
+}

@@ -1,0 +1,229 @@
+//! Request records (nested lists as JSON columns), per-request documents
+//! such as `checks.csv`, and each request's append-only audit trail.
+
+use crate::{db, from_json, to_json, with_pool, SqlStore, SqlStoreError};
+use vouch_store::{AuditEvent, RequestRecord, RequestStatus};
+
+/// The largest per-request document the store accepts (bigger is a caller bug).
+pub const REQUEST_BLOB_BYTES_MAX: usize = 256 << 20;
+
+type RequestRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+const REQUEST_COLUMNS: &str = "request_id, agency, letter_sha256, status, subject_count, \
+    request_reasons, holds, approvals_required, approvals, policy_version, denial, \
+    completed_at, disposition_certified, received_at, updated_at";
+
+const STATUSES: [RequestStatus; 6] = [
+    RequestStatus::PendingReview,
+    RequestStatus::Approved,
+    RequestStatus::Logged,
+    RequestStatus::Completed,
+    RequestStatus::Rejected,
+    RequestStatus::Denied,
+];
+
+fn corrupt(why: &str) -> SqlStoreError {
+    SqlStoreError::Corrupt {
+        table: "requests",
+        why: why.into(),
+    }
+}
+
+fn request_from_row(r: RequestRow) -> Result<RequestRecord, SqlStoreError> {
+    let status = STATUSES
+        .into_iter()
+        .find(|s| s.as_str() == r.3)
+        .ok_or_else(|| corrupt("unknown status"))?;
+    let denial =
+        r.10.as_deref()
+            .map(|d| from_json("requests", d))
+            .transpose()?;
+    Ok(RequestRecord {
+        request_id: r.0,
+        agency: r.1,
+        letter_sha256: r.2,
+        status,
+        subject_count: u64::try_from(r.4).map_err(|_| corrupt("negative subject count"))?,
+        request_reasons: from_json("requests", &r.5)?,
+        holds: from_json("requests", &r.6)?,
+        approvals_required: u32::try_from(r.7)
+            .map_err(|_| corrupt("approvals required out of range"))?,
+        approvals: from_json("requests", &r.8)?,
+        policy_version: r.9,
+        denial,
+        completed_at: r.11,
+        disposition_certified: r.12,
+        received_at: r.13,
+        updated_at: r.14,
+    })
+}
+
+impl SqlStore {
+    /// A request's record, if it was seen before.
+    pub async fn request(&self, request_id: &str) -> Result<Option<RequestRecord>, SqlStoreError> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE request_id = $1");
+        let row: Option<RequestRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(request_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read request"))?);
+        row.map(request_from_row).transpose()
+    }
+
+    /// Every request's record, by time received then id (as the file store).
+    pub async fn requests(&self) -> Result<Vec<RequestRecord>, SqlStoreError> {
+        let sql =
+            format!("SELECT {REQUEST_COLUMNS} FROM requests ORDER BY received_at, request_id");
+        let rows: Vec<RequestRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read requests"))?);
+        rows.into_iter().map(request_from_row).collect()
+    }
+
+    /// Writes (inserts or replaces) a request's record.
+    pub async fn put_request(&self, record: &RequestRecord) -> Result<(), SqlStoreError> {
+        const SQL: &str = "INSERT INTO requests (request_id, agency, letter_sha256, status, \
+            subject_count, request_reasons, holds, approvals_required, approvals, \
+            policy_version, denial, completed_at, disposition_certified, received_at, updated_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+            ON CONFLICT (request_id) DO UPDATE SET agency = excluded.agency, \
+            letter_sha256 = excluded.letter_sha256, status = excluded.status, \
+            subject_count = excluded.subject_count, request_reasons = excluded.request_reasons, \
+            holds = excluded.holds, approvals_required = excluded.approvals_required, \
+            approvals = excluded.approvals, policy_version = excluded.policy_version, \
+            denial = excluded.denial, completed_at = excluded.completed_at, \
+            disposition_certified = excluded.disposition_certified, \
+            received_at = excluded.received_at, updated_at = excluded.updated_at";
+        let subjects = i64::try_from(record.subject_count).map_err(|_| SqlStoreError::Invalid {
+            field: "subject_count",
+            why: "too large".into(),
+        })?;
+        let reasons = to_json("request_reasons", &record.request_reasons)?;
+        let holds = to_json("holds", &record.holds)?;
+        let approvals = to_json("approvals", &record.approvals)?;
+        let denial = record
+            .denial
+            .as_ref()
+            .map(|d| to_json("denial", d))
+            .transpose()?;
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(&record.request_id)
+            .bind(&record.agency)
+            .bind(&record.letter_sha256)
+            .bind(record.status.as_str())
+            .bind(subjects)
+            .bind(&reasons)
+            .bind(&holds)
+            .bind(i64::from(record.approvals_required))
+            .bind(&approvals)
+            .bind(&record.policy_version)
+            .bind(&denial)
+            .bind(&record.completed_at)
+            .bind(&record.disposition_certified)
+            .bind(&record.received_at)
+            .bind(&record.updated_at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("write request"))?);
+        Ok(())
+    }
+
+    /// Stores (or replaces) a named document of a request, e.g. `checks.csv`.
+    pub async fn put_request_blob(
+        &self,
+        request_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), SqlStoreError> {
+        if bytes.len() > REQUEST_BLOB_BYTES_MAX {
+            return Err(SqlStoreError::Invalid {
+                field: "bytes",
+                why: format!("document larger than {REQUEST_BLOB_BYTES_MAX} bytes"),
+            });
+        }
+        const SQL: &str = "INSERT INTO request_blobs (request_id, name, bytes) \
+            VALUES ($1, $2, $3) \
+            ON CONFLICT (request_id, name) DO UPDATE SET bytes = excluded.bytes";
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(request_id)
+            .bind(name)
+            .bind(bytes)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("write request document"))?);
+        Ok(())
+    }
+
+    /// Reads a named document of a request.
+    pub async fn request_blob(
+        &self,
+        request_id: &str,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, SqlStoreError> {
+        const SQL: &str = "SELECT bytes FROM request_blobs WHERE request_id = $1 AND name = $2";
+        let row: Option<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .bind(request_id)
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read request document"))?);
+        Ok(row.map(|(b,)| b))
+    }
+
+    /// Appends an event to a request's audit trail (durable on return).
+    pub async fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), SqlStoreError> {
+        const SQL: &str = "INSERT INTO audit_events (request_id, at, actor, action, detail) \
+            VALUES ($1, $2, $3, $4, $5)";
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(request_id)
+            .bind(&event.at)
+            .bind(&event.actor)
+            .bind(&event.action)
+            .bind(&event.detail)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("append audit event"))?);
+        Ok(())
+    }
+
+    /// A request's audit trail, oldest first.
+    pub async fn audit_trail(&self, request_id: &str) -> Result<Vec<AuditEvent>, SqlStoreError> {
+        const SQL: &str = "SELECT at, actor, action, detail FROM audit_events \
+            WHERE request_id = $1 ORDER BY seq";
+        let rows: Vec<(String, String, String, String)> =
+            with_pool!(self, |pool| sqlx::query_as(SQL)
+                .bind(request_id)
+                .fetch_all(pool)
+                .await
+                .map_err(db("read audit trail"))?);
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, detail)| AuditEvent {
+                at,
+                actor,
+                action,
+                detail,
+            })
+            .collect())
+    }
+}
