@@ -83,6 +83,14 @@ pub async fn serve_with(
         println!("first start: administrator {BOOTSTRAP_ADMIN} token (shown once, keep it safe):");
         println!("{token}");
     }
+    let resumer = state.clone();
+    tokio::spawn(async move {
+        match resumer.resume_interrupted().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(batches = n, "resumed interrupted batches"),
+            Err(e) => tracing::error!(error = %e, "could not resume interrupted batches"),
+        }
+    });
     axum::serve(listener, app(state.clone()))
         .with_graceful_shutdown(shutdown_signal())
         .await

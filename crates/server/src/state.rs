@@ -19,7 +19,9 @@ use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use vouch_ledger::Ledger;
 use vouch_pipeline::{run_request, PipelineError, RunConfig, RunStatus};
-use vouch_store::{AuditEvent, FileStore, OfficialRecord, Role, StoreError, HOME_AGENCY};
+use vouch_store::{
+    AuditEvent, FileStore, OfficialRecord, RequestStatus, Role, StoreError, HOME_AGENCY,
+};
 
 /// The administrator registered on first start.
 pub const BOOTSTRAP_ADMIN: &str = "vouch-admin";
@@ -172,6 +174,38 @@ impl AppState {
         ))
     }
 
+    /// Restarts every batch a previous run of the service left approved but
+    /// unfinished (status `approved` or `logged`). The pipeline resumes from
+    /// the ledger, so no lookup is made twice. Returns how many were started;
+    /// waits for batch slots, so call it from a task of its own at start-up.
+    pub async fn resume_interrupted(&self) -> Result<usize, ServerError> {
+        let core = self.core.clone();
+        let pending = tokio::task::spawn_blocking(move || core.store.requests())
+            .await
+            .map_err(|e| ServerError::Config {
+                field: "resume",
+                why: e.to_string(),
+            })??;
+        let mut started = 0;
+        for rec in pending {
+            let interrupted = matches!(rec.status, RequestStatus::Approved | RequestStatus::Logged);
+            if !interrupted || !self.core.uploads_dir().join(&rec.request_id).is_dir() {
+                continue;
+            }
+            if !self.core.claim_job(&rec.request_id, &rec.agency) {
+                continue;
+            }
+            let Ok(permit) = self.core.batches.clone().acquire_owned().await else {
+                break;
+            };
+            tracing::info!(request_id = %rec.request_id, "resuming an interrupted batch");
+            self.core
+                .spawn_run(rec.request_id, RunReason::Resume, permit);
+            started += 1;
+        }
+        Ok(started)
+    }
+
     /// Waits until no batch is queued or running (tests, graceful shutdown).
     pub async fn wait_idle(&self) {
         let n = self.core.config.batches_max as u32;
@@ -257,6 +291,9 @@ pub(crate) enum RunReason {
         /// The officer.
         officer: String,
     },
+    /// The service restarted while the batch was approved but unfinished:
+    /// run it again, which replays logged lookups from the ledger.
+    Resume,
 }
 
 /// The data-free category of a failed run, shown to those who may see the request.
@@ -388,6 +425,14 @@ impl Core {
                     None
                 }
                 RunReason::Approval { officer } => Some(officer),
+                RunReason::Resume => {
+                    if let Err(e) =
+                        core.audit(&request_id, "system", "resumed", "after a service restart")
+                    {
+                        tracing::error!(request_id = %request_id, error = %e, "audit failed");
+                    }
+                    None
+                }
             };
             let result = core.run_pipeline(&request_id, approver);
             // The run opened the ledger itself and may have appended.
