@@ -77,22 +77,26 @@ impl<R: Read> Table<R> {
 
     /// Advances to the next row; `Ok(false)` at the end of the file.
     pub fn next_row(&mut self) -> Result<bool, FormatError> {
-        let more = self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(&self.path, self.line + 1, &e))?;
-        if !more {
-            return Ok(false);
-        }
-        self.line = self
-            .record
-            .position()
-            .map(|p| p.line())
-            .unwrap_or(self.line + 1);
-        if self.record.len() != self.header.len() {
+        // A loop, not recursion: any number of empty lines must not grow the stack.
+        loop {
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| csv_error(&self.path, self.line + 1, &e))?;
+            if !more {
+                return Ok(false);
+            }
+            self.line = self
+                .record
+                .position()
+                .map(|p| p.line())
+                .unwrap_or(self.line + 1);
+            if self.record.len() == self.header.len() {
+                return Ok(true);
+            }
             // A single empty line is not a row.
             if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
-                return self.next_row();
+                continue;
             }
             return Err(FormatError::at(
                 &self.path,
@@ -104,7 +108,6 @@ impl<R: Read> Table<R> {
                 },
             ));
         }
-        Ok(true)
     }
 
     /// The current row's 1-based line.
@@ -161,5 +164,30 @@ fn csv_error(path: &Path, line: u64, e: &csv::Error) -> FormatError {
             "row",
             FormatErrorKind::Malformed("malformed CSV".into()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_million_empty_lines_are_skipped_without_growing_the_stack() {
+        // Regression: empty lines were skipped by recursion, one frame each.
+        let mut text = String::from("a,b\n");
+        text.push_str(&"\"\"\n".repeat(1_000_000));
+        text.push_str("1,2\n");
+        let mut t = Table::new(Path::new("t.csv"), text.as_bytes()).unwrap();
+        assert!(t.next_row().unwrap());
+        assert_eq!(t.line(), 1_000_002);
+        assert!(!t.next_row().unwrap());
+    }
+
+    #[test]
+    fn a_short_row_still_names_its_line() {
+        let mut t = Table::new(Path::new("t.csv"), &b"a,b\n1,2\n3\n"[..]).unwrap();
+        assert!(t.next_row().unwrap());
+        let e = t.next_row().unwrap_err();
+        assert_eq!(e.line, Some(3));
     }
 }
