@@ -23,6 +23,10 @@ struct Cli {
     /// State directory (registry, requests, ledger); default $VOUCH_HOME, else ./vouch-data.
     #[arg(long, global = true, env = "VOUCH_HOME", default_value = "vouch-data")]
     state: PathBuf,
+    /// State store: `sqlite` (STATE/vouch.db, the default), `files` (the
+    /// directory store), `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    #[arg(long, global = true, env = "VOUCH_DATABASE", default_value = "sqlite")]
+    database: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,6 +93,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    state::set_database(cli.database.clone());
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

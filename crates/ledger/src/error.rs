@@ -215,6 +215,14 @@ pub enum StoreError {
     /// An earlier write failed; the store must be reopened (which recovers).
     #[error("store is unusable after an earlier write failure; reopen it")]
     Poisoned,
+    /// A database behind the store failed or holds something it never wrote.
+    #[error("ledger database: {op}: {why}")]
+    Database {
+        /// What was being done.
+        op: &'static str,
+        /// The driver's error or what is wrong.
+        why: String,
+    },
 }
 
 /// Everything the ledger API can fail with.

@@ -107,4 +107,6 @@ pub mod note;
 pub use bundle::InclusionBundle;
 pub use ledger::{AppendReceipt, Ledger, VerifyReport};
 pub use note::{Checkpoint, NoteVerifier, SignedCheckpoint, SignedNote};
-pub use store::{CheckpointStore, LeafStore, MemCheckpointStore, MemLeafStore, PackedLeaves};
+pub use store::{
+    CheckpointStore, DynLedger, LeafStore, MemCheckpointStore, MemLeafStore, PackedLeaves,
+};

@@ -3,11 +3,11 @@
 use base64::Engine;
 use time::Date;
 use vouch_policy::{AgencyInfo, FindingInfo, Registry, ResponseInfo, SignerInfo};
-use vouch_store::{FileStore, Role};
+use vouch_store::{Role, StateStore};
 
 /// Adapts the file store to [`Registry`]. A registry that cannot be read
 /// answers "not registered": the rules then fail closed.
-pub struct StoreRegistry<'a>(pub &'a FileStore);
+pub struct StoreRegistry<'a>(pub &'a dyn StateStore);
 
 fn date(s: &str) -> Option<Date> {
     Date::parse(

@@ -17,11 +17,11 @@ use vouch_formats::response::{
     SignatureDto,
 };
 use vouch_ledger::note::SignedCheckpoint;
-use vouch_ledger::Ledger;
+use vouch_ledger::DynLedger;
 use vouch_match::MasterIndex;
 use vouch_policy::PolicyConfig;
 use vouch_store::{
-    Approval, AuditEvent, FileStore, RequestRecord, RequestStatus, Role, HOME_AGENCY,
+    Approval, AuditEvent, RequestRecord, RequestStatus, Role, StateStore, HOME_AGENCY,
 };
 
 /// The inputs of one run.
@@ -135,11 +135,17 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 /// Runs or resumes one request.
-pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, PipelineError> {
+pub fn run_request(
+    store: &dyn StateStore,
+    cfg: &RunConfig<'_>,
+) -> Result<RunReport, PipelineError> {
     let mut timer = Timer(Vec::new(), Instant::now());
     let received = receive(cfg.request_dir)?;
     timer.lap("intake");
     let request_id = received.files.letter.request_id.clone();
+    // One batch at a time per store, across processes and nodes: the probing
+    // guard must see every earlier request, and the ledger has one writer.
+    let _writer = store.writer_lock()?;
     let existing = store.request(&request_id)?;
     if let Some(rec) = &existing {
         if rec.letter_sha256 != received.letter_sha256 {
@@ -166,7 +172,7 @@ pub fn run_request(store: &FileStore, cfg: &RunConfig<'_>) -> Result<RunReport, 
         report.timings = timer.0;
         return Ok(report);
     }
-    let mut ledger = Ledger::open_dir(&store.ledger_dir())?;
+    let mut ledger = store.open_ledger()?;
     if !checked.request_reasons.is_empty() {
         let rows = rows_of_rejected(&checked);
         let cp = checkpoint(store, &mut ledger, false)?;
@@ -299,7 +305,7 @@ fn empty_index() -> MasterIndex {
 }
 
 fn audit(
-    store: &FileStore,
+    store: &dyn StateStore,
     request_id: &str,
     actor: &str,
     action: &str,
@@ -319,7 +325,7 @@ fn audit(
 }
 
 fn set_status(
-    store: &FileStore,
+    store: &dyn StateStore,
     rec: &mut RequestRecord,
     status: RequestStatus,
     now: OffsetDateTime,
@@ -333,7 +339,7 @@ fn set_status(
 }
 
 fn fresh_checks(
-    store: &FileStore,
+    store: &dyn StateStore,
     received: ReceivedRequest,
     cfg: &RunConfig<'_>,
 ) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
@@ -430,7 +436,7 @@ fn fresh_checks(
 }
 
 fn restore_checks(
-    store: &FileStore,
+    store: &dyn StateStore,
     received: ReceivedRequest,
     rec: &RequestRecord,
 ) -> Result<CheckedBatch, PipelineError> {
@@ -466,7 +472,7 @@ fn restore_checks(
 }
 
 fn add_approvals(
-    store: &FileStore,
+    store: &dyn StateStore,
     rec: &mut RequestRecord,
     cfg: &RunConfig<'_>,
 ) -> Result<(), PipelineError> {
@@ -512,7 +518,7 @@ fn add_approvals(
 
 /// The active policy: the file activated in the store, else policy.md's defaults.
 /// An active file that no longer validates stops the caller (fail closed).
-pub fn active_policy(store: &FileStore) -> Result<PolicyConfig, PipelineError> {
+pub fn active_policy(store: &dyn StateStore) -> Result<PolicyConfig, PipelineError> {
     match store.active_policy()? {
         Some(text) => PolicyConfig::from_toml(&text).map_err(|e| PipelineError::Inconsistent {
             request_id: "-".into(),
@@ -524,7 +530,9 @@ pub fn active_policy(store: &FileStore) -> Result<PolicyConfig, PipelineError> {
 
 /// The keyed hash of a TIN (HMAC-SHA-256 with the state store's secret, kept
 /// outside the ledger): what the ledger and the hold list record instead of a TIN.
-pub fn tin_hasher(store: &FileStore) -> Result<impl Fn(Tin) -> [u8; 32] + Sync, PipelineError> {
+pub fn tin_hasher(
+    store: &dyn StateStore,
+) -> Result<impl Fn(Tin) -> [u8; 32] + Sync, PipelineError> {
     let key = store.secret(TIN_HMAC_KEY)?;
     Ok(move |t: Tin| -> [u8; 32] {
         // HMAC accepts keys of any length, so this cannot fail.
@@ -536,7 +544,7 @@ pub fn tin_hasher(store: &FileStore) -> Result<impl Fn(Tin) -> [u8; 32] + Sync, 
 }
 
 /// The ledger's signing key and origin line, kept in the state store.
-pub fn ledger_signer(store: &FileStore) -> Result<(SigningKey, String), PipelineError> {
+pub fn ledger_signer(store: &dyn StateStore) -> Result<(SigningKey, String), PipelineError> {
     let key = SigningKey::from_bytes(&store.secret(LEDGER_KEY)?);
     let origin = format!(
         "vouch.local/ledger/{}",
@@ -546,7 +554,9 @@ pub fn ledger_signer(store: &FileStore) -> Result<(SigningKey, String), Pipeline
 }
 
 /// The ledger's public verifier (C2SP note verifier for its checkpoints).
-pub fn ledger_verifier(store: &FileStore) -> Result<vouch_ledger::NoteVerifier, PipelineError> {
+pub fn ledger_verifier(
+    store: &dyn StateStore,
+) -> Result<vouch_ledger::NoteVerifier, PipelineError> {
     let (key, _) = ledger_signer(store)?;
     vouch_ledger::NoteVerifier::new(LEDGER_KEY_NAME, key.verifying_key())
         .map_err(|e| PipelineError::Ledger(e.into()))
@@ -554,8 +564,8 @@ pub fn ledger_verifier(store: &FileStore) -> Result<vouch_ledger::NoteVerifier, 
 
 /// The latest checkpoint, or a fresh one when the tree grew or none exists.
 fn checkpoint(
-    store: &FileStore,
-    ledger: &mut Ledger,
+    store: &dyn StateStore,
+    ledger: &mut DynLedger,
     grew: bool,
 ) -> Result<SignedCheckpoint, PipelineError> {
     if !grew {
@@ -570,7 +580,7 @@ fn checkpoint(
 }
 
 fn respond(
-    store: &FileStore,
+    store: &dyn StateStore,
     cfg: &RunConfig<'_>,
     c: &CheckedBatch,
     rows: &[ResponseRow],

@@ -8,7 +8,7 @@
 //! which part failed.
 
 use crate::error::ApiError;
-use crate::state::{blocking, lock, AppState, Core};
+use crate::state::{blocking, AppState, Core};
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 use std::marker::PhantomData;
@@ -55,14 +55,17 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let id = lock(&state.core.tokens)
-            .lookup(token)
-            .ok_or(ApiError::Unauthorized)?
-            .to_string();
+        let token = token.to_string();
         let core = state.core.clone();
-        let official = blocking(move || Ok(core.store.official(&id)?))
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        let official = blocking(move || {
+            let now = time::OffsetDateTime::now_utc();
+            match crate::tokens::lookup(core.store.as_ref(), &token, now)? {
+                Some(id) => Ok(core.store.official(&id)?),
+                None => Ok(None),
+            }
+        })
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
         Ok(Caller {
             official,
             core: state.core.clone(),

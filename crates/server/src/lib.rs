@@ -30,27 +30,27 @@ pub use error::{ApiError, ServerError};
 pub use routes::meta::OPENAPI_JSON;
 pub use routes::{app, route_table, REQUEST_ID_HEADER};
 pub use state::{AppState, ServerConfig, BOOTSTRAP_ADMIN};
-pub use tokens::TOKEN_FILE;
 pub use upload::PARTS as UPLOAD_PARTS;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use vouch_store::StateStore;
 
 /// Runs the service on `listen` until Ctrl-C or SIGTERM, then waits for the
 /// batches in flight. Prints the URL and, on first start, the one-time
 /// administrator token.
 pub async fn serve(
     listen: SocketAddr,
-    state_dir: PathBuf,
+    store: Box<dyn StateStore>,
     index_dir: PathBuf,
 ) -> Result<(), ServerError> {
-    serve_with(listen, state_dir, index_dir, ServerConfig::default()).await
+    serve_with(listen, store, index_dir, ServerConfig::default()).await
 }
 
 /// [`serve`] with explicit settings.
 pub async fn serve_with(
     listen: SocketAddr,
-    state_dir: PathBuf,
+    store: Box<dyn StateStore>,
     index_dir: PathBuf,
     config: ServerConfig,
 ) -> Result<(), ServerError> {
@@ -60,9 +60,14 @@ pub async fn serve_with(
             why: format!("{} is not a directory", index_dir.display()),
         });
     }
+    let where_ = format!(
+        "{} store, files in {}",
+        store.backend(),
+        store.files_dir().display()
+    );
     let (state, bootstrap) = {
-        let (s, i) = (state_dir.clone(), index_dir.clone());
-        tokio::task::spawn_blocking(move || AppState::open(&s, &i, config))
+        let i = index_dir.clone();
+        tokio::task::spawn_blocking(move || AppState::open(store, &i, config))
             .await
             .map_err(|e| ServerError::Config {
                 field: "startup",
@@ -75,10 +80,7 @@ pub async fn serve_with(
     };
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
     let bound = listener.local_addr().map_err(io)?;
-    println!(
-        "vouch service listening on http://{bound}/ (state {})",
-        state_dir.display()
-    );
+    println!("vouch service listening on http://{bound}/ ({where_})");
     if let Some(token) = bootstrap {
         println!("first start: administrator {BOOTSTRAP_ADMIN} token (shown once, keep it safe):");
         println!("{token}");

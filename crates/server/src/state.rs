@@ -10,17 +10,16 @@
 //! is not held up by a long batch. Blocking calls run on tokio's blocking pool.
 
 use crate::error::{ApiError, ServerError};
-use crate::tokens::TokenTable;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use vouch_ledger::Ledger;
+use vouch_ledger::DynLedger;
 use vouch_pipeline::{run_request, PipelineError, RunConfig, RunStatus};
 use vouch_store::{
-    AuditEvent, FileStore, OfficialRecord, RequestStatus, Role, StoreError, HOME_AGENCY,
+    AuditEvent, OfficialRecord, RequestStatus, Role, StateStore, StoreError, HOME_AGENCY,
 };
 
 /// The administrator registered on first start.
@@ -40,6 +39,8 @@ pub struct ServerConfig {
     pub json_body_bytes_max: usize,
     /// The `Retry-After` of a 429, in seconds.
     pub retry_after_s: u32,
+    /// How long an issued API token works, in days (`None`: until revoked).
+    pub token_ttl_days: Option<u32>,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +50,7 @@ impl Default for ServerConfig {
             upload_bytes_max: 1 << 30,
             json_body_bytes_max: 64 << 10,
             retry_after_s: 30,
+            token_ttl_days: Some(90),
         }
     }
 }
@@ -73,13 +75,20 @@ pub(crate) struct Job {
 pub(crate) struct Writer {
     /// The ledger, opened on first use and dropped after every pipeline run
     /// (which opens its own and may append).
-    ledger: Option<Ledger>,
+    ledger: Option<DynLedger>,
 }
 
 impl Writer {
-    pub(crate) fn ledger(&mut self, store: &FileStore) -> Result<&mut Ledger, ApiError> {
+    /// The ledger as stored now: reopened when another process or node
+    /// appended since it was read.
+    pub(crate) fn ledger(&mut self, store: &dyn StateStore) -> Result<&mut DynLedger, ApiError> {
+        if let (Some(l), Some(stored)) = (&self.ledger, store.ledger_len()?) {
+            if l.size() != stored {
+                self.ledger = None;
+            }
+        }
         if self.ledger.is_none() {
-            self.ledger = Some(Ledger::open_dir(&store.ledger_dir())?);
+            self.ledger = Some(store.open_ledger()?);
         }
         match self.ledger.as_mut() {
             Some(l) => Ok(l),
@@ -89,9 +98,8 @@ impl Writer {
 }
 
 pub(crate) struct Core {
-    pub store: FileStore,
+    pub store: Box<dyn StateStore>,
     pub writer: Mutex<Writer>,
-    pub tokens: Mutex<TokenTable>,
     pub jobs: Mutex<HashMap<String, Job>>,
     job_seq: std::sync::atomic::AtomicU64,
     pub batches: Arc<Semaphore>,
@@ -131,12 +139,11 @@ where
 }
 
 impl AppState {
-    /// Opens the state directory (failing at once if another vouch process
-    /// holds it) and loads the tokens. On first start (no token file) it
-    /// registers the administrator `vouch-admin` if needed and returns a
-    /// token for it: the only time that token is shown.
+    /// The service over a state store. On first start (no token ever
+    /// issued) it registers the administrator `vouch-admin` if needed and
+    /// returns a token for it: the only time that token is shown.
     pub fn open(
-        state_dir: &Path,
+        store: Box<dyn StateStore>,
         index_dir: &Path,
         config: ServerConfig,
     ) -> Result<(AppState, Option<String>), ServerError> {
@@ -146,19 +153,14 @@ impl AppState {
                 why: "too large".into(),
             });
         }
-        let store = FileStore::try_open(state_dir)?;
-        let (tokens, bootstrap) = match TokenTable::load(state_dir)? {
-            Some(t) => (t, None),
-            None => {
-                let mut t = TokenTable::empty(state_dir);
-                let token = bootstrap_admin(&store, &mut t)?;
-                (t, Some(token))
-            }
+        let bootstrap = if store.tokens()?.is_empty() {
+            Some(bootstrap_admin(store.as_ref(), &config)?)
+        } else {
+            None
         };
         let core = Core {
             store,
             writer: Mutex::new(Writer { ledger: None }),
-            tokens: Mutex::new(tokens),
             jobs: Mutex::new(HashMap::new()),
             job_seq: std::sync::atomic::AtomicU64::new(0),
             batches: Arc::new(Semaphore::new(config.batches_max)),
@@ -222,7 +224,7 @@ impl AppState {
     }
 }
 
-fn bootstrap_admin(store: &FileStore, tokens: &mut TokenTable) -> Result<String, ServerError> {
+fn bootstrap_admin(store: &dyn StateStore, config: &ServerConfig) -> Result<String, ServerError> {
     match store.official(BOOTSTRAP_ADMIN)? {
         Some(o) if o.role == Role::Administrator => {}
         Some(_) => {
@@ -239,44 +241,40 @@ fn bootstrap_admin(store: &FileStore, tokens: &mut TokenTable) -> Result<String,
             registered_at: now_rfc3339(),
         })?,
     }
-    let token = tokens.issue(BOOTSTRAP_ADMIN, "bootstrap", &now_rfc3339())?;
+    let (token, _) = crate::tokens::issue(
+        store,
+        BOOTSTRAP_ADMIN,
+        "bootstrap",
+        OffsetDateTime::now_utc(),
+        config.token_ttl(),
+    )?;
     service_audit(store, "system", "bootstrap", "administrator token issued")
         .map_err(ServerError::from)?;
     Ok(token)
 }
 
-/// Appends an event to the service's own audit log (registry and token
+/// Appends an event to the service's own audit trail (registry and token
 /// changes, which belong to no request), durably.
 pub(crate) fn service_audit(
-    store: &FileStore,
+    store: &dyn StateStore,
     actor: &str,
     action: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
-    use std::io::Write;
-    let path = store.root().join("service-audit.jsonl");
-    let io = |e: std::io::Error| StoreError::Io {
-        path: path.clone(),
-        why: e.to_string(),
-    };
-    let mut line = serde_json::to_vec(&AuditEvent {
+    store.service_audit(&AuditEvent {
         at: now_rfc3339(),
         actor: actor.into(),
         action: action.into(),
         detail: detail.into(),
     })
-    .map_err(|e| StoreError::Io {
-        path: path.clone(),
-        why: e.to_string(),
-    })?;
-    line.push(b'\n');
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(io)?;
-    f.write_all(&line).map_err(io)?;
-    f.sync_data().map_err(io)
+}
+
+impl ServerConfig {
+    /// The lifetime of an issued token.
+    pub(crate) fn token_ttl(&self) -> Option<time::Duration> {
+        self.token_ttl_days
+            .map(|d| time::Duration::days(i64::from(d)))
+    }
 }
 
 /// Why a background run starts.
@@ -308,11 +306,11 @@ fn failure_category(e: &PipelineError) -> &'static str {
 
 impl Core {
     pub(crate) fn uploads_dir(&self) -> PathBuf {
-        self.store.root().join("uploads")
+        self.store.files_dir().join("uploads")
     }
 
     pub(crate) fn responses_dir(&self) -> PathBuf {
-        self.store.root().join("responses")
+        self.store.files_dir().join("responses")
     }
 
     /// Appends to a request's audit trail.
@@ -456,7 +454,7 @@ impl Core {
         request_id: &str,
         approver: Option<String>,
     ) -> Result<&'static str, PipelineError> {
-        let policy = vouch_pipeline::active_policy(&self.store)?;
+        let policy = vouch_pipeline::active_policy(self.store.as_ref())?;
         let approvers: Vec<String> = approver.into_iter().collect();
         let cfg = RunConfig {
             request_dir: &self.uploads_dir().join(request_id),
@@ -467,7 +465,7 @@ impl Core {
             now: OffsetDateTime::now_utc(),
             fault: None,
         };
-        let report = run_request(&self.store, &cfg)?;
+        let report = run_request(self.store.as_ref(), &cfg)?;
         Ok(match report.status {
             RunStatus::Completed => "completed",
             RunStatus::Rejected => "rejected",

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 use vouch_match::IndexBuilder;
 use vouch_server::{app, route_table, AppState, ServerConfig};
-use vouch_store::{AgencyRecord, FileStore};
+use vouch_store::{AgencyRecord, FileStore, StateStore};
+use vouch_test_support::{open_store, reopen_store, StoreKind};
 
 const OTHER_AGENCY: &str = "DHS-CBP";
 const RECIPIENT: &str = "ice-agent-0001";
@@ -26,6 +27,8 @@ const ADMIN: &str = "vouch-admin";
 
 struct Env {
     _dir: tempfile::TempDir,
+    kind: StoreKind,
+    test: &'static str,
     dir: PathBuf,
     state: AppState,
     app: Router,
@@ -57,8 +60,7 @@ fn fixture(dir: &Path) {
     b.finish().save(&dir.join("index")).unwrap();
 }
 
-fn register_agencies(state: &Path, policy: Option<&vouch_policy::PolicyConfig>) {
-    let store = FileStore::open(state).unwrap();
+fn register_agencies(store: &dyn StateStore, policy: Option<&vouch_policy::PolicyConfig>) {
     for id in [vouch_synth::AGENCY, OTHER_AGENCY] {
         store
             .add_agency(AgencyRecord {
@@ -93,18 +95,36 @@ fn signer_key_b64(data: &Path) -> String {
     base64::engine::general_purpose::STANDARD.encode(key)
 }
 
-async fn setup(config: ServerConfig, policy: Option<vouch_policy::PolicyConfig>) -> Env {
+/// A fresh service on a store of `kind`; `None` when that store is not
+/// available here (PostgreSQL without `VOUCH_TEST_POSTGRES_URL`).
+async fn setup(
+    kind: StoreKind,
+    test: &'static str,
+    config: ServerConfig,
+    policy: Option<vouch_policy::PolicyConfig>,
+) -> Option<Env> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
     fixture(&dir);
-    register_agencies(&dir.join("state"), policy.as_ref());
-    let (state, admin) = AppState::open(&dir.join("state"), &dir.join("index"), config).unwrap();
+    let store = open_store(kind, &dir.join("state"), &format!("api_{test}"))?;
+    assert_eq!(
+        store.backend(),
+        match kind {
+            StoreKind::Files => "files",
+            StoreKind::Sqlite => "sqlite",
+            StoreKind::Postgres => "postgres",
+        }
+    );
+    register_agencies(store.as_ref(), policy.as_ref());
+    let (state, admin) = AppState::open(store, &dir.join("index"), config).unwrap();
     let admin = admin.expect("first start issues an administrator token");
     let letter: Value =
         serde_json::from_slice(&std::fs::read(dir.join("data/request/request.json")).unwrap())
             .unwrap();
     let mut env = Env {
         _dir: tmp,
+        kind,
+        test,
         app: app(state.clone()),
         state,
         tokens: HashMap::from([(ADMIN, admin)]),
@@ -155,7 +175,7 @@ async fn setup(config: ServerConfig, policy: Option<vouch_policy::PolicyConfig>)
         let token = r.json()["token"].as_str().unwrap().to_string();
         env.tokens.insert(id, token);
     }
-    env
+    Some(env)
 }
 
 fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
@@ -293,8 +313,8 @@ fn small() -> ServerConfig {
 /// a state directory of its own.
 fn reference_response(env: &Env) -> (Vec<u8>, Value) {
     let state = env.dir.join("ref-state");
-    register_agencies(&state, None);
     let store = FileStore::open(&state).unwrap();
+    register_agencies(&store, None);
     let key = signer_key_b64(&env.dir.join("data"));
     let rec = |id: &str, agency: &str, role, public_key| vouch_store::OfficialRecord {
         id: id.into(),
@@ -376,29 +396,38 @@ fn actions(detail: &Value) -> Vec<(String, String)> {
 async fn serve_refuses_an_index_that_is_not_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let listen = "127.0.0.1:0".parse().unwrap();
-    let r = vouch_server::serve(
-        listen,
-        dir.path().join("state"),
-        dir.path().join("no-index"),
-    )
-    .await;
+    let store = Box::new(FileStore::open(&dir.path().join("state")).unwrap());
+    let r = vouch_server::serve(listen, store, dir.path().join("no-index")).await;
     assert!(matches!(
         r,
         Err(vouch_server::ServerError::Config { field: "index", .. })
     ));
 }
 
-#[tokio::test]
-async fn a_second_service_on_the_same_state_is_refused_and_no_second_admin_token_is_shown() {
-    let env = setup(small(), None).await;
-    let second = AppState::open(&env.dir.join("state"), &env.dir.join("index"), small());
-    assert!(matches!(second, Err(vouch_server::ServerError::Store(_))));
+async fn a_restarted_service_shows_no_second_admin_token(kind: StoreKind) {
+    let Some(env) = setup(kind, "restarted", small(), None).await else {
+        return;
+    };
+    if kind == StoreKind::Files {
+        // The file store is one process's: a second opener is refused.
+        let second = FileStore::try_open(&env.dir.join("state"));
+        assert!(matches!(
+            second,
+            Err(vouch_store::StoreError::Locked { .. })
+        ));
+    }
     drop(env.app);
     let Env {
-        state, dir, _dir, ..
+        state,
+        dir,
+        _dir,
+        kind,
+        test,
+        ..
     } = env;
     drop(state);
-    let (_, token) = AppState::open(&dir.join("state"), &dir.join("index"), small()).unwrap();
+    let store = reopen_store(kind, &dir.join("state"), &format!("api_{test}"));
+    let (_, token) = AppState::open(store, &dir.join("index"), small()).unwrap();
     assert!(
         token.is_none(),
         "the administrator token is shown on first start only"
@@ -406,9 +435,17 @@ async fn a_second_service_on_the_same_state_is_refused_and_no_second_admin_token
     drop(_dir);
 }
 
-#[tokio::test]
-async fn health_metrics_and_openapi_need_no_token() {
-    let env = setup(small(), None).await;
+async fn health_metrics_and_openapi_need_no_token(kind: StoreKind) {
+    let Some(env) = setup(
+        kind,
+        "health_metrics_and_openapi_need_no_token",
+        small(),
+        None,
+    )
+    .await
+    else {
+        return;
+    };
     let r = env.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, b"ok\n");
@@ -438,9 +475,17 @@ async fn health_metrics_and_openapi_need_no_token() {
     assert!(text.contains("vouch_batches_max 2"), "{text}");
 }
 
-#[tokio::test]
-async fn every_v1_route_refuses_a_missing_or_bad_token_with_one_fixed_body() {
-    let env = setup(small(), None).await;
+async fn every_v1_route_refuses_a_missing_or_bad_token_with_one_fixed_body(kind: StoreKind) {
+    let Some(env) = setup(
+        kind,
+        "every_v1_route_refuses_a_missing_or_bad_",
+        small(),
+        None,
+    )
+    .await
+    else {
+        return;
+    };
     let mut bodies = std::collections::HashSet::new();
     for (method, path) in route_table() {
         if !path.starts_with("/v1/") || path == "/v1/openapi.json" {
@@ -476,14 +521,15 @@ async fn every_v1_route_refuses_a_missing_or_bad_token_with_one_fixed_body() {
     assert_eq!(bodies.len(), 1, "every 401 has the same body");
 }
 
-#[tokio::test]
-async fn upload_review_approve_and_download_end_to_end() {
+async fn upload_review_approve_and_download_end_to_end(kind: StoreKind) {
     // A JSON limit below the upload's size: the upload route has its own.
     let cfg = ServerConfig {
         json_body_bytes_max: 1024,
         ..small()
     };
-    let env = setup(cfg, None).await;
+    let Some(env) = setup(kind, "upload_review_approve_and_download_end_t", cfg, None).await else {
+        return;
+    };
     assert!(env.request_parts()[2].1.len() > 1024);
     let r = env.upload(RECIPIENT).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.json());
@@ -587,9 +633,17 @@ async fn upload_review_approve_and_download_end_to_end() {
     );
 }
 
-#[tokio::test]
-async fn another_agency_sees_nothing_of_a_request_and_cannot_submit_it() {
-    let env = setup(small(), None).await;
+async fn another_agency_sees_nothing_of_a_request_and_cannot_submit_it(kind: StoreKind) {
+    let Some(env) = setup(
+        kind,
+        "another_agency_sees_nothing_of_a_request",
+        small(),
+        None,
+    )
+    .await
+    else {
+        return;
+    };
     assert_eq!(
         env.upload(OTHER_REQUESTER).await.status,
         StatusCode::FORBIDDEN
@@ -622,9 +676,17 @@ async fn another_agency_sees_nothing_of_a_request_and_cannot_submit_it() {
     );
 }
 
-#[tokio::test]
-async fn each_role_is_refused_what_it_may_not_do() {
-    let env = setup(small(), None).await;
+async fn each_role_is_refused_what_it_may_not_do(kind: StoreKind) {
+    let Some(env) = setup(
+        kind,
+        "each_role_is_refused_what_it_may_not_do",
+        small(),
+        None,
+    )
+    .await
+    else {
+        return;
+    };
     assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
     env.state.wait_idle().await;
     let id = env.request_id.clone();
@@ -725,11 +787,19 @@ async fn each_role_is_refused_what_it_may_not_do() {
     assert_eq!(s["approvals"], 0);
 }
 
-#[tokio::test]
-async fn two_approvals_need_two_officers_and_nobody_approves_twice() {
+async fn two_approvals_need_two_officers_and_nobody_approves_twice(kind: StoreKind) {
     let mut policy = vouch_policy::PolicyConfig::defaults();
     policy.large_batch_subjects_min = 2;
-    let env = setup(small(), Some(policy)).await;
+    let Some(env) = setup(
+        kind,
+        "two_approvals_need_two_officers_and_nobo",
+        small(),
+        Some(policy),
+    )
+    .await
+    else {
+        return;
+    };
     assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
     env.state.wait_idle().await;
     assert_eq!(env.status(RECIPIENT).await["approvals_required"], 2);
@@ -768,9 +838,10 @@ async fn two_approvals_need_two_officers_and_nobody_approves_twice() {
     );
 }
 
-#[tokio::test]
-async fn a_denied_batch_is_never_looked_up() {
-    let env = setup(small(), None).await;
+async fn a_denied_batch_is_never_looked_up(kind: StoreKind) {
+    let Some(env) = setup(kind, "a_denied_batch_is_never_looked_up", small(), None).await else {
+        return;
+    };
     assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
     env.state.wait_idle().await;
     assert_eq!(
@@ -796,14 +867,15 @@ async fn a_denied_batch_is_never_looked_up() {
     );
 }
 
-#[tokio::test]
-async fn a_full_queue_answers_429_with_retry_after_and_duplicates_409() {
+async fn a_full_queue_answers_429_with_retry_after_and_duplicates_409(kind: StoreKind) {
     let cfg = ServerConfig {
         batches_max: 1,
         retry_after_s: 17,
         ..ServerConfig::default()
     };
-    let env = setup(cfg, None).await;
+    let Some(env) = setup(kind, "a_full_queue_answers_429_with_retry_afte", cfg, None).await else {
+        return;
+    };
     let second = env.second_request_parts("REQ-SECOND-1");
     {
         let _paused = env.state.pause_writer();
@@ -827,13 +899,14 @@ async fn a_full_queue_answers_429_with_retry_after_and_duplicates_409() {
     assert_eq!(list["requests"].as_array().unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn uploads_are_bounded_complete_and_signed() {
+async fn uploads_are_bounded_complete_and_signed(kind: StoreKind) {
     let cfg = ServerConfig {
         upload_bytes_max: 2048,
         ..small()
     };
-    let env = setup(cfg, None).await;
+    let Some(env) = setup(kind, "uploads_are_bounded_complete_and_signed", cfg, None).await else {
+        return;
+    };
     let parts = env.request_parts();
     assert_eq!(
         env.upload(RECIPIENT).await.status,
@@ -859,7 +932,16 @@ async fn uploads_are_bounded_complete_and_signed() {
     assert!(!String::from_utf8_lossy(&r.body).contains(env.dir.to_str().unwrap()));
 
     // A letter whose signature does not verify is refused by the pipeline.
-    let env = setup(small(), None).await;
+    let Some(env) = setup(
+        kind,
+        "uploads_are_bounded_complete_and_signed2",
+        small(),
+        None,
+    )
+    .await
+    else {
+        return;
+    };
     let mut forged = env.request_parts();
     let mut sig = forged[1].1.clone();
     sig[0] = if sig[0] == b'A' { b'B' } else { b'A' };
@@ -877,3 +959,47 @@ async fn uploads_are_bounded_complete_and_signed() {
         .unwrap()
         .is_empty());
 }
+
+/// Runs each API test against every state store: the file store, SQLite,
+/// and PostgreSQL when `VOUCH_TEST_POSTGRES_URL` names a server.
+macro_rules! on_every_store {
+    ($($case:ident),* $(,)?) => {
+        mod files {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(super::StoreKind::Files).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(super::StoreKind::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(super::StoreKind::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_every_store!(
+    a_restarted_service_shows_no_second_admin_token,
+    health_metrics_and_openapi_need_no_token,
+    every_v1_route_refuses_a_missing_or_bad_token_with_one_fixed_body,
+    upload_review_approve_and_download_end_to_end,
+    another_agency_sees_nothing_of_a_request_and_cannot_submit_it,
+    each_role_is_refused_what_it_may_not_do,
+    two_approvals_need_two_officers_and_nobody_approves_twice,
+    a_denied_batch_is_never_looked_up,
+    a_full_queue_answers_429_with_retry_after_and_duplicates_409,
+    uploads_are_bounded_complete_and_signed,
+);

@@ -8,16 +8,22 @@
 //! validation rules. Schema changes are versioned migrations embedded in the
 //! binary, each applied in one transaction together with its version row.
 //!
-//! It deliberately does not hold the ledger (the ledger crate keeps its own
-//! files), checks no policy, and is not yet wired into the pipeline, server
-//! or command line. SQL is bound, never spliced, and checked at run time
-//! only: no database is needed to build.
+//! It also holds the API tokens, the service's audit trail and the
+//! disclosure ledger's leaves and checkpoints; [`SqlStateStore`] puts it
+//! behind the synchronous `vouch_store::StateStore` every part of vouch
+//! uses. It checks no policy. SQL is bound, never spliced, and checked at
+//! run time only: no database is needed to build.
 #![deny(missing_docs)]
 
+mod blocking;
 mod governance;
+mod ledger;
 mod probes;
 mod registry;
 mod requests;
+mod tokens;
+
+pub use blocking::SqlStateStore;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -28,7 +34,7 @@ use std::time::Duration;
 
 pub use vouch_store::{
     AgencyRecord, Approval, AuditEvent, Finding, OfficialRecord, PolicyActivation, RequestRecord,
-    RequestStatus, Role, HOME_AGENCY,
+    RequestStatus, Role, TokenRecord, HOME_AGENCY,
 };
 
 /// What went wrong in the SQL store. Messages name tables, ids of

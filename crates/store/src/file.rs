@@ -32,6 +32,9 @@ const REGISTRY_FORMAT: u32 = 1;
 pub struct FileStore {
     root: PathBuf,
     _lock: StoreLock,
+    /// The token file, read once (this process holds the store's lock, so
+    /// nobody else changes it).
+    pub(crate) tokens: std::sync::Mutex<Option<Vec<TokenRecord>>>,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -69,6 +72,7 @@ impl FileStore {
             return Ok(FileStore {
                 root: root.to_path_buf(),
                 _lock: StoreLock { _file: file },
+                tokens: Default::default(),
             });
         }
         match file.try_lock() {
@@ -81,6 +85,7 @@ impl FileStore {
         Ok(FileStore {
             root: root.to_path_buf(),
             _lock: StoreLock { _file: file },
+            tokens: Default::default(),
         })
     }
 
@@ -294,45 +299,12 @@ impl FileStore {
     pub fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
         let dir = self.request_dir(request_id);
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let path = dir.join("audit.jsonl");
-        let mut line = serde_json::to_vec(event).map_err(|e| StoreError::Corrupt {
-            path: path.clone(),
-            why: e.to_string(),
-        })?;
-        line.push(b'\n');
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        f.write_all(&line).map_err(io_err(&path))?;
-        f.sync_data().map_err(io_err(&path))
+        append_jsonl(&dir.join("audit.jsonl"), event)
     }
 
     /// A request's audit trail.
     pub fn audit_trail(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
-        let path = self.request_dir(request_id).join("audit.jsonl");
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        // A torn last line (crash mid-append) is dropped; anything else bad is corruption.
-        let lines: Vec<&str> = text.lines().collect();
-        let mut out = Vec::with_capacity(lines.len());
-        for (i, l) in lines.iter().enumerate() {
-            match serde_json::from_str(l) {
-                Ok(ev) => out.push(ev),
-                Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
-                Err(e) => {
-                    return Err(StoreError::Corrupt {
-                        path: path.clone(),
-                        why: format!("line {}: {e}", i + 1),
-                    })
-                }
-            }
-        }
-        Ok(out)
+        read_jsonl(&self.request_dir(request_id).join("audit.jsonl"))
     }
 
     /// A 32-byte secret of the service, created on first use (Ed25519 seeds,
@@ -356,6 +328,47 @@ impl FileStore {
             Err(e) => Err(io_err(&path)(e)),
         }
     }
+}
+
+/// Appends one JSON line to a file, durably (synced before returning).
+pub(crate) fn append_jsonl<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    let mut line = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    line.push(b'\n');
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    f.write_all(&line).map_err(io_err(path))?;
+    f.sync_data().map_err(io_err(path))
+}
+
+/// Reads a file of JSON lines. A torn last line (a crash mid-append, never
+/// acknowledged) is dropped; anything else bad is corruption.
+pub(crate) fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, StoreError> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        match serde_json::from_str(l) {
+            Ok(ev) => out.push(ev),
+            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
+            Err(e) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    why: format!("line {}: {e}", i + 1),
+                })
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(unix)]

@@ -11,12 +11,16 @@
 #![deny(missing_docs)]
 
 mod file;
+mod file_state;
 mod governance;
 mod model;
 mod probes;
+mod state;
 
 pub use file::{FileStore, StoreLock};
+pub use file_state::TOKEN_FILE;
 pub use model::*;
+pub use state::{StateStore, WriterGuard};
 
 use std::path::PathBuf;
 
@@ -62,6 +66,17 @@ pub enum StoreError {
         /// Its id.
         id: String,
     },
+    /// A database behind the store failed.
+    #[error("state database: {op}: {why}")]
+    Database {
+        /// What the store was doing.
+        op: &'static str,
+        /// The driver's error.
+        why: String,
+    },
+    /// The disclosure ledger failed or is damaged.
+    #[error("ledger: {0}")]
+    Ledger(String),
     /// A value given to the store is invalid.
     #[error("{field}: {why}")]
     Invalid {

@@ -206,3 +206,30 @@ pub struct AuditEvent {
     /// Details (counts, codes; never personal data).
     pub detail: String,
 }
+
+/// An API token, kept only as the SHA-256 of its 32 random bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Hex SHA-256 of the raw token bytes.
+    pub sha256: String,
+    /// The official it authenticates.
+    pub official: String,
+    /// When it was issued (RFC 3339).
+    pub issued_at: String,
+    /// Who issued it.
+    pub issued_by: String,
+    /// When it stops working (RFC 3339), if it expires.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// When it was revoked (RFC 3339), if it was.
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+}
+
+impl TokenRecord {
+    /// The token's public id: the first 16 hex digits of its hash (shown in
+    /// listings and used to revoke it; says nothing about the token itself).
+    pub fn id(&self) -> &str {
+        self.sha256.get(..16).unwrap_or(&self.sha256)
+    }
+}

@@ -6,7 +6,8 @@
 
 use base64::Engine;
 use std::path::Path;
-use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, HOME_AGENCY};
+use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, StateStore, HOME_AGENCY};
+use vouch_store_sql::SqlStateStore;
 
 /// The disclosure officer every fixture registers.
 pub const OFFICER: &str = "irs-do-1";
@@ -29,7 +30,11 @@ pub fn synth_fixture(dir: &Path, master_rows: u64, subjects: u64, seed: u64) {
 /// Registers the synthetic request's agency, signer (with the data set's
 /// key), recipients and two disclosure officers in `state`.
 pub fn register_synth(state: &Path, data: &Path) {
-    let store = FileStore::open(state).expect("state");
+    register_synth_in(&FileStore::open(state).expect("state"), data)
+}
+
+/// [`register_synth`] into any state store.
+pub fn register_synth_in(store: &dyn StateStore, data: &Path) {
     let at = "2025-01-15T00:00:00Z".to_string();
     store
         .add_agency(AgencyRecord {
@@ -68,4 +73,93 @@ pub fn register_synth(state: &Path, data: &Path) {
             .add_official(rec(o, HOME_AGENCY, Role::DisclosureOfficer, None))
             .expect("officer");
     }
+}
+
+/// The state stores a test can run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The embedded file store.
+    Files,
+    /// SQLite, in a file under the test's directory.
+    Sqlite,
+    /// PostgreSQL on the server `VOUCH_TEST_POSTGRES_URL` names, in a fresh
+    /// database per test.
+    Postgres,
+}
+
+/// Opens a fresh store of `kind` with its files (uploads, responses) in
+/// `files_dir`; `None` (with a note) for PostgreSQL when no server is named.
+/// `test` names the PostgreSQL database (unique per test, please).
+pub fn open_store(kind: StoreKind, files_dir: &Path, test: &str) -> Option<Box<dyn StateStore>> {
+    match kind {
+        StoreKind::Files => Some(Box::new(FileStore::open(files_dir).expect("file store"))),
+        StoreKind::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", files_dir.join("vouch.db").display());
+            Some(Box::new(
+                SqlStateStore::connect(&url, files_dir).expect("sqlite store"),
+            ))
+        }
+        StoreKind::Postgres => {
+            let url = postgres_database(test)?;
+            Some(Box::new(
+                SqlStateStore::connect(&url, files_dir).expect("postgres store"),
+            ))
+        }
+    }
+}
+
+/// Reopens the store of `kind` [`open_store`] opened for the same
+/// `files_dir` and `test` (no fresh PostgreSQL database this time).
+pub fn reopen_store(kind: StoreKind, files_dir: &Path, test: &str) -> Box<dyn StateStore> {
+    match kind {
+        StoreKind::Files => Box::new(FileStore::open(files_dir).expect("file store")),
+        StoreKind::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", files_dir.join("vouch.db").display());
+            Box::new(SqlStateStore::connect(&url, files_dir).expect("sqlite store"))
+        }
+        StoreKind::Postgres => {
+            let base = std::env::var("VOUCH_TEST_POSTGRES_URL").expect("postgres url");
+            let url = postgres_url(&base, &pg_name(test));
+            Box::new(SqlStateStore::connect(&url, files_dir).expect("postgres store"))
+        }
+    }
+}
+
+fn pg_name(test: &str) -> String {
+    let clean: String = test
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut name = format!("vouch_{}_{}", std::process::id(), clean);
+    name.truncate(63);
+    name
+}
+
+fn postgres_url(base: &str, name: &str) -> String {
+    let (head, query) = base.split_once('?').unwrap_or((base, ""));
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let path_start = head[scheme_end..]
+        .find('/')
+        .map_or(head.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &head[..path_start]);
+    if !query.is_empty() {
+        url = format!("{url}?{query}");
+    }
+    url
+}
+
+/// A fresh PostgreSQL database for `test`, or `None` (with a note) when
+/// `VOUCH_TEST_POSTGRES_URL` is not set.
+pub fn postgres_database(test: &str) -> Option<String> {
+    let Ok(base) = std::env::var("VOUCH_TEST_POSTGRES_URL") else {
+        eprintln!("note: VOUCH_TEST_POSTGRES_URL not set; skipping the PostgreSQL run of {test}");
+        return None;
+    };
+    Some(SqlStateStore::create_postgres_database(&base, &pg_name(test)).expect("create database"))
 }

@@ -102,7 +102,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let t = Instant::now();
     let store = crate::state::open(&state)?;
-    let ledger = vouch_ledger::Ledger::open_dir(&store.ledger_dir())?;
+    let ledger = store.open_ledger()?;
     let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(&store)?)?;
     line(
         "ledger verify",

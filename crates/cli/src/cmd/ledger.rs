@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use vouch_ledger::bundle::InclusionBundle;
-use vouch_ledger::{Ledger, NoteVerifier};
-use vouch_store::FileStore;
+use vouch_ledger::DynLedger;
+use vouch_ledger::NoteVerifier;
+use vouch_store::StateStore;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum LedgerCommand {
@@ -38,10 +39,11 @@ pub enum LedgerCommand {
     },
 }
 
-fn open(state: &Path) -> Result<(FileStore, Ledger)> {
+fn open(state: &Path) -> Result<(Box<dyn StateStore>, DynLedger)> {
     let store = crate::state::open(state)?;
-    let ledger = Ledger::open_dir(&store.ledger_dir())
-        .with_context(|| format!("ledger in {}", store.ledger_dir().display()))?;
+    let ledger = store
+        .open_ledger()
+        .with_context(|| format!("ledger of the state in {}", state.display()))?;
     Ok((store, ledger))
 }
 

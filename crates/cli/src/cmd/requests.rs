@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::ExitCode;
 use time::format_description::well_known::Rfc3339;
-use vouch_store::{Approval, AuditEvent, FileStore, RequestStatus, Role, HOME_AGENCY};
+use vouch_store::{Approval, AuditEvent, RequestStatus, Role, StateStore, HOME_AGENCY};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum RequestsCommand {
@@ -48,7 +48,7 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-fn officer(store: &FileStore, id: &str) -> Result<()> {
+fn officer(store: &dyn StateStore, id: &str) -> Result<()> {
     let ok = matches!(store.official(id)?, Some(o) if o.agency == HOME_AGENCY && o.role == Role::DisclosureOfficer);
     if !ok {
         bail!("--as {id}: not a registered disclosure officer");

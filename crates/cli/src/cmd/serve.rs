@@ -29,6 +29,7 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    rt.block_on(vouch_server::serve(a.listen, state.to_path_buf(), a.index))?;
+    let store = crate::state::open_service(state)?;
+    rt.block_on(vouch_server::serve(a.listen, store, a.index))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -241,6 +241,51 @@ impl CheckpointStore for MemCheckpointStore {
     }
 }
 
+/// A boxed leaf store (the state store picks files or SQL at run time).
+impl<T: LeafStore + ?Sized> LeafStore for Box<T> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn append(&mut self, leaves: &[Vec<u8>]) -> Result<(), StoreError> {
+        (**self).append(leaves)
+    }
+    fn append_packed(&mut self, chunks: Vec<PackedLeaves>) -> Result<(), StoreError> {
+        (**self).append_packed(chunks)
+    }
+    fn append_from(
+        &mut self,
+        next: &mut dyn FnMut() -> Option<Vec<PackedLeaves>>,
+    ) -> Result<(), StoreError> {
+        (**self).append_from(next)
+    }
+    fn discard_staged(&mut self) -> Result<(), StoreError> {
+        (**self).discard_staged()
+    }
+    fn sync(&mut self) -> Result<(), StoreError> {
+        (**self).sync()
+    }
+    fn read(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        (**self).read(index)
+    }
+    fn read_range(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        (**self).read_range(start, count)
+    }
+}
+
+/// A boxed checkpoint store.
+impl<T: CheckpointStore + ?Sized> CheckpointStore for Box<T> {
+    fn load(&self) -> Result<Vec<String>, StoreError> {
+        (**self).load()
+    }
+    fn append(&mut self, note: &str) -> Result<(), StoreError> {
+        (**self).append(note)
+    }
+}
+
+/// A ledger over storage chosen at run time.
+pub type DynLedger =
+    crate::Ledger<Box<dyn LeafStore + Send + Sync>, Box<dyn CheckpointStore + Send + Sync>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

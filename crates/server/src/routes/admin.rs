@@ -95,7 +95,7 @@ pub(crate) async fn register(
             }
             Err(e) => return Err(e.into()),
         }
-        service_audit(&core.store, &admin, "official registered", &detail)?;
+        service_audit(core.store.as_ref(), &admin, "official registered", &detail)?;
         Ok(())
     })
     .await?;
@@ -117,17 +117,88 @@ pub(crate) async fn issue_token(
         if core.store.official(&id)?.is_none() {
             return Err(ApiError::NotFound);
         }
-        let token = lock(&core.tokens)
-            .issue(&id, &admin, &now_rfc3339())
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let (token, rec) = crate::tokens::issue(
+            core.store.as_ref(),
+            &id,
+            &admin,
+            time::OffsetDateTime::now_utc(),
+            core.config.token_ttl(),
+        )?;
         service_audit(
-            &core.store,
+            core.store.as_ref(),
             &admin,
             "token issued",
-            &format!("official {id}"),
+            &format!("official {id}, token {}", rec.id()),
         )?;
-        Ok(json!({ "official": id, "token": token }))
+        Ok(json!({
+            "official": id,
+            "token": token,
+            "token_id": rec.id(),
+            "expires_at": rec.expires_at,
+        }))
     })
     .await?;
     Ok((StatusCode::CREATED, Json(token)))
+}
+
+/// GET /v1/officials/{id}/tokens: the official's tokens (ids, dates, state; never the token).
+pub(crate) async fn list_tokens(
+    who: Need<AdminRole>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::NotFound);
+    }
+    let core = who.core.clone();
+    blocking(move || {
+        if core.store.official(&id)?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let tokens: Vec<Value> = core
+            .store
+            .tokens()?
+            .into_iter()
+            .filter(|t| t.official == id)
+            .map(|t| {
+                json!({
+                    "token_id": t.id(),
+                    "issued_at": t.issued_at,
+                    "issued_by": t.issued_by,
+                    "expires_at": t.expires_at,
+                    "revoked_at": t.revoked_at,
+                    "live": crate::tokens::is_live(&t, now),
+                })
+            })
+            .collect();
+        Ok(Json(json!({ "official": id, "tokens": tokens })))
+    })
+    .await
+}
+
+/// POST /v1/tokens/{token_id}/revoke: the token stops working at once, on every node.
+pub(crate) async fn revoke_token(
+    who: Need<AdminRole>,
+    Path(token_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let well_formed = token_id.len() == 16 && token_id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(ApiError::NotFound);
+    }
+    let core = who.core.clone();
+    let admin = who.official.id.clone();
+    blocking(move || {
+        let at = now_rfc3339();
+        if !core.store.revoke_token(&token_id, &at)? {
+            return Err(ApiError::NotFound);
+        }
+        service_audit(
+            core.store.as_ref(),
+            &admin,
+            "token revoked",
+            &format!("token {token_id}"),
+        )?;
+        Ok(Json(json!({ "token_id": token_id, "revoked_at": at })))
+    })
+    .await
 }

@@ -22,7 +22,7 @@ pub(crate) async fn checkpoint(who: Need<OverseerRole>) -> Result<Json<Value>, A
     let core = who.core.clone();
     blocking(move || {
         let mut w = lock(&core.writer);
-        let ledger = w.ledger(&core.store)?;
+        let ledger = w.ledger(core.store.as_ref())?;
         let cp = ledger.latest_checkpoint().ok_or(ApiError::NotFound)?;
         Ok(Json(json!({
             "origin": cp.checkpoint.origin,
@@ -52,7 +52,7 @@ pub(crate) async fn proof(
     let core = who.core.clone();
     blocking(move || {
         let mut w = lock(&core.writer);
-        let ledger = w.ledger(&core.store)?;
+        let ledger = w.ledger(core.store.as_ref())?;
         let index = ledger
             .find(&q.request, &q.subject)?
             .ok_or(ApiError::NotFound)?;
@@ -76,7 +76,7 @@ pub(crate) async fn public_key(who: Caller) -> Result<Json<Value>, ApiError> {
     blocking(move || {
         // Creates the ledger key on first use: a change, so under the writer lock.
         let _w = lock(&core.writer);
-        let verifier = vouch_pipeline::ledger_verifier(&core.store)?;
+        let verifier = vouch_pipeline::ledger_verifier(core.store.as_ref())?;
         Ok(Json(json!({ "verifier": verifier.to_string() })))
     })
     .await

@@ -83,6 +83,16 @@ fn routes(upload_bytes_max: u64) -> Routes {
             "/v1/officials/{id}/tokens",
             post(admin::issue_token),
         )
+        .at(
+            Method::GET,
+            "/v1/officials/{id}/tokens",
+            get(admin::list_tokens),
+        )
+        .at(
+            Method::POST,
+            "/v1/tokens/{token_id}/revoke",
+            post(admin::revoke_token),
+        )
 }
 
 /// Every route of the router, as (method, path template).

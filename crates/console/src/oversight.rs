@@ -1,0 +1,359 @@
+//! The oversight page, the 6103(p)(3) accounting (CSV and printable page),
+//! and the small pure helpers the server needs to fill them.
+
+use maud::{html, Markup};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, OffsetDateTime};
+use vouch_store::{RequestRecord, RequestStatus};
+
+use crate::chart::{count_table, hbar, outcome_bar};
+use crate::layout::{page, seg, Layout, Section};
+use crate::view::{AccountingRow, OverdueDisposition, OversightView};
+use crate::ConsoleError;
+
+/// The statutory authority of every disclosure the service makes.
+pub const STATUTORY_AUTHORITY: &str = "26 U.S.C. 6103(i)(2)";
+
+/// Where the server serves [`accounting_csv`].
+pub const ACCOUNTING_CSV_PATH: &str = "/console/oversight/accounting.csv";
+
+/// Where the server serves [`accounting_page`].
+pub const ACCOUNTING_PAGE_PATH: &str = "/console/oversight/accounting";
+
+/// The columns of the accounting, in order.
+pub const ACCOUNTING_HEADER: [&str; 11] = [
+    "request_id",
+    "agency",
+    "requesting_officials",
+    "date_of_disclosure",
+    "subjects",
+    "confirmed",
+    "not_confirmed",
+    "rejected",
+    "statutory_authority",
+    "approving_officers",
+    "policy_version",
+];
+
+/// The ISO week of an RFC 3339 instant, `YYYY-Www` (e.g. `2026-W05`), or
+/// `None` when it does not parse.
+pub fn iso_week(rfc3339: &str) -> Option<String> {
+    let t = OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
+    let (year, week, _) = t.to_iso_week_date();
+    Some(format!("{year}-W{week:02}"))
+}
+
+/// Completed responses whose disposition was not certified within
+/// `disposition_days` of completion, as of `today`. Fails closed: a
+/// completed record whose completion time does not parse is listed, with
+/// the due date `unknown`.
+pub fn overdue_dispositions(
+    records: &[RequestRecord],
+    disposition_days: i64,
+    today: Date,
+) -> Vec<OverdueDisposition> {
+    let mut out = Vec::new();
+    for r in records {
+        if r.status != RequestStatus::Completed || r.disposition_certified.is_some() {
+            continue;
+        }
+        let completed = r.completed_at.clone().unwrap_or_default();
+        let due = OffsetDateTime::parse(&completed, &Rfc3339)
+            .ok()
+            .and_then(|t| t.date().checked_add(Duration::days(disposition_days)));
+        let overdue = due.is_none_or(|d| today > d);
+        if overdue {
+            out.push(OverdueDisposition {
+                request_id: r.request_id.clone(),
+                agency: r.agency.clone(),
+                completed_at: completed,
+                due: due.map_or_else(|| "unknown".to_string(), |d| d.to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// The oversight page: lookups and requests per ISO week, outcomes per
+/// week, rejection reasons, activity per requesting official, AI-use
+/// notifications per agency, responses past retention without a
+/// disposition certificate, and links to the accounting.
+pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
+    let max_lookups = view.weeks.iter().map(|w| w.lookups).max().unwrap_or(0);
+    let max_requests = view.weeks.iter().map(|w| w.requests).max().unwrap_or(0);
+    let max_outcomes = view
+        .weeks
+        .iter()
+        .map(|w| {
+            w.confirmed
+                .saturating_add(w.not_confirmed)
+                .saturating_add(w.rejected)
+        })
+        .max()
+        .unwrap_or(0);
+    let reasons: Vec<(&str, u64)> = view
+        .rejection_reasons
+        .iter()
+        .map(|r| (r.code.as_str(), r.count))
+        .collect();
+    let body = html! {
+        nav aria-label="Accounting" class="no-print" {
+            ul {
+                li { a href=(ACCOUNTING_PAGE_PATH) { "6103(p)(3) accounting (printable)" } }
+                li { a href=(ACCOUNTING_CSV_PATH) download { "6103(p)(3) accounting (CSV)" } }
+            }
+        }
+        h2 { "Lookups and requests per week" }
+        @if view.weeks.is_empty() {
+            p { "No activity recorded." }
+        } @else {
+            div class="scroll" {
+                table class="weeks" {
+                    caption { "Requests received and lookups recorded per ISO week (" (view.weeks.len()) " weeks)" }
+                    thead {
+                        tr {
+                            th scope="col" { "Week" }
+                            th scope="col" class="num" { "Requests" }
+                            th scope="col" { span class="muted" { "Bar" } }
+                            th scope="col" class="num" { "Lookups" }
+                            th scope="col" { span class="muted" { "Bar" } }
+                        }
+                    }
+                    tbody {
+                        @for w in &view.weeks {
+                            tr {
+                                th scope="row" { (w.week) }
+                                td class="num" { (w.requests) }
+                                td { (hbar(w.requests, max_requests, "bar-fill")) }
+                                td class="num" { (w.lookups) }
+                                td { (hbar(w.lookups, max_lookups, "bar-fill")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Outcomes per week" }
+        @if view.weeks.is_empty() {
+            p { "No outcomes recorded." }
+        } @else {
+            p class="muted" { "Each bar shows, from the left: confirmed (green), not confirmed (grey), rejected (red). The numbers are in the columns." }
+            div class="scroll" {
+                table class="outcomes" {
+                    caption { "Answers per outcome per ISO week" }
+                    thead {
+                        tr {
+                            th scope="col" { "Week" }
+                            th scope="col" class="num" { "Confirmed" }
+                            th scope="col" class="num" { "Not confirmed" }
+                            th scope="col" class="num" { "Rejected" }
+                            th scope="col" { span class="muted" { "Bar" } }
+                        }
+                    }
+                    tbody {
+                        @for w in &view.weeks {
+                            tr {
+                                th scope="row" { (w.week) }
+                                td class="num" { (w.confirmed) }
+                                td class="num" { (w.not_confirmed) }
+                                td class="num" { (w.rejected) }
+                                td { (outcome_bar(w.confirmed, w.not_confirmed, w.rejected, max_outcomes)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Rejection reasons" }
+        @if reasons.is_empty() {
+            p { "No subject was rejected." }
+        } @else {
+            (count_table("Subjects rejected per reason code", "Reason code", &reasons))
+        }
+        h2 { "Activity per requesting official" }
+        @if view.officials.is_empty() {
+            p { "No requests signed." }
+        } @else {
+            div class="scroll" {
+                table class="officials" {
+                    caption { "Requests and subjects per signing official" }
+                    thead {
+                        tr {
+                            th scope="col" { "Signer" }
+                            th scope="col" { "Agency" }
+                            th scope="col" class="num" { "Requests" }
+                            th scope="col" class="num" { "Subjects" }
+                        }
+                    }
+                    tbody {
+                        @for o in &view.officials {
+                            tr {
+                                th scope="row" { (o.signer) }
+                                td { (o.agency) }
+                                td class="num" { (o.requests) }
+                                td class="num" { (o.subjects) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "AI-use notifications on file" }
+        @if view.ai_notices.is_empty() {
+            p { "No agencies registered." }
+        } @else {
+            table class="ai" {
+                caption { "AI-use notifications per requesting agency" }
+                thead { tr { th scope="col" { "Agency" } th scope="col" { "Notifications" } } }
+                tbody {
+                    @for a in &view.ai_notices {
+                        tr {
+                            th scope="row" { (a.agency) }
+                            td {
+                                @if a.notifications.is_empty() {
+                                    span class="muted" { "none on file" }
+                                } @else {
+                                    ul { @for n in &a.notifications { li { (n) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Responses past retention without a disposition certificate" }
+        @if view.overdue.is_empty() {
+            p class="ok" { "None: every response past its retention date has a disposition certificate." }
+        } @else {
+            p class="warning" { strong { (view.overdue.len()) " responses" } " are past their retention date without a disposition certificate." }
+            div class="scroll" {
+                table class="overdue" {
+                    caption { "Overdue disposition certificates" }
+                    thead {
+                        tr {
+                            th scope="col" { "Request" }
+                            th scope="col" { "Agency" }
+                            th scope="col" { "Completed" }
+                            th scope="col" { "Certificate due" }
+                        }
+                    }
+                    tbody {
+                        @for o in &view.overdue {
+                            tr {
+                                th scope="row" { a href=(format!("/console/requests/{}", seg(&o.request_id))) { (o.request_id) } }
+                                td { (o.agency) }
+                                td { time datetime=(o.completed_at) { (o.completed_at) } }
+                                td { (o.due) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(Some(layout), Some(Section::Oversight), "Oversight", body)
+}
+
+/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab,
+/// carriage return first) is prefixed with `'` so that it stays text.
+fn cell(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// The 6103(p)(3) accounting as CSV (RFC 4180, `\n` line ends): the
+/// [`ACCOUNTING_HEADER`] row, then one row per released request. Lists
+/// (signers, approving officers) are joined with `; `. Cells that a
+/// spreadsheet would read as a formula are prefixed with `'`.
+pub fn accounting_csv(rows: &[AccountingRow]) -> Result<String, ConsoleError> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(ACCOUNTING_HEADER)?;
+    for r in rows {
+        w.write_record([
+            cell(&r.request_id),
+            cell(&r.agency),
+            cell(&r.signers.join("; ")),
+            cell(&r.disclosed_at),
+            r.subjects.to_string(),
+            r.confirmed.to_string(),
+            r.not_confirmed.to_string(),
+            r.rejected.to_string(),
+            STATUTORY_AUTHORITY.to_string(),
+            cell(&r.approving_officers.join("; ")),
+            cell(&r.policy_version),
+        ])?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ConsoleError::Csv(e.error().to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ConsoleError::Csv(e.to_string()))
+}
+
+/// The 6103(p)(3) accounting as a printable page (print styles hide the
+/// navigation and forms).
+pub fn accounting_page(layout: &Layout, rows: &[AccountingRow]) -> Markup {
+    let subjects = rows
+        .iter()
+        .map(|r| r.subjects)
+        .fold(0u64, u64::saturating_add);
+    let body = html! {
+        p {
+            "Disclosures of return information under " (STATUTORY_AUTHORITY)
+            ", accounted for under 26 U.S.C. 6103(p)(3)(A). "
+            (rows.len()) " requests released, " (subjects) " subjects."
+        }
+        p class="no-print" {
+            a href=(ACCOUNTING_CSV_PATH) download { "Download as CSV" }
+            " · Use your browser's print command for a paper copy."
+        }
+        @if rows.is_empty() {
+            p class="notice" { "No disclosures to account for." }
+        } @else {
+            table class="accounting" {
+                caption { "Accounting of disclosures (" (rows.len()) " requests)" }
+                thead {
+                    tr {
+                        th scope="col" { "Request" }
+                        th scope="col" { "Agency" }
+                        th scope="col" { "Requesting officials" }
+                        th scope="col" { "Date of disclosure" }
+                        th scope="col" class="num" { "Subjects" }
+                        th scope="col" class="num" { "Confirmed" }
+                        th scope="col" class="num" { "Not confirmed" }
+                        th scope="col" class="num" { "Rejected" }
+                        th scope="col" { "Statutory authority" }
+                        th scope="col" { "Approving officers" }
+                        th scope="col" { "Policy version" }
+                    }
+                }
+                tbody {
+                    @for r in rows {
+                        tr {
+                            th scope="row" { (r.request_id) }
+                            td { (r.agency) }
+                            td { (r.signers.join(", ")) }
+                            td { time datetime=(r.disclosed_at) { (r.disclosed_at) } }
+                            td class="num" { (r.subjects) }
+                            td class="num" { (r.confirmed) }
+                            td class="num" { (r.not_confirmed) }
+                            td class="num" { (r.rejected) }
+                            td { (STATUTORY_AUTHORITY) }
+                            td { (r.approving_officers.join(", ")) }
+                            td { code { (r.policy_version) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(
+        Some(layout),
+        Some(Section::Oversight),
+        "Accounting of disclosures",
+        body,
+    )
+}

@@ -1,0 +1,362 @@
+//! The requests list and one request's page.
+
+use maud::{html, Markup};
+use vouch_store::{AuditEvent, RequestRecord, RequestStatus};
+
+use crate::chart::{count_table, running_sums, signed, waterfall};
+use crate::layout::{page, seg, Layout, Section};
+use crate::view::{Explanation, RequestRow, RequestView};
+
+/// A status as people read it (`pending review`).
+pub(crate) fn status_label(s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::PendingReview => "pending review",
+        RequestStatus::Approved => "approved",
+        RequestStatus::Logged => "logged",
+        RequestStatus::Completed => "completed",
+        RequestStatus::Rejected => "rejected",
+        RequestStatus::Denied => "denied",
+    }
+}
+
+/// The requests list: one table row per request, newest as given.
+pub fn requests_list(layout: &Layout, rows: &[RequestRow]) -> Markup {
+    let body = html! {
+        @if rows.is_empty() {
+            p class="notice" { "No requests yet." }
+        } @else {
+            div class="scroll" {
+                table class="requests" {
+                    caption { "Requests (" (rows.len()) ")" }
+                    thead {
+                        tr {
+                            th scope="col" { "Request" }
+                            th scope="col" { "Agency" }
+                            th scope="col" { "Status" }
+                            th scope="col" class="num" { "Subjects" }
+                            th scope="col" { "Received" }
+                            th scope="col" { "Updated" }
+                        }
+                    }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                th scope="row" { a href=(format!("/console/requests/{}", seg(&r.request_id))) { (r.request_id) } }
+                                td { (r.agency) }
+                                td data-status=(r.status.as_str()) { (status_label(r.status)) }
+                                td class="num" { (r.subject_count) }
+                                td { time datetime=(r.received_at) { (r.received_at) } }
+                                td { time datetime=(r.updated_at) { (r.updated_at) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(Some(layout), Some(Section::Requests), "Requests", body)
+}
+
+/// Where a stage of the timeline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageState {
+    /// Passed.
+    Done,
+    /// Where the request is now.
+    Current,
+    /// Not reached yet.
+    Upcoming,
+    /// Where the request stopped (rejected or denied).
+    Failed,
+}
+
+impl StageState {
+    fn class(self) -> &'static str {
+        match self {
+            StageState::Done => "done",
+            StageState::Current => "current",
+            StageState::Upcoming => "upcoming",
+            StageState::Failed => "failed",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            StageState::Done => "done",
+            StageState::Current => "current",
+            StageState::Upcoming => "not yet",
+            StageState::Failed => "stopped here",
+        }
+    }
+}
+
+/// One stage of a request's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    /// The stage (`received`, `checked`, `pending review`, `approved`,
+    /// `logged`, `completed`, `rejected`, `denied`).
+    pub name: &'static str,
+    /// Where it stands.
+    pub state: StageState,
+    /// When it was reached (RFC 3339), from the audit trail or the record.
+    pub at: Option<String>,
+}
+
+fn last_event<'a>(events: &'a [AuditEvent], actions: &[&str]) -> Option<&'a str> {
+    events
+        .iter()
+        .rev()
+        .find(|e| actions.contains(&e.action.as_str()))
+        .map(|e| e.at.as_str())
+}
+
+/// The stages of a request, from its record and audit trail:
+/// received → checked → pending review → approved → logged → completed,
+/// or received → checked → rejected, or … → pending review → denied.
+pub fn timeline(rec: &RequestRecord, events: &[AuditEvent]) -> Vec<Stage> {
+    let received = last_event(events, &["received"])
+        .unwrap_or(rec.received_at.as_str())
+        .to_string();
+    let stage = |name, state, at: Option<String>| Stage { name, state, at };
+    let mut out = vec![stage("received", StageState::Done, Some(received.clone()))];
+    if rec.status == RequestStatus::Rejected {
+        let at = last_event(events, &["rejected", "refused"]).unwrap_or(rec.updated_at.as_str());
+        out.push(stage("checked", StageState::Done, Some(received)));
+        out.push(stage("rejected", StageState::Failed, Some(at.to_string())));
+        return out;
+    }
+    out.push(stage("checked", StageState::Done, Some(received.clone())));
+    if rec.status == RequestStatus::Denied {
+        let at = last_event(events, &["denied"])
+            .map(str::to_string)
+            .or_else(|| rec.denial.as_ref().map(|d| d.at.clone()))
+            .unwrap_or_else(|| rec.updated_at.clone());
+        out.push(stage("pending review", StageState::Done, Some(received)));
+        out.push(stage("denied", StageState::Failed, Some(at)));
+        return out;
+    }
+    let reached = match rec.status {
+        RequestStatus::PendingReview => 2,
+        RequestStatus::Approved => 3,
+        RequestStatus::Logged => 4,
+        // Completed; Rejected and Denied returned above.
+        _ => 5,
+    };
+    let approved_at = last_event(events, &["approved"])
+        .map(str::to_string)
+        .or_else(|| rec.approvals.last().map(|a| a.at.clone()));
+    let logged_at = last_event(events, &["logged"]).map(str::to_string);
+    let completed_at = last_event(events, &["responded", "completed"])
+        .map(str::to_string)
+        .or_else(|| rec.completed_at.clone());
+    let rest = [
+        ("pending review", Some(received)),
+        ("approved", approved_at),
+        ("logged", logged_at),
+        ("completed", completed_at),
+    ];
+    for (k, (name, at)) in rest.into_iter().enumerate() {
+        let idx = k + 2;
+        let state = if idx < reached || reached == 5 {
+            StageState::Done
+        } else if idx == reached {
+            StageState::Current
+        } else {
+            StageState::Upcoming
+        };
+        let at = if state == StageState::Upcoming {
+            None
+        } else {
+            at
+        };
+        out.push(stage(name, state, at));
+    }
+    out
+}
+
+fn explanation_block(e: &Explanation) -> Markup {
+    let sums = running_sums(e.prior, &e.terms);
+    let computed = sums.last().copied().unwrap_or(e.prior);
+    let adds_up = (computed - e.total).abs() <= 0.005;
+    let above = e.total >= e.threshold;
+    html! {
+        section aria-labelledby="explanation-title" {
+            h3 id="explanation-title" { "Why subject " code { (e.subject_ref) } " got its answer" }
+            @if let Some(o) = &e.outcome {
+                p { "Answer: " strong { (o) } }
+            }
+            p {
+                "Match weight of the best candidate: " strong { (signed(e.total)) }
+                ", " (if above { "at or above" } else { "below" }) " the confirm threshold of " (signed(e.threshold)) "."
+                " A CONFIRMED answer also needs exactly one compatible taxpayer at the address."
+            }
+            @if !adds_up {
+                p class="warning" { "The terms add up to " (signed(computed)) ", not the recorded total " (signed(e.total)) "." }
+            }
+            (waterfall(e.prior, &e.terms, e.total, e.threshold))
+            table class="explain" {
+                caption { "Match weight term by term (log2 odds)" }
+                thead {
+                    tr {
+                        th scope="col" { "Term" }
+                        th scope="col" { "Level" }
+                        th scope="col" class="num" { "Weight" }
+                        th scope="col" class="num" { "Running sum" }
+                    }
+                }
+                tbody {
+                    tr { th scope="row" { "prior" } td { "—" } td class="num" { (signed(e.prior)) } td class="num" { (signed(e.prior)) } }
+                    @for (t, s) in e.terms.iter().zip(sums.iter()) {
+                        tr {
+                            th scope="row" { (t.field) }
+                            td { (t.level) }
+                            td class="num" { (if t.weight >= 0.0 { "▲ " } else { "▼ " }) (signed(t.weight)) }
+                            td class="num" { (signed(*s)) }
+                        }
+                    }
+                    tr { th scope="row" { "total" } td { "—" } td class="num" { "—" } td class="num" { (signed(e.total)) } }
+                    tr { th scope="row" { "confirm threshold" } td { "—" } td class="num" { "—" } td class="num" { (signed(e.threshold)) } }
+                }
+            }
+        }
+    }
+}
+
+/// One request's page: facts, timeline of stages, live progress while it
+/// runs (`<progress id="progress" data-request data-poll>` refreshed by the
+/// console script), outcome counts once completed, download links when
+/// `can_download`, the "Explain one subject" form and its waterfall when
+/// `can_explain`, and the audit trail.
+pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
+    let rec = &view.record;
+    let id = seg(&rec.request_id);
+    let stages = timeline(rec, &view.events);
+    let running = matches!(rec.status, RequestStatus::Approved | RequestStatus::Logged);
+    let progress = view.progress.unwrap_or(crate::view::Progress {
+        done: 0,
+        total: rec.subject_count,
+    });
+    let total = progress.total;
+    let done = progress.done.min(total);
+    let title = format!("Request {}", rec.request_id);
+    let body = html! {
+        dl class="facts" {
+            dt { "Agency" } dd { (rec.agency) }
+            dt { "Status" } dd { span id="status" aria-live="polite" data-status=(rec.status.as_str()) { (status_label(rec.status)) } }
+            dt { "Subjects" } dd { (rec.subject_count) }
+            dt { "Received" } dd { time datetime=(rec.received_at) { (rec.received_at) } }
+            dt { "Updated" } dd { time datetime=(rec.updated_at) { (rec.updated_at) } }
+            dt { "Policy version" } dd { code { (rec.policy_version) } }
+            dt { "Approvals" }
+            dd {
+                (rec.approvals.len()) " of " (rec.approvals_required) " approvals"
+                @if !rec.approvals.is_empty() {
+                    " ("
+                    @for (k, a) in rec.approvals.iter().enumerate() {
+                        @if k > 0 { ", " }
+                        (a.officer)
+                    }
+                    ")"
+                }
+            }
+            @if !rec.request_reasons.is_empty() {
+                dt { "Request-level reasons" } dd { (rec.request_reasons.join(", ")) }
+            }
+            @if !rec.holds.is_empty() {
+                dt { "Holds" } dd { (rec.holds.join(", ")) }
+            }
+            @if let Some(d) = &rec.denial {
+                dt { "Denied by" } dd { (d.officer) " at " time datetime=(d.at) { (d.at) } ": " (d.comment) }
+            }
+            @if let Some(c) = &rec.completed_at {
+                dt { "Completed" } dd { time datetime=(c) { (c) } }
+            }
+            @if let Some(c) = &rec.disposition_certified {
+                dt { "Disposition certified" } dd { (c) }
+            }
+        }
+        h2 { "Stages" }
+        ol class="timeline" {
+            @for s in &stages {
+                li class=(s.state.class()) aria-current=[(s.state == StageState::Current).then_some("step")] data-stage=(s.name) {
+                    strong { (s.name) }
+                    " — " (s.state.label())
+                    @if let Some(at) = &s.at {
+                        br;
+                        time class="muted" datetime=(at) { (at) }
+                    }
+                }
+            }
+        }
+        @if running {
+            h2 { "Progress" }
+            label for="progress" { "Subjects processed" }
+            progress id="progress" value=(done) max=(total.max(1))
+                data-request=(rec.request_id) data-status=(rec.status.as_str())
+                data-poll=(format!("/v1/requests/{id}")) { (done) " of " (total) }
+            p id="progress-text" aria-live="polite" { (done) " of " (total) " subjects processed" }
+            p class="muted" { "This page refreshes the figures every 2 seconds while scripts run; otherwise reload it." }
+        }
+        @if rec.status == RequestStatus::Completed {
+            @if let Some(o) = &view.outcomes {
+                h2 { "Outcomes" }
+                (count_table("Answers per outcome", "Outcome", &[
+                    ("CONFIRMED", o.confirmed),
+                    ("NOT_CONFIRMED", o.not_confirmed),
+                    ("REJECTED", o.rejected),
+                ]))
+            }
+            @if view.can_download {
+                h2 { "Response" }
+                ul {
+                    li { a href=(format!("/console/requests/{id}/response.csv")) download { "Download response.csv" } }
+                }
+                p class="muted" { "Every download is recorded in the request's audit trail." }
+            }
+        }
+        @if view.can_explain {
+            h2 { "Explain one subject" }
+            form method="get" action=(format!("/console/requests/{id}")) {
+                label for="explain-subject" { "Subject reference" }
+                input type="text" id="explain-subject" name="subject" required maxlength="200"
+                    value=[view.explain_subject.as_deref()] autocomplete="off" spellcheck="false";
+                p { button type="submit" { "Explain" } }
+            }
+            @if let Some(m) = &view.explain_message {
+                p class="notice" role="status" { (m) }
+            }
+            @if let Some(e) = &view.explanation {
+                (explanation_block(e))
+            }
+        }
+        h2 { "Audit trail" }
+        @if view.events.is_empty() {
+            p { "No events recorded." }
+        } @else {
+            div class="scroll" {
+                table class="audit" {
+                    caption { "Audit trail, oldest first (" (view.events.len()) " events)" }
+                    thead {
+                        tr {
+                            th scope="col" { "When" }
+                            th scope="col" { "Who" }
+                            th scope="col" { "What" }
+                            th scope="col" { "Details" }
+                        }
+                    }
+                    tbody {
+                        @for e in &view.events {
+                            tr {
+                                th scope="row" { time datetime=(e.at) { (e.at) } }
+                                td { (e.actor) }
+                                td { (e.action) }
+                                td { (e.detail) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(Some(layout), Some(Section::Requests), &title, body)
+}

@@ -1,0 +1,516 @@
+//! [`SqlStateStore`]: the SQL store behind the synchronous [`StateStore`]
+//! interface the pipeline, the service and the command line share.
+//!
+//! It owns a small tokio runtime of its own; every call is spawned there and
+//! waited for on a channel, so it may be called from any thread, including
+//! one of another runtime's workers or blocking pool. The ledger's
+//! `LeafStore` and `CheckpointStore` over the ledger tables live here too.
+//!
+//! Several processes (or nodes, on PostgreSQL) may share one store. The
+//! writer lock that serialises batch runs is a PostgreSQL session advisory
+//! lock held on a connection of its own (released when the guard drops or
+//! the process dies), and on SQLite an exclusive lock on a file beside the
+//! uploads (SQLite's own locking serialises each statement, not a batch).
+
+use crate::{SqlStore, SqlStoreError};
+use std::fs::File;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use vouch_core::probe::ProbeRecord;
+use vouch_ledger::store::RECORD_BYTES_MAX;
+use vouch_ledger::{CheckpointStore, DynLedger, LeafStore, Ledger};
+use vouch_store::*;
+
+/// The advisory lock key of the writer lock ("vouch" in ASCII).
+const WRITER_LOCK_KEY: i64 = 0x0076_6f75_6368;
+
+/// Owns the runtime; shuts it down without blocking when the last user goes
+/// (dropping a runtime inside another runtime's task would panic).
+#[derive(Debug)]
+struct Rt(Option<tokio::runtime::Runtime>);
+
+impl Drop for Rt {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl Rt {
+    fn run<T, F>(&self, fut: F) -> Result<T, SqlStoreError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
+    {
+        let Some(rt) = self.0.as_ref() else {
+            return Err(stopped());
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        rt.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        rx.recv().map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> SqlStoreError {
+    SqlStoreError::Database {
+        op: "runtime",
+        why: "the store's runtime stopped".into(),
+    }
+}
+
+/// Maps the SQL store's errors onto the state store's.
+fn se(e: SqlStoreError) -> StoreError {
+    match e {
+        SqlStoreError::Exists { what, id } => StoreError::Exists { what, id },
+        SqlStoreError::NotFound { what, id } => StoreError::NotFound { what, id },
+        SqlStoreError::Invalid { field, why } => StoreError::Invalid { field, why },
+        SqlStoreError::Corrupt { table, why } => StoreError::Corrupt {
+            path: PathBuf::from(format!("table {table}")),
+            why,
+        },
+        SqlStoreError::Database { op, why } => StoreError::Database { op, why },
+        other => StoreError::Database {
+            op: "open",
+            why: other.to_string(),
+        },
+    }
+}
+
+fn le(e: SqlStoreError) -> vouch_ledger::StoreError {
+    vouch_ledger::StoreError::Database {
+        op: "ledger",
+        why: e.to_string(),
+    }
+}
+
+/// The SQL store as a [`StateStore`].
+#[derive(Debug, Clone)]
+pub struct SqlStateStore {
+    sql: SqlStore,
+    rt: Arc<Rt>,
+    files_dir: PathBuf,
+}
+
+impl SqlStateStore {
+    /// Connects to `url` (`sqlite://PATH?mode=rwc` or `postgres://...`),
+    /// brings the schema up to date, and keeps uploads and responses under
+    /// `files_dir`.
+    pub fn connect(url: &str, files_dir: &Path) -> Result<SqlStateStore, StoreError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("vouch-sql")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Database {
+                op: "runtime",
+                why: e.to_string(),
+            })?;
+        std::fs::create_dir_all(files_dir).map_err(|e| StoreError::Io {
+            path: files_dir.to_path_buf(),
+            why: e.to_string(),
+        })?;
+        let rt = Arc::new(Rt(Some(rt)));
+        let url = url.to_string();
+        let sql = rt
+            .run(async move { SqlStore::connect(&url).await })
+            .map_err(se)?;
+        Ok(SqlStateStore {
+            sql,
+            rt,
+            files_dir: files_dir.to_path_buf(),
+        })
+    }
+
+    /// The async store underneath.
+    pub fn sql(&self) -> &SqlStore {
+        &self.sql
+    }
+
+    fn run<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(SqlStore) -> Fut,
+        Fut: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
+    {
+        self.rt.run(f(self.sql.clone())).map_err(se)
+    }
+}
+
+impl StateStore for SqlStateStore {
+    fn backend(&self) -> &'static str {
+        self.sql.backend_name()
+    }
+    fn files_dir(&self) -> &Path {
+        &self.files_dir
+    }
+    fn add_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
+        self.run(|s| async move { s.add_agency(agency).await })
+    }
+    fn update_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
+        self.run(|s| async move { s.update_agency(agency).await })
+    }
+    fn agency(&self, id: &str) -> Result<Option<AgencyRecord>, StoreError> {
+        let id = id.to_string();
+        self.run(|s| async move { s.agency(&id).await })
+    }
+    fn agencies(&self) -> Result<Vec<AgencyRecord>, StoreError> {
+        self.run(|s| async move { s.agencies().await })
+    }
+    fn add_official(&self, official: OfficialRecord) -> Result<(), StoreError> {
+        self.run(|s| async move { s.add_official(official).await })
+    }
+    fn official(&self, id: &str) -> Result<Option<OfficialRecord>, StoreError> {
+        let id = id.to_string();
+        self.run(|s| async move { s.official(&id).await })
+    }
+    fn officials(&self) -> Result<Vec<OfficialRecord>, StoreError> {
+        self.run(|s| async move { s.officials().await })
+    }
+    fn request(&self, request_id: &str) -> Result<Option<RequestRecord>, StoreError> {
+        let id = request_id.to_string();
+        self.run(|s| async move { s.request(&id).await })
+    }
+    fn requests(&self) -> Result<Vec<RequestRecord>, StoreError> {
+        self.run(|s| async move { s.requests().await })
+    }
+    fn put_request(&self, record: &RequestRecord) -> Result<(), StoreError> {
+        let r = record.clone();
+        self.run(|s| async move { s.put_request(&r).await })
+    }
+    fn put_request_blob(
+        &self,
+        request_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let (id, name, bytes) = (request_id.to_string(), name.to_string(), bytes.to_vec());
+        self.run(|s| async move { s.put_request_blob(&id, &name, &bytes).await })
+    }
+    fn request_blob(&self, request_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let (id, name) = (request_id.to_string(), name.to_string());
+        self.run(|s| async move { s.request_blob(&id, &name).await })
+    }
+    fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
+        let (id, ev) = (request_id.to_string(), event.clone());
+        self.run(|s| async move { s.audit(&id, &ev).await })
+    }
+    fn audit_trail(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
+        let id = request_id.to_string();
+        self.run(|s| async move { s.audit_trail(&id).await })
+    }
+    fn service_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let ev = event.clone();
+        self.run(|s| async move { s.service_audit(&ev).await })
+    }
+    fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        self.run(|s| async move { s.service_audit_trail().await })
+    }
+    fn secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
+        let name = name.to_string();
+        self.run(|s| async move { s.secret(&name).await })
+    }
+    fn held(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        self.run(|s| async move { s.held().await })
+    }
+    fn set_held(&self, keys: &[[u8; 32]], add: bool) -> Result<usize, StoreError> {
+        let keys = keys.to_vec();
+        self.run(|s| async move { s.set_held(&keys, add).await })
+    }
+    fn active_policy(&self) -> Result<Option<String>, StoreError> {
+        self.run(|s| async move { s.active_policy().await })
+    }
+    fn activate_policy(&self, text: &str, activation: &PolicyActivation) -> Result<(), StoreError> {
+        let (text, a) = (text.to_string(), activation.clone());
+        self.run(|s| async move { s.activate_policy(&text, &a).await })
+    }
+    fn policy_history(&self) -> Result<Vec<PolicyActivation>, StoreError> {
+        self.run(|s| async move { s.policy_history().await })
+    }
+    fn probes(&self) -> Result<Vec<ProbeRecord>, StoreError> {
+        self.run(|s| async move { s.probes().await })
+    }
+    fn append_probes(&self, records: &[ProbeRecord]) -> Result<(), StoreError> {
+        let records = records.to_vec();
+        self.run(|s| async move { s.append_probes(&records).await })
+    }
+    fn add_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        let t = token.clone();
+        self.run(|s| async move { s.add_token(&t).await })
+    }
+    fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let h = sha256.to_string();
+        self.run(|s| async move { s.token(&h).await })
+    }
+    fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.run(|s| async move { s.tokens().await })
+    }
+    fn revoke_token(&self, id: &str, at: &str) -> Result<bool, StoreError> {
+        let (id, at) = (id.to_string(), at.to_string());
+        self.run(|s| async move { s.revoke_token(&id, &at).await })
+    }
+    fn open_ledger(&self) -> Result<DynLedger, StoreError> {
+        let len = self.run(|s| async move { s.ledger_len().await })?;
+        let leaves: Box<dyn LeafStore + Send + Sync> = Box::new(SqlLeafStore {
+            sql: self.sql.clone(),
+            rt: self.rt.clone(),
+            len,
+            staged: Vec::new(),
+        });
+        let cps: Box<dyn CheckpointStore + Send + Sync> = Box::new(SqlCheckpointStore {
+            sql: self.sql.clone(),
+            rt: self.rt.clone(),
+        });
+        Ledger::with_stores(leaves, cps).map_err(|e| StoreError::Ledger(e.to_string()))
+    }
+    fn ledger_len(&self) -> Result<Option<u64>, StoreError> {
+        self.run(|s| async move { s.ledger_len().await }).map(Some)
+    }
+    fn writer_lock(&self) -> Result<Box<dyn WriterGuard>, StoreError> {
+        match &self.sql.backend {
+            crate::Backend::Postgres(pool) => {
+                let pool = pool.clone();
+                let conn = self
+                    .rt
+                    .run(async move {
+                        let mut conn = pool
+                            .acquire()
+                            .await
+                            .map_err(crate::db("writer lock"))?
+                            .detach();
+                        sqlx::query("SELECT pg_advisory_lock($1)")
+                            .bind(WRITER_LOCK_KEY)
+                            .execute(&mut conn)
+                            .await
+                            .map_err(crate::db("writer lock"))?;
+                        Ok(conn)
+                    })
+                    .map_err(se)?;
+                Ok(Box::new(PgWriterGuard {
+                    conn: Some(conn),
+                    rt: self.rt.clone(),
+                }))
+            }
+            crate::Backend::Sqlite(_) => {
+                let path = self.files_dir.join("writer.lock");
+                let io = |e: std::io::Error| StoreError::Io {
+                    path: path.clone(),
+                    why: e.to_string(),
+                };
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(io)?;
+                f.lock().map_err(io)?;
+                Ok(Box::new(FileWriterGuard { _file: f }))
+            }
+        }
+    }
+}
+
+/// Holds the PostgreSQL advisory lock on a connection of its own; closing
+/// the connection (or the process dying) releases it.
+struct PgWriterGuard {
+    conn: Option<sqlx::PgConnection>,
+    rt: Arc<Rt>,
+}
+
+impl WriterGuard for PgWriterGuard {}
+
+impl Drop for PgWriterGuard {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(rt)) = (self.conn.take(), self.rt.0.as_ref()) {
+            rt.spawn(async move {
+                use sqlx::Connection;
+                let _ = conn.close().await;
+            });
+        }
+    }
+}
+
+/// Holds an exclusive lock on `writer.lock` (released when the file closes).
+struct FileWriterGuard {
+    _file: File,
+}
+
+impl WriterGuard for FileWriterGuard {}
+
+/// The ledger's leaves in `ledger_leaves`; staged leaves are written in one
+/// transaction at `sync`.
+struct SqlLeafStore {
+    sql: SqlStore,
+    rt: Arc<Rt>,
+    len: u64,
+    staged: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SqlLeafStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlLeafStore")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl LeafStore for SqlLeafStore {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn append(&mut self, leaves: &[Vec<u8>]) -> Result<(), vouch_ledger::StoreError> {
+        if let Some(l) = leaves.iter().find(|l| l.len() > RECORD_BYTES_MAX) {
+            return Err(vouch_ledger::StoreError::RecordTooLong {
+                len: l.len(),
+                max: RECORD_BYTES_MAX,
+            });
+        }
+        self.staged.extend_from_slice(leaves);
+        Ok(())
+    }
+    fn discard_staged(&mut self) -> Result<(), vouch_ledger::StoreError> {
+        self.staged.clear();
+        Ok(())
+    }
+    fn sync(&mut self) -> Result<(), vouch_ledger::StoreError> {
+        if self.staged.is_empty() {
+            return Ok(());
+        }
+        let leaves = std::mem::take(&mut self.staged);
+        let n = leaves.len() as u64;
+        let (sql, first) = (self.sql.clone(), self.len);
+        self.rt
+            .run(async move { sql.ledger_append(first, &leaves).await })
+            .map_err(le)?;
+        self.len += n;
+        Ok(())
+    }
+    fn read(&self, index: u64) -> Result<Vec<u8>, vouch_ledger::StoreError> {
+        if index >= self.len {
+            return Err(vouch_ledger::StoreError::OutOfRange {
+                index,
+                len: self.len,
+            });
+        }
+        let mut v = self.read_range(index, 1)?;
+        v.pop().ok_or(vouch_ledger::StoreError::OutOfRange {
+            index,
+            len: self.len,
+        })
+    }
+    fn read_range(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, vouch_ledger::StoreError> {
+        if start.saturating_add(count) > self.len {
+            return Err(vouch_ledger::StoreError::OutOfRange {
+                index: start.saturating_add(count).saturating_sub(1),
+                len: self.len,
+            });
+        }
+        let sql = self.sql.clone();
+        self.rt
+            .run(async move { sql.ledger_read(start, count).await })
+            .map_err(le)
+    }
+}
+
+/// Signed checkpoint notes in `ledger_checkpoints`.
+struct SqlCheckpointStore {
+    sql: SqlStore,
+    rt: Arc<Rt>,
+}
+
+impl std::fmt::Debug for SqlCheckpointStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqlCheckpointStore")
+    }
+}
+
+impl CheckpointStore for SqlCheckpointStore {
+    fn load(&self) -> Result<Vec<String>, vouch_ledger::StoreError> {
+        let sql = self.sql.clone();
+        self.rt
+            .run(async move { sql.ledger_checkpoints().await })
+            .map_err(le)
+    }
+    fn append(&mut self, note: &str) -> Result<(), vouch_ledger::StoreError> {
+        if note.len() > RECORD_BYTES_MAX {
+            return Err(vouch_ledger::StoreError::RecordTooLong {
+                len: note.len(),
+                max: RECORD_BYTES_MAX,
+            });
+        }
+        let (sql, note) = (self.sql.clone(), note.to_string());
+        self.rt
+            .run(async move { sql.ledger_add_checkpoint(&note).await })
+            .map_err(le)
+    }
+}
+
+impl SqlStateStore {
+    /// Creates (replacing any of that name) database `name` on the
+    /// PostgreSQL server of `base_url` and returns its URL: throwaway
+    /// databases for tests and trials. `name` must be a plain identifier.
+    pub fn create_postgres_database(base_url: &str, name: &str) -> Result<String, StoreError> {
+        let plain = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !plain {
+            return Err(StoreError::Invalid {
+                field: "database name",
+                why: "want lower-case letters, digits and _ only".into(),
+            });
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Database {
+                op: "runtime",
+                why: e.to_string(),
+            })?;
+        let base = base_url.to_string();
+        let name_ = name.to_string();
+        // On a thread of its own: the caller may be inside another runtime.
+        let work = move || {
+            rt.block_on(async move {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&base)
+                    .await
+                    .map_err(crate::db("connect"))?;
+                for sql in [
+                    format!("DROP DATABASE IF EXISTS {name_} WITH (FORCE)"),
+                    format!("CREATE DATABASE {name_}"),
+                ] {
+                    sqlx::query(&sql)
+                        .execute(&mut c)
+                        .await
+                        .map_err(crate::db("create database"))?;
+                }
+                c.close().await.map_err(crate::db("close"))
+            })
+        };
+        std::thread::spawn(work)
+            .join()
+            .map_err(|_| stopped())
+            .and_then(|r| r)
+            .map_err(se)?;
+        Ok(with_database(base_url, name))
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+fn with_database(base: &str, name: &str) -> String {
+    let (head, query) = base.split_once('?').unwrap_or((base, ""));
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let path_start = head[scheme_end..]
+        .find('/')
+        .map_or(head.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &head[..path_start]);
+    if !query.is_empty() {
+        url = format!("{url}?{query}");
+    }
+    url
+}

@@ -1,0 +1,128 @@
+//! API tokens (SHA-256 hashes only, with expiry and revocation) and the
+//! service's own audit trail (registry and token changes).
+
+use crate::{db, is_unique_violation, with_pool, AuditEvent, SqlStore, SqlStoreError};
+use vouch_store::TokenRecord;
+
+type TokenRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn token_from_row(r: TokenRow) -> TokenRecord {
+    TokenRecord {
+        sha256: r.0,
+        official: r.1,
+        issued_at: r.2,
+        issued_by: r.3,
+        expires_at: r.4,
+        revoked_at: r.5,
+    }
+}
+
+const TOKEN_COLUMNS: &str = "sha256, official, issued_at, issued_by, expires_at, revoked_at";
+
+impl SqlStore {
+    /// Stores a new token.
+    pub async fn add_token(&self, t: &TokenRecord) -> Result<(), SqlStoreError> {
+        const SQL: &str = "INSERT INTO api_tokens \
+            (sha256, official, issued_at, issued_by, expires_at, revoked_at) \
+            VALUES ($1, $2, $3, $4, $5, $6)";
+        let done = with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(&t.sha256)
+            .bind(&t.official)
+            .bind(&t.issued_at)
+            .bind(&t.issued_by)
+            .bind(&t.expires_at)
+            .bind(&t.revoked_at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        match done {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(SqlStoreError::Exists {
+                what: "token",
+                id: t.id().to_string(),
+            }),
+            Err(e) => Err(db("add token")(e)),
+        }
+    }
+
+    /// A token by the hex SHA-256 of its bytes.
+    pub async fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, SqlStoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE sha256 = $1");
+        let row: Option<TokenRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read token"))?);
+        Ok(row.map(token_from_row))
+    }
+
+    /// Every token, oldest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenRecord>, SqlStoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY seq");
+        let rows: Vec<TokenRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read tokens"))?);
+        Ok(rows.into_iter().map(token_from_row).collect())
+    }
+
+    /// Revokes the unrevoked token whose id (first 16 hex digits of its
+    /// hash) is `id`; false when there is none.
+    pub async fn revoke_token(&self, id: &str, at: &str) -> Result<bool, SqlStoreError> {
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        const SQL: &str = "UPDATE api_tokens SET revoked_at = $1 \
+            WHERE substr(sha256, 1, 16) = $2 AND revoked_at IS NULL";
+        let n = with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(at)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("revoke token"))?);
+        Ok(n > 0)
+    }
+
+    /// Appends to the service's audit trail (durable on return).
+    pub async fn service_audit(&self, event: &AuditEvent) -> Result<(), SqlStoreError> {
+        const SQL: &str =
+            "INSERT INTO service_audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)";
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(&event.at)
+            .bind(&event.actor)
+            .bind(&event.action)
+            .bind(&event.detail)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("append service audit event"))?);
+        Ok(())
+    }
+
+    /// The service's audit trail, oldest first.
+    pub async fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, SqlStoreError> {
+        const SQL: &str = "SELECT at, actor, action, detail FROM service_audit ORDER BY seq";
+        let rows: Vec<(String, String, String, String)> =
+            with_pool!(self, |pool| sqlx::query_as(SQL)
+                .fetch_all(pool)
+                .await
+                .map_err(db("read service audit trail"))?);
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, detail)| AuditEvent {
+                at,
+                actor,
+                action,
+                detail,
+            })
+            .collect())
+    }
+}

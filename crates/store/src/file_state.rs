@@ -1,0 +1,242 @@
+//! [`StateStore`] for the embedded file store: the inherent methods, plus
+//! the token table (`api-tokens.json`), the service's audit trail
+//! (`service-audit.jsonl`) and the ledger's files (`ledger/`).
+
+use crate::file::{append_jsonl, read_jsonl};
+use crate::model::*;
+use crate::{FileStore, StateStore, StoreError, WriterGuard};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use vouch_core::probe::ProbeRecord;
+use vouch_formats::atomic::write_atomic;
+use vouch_ledger::{CheckpointStore, DynLedger, LeafStore, Ledger};
+
+/// The token file's name in the state directory.
+pub const TOKEN_FILE: &str = "api-tokens.json";
+const TOKEN_FILE_FORMAT: u32 = 1;
+/// Largest token file read (about 50,000 tokens).
+const TOKEN_FILE_BYTES_MAX: u64 = 16 << 20;
+const SERVICE_AUDIT_FILE: &str = "service-audit.jsonl";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TokenFile {
+    format: u32,
+    tokens: Vec<TokenRecord>,
+}
+
+impl FileStore {
+    fn load_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let path = self.root().join(TOKEN_FILE);
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let bytes =
+            vouch_formats::keys::read_bounded(&path, TOKEN_FILE_BYTES_MAX).map_err(|e| {
+                StoreError::Io {
+                    path: path.clone(),
+                    why: e.to_string(),
+                }
+            })?;
+        let corrupt = |why: String| StoreError::Corrupt {
+            path: path.clone(),
+            why,
+        };
+        let file: TokenFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        if file.format != TOKEN_FILE_FORMAT {
+            return Err(corrupt(format!("unsupported format {}", file.format)));
+        }
+        for (i, t) in file.tokens.iter().enumerate() {
+            let ok = t.sha256.len() == 64 && t.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                return Err(corrupt(format!(
+                    "token {}: sha256 is not 32 hex bytes",
+                    i + 1
+                )));
+            }
+        }
+        Ok(file.tokens)
+    }
+
+    /// Runs `f` on the token table (read once), saving it when `f` says so.
+    fn with_tokens<T>(
+        &self,
+        f: impl FnOnce(&mut Vec<TokenRecord>) -> (T, bool),
+    ) -> Result<T, StoreError> {
+        let mut cache = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.is_none() {
+            *cache = Some(self.load_tokens()?);
+        }
+        let Some(tokens) = cache.as_mut() else {
+            return Err(StoreError::Invalid {
+                field: "tokens",
+                why: "token table not loaded".into(),
+            });
+        };
+        let before = tokens.clone();
+        let (out, changed) = f(tokens);
+        if changed {
+            let path = self.root().join(TOKEN_FILE);
+            let file = TokenFile {
+                format: TOKEN_FILE_FORMAT,
+                tokens: tokens.clone(),
+            };
+            let saved = serde_json::to_vec_pretty(&file)
+                .map_err(|e| StoreError::Corrupt {
+                    path: path.clone(),
+                    why: e.to_string(),
+                })
+                .and_then(|mut bytes| {
+                    bytes.push(b'\n');
+                    write_atomic(&path, &bytes).map_err(|e| StoreError::Io {
+                        path: path.clone(),
+                        why: e.to_string(),
+                    })
+                });
+            if let Err(e) = saved {
+                *tokens = before;
+                return Err(e);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn ledger_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Ledger(e.to_string())
+}
+
+impl StateStore for FileStore {
+    fn backend(&self) -> &'static str {
+        "files"
+    }
+    fn files_dir(&self) -> &Path {
+        self.root()
+    }
+    fn add_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
+        FileStore::add_agency(self, agency)
+    }
+    fn update_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
+        FileStore::update_agency(self, agency)
+    }
+    fn agency(&self, id: &str) -> Result<Option<AgencyRecord>, StoreError> {
+        FileStore::agency(self, id)
+    }
+    fn agencies(&self) -> Result<Vec<AgencyRecord>, StoreError> {
+        FileStore::agencies(self)
+    }
+    fn add_official(&self, official: OfficialRecord) -> Result<(), StoreError> {
+        FileStore::add_official(self, official)
+    }
+    fn official(&self, id: &str) -> Result<Option<OfficialRecord>, StoreError> {
+        FileStore::official(self, id)
+    }
+    fn officials(&self) -> Result<Vec<OfficialRecord>, StoreError> {
+        FileStore::officials(self)
+    }
+    fn request(&self, request_id: &str) -> Result<Option<RequestRecord>, StoreError> {
+        FileStore::request(self, request_id)
+    }
+    fn requests(&self) -> Result<Vec<RequestRecord>, StoreError> {
+        FileStore::requests(self)
+    }
+    fn put_request(&self, record: &RequestRecord) -> Result<(), StoreError> {
+        FileStore::put_request(self, record)
+    }
+    fn put_request_blob(
+        &self,
+        request_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        FileStore::put_request_blob(self, request_id, name, bytes)
+    }
+    fn request_blob(&self, request_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        FileStore::request_blob(self, request_id, name)
+    }
+    fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
+        FileStore::audit(self, request_id, event)
+    }
+    fn audit_trail(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
+        FileStore::audit_trail(self, request_id)
+    }
+    fn service_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        append_jsonl(&self.root().join(SERVICE_AUDIT_FILE), event)
+    }
+    fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        read_jsonl(&self.root().join(SERVICE_AUDIT_FILE))
+    }
+    fn secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
+        FileStore::secret(self, name)
+    }
+    fn held(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        FileStore::held(self)
+    }
+    fn set_held(&self, keys: &[[u8; 32]], add: bool) -> Result<usize, StoreError> {
+        FileStore::set_held(self, keys, add)
+    }
+    fn active_policy(&self) -> Result<Option<String>, StoreError> {
+        FileStore::active_policy(self)
+    }
+    fn activate_policy(&self, text: &str, activation: &PolicyActivation) -> Result<(), StoreError> {
+        FileStore::activate_policy(self, text, activation)
+    }
+    fn policy_history(&self) -> Result<Vec<PolicyActivation>, StoreError> {
+        FileStore::policy_history(self)
+    }
+    fn probes(&self) -> Result<Vec<ProbeRecord>, StoreError> {
+        FileStore::probes(self)
+    }
+    fn append_probes(&self, records: &[ProbeRecord]) -> Result<(), StoreError> {
+        FileStore::append_probes(self, records)
+    }
+    fn add_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
+        self.with_tokens(|t| {
+            if t.iter().any(|x| x.sha256 == token.sha256) {
+                return (
+                    Err(StoreError::Exists {
+                        what: "token",
+                        id: token.id().to_string(),
+                    }),
+                    false,
+                );
+            }
+            t.push(token.clone());
+            (Ok(()), true)
+        })?
+    }
+    fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
+        self.with_tokens(|t| (t.iter().find(|x| x.sha256 == sha256).cloned(), false))
+    }
+    fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.with_tokens(|t| (t.clone(), false))
+    }
+    fn revoke_token(&self, id: &str, at: &str) -> Result<bool, StoreError> {
+        self.with_tokens(|t| {
+            match t
+                .iter_mut()
+                .find(|x| x.id() == id && x.revoked_at.is_none())
+            {
+                Some(x) => {
+                    x.revoked_at = Some(at.to_string());
+                    (true, true)
+                }
+                None => (false, false),
+            }
+        })
+    }
+    fn open_ledger(&self) -> Result<DynLedger, StoreError> {
+        let dir = self.ledger_dir();
+        let leaves = vouch_ledger::store::FileLeafStore::open(&dir).map_err(ledger_err)?;
+        let cps = vouch_ledger::store::FileCheckpointStore::open(&dir).map_err(ledger_err)?;
+        let leaves: Box<dyn LeafStore + Send + Sync> = Box::new(leaves);
+        let cps: Box<dyn CheckpointStore + Send + Sync> = Box::new(cps);
+        Ledger::with_stores(leaves, cps).map_err(ledger_err)
+    }
+    fn ledger_len(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+    fn writer_lock(&self) -> Result<Box<dyn WriterGuard>, StoreError> {
+        // This process holds the whole directory's lock already.
+        Ok(Box::new(()))
+    }
+}
