@@ -293,7 +293,7 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
             label for="progress" { "Subjects processed" }
             progress id="progress" value=(done) max=(total.max(1))
                 data-request=(rec.request_id) data-status=(rec.status.as_str())
-                data-poll=(format!("/v1/requests/{id}")) { (done) " of " (total) }
+                data-poll=(format!("/console/requests/{id}/status")) { (done) " of " (total) }
             p id="progress-text" aria-live="polite" { (done) " of " (total) " subjects processed" }
             p class="muted" { "This page refreshes the figures every 2 seconds while scripts run; otherwise reload it." }
         }

@@ -507,7 +507,7 @@ fn a_running_request_has_a_progress_bar_the_script_can_poll() {
     v.progress = Some(Progress { done: 5, total: 14 });
     let h = request_page(&officer(), &v).into_string();
     check_page(&h);
-    assert!(h.contains("<progress id=\"progress\" value=\"5\" max=\"14\" data-request=\"REQ-1\" data-status=\"approved\" data-poll=\"/v1/requests/REQ-1\">"));
+    assert!(h.contains("<progress id=\"progress\" value=\"5\" max=\"14\" data-request=\"REQ-1\" data-status=\"approved\" data-poll=\"/console/requests/REQ-1/status\">"));
     assert!(h.contains("5 of 14 subjects processed"));
     assert!(h.contains("<li class=\"current\" aria-current=\"step\" data-stage=\"approved\">"));
     assert!(h.contains("data-stage=\"logged\""));
@@ -685,9 +685,9 @@ fn request_page_escapes_records_and_events() {
     let h = request_page(&officer(), &v).into_string();
     check_page(&h);
     assert_escaped(&h);
-    assert!(
-        h.contains("data-poll=\"/v1/requests/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26\"")
-    );
+    assert!(h.contains(
+        "data-poll=\"/console/requests/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26/status\""
+    ));
 }
 
 #[test]

@@ -10,16 +10,22 @@
 //! background on tokio's blocking pool, at most [`ServerConfig::batches_max`]
 //! at once (429 beyond that), one at a time against the store.
 //!
-//! What it deliberately does not do (yet): TLS or mTLS (put it behind a
-//! terminating proxy), token expiry and revocation, a SQL store (it uses the
-//! embedded `FileStore`, whose lock it holds while running), registering
-//! agencies (use `vouch agencies add` with the service stopped).
+//! HTTPS and mutual TLS are optional ([`TlsSettings`], [`serve_tls`]): with a
+//! client CA every connection must present a certificate signed by it, and
+//! bearer tokens are still required on top.
+//!
+//! What it deliberately does not do (yet): token expiry and revocation, a
+//! SQL store (it uses the embedded `FileStore`, whose lock it holds while
+//! running), registering agencies (use `vouch agencies add` with the service
+//! stopped).
 #![deny(missing_docs)]
 
 mod auth;
 mod error;
+mod explain;
 mod routes;
 mod state;
+mod tls;
 mod tokens;
 mod upload;
 
@@ -30,6 +36,7 @@ pub use error::{ApiError, ServerError};
 pub use routes::meta::OPENAPI_JSON;
 pub use routes::{app, route_table, REQUEST_ID_HEADER};
 pub use state::{AppState, ServerConfig, BOOTSTRAP_ADMIN};
+pub use tls::{TlsSettings, HANDSHAKE_TIMEOUT, MAX_HANDSHAKES};
 pub use upload::PARTS as UPLOAD_PARTS;
 
 use std::net::SocketAddr;
@@ -54,12 +61,29 @@ pub async fn serve_with(
     index_dir: PathBuf,
     config: ServerConfig,
 ) -> Result<(), ServerError> {
+    serve_tls(listen, store, index_dir, config, None).await
+}
+
+/// [`serve_with`], over HTTPS (and mutual TLS when `tls` names a client CA)
+/// when `tls` is set, plain HTTP otherwise. The TLS files are read before
+/// the store is touched, so a bad certificate fails at once.
+pub async fn serve_tls(
+    listen: SocketAddr,
+    store: Box<dyn StateStore>,
+    index_dir: PathBuf,
+    config: ServerConfig,
+    tls: Option<TlsSettings>,
+) -> Result<(), ServerError> {
     if !index_dir.is_dir() {
         return Err(ServerError::Config {
             field: "index",
             why: format!("{} is not a directory", index_dir.display()),
         });
     }
+    let tls = match tls {
+        Some(t) => Some((t.server_config()?, t.handshake_timeout, t.mutual())),
+        None => None,
+    };
     let where_ = format!(
         "{} store, files in {}",
         store.backend(),
@@ -80,7 +104,12 @@ pub async fn serve_with(
     };
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
     let bound = listener.local_addr().map_err(io)?;
-    println!("vouch service listening on http://{bound}/ ({where_})");
+    let (scheme, mode) = match &tls {
+        None => ("http", ""),
+        Some((_, _, false)) => ("https", ", TLS"),
+        Some((_, _, true)) => ("https", ", mutual TLS: client certificates required"),
+    };
+    println!("vouch service listening on {scheme}://{bound}/ ({where_}{mode})");
     if let Some(token) = bootstrap {
         println!("first start: administrator {BOOTSTRAP_ADMIN} token (shown once, keep it safe):");
         println!("{token}");
@@ -93,10 +122,71 @@ pub async fn serve_with(
             Err(e) => tracing::error!(error = %e, "could not resume interrupted batches"),
         }
     });
-    axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(io)?;
+    run(
+        listener,
+        state,
+        tls.map(|(c, t, _)| (c, t)),
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// Serves the API on an already bound `listener` until `shutdown` resolves,
+/// then waits for the batches in flight: over TLS when `tls` is set. Unlike
+/// [`serve_tls`] it prints nothing and does not resume interrupted batches
+/// (for embedding the service, and for tests on port 0).
+pub async fn serve_on<F>(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<&TlsSettings>,
+    shutdown: F,
+) -> Result<(), ServerError>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let tls = match tls {
+        Some(t) => Some((t.server_config()?, t.handshake_timeout)),
+        None => None,
+    };
+    run(listener, state, tls, shutdown).await
+}
+
+async fn run<F>(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<(
+        std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
+        std::time::Duration,
+    )>,
+    shutdown: F,
+) -> Result<(), ServerError>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let bound = listener.local_addr();
+    let io = |e: std::io::Error| ServerError::Io {
+        path: PathBuf::from(
+            bound
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|_| "listener".into()),
+        ),
+        why: e.to_string(),
+    };
+    let app = app(state.clone());
+    match tls {
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(io)?,
+        Some((config, timeout)) => {
+            let listener = tls::TlsListener::new(listener, config, timeout).map_err(io)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(io)?
+        }
+    }
     state.wait_idle().await;
     Ok(())
 }

@@ -100,6 +100,8 @@ impl Writer {
 pub(crate) struct Core {
     pub store: Box<dyn StateStore>,
     pub writer: Mutex<Writer>,
+    pub sessions: crate::routes::console::Sessions,
+    pub explain_index: crate::explain::IndexCache,
     pub jobs: Mutex<HashMap<String, Job>>,
     job_seq: std::sync::atomic::AtomicU64,
     pub batches: Arc<Semaphore>,
@@ -161,6 +163,8 @@ impl AppState {
         let core = Core {
             store,
             writer: Mutex::new(Writer { ledger: None }),
+            sessions: Default::default(),
+            explain_index: Default::default(),
             jobs: Mutex::new(HashMap::new()),
             job_seq: std::sync::atomic::AtomicU64::new(0),
             batches: Arc::new(Semaphore::new(config.batches_max)),

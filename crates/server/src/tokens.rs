@@ -32,6 +32,11 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// The hex SHA-256 a presented token is stored under, if it is well formed.
+pub(crate) fn sha256_hex(presented: &str) -> Option<String> {
+    decode_token(presented).map(|raw| digest_hex(&raw))
+}
+
 /// Issues a token for `official`, valid for `ttl` from `now` (forever when
 /// `None`), and stores its hash. Returns the token (the only time it exists
 /// outside the caller's hands) and its record.

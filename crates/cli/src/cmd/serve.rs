@@ -15,6 +15,16 @@ pub struct Args {
     /// The master index directory.
     #[arg(long)]
     pub index: PathBuf,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: require a client certificate signed by a CA in this PEM
+    /// file (bearer tokens are still required on top; needs --tls-cert).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
 }
 
 pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
@@ -29,7 +39,23 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    let tls = match (a.tls_cert, a.tls_key) {
+        (Some(cert), Some(key)) => {
+            let t = vouch_server::TlsSettings::new(cert, key);
+            Some(match a.client_ca {
+                Some(ca) => t.with_client_ca(ca),
+                None => t,
+            })
+        }
+        _ => None,
+    };
     let store = crate::state::open_service(state)?;
-    rt.block_on(vouch_server::serve(a.listen, store, a.index))?;
+    rt.block_on(vouch_server::serve_tls(
+        a.listen,
+        store,
+        a.index,
+        vouch_server::ServerConfig::default(),
+        tls,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 //! itself; and the layers (body limits, request ids, tracing, metrics).
 
 pub(crate) mod admin;
+pub(crate) mod console;
 pub(crate) mod ledger;
 pub(crate) mod meta;
 pub(crate) mod requests;
@@ -140,12 +141,37 @@ fn span_of(req: &Request) -> tracing::Span {
     tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id)
 }
 
+/// The web console's pages (HTML, sessions by cookie; not part of the API
+/// and its OpenAPI document).
+fn console_routes() -> Router<AppState> {
+    use console as c;
+    Router::new()
+        .route("/console", get(c::home))
+        .route("/console/", get(c::home))
+        .route("/console/sign-in", get(c::sign_in_form).post(c::sign_in))
+        .route("/console/sign-out", post(c::sign_out))
+        .route("/console/static/console.css", get(c::style))
+        .route("/console/static/console.js", get(c::script))
+        .route("/console/review", get(c::review))
+        .route("/console/requests", get(c::requests))
+        .route("/console/requests/{id}", get(c::request))
+        .route("/console/requests/{id}/status", get(c::status))
+        .route("/console/requests/{id}/response.csv", get(c::response_csv))
+        .route("/console/requests/{id}/approve", post(c::approve))
+        .route("/console/requests/{id}/deny", post(c::deny))
+        .route("/console/ledger", get(c::ledger))
+        .route("/console/oversight", get(c::oversight))
+        .route("/console/oversight/accounting", get(c::accounting))
+        .route("/console/oversight/accounting.csv", get(c::accounting_csv))
+}
+
 /// The service's router over a state (no socket: testable with `oneshot`).
 pub fn app(state: AppState) -> Router {
     let cfg = &state.core.config;
     let json_limit = cfg.json_body_bytes_max;
     routes(cfg.upload_bytes_max)
         .router
+        .merge(console_routes())
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(TraceLayer::new_for_http().make_span_with(span_of))
         .layer(middleware::from_fn_with_state(state.clone(), track))

@@ -31,7 +31,7 @@ pub(crate) fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
-fn checked_id(id: String) -> Result<String, ApiError> {
+pub(crate) fn checked_id(id: String) -> Result<String, ApiError> {
     if valid_id(&id) {
         Ok(id)
     } else {
@@ -119,12 +119,12 @@ pub(crate) async fn list(who: Caller) -> Result<Json<Value>, ApiError> {
 }
 
 #[derive(Deserialize)]
-struct Counts {
-    counts: BTreeMap<String, u64>,
-    reason_counts: BTreeMap<String, u64>,
+pub(crate) struct Counts {
+    pub(crate) counts: BTreeMap<String, u64>,
+    pub(crate) reason_counts: BTreeMap<String, u64>,
 }
 
-fn response_counts(core: &Core, id: &str) -> Result<Option<Counts>, ApiError> {
+pub(crate) fn response_counts(core: &Core, id: &str) -> Result<Option<Counts>, ApiError> {
     let path = core.responses_dir().join(id).join("response.json");
     if !path.exists() {
         return Ok(None);
@@ -206,10 +206,10 @@ pub(crate) async fn show(who: Caller, Path(id): Path<String>) -> Result<Json<Val
 /// The body of an approval or denial.
 #[derive(Deserialize)]
 pub(crate) struct Decision {
-    comment: String,
+    pub(crate) comment: String,
 }
 
-fn checked_comment(d: &Decision) -> Result<String, ApiError> {
+pub(crate) fn checked_comment(d: &Decision) -> Result<String, ApiError> {
     let c = d.comment.trim();
     if c.is_empty() || c.len() > limits::TEXT_FIELD_BYTES_MAX {
         return Err(ApiError::Invalid(format!(
@@ -266,7 +266,7 @@ pub(crate) async fn approve(
     ))
 }
 
-fn record_approval(
+pub(crate) fn record_approval(
     core: &Core,
     id: &str,
     officer: &vouch_store::OfficialRecord,
@@ -321,9 +321,20 @@ pub(crate) async fn deny(
     let core = who.core.clone();
     let officer = who.official.clone();
     let id2 = id.clone();
-    blocking(move || {
+    blocking(move || record_denial(&core, &id2, &officer, comment)).await?;
+    Ok(Json(json!({ "request_id": id, "status": "denied" })))
+}
+
+/// Records an officer's denial of a pending request (no lookups follow).
+pub(crate) fn record_denial(
+    core: &Core,
+    id2: &str,
+    officer: &vouch_store::OfficialRecord,
+    comment: String,
+) -> Result<(), ApiError> {
+    {
         let _w = lock(&core.writer);
-        let mut r = pending_for(&core, &id2, &officer.agency)?;
+        let mut r = pending_for(core, id2, &officer.agency)?;
         let at = now_rfc3339();
         r.denial = Some(Approval {
             officer: officer.id.clone(),
@@ -333,11 +344,9 @@ pub(crate) async fn deny(
         r.status = RequestStatus::Denied;
         r.updated_at = at;
         core.store.put_request(&r)?;
-        core.audit(&id2, &officer.id, "denied", &comment)?;
+        core.audit(id2, &officer.id, "denied", &comment)?;
         Ok(())
-    })
-    .await?;
-    Ok(Json(json!({ "request_id": id, "status": "denied" })))
+    }
 }
 
 /// GET /v1/requests/{id}/response (response.csv)

@@ -1,0 +1,531 @@
+//! The console end to end in headless Chromium, driven over WebDriver
+//! (`chromedriver`, spoken to directly with a few lines of HTTP/JSON): an
+//! officer signs in and approves a batch that needs two approvals, a second
+//! officer approves it, the page shows the batch finish and its outcome
+//! counts, and an auditor checks a lookup's inclusion proof in the page
+//! (WebCrypto), not only on the server. Screenshots go to
+//! `$CARGO_TARGET_TMPDIR/console-e2e/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
+//! them). Without them the test says so and passes, unless
+//! `VOUCH_E2E_REQUIRED` is set (as in CI), where it fails.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use vouch_server::{app, AppState, ServerConfig};
+use vouch_store::{OfficialRecord, Role, StateStore};
+use vouch_test_support::{
+    open_store, register_synth_in, synth_fixture, StoreKind, OFFICER, OFFICER_2,
+};
+
+const AUDITOR: &str = "irs-aud-1";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// One HTTP/1.1 exchange over a fresh connection: (status, body).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    // Read the head, then exactly the body (a server may keep the socket open).
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    let split = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut buf).expect("read");
+        assert!(n > 0, "connection closed before the response head");
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    let mut body = raw[split + 4..].to_vec();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    match length {
+        Some(n) => {
+            while body.len() < n {
+                let k = s.read(&mut buf).expect("read");
+                assert!(k > 0, "connection closed in the body");
+                body.extend_from_slice(&buf[..k]);
+            }
+        }
+        None => {
+            s.read_to_end(&mut body).expect("read");
+            if head.contains("transfer-encoding: chunked") {
+                body = dechunk(&body);
+            }
+        }
+    }
+    (status, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+fn api(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    let bytes = body.map(|v| v.to_string().into_bytes()).unwrap_or_default();
+    let (status, b) = http(
+        addr,
+        method,
+        path,
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        &bytes,
+    );
+    (status, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+/// A WebDriver session on chromedriver.
+struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+}
+
+impl Browser {
+    fn start(shots: &Path) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = shots.join("profile");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,1600",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let (status, b) = http(
+            addr,
+            "POST",
+            "/session",
+            &[("Content-Type", "application/json")],
+            caps.to_string().as_bytes(),
+        );
+        let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        assert_eq!(status, 200, "new session: {v}");
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        Browser {
+            driver,
+            addr,
+            session,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        let (status, b) = http(
+            self.addr,
+            method,
+            &path,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+        let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        assert_eq!(status, 200, "{method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": css}),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let el = self.find(css);
+        self.cmd("POST", &format!("/element/{el}/click"), json!({}));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let el = self.find(css);
+        self.cmd("GET", &format!("/element/{el}/text"), json!({}))
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let el = self.find(css);
+        self.cmd("GET", &format!("/element/{el}/attribute/{name}"), json!({}))
+            .as_str()
+            .map(str::to_string)
+    }
+
+    fn page(&self) -> String {
+        self.cmd("GET", "/source", json!({}))
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn screenshot(&self, path: &Path) {
+        let png = self.cmd("GET", "/screenshot", json!({}));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap_or(""))
+            .unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    fn sign_in(&self, base: &str, token: &str) {
+        self.go(&format!("{base}/console/sign-in"));
+        self.type_into("input[name=token]", token);
+        self.click("form[action='/console/sign-in'] button[type=submit]");
+    }
+
+    fn sign_out(&self) {
+        self.click("form[action='/console/sign-out'] button[type=submit]");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let path = format!("/session/{}", self.session);
+        let _ = std::panic::catch_unwind(|| http(self.addr, "DELETE", &path, &[], b""));
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn wait_for(what: &str, secs: u64, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "vouch-e2e-boundary-51c2";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn available() -> bool {
+    let there = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    if !there {
+        assert!(
+            std::env::var_os("VOUCH_E2E_REQUIRED").is_none(),
+            "VOUCH_E2E_REQUIRED is set but {CHROMIUM} or {CHROMEDRIVER} is missing"
+        );
+        eprintln!(
+            "note: chromium/chromedriver not installed; skipping the console end-to-end test"
+        );
+    }
+    there
+}
+
+#[test]
+fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_page() {
+    if !available() {
+        return;
+    }
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-e2e");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 2_000, 40, 11);
+    let state = dir.join("state");
+    let store = open_store(StoreKind::Sqlite, &state, "console_e2e").unwrap();
+    register_synth_in(store.as_ref(), &dir.join("data"));
+    store
+        .add_official(OfficialRecord {
+            id: AUDITOR.into(),
+            agency: "IRS".into(),
+            role: Role::Auditor,
+            public_key: None,
+            registered_at: "2025-01-15T00:00:00Z".into(),
+        })
+        .unwrap();
+    // Every batch of two or more subjects needs two officers.
+    let mut policy = vouch_policy::PolicyConfig::defaults();
+    policy.large_batch_subjects_min = 2;
+    activate(store.as_ref(), &policy);
+    let (app_state, admin) =
+        AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.unwrap();
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let server_state = app_state.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(l, app(server_state)).await.unwrap();
+        });
+    });
+    let base = format!("http://{addr}");
+
+    let mut tokens = std::collections::HashMap::new();
+    for who in [vouch_synth::RECIPIENT_IDS[0], OFFICER, OFFICER_2, AUDITOR] {
+        let (status, v) = api(
+            addr,
+            "POST",
+            &format!("/v1/officials/{who}/tokens"),
+            &admin,
+            None,
+        );
+        assert_eq!(status, 201, "{v}");
+        tokens.insert(who, v["token"].as_str().unwrap().to_string());
+    }
+    let req_dir = dir.join("data/request");
+    let parts: Vec<(&str, Vec<u8>)> = vouch_server::UPLOAD_PARTS
+        .iter()
+        .map(|n| (*n, std::fs::read(req_dir.join(n)).unwrap()))
+        .collect();
+    let (ct, body) = multipart(&parts);
+    let auth = format!("Bearer {}", tokens[vouch_synth::RECIPIENT_IDS[0]]);
+    let (status, _) = http(
+        addr,
+        "POST",
+        "/v1/requests",
+        &[("Authorization", &auth), ("Content-Type", &ct)],
+        &body,
+    );
+    assert_eq!(status, 202);
+    let id = vouch_synth::request_id(11, 40);
+    wait_for("the batch to be checked", 60, || {
+        api(
+            addr,
+            "GET",
+            &format!("/v1/requests/{id}"),
+            &tokens[OFFICER],
+            None,
+        )
+        .1["status"]
+            == "pending_review"
+    });
+
+    let b = Browser::start(&shots);
+    // Unauthenticated pages send the browser to sign in.
+    b.go(&format!("{base}/console/review"));
+    assert!(
+        b.page().contains("name=\"token\""),
+        "the review queue needs a session"
+    );
+    b.sign_in(&base, "not-a-token");
+    assert!(b.text("p.error").contains("not accepted"));
+
+    // First officer: the queue shows the batch and the two-person rule.
+    b.sign_in(&base, &tokens[OFFICER]);
+    b.go(&format!("{base}/console/review"));
+    let queue = b.page();
+    assert!(queue.contains(&id), "the pending batch is in the queue");
+    assert!(
+        queue.contains("0 of 2 approvals"),
+        "the two-person rule is shown"
+    );
+    b.screenshot(&shots.join("1-review-queue.png"));
+    b.type_into(
+        "form[action$='/approve'] textarea[name=comment]",
+        "Statutory basis checked; first of two.",
+    );
+    b.click("form[action$='/approve'] button[type=submit]");
+    wait_for("the first approval", 30, || {
+        api(
+            addr,
+            "GET",
+            &format!("/v1/requests/{id}"),
+            &tokens[OFFICER],
+            None,
+        )
+        .1["approved_by"]
+            .as_array()
+            .is_some_and(|a| a.len() == 1)
+    });
+    // The same officer cannot approve twice: the button is disabled and says why.
+    b.go(&format!("{base}/console/review"));
+    assert!(b.page().contains("1 of 2 approvals"));
+    b.sign_out();
+
+    // Second officer releases it; the request page shows it finish.
+    b.sign_in(&base, &tokens[OFFICER_2]);
+    b.go(&format!("{base}/console/review"));
+    b.type_into(
+        "form[action$='/approve'] textarea[name=comment]",
+        "Second approval: release.",
+    );
+    b.click("form[action$='/approve'] button[type=submit]");
+    wait_for("the request page to show the batch completed", 90, || {
+        b.go(&format!("{base}/console/requests/{id}"));
+        b.attr("#status", "data-status").as_deref() == Some("completed")
+    });
+    let page = b.page();
+    assert!(page.contains("Outcomes"));
+    let (_, v) = api(
+        addr,
+        "GET",
+        &format!("/v1/requests/{id}"),
+        &tokens[OFFICER],
+        None,
+    );
+    for code in ["CONFIRMED", "NOT_CONFIRMED", "REJECTED"] {
+        let n = v["counts"][code].as_u64().unwrap_or(0);
+        let row = format!("<code>{code}</code></th><td class=\"num\">{n}</td>");
+        assert!(
+            page.contains(&row),
+            "outcome count of {code} ({n}) is on the page"
+        );
+    }
+    b.screenshot(&shots.join("2-request-completed.png"));
+    b.sign_out();
+
+    // Auditor: a lookup's inclusion proof, checked by the page's own script.
+    let subject = first_looked_up(&state, &id);
+    b.sign_in(&base, &tokens[AUDITOR]);
+    b.go(&format!(
+        "{base}/console/ledger?request={id}&subject={subject}"
+    ));
+    b.click("#proof-check");
+    wait_for("the in-browser proof check", 20, || {
+        b.attr("#proof-result", "data-verified").is_some()
+    });
+    assert_eq!(
+        b.attr("#proof-result", "data-verified").as_deref(),
+        Some("true")
+    );
+    assert!(b.text("#proof-result").contains("root matches"));
+    b.screenshot(&shots.join("3-ledger-proof.png"));
+    // The oversight report and the accounting CSV are there for auditors.
+    b.go(&format!("{base}/console/oversight"));
+    assert!(b.page().contains(vouch_synth::AGENCY));
+    b.screenshot(&shots.join("4-oversight.png"));
+    for f in [
+        "1-review-queue.png",
+        "2-request-completed.png",
+        "3-ledger-proof.png",
+        "4-oversight.png",
+    ] {
+        let png = std::fs::read(shots.join(f)).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{f} is a PNG");
+    }
+}
+
+fn activate(store: &dyn StateStore, p: &vouch_policy::PolicyConfig) {
+    use sha2::Digest;
+    let text = p.to_toml();
+    store
+        .activate_policy(
+            &text,
+            &vouch_store::PolicyActivation {
+                at: "2025-01-15T00:00:00Z".into(),
+                officer: OFFICER.into(),
+                reason: "test: two approvals for every batch".into(),
+                version: p.version(),
+                sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+            },
+        )
+        .unwrap();
+}
+
+/// A subject of the request that the response shows was looked up.
+fn first_looked_up(state: &Path, id: &str) -> String {
+    let csv =
+        std::fs::read_to_string(state.join("responses").join(id).join("response.csv")).unwrap();
+    csv.lines()
+        .skip(1)
+        .find(|l| !l.contains("REJECTED"))
+        .and_then(|l| l.split(',').next())
+        .expect("a looked-up subject")
+        .to_string()
+}
