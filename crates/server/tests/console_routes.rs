@@ -1,0 +1,264 @@
+//! The console's refusals, without a browser: pages need a session, a
+//! session needs a live token and the sign-in form's CSRF secret, each page
+//! keeps the API's role rules, changes need the session's CSRF secret, and
+//! a revoked token ends its session at once.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use vouch_server::{app, AppState, ServerConfig};
+use vouch_test_support::{open_store, register_synth_in, synth_fixture, StoreKind, OFFICER};
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    cookies: Vec<String>,
+    body: String,
+}
+
+async fn send(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Reply {
+    let mut b = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    let body = match form {
+        Some(f) => {
+            b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(f.to_string())
+        }
+        None => Body::empty(),
+    };
+    let resp = app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string());
+    let cookies = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    let body =
+        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).to_string();
+    Reply {
+        status,
+        location,
+        cookies,
+        body,
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Signs in through the form; returns the session cookie and the page's CSRF secret.
+async fn sign_in(app: &Router, token: &str) -> (String, String) {
+    let form = send(app, Method::GET, "/console/sign-in", None, None).await;
+    let signin = form.cookies[0].clone();
+    let csrf = signin.split_once('=').unwrap().1.to_string();
+    let r = send(
+        app,
+        Method::POST,
+        "/console/sign-in",
+        Some(&signin),
+        Some(&format!("token={}&csrf={}", enc(token), enc(&csrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("vouch_session="))
+        .unwrap()
+        .clone();
+    let page = send(app, Method::GET, "/console/requests", Some(&session), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let at = page.body.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = page.body[at..].split('"').next().unwrap().to_string();
+    (session, csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_refuses_what_the_api_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 2_000, 40, 11);
+    let state = dir.join("state");
+    let store = open_store(StoreKind::Sqlite, &state, "console_routes").unwrap();
+    register_synth_in(store.as_ref(), &dir.join("data"));
+    let (app_state, admin) =
+        AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.unwrap();
+    let app = app(app_state);
+    let token_of = |who: &'static str| {
+        let (app, admin) = (app.clone(), admin.clone());
+        async move {
+            let r = app
+                .oneshot(
+                    Request::builder()
+                        .method(Method::POST)
+                        .uri(format!("/v1/officials/{who}/tokens"))
+                        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let v: serde_json::Value =
+                serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            (
+                v["token"].as_str().unwrap().to_string(),
+                v["token_id"].as_str().unwrap().to_string(),
+            )
+        }
+    };
+
+    // No session: every page sends the browser to sign in.
+    for page in [
+        "/console",
+        "/console/review",
+        "/console/requests",
+        "/console/ledger",
+        "/console/oversight",
+        "/console/oversight/accounting.csv",
+    ] {
+        let r = send(&app, Method::GET, page, None, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(r.location.as_deref(), Some("/console/sign-in"), "{page}");
+    }
+    let r = send(&app, Method::GET, "/console/sign-in", None, None).await;
+    assert!(r.body.contains("name=\"token\""));
+    assert!(send(
+        &app,
+        Method::GET,
+        "/console/requests",
+        Some("vouch_session=forged"),
+        None
+    )
+    .await
+    .location
+    .is_some());
+
+    // A sign-in without the form's CSRF cookie, or with a bad token, is refused.
+    let (officer_token, officer_token_id) = token_of(OFFICER).await;
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/sign-in",
+        None,
+        Some(&format!("token={}&csrf=x", enc(&officer_token))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.cookies.iter().all(|c| !c.starts_with("vouch_session=")));
+    let form = send(&app, Method::GET, "/console/sign-in", None, None).await;
+    let csrf = form.cookies[0].split_once('=').unwrap().1.to_string();
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/sign-in",
+        Some(&form.cookies[0]),
+        Some(&format!("token=nope&csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // A requester sees its agency's pages but not the officers' or auditors'.
+    let (recipient_token, _) = token_of(vouch_synth::RECIPIENT_IDS[0]).await;
+    let (rs, rcsrf) = sign_in(&app, &recipient_token).await;
+    for page in [
+        "/console/review",
+        "/console/ledger",
+        "/console/oversight",
+        "/console/oversight/accounting.csv",
+    ] {
+        let r = send(&app, Method::GET, page, Some(&rs), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{page}");
+    }
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/requests/SYN-11-40/approve",
+        Some(&rs),
+        Some(&format!("comment=ok&csrf={}", enc(&rcsrf))),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a requester cannot approve"
+    );
+
+    // An officer's change needs the session's CSRF secret.
+    let (os, ocsrf) = sign_in(&app, &officer_token).await;
+    assert_eq!(
+        send(&app, Method::GET, "/console/review", Some(&os), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/requests/SYN-11-40/deny",
+        Some(&os),
+        Some("comment=no&csrf=wrong"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a forged form is refused");
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/requests/SYN-11-40/deny",
+        Some(&os),
+        Some(&format!("comment=&csrf={}", enc(&ocsrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a comment is required");
+
+    // Revoking the token ends the session at once.
+    let r = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/v1/tokens/{officer_token_id}/revoke"))
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = send(&app, Method::GET, "/console/review", Some(&os), None).await;
+    assert_eq!(r.location.as_deref(), Some("/console/sign-in"));
+
+    // Signing out ends a session.
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/sign-out",
+        Some(&rs),
+        Some(&format!("csrf={}", enc(&rcsrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(&app, Method::GET, "/console/requests", Some(&rs), None).await;
+    assert_eq!(r.location.as_deref(), Some("/console/sign-in"));
+}
