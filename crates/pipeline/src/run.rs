@@ -41,6 +41,8 @@ pub struct RunConfig<'a> {
     /// Crash simulation for recovery tests: stop right after this point.
     #[doc(hidden)]
     pub fault: Option<Fault>,
+    /// Counts subjects matched so far (for a progress display), if given.
+    pub progress: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
 /// Points where a recovery test can stop a run, as a crash would.
@@ -231,7 +233,12 @@ pub fn run_request(
     }
     let model_version = model_version.unwrap_or_else(|| vouch_match::MODEL_VERSION.to_string());
     let empty = empty_index();
-    let matched = match_batch(approved, index.as_ref().unwrap_or(&empty), &logged_before);
+    let matched = match_batch(
+        approved,
+        index.as_ref().unwrap_or(&empty),
+        &logged_before,
+        cfg.progress,
+    );
     timer.lap("matching");
     let tin_hmac = tin_hasher(store)?;
     let held: std::collections::HashSet<[u8; 32]> = store.held()?.into_iter().collect();

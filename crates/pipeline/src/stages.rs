@@ -216,6 +216,7 @@ pub fn match_batch(
     approved: ApprovedBatch,
     index: &MasterIndex,
     logged: &HashMap<String, LeafOutcome>,
+    progress: Option<&std::sync::atomic::AtomicU64>,
 ) -> MatchedBatch {
     let c = &approved.checked;
     let letter = &c.received.files.letter;
@@ -226,6 +227,9 @@ pub fn match_batch(
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
+            if let Some(p) = progress {
+                p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             if !c.passed(i) {
                 return None;
             }

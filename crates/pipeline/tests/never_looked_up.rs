@@ -181,6 +181,7 @@ fn run_case(
         policy: &policy,
         now: datetime!(2025-06-03 09:00 UTC),
         fault: None,
+        progress: None,
     };
     let report = run_request(&store, &cfg).unwrap();
     prop_assert_eq!(&report.status, &RunStatus::Completed);

@@ -42,6 +42,7 @@ fn run(
         policy: &policy,
         now: datetime!(2025-06-03 09:00 UTC),
         fault,
+        progress: None,
     };
     run_request(&store, &cfg)
 }

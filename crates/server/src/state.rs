@@ -101,6 +101,8 @@ pub(crate) struct Core {
     pub store: Box<dyn StateStore>,
     pub writer: Mutex<Writer>,
     pub sessions: crate::routes::console::Sessions,
+    /// Subjects matched so far, per batch running on this node.
+    pub progress: Mutex<HashMap<String, Arc<std::sync::atomic::AtomicU64>>>,
     pub explain_index: crate::explain::IndexCache,
     pub jobs: Mutex<HashMap<String, Job>>,
     job_seq: std::sync::atomic::AtomicU64,
@@ -164,6 +166,7 @@ impl AppState {
             store,
             writer: Mutex::new(Writer { ledger: None }),
             sessions: Default::default(),
+            progress: Mutex::new(HashMap::new()),
             explain_index: Default::default(),
             jobs: Mutex::new(HashMap::new()),
             job_seq: std::sync::atomic::AtomicU64::new(0),
@@ -460,6 +463,9 @@ impl Core {
     ) -> Result<&'static str, PipelineError> {
         let policy = vouch_pipeline::active_policy(self.store.as_ref())?;
         let approvers: Vec<String> = approver.into_iter().collect();
+        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        lock(&self.progress).insert(request_id.to_string(), counter.clone());
+        let _forget = Forget(&self.progress, request_id);
         let cfg = RunConfig {
             request_dir: &self.uploads_dir().join(request_id),
             index_dir: &self.index_dir,
@@ -468,6 +474,7 @@ impl Core {
             policy: &policy,
             now: OffsetDateTime::now_utc(),
             fault: None,
+            progress: Some(&counter),
         };
         let report = run_request(self.store.as_ref(), &cfg)?;
         Ok(match report.status {
@@ -478,6 +485,13 @@ impl Core {
         })
     }
 
+    /// Subjects of a running batch matched so far, if it is running here.
+    pub(crate) fn matched_so_far(&self, request_id: &str) -> Option<u64> {
+        lock(&self.progress)
+            .get(request_id)
+            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Takes a batch slot, or answers 429.
     pub(crate) fn try_slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         self.batches
@@ -486,5 +500,17 @@ impl Core {
             .map_err(|_| ApiError::Busy {
                 retry_after_s: self.config.retry_after_s,
             })
+    }
+}
+
+/// Removes a batch's progress counter when its run ends, however it ends.
+struct Forget<'a>(
+    &'a Mutex<HashMap<String, Arc<std::sync::atomic::AtomicU64>>>,
+    &'a str,
+);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        lock(self.0).remove(self.1);
     }
 }

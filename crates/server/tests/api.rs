@@ -351,6 +351,7 @@ fn reference_response(env: &Env) -> (Vec<u8>, Value) {
         policy: &policy,
         now: time::OffsetDateTime::now_utc(),
         fault: None,
+        progress: None,
     };
     let report = vouch_pipeline::run_request(&store, &cfg).unwrap();
     assert_eq!(report.status, vouch_pipeline::RunStatus::Completed);
@@ -557,6 +558,14 @@ async fn upload_review_approve_and_download_end_to_end(kind: StoreKind) {
     env.state.wait_idle().await;
     let s = env.status(OFFICER_1).await;
     assert_eq!(s["status"], "completed", "{s}");
+    let total = s["subjects"].as_u64().unwrap();
+    assert_eq!(
+        s["progress"],
+        json!({ "done": total, "total": total }),
+        "{s}"
+    );
+    let seen_by_requester = env.status(RECIPIENT).await;
+    assert!(seen_by_requester["progress"].is_object());
     let trail = actions(&s);
     for expected in [
         (RECIPIENT, "uploaded"),

@@ -37,6 +37,7 @@ pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
         policy: &policy,
         now: OffsetDateTime::now_utc(),
         fault: None,
+        progress: None,
     };
     let spinner = crate::progress::spinner("verifying request");
     let report = run_request(&store, &cfg);

@@ -563,12 +563,12 @@ fn progress_of(core: &Core, r: &RequestRecord) -> Option<ui::Progress> {
     {
         return None;
     }
-    // Matching and logging happen in one step: the lookups are done once
-    // the batch is logged; the response is written after that.
-    let done = if r.status == RequestStatus::Logged {
-        r.subject_count
-    } else {
-        0
+    // Subjects matched so far on this node; a batch already logged has
+    // every lookup done (the response is written after that).
+    let done = match core.matched_so_far(&r.request_id) {
+        Some(n) => n.min(r.subject_count),
+        None if r.status == RequestStatus::Logged => r.subject_count,
+        None => 0,
     };
     Some(ui::Progress {
         done,

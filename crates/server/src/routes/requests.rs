@@ -194,6 +194,13 @@ pub(crate) async fn show(who: Caller, Path(id): Path<String>) -> Result<Json<Val
     body["counts"] = json!(counts.as_ref().map(|c| &c.counts));
     body["reason_counts"] = json!(counts.as_ref().map(|c| &c.reason_counts));
     body["processing"] = processing(job);
+    body["progress"] = match core.matched_so_far(&id) {
+        Some(done) => json!({ "done": done.min(r.subject_count), "total": r.subject_count }),
+        None if matches!(r.status, RequestStatus::Completed) => {
+            json!({ "done": r.subject_count, "total": r.subject_count })
+        }
+        None => Value::Null,
+    };
     if overseer {
         // Who approved, and the trail, are the tax agency's own records.
         body["approved_by"] = json!(r.approvals);
