@@ -46,6 +46,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
             policy: &policy,
             now: OffsetDateTime::now_utc(),
             fault: Some(Fault::BeforeResponse),
+            progress: None,
         };
         assert!(matches!(
             run_request(store.as_ref(), &cfg),
