@@ -18,7 +18,7 @@ mod stages;
 
 pub use error::PipelineError;
 pub use run::{
-    active_policy, ledger_signer, ledger_verifier, run_request, tin_hasher, Fault, RunConfig,
-    RunReport, RunStatus, StageTiming, LEDGER_KEY_NAME,
+    active_policy, ledger_signer, ledger_verifier, run_request, run_request_cached, tin_hasher,
+    Fault, RunConfig, RunReport, RunStatus, StageTiming, LEDGER_KEY_NAME,
 };
 pub use stages::{ApprovedBatch, CheckedBatch, LoggedBatch, MatchedBatch, ReceivedRequest};

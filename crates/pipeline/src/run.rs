@@ -141,6 +141,32 @@ pub fn run_request(
     store: &dyn StateStore,
     cfg: &RunConfig<'_>,
 ) -> Result<RunReport, PipelineError> {
+    run_request_cached(store, cfg, &mut None)
+}
+
+/// [`run_request`] reusing a ledger opened by an earlier run (a service
+/// runs many batches; reading the whole ledger for each would cost seconds
+/// at tens of millions of lookups). The cached ledger is used only if the
+/// store still holds exactly its leaves once the writer lock is held (else
+/// it is reopened), and it is dropped if the run fails, so a half-applied
+/// append is never reused. On return `cached` holds the ledger as stored.
+pub fn run_request_cached(
+    store: &dyn StateStore,
+    cfg: &RunConfig<'_>,
+    cached: &mut Option<DynLedger>,
+) -> Result<RunReport, PipelineError> {
+    let run = run_inner(store, cfg, cached);
+    if run.is_err() {
+        *cached = None;
+    }
+    run
+}
+
+fn run_inner(
+    store: &dyn StateStore,
+    cfg: &RunConfig<'_>,
+    cached: &mut Option<DynLedger>,
+) -> Result<RunReport, PipelineError> {
     let mut timer = Timer(Vec::new(), Instant::now());
     let received = receive(cfg.request_dir)?;
     timer.lap("intake");
@@ -174,10 +200,17 @@ pub fn run_request(
         report.timings = timer.0;
         return Ok(report);
     }
-    let mut ledger = store.open_ledger()?;
+    let reuse = match cached.take() {
+        Some(l) if store.ledger_len()?.is_none_or(|n| n == l.size()) => Some(l),
+        _ => None,
+    };
+    let ledger: &mut DynLedger = match reuse {
+        Some(l) => cached.insert(l),
+        None => cached.insert(store.open_ledger()?),
+    };
     if !checked.request_reasons.is_empty() {
         let rows = rows_of_rejected(&checked);
-        let cp = checkpoint(store, &mut ledger, false)?;
+        let cp = checkpoint(store, ledger, false)?;
         respond(store, cfg, &checked, &rows, &cp, vouch_match::MODEL_VERSION)?;
         timer.lap("response");
         report.status = RunStatus::Rejected;
@@ -256,7 +289,7 @@ pub fn run_request(
         ledger.append_batch(&leaves)?;
         inject(cfg, Fault::AfterLedgerAppend)?;
     }
-    let cp = checkpoint(store, &mut ledger, !leaves.is_empty())?;
+    let cp = checkpoint(store, ledger, !leaves.is_empty())?;
     report.replayed = logged_before.len();
     report.appended = leaves.len();
     let logged = logged(matched, cp);

@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use vouch_ledger::DynLedger;
-use vouch_pipeline::{run_request, PipelineError, RunConfig, RunStatus};
+use vouch_pipeline::{run_request_cached, PipelineError, RunConfig, RunStatus};
 use vouch_store::{
     AuditEvent, OfficialRecord, RequestStatus, Role, StateStore, StoreError, HOME_AGENCY,
 };
@@ -73,8 +73,9 @@ pub(crate) struct Job {
 
 /// What the writer mutex guards besides the store's changes.
 pub(crate) struct Writer {
-    /// The ledger, opened on first use and dropped after every pipeline run
-    /// (which opens its own and may append).
+    /// The ledger, opened on first use and kept across pipeline runs
+    /// (reopened when another process or node appended; dropped when a run
+    /// fails).
     ledger: Option<DynLedger>,
 }
 
@@ -439,9 +440,9 @@ impl Core {
                     None
                 }
             };
-            let result = core.run_pipeline(&request_id, approver);
-            // The run opened the ledger itself and may have appended.
-            writer.ledger = None;
+            // The run reuses the service's ledger (reopened if stale, dropped
+            // if the run fails).
+            let result = core.run_pipeline(&request_id, approver, &mut writer.ledger);
             drop(writer);
             match result {
                 Ok(status) => {
@@ -460,6 +461,7 @@ impl Core {
         &self,
         request_id: &str,
         approver: Option<String>,
+        ledger: &mut Option<DynLedger>,
     ) -> Result<&'static str, PipelineError> {
         let policy = vouch_pipeline::active_policy(self.store.as_ref())?;
         let approvers: Vec<String> = approver.into_iter().collect();
@@ -476,7 +478,7 @@ impl Core {
             fault: None,
             progress: Some(&counter),
         };
-        let report = run_request(self.store.as_ref(), &cfg)?;
+        let report = run_request_cached(self.store.as_ref(), &cfg, ledger)?;
         Ok(match report.status {
             RunStatus::Completed => "completed",
             RunStatus::Rejected => "rejected",

@@ -1,6 +1,6 @@
 //! `/v1/ledger`: the latest signed checkpoint, inclusion proofs and the
-//! ledger's verifier key. The ledger is opened once and reused until a
-//! pipeline run (which appends) drops it.
+//! ledger's verifier key. The ledger is opened once and shared with the
+//! pipeline runs (reopened when another node appended).
 
 use crate::auth::{AuditorRole, Caller, Need, OverseerRole};
 use crate::error::ApiError;
