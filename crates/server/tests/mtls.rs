@@ -253,8 +253,9 @@ async fn no_client_certificate_or_one_from_another_ca_is_refused() {
     let pki = pki();
     let server = Running::start(pki.settings(true)).await;
     let none = https_get(server.addr, client_config(&pki.ca, None), "/healthz", None).await;
+    eprintln!("without a client certificate: {none:?}");
     assert!(
-        none.is_err(),
+        matches!(&none, Err(e) if e.contains("CertificateRequired")),
         "no client certificate was accepted: {none:?}"
     );
     let stranger = https_get(
@@ -264,8 +265,9 @@ async fn no_client_certificate_or_one_from_another_ca_is_refused() {
         None,
     )
     .await;
+    eprintln!("with a certificate from another CA: {stranger:?}");
     assert!(
-        stranger.is_err(),
+        matches!(&stranger, Err(e) if e.contains("UnknownCA")),
         "a certificate from another CA was accepted: {stranger:?}"
     );
     // The refusals do not stop the service.
@@ -294,6 +296,7 @@ async fn plain_http_to_the_tls_port_gets_no_answer() {
         .await
         .expect("the server closes a plain-HTTP connection");
     let text = String::from_utf8_lossy(&out);
+    eprintln!("plain HTTP got {read:?}, {} bytes back", out.len());
     assert!(
         !text.contains("HTTP/1.1 200"),
         "plain HTTP was answered: {read:?} {text}"

@@ -1,0 +1,434 @@
+//! A real `vouch serve` process killed with SIGKILL while a batch runs, then
+//! started again on the same state: the restarted service resumes the batch,
+//! the response has one row per subject, the ledger verifies and holds
+//! exactly one leaf per looked-up subject (nothing looked up twice).
+//!
+//! The kill is timed, not injected: the test waits until the batch is
+//! running (status `approved`, or `logged`) and kills the process a little
+//! later. Which phase the kill landed in is printed (run with
+//! `--nocapture`), and a batch that finished before the kill fails the test
+//! rather than passing without having tested a restart.
+
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use vouch_test_support::{open_store, register_synth_in, reopen_store, synth_fixture, StoreKind};
+
+const TEST: &str = "kill_restart";
+/// Sized so that the batch (index load and matching) runs for a few seconds
+/// in a debug build; over 10,000 subjects, so it needs two approvals.
+const MASTER_ROWS: u64 = 100_000;
+const SUBJECTS: u64 = 12_000;
+const SEED: u64 = 29;
+const RECIPIENT: &str = vouch_synth::RECIPIENT_IDS[0];
+const OFFICERS: [&str; 2] = [vouch_test_support::OFFICER, vouch_test_support::OFFICER_2];
+
+/// One HTTP/1.1 exchange (`Connection: close`) over a plain socket.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &[u8])>,
+) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    let bytes: &[u8] = match body {
+        Some((ct, b)) => {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+            b
+        }
+        None => &[],
+    };
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("response head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status code");
+    let body = raw[split + 4..].to_vec();
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(&body)
+    } else {
+        body
+    };
+    (status, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = b.windows(2).position(|w| w == b"\r\n").expect("chunk size");
+        let size_text = String::from_utf8_lossy(&b[..eol]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16)
+            .expect("chunk size");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
+        b = &b[eol + 2 + size + 2..];
+    }
+}
+
+fn json_of(r: &(u16, Vec<u8>)) -> Value {
+    serde_json::from_slice(&r.1).unwrap_or(Value::Null)
+}
+
+fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "vouch-kill-restart-boundary-5c1d";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A running `vouch serve`, its address and, on first start, the admin token.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    admin: Option<String>,
+}
+
+impl Server {
+    fn start(state: &Path, index: &Path, log: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vouch"))
+            .arg("--state")
+            .arg(state)
+            .args(["--database", "sqlite", "serve", "--listen", "127.0.0.1:0"])
+            .arg("--index")
+            .arg(index)
+            .env("VOUCH_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .expect("start vouch serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let next = |what: &str| {
+            rx.recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("vouch serve printed no {what}; see {}", log.display()))
+        };
+        let first = next("listening line");
+        let url = first
+            .split("http://")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no URL in {first:?}"));
+        let addr: SocketAddr = url.split('/').next().unwrap().parse().unwrap();
+        // On first start, the administrator token follows at once.
+        let admin = match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(line) if line.starts_with("first start:") => Some(next("admin token")),
+            _ => None,
+        };
+        Server { child, addr, admin }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, and reap.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM (graceful), then SIGKILL if it has not stopped in 20 s.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failing test must not leave the process behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token_for(addr: SocketAddr, admin: &str, official: &str) -> String {
+    let r = http(
+        addr,
+        "POST",
+        &format!("/v1/officials/{official}/tokens"),
+        Some(admin),
+        None,
+    );
+    assert_eq!(r.0, 201, "{official}: {:?}", json_of(&r));
+    json_of(&r)["token"].as_str().unwrap().to_string()
+}
+
+fn status(addr: SocketAddr, token: &str, id: &str) -> Value {
+    let r = http(
+        addr,
+        "GET",
+        &format!("/v1/requests/{id}"),
+        Some(token),
+        None,
+    );
+    assert_eq!(r.0, 200, "{:?}", json_of(&r));
+    json_of(&r)
+}
+
+fn status_str(v: &Value) -> String {
+    v["status"].as_str().unwrap_or("").to_string()
+}
+
+fn wait_for(
+    addr: SocketAddr,
+    token: &str,
+    id: &str,
+    timeout: Duration,
+    done: impl Fn(&str) -> bool,
+) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let v = status(addr, token, id);
+        if done(&status_str(&v)) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out; last status {v}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn vouch(state: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
+    let t0 = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let state: PathBuf = dir.join("state");
+    let index = dir.join("index");
+    synth_fixture(dir, MASTER_ROWS, SUBJECTS, SEED);
+    {
+        let store = open_store(StoreKind::Sqlite, &state, TEST).unwrap();
+        register_synth_in(store.as_ref(), &dir.join("data"));
+    }
+    eprintln!("fixture ready in {:.1?}", t0.elapsed());
+    let request_id = vouch_synth::request_id(SEED, SUBJECTS);
+
+    // First start: tokens, upload, two approvals.
+    let first = Server::start(&state, &index, &dir.join("serve-1.log"));
+    let addr = first.addr;
+    let admin = first
+        .admin
+        .clone()
+        .expect("first start prints an admin token");
+    let recipient = token_for(addr, &admin, RECIPIENT);
+    let officers: Vec<String> = OFFICERS
+        .iter()
+        .map(|o| token_for(addr, &admin, o))
+        .collect();
+    let parts: Vec<(&str, Vec<u8>)> = vouch_server::UPLOAD_PARTS
+        .iter()
+        .map(|n| (*n, std::fs::read(dir.join("data/request").join(n)).unwrap()))
+        .collect();
+    let (ct, body) = multipart(&parts);
+    let r = http(
+        addr,
+        "POST",
+        "/v1/requests",
+        Some(&recipient),
+        Some((&ct, &body)),
+    );
+    assert_eq!(r.0, 202, "upload: {:?}", json_of(&r));
+    let v = wait_for(
+        addr,
+        &officers[0],
+        &request_id,
+        Duration::from_secs(60),
+        |s| s != "received",
+    );
+    assert_eq!(status_str(&v), "pending_review", "{v}");
+    let approve = |token: &str, comment: &str| {
+        let b = serde_json::to_vec(&json!({ "comment": comment })).unwrap();
+        http(
+            addr,
+            "POST",
+            &format!("/v1/requests/{request_id}/approve"),
+            Some(token),
+            Some(("application/json", &b)),
+        )
+    };
+    // The run that checked the upload (then the first approval's run) may
+    // hold the request a moment after its status shows: retry while 409.
+    let approve_retrying = |token: &str, comment: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = approve(token, comment);
+            if r.0 == 409 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            assert!(r.0 < 300, "{comment}: {} {:?}", r.0, json_of(&r));
+            return;
+        }
+    };
+    approve_retrying(&officers[0], "first approval");
+    approve_retrying(&officers[1], "second approval");
+    let approved_at = Instant::now();
+
+    // Kill it while the batch runs.
+    let v = wait_for(
+        addr,
+        &officers[0],
+        &request_id,
+        Duration::from_secs(60),
+        |s| s != "pending_review",
+    );
+    let seen = status_str(&v);
+    std::thread::sleep(Duration::from_millis(300));
+    let before_kill = status_str(&status(addr, &officers[0], &request_id));
+    let killed_after = approved_at.elapsed();
+    first.kill();
+    eprintln!(
+        "killed {killed_after:.1?} after the second approval; status first seen running: \
+         {seen}, at the kill: {before_kill}"
+    );
+    assert!(
+        before_kill == "approved" || before_kill == "logged",
+        "the batch was not running at the kill (status {before_kill}): make it bigger"
+    );
+
+    // Restart on the same state: the batch is resumed and finishes.
+    let resumed_at = Instant::now();
+    let second = Server::start(&state, &index, &dir.join("serve-2.log"));
+    assert!(second.admin.is_none(), "no second admin token");
+    let addr = second.addr;
+    let v = wait_for(
+        addr,
+        &officers[0],
+        &request_id,
+        Duration::from_secs(120),
+        |s| !matches!(s, "approved" | "logged"),
+    );
+    assert_eq!(status_str(&v), "completed", "{v}");
+    eprintln!("completed {:.1?} after the restart", resumed_at.elapsed());
+    let trail = v["audit"].as_array().cloned().unwrap_or_default();
+    assert!(
+        trail.iter().any(|e| e["action"] == "resumed"),
+        "the trail records the resumption: {v}"
+    );
+    let r = http(
+        addr,
+        "GET",
+        &format!("/v1/requests/{request_id}/response"),
+        Some(&recipient),
+        None,
+    );
+    assert_eq!(r.0, 200);
+    let csv = String::from_utf8(r.1).unwrap();
+    assert!(
+        csv.starts_with("subject_ref,outcome,reasons"),
+        "{}",
+        &csv[..80.min(csv.len())]
+    );
+    let rows = csv.lines().filter(|l| !l.is_empty()).count();
+    assert_eq!(
+        rows as u64,
+        SUBJECTS + 1,
+        "one row per subject plus the header"
+    );
+    second.stop();
+
+    let out = vouch(&state, &["ledger", "verify"]);
+    assert!(
+        out.status.success(),
+        "ledger verify: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Exactly one leaf per looked-up subject, none twice.
+    let store = reopen_store(StoreKind::Sqlite, &state, TEST);
+    let ledger = store.open_ledger().unwrap();
+    let leaves = ledger.leaves_for_request(&request_id).unwrap();
+    let refs: HashSet<&str> = leaves.iter().map(|(_, l)| l.subject_ref.as_str()).collect();
+    assert_eq!(refs.len(), leaves.len(), "a subject was looked up twice");
+    assert_eq!(
+        ledger.size(),
+        leaves.len() as u64,
+        "only this batch's leaves"
+    );
+    let subjects = std::fs::read_to_string(dir.join("data/request/subjects.csv")).unwrap();
+    let submitted = subjects.lines().skip(1).filter(|l| !l.is_empty()).count();
+    assert_eq!(submitted as u64, SUBJECTS);
+    let record = store.request(&request_id).unwrap().unwrap();
+    eprintln!(
+        "ledger: {} leaves for {} subjects; status at kill {before_kill}; total {:.1?}",
+        leaves.len(),
+        SUBJECTS,
+        t0.elapsed()
+    );
+    // Every subject that passed the per-subject checks (its response row
+    // gives no reasons) was looked up exactly once, and no other.
+    let looked_up: HashSet<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let subject = f.next()?;
+            let _outcome = f.next()?;
+            f.next().unwrap_or("").is_empty().then_some(subject)
+        })
+        .collect();
+    assert!(!looked_up.is_empty());
+    assert_eq!(refs, looked_up, "leaves and looked-up subjects differ");
+    assert_eq!(record.status, vouch_store::RequestStatus::Completed);
+}
