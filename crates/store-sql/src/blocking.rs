@@ -267,7 +267,7 @@ impl StateStore for SqlStateStore {
         Ledger::with_stores(leaves, cps).map_err(|e| StoreError::Ledger(e.to_string()))
     }
     fn ledger_len(&self) -> Result<Option<u64>, StoreError> {
-        self.run(|s| async move { s.ledger_len().await }).map(Some)
+        self.run(|s| async move { s.ledger_end().await }).map(Some)
     }
     fn writer_lock(&self) -> Result<Box<dyn WriterGuard>, StoreError> {
         match &self.sql.backend {

@@ -28,6 +28,21 @@ impl SqlStore {
         })
     }
 
+    /// One past the highest leaf index (cheap: the primary key's index), to
+    /// notice that another node appended; [`SqlStore::ledger_len`] also
+    /// checks for gaps.
+    pub async fn ledger_end(&self) -> Result<u64, SqlStoreError> {
+        const SQL: &str = "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves";
+        let (end,): (i64,) = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_one(pool)
+            .await
+            .map_err(db("ledger size"))?);
+        u64::try_from(end).map_err(|_| SqlStoreError::Corrupt {
+            table: "ledger_leaves",
+            why: "negative index".into(),
+        })
+    }
+
     /// Appends leaves at indices `first..` in one transaction: all land or none.
     pub async fn ledger_append(&self, first: u64, leaves: &[Vec<u8>]) -> Result<(), SqlStoreError> {
         if leaves.is_empty() {

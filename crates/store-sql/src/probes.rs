@@ -1,13 +1,15 @@
-//! The probing guard's history: one row per `ProbeRecord`, its four keyed
-//! hashes as 16-byte binary columns (never anything a person could be read
-//! from). An append is one transaction: all of it lands, or none.
+//! The probing guard's history: `ProbeRecord`s (four keyed hashes, a day
+//! and a kind; never anything a person could be read from) in their fixed
+//! 69-byte encoding, appended in chunks of up to 65,536 records per row of
+//! `probe_chunks`. Schema version 1 kept one row per record in `probes`;
+//! those rows are still read, first. An append is one transaction: all of
+//! it lands, or none.
 
 use crate::{db, with_pool, SqlStore, SqlStoreError};
 use vouch_core::probe::ProbeRecord;
 
-/// Rows per INSERT statement: 6 binds each keeps well under SQLite's
-/// 32,766 and PostgreSQL's 65,535 bind limits.
-const PROBE_ROWS_PER_STATEMENT: usize = 1000;
+/// Records per stored chunk (4.5 MB).
+const PROBE_RECORDS_PER_CHUNK: usize = 65_536;
 
 type ProbeRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i32, i32);
 
@@ -41,7 +43,30 @@ impl SqlStore {
             .fetch_all(pool)
             .await
             .map_err(db("read probes"))?);
-        rows.into_iter().map(probe_from_row).collect()
+        let mut out: Vec<ProbeRecord> = rows
+            .into_iter()
+            .map(probe_from_row)
+            .collect::<Result<_, _>>()?;
+        const CHUNKS: &str = "SELECT records FROM probe_chunks ORDER BY seq";
+        let chunks: Vec<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(CHUNKS)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read probes"))?);
+        for (bytes,) in chunks {
+            if bytes.len() % ProbeRecord::BYTES != 0 {
+                return Err(SqlStoreError::Corrupt {
+                    table: "probe_chunks",
+                    why: "a chunk is not a whole number of records".into(),
+                });
+            }
+            out.reserve(bytes.len() / ProbeRecord::BYTES);
+            for rec in bytes.chunks_exact(ProbeRecord::BYTES) {
+                let mut b = [0u8; ProbeRecord::BYTES];
+                b.copy_from_slice(rec);
+                out.push(ProbeRecord::decode(&b));
+            }
+        }
+        Ok(out)
     }
 
     /// Appends records in one transaction (durable on return).
@@ -51,19 +76,13 @@ impl SqlStore {
         }
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(db("append probes"))?;
-            for chunk in records.chunks(PROBE_ROWS_PER_STATEMENT) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO probes (person, address, agency, request, day, kind) ",
-                );
-                q.push_values(chunk, |mut row, r| {
-                    row.push_bind(r.person.to_vec())
-                        .push_bind(r.address.to_vec())
-                        .push_bind(r.agency.to_vec())
-                        .push_bind(r.request.to_vec())
-                        .push_bind(r.day)
-                        .push_bind(i32::from(r.kind));
-                });
-                q.build()
+            for chunk in records.chunks(PROBE_RECORDS_PER_CHUNK) {
+                let mut bytes = Vec::with_capacity(chunk.len() * ProbeRecord::BYTES);
+                for r in chunk {
+                    bytes.extend_from_slice(&r.encode());
+                }
+                sqlx::query("INSERT INTO probe_chunks (records) VALUES ($1)")
+                    .bind(bytes)
                     .execute(&mut *tx)
                     .await
                     .map_err(db("append probes"))?;
@@ -71,5 +90,55 @@ impl SqlStore {
             tx.commit().await.map_err(db("append probes"))?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(n: u8) -> ProbeRecord {
+        ProbeRecord {
+            person: [n; 16],
+            address: [n.wrapping_add(1); 16],
+            agency: [2; 16],
+            request: [3; 16],
+            day: 20_000 + i32::from(n),
+            kind: n % 2,
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_of_the_version_1_table_are_read_before_the_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+        let s = SqlStore::connect(&url).await.unwrap();
+        let crate::Backend::Sqlite(pool) = &s.backend else {
+            unreachable!()
+        };
+        let old = rec(1);
+        sqlx::query(
+            "INSERT INTO probes (person, address, agency, request, day, kind) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(old.person.to_vec())
+        .bind(old.address.to_vec())
+        .bind(old.agency.to_vec())
+        .bind(old.request.to_vec())
+        .bind(old.day)
+        .bind(i32::from(old.kind))
+        .execute(pool)
+        .await
+        .unwrap();
+        let new: Vec<ProbeRecord> = (2..200).map(rec).collect();
+        s.append_probes(&new).await.unwrap();
+        let all = s.probes().await.unwrap();
+        assert_eq!(all[0], old);
+        assert_eq!(&all[1..], &new[..]);
+        sqlx::query("INSERT INTO probe_chunks (records) VALUES ($1)")
+            .bind(vec![0u8; 70])
+            .execute(pool)
+            .await
+            .expect_err("the schema refuses a chunk that is not whole records");
     }
 }
