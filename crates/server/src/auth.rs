@@ -59,10 +59,11 @@ impl FromRequestParts<AppState> for Caller {
         let core = state.core.clone();
         let official = blocking(move || {
             let now = time::OffsetDateTime::now_utc();
-            match crate::tokens::lookup(core.store.as_ref(), &token, now)? {
-                Some(id) => Ok(core.store.official(&id)?),
-                None => Ok(None),
-            }
+            Ok(crate::tokens::lookup_official(
+                core.store.as_ref(),
+                &token,
+                now,
+            )?)
         })
         .await?
         .ok_or(ApiError::Unauthorized)?;

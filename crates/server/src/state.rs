@@ -102,6 +102,8 @@ pub(crate) struct Core {
     pub store: Box<dyn StateStore>,
     pub writer: Mutex<Writer>,
     pub sessions: crate::routes::console::Sessions,
+    /// The ledger's verifier key, once read (it never changes).
+    pub verifier: std::sync::OnceLock<vouch_ledger::NoteVerifier>,
     /// Subjects matched so far, per batch running on this node.
     pub progress: Mutex<HashMap<String, Arc<std::sync::atomic::AtomicU64>>>,
     pub explain_index: crate::explain::IndexCache,
@@ -167,6 +169,7 @@ impl AppState {
             store,
             writer: Mutex::new(Writer { ledger: None }),
             sessions: Default::default(),
+            verifier: std::sync::OnceLock::new(),
             progress: Mutex::new(HashMap::new()),
             explain_index: Default::default(),
             jobs: Mutex::new(HashMap::new()),
@@ -485,6 +488,16 @@ impl Core {
             RunStatus::PendingReview { .. } => "pending_review",
             RunStatus::Denied => "denied",
         })
+    }
+
+    /// The ledger's verifier key (created on first use, under the writer lock).
+    pub(crate) fn ledger_verifier(&self) -> Result<vouch_ledger::NoteVerifier, PipelineError> {
+        if let Some(v) = self.verifier.get() {
+            return Ok(v.clone());
+        }
+        let _w = lock(&self.writer);
+        let v = vouch_pipeline::ledger_verifier(self.store.as_ref())?;
+        Ok(self.verifier.get_or_init(|| v).clone())
     }
 
     /// Subjects of a running batch matched so far, if it is running here.

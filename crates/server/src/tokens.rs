@@ -88,6 +88,22 @@ pub(crate) fn lookup(
         .map(|r| r.official))
 }
 
+/// The registered official a presented token authenticates at `now`, if
+/// any, in one store read where the store can.
+pub(crate) fn lookup_official(
+    store: &dyn StateStore,
+    presented: &str,
+    now: OffsetDateTime,
+) -> Result<Option<vouch_store::OfficialRecord>, StoreError> {
+    let Some(raw) = decode_token(presented) else {
+        return Ok(None);
+    };
+    Ok(match store.token_and_official(&digest_hex(&raw))? {
+        Some((t, official)) if is_live(&t, now) => official,
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -253,14 +253,24 @@ impl Browser {
         std::fs::write(path, bytes).unwrap();
     }
 
+    /// Signs in and waits for the answer (a click does not wait for the
+    /// navigation it starts): a session page, or the form again with an error.
     fn sign_in(&self, base: &str, token: &str) {
         self.go(&format!("{base}/console/sign-in"));
         self.type_into("input[name=token]", token);
         self.click("form[action='/console/sign-in'] button[type=submit]");
+        wait_for("the sign-in answer", 20, || {
+            let p = self.page();
+            p.contains("Signed in as") || p.contains("class=\"error\"")
+        });
     }
 
     fn sign_out(&self) {
         self.click("form[action='/console/sign-out'] button[type=submit]");
+        wait_for("the sign-in page", 20, || {
+            let p = self.page();
+            p.contains("name=\"token\"") && !p.contains("Signed in as")
+        });
     }
 }
 
@@ -421,17 +431,18 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         "Statutory basis checked; first of two.",
     );
     b.click("form[action$='/approve'] button[type=submit]");
+    // Recorded, and the re-check it started is over (a second approval
+    // while it runs would be answered "being processed").
     wait_for("the first approval", 30, || {
-        api(
+        let v = api(
             addr,
             "GET",
             &format!("/v1/requests/{id}"),
             &tokens[OFFICER],
             None,
         )
-        .1["approved_by"]
-            .as_array()
-            .is_some_and(|a| a.len() == 1)
+        .1;
+        v["approved_by"].as_array().is_some_and(|a| a.len() == 1) && v["processing"].is_null()
     });
     // The same officer cannot approve twice: the button is disabled and says why.
     b.go(&format!("{base}/console/review"));

@@ -245,6 +245,13 @@ impl StateStore for SqlStateStore {
         let h = sha256.to_string();
         self.run(|s| async move { s.token(&h).await })
     }
+    fn token_and_official(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(TokenRecord, Option<OfficialRecord>)>, StoreError> {
+        let h = sha256.to_string();
+        self.run(|s| async move { s.token_and_official(&h).await })
+    }
     fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         self.run(|s| async move { s.tokens().await })
     }

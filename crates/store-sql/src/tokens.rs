@@ -63,6 +63,49 @@ impl SqlStore {
         Ok(row.map(token_from_row))
     }
 
+    /// A token and the official it names, in one query.
+    pub async fn token_and_official(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(TokenRecord, Option<crate::OfficialRecord>)>, SqlStoreError> {
+        const SQL: &str = "SELECT t.sha256, t.official, t.issued_at, t.issued_by, t.expires_at, \
+            t.revoked_at, o.agency, o.role, o.public_key, o.registered_at \
+            FROM api_tokens t LEFT JOIN officials o ON o.id = t.official WHERE t.sha256 = $1";
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read token"))?);
+        let Some(r) = row else { return Ok(None) };
+        let official = match (r.6, r.7, r.9) {
+            (Some(agency), Some(role), Some(registered_at)) => Some(crate::OfficialRecord {
+                id: r.1.clone(),
+                agency,
+                role: crate::Role::parse(&role).ok_or_else(|| SqlStoreError::Corrupt {
+                    table: "officials",
+                    why: "unknown role".into(),
+                })?,
+                public_key: r.8,
+                registered_at,
+            }),
+            _ => None,
+        };
+        let token = token_from_row((r.0, r.1, r.2, r.3, r.4, r.5));
+        Ok(Some((token, official)))
+    }
+
     /// Every token, oldest first.
     pub async fn tokens(&self) -> Result<Vec<TokenRecord>, SqlStoreError> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY seq");

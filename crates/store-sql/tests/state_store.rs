@@ -85,6 +85,35 @@ fn tokens_round_trip_and_revoke(kind: Kind) {
         !s.revoke_token(&id, "2026-01-03T00:00:00Z").unwrap(),
         "revoked once"
     );
+    // One read for a token and its official: absent official is None.
+    let (t, o) = s
+        .token_and_official(&token(2, None).sha256)
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.official, "official-2");
+    assert!(o.is_none(), "no such official registered");
+    s.add_agency(vouch_store::AgencyRecord {
+        id: "IRS".into(),
+        ssr_approved: "2025-01-01".into(),
+        ai_notifications: vec![],
+        findings: vec![],
+        registered_at: "2025-01-01T00:00:00Z".into(),
+    })
+    .ok();
+    let officer = vouch_store::OfficialRecord {
+        id: "official-2".into(),
+        agency: "IRS".into(),
+        role: vouch_store::Role::Auditor,
+        public_key: None,
+        registered_at: "2026-01-01T00:00:00Z".into(),
+    };
+    s.add_official(officer.clone()).unwrap();
+    let (_, o) = s
+        .token_and_official(&token(2, None).sha256)
+        .unwrap()
+        .unwrap();
+    assert_eq!(o, Some(officer));
+    assert!(s.token_and_official(&"ee".repeat(32)).unwrap().is_none());
     drop(s);
     let s = open(kind, dir.path(), "tokens", false).unwrap();
     let all = s.tokens().unwrap();

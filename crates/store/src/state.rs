@@ -86,6 +86,20 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn add_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
     /// A token by the hex SHA-256 of its bytes.
     fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, StoreError>;
+    /// A token and the official it names, in one read where the store can
+    /// (every authenticated request asks this).
+    fn token_and_official(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(TokenRecord, Option<OfficialRecord>)>, StoreError> {
+        match self.token(sha256)? {
+            Some(t) => {
+                let o = self.official(&t.official)?;
+                Ok(Some((t, o)))
+            }
+            None => Ok(None),
+        }
+    }
     /// Every token, oldest first.
     fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
     /// Marks the token whose id ([`TokenRecord::id`]) is `id` revoked at `at`;
@@ -191,6 +205,12 @@ impl<T: StateStore + ?Sized> StateStore for Box<T> {
     }
     fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
         (**self).token(sha256)
+    }
+    fn token_and_official(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(TokenRecord, Option<OfficialRecord>)>, StoreError> {
+        (**self).token_and_official(sha256)
     }
     fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         (**self).tokens()

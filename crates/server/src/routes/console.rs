@@ -734,10 +734,7 @@ pub(crate) async fn ledger(user: ConsoleUser, Query(q): Query<LedgerQuery>) -> R
         _ => None,
     };
     let view = blocking(move || {
-        let verifier = {
-            let _w = lock(&core.writer);
-            vouch_pipeline::ledger_verifier(core.store.as_ref())?
-        };
+        let verifier = core.ledger_verifier()?;
         let mut w = lock(&core.writer);
         let ledger = w.ledger(core.store.as_ref())?;
         let latest = ledger.latest_checkpoint().cloned();

@@ -74,9 +74,7 @@ pub(crate) async fn proof(
 pub(crate) async fn public_key(who: Caller) -> Result<Json<Value>, ApiError> {
     let core = who.core.clone();
     blocking(move || {
-        // Creates the ledger key on first use: a change, so under the writer lock.
-        let _w = lock(&core.writer);
-        let verifier = vouch_pipeline::ledger_verifier(core.store.as_ref())?;
+        let verifier = core.ledger_verifier()?;
         Ok(Json(json!({ "verifier": verifier.to_string() })))
     })
     .await
