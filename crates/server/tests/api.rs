@@ -771,6 +771,25 @@ async fn each_role_is_refused_what_it_may_not_do(kind: StoreKind) {
             format!("/v1/requests/{id}/response.json"),
             None,
         ),
+        // Only the administrator lists or revokes tokens.
+        (
+            AUDITOR,
+            Method::GET,
+            format!("/v1/officials/{OFFICER_1}/tokens"),
+            None,
+        ),
+        (
+            OFFICER_1,
+            Method::POST,
+            "/v1/tokens/0123456789abcdef/revoke".into(),
+            None,
+        ),
+        (
+            RECIPIENT,
+            Method::POST,
+            "/v1/tokens/0123456789abcdef/revoke".into(),
+            None,
+        ),
         // The administrator manages the registry only.
         (ADMIN, Method::GET, "/v1/requests".into(), None),
         (
@@ -794,6 +813,60 @@ async fn each_role_is_refused_what_it_may_not_do(kind: StoreKind) {
     let s = env.status(OFFICER_1).await;
     assert_eq!(s["status"], "pending_review", "nothing changed");
     assert_eq!(s["approvals"], 0);
+}
+
+async fn a_revoked_token_stops_working_and_listings_never_show_tokens(kind: StoreKind) {
+    let Some(env) = setup(kind, "a_revoked_token_stops_working", small(), None).await else {
+        return;
+    };
+    let r = env
+        .get(&format!("/v1/officials/{AUDITOR}/tokens"), ADMIN)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let listed = r.json();
+    let tokens = listed["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0]["live"], true);
+    assert!(
+        tokens[0]["expires_at"].is_string(),
+        "tokens expire by default"
+    );
+    let text = String::from_utf8_lossy(&r.body).to_string();
+    assert!(
+        !text.contains(&env.tokens[AUDITOR]),
+        "a listing never shows a token"
+    );
+    let id = tokens[0]["token_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        env.get("/v1/requests", AUDITOR).await.status,
+        StatusCode::OK
+    );
+    let r = env
+        .call(
+            Method::POST,
+            &format!("/v1/tokens/{id}/revoke"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
+    assert_eq!(
+        env.get("/v1/requests", AUDITOR).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = env
+        .call(
+            Method::POST,
+            &format!("/v1/tokens/{id}/revoke"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "revoked once");
+    let r = env
+        .get(&format!("/v1/officials/{AUDITOR}/tokens"), ADMIN)
+        .await;
+    assert_eq!(r.json()["tokens"][0]["live"], false);
 }
 
 async fn two_approvals_need_two_officers_and_nobody_approves_twice(kind: StoreKind) {
@@ -1001,6 +1074,7 @@ macro_rules! on_every_store {
 }
 
 on_every_store!(
+    a_revoked_token_stops_working_and_listings_never_show_tokens,
     a_restarted_service_shows_no_second_admin_token,
     health_metrics_and_openapi_need_no_token,
     every_v1_route_refuses_a_missing_or_bad_token_with_one_fixed_body,
