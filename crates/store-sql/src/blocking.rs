@@ -508,8 +508,8 @@ impl SqlStateStore {
     }
 }
 
-/// `base` with its database name replaced by `name`.
-fn with_database(base: &str, name: &str) -> String {
+/// `base` (a `postgres://` URL) with its database name replaced by `name`.
+pub fn with_database(base: &str, name: &str) -> String {
     let (head, query) = base.split_once('?').unwrap_or((base, ""));
     let scheme_end = head.find("://").map_or(0, |i| i + 3);
     let path_start = head[scheme_end..]

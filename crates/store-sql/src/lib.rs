@@ -23,7 +23,7 @@ mod registry;
 mod requests;
 mod tokens;
 
-pub use blocking::SqlStateStore;
+pub use blocking::{with_database, SqlStateStore};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -216,14 +216,18 @@ impl SqlStore {
                 .fetch_all(pool)
                 .await
                 .map_err(db("read audit trail"))?);
-        Ok(rows
-            .into_iter()
-            .map(|(at, actor, action, detail)| AuditEvent {
-                at,
-                actor,
-                action,
-                detail,
-            })
-            .collect())
+        Ok(events(rows))
     }
+}
+
+/// Audit events from `(at, actor, action, detail)` rows.
+pub(crate) fn events(rows: Vec<(String, String, String, String)>) -> Vec<AuditEvent> {
+    rows.into_iter()
+        .map(|(at, actor, action, detail)| AuditEvent {
+            at,
+            actor,
+            action,
+            detail,
+        })
+        .collect()
 }

@@ -158,14 +158,6 @@ impl SqlStore {
                 .fetch_all(pool)
                 .await
                 .map_err(db("read service audit trail"))?);
-        Ok(rows
-            .into_iter()
-            .map(|(at, actor, action, detail)| AuditEvent {
-                at,
-                actor,
-                action,
-                detail,
-            })
-            .collect())
+        Ok(crate::requests::events(rows))
     }
 }

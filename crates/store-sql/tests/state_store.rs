@@ -28,7 +28,10 @@ fn open(kind: Kind, dir: &Path, test: &str, fresh: bool) -> Option<Box<dyn State
             Some(Box::new(SqlStateStore::connect(&url, dir).unwrap()))
         }
         Kind::Postgres => {
-            let Ok(base) = std::env::var("VOUCH_TEST_POSTGRES_URL") else {
+            let Some(base) = std::env::var("VOUCH_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+            else {
                 eprintln!(
                     "note: VOUCH_TEST_POSTGRES_URL not set; skipping PostgreSQL run of {test}"
                 );

@@ -119,7 +119,7 @@ pub fn reopen_store(kind: StoreKind, files_dir: &Path, test: &str) -> Box<dyn St
         }
         StoreKind::Postgres => {
             let base = std::env::var("VOUCH_TEST_POSTGRES_URL").expect("postgres url");
-            let url = postgres_url(&base, &pg_name(test));
+            let url = vouch_store_sql::with_database(&base, &pg_name(test));
             Box::new(SqlStateStore::connect(&url, files_dir).expect("postgres store"))
         }
     }
@@ -141,23 +141,13 @@ fn pg_name(test: &str) -> String {
     name
 }
 
-fn postgres_url(base: &str, name: &str) -> String {
-    let (head, query) = base.split_once('?').unwrap_or((base, ""));
-    let scheme_end = head.find("://").map_or(0, |i| i + 3);
-    let path_start = head[scheme_end..]
-        .find('/')
-        .map_or(head.len(), |i| scheme_end + i);
-    let mut url = format!("{}/{name}", &head[..path_start]);
-    if !query.is_empty() {
-        url = format!("{url}?{query}");
-    }
-    url
-}
-
 /// A fresh PostgreSQL database for `test`, or `None` (with a note) when
 /// `VOUCH_TEST_POSTGRES_URL` is not set.
 pub fn postgres_database(test: &str) -> Option<String> {
-    let Ok(base) = std::env::var("VOUCH_TEST_POSTGRES_URL") else {
+    let Some(base) = std::env::var("VOUCH_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         eprintln!("note: VOUCH_TEST_POSTGRES_URL not set; skipping the PostgreSQL run of {test}");
         return None;
     };

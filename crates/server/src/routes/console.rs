@@ -690,21 +690,23 @@ pub(crate) async fn response_csv(user: ConsoleUser, Path(id): Path<String>) -> R
     }
     .await;
     match got {
-        Ok(bytes) => harden(
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"response.csv\"",
-                    ),
-                ],
-                bytes,
-            )
-                .into_response(),
-        ),
+        Ok(bytes) => csv_attachment("response.csv", bytes),
         Err(e) => error_for(Some(&user), e),
     }
+}
+
+/// A CSV file for the browser to save.
+fn csv_attachment(filename: &'static str, body: impl Into<axum::body::Body>) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut resp = (
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        body.into(),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    harden(resp)
 }
 
 /// The query of the ledger page.
@@ -940,19 +942,7 @@ pub(crate) async fn accounting_csv(user: ConsoleUser) -> Response {
     })
     .await;
     match csv {
-        Ok(text) => harden(
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"accounting-6103p3.csv\"",
-                    ),
-                ],
-                text,
-            )
-                .into_response(),
-        ),
+        Ok(text) => csv_attachment("accounting-6103p3.csv", text),
         Err(e) => error_for(Some(&user), e),
     }
 }
