@@ -59,7 +59,7 @@ pub use request::{request_page, requests_list, timeline, Stage, StageState};
 pub use view::{
     AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView,
     OfficialActivity, OutcomeCounts, OverdueDisposition, OversightView, Progress, ProofView,
-    QueueItem, ReasonCount, RejectedSample, RequestRow, RequestView, WeekRow,
+    QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow, RequestView, WeekRow,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

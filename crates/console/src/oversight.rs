@@ -8,7 +8,7 @@ use vouch_store::{RequestRecord, RequestStatus};
 
 use crate::chart::{count_table, hbar, outcome_bar};
 use crate::layout::{page, seg, Layout, Section};
-use crate::view::{AccountingRow, OverdueDisposition, OversightView};
+use crate::view::{AccountingRow, OverdueDisposition, OversightView, ReasonWeek};
 use crate::ConsoleError;
 
 /// The statutory authority of every disclosure the service makes.
@@ -74,6 +74,25 @@ pub fn overdue_dispositions(
     out
 }
 
+/// Reason codes shown as columns of the weekly trend at most.
+const TREND_CODES_MAX: usize = 8;
+
+fn count_of(w: &ReasonWeek, code: &str) -> u64 {
+    w.counts
+        .iter()
+        .filter(|c| c.code == code)
+        .map(|c| c.count)
+        .sum()
+}
+
+fn other_of(w: &ReasonWeek, shown: &[&str]) -> u64 {
+    w.counts
+        .iter()
+        .filter(|c| !shown.contains(&c.code.as_str()))
+        .map(|c| c.count)
+        .sum()
+}
+
 /// The oversight page: lookups and requests per ISO week, outcomes per
 /// week, rejection reasons, activity per requesting official, AI-use
 /// notifications per agency, responses past retention without a
@@ -96,6 +115,18 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
         .iter()
         .map(|r| (r.code.as_str(), r.count))
         .collect();
+    // The trend shows the most frequent codes overall as columns.
+    let trend_codes: Vec<&str> = view
+        .rejection_reasons
+        .iter()
+        .filter(|r| r.count > 0)
+        .take(TREND_CODES_MAX)
+        .map(|r| r.code.as_str())
+        .collect();
+    let has_other = view
+        .reason_weeks
+        .iter()
+        .any(|w| other_of(w, &trend_codes) > 0);
     let body = html! {
         nav aria-label="Accounting" class="no-print" {
             ul {
@@ -169,6 +200,45 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
             p { "No subject was rejected." }
         } @else {
             (count_table("Subjects rejected per reason code", "Reason code", &reasons))
+        }
+        h2 { "Rejection reasons per week" }
+        @if view.reason_weeks.is_empty() || trend_codes.is_empty() {
+            p { "No rejections recorded." }
+        } @else {
+            div class="scroll" {
+                table class="reason-weeks" {
+                    caption {
+                        "Subjects rejected per reason code per ISO week (the "
+                        (trend_codes.len()) " most frequent codes"
+                        @if has_other { "; other codes together" }
+                        ")"
+                    }
+                    thead {
+                        tr {
+                            th scope="col" { "Week" }
+                            @for c in &trend_codes {
+                                th scope="col" class="num" { code { (c) } }
+                            }
+                            @if has_other {
+                                th scope="col" class="num" { "Other" }
+                            }
+                        }
+                    }
+                    tbody {
+                        @for w in &view.reason_weeks {
+                            tr {
+                                th scope="row" { (w.week) }
+                                @for c in &trend_codes {
+                                    td class="num" { (count_of(w, c)) }
+                                }
+                                @if has_other {
+                                    td class="num" { (other_of(w, &trend_codes)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         h2 { "Activity per requesting official" }
         @if view.officials.is_empty() {

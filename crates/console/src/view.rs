@@ -295,6 +295,15 @@ pub struct OverdueDisposition {
     pub due: String,
 }
 
+/// Subjects rejected per reason code in one ISO week.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReasonWeek {
+    /// The ISO week, `YYYY-Www`.
+    pub week: String,
+    /// Rejections per code that week (any order; codes absent count 0).
+    pub counts: Vec<ReasonCount>,
+}
+
 /// Everything the oversight page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OversightView {
@@ -308,6 +317,8 @@ pub struct OversightView {
     pub ai_notices: Vec<AiNotices>,
     /// Responses past retention without a disposition certificate.
     pub overdue: Vec<OverdueDisposition>,
+    /// Rejection reasons per ISO week, oldest first (the trend).
+    pub reason_weeks: Vec<ReasonWeek>,
 }
 
 /// One request released, as the 6103(p)(3) accounting lists it.

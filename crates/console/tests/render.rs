@@ -811,14 +811,36 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
             completed_at: "2026-01-02T00:00:00Z".into(),
             due: "2026-04-02".into(),
         }],
+        reason_weeks: (0..520)
+            .map(|i| ReasonWeek {
+                week: week(i).week,
+                counts: vec![
+                    ReasonCount {
+                        code: "REPEAT_INQUIRY".into(),
+                        count: i as u64,
+                    },
+                    ReasonCount {
+                        code: "NAME_MISSING".into(),
+                        count: 1,
+                    },
+                ],
+            })
+            .collect(),
     };
     let h = oversight_page(&officer(), &v).into_string();
     check_page(&h);
     assert_eq!(
         count(&h, "<th scope=\"row\">2016-W01</th>"),
-        2,
-        "both weekly tables"
+        3,
+        "the three weekly tables"
     );
+    // The trend: the most frequent code as a column, the rest as "Other".
+    assert!(h.contains("<th scope=\"col\" class=\"num\"><code>REPEAT_INQUIRY</code></th>"));
+    assert!(h.contains("<th scope=\"col\" class=\"num\">Other</th>"));
+    assert!(h.contains(&format!(
+        "<th scope=\"row\">{}</th><td class=\"num\">519</td><td class=\"num\">1</td>",
+        week(519).week
+    )));
     assert!(h.contains("520 weeks"));
     assert!(h.contains("<th scope=\"row\">signer-1</th><td>DHS-ICE</td><td class=\"num\">3</td><td class=\"num\">42</td>"));
     assert!(h.contains("none on file"));

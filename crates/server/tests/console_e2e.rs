@@ -499,7 +499,16 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     b.screenshot(&shots.join("3-ledger-proof.png"));
     // The oversight report and the accounting CSV are there for auditors.
     b.go(&format!("{base}/console/oversight"));
-    assert!(b.page().contains(vouch_synth::AGENCY));
+    let oversight = b.page();
+    assert!(oversight.contains(vouch_synth::AGENCY));
+    // The rejection-reason trend has this week's row with the batch's codes.
+    let trend = &oversight[oversight
+        .find("class=\"reason-weeks\"")
+        .expect("the trend table")..];
+    assert!(
+        trend.contains("<code>NAME_MISSING</code>"),
+        "the trend's columns"
+    );
     b.screenshot(&shots.join("4-oversight.png"));
     for f in [
         "1-review-queue.png",

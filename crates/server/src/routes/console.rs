@@ -834,6 +834,7 @@ pub(crate) async fn oversight(user: ConsoleUser) -> Response {
             w.requests += 1;
         }
         let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+        let mut reason_weeks: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
         let mut officials: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
         for x in &rel {
             let week = ui::iso_week(&x.record.received_at).unwrap_or_else(|| "unknown".into());
@@ -846,6 +847,11 @@ pub(crate) async fn oversight(user: ConsoleUser) -> Response {
             }
             for (k, v) in &x.reasons {
                 *reasons.entry(k.clone()).or_default() += v;
+                *reason_weeks
+                    .entry(week.clone())
+                    .or_default()
+                    .entry(k.clone())
+                    .or_default() += v;
             }
             let who = x
                 .uploader
@@ -882,6 +888,16 @@ pub(crate) async fn oversight(user: ConsoleUser) -> Response {
                 .map(ui::AiNotices::from)
                 .collect(),
             overdue: ui::overdue_dispositions(&all, policy.disposition_days_max, today),
+            reason_weeks: reason_weeks
+                .into_iter()
+                .map(|(week, counts)| ui::ReasonWeek {
+                    week,
+                    counts: counts
+                        .into_iter()
+                        .map(|(code, count)| ui::ReasonCount { code, count })
+                        .collect(),
+                })
+                .collect(),
         })
     })
     .await;
