@@ -214,3 +214,40 @@ pub fn error_page(layout: Option<&Layout>, status: u16, message: &str) -> Markup
     };
     page(layout, None, title, body)
 }
+
+/// A moment as a `<time>` element: read as "2026-12-04 05:37:20 UTC", the
+/// stored RFC 3339 text kept in `datetime`. Text that is not RFC 3339 (a
+/// plain date, say) is shown as it is.
+pub(crate) fn when(stored: &str) -> Markup {
+    let shown = time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| stored.to_string());
+    html! { time datetime=(stored) { (shown) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when;
+
+    #[test]
+    fn moments_read_in_utc_and_keep_the_stored_text() {
+        let h = when("2026-12-04T07:37:20.609788088+02:00").into_string();
+        assert_eq!(
+            h,
+            "<time datetime=\"2026-12-04T07:37:20.609788088+02:00\">2026-12-04 05:37:20 UTC</time>"
+        );
+        assert_eq!(
+            when("2026-04-02").into_string(),
+            "<time datetime=\"2026-04-02\">2026-04-02</time>"
+        );
+        let h = when("<script>").into_string();
+        assert!(!h.contains("<script>") && h.contains("&lt;script&gt;"));
+    }
+}

@@ -312,7 +312,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                             tr {
                                 th scope="row" { a href=(format!("/console/requests/{}", seg(&o.request_id))) { (o.request_id) } }
                                 td { (o.agency) }
-                                td { time datetime=(o.completed_at) { (o.completed_at) } }
+                                td { (crate::layout::when(&o.completed_at)) }
                                 td { (o.due) }
                             }
                         }
@@ -406,7 +406,7 @@ pub fn accounting_page(layout: &Layout, rows: &[AccountingRow]) -> Markup {
                             th scope="row" { (r.request_id) }
                             td { (r.agency) }
                             td { (r.signers.join(", ")) }
-                            td { time datetime=(r.disclosed_at) { (r.disclosed_at) } }
+                            td { (crate::layout::when(&r.disclosed_at)) }
                             td class="num" { (r.subjects) }
                             td class="num" { (r.confirmed) }
                             td class="num" { (r.not_confirmed) }

@@ -120,7 +120,7 @@ fn queue_item(i: usize, layout: &Layout, item: &QueueItem) -> Markup {
             dl class="facts" {
                 dt { "Agency" } dd { (item.agency) }
                 dt { "Subjects" } dd { (item.subject_count) }
-                dt { "Received" } dd { time datetime=(item.received_at) { (item.received_at) } }
+                dt { "Received" } dd { (crate::layout::when(&item.received_at)) }
                 dt { "Policy version" } dd { code { (item.policy_version) } }
                 dt { "Holds" }
                 dd {
@@ -133,7 +133,7 @@ fn queue_item(i: usize, layout: &Layout, item: &QueueItem) -> Markup {
                         " (approved by "
                         @for (k, a) in item.approvals.iter().enumerate() {
                             @if k > 0 { ", " }
-                            (a.officer) " at " time datetime=(a.at) { (a.at) }
+                            (a.officer) " at " (crate::layout::when(&a.at))
                         }
                         ")"
                     }

@@ -45,8 +45,8 @@ pub fn requests_list(layout: &Layout, rows: &[RequestRow]) -> Markup {
                                 td { (r.agency) }
                                 td data-status=(r.status.as_str()) { (status_label(r.status)) }
                                 td class="num" { (r.subject_count) }
-                                td { time datetime=(r.received_at) { (r.received_at) } }
-                                td { time datetime=(r.updated_at) { (r.updated_at) } }
+                                td { (crate::layout::when(&r.received_at)) }
+                                td { (crate::layout::when(&r.updated_at)) }
                             }
                         }
                     }
@@ -244,8 +244,8 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
             dt { "Agency" } dd { (rec.agency) }
             dt { "Status" } dd { span id="status" aria-live="polite" data-status=(rec.status.as_str()) { (status_label(rec.status)) } }
             dt { "Subjects" } dd { (rec.subject_count) }
-            dt { "Received" } dd { time datetime=(rec.received_at) { (rec.received_at) } }
-            dt { "Updated" } dd { time datetime=(rec.updated_at) { (rec.updated_at) } }
+            dt { "Received" } dd { (crate::layout::when(&rec.received_at)) }
+            dt { "Updated" } dd { (crate::layout::when(&rec.updated_at)) }
             dt { "Policy version" } dd { code { (rec.policy_version) } }
             dt { "Approvals" }
             dd {
@@ -266,10 +266,10 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                 dt { "Holds" } dd { (rec.holds.join(", ")) }
             }
             @if let Some(d) = &rec.denial {
-                dt { "Denied by" } dd { (d.officer) " at " time datetime=(d.at) { (d.at) } ": " (d.comment) }
+                dt { "Denied by" } dd { (d.officer) " at " (crate::layout::when(&d.at)) ": " (d.comment) }
             }
             @if let Some(c) = &rec.completed_at {
-                dt { "Completed" } dd { time datetime=(c) { (c) } }
+                dt { "Completed" } dd { (crate::layout::when(c)) }
             }
             @if let Some(c) = &rec.disposition_certified {
                 dt { "Disposition certified" } dd { (c) }
@@ -347,7 +347,7 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                     tbody {
                         @for e in &view.events {
                             tr {
-                                th scope="row" { time datetime=(e.at) { (e.at) } }
+                                th scope="row" { (crate::layout::when(&e.at)) }
                                 td { (e.actor) }
                                 td { (e.action) }
                                 td { (e.detail) }
