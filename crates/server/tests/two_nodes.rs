@@ -1,0 +1,290 @@
+//! Two service nodes on one state store (what `--database postgres://...`
+//! is for; SQLite shared by two processes on one machine behaves the same):
+//! a token issued on one works on the other and a revocation on one holds
+//! on the other at once; a batch uploaded on one is approved and run on the
+//! other; the first node's ledger (cached before) serves a proof of a lookup
+//! the second appended; a person asked about again through the other node
+//! is refused by the probing guard, which sees every node's history.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use ed25519_dalek::Signer;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use vouch_server::{app, AppState, ServerConfig};
+use vouch_test_support::{
+    open_store, register_synth_in, reopen_store, synth_fixture, StoreKind, OFFICER, OFFICER_2,
+};
+
+const AUDITOR: &str = "irs-aud-1";
+
+async fn call(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = match body {
+        Some(v) => {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let r = app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+    let status = r.status();
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn upload(app: &Router, token: &str, parts: &[(&str, Vec<u8>)]) -> StatusCode {
+    let boundary = "two-nodes-boundary";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/requests")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.clone().oneshot(req).await.unwrap().status()
+}
+
+async fn two_nodes_share_one_store(kind: StoreKind) {
+    const TEST: &str = "two_nodes";
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let state = dir.join("state");
+    let Some(store_a) = open_store(kind, &state, TEST) else {
+        return;
+    };
+    synth_fixture(dir, 2_000, 40, 11);
+    register_synth_in(store_a.as_ref(), &dir.join("data"));
+    let (node_a, admin) =
+        AppState::open(store_a, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.expect("first start");
+    let (node_b, again) = AppState::open(
+        reopen_store(kind, &state, TEST),
+        &dir.join("index"),
+        ServerConfig::default(),
+    )
+    .unwrap();
+    assert!(
+        again.is_none(),
+        "the second node issues no second administrator token"
+    );
+    let (a, b) = (app(node_a.clone()), app(node_b.clone()));
+
+    // Officials and tokens made on A work on B.
+    let (s, _) = call(
+        &a,
+        Method::POST,
+        "/v1/officials",
+        &admin,
+        Some(json!({"id": AUDITOR, "agency": "IRS", "role": "auditor"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut tokens = std::collections::HashMap::new();
+    for who in [vouch_synth::RECIPIENT_IDS[0], OFFICER, OFFICER_2, AUDITOR] {
+        let (s, v) = call(
+            &a,
+            Method::POST,
+            &format!("/v1/officials/{who}/tokens"),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        tokens.insert(
+            who,
+            (
+                v["token"].as_str().unwrap().to_string(),
+                v["token_id"].as_str().unwrap().to_string(),
+            ),
+        );
+    }
+    let tok = |who: &str| tokens[who].0.clone();
+    assert_eq!(
+        call(&b, Method::GET, "/v1/requests", &tok(AUDITOR), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    // A's ledger is opened (and cached) before anything is appended.
+    assert_eq!(
+        call(
+            &a,
+            Method::GET,
+            "/v1/ledger/public-key",
+            &tok(AUDITOR),
+            None
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let _ = call(
+        &a,
+        Method::GET,
+        "/v1/ledger/checkpoint",
+        &tok(AUDITOR),
+        None,
+    )
+    .await;
+
+    // Uploaded on A, approved and run on B.
+    let req_dir = dir.join("data/request");
+    let parts: Vec<(&str, Vec<u8>)> = vouch_server::UPLOAD_PARTS
+        .iter()
+        .map(|n| (*n, std::fs::read(req_dir.join(n)).unwrap()))
+        .collect();
+    assert_eq!(
+        upload(&a, &tok(vouch_synth::RECIPIENT_IDS[0]), &parts).await,
+        StatusCode::ACCEPTED
+    );
+    node_a.wait_idle().await;
+    let id = vouch_synth::request_id(11, 40);
+    let uri = format!("/v1/requests/{id}");
+    assert_eq!(
+        call(&b, Method::GET, &uri, &tok(OFFICER), None).await.1["status"],
+        "pending_review"
+    );
+    let (s, v) = call(
+        &b,
+        Method::POST,
+        &format!("{uri}/approve"),
+        &tok(OFFICER),
+        Some(json!({"comment": "released on node B"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    node_b.wait_idle().await;
+    let (_, v) = call(&a, Method::GET, &uri, &tok(OFFICER), None).await;
+    assert_eq!(v["status"], "completed", "{v}");
+
+    // A proves a lookup B appended (its cached ledger is reopened).
+    let csv =
+        std::fs::read_to_string(state.join("responses").join(&id).join("response.csv")).unwrap();
+    let subject = csv
+        .lines()
+        .skip(1)
+        .find(|l| !l.contains("REJECTED"))
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let (s, v) = call(
+        &a,
+        Method::GET,
+        &format!("/v1/ledger/proof?request={id}&subject={subject}"),
+        &tok(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, cp) = call(
+        &b,
+        Method::GET,
+        "/v1/ledger/checkpoint",
+        &tok(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(v["tree_size"], cp["tree_size"], "both nodes see one ledger");
+
+    // The same people asked about again through B, under a new request id:
+    // the probing guard (history written by B's run) refuses every one.
+    let mut letter: Value = serde_json::from_slice(&parts[0].1).unwrap();
+    letter["request_id"] = json!("SYN-11-40-AGAIN");
+    let bytes = serde_json::to_vec_pretty(&letter).unwrap();
+    let seed = vouch_formats::keys::read_private_seed(&dir.join("data/keys/signer.key")).unwrap();
+    let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(&bytes);
+    let again = vec![
+        ("request.json", bytes),
+        (
+            "request.json.sig",
+            vouch_formats::keys::encode_base64_line(&sig.to_bytes()).into_bytes(),
+        ),
+        ("subjects.csv", parts[2].1.clone()),
+    ];
+    assert_eq!(
+        upload(&b, &tok(vouch_synth::RECIPIENT_IDS[0]), &again).await,
+        StatusCode::ACCEPTED
+    );
+    node_b.wait_idle().await;
+    let (s, _) = call(
+        &a,
+        Method::GET,
+        "/v1/requests/SYN-11-40-AGAIN",
+        &tok(OFFICER),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "node A sees the request node B checked");
+    let (_, first) = call(&a, Method::GET, &uri, &tok(OFFICER), None).await;
+    let looked_up = first["counts"]["CONFIRMED"].as_u64().unwrap()
+        + first["counts"]["NOT_CONFIRMED"].as_u64().unwrap();
+    assert!(looked_up > 0);
+    let checks = reopen_store(kind, &state, TEST)
+        .request_blob("SYN-11-40-AGAIN", "checks.csv")
+        .unwrap()
+        .expect("checks of the second request");
+    let checks = String::from_utf8(checks).unwrap();
+    let repeats = checks
+        .lines()
+        .filter(|l| l.contains("REPEAT_INQUIRY"))
+        .count() as u64;
+    assert_eq!(
+        repeats, looked_up,
+        "every person looked up in the first batch is refused in the second"
+    );
+
+    // Revoked on B: refused on A at once.
+    let (s, _) = call(
+        &b,
+        Method::POST,
+        &format!("/v1/tokens/{}/revoke", tokens[AUDITOR].1),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        call(&a, Method::GET, "/v1/requests", &tok(AUDITOR), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_sqlite() {
+    two_nodes_share_one_store(StoreKind::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_postgres() {
+    two_nodes_share_one_store(StoreKind::Postgres).await
+}
