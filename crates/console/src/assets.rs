@@ -56,6 +56,12 @@ textarea { min-height: 4rem; }
 button { font: inherit; padding: .4rem .9rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 3px; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--down); border-color: var(--down); }
+form.inline { display: inline; margin-left: .5rem; }
+form.inline button { padding: .1rem .5rem; }
+ul.tokens { list-style: none; margin: 0; padding: 0; }
+ul.tokens li { margin: .2rem 0; }
+code.token { font-size: 1.05rem; word-break: break-all; user-select: all; }
+select { font: inherit; padding: .4rem; border: 1px solid var(--muted); border-radius: 3px; max-width: 36rem; }
 button[disabled] { background: #d0d4da; border-color: #d0d4da; color: #333; cursor: not-allowed; }
 .queue-item { border: 1px solid var(--line); border-radius: 4px; padding: 1rem; margin: 0 0 1.5rem; }
 .queue-item h2 { margin-top: 0; }

@@ -40,6 +40,7 @@ pub(crate) enum Section {
     Requests,
     Ledger,
     Oversight,
+    Officials,
 }
 
 impl Section {
@@ -49,6 +50,7 @@ impl Section {
             Section::Requests => "/console/requests",
             Section::Ledger => "/console/ledger",
             Section::Oversight => "/console/oversight",
+            Section::Officials => "/console/officials",
         }
     }
 
@@ -58,22 +60,26 @@ impl Section {
             Section::Requests => "Requests",
             Section::Ledger => "Ledger",
             Section::Oversight => "Oversight",
+            Section::Officials => "Officials",
         }
     }
 }
 
-/// The sections a role sees, in navigation order.
+/// The sections a role sees, in navigation order: requesters their
+/// agency's requests; officers and auditors the requests, the ledger and
+/// oversight (officers also the review queue); administrators the registry.
 pub(crate) fn sections_for(role: Role) -> Vec<Section> {
-    let mut s = Vec::with_capacity(4);
-    if role == Role::DisclosureOfficer {
-        s.push(Section::ReviewQueue);
+    match role {
+        Role::Signer | Role::Recipient => vec![Section::Requests],
+        Role::DisclosureOfficer => vec![
+            Section::ReviewQueue,
+            Section::Requests,
+            Section::Ledger,
+            Section::Oversight,
+        ],
+        Role::Auditor => vec![Section::Requests, Section::Ledger, Section::Oversight],
+        Role::Administrator => vec![Section::Officials],
     }
-    s.push(Section::Requests);
-    s.push(Section::Ledger);
-    if matches!(role, Role::DisclosureOfficer | Role::Auditor) {
-        s.push(Section::Oversight);
-    }
-    s
 }
 
 /// A role as people say it.

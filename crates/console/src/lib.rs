@@ -41,6 +41,7 @@ mod assets;
 mod chart;
 mod layout;
 mod ledger;
+mod officials;
 mod oversight;
 mod queue;
 mod request;
@@ -50,6 +51,7 @@ pub use assets::{CONSOLE_JS, SCRIPT_PATH, STYLE_CSS, STYLE_PATH};
 pub use layout::{error_page, sign_in, Layout};
 pub use ledger::ledger_page;
 pub use maud::Markup;
+pub use officials::officials_page;
 pub use oversight::{
     accounting_csv, accounting_page, iso_week, overdue_dispositions, oversight_page,
     ACCOUNTING_CSV_PATH, ACCOUNTING_HEADER, ACCOUNTING_PAGE_PATH, STATUTORY_AUTHORITY,
@@ -57,9 +59,10 @@ pub use oversight::{
 pub use queue::{review_queue, COMMENT_MAX, PROBING_CODES};
 pub use request::{request_page, requests_list, timeline, Stage, StageState};
 pub use view::{
-    AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView,
-    OfficialActivity, OutcomeCounts, OverdueDisposition, OversightView, Progress, ProofView,
-    QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow, RequestView, WeekRow,
+    AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView, NewToken,
+    OfficialActivity, OfficialRow, OfficialsView, OutcomeCounts, OverdueDisposition, OversightView,
+    Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow,
+    RequestView, TokenRow, WeekRow,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

@@ -345,3 +345,51 @@ pub struct AccountingRow {
     /// The policy version the batch ran under.
     pub policy_version: String,
 }
+
+/// One API token as the administrator sees it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TokenRow {
+    /// The token's public id.
+    pub token_id: String,
+    /// When it was issued.
+    pub issued_at: String,
+    /// When it expires, if it does.
+    pub expires_at: Option<String>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// Whether it authenticates now.
+    pub live: bool,
+}
+
+/// A registered official with their tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficialRow {
+    /// The registry record.
+    pub record: vouch_store::OfficialRecord,
+    /// Their tokens, oldest first.
+    pub tokens: Vec<TokenRow>,
+}
+
+/// A token just issued: shown once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    /// The official it authenticates.
+    pub official: String,
+    /// The token.
+    pub token: String,
+    /// Its public id.
+    pub token_id: String,
+    /// When it expires.
+    pub expires_at: Option<String>,
+}
+
+/// The administrator's page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OfficialsView {
+    /// Every official.
+    pub officials: Vec<OfficialRow>,
+    /// A token issued by the action that led here.
+    pub new_token: Option<NewToken>,
+    /// What went wrong with the action that led here (generic).
+    pub message: Option<String>,
+}

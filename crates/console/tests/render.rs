@@ -324,8 +324,10 @@ fn navigation_follows_the_role() {
     };
     assert_eq!(nav(Role::DisclosureOfficer), (true, true, true, true));
     assert_eq!(nav(Role::Auditor), (false, true, true, true));
-    assert_eq!(nav(Role::Signer), (false, true, true, false));
-    assert_eq!(nav(Role::Administrator), (false, true, true, false));
+    // Requesters see their agency's requests only (the ledger and oversight
+    // are the tax agency's); administrators the registry only.
+    assert_eq!(nav(Role::Signer), (false, true, false, false));
+    assert_eq!(nav(Role::Administrator), (false, false, false, false));
     let h = requests_list(&officer(), &[]).into_string();
     assert!(h.contains("<a href=\"/console/requests\" aria-current=\"page\">Requests</a>"));
     assert!(h.contains("(disclosure officer, IRS)"));
@@ -1099,4 +1101,123 @@ async function check(v) {{
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);
     assert!(n > 20, "too few vectors ran: {stdout}");
+}
+
+// ---------- officials (administrator) ----------
+
+fn official_row(i: usize) -> OfficialRow {
+    OfficialRow {
+        record: vouch_store::OfficialRecord {
+            id: format!("official-{i}"),
+            agency: "IRS".into(),
+            role: Role::Auditor,
+            public_key: None,
+            registered_at: "2026-01-01T00:00:00Z".into(),
+        },
+        tokens: vec![
+            TokenRow {
+                token_id: format!("{i:016x}"),
+                issued_at: "2026-01-01T00:00:00Z".into(),
+                expires_at: Some("2026-04-01T00:00:00Z".into()),
+                revoked_at: None,
+                live: true,
+            },
+            TokenRow {
+                token_id: format!("{:016x}", i + 1_000_000),
+                issued_at: "2026-01-01T00:00:00Z".into(),
+                expires_at: None,
+                revoked_at: Some("2026-02-01T00:00:00Z".into()),
+                live: false,
+            },
+        ],
+    }
+}
+
+#[test]
+fn officials_page_empty_normal_large_and_the_token_shown_once() {
+    let admin = layout_as(Role::Administrator);
+    let h = officials_page(&admin, &OfficialsView::default()).into_string();
+    check_page(&h);
+    assert!(h.contains("No official is registered."));
+    assert!(h.contains("action=\"/console/officials\""));
+    assert!(h.contains("<a href=\"/console/officials\" aria-current=\"page\">Officials</a>"));
+    assert!(
+        !h.contains("/console/review"),
+        "an administrator has no review queue"
+    );
+
+    let mut v = OfficialsView {
+        officials: (0..3).map(official_row).collect(),
+        ..OfficialsView::default()
+    };
+    let h = officials_page(&admin, &v).into_string();
+    check_page(&h);
+    // One revoke form per live token, one issue form per official.
+    assert_eq!(count(&h, "/revoke\""), 3);
+    assert_eq!(count(&h, "/tokens\""), 3);
+    assert!(h.contains(
+        "revoked <time datetime=\"2026-02-01T00:00:00Z\">2026-02-01 00:00:00 UTC</time>"
+    ));
+    assert!(
+        !h.contains("copy it now"),
+        "no token shown unless one was just issued"
+    );
+
+    v.new_token = Some(NewToken {
+        official: "official-1".into(),
+        token: "T0KEN-shown-once".into(),
+        token_id: "0123456789abcdef".into(),
+        expires_at: Some("2026-04-01T00:00:00Z".into()),
+    });
+    let h = officials_page(&admin, &v).into_string();
+    check_page(&h);
+    assert_eq!(count(&h, "T0KEN-shown-once"), 1);
+
+    v.officials[0].record.id = EVIL.into();
+    v.officials[0].record.agency = EVIL.into();
+    v.new_token.as_mut().unwrap().token = EVIL.into();
+    let h = officials_page(&admin, &v).into_string();
+    check_page(&h);
+    assert_escaped(&h);
+
+    let big = OfficialsView {
+        officials: (0..5_000).map(official_row).collect(),
+        ..OfficialsView::default()
+    };
+    let h = officials_page(&admin, &big).into_string();
+    check_page(&h);
+    assert_eq!(count(&h, "/revoke\""), 5_000);
+}
+
+#[test]
+fn each_role_sees_only_its_sections() {
+    let nav = |role| {
+        let h = error_page(Some(&layout_as(role)), 404, "x").into_string();
+        [
+            "/console/review",
+            "/console/requests",
+            "/console/ledger",
+            "/console/oversight",
+            "/console/officials",
+        ]
+        .into_iter()
+        .filter(|p| h.contains(&format!("href=\"{p}\"")))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(nav(Role::Recipient), ["/console/requests"]);
+    assert_eq!(nav(Role::Signer), ["/console/requests"]);
+    assert_eq!(
+        nav(Role::Auditor),
+        ["/console/requests", "/console/ledger", "/console/oversight"]
+    );
+    assert_eq!(
+        nav(Role::DisclosureOfficer),
+        [
+            "/console/review",
+            "/console/requests",
+            "/console/ledger",
+            "/console/oversight"
+        ]
+    );
+    assert_eq!(nav(Role::Administrator), ["/console/officials"]);
 }

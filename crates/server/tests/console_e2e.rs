@@ -457,6 +457,18 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         "Second approval: release.",
     );
     b.click("form[action$='/approve'] button[type=submit]");
+    // Navigating now could cancel the form's POST: wait until it landed.
+    wait_for("the second approval", 30, || {
+        let v = api(
+            addr,
+            "GET",
+            &format!("/v1/requests/{id}"),
+            &tokens[OFFICER],
+            None,
+        )
+        .1;
+        v["approved_by"].as_array().is_some_and(|a| a.len() == 2)
+    });
     wait_for("the request page to show the batch completed", 90, || {
         b.go(&format!("{base}/console/requests/{id}"));
         b.attr("#status", "data-status").as_deref() == Some("completed")

@@ -262,3 +262,142 @@ async fn the_console_refuses_what_the_api_refuses() {
     let r = send(&app, Method::GET, "/console/requests", Some(&rs), None).await;
     assert_eq!(r.location.as_deref(), Some("/console/sign-in"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_registers_issues_and_revokes_in_the_console() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 500, 10, 5);
+    let state = dir.join("state");
+    let store = open_store(StoreKind::Sqlite, &state, "console_admin").unwrap();
+    register_synth_in(store.as_ref(), &dir.join("data"));
+    let (app_state, admin) =
+        AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.unwrap();
+    let app = app(app_state);
+
+    let (session, csrf) = sign_in(&app, &admin).await;
+    let r = send(&app, Method::GET, "/console", Some(&session), None).await;
+    assert_eq!(r.location.as_deref(), Some("/console/officials"));
+    let r = send(
+        &app,
+        Method::GET,
+        "/console/officials",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(OFFICER), "the registry is listed");
+
+    // Register an auditor, then issue a token: shown once, working at once.
+    let form = format!(
+        "id=irs-aud-9&agency=IRS&role=auditor&public_key=&csrf={}",
+        enc(&csrf)
+    );
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/officials",
+        Some(&session),
+        Some(&form),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("irs-aud-9"));
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/officials",
+        Some(&session),
+        Some(&form),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "registered once");
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/officials/irs-aud-9/tokens",
+        Some(&session),
+        Some(&format!("csrf={}", enc(&csrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let at = r
+        .body
+        .find("<code class=\"token\">")
+        .expect("the new token")
+        + "<code class=\"token\">".len();
+    let token = r.body[at..].split('<').next().unwrap().to_string();
+    let api = |token: String| {
+        let app = app.clone();
+        async move {
+            app.oneshot(
+                Request::builder()
+                    .uri("/v1/requests")
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .status()
+        }
+    };
+    assert_eq!(api(token.clone()).await, StatusCode::OK);
+    let page = send(
+        &app,
+        Method::GET,
+        "/console/officials",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(!page.body.contains(&token), "a token is shown once only");
+
+    // Revoke it from the page: refused at once. (Its id is the first 16
+    // hex digits of the SHA-256 of its bytes; the page lists it so.)
+    use base64::Engine;
+    use sha2::Digest;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&token)
+        .unwrap();
+    let token_id = hex::encode(sha2::Sha256::digest(&raw))[..16].to_string();
+    assert!(page
+        .body
+        .contains(&format!("/console/tokens/{token_id}/revoke")));
+    let r = send(
+        &app,
+        Method::POST,
+        &format!("/console/tokens/{token_id}/revoke"),
+        Some(&session),
+        Some(&format!("csrf={}", enc(&csrf))),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(api(token.clone()).await, StatusCode::UNAUTHORIZED);
+    let page = send(
+        &app,
+        Method::GET,
+        "/console/officials",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page
+        .body
+        .contains(&format!("/console/tokens/{token_id}/revoke")));
+    assert!(page.body.contains("revoked <time"));
+
+    // Nobody else manages the registry, and forged forms are refused.
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/officials",
+        Some(&session),
+        Some("id=x&agency=IRS&role=auditor&csrf=forged"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -4,7 +4,7 @@
 use crate::auth::{AdminRole, Need};
 use crate::error::ApiError;
 use crate::routes::requests::valid_id;
-use crate::state::{blocking, lock, now_rfc3339, service_audit};
+use crate::state::{blocking, lock, now_rfc3339, service_audit, Core};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
@@ -17,11 +17,11 @@ use vouch_store::{OfficialRecord, Role, StoreError};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewOfficial {
-    id: String,
-    agency: String,
-    role: String,
+    pub(crate) id: String,
+    pub(crate) agency: String,
+    pub(crate) role: String,
     #[serde(default)]
-    public_key: Option<String>,
+    pub(crate) public_key: Option<String>,
 }
 
 fn checked_key(key: Option<&str>) -> Result<Option<String>, ApiError> {
@@ -37,7 +37,7 @@ fn checked_key(key: Option<&str>) -> Result<Option<String>, ApiError> {
     Ok(Some(b64.encode(raw)))
 }
 
-fn record_of(n: &NewOfficial) -> Result<OfficialRecord, ApiError> {
+pub(crate) fn record_of(n: &NewOfficial) -> Result<OfficialRecord, ApiError> {
     if !valid_id(&n.id) {
         return Err(ApiError::Invalid(
             "id: letters, digits, '-', '_' and '.', at most 128 bytes".into(),
@@ -60,6 +60,32 @@ fn record_of(n: &NewOfficial) -> Result<OfficialRecord, ApiError> {
     })
 }
 
+/// Registers an official and audits it (under the writer lock).
+pub(crate) fn add_official(core: &Core, admin: &str, rec: OfficialRecord) -> Result<(), ApiError> {
+    let _w = lock(&core.writer);
+    let detail = format!(
+        "official {} ({}, {})",
+        rec.id,
+        rec.agency,
+        rec.role.as_str()
+    );
+    match core.store.add_official(rec) {
+        Ok(()) => {}
+        Err(StoreError::Exists { .. }) => {
+            return Err(ApiError::Conflict("this official is already registered"))
+        }
+        Err(StoreError::NotFound { .. }) => {
+            return Err(ApiError::Invalid("agency: not registered".into()))
+        }
+        Err(StoreError::Invalid { field, why }) => {
+            return Err(ApiError::Invalid(format!("{field}: {why}")))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    service_audit(core.store.as_ref(), admin, "official registered", &detail)?;
+    Ok(())
+}
+
 /// POST /v1/officials
 pub(crate) async fn register(
     who: Need<AdminRole>,
@@ -74,32 +100,35 @@ pub(crate) async fn register(
         "role": rec.role.as_str(),
         "registered_at": rec.registered_at,
     });
-    blocking(move || {
-        let _w = lock(&core.writer);
-        let detail = format!(
-            "official {} ({}, {})",
-            rec.id,
-            rec.agency,
-            rec.role.as_str()
-        );
-        match core.store.add_official(rec) {
-            Ok(()) => {}
-            Err(StoreError::Exists { .. }) => {
-                return Err(ApiError::Conflict("this official is already registered"))
-            }
-            Err(StoreError::NotFound { .. }) => {
-                return Err(ApiError::Invalid("agency: not registered".into()))
-            }
-            Err(StoreError::Invalid { field, why }) => {
-                return Err(ApiError::Invalid(format!("{field}: {why}")))
-            }
-            Err(e) => return Err(e.into()),
-        }
-        service_audit(core.store.as_ref(), &admin, "official registered", &detail)?;
-        Ok(())
-    })
-    .await?;
+    blocking(move || add_official(&core, &admin, rec)).await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Issues a token for a registered official and audits it; returns the
+/// token (shown once) and its record.
+pub(crate) fn issue_for(
+    core: &Core,
+    admin: &str,
+    id: &str,
+) -> Result<(String, vouch_store::TokenRecord), ApiError> {
+    let _w = lock(&core.writer);
+    if core.store.official(id)?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let (token, rec) = crate::tokens::issue(
+        core.store.as_ref(),
+        id,
+        admin,
+        time::OffsetDateTime::now_utc(),
+        core.config.token_ttl(),
+    )?;
+    service_audit(
+        core.store.as_ref(),
+        admin,
+        "token issued",
+        &format!("official {id}, token {}", rec.id()),
+    )?;
+    Ok((token, rec))
 }
 
 /// POST /v1/officials/{id}/tokens
@@ -113,23 +142,7 @@ pub(crate) async fn issue_token(
     let core = who.core.clone();
     let admin = who.official.id.clone();
     let token = blocking(move || {
-        let _w = lock(&core.writer);
-        if core.store.official(&id)?.is_none() {
-            return Err(ApiError::NotFound);
-        }
-        let (token, rec) = crate::tokens::issue(
-            core.store.as_ref(),
-            &id,
-            &admin,
-            time::OffsetDateTime::now_utc(),
-            core.config.token_ttl(),
-        )?;
-        service_audit(
-            core.store.as_ref(),
-            &admin,
-            "token issued",
-            &format!("official {id}, token {}", rec.id()),
-        )?;
+        let (token, rec) = issue_for(&core, &admin, &id)?;
         Ok(json!({
             "official": id,
             "token": token,
@@ -188,17 +201,27 @@ pub(crate) async fn revoke_token(
     let core = who.core.clone();
     let admin = who.official.id.clone();
     blocking(move || {
-        let at = now_rfc3339();
-        if !core.store.revoke_token(&token_id, &at)? {
-            return Err(ApiError::NotFound);
-        }
-        service_audit(
-            core.store.as_ref(),
-            &admin,
-            "token revoked",
-            &format!("token {token_id}"),
-        )?;
+        let at = revoke(&core, &admin, &token_id)?;
         Ok(Json(json!({ "token_id": token_id, "revoked_at": at })))
     })
     .await
+}
+
+/// Revokes a token by its id and audits it; returns when.
+pub(crate) fn revoke(core: &Core, admin: &str, token_id: &str) -> Result<String, ApiError> {
+    let well_formed = token_id.len() == 16 && token_id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(ApiError::NotFound);
+    }
+    let at = now_rfc3339();
+    if !core.store.revoke_token(token_id, &at)? {
+        return Err(ApiError::NotFound);
+    }
+    service_audit(
+        core.store.as_ref(),
+        admin,
+        "token revoked",
+        &format!("token {token_id}"),
+    )?;
+    Ok(at)
 }

@@ -251,6 +251,8 @@ impl FromRequestParts<AppState> for ConsoleUser {
 pub(crate) async fn home(user: ConsoleUser) -> Response {
     let to = if OfficerRole::allows(&user.official) {
         "/console/review"
+    } else if crate::auth::AdminRole::allows(&user.official) {
+        "/console/officials"
     } else {
         "/console/requests"
     };
@@ -959,6 +961,152 @@ pub(crate) async fn accounting_csv(user: ConsoleUser) -> Response {
     .await;
     match csv {
         Ok(text) => csv_attachment("accounting-6103p3.csv", text),
+        Err(e) => error_for(Some(&user), e),
+    }
+}
+
+fn officials_view(core: &Core) -> Result<ui::OfficialsView, ApiError> {
+    let now = time::OffsetDateTime::now_utc();
+    let tokens = core.store.tokens()?;
+    let officials = core
+        .store
+        .officials()?
+        .into_iter()
+        .map(|record| {
+            let tokens = tokens
+                .iter()
+                .filter(|t| t.official == record.id)
+                .map(|t| ui::TokenRow {
+                    token_id: t.id().to_string(),
+                    issued_at: t.issued_at.clone(),
+                    expires_at: t.expires_at.clone(),
+                    revoked_at: t.revoked_at.clone(),
+                    live: crate::tokens::is_live(t, now),
+                })
+                .collect();
+            ui::OfficialRow { record, tokens }
+        })
+        .collect();
+    Ok(ui::OfficialsView {
+        officials,
+        new_token: None,
+        message: None,
+    })
+}
+
+/// Renders the officials page after an action (`Err`: its generic message).
+async fn officials_after(
+    user: &ConsoleUser,
+    outcome: Result<Option<ui::NewToken>, ApiError>,
+) -> Response {
+    let core = user.core.clone();
+    let mut view = match blocking(move || officials_view(&core)).await {
+        Ok(v) => v,
+        Err(e) => return error_for(Some(user), e),
+    };
+    let status = match outcome {
+        Ok(t) => {
+            view.new_token = t;
+            StatusCode::OK
+        }
+        Err(ApiError::Invalid(why)) => {
+            view.message = Some(why);
+            StatusCode::BAD_REQUEST
+        }
+        Err(ApiError::Conflict(why)) => {
+            view.message = Some(why.to_string());
+            StatusCode::CONFLICT
+        }
+        Err(e) => return error_for(Some(user), e),
+    };
+    page(status, ui::officials_page(&user.layout(), &view))
+}
+
+/// GET /console/officials (administrators)
+pub(crate) async fn officials(user: ConsoleUser) -> Response {
+    if !crate::auth::AdminRole::allows(&user.official) {
+        return error_for(Some(&user), ApiError::Forbidden);
+    }
+    officials_after(&user, Ok(None)).await
+}
+
+/// The register form.
+#[derive(Deserialize)]
+pub(crate) struct RegisterForm {
+    id: String,
+    agency: String,
+    role: String,
+    #[serde(default)]
+    public_key: String,
+    csrf: String,
+}
+
+/// POST /console/officials
+pub(crate) async fn register(user: ConsoleUser, Form(f): Form<RegisterForm>) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return error_for(Some(&user), e);
+    }
+    if !crate::auth::AdminRole::allows(&user.official) {
+        return error_for(Some(&user), ApiError::Forbidden);
+    }
+    let new = crate::routes::admin::NewOfficial {
+        id: f.id.trim().to_string(),
+        agency: f.agency.trim().to_string(),
+        role: f.role,
+        public_key: Some(f.public_key.trim().to_string()).filter(|k| !k.is_empty()),
+    };
+    let (core, admin) = (user.core.clone(), user.official.id.clone());
+    let outcome = blocking(move || {
+        let rec = crate::routes::admin::record_of(&new)?;
+        crate::routes::admin::add_official(&core, &admin, rec)
+    })
+    .await
+    .map(|()| None);
+    officials_after(&user, outcome).await
+}
+
+/// POST /console/officials/{id}/tokens
+pub(crate) async fn issue_token(
+    user: ConsoleUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return error_for(Some(&user), e);
+    }
+    if !crate::auth::AdminRole::allows(&user.official) {
+        return error_for(Some(&user), ApiError::Forbidden);
+    }
+    let (core, admin) = (user.core.clone(), user.official.id.clone());
+    let outcome = blocking(move || {
+        let id = checked_id(id)?;
+        let (token, rec) = crate::routes::admin::issue_for(&core, &admin, &id)?;
+        Ok(Some(ui::NewToken {
+            official: id,
+            token,
+            token_id: rec.id().to_string(),
+            expires_at: rec.expires_at,
+        }))
+    })
+    .await;
+    officials_after(&user, outcome).await
+}
+
+/// POST /console/tokens/{token_id}/revoke
+pub(crate) async fn revoke_token(
+    user: ConsoleUser,
+    Path(token_id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return error_for(Some(&user), e);
+    }
+    if !crate::auth::AdminRole::allows(&user.official) {
+        return error_for(Some(&user), ApiError::Forbidden);
+    }
+    let (core, admin) = (user.core.clone(), user.official.id.clone());
+    match blocking(move || crate::routes::admin::revoke(&core, &admin, &token_id)).await {
+        Ok(_) => harden(Redirect::to("/console/officials").into_response()),
         Err(e) => error_for(Some(&user), e),
     }
 }

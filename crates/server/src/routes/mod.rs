@@ -163,6 +163,9 @@ fn console_routes() -> Router<AppState> {
         .route("/console/oversight", get(c::oversight))
         .route("/console/oversight/accounting", get(c::accounting))
         .route("/console/oversight/accounting.csv", get(c::accounting_csv))
+        .route("/console/officials", get(c::officials).post(c::register))
+        .route("/console/officials/{id}/tokens", post(c::issue_token))
+        .route("/console/tokens/{token_id}/revoke", post(c::revoke_token))
 }
 
 /// The service's router over a state (no socket: testable with `oneshot`).
