@@ -58,6 +58,11 @@ pub(crate) fn explain(
                 .into(),
         ));
     }
+    if !crate::shared_files::upload_here(core, request_id)? {
+        return Ok(Err(
+            "The request's files are not available on this node.".into()
+        ));
+    }
     let dir = core.uploads_dir().join(request_id);
     let files = vouch_formats::request::read_request_dir(&dir)
         .map_err(|e| ApiError::Internal(format!("request {request_id}: {e}")))?;

@@ -24,6 +24,7 @@ mod auth;
 mod error;
 mod explain;
 mod routes;
+mod shared_files;
 mod state;
 mod tls;
 mod tokens;

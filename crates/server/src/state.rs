@@ -202,7 +202,19 @@ impl AppState {
         let mut started = 0;
         for rec in pending {
             let interrupted = matches!(rec.status, RequestStatus::Approved | RequestStatus::Logged);
-            if !interrupted || !self.core.uploads_dir().join(&rec.request_id).is_dir() {
+            if !interrupted {
+                continue;
+            }
+            let here = {
+                let (core, id) = (self.core.clone(), rec.request_id.clone());
+                tokio::task::spawn_blocking(move || crate::shared_files::upload_here(&core, &id))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or(false)
+            };
+            if !here {
+                tracing::error!(request_id = %rec.request_id, "an interrupted batch's files are missing");
                 continue;
             }
             if !self.core.claim_job(&rec.request_id, &rec.agency) {
@@ -467,6 +479,19 @@ impl Core {
         ledger: &mut Option<DynLedger>,
     ) -> Result<&'static str, PipelineError> {
         let policy = vouch_pipeline::active_policy(self.store.as_ref())?;
+        // The upload may have reached another node: fetch it from the store.
+        let here = crate::shared_files::upload_here(self, request_id).map_err(|e| {
+            PipelineError::Inconsistent {
+                request_id: request_id.to_string(),
+                why: format!("the request's files: {e}"),
+            }
+        })?;
+        if !here {
+            return Err(PipelineError::Inconsistent {
+                request_id: request_id.to_string(),
+                why: "the request's files are on no node and not in the store".into(),
+            });
+        }
         let approvers: Vec<String> = approver.into_iter().collect();
         let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
         lock(&self.progress).insert(request_id.to_string(), counter.clone());
@@ -482,6 +507,12 @@ impl Core {
             progress: Some(&counter),
         };
         let report = run_request_cached(self.store.as_ref(), &cfg, ledger)?;
+        if matches!(report.status, RunStatus::Completed | RunStatus::Rejected) {
+            // Other nodes serve the response from the store.
+            if let Err(e) = crate::shared_files::keep_response(self, request_id) {
+                tracing::error!(request_id = %request_id, error = %e, "response not shared");
+            }
+        }
         Ok(match report.status {
             RunStatus::Completed => "completed",
             RunStatus::Rejected => "rejected",

@@ -1,10 +1,12 @@
 //! Two service nodes on one state store (what `--database postgres://...`
-//! is for; SQLite shared by two processes on one machine behaves the same):
-//! a token issued on one works on the other and a revocation on one holds
-//! on the other at once; a batch uploaded on one is approved and run on the
-//! other; the first node's ledger (cached before) serves a proof of a lookup
-//! the second appended; a person asked about again through the other node
-//! is refused by the probing guard, which sees every node's history.
+//! is for; SQLite shared by two processes on one machine behaves the same),
+//! each with its own files directory (no shared file system): a token
+//! issued on one works on the other and a revocation on one holds on the
+//! other at once; a batch uploaded on one is approved and run on the other
+//! (which fetches the upload from the store); the first node serves the
+//! response the second wrote and proves a lookup the second appended (its
+//! cached ledger is reopened); a person asked about again through the other
+//! node is refused by the probing guard, which sees every node's history.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -82,12 +84,20 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
     let (node_a, admin) =
         AppState::open(store_a, &dir.join("index"), ServerConfig::default()).unwrap();
     let admin = admin.expect("first start");
-    let (node_b, again) = AppState::open(
-        reopen_store(kind, &state, TEST),
-        &dir.join("index"),
-        ServerConfig::default(),
-    )
-    .unwrap();
+    // Node B: the same database, its own files directory.
+    let state_b = dir.join("state-b");
+    let store_b: Box<dyn vouch_store::StateStore> = match kind {
+        StoreKind::Sqlite => Box::new(
+            vouch_store_sql::SqlStateStore::connect(
+                &format!("sqlite://{}?mode=rwc", state.join("vouch.db").display()),
+                &state_b,
+            )
+            .unwrap(),
+        ),
+        _ => reopen_store(kind, &state_b, TEST),
+    };
+    let (node_b, again) =
+        AppState::open(store_b, &dir.join("index"), ServerConfig::default()).unwrap();
     assert!(
         again.is_none(),
         "the second node issues no second administrator token"
@@ -183,9 +193,55 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
     let (_, v) = call(&a, Method::GET, &uri, &tok(OFFICER), None).await;
     assert_eq!(v["status"], "completed", "{v}");
 
-    // A proves a lookup B appended (its cached ledger is reopened).
-    let csv =
-        std::fs::read_to_string(state.join("responses").join(&id).join("response.csv")).unwrap();
+    // A serves the response B wrote (from the store), and proves a lookup
+    // B appended (its cached ledger is reopened).
+    assert!(
+        state_b
+            .join("uploads")
+            .join(&id)
+            .join("subjects.csv")
+            .exists(),
+        "node B fetched the upload it never received from the store"
+    );
+    assert!(state_b
+        .join("responses")
+        .join(&id)
+        .join("response.csv")
+        .exists());
+    let r = b
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(format!("{uri}/response"))
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", tok(vouch_synth::RECIPIENT_IDS[0])),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let from_b = r.into_body().collect().await.unwrap().to_bytes();
+    let r = a
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(format!("{uri}/response"))
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", tok(vouch_synth::RECIPIENT_IDS[0])),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let from_a = r.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(from_a, from_b, "both nodes serve the same response");
+    let csv = String::from_utf8(from_a.to_vec()).unwrap();
     let subject = csv
         .lines()
         .skip(1)

@@ -10,7 +10,8 @@
 //! writer lock that serialises batch runs is a PostgreSQL session advisory
 //! lock held on a connection of its own (released when the guard drops or
 //! the process dies), and on SQLite an exclusive lock on a file beside the
-//! uploads (SQLite's own locking serialises each statement, not a batch).
+//! database, `NAME.writer.lock` (SQLite's own locking serialises each
+//! statement, not a batch).
 
 use crate::{SqlStore, SqlStoreError};
 use std::fs::File;
@@ -93,6 +94,9 @@ pub struct SqlStateStore {
     sql: SqlStore,
     rt: Arc<Rt>,
     files_dir: PathBuf,
+    /// SQLite: the writer lock's file, beside the database (so processes
+    /// with different files directories still share it).
+    lock_file: PathBuf,
 }
 
 impl SqlStateStore {
@@ -114,14 +118,23 @@ impl SqlStateStore {
             why: e.to_string(),
         })?;
         let rt = Arc::new(Rt(Some(rt)));
+        let url_for_lock = url.to_string();
         let url = url.to_string();
         let sql = rt
             .run(async move { SqlStore::connect(&url).await })
             .map_err(se)?;
+        let lock_file = sqlite_path(&url_for_lock)
+            .map(|p| {
+                let mut name = p.file_name().unwrap_or_default().to_os_string();
+                name.push(".writer.lock");
+                p.with_file_name(name)
+            })
+            .unwrap_or_else(|| files_dir.join("writer.lock"));
         Ok(SqlStateStore {
             sql,
             rt,
             files_dir: files_dir.to_path_buf(),
+            lock_file,
         })
     }
 
@@ -302,7 +315,7 @@ impl StateStore for SqlStateStore {
                 }))
             }
             crate::Backend::Sqlite(_) => {
-                let path = self.files_dir.join("writer.lock");
+                let path = self.lock_file.clone();
                 let io = |e: std::io::Error| StoreError::Io {
                     path: path.clone(),
                     why: e.to_string(),
@@ -340,7 +353,7 @@ impl Drop for PgWriterGuard {
     }
 }
 
-/// Holds an exclusive lock on `writer.lock` (released when the file closes).
+/// Holds an exclusive lock on the database's `.writer.lock` file (released when the file closes).
 struct FileWriterGuard {
     _file: File,
 }
@@ -506,6 +519,15 @@ impl SqlStateStore {
             .map_err(se)?;
         Ok(with_database(base_url, name))
     }
+}
+
+/// The file of a `sqlite://PATH[?...]` URL (not for in-memory databases).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
 }
 
 /// `base` (a `postgres://` URL) with its database name replaced by `name`.

@@ -681,6 +681,7 @@ pub(crate) async fn response_csv(user: ConsoleUser, Path(id): Path<String>) -> R
             if r.status != RequestStatus::Completed {
                 return Err(ApiError::Conflict("the response is not ready"));
             }
+            crate::shared_files::response_here(&core, &id)?;
             let path = core.responses_dir().join(&id).join("response.csv");
             let bytes = std::fs::read(&path)
                 .map_err(|e| ApiError::Internal(format!("request {id}: response.csv: {e}")))?;

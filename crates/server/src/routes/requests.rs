@@ -71,8 +71,12 @@ pub(crate) async fn upload(
         return Err(ApiError::Conflict("this request is being processed"));
     }
     let installed = {
-        let uploads = core.uploads_dir();
-        blocking(move || upload::install(staged, &uploads)).await
+        let (core, id) = (core.clone(), id.clone());
+        blocking(move || {
+            let dir = upload::install(staged, &core.uploads_dir())?;
+            crate::shared_files::keep_upload(&core, &id, &dir)
+        })
+        .await
     };
     if let Err(e) = installed {
         core.release_job(&id);
@@ -125,6 +129,9 @@ pub(crate) struct Counts {
 }
 
 pub(crate) fn response_counts(core: &Core, id: &str) -> Result<Option<Counts>, ApiError> {
+    if !crate::shared_files::response_here(core, id)? {
+        return Ok(None);
+    }
     let path = core.responses_dir().join(id).join("response.json");
     if !path.exists() {
         return Ok(None);
@@ -391,6 +398,7 @@ async fn download(
             if !matches!(r.status, RequestStatus::Completed | RequestStatus::Rejected) {
                 return Err(ApiError::Conflict("the response is not ready"));
             }
+            crate::shared_files::response_here(&core, &id)?;
             let path = core.responses_dir().join(&id).join(name);
             if !path.exists() {
                 return Err(ApiError::Internal(format!("request {id}: {name} missing")));
