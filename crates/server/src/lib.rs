@@ -90,6 +90,11 @@ pub async fn serve_tls(
         store.backend(),
         store.files_dir().display()
     );
+    // Console cookies are marked Secure when the service speaks HTTPS.
+    let config = ServerConfig {
+        secure_cookies: config.secure_cookies || tls.is_some(),
+        ..config
+    };
     let (state, bootstrap) = {
         let i = index_dir.clone();
         tokio::task::spawn_blocking(move || AppState::open(store, &i, config))

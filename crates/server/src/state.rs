@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub retry_after_s: u32,
     /// How long an issued API token works, in days (`None`: until revoked).
     pub token_ttl_days: Option<u32>,
+    /// Mark the console's cookies `Secure` (set when serving HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +53,7 @@ impl Default for ServerConfig {
             json_body_bytes_max: 64 << 10,
             retry_after_s: 30,
             token_ttl_days: Some(90),
+            secure_cookies: false,
         }
     }
 }

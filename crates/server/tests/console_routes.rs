@@ -401,3 +401,38 @@ async fn the_administrator_registers_issues_and_revokes_in_the_console() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_cookies_are_http_only_strict_and_secure_over_https() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 200, 5, 3);
+    for secure in [false, true] {
+        let state = dir.join(format!("state-{secure}"));
+        let store = open_store(StoreKind::Files, &state, "console_cookies").unwrap();
+        let config = ServerConfig {
+            secure_cookies: secure,
+            ..ServerConfig::default()
+        };
+        let (app_state, _) = AppState::open(store, &dir.join("index"), config).unwrap();
+        let r = app(app_state)
+            .oneshot(
+                Request::builder()
+                    .uri("/console/sign-in")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let cookie = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(cookie.contains("; HttpOnly; SameSite=Strict"), "{cookie}");
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    }
+}

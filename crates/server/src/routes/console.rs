@@ -77,9 +77,11 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(name: &str, value: &str, max_age_s: u64) -> HeaderValue {
-    let v =
-        format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age_s}");
+fn set_cookie(name: &str, value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let v = format!(
+        "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -260,11 +262,14 @@ pub(crate) async fn home(user: ConsoleUser) -> Response {
 }
 
 /// GET /console/sign-in
-pub(crate) async fn sign_in_form() -> Response {
+pub(crate) async fn sign_in_form(State(state): State<AppState>) -> Response {
     let csrf = random_b64();
     let mut resp = page(StatusCode::OK, ui::sign_in(None, &csrf));
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, &csrf, 600));
+    let secure = state.core.config.secure_cookies;
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(SIGNIN_COOKIE, &csrf, 600, secure),
+    );
     resp
 }
 
@@ -281,11 +286,14 @@ pub(crate) async fn sign_in(
     headers: HeaderMap,
     Form(f): Form<SignInForm>,
 ) -> Response {
+    let secure = state.core.config.secure_cookies;
     let refused = |msg: &str| {
         let csrf = random_b64();
         let mut resp = page(StatusCode::UNAUTHORIZED, ui::sign_in(Some(msg), &csrf));
-        resp.headers_mut()
-            .insert(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, &csrf, 600));
+        resp.headers_mut().insert(
+            header::SET_COOKIE,
+            set_cookie(SIGNIN_COOKIE, &csrf, 600, secure),
+        );
         resp
     };
     let form_ok = cookie(&headers, SIGNIN_COOKIE).is_some_and(|c| same_secret(c, &f.csrf));
@@ -345,9 +353,9 @@ pub(crate) async fn sign_in(
     let h = resp.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &value, LIFETIME_MAX.as_secs()),
+        set_cookie(SESSION_COOKIE, &value, LIFETIME_MAX.as_secs(), secure),
     );
-    h.append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, "", 0));
+    h.append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, "", 0, secure));
     resp
 }
 
@@ -370,8 +378,10 @@ pub(crate) async fn sign_out(
         lock(&user.core.sessions).remove(&key_of(c));
     }
     let mut resp = harden(Redirect::to("/console/sign-in").into_response());
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0));
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, user.core.config.secure_cookies),
+    );
     resp
 }
 
