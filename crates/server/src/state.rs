@@ -104,7 +104,6 @@ impl Writer {
 pub(crate) struct Core {
     pub store: Box<dyn StateStore>,
     pub writer: Mutex<Writer>,
-    pub sessions: crate::routes::console::Sessions,
     /// The ledger's verifier key, once read (it never changes).
     pub verifier: std::sync::OnceLock<vouch_ledger::NoteVerifier>,
     /// Subjects matched so far, per batch running on this node.
@@ -171,7 +170,6 @@ impl AppState {
         let core = Core {
             store,
             writer: Mutex::new(Writer { ledger: None }),
-            sessions: Default::default(),
             verifier: std::sync::OnceLock::new(),
             progress: Mutex::new(HashMap::new()),
             explain_index: Default::default(),

@@ -317,6 +317,89 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
         "every person looked up in the first batch is refused in the second"
     );
 
+    // A console session opened on A is known on B, and signing out on B
+    // ends it on A.
+    let get = |app: &Router, uri: &str, cookie: Option<String>| {
+        let (app, uri) = (app.clone(), uri.to_string());
+        async move {
+            let mut r = Request::builder().uri(uri);
+            if let Some(c) = cookie {
+                r = r.header(header::COOKIE, c);
+            }
+            app.oneshot(r.body(Body::empty()).unwrap()).await.unwrap()
+        }
+    };
+    let form = get(&a, "/console/sign-in", None).await;
+    let signin = form.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = signin.split_once('=').unwrap().1.to_string();
+    let r = a
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/console/sign-in")
+                .header(header::COOKIE, &signin)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("token={}&csrf={csrf}", tok(AUDITOR))))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("vouch_session="))
+        .unwrap();
+    let page = get(&b, "/console/requests", Some(session.clone())).await;
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "node B knows node A's session"
+    );
+    let html = String::from_utf8(
+        page.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let session_csrf = html[at..].split('"').next().unwrap().to_string();
+    let r = b
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/console/sign-out")
+                .header(header::COOKIE, &session)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "csrf={}",
+                    session_csrf.replace('+', "%2B")
+                )))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = get(&a, "/console/requests", Some(session)).await;
+    assert_eq!(
+        page.headers()[header::LOCATION],
+        "/console/sign-in",
+        "signed out everywhere"
+    );
+
     // Revoked on B: refused on A at once.
     let (s, _) = call(
         &b,

@@ -272,6 +272,22 @@ impl StateStore for SqlStateStore {
         let (id, at) = (id.to_string(), at.to_string());
         self.run(|s| async move { s.revoke_token(&id, &at).await })
     }
+    fn put_session(&self, session: &SessionRecord, expired_before: &str) -> Result<(), StoreError> {
+        let (s, before) = (session.clone(), expired_before.to_string());
+        self.run(|st| async move { st.put_session(&s, &before).await })
+    }
+    fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let k = key.to_string();
+        self.run(|s| async move { s.session(&k).await })
+    }
+    fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), StoreError> {
+        let (k, at) = (key.to_string(), seen_at.to_string());
+        self.run(|s| async move { s.touch_session(&k, &at).await })
+    }
+    fn delete_session(&self, key: &str) -> Result<(), StoreError> {
+        let k = key.to_string();
+        self.run(|s| async move { s.delete_session(&k).await })
+    }
     fn open_ledger(&self) -> Result<DynLedger, StoreError> {
         let len = self.run(|s| async move { s.ledger_len().await })?;
         let leaves: Box<dyn LeafStore + Send + Sync> = Box::new(SqlLeafStore {

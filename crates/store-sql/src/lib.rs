@@ -21,6 +21,7 @@ mod ledger;
 mod probes;
 mod registry;
 mod requests;
+mod sessions;
 mod tokens;
 
 pub use blocking::{with_database, SqlStateStore};

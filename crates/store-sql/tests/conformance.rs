@@ -76,7 +76,7 @@ fn activation(version: &str) -> PolicyActivation {
 }
 
 async fn registry_round_trips_and_refuses_duplicates(s: &SqlStore) {
-    assert_eq!(s.schema_version().await.unwrap(), 3);
+    assert_eq!(s.schema_version().await.unwrap(), 4);
     s.add_agency(agency("DHS-ICE")).await.unwrap();
     s.add_agency(agency("SSA")).await.unwrap();
     assert!(matches!(
@@ -274,7 +274,7 @@ async fn reconnecting_keeps_the_data_and_migrations_are_idempotent(url: &str) {
     let key = s.secret("k").await.unwrap();
     s.close().await;
     let s = SqlStore::connect(url).await.unwrap();
-    assert_eq!(s.schema_version().await.unwrap(), 3);
+    assert_eq!(s.schema_version().await.unwrap(), 4);
     assert_eq!(s.agencies().await.unwrap(), vec![agency("DHS-ICE")]);
     assert_eq!(s.secret("k").await.unwrap(), key);
     s.close().await;

@@ -230,7 +230,41 @@ macro_rules! every_store {
     };
 }
 
+fn sessions_are_stored_touched_purged_and_ended(kind: Kind) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(s) = open(kind, dir.path(), "sessions", true) else {
+        return;
+    };
+    let session = |n: u8, started: &str| vouch_store::SessionRecord {
+        key: format!("{n:02x}").repeat(32),
+        official: "irs-do-1".into(),
+        token_sha256: "ab".repeat(32),
+        csrf: format!("csrf-{n}"),
+        started_at: started.into(),
+        seen_at: started.into(),
+    };
+    s.put_session(&session(1, "2026-01-01T00:00:00Z"), "2025-12-31T00:00:00Z")
+        .unwrap();
+    assert_eq!(
+        s.session(&session(1, "").key).unwrap().unwrap().csrf,
+        "csrf-1"
+    );
+    s.touch_session(&session(1, "").key, "2026-01-01T00:10:00Z")
+        .unwrap();
+    assert_eq!(
+        s.session(&session(1, "").key).unwrap().unwrap().seen_at,
+        "2026-01-01T00:10:00Z"
+    );
+    // A later sign-in purges sessions started before the cut.
+    s.put_session(&session(2, "2026-01-02T00:00:00Z"), "2026-01-01T12:00:00Z")
+        .unwrap();
+    assert!(s.session(&session(1, "").key).unwrap().is_none());
+    s.delete_session(&session(2, "").key).unwrap();
+    assert!(s.session(&session(2, "").key).unwrap().is_none());
+}
+
 every_store!(
+    sessions_are_stored_touched_purged_and_ended,
     tokens_round_trip_and_revoke,
     service_audit_is_kept_in_order,
     the_ledger_survives_reopening_with_the_same_root_and_proofs,

@@ -35,6 +35,9 @@ pub struct FileStore {
     /// The token file, read once (this process holds the store's lock, so
     /// nobody else changes it).
     pub(crate) tokens: std::sync::Mutex<Option<Vec<TokenRecord>>>,
+    /// Console sessions: in memory (one process uses the directory store,
+    /// so a restart signs everybody out).
+    pub(crate) sessions: std::sync::Mutex<std::collections::HashMap<String, SessionRecord>>,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -73,6 +76,7 @@ impl FileStore {
                 root: root.to_path_buf(),
                 _lock: StoreLock { _file: file },
                 tokens: Default::default(),
+                sessions: Default::default(),
             });
         }
         match file.try_lock() {
@@ -86,6 +90,7 @@ impl FileStore {
             root: root.to_path_buf(),
             _lock: StoreLock { _file: file },
             tokens: Default::default(),
+            sessions: Default::default(),
         })
     }
 

@@ -224,6 +224,28 @@ impl StateStore for FileStore {
             }
         })
     }
+    fn put_session(&self, session: &SessionRecord, expired_before: &str) -> Result<(), StoreError> {
+        let mut m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        m.retain(|_, s| s.started_at.as_str() >= expired_before);
+        m.insert(session.key.clone(), session.clone());
+        Ok(())
+    }
+    fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(m.get(key).cloned())
+    }
+    fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), StoreError> {
+        let mut m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = m.get_mut(key) {
+            s.seen_at = seen_at.to_string();
+        }
+        Ok(())
+    }
+    fn delete_session(&self, key: &str) -> Result<(), StoreError> {
+        let mut m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        m.remove(key);
+        Ok(())
+    }
     fn open_ledger(&self) -> Result<DynLedger, StoreError> {
         let dir = self.ledger_dir();
         let leaves = vouch_ledger::store::FileLeafStore::open(&dir).map_err(ledger_err)?;

@@ -233,3 +233,22 @@ impl TokenRecord {
         self.sha256.get(..16).unwrap_or(&self.sha256)
     }
 }
+
+/// A console session, as the store keeps it: the SHA-256 of the cookie's
+/// value (never the value), whose token it was opened with, its CSRF
+/// secret and when it started and was last seen (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Hex SHA-256 of the session cookie's value.
+    pub key: String,
+    /// The signed-in official.
+    pub official: String,
+    /// Hex SHA-256 of the API token the session was opened with.
+    pub token_sha256: String,
+    /// The session's CSRF secret.
+    pub csrf: String,
+    /// When it started.
+    pub started_at: String,
+    /// When a page was last served in it.
+    pub seen_at: String,
+}

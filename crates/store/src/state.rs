@@ -106,6 +106,16 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// false when no unrevoked token has that id.
     fn revoke_token(&self, id: &str, at: &str) -> Result<bool, StoreError>;
 
+    /// Stores a new console session, dropping sessions started before
+    /// `expired_before` (RFC 3339).
+    fn put_session(&self, session: &SessionRecord, expired_before: &str) -> Result<(), StoreError>;
+    /// A console session by the SHA-256 of its cookie.
+    fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// Records that a session served a page at `seen_at`.
+    fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), StoreError>;
+    /// Ends a session.
+    fn delete_session(&self, key: &str) -> Result<(), StoreError>;
+
     /// Opens the disclosure ledger (reads it whole to rebuild the tree).
     fn open_ledger(&self) -> Result<DynLedger, StoreError>;
     /// Leaves stored in the ledger now (cheap: lets a reader notice that
@@ -217,6 +227,18 @@ impl<T: StateStore + ?Sized> StateStore for Box<T> {
     }
     fn revoke_token(&self, id: &str, at: &str) -> Result<bool, StoreError> {
         (**self).revoke_token(id, at)
+    }
+    fn put_session(&self, session: &SessionRecord, expired_before: &str) -> Result<(), StoreError> {
+        (**self).put_session(session, expired_before)
+    }
+    fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
+        (**self).session(key)
+    }
+    fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), StoreError> {
+        (**self).touch_session(key, seen_at)
+    }
+    fn delete_session(&self, key: &str) -> Result<(), StoreError> {
+        (**self).delete_session(key)
     }
     fn open_ledger(&self) -> Result<DynLedger, StoreError> {
         (**self).open_ledger()

@@ -1,14 +1,16 @@
-//! `/console`: the web console for disclosure officers, auditors and
-//! requesting officials, rendered by `vouch-console`.
+//! `/console`: the web console for disclosure officers, auditors,
+//! administrators and requesting officials, rendered by `vouch-console`.
 //!
 //! Sign-in takes an official's API token once and opens a session: a random
-//! 32-byte id in an `HttpOnly; SameSite=Strict` cookie, kept by this node
-//! (as the SHA-256 of the id) with the official, the token's hash and a
-//! CSRF secret. A session ends on sign-out, after 30 minutes idle, after 8
-//! hours, or as soon as its token is revoked or expires (checked on every
-//! page). Every form that changes something carries the CSRF secret.
-//! Pages answer with a strict Content-Security-Policy (no inline script).
-//! The same role rules as the API apply: they are the API's own functions.
+//! 32-byte id in an `HttpOnly; SameSite=Strict` cookie (`Secure` over
+//! HTTPS), kept in the state store — as the SHA-256 of the id, so a store
+//! dump opens no session — with the official, the token's hash and a CSRF
+//! secret; every node sharing the store knows it. A session ends on
+//! sign-out, after 30 minutes idle, after 8 hours, or as soon as its token
+//! is revoked or expires (checked on every page). Every form that changes
+//! something carries the CSRF secret. Pages answer with a strict
+//! Content-Security-Policy (no inline script). The same role rules as the
+//! API apply: they are the API's own functions.
 
 use crate::auth::{OfficerRole, OverseerRole, Permit, RequesterRole};
 use crate::error::ApiError;
@@ -24,9 +26,9 @@ use base64::Engine;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vouch_console as ui;
 use vouch_store::{OfficialRecord, RequestRecord, RequestStatus};
 
@@ -38,23 +40,23 @@ const SIGNIN_COOKIE: &str = "vouch_signin";
 const IDLE_MAX: Duration = Duration::from_secs(30 * 60);
 /// A session ends this long after sign-in, whatever happens.
 const LIFETIME_MAX: Duration = Duration::from_secs(8 * 3600);
-/// Sessions one node keeps at most (oldest dropped first).
-const SESSIONS_MAX: usize = 10_000;
 /// Rejected rows shown as a sample on the review queue.
 const SAMPLE_ROWS: usize = 20;
+/// A session's last-seen time is written at most this often.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
-/// A signed-in browser.
-#[derive(Debug, Clone)]
-pub(crate) struct Session {
-    official: String,
-    token_sha256: String,
-    csrf: String,
-    started: Instant,
-    seen: Instant,
+/// Whole-second UTC RFC 3339 (compares correctly as text).
+fn stamp(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_default()
 }
 
-/// The sessions of this node, by SHA-256 of the cookie value.
-pub(crate) type Sessions = std::sync::Mutex<HashMap<String, Session>>;
+fn parse_stamp(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
 
 fn random_b64() -> String {
     let mut raw = [0u8; 32];
@@ -205,40 +207,40 @@ impl FromRequestParts<AppState> for ConsoleUser {
         let key = cookie(&parts.headers, SESSION_COOKIE)
             .map(key_of)
             .ok_or(SignInFirst)?;
-        let now = Instant::now();
-        let session = {
-            let mut sessions = lock(&state.core.sessions);
-            let live = sessions.get(&key).is_some_and(|s| {
-                now.duration_since(s.seen) < IDLE_MAX
-                    && now.duration_since(s.started) < LIFETIME_MAX
-            });
-            if !live {
-                sessions.remove(&key);
-                return Err(SignInFirst);
-            }
-            let s = sessions.get_mut(&key).ok_or(SignInFirst)?;
-            s.seen = now;
-            s.clone()
-        };
-        // The token behind the session must still work, and the official
-        // still be registered: a revocation ends the session at once.
+        // The session (kept in the store, so every node knows it), its
+        // token (revoked or expired ends it at once) and its official.
         let core = state.core.clone();
-        let token = session.token_sha256.clone();
-        let official = blocking(move || {
-            let live = core
-                .store
-                .token(&token)?
-                .is_some_and(|t| crate::tokens::is_live(&t, time::OffsetDateTime::now_utc()));
-            if !live {
+        let k = key.clone();
+        let found = blocking(move || {
+            let now = time::OffsetDateTime::now_utc();
+            let Some(session) = core.store.session(&k)? else {
                 return Ok(None);
+            };
+            let within = |at: &str, max: Duration| {
+                parse_stamp(at).is_some_and(|t| now - t < max && t <= now + Duration::from_secs(60))
+            };
+            let live = within(&session.started_at, LIFETIME_MAX)
+                && within(&session.seen_at, IDLE_MAX)
+                && core
+                    .store
+                    .token(&session.token_sha256)?
+                    .is_some_and(|t| crate::tokens::is_live(&t, now));
+            let official = if live {
+                core.store.official(&session.official)?
+            } else {
+                None
+            };
+            let Some(official) = official else {
+                core.store.delete_session(&k)?;
+                return Ok(None);
+            };
+            if !within(&session.seen_at, TOUCH_EVERY) {
+                core.store.touch_session(&k, &stamp(now))?;
             }
-            Ok(core.store.official(&session.official)?)
+            Ok(Some((session, official)))
         })
-        .await
-        .ok()
-        .flatten();
-        let Some(official) = official else {
-            lock(&state.core.sessions).remove(&key);
+        .await;
+        let Ok(Some((session, official))) = found else {
             return Err(SignInFirst);
         };
         Ok(ConsoleUser {
@@ -315,28 +317,19 @@ pub(crate) async fn sign_in(
         return refused("That token was not accepted.");
     };
     let value = random_b64();
-    let now = Instant::now();
-    {
-        let mut sessions = lock(&state.core.sessions);
-        if sessions.len() >= SESSIONS_MAX {
-            let oldest = sessions
-                .iter()
-                .min_by_key(|(_, s)| s.seen)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                sessions.remove(&k);
-            }
-        }
-        sessions.insert(
-            key_of(&value),
-            Session {
-                official: official.id.clone(),
-                token_sha256,
-                csrf: random_b64(),
-                started: now,
-                seen: now,
-            },
-        );
+    let now = time::OffsetDateTime::now_utc();
+    let record = vouch_store::SessionRecord {
+        key: key_of(&value),
+        official: official.id.clone(),
+        token_sha256,
+        csrf: random_b64(),
+        started_at: stamp(now),
+        seen_at: stamp(now),
+    };
+    let expired_before = stamp(now - LIFETIME_MAX);
+    let core = state.core.clone();
+    if let Err(e) = blocking(move || Ok(core.store.put_session(&record, &expired_before)?)).await {
+        return error_for(None, e);
     }
     let core = state.core.clone();
     let who = official.id.clone();
@@ -375,7 +368,10 @@ pub(crate) async fn sign_out(
         return error_for(Some(&user), e);
     }
     if let Some(c) = cookie(&headers, SESSION_COOKIE) {
-        lock(&user.core.sessions).remove(&key_of(c));
+        let (core, k) = (user.core.clone(), key_of(c));
+        if let Err(e) = blocking(move || Ok(core.store.delete_session(&k)?)).await {
+            return error_for(Some(&user), e);
+        }
     }
     let mut resp = harden(Redirect::to("/console/sign-in").into_response());
     resp.headers_mut().insert(

@@ -1,0 +1,84 @@
+//! Console sessions, shared by every node of the store.
+
+use crate::{db, with_pool, SqlStore, SqlStoreError};
+use vouch_store::SessionRecord;
+
+type Row = (String, String, String, String, String, String);
+
+impl SqlStore {
+    /// Stores a new session and drops those started before `expired_before`.
+    pub async fn put_session(
+        &self,
+        s: &SessionRecord,
+        expired_before: &str,
+    ) -> Result<(), SqlStoreError> {
+        const PURGE: &str = "DELETE FROM console_sessions WHERE started_at < $1";
+        const SQL: &str = "INSERT INTO console_sessions \
+            (session_key, official, token_sha256, csrf, started_at, seen_at) \
+            VALUES ($1, $2, $3, $4, $5, $6)";
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db("store session"))?;
+            sqlx::query(PURGE)
+                .bind(expired_before)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("store session"))?;
+            sqlx::query(SQL)
+                .bind(&s.key)
+                .bind(&s.official)
+                .bind(&s.token_sha256)
+                .bind(&s.csrf)
+                .bind(&s.started_at)
+                .bind(&s.seen_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("store session"))?;
+            tx.commit().await.map_err(db("store session"))?;
+        });
+        Ok(())
+    }
+
+    /// A session by the SHA-256 of its cookie.
+    pub async fn session(&self, key: &str) -> Result<Option<SessionRecord>, SqlStoreError> {
+        const SQL: &str = "SELECT session_key, official, token_sha256, csrf, started_at, seen_at \
+            FROM console_sessions WHERE session_key = $1";
+        let row: Option<Row> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read session"))?);
+        Ok(row.map(|r| SessionRecord {
+            key: r.0,
+            official: r.1,
+            token_sha256: r.2,
+            csrf: r.3,
+            started_at: r.4,
+            seen_at: r.5,
+        }))
+    }
+
+    /// Records that a session served a page.
+    pub async fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), SqlStoreError> {
+        const SQL: &str = "UPDATE console_sessions SET seen_at = $1 WHERE session_key = $2";
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(seen_at)
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("touch session"))?);
+        Ok(())
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, key: &str) -> Result<(), SqlStoreError> {
+        const SQL: &str = "DELETE FROM console_sessions WHERE session_key = $1";
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("end session"))?);
+        Ok(())
+    }
+}
