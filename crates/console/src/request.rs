@@ -283,7 +283,7 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                     " — " (s.state.label())
                     @if let Some(at) = &s.at {
                         br;
-                        time class="muted" datetime=(at) { (at) }
+                        span class="muted" { (crate::layout::when(at)) }
                     }
                 }
             }
