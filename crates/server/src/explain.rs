@@ -3,8 +3,9 @@
 //! candidate's weights are shown, field by field, against the threshold.
 //!
 //! Only for subjects the ledger shows were looked up (after approval): an
-//! explanation must never be a way to look someone up. Each one goes to
-//! the request's audit trail. Shown to the tax agency's officers and
+//! explanation must never be a way to look someone up. The answer shown is
+//! the one the ledger recorded (a held taxpayer stays NOT_CONFIRMED). Each
+//! explanation goes to the request's audit trail. Shown to the tax agency's officers and
 //! auditors only (the caller checks); levels and weights, no master data.
 
 use crate::error::ApiError;
@@ -46,18 +47,22 @@ pub(crate) fn explain(
             "Decisions can be explained once the batch is completed.".into(),
         ));
     }
-    let looked_up = {
+    // What was answered is what the ledger recorded (a held taxpayer was
+    // answered NOT_CONFIRMED whatever the weights say).
+    let answered = {
         let mut w = lock(&core.writer);
-        w.ledger(core.store.as_ref())?
-            .find(request_id, subject_ref)?
-            .is_some()
+        let ledger = w.ledger(core.store.as_ref())?;
+        match ledger.find(request_id, subject_ref)? {
+            Some(i) => Some(ledger.leaf(i)?.outcome),
+            None => None,
+        }
     };
-    if !looked_up {
+    let Some(answered) = answered else {
         return Ok(Err(
             "That subject was not looked up in this request (rejected, or no such reference)."
                 .into(),
         ));
-    }
+    };
     if !crate::shared_files::upload_here(core, request_id)? {
         return Ok(Err(
             "The request's files are not available on this node.".into()
@@ -110,7 +115,13 @@ pub(crate) fn explain(
     }
     Ok(Ok(ui::Explanation {
         subject_ref: subject_ref.to_string(),
-        outcome: Some(d.outcome.as_str().to_string()),
+        outcome: Some(
+            match answered {
+                vouch_ledger::LeafOutcome::Confirmed => "CONFIRMED",
+                _ => "NOT_CONFIRMED",
+            }
+            .to_string(),
+        ),
         prior: f64::from(ex.prior),
         terms,
         total: f64::from(ex.total),

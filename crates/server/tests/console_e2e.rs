@@ -491,6 +491,49 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         );
     }
     b.screenshot(&shots.join("2-request-completed.png"));
+    // The officer asks why one looked-up subject got its answer: a waterfall
+    // of each field's weight (matched again, audited).
+    let subject = first_looked_up(&state, &id);
+    b.type_into("#explain-subject", &subject);
+    b.click("form[action$='/console/requests/SYN-11-40'] button[type=submit]");
+    wait_for("the explanation", 30, || {
+        b.page().contains("id=\"waterfall\"")
+    });
+    let page = b.page();
+    assert_eq!(
+        page.matches("<g class=\"term\"").count(),
+        5,
+        "one bar per compared field"
+    );
+    let csv =
+        std::fs::read_to_string(state.join("responses").join(&id).join("response.csv")).unwrap();
+    let answered = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{subject},")))
+        .and_then(|l| l.split(',').nth(1))
+        .unwrap()
+        .to_string();
+    assert!(
+        page.contains(&format!("<strong>{answered}</strong>")),
+        "the explanation shows the answer the response gave ({answered})"
+    );
+    b.screenshot(&shots.join("2b-waterfall.png"));
+    let (_, v) = api(
+        addr,
+        "GET",
+        &format!("/v1/requests/{id}"),
+        &tokens[OFFICER],
+        None,
+    );
+    let explained = v["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "explained" && e["detail"] == format!("subject {subject}"));
+    assert!(explained, "the explanation is in the audit trail");
+    // A rejected subject was never looked up: nothing to explain.
+    b.go(&format!("{base}/console/requests/{id}?subject=S000004"));
+    assert!(b.page().contains("was not looked up"));
     b.sign_out();
 
     // Auditor: a lookup's inclusion proof, checked by the page's own script.
@@ -525,6 +568,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     for f in [
         "1-review-queue.png",
         "2-request-completed.png",
+        "2b-waterfall.png",
         "3-ledger-proof.png",
         "4-oversight.png",
     ] {
