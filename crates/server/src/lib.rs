@@ -1,23 +1,28 @@
-//! vouch's HTTP service: a JSON API under `/v1` in front of the state store,
-//! the pipeline and the ledger, for requesters (upload a signed request,
-//! follow it, download the response), disclosure officers (review, approve,
-//! deny), auditors (read everything, prove lookups) and administrators
-//! (register officials, issue tokens).
+//! vouch's HTTP service: a JSON API under `/v1` and a web console under
+//! `/console` in front of the state store, the pipeline and the ledger, for
+//! requesters (upload a signed request, follow it, download the response),
+//! disclosure officers (review, approve, deny), auditors (read everything,
+//! prove lookups) and administrators (register officials, issue and revoke
+//! tokens).
 //!
-//! Every handler authenticates through an extractor ([`Caller`], [`Need`]):
-//! bearer tokens, stored only as SHA-256 hashes, each mapped to an official
-//! whose registry role decides what the token may do. Batches run in the
-//! background on tokio's blocking pool, at most [`ServerConfig::batches_max`]
-//! at once (429 beyond that), one at a time against the store.
+//! Every handler authenticates through an extractor ([`Caller`], [`Need`],
+//! or a console session): bearer tokens, stored only as SHA-256 hashes with
+//! an expiry, looked up in the store on every request (so a revocation holds
+//! at once on every node), each mapped to an official whose registry role
+//! decides what the token may do. Batches run in the background on tokio's
+//! blocking pool, at most [`ServerConfig::batches_max`] at once (429 beyond
+//! that), one at a time per store (the store's writer lock, across nodes).
+//!
+//! The store is any `vouch_store::StateStore`: SQLite by default, PostgreSQL
+//! for several nodes (which then share sessions, uploads, responses and the
+//! ledger through it), or the directory store (one process).
 //!
 //! HTTPS and mutual TLS are optional ([`TlsSettings`], [`serve_tls`]): with a
 //! client CA every connection must present a certificate signed by it, and
 //! bearer tokens are still required on top.
 //!
-//! What it deliberately does not do (yet): token expiry and revocation, a
-//! SQL store (it uses the embedded `FileStore`, whose lock it holds while
-//! running), registering agencies (use `vouch agencies add` with the service
-//! stopped).
+//! Agencies and their safeguards records are registered with `vouch agencies`
+//! (on a SQL store, also while the service runs); there is no API for them.
 #![deny(missing_docs)]
 
 mod auth;
