@@ -2,8 +2,9 @@
 //! is for; SQLite shared by two processes on one machine behaves the same),
 //! each with its own files directory (no shared file system): a token
 //! issued on one works on the other and a revocation on one holds on the
-//! other at once; a batch uploaded on one is approved and run on the other
-//! (which fetches the upload from the store); the first node serves the
+//! other at once; a batch uploaded on one is approved by two officers at
+//! the same moment, one on each node, and run (a node fetches the upload
+//! from the store); the first node serves the
 //! response the second wrote and proves a lookup the second appended (its
 //! cached ledger is reopened); a person asked about again through the other
 //! node is refused by the probing guard, which sees every node's history.
@@ -81,6 +82,22 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
     };
     synth_fixture(dir, 2_000, 40, 11);
     register_synth_in(store_a.as_ref(), &dir.join("data"));
+    // Every batch of two or more subjects needs two officers.
+    let mut policy = vouch_policy::PolicyConfig::defaults();
+    policy.large_batch_subjects_min = 2;
+    let text = policy.to_toml();
+    store_a
+        .activate_policy(
+            &text,
+            &vouch_store::PolicyActivation {
+                at: "2025-01-15T00:00:00Z".into(),
+                officer: OFFICER.into(),
+                reason: "test: two approvals".into(),
+                version: policy.version(),
+                sha256: "00".repeat(32),
+            },
+        )
+        .unwrap();
     let (node_a, admin) =
         AppState::open(store_a, &dir.join("index"), ServerConfig::default()).unwrap();
     let admin = admin.expect("first start");
@@ -180,18 +197,34 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
         call(&b, Method::GET, &uri, &tok(OFFICER), None).await.1["status"],
         "pending_review"
     );
-    let (s, v) = call(
-        &b,
-        Method::POST,
-        &format!("{uri}/approve"),
-        &tok(OFFICER),
-        Some(json!({"comment": "released on node B"})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    // Two officers approve at the same moment, one on each node: both
+    // approvals are kept (decisions and runs take the store's writer lock),
+    // and the batch is released.
+    let approve_uri = format!("{uri}/approve");
+    let (tok_1, tok_2) = (tok(OFFICER), tok(OFFICER_2));
+    let (one, two) = tokio::join!(
+        call(
+            &b,
+            Method::POST,
+            &approve_uri,
+            &tok_1,
+            Some(json!({"comment": "first, on node B"})),
+        ),
+        call(
+            &a,
+            Method::POST,
+            &approve_uri,
+            &tok_2,
+            Some(json!({"comment": "second, on node A"})),
+        )
+    );
+    assert_eq!(one.0, StatusCode::ACCEPTED, "{}", one.1);
+    assert_eq!(two.0, StatusCode::ACCEPTED, "{}", two.1);
+    node_a.wait_idle().await;
     node_b.wait_idle().await;
     let (_, v) = call(&a, Method::GET, &uri, &tok(OFFICER), None).await;
     assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["approved_by"].as_array().unwrap().len(), 2, "{v}");
 
     // A serves the response B wrote (from the store), and proves a lookup
     // B appended (its cached ledger is reopened).

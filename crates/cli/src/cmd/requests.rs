@@ -127,6 +127,9 @@ pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
             if comment.trim().is_empty() {
                 bail!("--comment: a denial needs a reason");
             }
+            // Read-modify-write of the record, serialised with batch runs
+            // and approvals in every process and node.
+            let _writer = store.writer_lock()?;
             let mut r = store
                 .request(&request)?
                 .with_context(|| format!("request {request} is unknown"))?;
@@ -165,6 +168,7 @@ pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
             if vouch_formats::master::parse_date(&certified).is_none() {
                 bail!("--certified: not a YYYY-MM-DD date");
             }
+            let _writer = store.writer_lock()?;
             let mut r = store
                 .request(&request)?
                 .with_context(|| format!("request {request} is unknown"))?;

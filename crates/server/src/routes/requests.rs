@@ -287,6 +287,9 @@ pub(crate) fn record_approval(
     comment: String,
 ) -> Result<(usize, u32), ApiError> {
     let _w = lock(&core.writer);
+    // Serialised with batch runs and decisions on every node sharing the
+    // store (a blind read-modify-write could otherwise lose an approval).
+    let _store_writer = core.store.writer_lock()?;
     let mut r = pending_for(core, id, &officer.agency)?;
     if r.approvals.iter().any(|a| a.officer == officer.id) {
         return Err(ApiError::Conflict(
@@ -348,6 +351,9 @@ pub(crate) fn record_denial(
 ) -> Result<(), ApiError> {
     {
         let _w = lock(&core.writer);
+        // Serialised with batch runs and decisions on every node sharing the
+        // store (a blind read-modify-write could otherwise lose an approval).
+        let _store_writer = core.store.writer_lock()?;
         let mut r = pending_for(core, id2, &officer.agency)?;
         let at = now_rfc3339();
         r.denial = Some(Approval {
