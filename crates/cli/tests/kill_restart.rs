@@ -11,12 +11,13 @@
 
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use vouch_test_support::http::multipart;
 use vouch_test_support::{open_store, register_synth_in, reopen_store, synth_fixture, StoreKind};
 
 const TEST: &str = "kill_restart";
@@ -28,7 +29,7 @@ const SEED: u64 = 29;
 const RECIPIENT: &str = vouch_synth::RECIPIENT_IDS[0];
 const OFFICERS: [&str; 2] = [vouch_test_support::OFFICER, vouch_test_support::OFFICER_2];
 
-/// One HTTP/1.1 exchange (`Connection: close`) over a plain socket.
+/// One HTTP/1.1 exchange with an optional bearer token and typed body.
 fn http(
     addr: SocketAddr,
     method: &str,
@@ -36,77 +37,23 @@ fn http(
     token: Option<&str>,
     body: Option<(&str, &[u8])>,
 ) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = Vec::new();
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
     }
     let bytes: &[u8] = match body {
-        Some((ct, b)) => {
-            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        Some((content_type, b)) => {
+            headers.push(("Content-Type", content_type));
             b
         }
         None => &[],
     };
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(bytes).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read response");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("response head");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status code");
-    let body = raw[split + 4..].to_vec();
-    let body = if head.contains("transfer-encoding: chunked") {
-        dechunk(&body)
-    } else {
-        body
-    };
-    (status, body)
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let eol = b.windows(2).position(|w| w == b"\r\n").expect("chunk size");
-        let size_text = String::from_utf8_lossy(&b[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16)
-            .expect("chunk size");
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
-        b = &b[eol + 2 + size + 2..];
-    }
+    vouch_test_support::http::request(addr, method, path, &headers, bytes)
 }
 
 fn json_of(r: &(u16, Vec<u8>)) -> Value {
     serde_json::from_slice(&r.1).unwrap_or(Value::Null)
-}
-
-fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
-    let boundary = "vouch-kill-restart-boundary-5c1d";
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// A running `vouch serve`, its address and, on first start, the admin token.

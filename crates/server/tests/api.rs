@@ -15,6 +15,7 @@ use tower::ServiceExt;
 use vouch_match::IndexBuilder;
 use vouch_server::{app, route_table, AppState, ServerConfig};
 use vouch_store::{AgencyRecord, FileStore, StateStore};
+use vouch_test_support::http::multipart;
 use vouch_test_support::{open_store, reopen_store, StoreKind};
 
 const OTHER_AGENCY: &str = "DHS-CBP";
@@ -176,23 +177,6 @@ async fn setup(
         env.tokens.insert(id, token);
     }
     Some(env)
-}
-
-fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
-    let boundary = "vouch-test-boundary-7f3a";
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 impl Env {

@@ -12,13 +12,13 @@
 
 use base64::Engine;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use vouch_server::{app, AppState, ServerConfig};
 use vouch_store::{OfficialRecord, Role, StateStore};
+use vouch_test_support::http::{multipart, request as http};
 use vouch_test_support::{
     open_store, register_synth_in, synth_fixture, StoreKind, OFFICER, OFFICER_2,
 };
@@ -26,79 +26,6 @@ use vouch_test_support::{
 const AUDITOR: &str = "irs-aud-1";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// One HTTP/1.1 exchange over a fresh connection: (status, body).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    // Read the head, then exactly the body (a server may keep the socket open).
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    let split = loop {
-        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = s.read(&mut buf).expect("read");
-        assert!(n > 0, "connection closed before the response head");
-        raw.extend_from_slice(&buf[..n]);
-    };
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    let mut body = raw[split + 4..].to_vec();
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    match length {
-        Some(n) => {
-            while body.len() < n {
-                let k = s.read(&mut buf).expect("read");
-                assert!(k > 0, "connection closed in the body");
-                body.extend_from_slice(&buf[..k]);
-            }
-        }
-        None => {
-            s.read_to_end(&mut body).expect("read");
-            if head.contains("transfer-encoding: chunked") {
-                body = dechunk(&body);
-            }
-        }
-    }
-    (status, body)
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
-        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
-        b = &b[eol + 2 + n + 2..];
-    }
-    out
-}
 
 fn api(
     addr: SocketAddr,
@@ -289,18 +216,6 @@ fn wait_for(what: &str, secs: u64, mut ok: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(250));
     }
-}
-
-fn multipart(parts: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
-    let boundary = "vouch-e2e-boundary-51c2";
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn available() -> bool {

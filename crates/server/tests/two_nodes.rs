@@ -17,6 +17,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use vouch_server::{app, AppState, ServerConfig};
+use vouch_test_support::http::multipart;
 use vouch_test_support::{
     open_store, register_synth_in, reopen_store, synth_fixture, StoreKind, OFFICER, OFFICER_2,
 };
@@ -51,22 +52,12 @@ async fn call(
 }
 
 async fn upload(app: &Router, token: &str, parts: &[(&str, Vec<u8>)]) -> StatusCode {
-    let boundary = "two-nodes-boundary";
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = multipart(parts);
     let req = Request::builder()
         .method(Method::POST)
         .uri("/v1/requests")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .unwrap();
     app.clone().oneshot(req).await.unwrap().status()

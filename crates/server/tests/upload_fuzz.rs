@@ -12,19 +12,10 @@ use tower::ServiceExt;
 use vouch_server::{app, AppState, ServerConfig, UPLOAD_PARTS};
 use vouch_test_support::{open_store, register_synth_in, synth_fixture, StoreKind};
 
-const BOUNDARY: &str = "vouch-fuzz-boundary-0c1d";
-
+/// The multipart body of `parts` (the shared builder, for owned names).
 fn multipart(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, bytes) in parts {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
+    let parts: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    vouch_test_support::http::multipart(&parts).1
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +130,10 @@ fn post(env: &Env, body: Vec<u8>) -> StatusCode {
                     .header(header::AUTHORIZATION, format!("Bearer {}", env.token))
                     .header(
                         header::CONTENT_TYPE,
-                        format!("multipart/form-data; boundary={BOUNDARY}"),
+                        format!(
+                            "multipart/form-data; boundary={}",
+                            vouch_test_support::http::BOUNDARY
+                        ),
                     )
                     .body(Body::from(body))
                     .unwrap(),

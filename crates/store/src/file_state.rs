@@ -57,45 +57,47 @@ impl FileStore {
         Ok(file.tokens)
     }
 
-    /// Runs `f` on the token table (read once), saving it when `f` says so.
-    fn with_tokens<T>(
+    /// The token table, read from its file on first use.
+    fn token_table(
         &self,
-        f: impl FnOnce(&mut Vec<TokenRecord>) -> (T, bool),
-    ) -> Result<T, StoreError> {
+    ) -> Result<std::sync::MutexGuard<'_, Option<Vec<TokenRecord>>>, StoreError> {
         let mut cache = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         if cache.is_none() {
             *cache = Some(self.load_tokens()?);
         }
-        let Some(tokens) = cache.as_mut() else {
-            return Err(StoreError::Invalid {
-                field: "tokens",
-                why: "token table not loaded".into(),
-            });
-        };
-        let before = tokens.clone();
-        let (out, changed) = f(tokens);
+        Ok(cache)
+    }
+
+    /// Reads the token table.
+    fn read_tokens<T>(&self, f: impl FnOnce(&[TokenRecord]) -> T) -> Result<T, StoreError> {
+        Ok(f(self.token_table()?.as_deref().unwrap_or_default()))
+    }
+
+    /// Changes a copy of the token table; when `f` says it changed, writes
+    /// the copy to the file and only then makes it the table.
+    fn change_tokens<T>(
+        &self,
+        f: impl FnOnce(&mut Vec<TokenRecord>) -> (T, bool),
+    ) -> Result<T, StoreError> {
+        let mut cache = self.token_table()?;
+        let mut next = cache.clone().unwrap_or_default();
+        let (out, changed) = f(&mut next);
         if changed {
             let path = self.root().join(TOKEN_FILE);
             let file = TokenFile {
                 format: TOKEN_FILE_FORMAT,
-                tokens: tokens.clone(),
+                tokens: next,
             };
-            let saved = serde_json::to_vec_pretty(&file)
-                .map_err(|e| StoreError::Corrupt {
-                    path: path.clone(),
-                    why: e.to_string(),
-                })
-                .and_then(|mut bytes| {
-                    bytes.push(b'\n');
-                    write_atomic(&path, &bytes).map_err(|e| StoreError::Io {
-                        path: path.clone(),
-                        why: e.to_string(),
-                    })
-                });
-            if let Err(e) = saved {
-                *tokens = before;
-                return Err(e);
-            }
+            let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| StoreError::Corrupt {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
+            bytes.push(b'\n');
+            write_atomic(&path, &bytes).map_err(|e| StoreError::Io {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
+            *cache = Some(file.tokens);
         }
         Ok(out)
     }
@@ -190,28 +192,26 @@ impl StateStore for FileStore {
         FileStore::append_probes(self, records)
     }
     fn add_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
-        self.with_tokens(|t| {
+        self.change_tokens(|t| {
             if t.iter().any(|x| x.sha256 == token.sha256) {
-                return (
-                    Err(StoreError::Exists {
-                        what: "token",
-                        id: token.id().to_string(),
-                    }),
-                    false,
-                );
+                let exists = StoreError::Exists {
+                    what: "token",
+                    id: token.id().to_string(),
+                };
+                return (Err(exists), false);
             }
             t.push(token.clone());
             (Ok(()), true)
         })?
     }
     fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
-        self.with_tokens(|t| (t.iter().find(|x| x.sha256 == sha256).cloned(), false))
+        self.read_tokens(|t| t.iter().find(|x| x.sha256 == sha256).cloned())
     }
     fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
-        self.with_tokens(|t| (t.clone(), false))
+        self.read_tokens(<[TokenRecord]>::to_vec)
     }
     fn revoke_token(&self, id: &str, at: &str) -> Result<bool, StoreError> {
-        self.with_tokens(|t| {
+        self.change_tokens(|t| {
             match t
                 .iter_mut()
                 .find(|x| x.id() == id && x.revoked_at.is_none())

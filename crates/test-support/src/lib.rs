@@ -4,6 +4,8 @@
 //! failure, which is what a broken fixture should do in a test.
 #![deny(missing_docs)]
 
+pub mod http;
+
 use base64::Engine;
 use std::path::Path;
 use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, StateStore, HOME_AGENCY};
@@ -91,21 +93,10 @@ pub enum StoreKind {
 /// `files_dir`; `None` (with a note) for PostgreSQL when no server is named.
 /// `test` names the PostgreSQL database (unique per test, please).
 pub fn open_store(kind: StoreKind, files_dir: &Path, test: &str) -> Option<Box<dyn StateStore>> {
-    match kind {
-        StoreKind::Files => Some(Box::new(FileStore::open(files_dir).expect("file store"))),
-        StoreKind::Sqlite => {
-            let url = format!("sqlite://{}?mode=rwc", files_dir.join("vouch.db").display());
-            Some(Box::new(
-                SqlStateStore::connect(&url, files_dir).expect("sqlite store"),
-            ))
-        }
-        StoreKind::Postgres => {
-            let url = postgres_database(test)?;
-            Some(Box::new(
-                SqlStateStore::connect(&url, files_dir).expect("postgres store"),
-            ))
-        }
+    if kind == StoreKind::Postgres {
+        postgres_database(test)?;
     }
+    Some(reopen_store(kind, files_dir, test))
 }
 
 /// Reopens the store of `kind` [`open_store`] opened for the same
