@@ -17,19 +17,40 @@ use vouch_match::model::COMPARISONS;
 use vouch_match::{MasterIndex, MatchQuery};
 use vouch_store::RequestStatus;
 
-/// The index for explanations, loaded on first use and kept.
-pub(crate) type IndexCache = std::sync::Mutex<Option<Arc<MasterIndex>>>;
+/// The index for explanations, loaded on first use and kept while its
+/// files are unchanged (`vouch index extend` rewrites them: reloaded then).
+pub(crate) type IndexCache = std::sync::Mutex<Option<(IndexStamp, Arc<MasterIndex>)>>;
+
+/// Length and modification time of each index file.
+type IndexStamp = Vec<(u64, Option<std::time::SystemTime>)>;
+
+fn stamp(dir: &std::path::Path) -> Result<IndexStamp, ApiError> {
+    [
+        vouch_match::index::INDEX_FILE,
+        vouch_match::index::MODEL_FILE,
+    ]
+    .iter()
+    .map(|name| {
+        let m = std::fs::metadata(dir.join(name))
+            .map_err(|e| ApiError::Internal(format!("index: {name}: {e}")))?;
+        Ok((m.len(), m.modified().ok()))
+    })
+    .collect()
+}
 
 fn index(core: &Core) -> Result<Arc<MasterIndex>, ApiError> {
+    let now = stamp(&core.index_dir)?;
     let mut cached = lock(&core.explain_index);
-    if let Some(ix) = cached.as_ref() {
-        return Ok(ix.clone());
+    if let Some((at, ix)) = cached.as_ref() {
+        if *at == now {
+            return Ok(ix.clone());
+        }
     }
     let ix = Arc::new(
         MasterIndex::load(&core.index_dir)
             .map_err(|e| ApiError::Internal(format!("index: {e}")))?,
     );
-    *cached = Some(ix.clone());
+    *cached = Some((now, ix.clone()));
     Ok(ix)
 }
 

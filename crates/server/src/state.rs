@@ -162,10 +162,15 @@ impl AppState {
                 why: "too large".into(),
             });
         }
-        let bootstrap = if store.tokens()?.is_empty() {
-            Some(bootstrap_admin(store.as_ref(), &config)?)
-        } else {
-            None
+        // Under the store's writer lock: nodes starting together on a new
+        // store show one administrator token, not one each.
+        let bootstrap = {
+            let _writer = store.writer_lock()?;
+            if store.tokens()?.is_empty() {
+                Some(bootstrap_admin(store.as_ref(), &config)?)
+            } else {
+                None
+            }
         };
         let core = Core {
             store,
@@ -532,11 +537,31 @@ impl Core {
         Ok(self.verifier.get_or_init(|| v).clone())
     }
 
-    /// Subjects of a running batch matched so far, if it is running here.
-    pub(crate) fn matched_so_far(&self, request_id: &str) -> Option<u64> {
-        lock(&self.progress)
-            .get(request_id)
-            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    /// Where a queued or running batch stands: subjects matched so far (on
+    /// this node; all of them once the lookups are logged) out of all. `None`
+    /// when it is not queued or running.
+    pub(crate) fn progress(&self, r: &vouch_store::RequestRecord) -> Option<(u64, u64)> {
+        let finished = matches!(
+            r.status,
+            RequestStatus::Completed | RequestStatus::Rejected | RequestStatus::Denied
+        );
+        let running = matches!(r.status, RequestStatus::Approved | RequestStatus::Logged)
+            || matches!(
+                self.job(&r.request_id).map(|j| j.state),
+                Some(JobState::Queued | JobState::Running)
+            );
+        if finished || !running {
+            return None;
+        }
+        let matched = lock(&self.progress)
+            .get(&r.request_id)
+            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed));
+        let done = match matched {
+            Some(n) => n.min(r.subject_count),
+            None if r.status == RequestStatus::Logged => r.subject_count,
+            None => 0,
+        };
+        Some((done, r.subject_count))
     }
 
     /// Takes a batch slot, or answers 429.

@@ -73,21 +73,6 @@ pub(crate) fn is_live(rec: &TokenRecord, now: OffsetDateTime) -> bool {
     }
 }
 
-/// The official a presented token authenticates at `now`, if any.
-pub(crate) fn lookup(
-    store: &dyn StateStore,
-    presented: &str,
-    now: OffsetDateTime,
-) -> Result<Option<String>, StoreError> {
-    let Some(raw) = decode_token(presented) else {
-        return Ok(None);
-    };
-    Ok(store
-        .token(&digest_hex(&raw))?
-        .filter(|r| is_live(r, now))
-        .map(|r| r.official))
-}
-
 /// The registered official a presented token authenticates at `now`, if
 /// any, in one store read where the store can.
 pub(crate) fn lookup_official(
@@ -109,6 +94,34 @@ mod tests {
     use super::*;
     use vouch_store::FileStore;
 
+    /// A directory store with the officials the tests issue tokens for.
+    fn store_at(dir: &std::path::Path) -> FileStore {
+        let store = FileStore::open(dir).unwrap();
+        for id in ["irs-do-1", "a"] {
+            if store.official(id).unwrap().is_none() {
+                store
+                    .add_official(vouch_store::OfficialRecord {
+                        id: id.into(),
+                        agency: vouch_store::HOME_AGENCY.into(),
+                        role: vouch_store::Role::Auditor,
+                        public_key: None,
+                        registered_at: "2026-01-01T00:00:00Z".into(),
+                    })
+                    .unwrap();
+            }
+        }
+        store
+    }
+
+    /// The id of the official a token authenticates.
+    fn lookup(
+        store: &dyn StateStore,
+        presented: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(lookup_official(store, presented, now)?.map(|o| o.id))
+    }
+
     fn t0() -> OffsetDateTime {
         OffsetDateTime::parse("2026-01-01T00:00:00Z", &Rfc3339).unwrap()
     }
@@ -116,7 +129,7 @@ mod tests {
     #[test]
     fn issued_tokens_resolve_after_reopen_and_only_hashes_are_stored() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
+        let store = store_at(dir.path());
         let (tok, rec) = issue(&store, "irs-do-1", "vouch-admin", t0(), None).unwrap();
         assert_eq!(tok.len(), TOKEN_CHARS);
         assert_eq!(
@@ -127,7 +140,7 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(vouch_store::TOKEN_FILE)).unwrap();
         assert!(!text.contains(&tok), "the token itself is never stored");
         assert!(text.contains(&rec.sha256));
-        let store = FileStore::open(dir.path()).unwrap();
+        let store = store_at(dir.path());
         assert_eq!(
             lookup(&store, &tok, t0()).unwrap().as_deref(),
             Some("irs-do-1")
@@ -137,7 +150,7 @@ mod tests {
     #[test]
     fn wrong_or_malformed_tokens_resolve_to_nobody() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
+        let store = store_at(dir.path());
         let (tok, _) = issue(&store, "a", "b", t0(), None).unwrap();
         let mut other = tok.clone().into_bytes();
         other[0] = if other[0] == b'A' { b'B' } else { b'A' };
@@ -155,7 +168,7 @@ mod tests {
     #[test]
     fn expired_and_revoked_tokens_resolve_to_nobody() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
+        let store = store_at(dir.path());
         let (tok, rec) = issue(&store, "a", "b", t0(), Some(Duration::hours(1))).unwrap();
         assert!(lookup(&store, &tok, t0() + Duration::minutes(59))
             .unwrap()

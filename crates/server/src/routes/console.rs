@@ -12,12 +12,13 @@
 //! Content-Security-Policy (no inline script). The same role rules as the
 //! API apply: they are the API's own functions.
 
-use crate::auth::{OfficerRole, OverseerRole, Permit, RequesterRole};
+use crate::auth::{AdminRole, OfficerRole, OverseerRole, Permit, RequesterRole};
 use crate::error::ApiError;
 use crate::routes::requests::{
-    checked_comment, checked_id, record_approval, record_denial, response_counts, Decision,
+    checked_comment, checked_id, record_approval, record_denial, released_file, response_counts,
+    Decision,
 };
-use crate::state::{blocking, lock, AppState, Core, JobState, RunReason};
+use crate::state::{blocking, lock, AppState, Core, RunReason};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -189,6 +190,17 @@ impl ConsoleUser {
             Err(ApiError::Forbidden)
         }
     }
+
+    /// A change by this user: the form carries the session's CSRF secret
+    /// and the user's role is in `P`.
+    fn may_change<P: Permit>(&self, presented_csrf: &str) -> Result<(), ApiError> {
+        self.check_csrf(presented_csrf)?;
+        if P::allows(&self.official) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
 }
 
 /// Not signed in (or the session ended): off to the sign-in page.
@@ -219,16 +231,18 @@ impl FromRequestParts<AppState> for ConsoleUser {
             let within = |at: &str, max: Duration| {
                 parse_stamp(at).is_some_and(|t| now - t < max && t <= now + Duration::from_secs(60))
             };
-            let live = within(&session.started_at, LIFETIME_MAX)
-                && within(&session.seen_at, IDLE_MAX)
-                && core
-                    .store
-                    .token(&session.token_sha256)?
-                    .is_some_and(|t| crate::tokens::is_live(&t, now));
-            let official = if live {
-                core.store.official(&session.official)?
-            } else {
-                None
+            let in_time =
+                within(&session.started_at, LIFETIME_MAX) && within(&session.seen_at, IDLE_MAX);
+            let official = match in_time {
+                true => match core.store.token_and_official(&session.token_sha256)? {
+                    Some((t, Some(o)))
+                        if crate::tokens::is_live(&t, now) && o.id == session.official =>
+                    {
+                        Some(o)
+                    }
+                    _ => None,
+                },
+                false => None,
             };
             let Some(official) = official else {
                 core.store.delete_session(&k)?;
@@ -255,7 +269,7 @@ impl FromRequestParts<AppState> for ConsoleUser {
 pub(crate) async fn home(user: ConsoleUser) -> Response {
     let to = if OfficerRole::allows(&user.official) {
         "/console/review"
-    } else if crate::auth::AdminRole::allows(&user.official) {
+    } else if AdminRole::allows(&user.official) {
         "/console/officials"
     } else {
         "/console/requests"
@@ -305,12 +319,12 @@ pub(crate) async fn sign_in(
     let core = state.core.clone();
     let presented = f.token.trim().to_string();
     let found = blocking(move || {
-        let now = time::OffsetDateTime::now_utc();
-        let Some(id) = crate::tokens::lookup(core.store.as_ref(), &presented, now)? else {
+        let Some(sha) = crate::tokens::sha256_hex(&presented) else {
             return Ok(None);
         };
-        let sha = crate::tokens::sha256_hex(&presented).unwrap_or_default();
-        Ok(core.store.official(&id)?.map(|o| (o, sha)))
+        let now = time::OffsetDateTime::now_utc();
+        let official = crate::tokens::lookup_official(core.store.as_ref(), &presented, now)?;
+        Ok(official.map(|o| (o, sha)))
     })
     .await;
     let Ok(Some((official, token_sha256))) = found else {
@@ -328,20 +342,21 @@ pub(crate) async fn sign_in(
     };
     let expired_before = stamp(now - LIFETIME_MAX);
     let core = state.core.clone();
-    if let Err(e) = blocking(move || Ok(core.store.put_session(&record, &expired_before)?)).await {
-        return error_for(None, e);
-    }
-    let core = state.core.clone();
-    let who = official.id.clone();
-    let _ = blocking(move || {
-        Ok(crate::state::service_audit(
+    let opened = blocking(move || {
+        core.store.put_session(&record, &expired_before)?;
+        let who = &record.official;
+        crate::state::service_audit(
             core.store.as_ref(),
-            &who,
+            who,
             "console sign-in",
             "session opened",
-        )?)
+        )?;
+        Ok(())
     })
     .await;
+    if let Err(e) = opened {
+        return error_for(None, e);
+    }
     let mut resp = harden(Redirect::to("/console").into_response());
     let h = resp.headers_mut();
     h.append(
@@ -471,10 +486,7 @@ pub(crate) async fn approve(
     Form(f): Form<DecisionForm>,
 ) -> Response {
     let done = async {
-        user.check_csrf(&f.csrf)?;
-        if !OfficerRole::allows(&user.official) {
-            return Err(ApiError::Forbidden);
-        }
+        user.may_change::<OfficerRole>(&f.csrf)?;
         let id = checked_id(id)?;
         let comment = checked_comment(&Decision { comment: f.comment })?;
         let core = user.core.clone();
@@ -514,10 +526,7 @@ pub(crate) async fn deny(
     Form(f): Form<DecisionForm>,
 ) -> Response {
     let done = async {
-        user.check_csrf(&f.csrf)?;
-        if !OfficerRole::allows(&user.official) {
-            return Err(ApiError::Forbidden);
-        }
+        user.may_change::<OfficerRole>(&f.csrf)?;
         let id = checked_id(id)?;
         let comment = checked_comment(&Decision { comment: f.comment })?;
         let (core, officer) = (user.core.clone(), user.official.clone());
@@ -558,30 +567,8 @@ pub(crate) struct RequestQuery {
 }
 
 fn progress_of(core: &Core, r: &RequestRecord) -> Option<ui::Progress> {
-    let running = matches!(r.status, RequestStatus::Approved | RequestStatus::Logged)
-        || matches!(
-            core.job(&r.request_id).map(|j| j.state),
-            Some(JobState::Queued | JobState::Running)
-        );
-    if !running
-        || matches!(
-            r.status,
-            RequestStatus::Completed | RequestStatus::Rejected | RequestStatus::Denied
-        )
-    {
-        return None;
-    }
-    // Subjects matched so far on this node; a batch already logged has
-    // every lookup done (the response is written after that).
-    let done = match core.matched_so_far(&r.request_id) {
-        Some(n) => n.min(r.subject_count),
-        None if r.status == RequestStatus::Logged => r.subject_count,
-        None => 0,
-    };
-    Some(ui::Progress {
-        done,
-        total: r.subject_count,
-    })
+    core.progress(r)
+        .map(|(done, total)| ui::Progress { done, total })
 }
 
 /// GET /console/requests/{id}
@@ -672,34 +659,13 @@ pub(crate) async fn status(
 
 /// GET /console/requests/{id}/response.csv (the requesting agency)
 pub(crate) async fn response_csv(user: ConsoleUser, Path(id): Path<String>) -> Response {
-    let got = async {
-        if !RequesterRole::allows(&user.official) {
-            return Err(ApiError::Forbidden);
-        }
-        let id = checked_id(id)?;
-        let core = user.core.clone();
-        let (agency, reader) = (user.official.agency.clone(), user.official.id.clone());
-        blocking(move || {
-            let r = core.store.request(&id)?.ok_or(ApiError::NotFound)?;
-            if r.agency != agency {
-                return Err(ApiError::NotFound);
-            }
-            if r.status != RequestStatus::Completed {
-                return Err(ApiError::Conflict("the response is not ready"));
-            }
-            crate::shared_files::response_here(&core, &id)?;
-            let path = core.responses_dir().join(&id).join("response.csv");
-            let bytes = std::fs::read(&path)
-                .map_err(|e| ApiError::Internal(format!("request {id}: response.csv: {e}")))?;
-            let _w = lock(&core.writer);
-            core.audit(&id, &reader, "downloaded", "response.csv (console)")?;
-            Ok(bytes)
-        })
-        .await
+    if !RequesterRole::allows(&user.official) {
+        return error_for(Some(&user), ApiError::Forbidden);
     }
-    .await;
-    match got {
-        Ok(bytes) => csv_attachment("response.csv", bytes),
+    let core = user.core.clone();
+    let what = "response.csv (console)";
+    match released_file(core, &user.official, id, "response.csv", what).await {
+        Ok(body) => csv_attachment("response.csv", body),
         Err(e) => error_for(Some(&user), e),
     }
 }
@@ -1031,7 +997,7 @@ async fn officials_after(
 
 /// GET /console/officials (administrators)
 pub(crate) async fn officials(user: ConsoleUser) -> Response {
-    if !crate::auth::AdminRole::allows(&user.official) {
+    if !AdminRole::allows(&user.official) {
         return error_for(Some(&user), ApiError::Forbidden);
     }
     officials_after(&user, Ok(None)).await
@@ -1050,11 +1016,8 @@ pub(crate) struct RegisterForm {
 
 /// POST /console/officials
 pub(crate) async fn register(user: ConsoleUser, Form(f): Form<RegisterForm>) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
+    if let Err(e) = user.may_change::<AdminRole>(&f.csrf) {
         return error_for(Some(&user), e);
-    }
-    if !crate::auth::AdminRole::allows(&user.official) {
-        return error_for(Some(&user), ApiError::Forbidden);
     }
     let new = crate::routes::admin::NewOfficial {
         id: f.id.trim().to_string(),
@@ -1078,11 +1041,8 @@ pub(crate) async fn issue_token(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
+    if let Err(e) = user.may_change::<AdminRole>(&f.csrf) {
         return error_for(Some(&user), e);
-    }
-    if !crate::auth::AdminRole::allows(&user.official) {
-        return error_for(Some(&user), ApiError::Forbidden);
     }
     let (core, admin) = (user.core.clone(), user.official.id.clone());
     let outcome = blocking(move || {
@@ -1105,11 +1065,8 @@ pub(crate) async fn revoke_token(
     Path(token_id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
+    if let Err(e) = user.may_change::<AdminRole>(&f.csrf) {
         return error_for(Some(&user), e);
-    }
-    if !crate::auth::AdminRole::allows(&user.official) {
-        return error_for(Some(&user), ApiError::Forbidden);
     }
     let (core, admin) = (user.core.clone(), user.official.id.clone());
     match blocking(move || crate::routes::admin::revoke(&core, &admin, &token_id)).await {

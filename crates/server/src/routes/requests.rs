@@ -201,9 +201,9 @@ pub(crate) async fn show(who: Caller, Path(id): Path<String>) -> Result<Json<Val
     body["counts"] = json!(counts.as_ref().map(|c| &c.counts));
     body["reason_counts"] = json!(counts.as_ref().map(|c| &c.reason_counts));
     body["processing"] = processing(job);
-    body["progress"] = match core.matched_so_far(&id) {
-        Some(done) => json!({ "done": done.min(r.subject_count), "total": r.subject_count }),
-        None if matches!(r.status, RequestStatus::Completed) => {
+    body["progress"] = match core.progress(&r) {
+        Some((done, total)) => json!({ "done": done, "total": total }),
+        None if r.status == RequestStatus::Completed => {
             json!({ "done": r.subject_count, "total": r.subject_count })
         }
         None => Value::Null,
@@ -391,9 +391,22 @@ async fn download(
     name: &'static str,
     content_type: &'static str,
 ) -> Result<Response, ApiError> {
+    let body = released_file(who.core.clone(), &who.official, id, name, name).await?;
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// A file of a request's written response, for its requesting agency only
+/// (else 404), once the response is written (else 409). The disclosure
+/// leaving the service is recorded first: who took it, when (`what`).
+pub(crate) async fn released_file(
+    core: Arc<Core>,
+    reader: &vouch_store::OfficialRecord,
+    id: String,
+    name: &'static str,
+    what: &'static str,
+) -> Result<Body, ApiError> {
     let id = checked_id(id)?;
-    let core = who.core.clone();
-    let (agency, reader) = (who.official.agency.clone(), who.official.id.clone());
+    let (agency, reader) = (reader.agency.clone(), reader.id.clone());
     let path = {
         let id = id.clone();
         blocking(move || {
@@ -409,9 +422,8 @@ async fn download(
             if !path.exists() {
                 return Err(ApiError::Internal(format!("request {id}: {name} missing")));
             }
-            // A disclosure leaving the service is recorded: who took it, when.
             let _w = lock(&core.writer);
-            core.audit(&id, &reader, "downloaded", name)?;
+            core.audit(&id, &reader, "downloaded", what)?;
             Ok(path)
         })
         .await?
@@ -419,6 +431,5 @@ async fn download(
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| ApiError::Internal(format!("request {id}: {name}: {e}")))?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+    Ok(Body::from_stream(tokio_util::io::ReaderStream::new(file)))
 }
