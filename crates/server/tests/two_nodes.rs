@@ -232,38 +232,22 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
         .join(&id)
         .join("response.csv")
         .exists());
-    let r = b
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri(format!("{uri}/response"))
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", tok(vouch_synth::RECIPIENT_IDS[0])),
-                )
+    let response_from = |app: &Router| {
+        let (app, uri) = (app.clone(), format!("{uri}/response"));
+        let auth = format!("Bearer {}", tok(vouch_synth::RECIPIENT_IDS[0]));
+        async move {
+            let req = Request::builder()
+                .uri(uri)
+                .header(header::AUTHORIZATION, auth)
                 .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let from_b = r.into_body().collect().await.unwrap().to_bytes();
-    let r = a
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri(format!("{uri}/response"))
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", tok(vouch_synth::RECIPIENT_IDS[0])),
-                )
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let from_a = r.into_body().collect().await.unwrap().to_bytes();
+                .unwrap();
+            let r = app.oneshot(req).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.into_body().collect().await.unwrap().to_bytes()
+        }
+    };
+    let from_b = response_from(&b).await;
+    let from_a = response_from(&a).await;
     assert_eq!(from_a, from_b, "both nodes serve the same response");
     let csv = String::from_utf8(from_a.to_vec()).unwrap();
     let subject = csv
