@@ -1009,17 +1009,20 @@ fn the_script_carries_the_rfc9162_inclusion_check_and_tolerant_polling() {
 }
 
 /// Runs the script's proof check under Node.js (with a stub DOM and Node's
-/// WebCrypto) against the transparency-dev inclusion vectors in
-/// `../shared/testdata/merkle/inclusion`. Skipped, saying so, when Node or
-/// the vectors are absent.
+/// WebCrypto) against the transparency-dev inclusion vectors vendored in
+/// `crates/ledger/tests/data/transparency-dev/inclusion`. Skipped, saying so,
+/// when Node is absent; fails when the vectors are missing.
 #[test]
 fn the_script_verifies_the_transparency_dev_inclusion_vectors_under_node() {
+    /// Cases in the vendored `inclusion` folder (see its README).
+    const INCLUSION_CASES: usize = 98;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/merkle/inclusion");
-    if !dir.is_dir() {
-        eprintln!("skipped: no inclusion vectors at {}", dir.display());
-        return;
-    }
+        .join("../ledger/tests/data/transparency-dev/inclusion");
+    assert!(
+        dir.is_dir(),
+        "the vendored inclusion vectors are missing: no folder {}",
+        dir.display()
+    );
     let harness = format!(
         r#"
 const fs = require('fs'), path = require('path');
@@ -1100,7 +1103,7 @@ async function check(v) {{
         .find_map(|l| l.strip_prefix("vectors "))
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);
-    assert!(n > 20, "too few vectors ran: {stdout}");
+    assert_eq!(n, INCLUSION_CASES, "vectors run under node: {stdout}");
 }
 
 // ---------- officials (administrator) ----------

@@ -1,6 +1,7 @@
-//! Runs the transparency-dev RFC 6962 proof vectors (read in place from
-//! `/work/shared/testdata/merkle`, never copied): every valid case must be
-//! accepted and every `wantErr` case rejected.
+//! Runs the transparency-dev RFC 6962 proof vectors (vendored, unchanged, in
+//! `tests/data/transparency-dev`; see the README there): every valid case
+//! must be accepted and every `wantErr` case rejected. A missing folder or a
+//! missing case fails the test.
 
 use std::path::{Path, PathBuf};
 
@@ -12,8 +13,25 @@ use vouch_ledger::{verify_consistency_bytes, verify_inclusion_bytes};
 /// Vector files are tiny; anything larger is not a vector.
 const VECTOR_BYTES_MAX: u64 = 64 * 1024;
 
+/// Cases in each folder of the vendored copy: all of them, 6 valid.
+const INCLUSION_CASES: usize = 98;
+const CONSISTENCY_CASES: usize = 98;
+const VALID_CASES: usize = 6;
+
 fn vector_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/merkle")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transparency-dev")
+}
+
+fn vector_files(kind: &str) -> Vec<PathBuf> {
+    let dir = vector_root().join(kind);
+    assert!(
+        dir.is_dir(),
+        "the vendored {kind} vectors are missing: no folder {}",
+        dir.display()
+    );
+    let mut files = Vec::new();
+    json_files(&dir, &mut files);
+    files
 }
 
 #[derive(Deserialize)]
@@ -70,12 +88,12 @@ fn proof(p: &Option<Vec<String>>) -> Vec<Vec<u8>> {
 
 #[test]
 fn inclusion_vectors() {
-    let mut files = Vec::new();
-    json_files(&vector_root().join("inclusion"), &mut files);
-    assert!(
-        files.len() >= 90,
-        "found only {} inclusion vectors",
-        files.len()
+    let files = vector_files("inclusion");
+    assert_eq!(
+        files.len(),
+        INCLUSION_CASES,
+        "inclusion vectors in {}",
+        vector_root().display()
     );
     let (mut valid, mut invalid) = (0, 0);
     for path in &files {
@@ -94,20 +112,17 @@ fn inclusion_vectors() {
             valid += 1;
         }
     }
-    assert!(
-        valid >= 6 && invalid >= 80,
-        "valid={valid} invalid={invalid}"
-    );
+    assert_eq!(valid, VALID_CASES, "valid cases (invalid: {invalid})");
 }
 
 #[test]
 fn consistency_vectors() {
-    let mut files = Vec::new();
-    json_files(&vector_root().join("consistency"), &mut files);
-    assert!(
-        files.len() >= 90,
-        "found only {} consistency vectors",
-        files.len()
+    let files = vector_files("consistency");
+    assert_eq!(
+        files.len(),
+        CONSISTENCY_CASES,
+        "consistency vectors in {}",
+        vector_root().display()
     );
     let (mut valid, mut invalid) = (0, 0);
     for path in &files {
@@ -126,8 +141,5 @@ fn consistency_vectors() {
             valid += 1;
         }
     }
-    assert!(
-        valid >= 6 && invalid >= 80,
-        "valid={valid} invalid={invalid}"
-    );
+    assert_eq!(valid, VALID_CASES, "valid cases (invalid: {invalid})");
 }
