@@ -1,6 +1,9 @@
 //! The properties the fuzz targets check, one function per reader of
 //! outside bytes, shared by the `fuzz_targets/` binaries and by the ordinary
-//! tests that replay the seed inputs and every crasher found (`tests/`).
+//! workspace test that replays the seed inputs and every crasher found
+//! (`crates/formats/tests/fuzz_replay.rs`). That test compiles this file in
+//! as a module, so it may use only what `vouch-formats` depends on
+//! (`vouch-core`, `serde_json`), never `libfuzzer-sys`.
 //!
 //! Each function panics when a property fails (that is what the fuzzer
 //! reports); none of them judges content, which is the policy crate's job.
