@@ -4,13 +4,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vouch_ledger::LeafRecord;
 
-fuzz_target!(|data: &[u8]| {
-    let peeked = LeafRecord::peek_request_id(data);
-    let Ok(rec) = LeafRecord::decode(data) else {
-        return;
-    };
-    assert_eq!(rec.encode().expect("decoded leaf encodes"), data);
-    assert_eq!(peeked.expect("full decode succeeded"), rec.request_id);
-});
+fuzz_target!(|data: &[u8]| vouch_ledger_fuzz::check_leaf_decode(data));
