@@ -1,7 +1,7 @@
 //! vouch-normalize: standardisation of personal names and US postal
 //! addresses for vouch's matcher and policy checks.
 //!
-//! Names: Unicode folding ([`fold`]), two-surname forms, particles,
+//! Names: Unicode folding ([`fold()`]), two-surname forms, particles,
 //! suffixes, placeholders, nickname equivalence classes, Double Metaphone
 //! codes and frequency-aware blocking keys ([`standardize_name`]).
 //! Addresses: USPS Publication 28 parsing and standard forms (streets, PO

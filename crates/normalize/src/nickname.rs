@@ -127,7 +127,7 @@ pub(crate) static SURNAME_VARIANTS: LazyLock<ClassTable> =
 
 /// The canonical given name for a folded token (`BILL` → `WILLIAM`,
 /// `PACO` → `FRANCISCO`, `CHUY` → `JESUS`); the token itself when the table
-/// does not know it. Input should be [`fold`](crate::fold)ed already.
+/// does not know it. Input should be [`fold`](crate::fold())ed already.
 ///
 /// An ambiguous diminutive resolves to the first class listing it in the
 /// table (`AL` → `ALBERT`); use [`are_nickname_equivalent`] to compare.
