@@ -1,6 +1,8 @@
 //! The frame every page shares, the sign-in page and the error page.
 
 use maud::{html, Markup, DOCTYPE};
+use time::{Date, OffsetDateTime, UtcOffset};
+use vouch_core::timestamp;
 use vouch_store::{OfficialRecord, Role};
 
 use crate::assets::{SCRIPT_PATH, STYLE_PATH};
@@ -222,38 +224,48 @@ pub fn error_page(layout: Option<&Layout>, status: u16, message: &str) -> Markup
 }
 
 /// A moment as a `<time>` element: read as "2026-12-04 05:37:20 UTC", the
-/// stored RFC 3339 text kept in `datetime`. Text that is not RFC 3339 (a
-/// plain date, say) is shown as it is.
-pub(crate) fn when(stored: &str) -> Markup {
-    let shown = time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .and_then(|t| {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| stored.to_string());
-    html! { time datetime=(stored) { (shown) } }
+/// canonical RFC 3339 text ([`vouch_core::timestamp::format`]) kept in
+/// `datetime`.
+pub(crate) fn when(t: OffsetDateTime) -> Markup {
+    let utc = t.to_offset(UtcOffset::UTC);
+    let shown = utc
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+        ))
+        // Only a year outside 0..=9999 fails; the canonical text still reads.
+        .unwrap_or_else(|_| timestamp::format(utc));
+    html! { time datetime=(timestamp::format(t)) { (shown) } }
+}
+
+/// A date as a `<time>` element, `YYYY-MM-DD` both shown and in `datetime`.
+pub(crate) fn day(d: Date) -> Markup {
+    let text = timestamp::format_date(d);
+    html! { time datetime=(text) { (text) } }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::when;
+    use super::{day, when};
+    use time::macros::{date, datetime};
 
     #[test]
-    fn moments_read_in_utc_and_keep_the_stored_text() {
-        let h = when("2026-12-04T07:37:20.609788088+02:00").into_string();
+    fn moments_read_in_utc_and_keep_the_canonical_text() {
+        let h = when(datetime!(2026-12-04 07:37:20.609788088 +02:00)).into_string();
         assert_eq!(
             h,
-            "<time datetime=\"2026-12-04T07:37:20.609788088+02:00\">2026-12-04 05:37:20 UTC</time>"
+            "<time datetime=\"2026-12-04T05:37:20.609788Z\">2026-12-04 05:37:20 UTC</time>"
         );
         assert_eq!(
-            when("2026-04-02").into_string(),
+            when(datetime!(2026-04-02 00:00 UTC)).into_string(),
+            "<time datetime=\"2026-04-02T00:00:00.000000Z\">2026-04-02 00:00:00 UTC</time>"
+        );
+    }
+
+    #[test]
+    fn dates_read_as_they_are() {
+        assert_eq!(
+            day(date!(2026 - 04 - 02)).into_string(),
             "<time datetime=\"2026-04-02\">2026-04-02</time>"
         );
-        let h = when("<script>").into_string();
-        assert!(!h.contains("<script>") && h.contains("&lt;script&gt;"));
     }
 }

@@ -30,6 +30,24 @@
 //! | oversight | [`oversight_page`] | `/console/oversight` |
 //! | accounting | [`accounting_page`], [`accounting_csv`] | `/console/oversight/accounting`, `.csv` |
 //! | errors | [`error_page`] | any |
+//! | officials | [`officials_page`] | `/console/officials` |
+//!
+//! The figures of the pages are computed here too, from the records the
+//! server reads (pure functions, no store access):
+//!
+//! | figures | function | fills |
+//! |---|---|---|
+//! | weeks, reasons, activity, AI notices, overdue dispositions | [`oversight_view`] (from every request and the [`Released`] ones) | [`OversightView`] |
+//! | the 6103(p)(3) accounting | [`accounting_rows`] | [`AccountingRow`]s |
+//! | one batch of the review queue | [`queue_item`] | [`QueueItem`] |
+//! | the registry with its tokens | [`officials_view`] | [`OfficialsView`] |
+//! | responses past retention | [`overdue_dispositions`] | [`OverdueDisposition`]s |
+//!
+//! View models carry typed values: moments are [`time::OffsetDateTime`]s
+//! (shown as `YYYY-MM-DD hh:mm:ss UTC`, with the canonical RFC 3339 text of
+//! [`vouch_core::timestamp::format`] in `<time datetime>`), dates
+//! [`time::Date`]s, codes [`vouch_core::ReasonCode`] and
+//! [`vouch_core::HoldCode`], outcome counts [`vouch_core::OutcomeCounts`].
 //!
 //! Forms post to `/console/sign-in`, `/console/sign-out`,
 //! `/console/requests/{id}/approve` and `/console/requests/{id}/deny`
@@ -37,6 +55,7 @@
 //! percent-encoded.
 #![deny(missing_docs)]
 
+mod aggregate;
 mod assets;
 mod chart;
 mod layout;
@@ -47,6 +66,7 @@ mod queue;
 mod request;
 pub mod view;
 
+pub use aggregate::{accounting_rows, officials_view, oversight_view, queue_item, Released};
 pub use assets::{CONSOLE_JS, SCRIPT_PATH, STYLE_CSS, STYLE_PATH};
 pub use layout::{error_page, sign_in, Layout};
 pub use ledger::ledger_page;
@@ -60,9 +80,9 @@ pub use queue::{review_queue, COMMENT_MAX, PROBING_CODES};
 pub use request::{request_page, requests_list, timeline, Stage, StageState};
 pub use view::{
     AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView, NewToken,
-    OfficialActivity, OfficialRow, OfficialsView, OutcomeCounts, OverdueDisposition, OversightView,
-    Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow,
-    RequestView, TokenRow, WeekRow,
+    OfficialActivity, OfficialRow, OfficialsView, OverdueDisposition, OversightView, Progress,
+    ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow, RequestView,
+    TokenRow, WeekRow,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

@@ -24,7 +24,7 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
                 p {
                     "A token for " strong { (t.official) } " (id " code { (t.token_id) } "): "
                     "copy it now, it is not shown again"
-                    @if let Some(e) = &t.expires_at { "; it expires " (when(e)) }
+                    @if let Some(e) = t.expires_at { "; it expires " (when(e)) }
                     "."
                 }
                 p { code class="token" { (t.token) } }
@@ -81,7 +81,7 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
                                 th scope="row" { (o.record.id) }
                                 td { (o.record.agency) }
                                 td { (role_label(o.record.role)) }
-                                td { (when(&o.record.registered_at)) }
+                                td { (when(o.record.registered_at)) }
                                 td {
                                     @if o.tokens.is_empty() {
                                         span class="muted" { "none" }
@@ -92,12 +92,12 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
                                                     code { (t.token_id) } " "
                                                     @if t.live {
                                                         "live"
-                                                        @if let Some(e) = &t.expires_at { ", expires " (when(e)) }
+                                                        @if let Some(e) = t.expires_at { ", expires " (when(e)) }
                                                         form method="post" action=(format!("/console/tokens/{}/revoke", seg(&t.token_id))) class="inline" {
                                                             input type="hidden" name="csrf" value=(layout.csrf);
                                                             button type="submit" class="danger" aria-label=(format!("Revoke token {} of {}", t.token_id, o.record.id)) { "Revoke" }
                                                         }
-                                                    } @else if let Some(r) = &t.revoked_at {
+                                                    } @else if let Some(r) = t.revoked_at {
                                                         span class="muted" { "revoked " (when(r)) }
                                                     } @else {
                                                         span class="muted" { "expired" }

@@ -2,12 +2,12 @@
 //! and the small pure helpers the server needs to fill them.
 
 use maud::{html, Markup};
-use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime, UtcOffset};
+use vouch_core::{timestamp, ReasonCode};
 use vouch_store::{RequestRecord, RequestStatus};
 
 use crate::chart::{count_table, hbar, outcome_bar};
-use crate::layout::{page, seg, Layout, Section};
+use crate::layout::{day, page, seg, when, Layout, Section};
 use crate::view::{AccountingRow, OverdueDisposition, OversightView, ReasonWeek};
 use crate::ConsoleError;
 
@@ -35,18 +35,17 @@ pub const ACCOUNTING_HEADER: [&str; 11] = [
     "policy_version",
 ];
 
-/// The ISO week of an RFC 3339 instant, `YYYY-Www` (e.g. `2026-W05`), or
-/// `None` when it does not parse.
-pub fn iso_week(rfc3339: &str) -> Option<String> {
-    let t = OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
-    let (year, week, _) = t.to_iso_week_date();
-    Some(format!("{year}-W{week:02}"))
+/// The ISO week of a moment in UTC, `YYYY-Www` (e.g. `2026-W05`).
+pub fn iso_week(t: OffsetDateTime) -> String {
+    let (year, week, _) = t.to_offset(UtcOffset::UTC).to_iso_week_date();
+    format!("{year}-W{week:02}")
 }
 
 /// Completed responses whose disposition was not certified within
-/// `disposition_days` of completion, as of `today`. Fails closed: a
-/// completed record whose completion time does not parse is listed, with
-/// the due date `unknown`.
+/// `disposition_days` of completion (counted from the UTC date of
+/// completion), as of `today`. Fails closed: a completed record without a
+/// completion time, or whose due date cannot be computed, is listed with
+/// the due date `None` (the page says "unknown").
 pub fn overdue_dispositions(
     records: &[RequestRecord],
     disposition_days: i64,
@@ -57,17 +56,18 @@ pub fn overdue_dispositions(
         if r.status != RequestStatus::Completed || r.disposition_certified.is_some() {
             continue;
         }
-        let completed = r.completed_at.clone().unwrap_or_default();
-        let due = OffsetDateTime::parse(&completed, &Rfc3339)
-            .ok()
-            .and_then(|t| t.date().checked_add(Duration::days(disposition_days)));
+        let due = r.completed_at.and_then(|t| {
+            t.to_offset(UtcOffset::UTC)
+                .date()
+                .checked_add(Duration::days(disposition_days))
+        });
         let overdue = due.is_none_or(|d| today > d);
         if overdue {
             out.push(OverdueDisposition {
                 request_id: r.request_id.clone(),
                 agency: r.agency.clone(),
-                completed_at: completed,
-                due: due.map_or_else(|| "unknown".to_string(), |d| d.to_string()),
+                completed_at: r.completed_at,
+                due,
             });
         }
     }
@@ -77,7 +77,7 @@ pub fn overdue_dispositions(
 /// Reason codes shown as columns of the weekly trend at most.
 const TREND_CODES_MAX: usize = 8;
 
-fn count_of(w: &ReasonWeek, code: &str) -> u64 {
+fn count_of(w: &ReasonWeek, code: ReasonCode) -> u64 {
     w.counts
         .iter()
         .filter(|c| c.code == code)
@@ -85,13 +85,16 @@ fn count_of(w: &ReasonWeek, code: &str) -> u64 {
         .sum()
 }
 
-fn other_of(w: &ReasonWeek, shown: &[&str]) -> u64 {
+fn other_of(w: &ReasonWeek, shown: &[ReasonCode]) -> u64 {
     w.counts
         .iter()
-        .filter(|c| !shown.contains(&c.code.as_str()))
+        .filter(|c| !shown.contains(&c.code))
         .map(|c| c.count)
         .sum()
 }
+
+/// What "unknown" reads like where a moment or a date is missing.
+const UNKNOWN: &str = "unknown";
 
 /// The oversight page: lookups and requests per ISO week, outcomes per
 /// week, rejection reasons, activity per requesting official, AI-use
@@ -116,12 +119,12 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
         .map(|r| (r.code.as_str(), r.count))
         .collect();
     // The trend shows the most frequent codes overall as columns.
-    let trend_codes: Vec<&str> = view
+    let trend_codes: Vec<ReasonCode> = view
         .rejection_reasons
         .iter()
         .filter(|r| r.count > 0)
         .take(TREND_CODES_MAX)
-        .map(|r| r.code.as_str())
+        .map(|r| r.code)
         .collect();
     let has_other = view
         .reason_weeks
@@ -196,10 +199,21 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
             }
         }
         h2 { "Rejection reasons" }
-        @if reasons.is_empty() {
+        @if reasons.is_empty() && view.unrecognised_reasons.is_empty() {
             p { "No subject was rejected." }
-        } @else {
+        } @else if !reasons.is_empty() {
             (count_table("Subjects rejected per reason code", "Reason code", &reasons))
+        }
+        @if !view.unrecognised_reasons.is_empty() {
+            p class="warning" {
+                strong { "Reason codes this version of vouch does not know" }
+                " are named by stored responses; their subjects are not counted in the tables of rejection reasons: "
+                @for (k, (code, n)) in view.unrecognised_reasons.iter().enumerate() {
+                    @if k > 0 { ", " }
+                    code { (code) } " " (n)
+                }
+                "."
+            }
         }
         h2 { "Rejection reasons per week" }
         @if view.reason_weeks.is_empty() || trend_codes.is_empty() {
@@ -217,7 +231,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                         tr {
                             th scope="col" { "Week" }
                             @for c in &trend_codes {
-                                th scope="col" class="num" { code { (c) } }
+                                th scope="col" class="num" { code { (c.as_str()) } }
                             }
                             @if has_other {
                                 th scope="col" class="num" { "Other" }
@@ -229,7 +243,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                             tr {
                                 th scope="row" { (w.week) }
                                 @for c in &trend_codes {
-                                    td class="num" { (count_of(w, c)) }
+                                    td class="num" { (count_of(w, *c)) }
                                 }
                                 @if has_other {
                                     td class="num" { (other_of(w, &trend_codes)) }
@@ -312,8 +326,12 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                             tr {
                                 th scope="row" { a href=(format!("/console/requests/{}", seg(&o.request_id))) { (o.request_id) } }
                                 td { (o.agency) }
-                                td { (crate::layout::when(&o.completed_at)) }
-                                td { (o.due) }
+                                td {
+                                    @if let Some(c) = o.completed_at { (when(c)) } @else { (UNKNOWN) }
+                                }
+                                td {
+                                    @if let Some(d) = o.due { (day(d)) } @else { (UNKNOWN) }
+                                }
                             }
                         }
                     }
@@ -347,7 +365,7 @@ pub fn accounting_csv(rows: &[AccountingRow]) -> Result<String, ConsoleError> {
             cell(&r.request_id),
             cell(&r.agency),
             cell(&r.signers.join("; ")),
-            cell(&r.disclosed_at),
+            r.disclosed_at.map(timestamp::format).unwrap_or_default(),
             r.subjects.to_string(),
             r.confirmed.to_string(),
             r.not_confirmed.to_string(),
@@ -406,7 +424,9 @@ pub fn accounting_page(layout: &Layout, rows: &[AccountingRow]) -> Markup {
                             th scope="row" { (r.request_id) }
                             td { (r.agency) }
                             td { (r.signers.join(", ")) }
-                            td { (crate::layout::when(&r.disclosed_at)) }
+                            td {
+                                @if let Some(t) = r.disclosed_at { (when(t)) } @else { (UNKNOWN) }
+                            }
                             td class="num" { (r.subjects) }
                             td class="num" { (r.confirmed) }
                             td class="num" { (r.not_confirmed) }

@@ -1,18 +1,20 @@
 //! The review queue: batches waiting for a disclosure officer.
 
 use maud::{html, Markup};
+use vouch_core::ReasonCode;
 use vouch_store::Role;
 
 use crate::chart::count_table;
-use crate::layout::{page, seg, Layout, Section};
+use crate::layout::{page, seg, when, Layout, Section};
+use crate::request::spelled;
 use crate::view::QueueItem;
 
 /// The reason codes of the probing guard, counted apart on the queue.
-pub const PROBING_CODES: [&str; 4] = [
-    "REPEAT_INQUIRY",
-    "ADDRESS_PROBING",
-    "ADDRESS_FANOUT",
-    "DUPLICATE_SUBJECT",
+pub const PROBING_CODES: [ReasonCode; 4] = [
+    ReasonCode::RepeatInquiry,
+    ReasonCode::AddressProbing,
+    ReasonCode::AddressFanout,
+    ReasonCode::DuplicateSubject,
 ];
 
 /// Longest comment accepted by the approve and deny forms (characters).
@@ -57,17 +59,17 @@ fn blocks(layout: &Layout, item: &QueueItem) -> Blocks {
 }
 
 /// Probing-guard hits of one batch: (code, count) for each of [`PROBING_CODES`].
-fn probing_hits(item: &QueueItem) -> Vec<(&'static str, u64)> {
+fn probing_hits(item: &QueueItem) -> Vec<(ReasonCode, u64)> {
     PROBING_CODES
-        .iter()
+        .into_iter()
         .map(|code| {
             let n = item
                 .rejections
                 .iter()
-                .filter(|r| r.code == *code)
+                .filter(|r| r.code == code)
                 .map(|r| r.count)
                 .fold(0u64, u64::saturating_add);
-            (*code, n)
+            (code, n)
         })
         .collect()
 }
@@ -120,11 +122,11 @@ fn queue_item(i: usize, layout: &Layout, item: &QueueItem) -> Markup {
             dl class="facts" {
                 dt { "Agency" } dd { (item.agency) }
                 dt { "Subjects" } dd { (item.subject_count) }
-                dt { "Received" } dd { (crate::layout::when(&item.received_at)) }
+                dt { "Received" } dd { (when(item.received_at)) }
                 dt { "Policy version" } dd { code { (item.policy_version) } }
                 dt { "Holds" }
                 dd {
-                    @if item.holds.is_empty() { "none" } @else { (item.holds.join(", ")) }
+                    @if item.holds.is_empty() { "none" } @else { (spelled(item.holds.iter().map(|h| h.as_str()))) }
                 }
                 dt { "Approvals" }
                 dd class="approvals" {
@@ -133,7 +135,7 @@ fn queue_item(i: usize, layout: &Layout, item: &QueueItem) -> Markup {
                         " (approved by "
                         @for (k, a) in item.approvals.iter().enumerate() {
                             @if k > 0 { ", " }
-                            (a.officer) " at " (crate::layout::when(&a.at))
+                            (a.officer) " at " (when(a.at))
                         }
                         ")"
                     }
@@ -149,7 +151,7 @@ fn queue_item(i: usize, layout: &Layout, item: &QueueItem) -> Markup {
                 " ("
                 @for (k, (code, n)) in hits.iter().enumerate() {
                     @if k > 0 { ", " }
-                    code { (code) } " " (n)
+                    code { (code.as_str()) } " " (n)
                 }
                 ")"
             }
@@ -159,7 +161,7 @@ fn queue_item(i: usize, layout: &Layout, item: &QueueItem) -> Markup {
                     thead { tr { th scope="col" { "Subject reference" } th scope="col" { "Reason codes" } } }
                     tbody {
                         @for s in &item.rejected_sample {
-                            tr { th scope="row" { (s.subject_ref) } td { (s.reasons.join(", ")) } }
+                            tr { th scope="row" { (s.subject_ref) } td { (spelled(s.reasons.iter().map(|r| r.as_str()))) } }
                         }
                     }
                 }

@@ -1,10 +1,12 @@
 //! The requests list and one request's page.
 
 use maud::{html, Markup};
-use vouch_store::{AuditEvent, RequestRecord, RequestStatus};
+use time::OffsetDateTime;
+use vouch_core::Outcome;
+use vouch_store::{AuditAction, AuditEvent, RequestRecord, RequestStatus};
 
 use crate::chart::{count_table, running_sums, signed, waterfall};
-use crate::layout::{page, seg, Layout, Section};
+use crate::layout::{day, page, seg, when, Layout, Section};
 use crate::view::{Explanation, RequestRow, RequestView};
 
 /// A status as people read it (`pending review`).
@@ -45,8 +47,8 @@ pub fn requests_list(layout: &Layout, rows: &[RequestRow]) -> Markup {
                                 td { (r.agency) }
                                 td data-status=(r.status.as_str()) { (status_label(r.status)) }
                                 td class="num" { (r.subject_count) }
-                                td { (crate::layout::when(&r.received_at)) }
-                                td { (crate::layout::when(&r.updated_at)) }
+                                td { (when(r.received_at)) }
+                                td { (when(r.updated_at)) }
                             }
                         }
                     }
@@ -98,39 +100,48 @@ pub struct Stage {
     pub name: &'static str,
     /// Where it stands.
     pub state: StageState,
-    /// When it was reached (RFC 3339), from the audit trail or the record.
-    pub at: Option<String>,
+    /// When it was reached, from the audit trail or the record.
+    pub at: Option<OffsetDateTime>,
 }
 
-fn last_event<'a>(events: &'a [AuditEvent], actions: &[&str]) -> Option<&'a str> {
+/// When the latest event with `action` happened.
+fn last_event(events: &[AuditEvent], action: AuditAction) -> Option<OffsetDateTime> {
     events
         .iter()
         .rev()
-        .find(|e| actions.contains(&e.action.as_str()))
-        .map(|e| e.at.as_str())
+        .find(|e| e.action == action)
+        .map(|e| e.at)
 }
 
 /// The stages of a request, from its record and audit trail:
 /// received → checked → pending review → approved → logged → completed,
 /// or received → checked → rejected, or … → pending review → denied.
+///
+/// Each moment comes from what vouch writes: the checks run when the
+/// request is received, so receipt, the checks, the wait for review and a
+/// rejection of the whole request all stand at the [`AuditAction::Received`]
+/// event (or the record's `received_at`); approval at the latest
+/// [`AuditAction::Approved`] event (or the last approval's time); logging
+/// at the [`AuditAction::Logged`] event; completion at the
+/// [`AuditAction::Responded`] event (or `completed_at`); a denial at the
+/// [`AuditAction::Denied`] event (or the denial's time, or `updated_at`).
+/// Other events (downloads, resumed runs, explanations, dispositions, a
+/// refused signature) place no stage.
 pub fn timeline(rec: &RequestRecord, events: &[AuditEvent]) -> Vec<Stage> {
-    let received = last_event(events, &["received"])
-        .unwrap_or(rec.received_at.as_str())
-        .to_string();
-    let stage = |name, state, at: Option<String>| Stage { name, state, at };
-    let mut out = vec![stage("received", StageState::Done, Some(received.clone()))];
+    let received = last_event(events, AuditAction::Received).unwrap_or(rec.received_at);
+    let stage = |name, state, at: Option<OffsetDateTime>| Stage { name, state, at };
+    let mut out = vec![
+        stage("received", StageState::Done, Some(received)),
+        stage("checked", StageState::Done, Some(received)),
+    ];
     if rec.status == RequestStatus::Rejected {
-        let at = last_event(events, &["rejected", "refused"]).unwrap_or(rec.updated_at.as_str());
-        out.push(stage("checked", StageState::Done, Some(received)));
-        out.push(stage("rejected", StageState::Failed, Some(at.to_string())));
+        out.push(stage("rejected", StageState::Failed, Some(received)));
         return out;
     }
-    out.push(stage("checked", StageState::Done, Some(received.clone())));
     if rec.status == RequestStatus::Denied {
-        let at = last_event(events, &["denied"])
-            .map(str::to_string)
-            .or_else(|| rec.denial.as_ref().map(|d| d.at.clone()))
-            .unwrap_or_else(|| rec.updated_at.clone());
+        let at = last_event(events, AuditAction::Denied)
+            .or_else(|| rec.denial.as_ref().map(|d| d.at))
+            .unwrap_or(rec.updated_at);
         out.push(stage("pending review", StageState::Done, Some(received)));
         out.push(stage("denied", StageState::Failed, Some(at)));
         return out;
@@ -142,13 +153,10 @@ pub fn timeline(rec: &RequestRecord, events: &[AuditEvent]) -> Vec<Stage> {
         // Completed; Rejected and Denied returned above.
         _ => 5,
     };
-    let approved_at = last_event(events, &["approved"])
-        .map(str::to_string)
-        .or_else(|| rec.approvals.last().map(|a| a.at.clone()));
-    let logged_at = last_event(events, &["logged"]).map(str::to_string);
-    let completed_at = last_event(events, &["responded", "completed"])
-        .map(str::to_string)
-        .or_else(|| rec.completed_at.clone());
+    let approved_at =
+        last_event(events, AuditAction::Approved).or_else(|| rec.approvals.last().map(|a| a.at));
+    let logged_at = last_event(events, AuditAction::Logged);
+    let completed_at = last_event(events, AuditAction::Responded).or(rec.completed_at);
     let rest = [
         ("pending review", Some(received)),
         ("approved", approved_at),
@@ -174,6 +182,11 @@ pub fn timeline(rec: &RequestRecord, events: &[AuditEvent]) -> Vec<Stage> {
     out
 }
 
+/// Codes as the page lists them: their spellings, comma-separated.
+pub(crate) fn spelled<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    codes.into_iter().collect::<Vec<_>>().join(", ")
+}
+
 fn explanation_block(e: &Explanation) -> Markup {
     let sums = running_sums(e.prior, &e.terms);
     let computed = sums.last().copied().unwrap_or(e.prior);
@@ -182,8 +195,8 @@ fn explanation_block(e: &Explanation) -> Markup {
     html! {
         section aria-labelledby="explanation-title" {
             h3 id="explanation-title" { "Why subject " code { (e.subject_ref) } " got its answer" }
-            @if let Some(o) = &e.outcome {
-                p { "Answer: " strong { (o) } }
+            @if let Some(o) = e.outcome {
+                p { "Answer: " strong { (o.as_str()) } }
             }
             p {
                 "Match weight of the best candidate: " strong { (signed(e.total)) }
@@ -244,8 +257,8 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
             dt { "Agency" } dd { (rec.agency) }
             dt { "Status" } dd { span id="status" aria-live="polite" data-status=(rec.status.as_str()) { (status_label(rec.status)) } }
             dt { "Subjects" } dd { (rec.subject_count) }
-            dt { "Received" } dd { (crate::layout::when(&rec.received_at)) }
-            dt { "Updated" } dd { (crate::layout::when(&rec.updated_at)) }
+            dt { "Received" } dd { (when(rec.received_at)) }
+            dt { "Updated" } dd { (when(rec.updated_at)) }
             dt { "Policy version" } dd { code { (rec.policy_version) } }
             dt { "Approvals" }
             dd {
@@ -260,19 +273,19 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                 }
             }
             @if !rec.request_reasons.is_empty() {
-                dt { "Request-level reasons" } dd { (rec.request_reasons.join(", ")) }
+                dt { "Request-level reasons" } dd { (spelled(rec.request_reasons.iter().map(|c| c.as_str()))) }
             }
             @if !rec.holds.is_empty() {
-                dt { "Holds" } dd { (rec.holds.join(", ")) }
+                dt { "Holds" } dd { (spelled(rec.holds.iter().map(|c| c.as_str()))) }
             }
             @if let Some(d) = &rec.denial {
-                dt { "Denied by" } dd { (d.officer) " at " (crate::layout::when(&d.at)) ": " (d.comment) }
+                dt { "Denied by" } dd { (d.officer) " at " (when(d.at)) ": " (d.comment) }
             }
-            @if let Some(c) = &rec.completed_at {
-                dt { "Completed" } dd { (crate::layout::when(c)) }
+            @if let Some(c) = rec.completed_at {
+                dt { "Completed" } dd { (when(c)) }
             }
-            @if let Some(c) = &rec.disposition_certified {
-                dt { "Disposition certified" } dd { (c) }
+            @if let Some(c) = rec.disposition_certified {
+                dt { "Disposition certified" } dd { (day(c)) }
             }
         }
         h2 { "Stages" }
@@ -281,9 +294,9 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                 li class=(s.state.class()) aria-current=[(s.state == StageState::Current).then_some("step")] data-stage=(s.name) {
                     strong { (s.name) }
                     " — " (s.state.label())
-                    @if let Some(at) = &s.at {
+                    @if let Some(at) = s.at {
                         br;
-                        span class="muted" { (crate::layout::when(at)) }
+                        span class="muted" { (when(at)) }
                     }
                 }
             }
@@ -301,9 +314,9 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
             @if let Some(o) = &view.outcomes {
                 h2 { "Outcomes" }
                 (count_table("Answers per outcome", "Outcome", &[
-                    ("CONFIRMED", o.confirmed),
-                    ("NOT_CONFIRMED", o.not_confirmed),
-                    ("REJECTED", o.rejected),
+                    (Outcome::Confirmed.as_str(), o.get(Outcome::Confirmed)),
+                    (Outcome::NotConfirmed.as_str(), o.get(Outcome::NotConfirmed)),
+                    (Outcome::Rejected.as_str(), o.get(Outcome::Rejected)),
                 ]))
             }
             @if view.can_download {
@@ -347,9 +360,9 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                     tbody {
                         @for e in &view.events {
                             tr {
-                                th scope="row" { (crate::layout::when(&e.at)) }
+                                th scope="row" { (when(e.at)) }
                                 td { (e.actor) }
-                                td { (e.action) }
+                                td { (e.action.as_str()) }
                                 td { (e.detail) }
                             }
                         }

@@ -4,13 +4,15 @@
 //! None of them may carry a name, an address, a TIN or a date of birth:
 //! subjects appear only by the requester's reference.
 
+use time::{Date, OffsetDateTime};
+use vouch_core::{HoldCode, Outcome, OutcomeCounts, ReasonCode};
 use vouch_store::{AgencyRecord, Approval, AuditEvent, RequestRecord, RequestStatus};
 
 /// How many subjects were rejected for one reason code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReasonCount {
     /// The reason code (e.g. `DOB_INVALID`, `REPEAT_INQUIRY`).
-    pub code: String,
+    pub code: ReasonCode,
     /// Subjects rejected with it (a subject with two codes counts under both).
     pub count: u64,
 }
@@ -21,7 +23,7 @@ pub struct RejectedSample {
     /// The requester's subject reference (never personal data).
     pub subject_ref: String,
     /// Its reason codes.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<ReasonCode>,
 }
 
 /// One batch waiting for a disclosure officer's release.
@@ -33,14 +35,14 @@ pub struct QueueItem {
     pub agency: String,
     /// Subjects in the batch.
     pub subject_count: u64,
-    /// When it was received (RFC 3339).
-    pub received_at: String,
+    /// When it was received.
+    pub received_at: OffsetDateTime,
     /// Approvals needed to release (two-person rule).
     pub approvals_required: u32,
     /// Approvals given so far.
     pub approvals: Vec<Approval>,
-    /// Holds waiting on a human (codes).
-    pub holds: Vec<String>,
+    /// Holds waiting on a human.
+    pub holds: Vec<HoldCode>,
     /// Subject-level rejections per reason code (from the stored checks).
     pub rejections: Vec<ReasonCount>,
     /// A few rejected subjects (reference and codes only).
@@ -51,13 +53,14 @@ pub struct QueueItem {
 
 impl QueueItem {
     /// The item for a stored record; `rejections` and `rejected_sample` are
-    /// left empty for the caller to fill from the stored checks.
+    /// left empty for the caller to fill from the stored checks
+    /// ([`crate::queue_item`] fills them).
     pub fn from_record(rec: &RequestRecord) -> QueueItem {
         QueueItem {
             request_id: rec.request_id.clone(),
             agency: rec.agency.clone(),
             subject_count: rec.subject_count,
-            received_at: rec.received_at.clone(),
+            received_at: rec.received_at,
             approvals_required: rec.approvals_required,
             approvals: rec.approvals.clone(),
             holds: rec.holds.clone(),
@@ -79,10 +82,10 @@ pub struct RequestRow {
     pub status: RequestStatus,
     /// Subjects in the batch.
     pub subject_count: u64,
-    /// Received (RFC 3339).
-    pub received_at: String,
-    /// Last change (RFC 3339).
-    pub updated_at: String,
+    /// Received.
+    pub received_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
 }
 
 impl From<&RequestRecord> for RequestRow {
@@ -92,8 +95,8 @@ impl From<&RequestRecord> for RequestRow {
             agency: rec.agency.clone(),
             status: rec.status,
             subject_count: rec.subject_count,
-            received_at: rec.received_at.clone(),
-            updated_at: rec.updated_at.clone(),
+            received_at: rec.received_at,
+            updated_at: rec.updated_at,
         }
     }
 }
@@ -105,17 +108,6 @@ pub struct Progress {
     pub done: u64,
     /// Subjects in the batch.
     pub total: u64,
-}
-
-/// The outcomes of a completed batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OutcomeCounts {
-    /// Subjects answered CONFIRMED.
-    pub confirmed: u64,
-    /// Subjects answered NOT_CONFIRMED.
-    pub not_confirmed: u64,
-    /// Subjects answered REJECTED.
-    pub rejected: u64,
 }
 
 /// One term of a match-weight explanation.
@@ -135,8 +127,8 @@ pub struct ExplainTerm {
 pub struct Explanation {
     /// The subject reference asked about.
     pub subject_ref: String,
-    /// The answer given (`CONFIRMED`, `NOT_CONFIRMED`, `REJECTED`), if known.
-    pub outcome: Option<String>,
+    /// The answer given, if known.
+    pub outcome: Option<Outcome>,
     /// The prior, log2 odds.
     pub prior: f64,
     /// One term per comparison, in the matcher's order.
@@ -157,7 +149,7 @@ pub struct RequestView {
     /// How far matching is, while the batch runs (`approved`, `logged`);
     /// absent, the bar starts at 0 of the subject count.
     pub progress: Option<Progress>,
-    /// The outcomes, once completed.
+    /// The outcomes, once completed (as `response.json` states them).
     pub outcomes: Option<OutcomeCounts>,
     /// Whether the viewer may download the response (a named recipient, an
     /// auditor, a disclosure officer; the server decides).
@@ -289,10 +281,12 @@ pub struct OverdueDisposition {
     pub request_id: String,
     /// The agency that holds the response.
     pub agency: String,
-    /// When the response was written (RFC 3339).
-    pub completed_at: String,
-    /// When disposition had to be certified (`YYYY-MM-DD`).
-    pub due: String,
+    /// When the response was written; `None` for a completed record that
+    /// lacks it (listed all the same: fail closed), shown as "unknown".
+    pub completed_at: Option<OffsetDateTime>,
+    /// When disposition had to be certified; `None` when that cannot be
+    /// computed (no completion time), shown as "unknown".
+    pub due: Option<Date>,
 }
 
 /// Subjects rejected per reason code in one ISO week.
@@ -319,6 +313,10 @@ pub struct OversightView {
     pub overdue: Vec<OverdueDisposition>,
     /// Rejection reasons per ISO week, oldest first (the trend).
     pub reason_weeks: Vec<ReasonWeek>,
+    /// Reason codes named by responses that this build does not know, with
+    /// the subjects counted under each (in neither `rejection_reasons` nor
+    /// `reason_weeks`; the page lists them in a warning).
+    pub unrecognised_reasons: Vec<(String, u64)>,
 }
 
 /// One request released, as the 6103(p)(3) accounting lists it.
@@ -330,8 +328,10 @@ pub struct AccountingRow {
     pub agency: String,
     /// The requesting officials (the letter's signer).
     pub signers: Vec<String>,
-    /// Date of disclosure: when the response was written (RFC 3339).
-    pub disclosed_at: String,
+    /// Date of disclosure: when the response was written (`None` for a
+    /// completed record that lacks it: an empty CSV cell, "unknown" on the
+    /// page).
+    pub disclosed_at: Option<OffsetDateTime>,
     /// Subjects in the batch.
     pub subjects: u64,
     /// Subjects answered CONFIRMED.
@@ -347,16 +347,16 @@ pub struct AccountingRow {
 }
 
 /// One API token as the administrator sees it (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
     /// The token's public id.
     pub token_id: String,
     /// When it was issued.
-    pub issued_at: String,
+    pub issued_at: OffsetDateTime,
     /// When it expires, if it does.
-    pub expires_at: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
     /// When it was revoked, if it was.
-    pub revoked_at: Option<String>,
+    pub revoked_at: Option<OffsetDateTime>,
     /// Whether it authenticates now.
     pub live: bool,
 }
@@ -380,7 +380,7 @@ pub struct NewToken {
     /// Its public id.
     pub token_id: String,
     /// When it expires.
-    pub expires_at: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// The administrator's page.

@@ -4,8 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use time::macros::{date, datetime};
+use time::OffsetDateTime;
 use vouch_console::*;
-use vouch_store::{Approval, AuditEvent, RequestRecord, RequestStatus, Role};
+use vouch_core::{HoldCode, Outcome, OutcomeCounts, ReasonCode};
+use vouch_store::{Approval, AuditAction, AuditEvent, RequestRecord, RequestStatus, Role};
 
 const EVIL: &str = "<script>alert(\"x\")</script>&";
 
@@ -184,7 +187,7 @@ fn layout_as(role: Role) -> Layout {
 fn approval(officer: &str) -> Approval {
     Approval {
         officer: officer.into(),
-        at: "2026-03-02T10:00:00Z".into(),
+        at: datetime!(2026-03-02 10:00 UTC),
         comment: "ok".into(),
     }
 }
@@ -204,16 +207,16 @@ fn record(id: &str, status: RequestStatus) -> RequestRecord {
         denial: None,
         completed_at: None,
         disposition_certified: None,
-        received_at: "2026-03-01T09:00:00Z".into(),
-        updated_at: "2026-03-01T09:05:00Z".into(),
+        received_at: datetime!(2026-03-01 09:00 UTC),
+        updated_at: datetime!(2026-03-01 09:05 UTC),
     }
 }
 
-fn event(action: &str, at: &str) -> AuditEvent {
+fn event(action: AuditAction, at: OffsetDateTime) -> AuditEvent {
     AuditEvent {
-        at: at.into(),
+        at,
         actor: "system".into(),
-        action: action.into(),
+        action,
         detail: "14 subjects".into(),
     }
 }
@@ -222,21 +225,21 @@ fn queue_item(i: usize) -> QueueItem {
     let mut q = QueueItem::from_record(&record(&format!("REQ-{i}"), RequestStatus::PendingReview));
     q.rejections = vec![
         ReasonCount {
-            code: "DOB_INVALID".into(),
+            code: ReasonCode::DobInvalid,
             count: 2,
         },
         ReasonCount {
-            code: "REPEAT_INQUIRY".into(),
+            code: ReasonCode::RepeatInquiry,
             count: 3,
         },
         ReasonCount {
-            code: "ADDRESS_FANOUT".into(),
+            code: ReasonCode::AddressFanout,
             count: 1,
         },
     ];
     q.rejected_sample = vec![RejectedSample {
         subject_ref: format!("S-{i}"),
-        reasons: vec!["DOB_INVALID".into()],
+        reasons: vec![ReasonCode::DobInvalid],
     }];
     q
 }
@@ -254,7 +257,7 @@ fn explanation(prior: f64, weights: &[f64]) -> Explanation {
     let total = prior + weights.iter().sum::<f64>();
     Explanation {
         subject_ref: "S-7".into(),
-        outcome: Some("CONFIRMED".into()),
+        outcome: Some(Outcome::Confirmed),
         prior,
         terms,
         total,
@@ -278,7 +281,7 @@ fn accounting_row(i: usize) -> AccountingRow {
         request_id: format!("REQ-{i}"),
         agency: "DHS-ICE".into(),
         signers: vec!["signer-1".into()],
-        disclosed_at: "2026-03-02T11:00:00Z".into(),
+        disclosed_at: Some(datetime!(2026-03-02 11:00 UTC)),
         subjects: 14,
         confirmed: 6,
         not_confirmed: 2,
@@ -379,8 +382,16 @@ fn empty_queue_says_nothing_waits() {
 fn queue_item_shows_approvals_rejections_probing_hits_and_forms() {
     let mut item = queue_item(1);
     item.approvals = vec![approval("officer-9")];
-    let h = review_queue(&officer(), &[item]).into_string();
+    let h = review_queue(&officer(), std::slice::from_ref(&item)).into_string();
     check_page(&h);
+    assert!(h.contains("<dt>Holds</dt><dd>none</dd>"));
+    assert!(h.contains(
+        "<dt>Received</dt><dd><time datetime=\"2026-03-01T09:00:00.000000Z\">2026-03-01 09:00:00 UTC</time></dd>"
+    ));
+    assert!(h.contains("approved by officer-9 at <time datetime=\"2026-03-02T10:00:00.000000Z\">2026-03-02 10:00:00 UTC</time>"));
+    item.holds = vec![HoldCode::BoilerplateRelevance, HoldCode::LargeBatch];
+    let h = review_queue(&officer(), &[item]).into_string();
+    assert!(h.contains("<dt>Holds</dt><dd>BOILERPLATE_RELEVANCE, LARGE_BATCH</dd>"));
     assert!(h.contains("1 of 2 approvals"));
     assert!(h.contains("approved by officer-9"));
     // REPEAT_INQUIRY 3 + ADDRESS_FANOUT 1; DOB_INVALID is not a probing code.
@@ -439,8 +450,7 @@ fn queue_escapes_data_and_encodes_the_path() {
     let mut item = queue_item(1);
     item.request_id = format!("a/b?{EVIL}");
     item.agency = EVIL.into();
-    item.holds = vec![EVIL.into()];
-    item.rejections[0].code = EVIL.into();
+    // Holds, reason codes and moments are typed: they cannot carry markup.
     item.rejected_sample[0].subject_ref = EVIL.into();
     item.approvals = vec![approval(EVIL)];
     let h = review_queue(&officer(), &[item]).into_string();
@@ -478,10 +488,12 @@ fn requests_list_empty_normal_and_huge() {
     assert!(h.contains("<a href=\"/console/requests/REQ%202\">REQ 2</a>"));
     assert!(h.contains("pending review"));
     assert!(h.contains("<th scope=\"col\">Agency</th>"));
+    assert!(h.contains(
+        "<td><time datetime=\"2026-03-01T09:00:00.000000Z\">2026-03-01 09:00:00 UTC</time></td><td><time datetime=\"2026-03-01T09:05:00.000000Z\">2026-03-01 09:05:00 UTC</time></td>"
+    ));
 
     let mut evil = RequestRow::from(&record(EVIL, RequestStatus::Denied));
     evil.agency = EVIL.into();
-    evil.received_at = EVIL.into();
     let h = requests_list(&officer(), &[evil]).into_string();
     check_page(&h);
     assert_escaped(&h);
@@ -502,8 +514,8 @@ fn a_running_request_has_a_progress_bar_the_script_can_poll() {
     let mut v = RequestView::new(
         record("REQ-1", RequestStatus::Approved),
         vec![
-            event("received", "2026-03-01T09:00:00Z"),
-            event("approved", "2026-03-01T10:00:00Z"),
+            event(AuditAction::Received, datetime!(2026-03-01 09:00 UTC)),
+            event(AuditAction::Approved, datetime!(2026-03-01 10:00 UTC)),
         ],
     );
     v.progress = Some(Progress { done: 5, total: 14 });
@@ -531,18 +543,32 @@ fn a_running_request_has_a_progress_bar_the_script_can_poll() {
 #[test]
 fn a_completed_request_shows_outcomes_and_downloads_only_when_allowed() {
     let mut rec = record("REQ-1", RequestStatus::Completed);
-    rec.completed_at = Some("2026-03-02T11:00:00Z".into());
-    let mut v = RequestView::new(rec, vec![event("responded", "2026-03-02T11:00:00Z")]);
-    v.outcomes = Some(OutcomeCounts {
-        confirmed: 6,
-        not_confirmed: 2,
-        rejected: 6,
-    });
+    rec.completed_at = Some(datetime!(2026-03-02 11:00 UTC));
+    rec.disposition_certified = Some(date!(2026 - 04 - 01));
+    let mut v = RequestView::new(
+        rec,
+        vec![event(
+            AuditAction::Responded,
+            datetime!(2026-03-02 11:00 UTC),
+        )],
+    );
+    let mut outcomes = OutcomeCounts::default();
+    outcomes.add(Outcome::Confirmed, 6);
+    outcomes.add(Outcome::NotConfirmed, 2);
+    outcomes.add(Outcome::Rejected, 6);
+    v.outcomes = Some(outcomes);
     let h = request_page(&officer(), &v).into_string();
     check_page(&h);
     assert!(!h.contains("<progress"));
     assert!(h.contains("<code>CONFIRMED</code></th><td class=\"num\">6</td>"));
     assert!(h.contains("<code>NOT_CONFIRMED</code></th><td class=\"num\">2</td>"));
+    assert!(h.contains("<code>REJECTED</code></th><td class=\"num\">6</td>"));
+    assert!(h.contains(
+        "<dt>Completed</dt><dd><time datetime=\"2026-03-02T11:00:00.000000Z\">2026-03-02 11:00:00 UTC</time></dd>"
+    ));
+    assert!(h.contains(
+        "<dt>Disposition certified</dt><dd><time datetime=\"2026-04-01\">2026-04-01</time></dd>"
+    ));
     assert!(!h.contains("response.csv"));
     assert!(!h.contains("Explain one subject"));
     assert_eq!(count(&h, "<li class=\"done\""), 6, "every stage done");
@@ -554,8 +580,19 @@ fn a_completed_request_shows_outcomes_and_downloads_only_when_allowed() {
 
 #[test]
 fn rejected_and_denied_requests_stop_their_timeline() {
+    // The checks reject a request at receipt: its `received` event is the
+    // moment (a refused signature of an earlier upload moves nothing).
+    let t1 = datetime!(2026-03-01 09:00:01 UTC);
+    let t2 = datetime!(2026-03-01 09:00:02 UTC);
     let rec = record("REQ-1", RequestStatus::Rejected);
-    let st = timeline(&rec, &[event("received", "t1"), event("refused", "t2")]);
+    let st = timeline(
+        &rec,
+        &[
+            event(AuditAction::Refused, t2),
+            event(AuditAction::Received, t1),
+            event(AuditAction::Downloaded, t2),
+        ],
+    );
     let names: Vec<_> = st.iter().map(|s| (s.name, s.state)).collect();
     assert_eq!(
         names,
@@ -565,15 +602,24 @@ fn rejected_and_denied_requests_stop_their_timeline() {
             ("rejected", StageState::Failed)
         ]
     );
-    assert_eq!(st[2].at.as_deref(), Some("t2"));
+    assert_eq!(st[2].at, Some(t1));
+    // Without the event, the record's `received_at`.
+    let st = timeline(&rec, &[]);
+    assert_eq!(st[2].at, Some(rec.received_at));
 
     let mut rec = record("REQ-1", RequestStatus::Denied);
     rec.denial = Some(approval("officer-2"));
     let st = timeline(&rec, &[]);
     assert_eq!(
-        st.last().map(|s| (s.name, s.state)),
-        Some(("denied", StageState::Failed))
+        st.last().map(|s| (s.name, s.state, s.at)),
+        Some((
+            "denied",
+            StageState::Failed,
+            Some(datetime!(2026-03-02 10:00 UTC))
+        ))
     );
+    let st = timeline(&rec, &[event(AuditAction::Denied, t2)]);
+    assert_eq!(st.last().and_then(|s| s.at), Some(t2));
     let h = request_page(&officer(), &RequestView::new(rec, vec![])).into_string();
     check_page(&h);
     assert!(h.contains("Denied by"));
@@ -583,6 +629,72 @@ fn rejected_and_denied_requests_stop_their_timeline() {
     let states: Vec<_> = st.iter().map(|s| s.state).collect();
     use StageState::*;
     assert_eq!(states, [Done, Done, Current, Upcoming, Upcoming, Upcoming]);
+}
+
+#[test]
+fn the_stages_stand_at_the_events_vouch_writes() {
+    let at = |m: i64| datetime!(2026-03-01 09:00 UTC) + time::Duration::minutes(m);
+    let mut rec = record("R", RequestStatus::Completed);
+    rec.approvals = vec![approval("officer-1")];
+    rec.completed_at = Some(at(99));
+    // The trail of an uploaded, approved, logged and answered batch whose
+    // run was interrupted once, then downloaded and explained.
+    let events = [
+        event(AuditAction::Uploaded, at(0)),
+        event(AuditAction::Received, at(1)),
+        event(AuditAction::Approved, at(10)),
+        event(AuditAction::Approved, at(11)),
+        event(AuditAction::Resumed, at(12)),
+        event(AuditAction::Logged, at(13)),
+        event(AuditAction::Responded, at(14)),
+        event(AuditAction::Downloaded, at(15)),
+        event(AuditAction::Explained, at(16)),
+        event(AuditAction::Disposed, at(17)),
+    ];
+    let st = timeline(&rec, &events);
+    let got: Vec<_> = st.iter().map(|s| (s.name, s.state, s.at)).collect();
+    use StageState::Done;
+    assert_eq!(
+        got,
+        [
+            ("received", Done, Some(at(1))),
+            ("checked", Done, Some(at(1))),
+            ("pending review", Done, Some(at(1))),
+            ("approved", Done, Some(at(11))),
+            ("logged", Done, Some(at(13))),
+            ("completed", Done, Some(at(14))),
+        ]
+    );
+    // Without a trail (an auditor-less view, a lost trail): the record's
+    // own fields; nothing records when logging happened.
+    let st = timeline(&rec, &[]);
+    let got: Vec<_> = st.iter().map(|s| (s.name, s.at)).collect();
+    assert_eq!(
+        got,
+        [
+            ("received", Some(rec.received_at)),
+            ("checked", Some(rec.received_at)),
+            ("pending review", Some(rec.received_at)),
+            ("approved", Some(datetime!(2026-03-02 10:00 UTC))),
+            ("logged", None),
+            ("completed", Some(at(99))),
+        ]
+    );
+    // A batch still running: the stages not reached have no moment.
+    rec.status = RequestStatus::Approved;
+    let st = timeline(&rec, &events[..4]);
+    let got: Vec<_> = st.iter().map(|s| (s.name, s.state, s.at)).collect();
+    assert_eq!(
+        got[3..],
+        [
+            ("approved", StageState::Current, Some(at(11))),
+            ("logged", StageState::Upcoming, None),
+            ("completed", StageState::Upcoming, None),
+        ]
+    );
+    let h = request_page(&officer(), &RequestView::new(rec, events.to_vec())).into_string();
+    check_page(&h);
+    assert!(h.contains("<td>system</td><td>responded</td><td>14 subjects</td>"));
 }
 
 #[test]
@@ -674,13 +786,14 @@ fn explanations_stay_hidden_without_permission_and_mismatches_are_flagged() {
 fn request_page_escapes_records_and_events() {
     let mut rec = record(EVIL, RequestStatus::Logged);
     rec.agency = EVIL.into();
-    rec.holds = vec![EVIL.into()];
-    rec.request_reasons = vec![EVIL.into()];
+    // Holds, reason codes, actions and moments are typed: no markup fits.
+    rec.holds = vec![HoldCode::RecipientCaseload, HoldCode::LargeBatch];
+    rec.request_reasons = vec![ReasonCode::SignatureInvalid, ReasonCode::PeriodsInvalid];
     rec.approvals = vec![approval(EVIL)];
     let ev = AuditEvent {
-        at: EVIL.into(),
+        at: datetime!(2026-03-01 09:00 UTC),
         actor: EVIL.into(),
-        action: EVIL.into(),
+        action: AuditAction::Received,
         detail: EVIL.into(),
     };
     let v = RequestView::new(rec, vec![ev]);
@@ -690,12 +803,19 @@ fn request_page_escapes_records_and_events() {
     assert!(h.contains(
         "data-poll=\"/console/requests/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26/status\""
     ));
+    assert!(h.contains("<dd>SIGNATURE_INVALID, PERIODS_INVALID</dd>"));
+    assert!(h.contains("<dd>RECIPIENT_CASELOAD, LARGE_BATCH</dd>"));
 }
 
 #[test]
 fn a_request_with_a_long_audit_trail() {
     let events: Vec<AuditEvent> = (0..50_000)
-        .map(|i| event("downloaded", &format!("t{i}")))
+        .map(|i| {
+            event(
+                AuditAction::Downloaded,
+                datetime!(2026-03-01 09:00 UTC) + time::Duration::seconds(i),
+            )
+        })
         .collect();
     let h = request_page(
         &officer(),
@@ -788,7 +908,7 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
     let v = OversightView {
         weeks: (0..520).map(week).collect(),
         rejection_reasons: vec![ReasonCount {
-            code: "REPEAT_INQUIRY".into(),
+            code: ReasonCode::RepeatInquiry,
             count: 12,
         }],
         officials: vec![OfficialActivity {
@@ -810,24 +930,25 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
         overdue: vec![OverdueDisposition {
             request_id: "REQ-1".into(),
             agency: "DHS-ICE".into(),
-            completed_at: "2026-01-02T00:00:00Z".into(),
-            due: "2026-04-02".into(),
+            completed_at: Some(datetime!(2026-01-02 00:00 UTC)),
+            due: Some(date!(2026 - 04 - 02)),
         }],
         reason_weeks: (0..520)
             .map(|i| ReasonWeek {
                 week: week(i).week,
                 counts: vec![
                     ReasonCount {
-                        code: "REPEAT_INQUIRY".into(),
+                        code: ReasonCode::RepeatInquiry,
                         count: i as u64,
                     },
                     ReasonCount {
-                        code: "NAME_MISSING".into(),
+                        code: ReasonCode::NameMissing,
                         count: 1,
                     },
                 ],
             })
             .collect(),
+        unrecognised_reasons: vec![],
     };
     let h = oversight_page(&officer(), &v).into_string();
     check_page(&h);
@@ -849,6 +970,8 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
     assert!(h.contains("2026-01-05 triage model"));
     assert!(h.contains("1 responses</strong> are past their retention date"));
     assert!(h.contains("<a href=\"/console/requests/REQ-1\">REQ-1</a>"));
+    assert!(h.contains("<td><time datetime=\"2026-01-02T00:00:00.000000Z\">2026-01-02 00:00:00 UTC</time></td><td><time datetime=\"2026-04-02\">2026-04-02</time></td>"));
+    assert!(!h.contains("does not know"));
     // Each weekly row has its numbers as text and three bars.
     assert_eq!(count(&h, "<rect class=\"confirmed\""), 520);
 
@@ -857,33 +980,56 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
     v.officials[0].signer = EVIL.into();
     v.ai_notices[0].notifications = vec![EVIL.into()];
     v.overdue[0].agency = EVIL.into();
-    v.rejection_reasons[0].code = EVIL.into();
+    // A reason code is typed; one this build does not know comes as text.
+    v.unrecognised_reasons = vec![(EVIL.into(), 7)];
     let h = oversight_page(&officer(), &v).into_string();
     check_page(&h);
     assert_escaped(&h);
+    assert!(h.contains("does not know"));
+    assert!(h.contains("&lt;/script&gt;&amp;</code> 7."));
+
+    // Unknown codes alone: no table, but no "nothing rejected" either.
+    let v = OversightView {
+        unrecognised_reasons: vec![("SOMETHING_NEWER".into(), 3)],
+        ..OversightView::default()
+    };
+    let h = oversight_page(&officer(), &v).into_string();
+    check_page(&h);
+    assert!(!h.contains("No subject was rejected."));
+    assert!(h.contains("<code>SOMETHING_NEWER</code> 3."));
+
+    // A completed record without its completion time: "unknown", not blank.
+    let v = OversightView {
+        overdue: vec![OverdueDisposition {
+            request_id: "REQ-9".into(),
+            agency: "DHS-ICE".into(),
+            completed_at: None,
+            due: None,
+        }],
+        ..OversightView::default()
+    };
+    let h = oversight_page(&officer(), &v).into_string();
+    check_page(&h);
+    assert!(h.contains("<td>DHS-ICE</td><td>unknown</td><td>unknown</td>"));
 }
 
 #[test]
 fn iso_weeks_and_overdue_dispositions() {
-    assert_eq!(
-        iso_week("2026-01-01T12:00:00Z").as_deref(),
-        Some("2026-W01")
-    );
-    assert_eq!(
-        iso_week("2027-01-01T00:00:00Z").as_deref(),
-        Some("2026-W53")
-    );
-    assert_eq!(iso_week("not a time"), None);
+    assert_eq!(iso_week(datetime!(2026-01-01 12:00 UTC)), "2026-W01");
+    assert_eq!(iso_week(datetime!(2027-01-01 00:00 UTC)), "2026-W53");
+    // The week of the moment in UTC: Monday 01:00 at +02:00 is still Sunday.
+    assert_eq!(iso_week(datetime!(2026-01-05 01:00 +02:00)), "2026-W01");
+    assert_eq!(iso_week(datetime!(2026-01-05 01:00 UTC)), "2026-W02");
 
-    let today = time::macros::date!(2026 - 06 - 01);
+    let today = date!(2026 - 06 - 01);
     let mut late = record("LATE", RequestStatus::Completed);
-    late.completed_at = Some("2026-01-02T10:00:00Z".into());
+    late.completed_at = Some(datetime!(2026-01-02 10:00 UTC));
     let mut certified = late.clone();
     certified.request_id = "CERT".into();
-    certified.disposition_certified = Some("2026-03-01".into());
+    certified.disposition_certified = Some(date!(2026 - 03 - 01));
     let mut recent = late.clone();
     recent.request_id = "RECENT".into();
-    recent.completed_at = Some("2026-05-01T10:00:00Z".into());
+    recent.completed_at = Some(datetime!(2026-05-01 10:00 UTC));
     let mut broken = late.clone();
     broken.request_id = "BROKEN".into();
     broken.completed_at = None;
@@ -891,9 +1037,19 @@ fn iso_weeks_and_overdue_dispositions() {
     let o = overdue_dispositions(&[late, certified, recent, broken, pending], 90, today);
     let ids: Vec<_> = o
         .iter()
-        .map(|d| (d.request_id.as_str(), d.due.as_str()))
+        .map(|d| (d.request_id.as_str(), d.completed_at, d.due))
         .collect();
-    assert_eq!(ids, [("LATE", "2026-04-02"), ("BROKEN", "unknown")]);
+    assert_eq!(
+        ids,
+        [
+            (
+                "LATE",
+                Some(datetime!(2026-01-02 10:00 UTC)),
+                Some(date!(2026 - 04 - 02))
+            ),
+            ("BROKEN", None, None)
+        ]
+    );
 }
 
 #[test]
@@ -913,7 +1069,7 @@ fn accounting_csv_has_the_header_and_one_row_per_request_and_round_trips() {
         assert_eq!(&b[0], r.request_id);
         assert_eq!(&b[1], r.agency);
         assert_eq!(&b[2], r.signers.join("; "));
-        assert_eq!(&b[3], r.disclosed_at);
+        assert_eq!(&b[3], "2026-03-02T11:00:00.000000Z");
         assert_eq!(b[4].parse::<u64>().unwrap(), r.subjects);
         assert_eq!(b[5].parse::<u64>().unwrap(), r.confirmed);
         assert_eq!(b[6].parse::<u64>().unwrap(), r.not_confirmed);
@@ -936,6 +1092,19 @@ fn accounting_csv_neutralises_spreadsheet_formulas() {
     assert_eq!(&b[0], "'=HYPERLINK(\"x\")");
     assert_eq!(&b[1], "'+1");
     assert_eq!(&b[2], "'@sum");
+}
+
+#[test]
+fn accounting_without_a_disclosure_time_says_so() {
+    let mut r = accounting_row(0);
+    r.disclosed_at = None;
+    let text = accounting_csv(std::slice::from_ref(&r)).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let b = rd.records().next().unwrap().unwrap();
+    assert_eq!(&b[3], "");
+    let h = accounting_page(&officer(), &[r]).into_string();
+    check_page(&h);
+    assert!(h.contains("<td>signer-1</td><td>unknown</td>"));
 }
 
 #[test]
@@ -1115,21 +1284,21 @@ fn official_row(i: usize) -> OfficialRow {
             agency: "IRS".into(),
             role: Role::Auditor,
             public_key: None,
-            registered_at: "2026-01-01T00:00:00Z".into(),
+            registered_at: datetime!(2026-01-01 00:00 UTC),
         },
         tokens: vec![
             TokenRow {
                 token_id: format!("{i:016x}"),
-                issued_at: "2026-01-01T00:00:00Z".into(),
-                expires_at: Some("2026-04-01T00:00:00Z".into()),
+                issued_at: datetime!(2026-01-01 00:00 UTC),
+                expires_at: Some(datetime!(2026-04-01 00:00 UTC)),
                 revoked_at: None,
                 live: true,
             },
             TokenRow {
                 token_id: format!("{:016x}", i + 1_000_000),
-                issued_at: "2026-01-01T00:00:00Z".into(),
+                issued_at: datetime!(2026-01-01 00:00 UTC),
                 expires_at: None,
-                revoked_at: Some("2026-02-01T00:00:00Z".into()),
+                revoked_at: Some(datetime!(2026-02-01 00:00 UTC)),
                 live: false,
             },
         ],
@@ -1159,7 +1328,13 @@ fn officials_page_empty_normal_large_and_the_token_shown_once() {
     assert_eq!(count(&h, "/revoke\""), 3);
     assert_eq!(count(&h, "/tokens\""), 3);
     assert!(h.contains(
-        "revoked <time datetime=\"2026-02-01T00:00:00Z\">2026-02-01 00:00:00 UTC</time>"
+        "revoked <time datetime=\"2026-02-01T00:00:00.000000Z\">2026-02-01 00:00:00 UTC</time>"
+    ));
+    assert!(h.contains(
+        "live, expires <time datetime=\"2026-04-01T00:00:00.000000Z\">2026-04-01 00:00:00 UTC</time>"
+    ));
+    assert!(h.contains(
+        "<td><time datetime=\"2026-01-01T00:00:00.000000Z\">2026-01-01 00:00:00 UTC</time></td>"
     ));
     assert!(
         !h.contains("copy it now"),
@@ -1170,11 +1345,14 @@ fn officials_page_empty_normal_large_and_the_token_shown_once() {
         official: "official-1".into(),
         token: "T0KEN-shown-once".into(),
         token_id: "0123456789abcdef".into(),
-        expires_at: Some("2026-04-01T00:00:00Z".into()),
+        expires_at: Some(datetime!(2026-04-01 00:00 UTC)),
     });
     let h = officials_page(&admin, &v).into_string();
     check_page(&h);
     assert_eq!(count(&h, "T0KEN-shown-once"), 1);
+    assert!(h.contains(
+        "; it expires <time datetime=\"2026-04-01T00:00:00.000000Z\">2026-04-01 00:00:00 UTC</time>."
+    ));
 
     v.officials[0].record.id = EVIL.into();
     v.officials[0].record.agency = EVIL.into();

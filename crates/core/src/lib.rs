@@ -8,14 +8,17 @@
 //! nothing from the master file can be printed or serialised by accident.
 #![deny(missing_docs)]
 
+pub mod authz;
 pub mod limits;
 pub mod master;
 pub mod outcome;
 pub mod probe;
 pub mod reason;
 pub mod request;
+pub mod timestamp;
 
+pub use authz::{Role, HOME_AGENCY};
 pub use master::{MasterRecord, Tin};
-pub use outcome::Outcome;
+pub use outcome::{Outcome, OutcomeCounts};
 pub use reason::{HoldCode, ReasonCode};
 pub use request::{Official, RequestLetter, Subject};

@@ -165,6 +165,32 @@ impl HoldCode {
     }
 }
 
+/// Serialises a code as its stable spelling and reads only known spellings:
+/// a stored record naming a code this build does not know is corrupt, and
+/// is refused rather than dropped.
+macro_rules! spelled_serde {
+    ($t:ty, $what:literal) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                <$t>::parse(&text).ok_or_else(|| {
+                    <D::Error as serde::de::Error>::custom(concat!("unknown ", $what))
+                })
+            }
+        }
+    };
+}
+pub(crate) use spelled_serde;
+
+spelled_serde!(ReasonCode, "reason code");
+spelled_serde!(HoldCode, "hold code");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +243,19 @@ mod tests {
         ] {
             assert_eq!(HoldCode::parse(c.as_str()), Some(c));
         }
+    }
+
+    #[test]
+    fn stored_codes_read_back_and_unknown_ones_are_refused() {
+        let json = serde_json::to_string(&vec![ReasonCode::RepeatInquiry]).unwrap();
+        assert_eq!(json, r#"["REPEAT_INQUIRY"]"#);
+        let back: Vec<ReasonCode> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, vec![ReasonCode::RepeatInquiry]);
+        let held: Vec<HoldCode> = serde_json::from_str(r#"["LARGE_BATCH"]"#).unwrap();
+        assert_eq!(held, vec![HoldCode::LargeBatch]);
+        assert!(
+            serde_json::from_str::<Vec<HoldCode>>(r#"["LARGE_BATCH","SOMETHING_NEW"]"#).is_err()
+        );
+        assert!(serde_json::from_str::<Vec<ReasonCode>>(r#"["repeat_inquiry"]"#).is_err());
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
-use vouch_core::{Outcome, ReasonCode};
+use vouch_core::{Outcome, OutcomeCounts, ReasonCode};
 
 /// The fixed caveat every response carries.
 pub const CAVEAT: &str =
@@ -61,8 +61,8 @@ pub struct SignatureDto {
 pub struct ResponseJson {
     /// The request answered.
     pub request_id: String,
-    /// Subjects per outcome.
-    pub counts: BTreeMap<String, u64>,
+    /// Subjects per outcome (every outcome, zeros included).
+    pub counts: OutcomeCounts,
     /// Rejected subjects per reason code.
     pub reason_counts: BTreeMap<String, u64>,
     /// The ledger checkpoint after the disclosures were recorded.
@@ -105,15 +105,12 @@ pub fn render_csv(rows: &[ResponseRow]) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// Counts per outcome and per reason code.
-pub fn count(rows: &[ResponseRow]) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
-    let mut counts: BTreeMap<String, u64> = Outcome::ALL
-        .iter()
-        .map(|o| (o.as_str().to_string(), 0))
-        .collect();
+/// Counts per outcome and per reason code (keyed by its spelling, so the
+/// JSON lists them alphabetically).
+pub fn count(rows: &[ResponseRow]) -> (OutcomeCounts, BTreeMap<String, u64>) {
+    let counts: OutcomeCounts = rows.iter().map(|r| r.outcome).collect();
     let mut reasons = BTreeMap::new();
     for row in rows {
-        *counts.entry(row.outcome.as_str().to_string()).or_default() += 1;
         for r in &row.reasons {
             *reasons.entry(r.as_str().to_string()).or_default() += 1;
         }
@@ -141,7 +138,7 @@ pub fn build_statement(
 ) -> Result<(Vec<u8>, String), csv::Error> {
     let csv_bytes = render_csv(rows)?;
     let (counts, _) = count(rows);
-    let get = |o: Outcome| counts.get(o.as_str()).copied().unwrap_or(0);
+    let get = |o: Outcome| counts.get(o);
     let statement = format!(
         "vouch-response-v1\nrequest_id {}\nresponse.csv sha256 {}\nCONFIRMED {}\nNOT_CONFIRMED {}\nREJECTED {}\nledger {} {} {}\npolicy {}\nmodel {}\n",
         summary.request_id,
@@ -250,8 +247,12 @@ mod tests {
     #[test]
     fn counts_include_every_outcome_even_when_zero() {
         let (c, r) = count(&rows());
-        assert_eq!(c["NOT_CONFIRMED"], 0);
-        assert_eq!(c["CONFIRMED"], 1);
+        assert_eq!(c.get(Outcome::NotConfirmed), 0);
+        assert_eq!(c.get(Outcome::Confirmed), 1);
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"CONFIRMED":1,"NOT_CONFIRMED":0,"REJECTED":1}"#
+        );
         assert_eq!(r["ADDRESS_INCOMPLETE"], 1);
     }
 }

@@ -30,18 +30,6 @@ pub enum PipelineError {
         /// The id.
         request_id: String,
     },
-    /// An approving officer is not a registered disclosure officer.
-    #[error("--approve-as {officer}: not a registered disclosure officer of the tax agency")]
-    NotAnOfficer {
-        /// The id given.
-        officer: String,
-    },
-    /// The same officer was named twice.
-    #[error("--approve-as {officer}: the same officer cannot approve a batch twice")]
-    DuplicateApproval {
-        /// The id given.
-        officer: String,
-    },
     /// A stored record disagrees with the ledger or the request.
     #[error("request {request_id}: state is inconsistent: {why}")]
     Inconsistent {

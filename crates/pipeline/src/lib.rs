@@ -1,17 +1,23 @@
 //! Runs one request through vouch's stages, each taking the previous stage's
-//! typed output: intake ([`ReceivedRequest`]) → policy ([`CheckedBatch`]) →
-//! approval ([`ApprovedBatch`]) → matching ([`MatchedBatch`]) → ledger
-//! ([`LoggedBatch`]) → response.
+//! typed output: intake (`ReceivedRequest`) → policy (`CheckedBatch`) →
+//! approval (`ApprovedBatch`) → matching (`MatchedBatch`) → ledger
+//! (`LoggedBatch`) → response.
 //!
-//! Only this module constructs those types, in order, so a lookup without
-//! checks or approval cannot be written. Every step's result is recorded in
-//! the state store before the next begins, and the ledger is the record of
-//! what was looked up: a batch interrupted at any point is resumed by running
-//! it again, which replays logged lookups from the ledger and never looks
-//! them up twice.
+//! The stage types are private to this crate and each is built only by the
+//! stage function that checks its precondition, so a lookup without checks
+//! or approval cannot be written, here or anywhere else. Every step's result
+//! is recorded in the state store before the next begins, and the ledger is
+//! the record of what was looked up: a batch interrupted at any point is
+//! resumed by running it again, which replays logged lookups from the
+//! ledger and never looks them up twice.
+//!
+//! The pipeline decides no approval, registers nobody and authorises no
+//! one: those are the application layer's (`vouch-app`). It counts the
+//! approvals on the request's record against the policy.
 #![deny(missing_docs)]
 
 mod error;
+pub mod explain;
 mod registry;
 mod run;
 mod stages;
@@ -19,6 +25,5 @@ mod stages;
 pub use error::PipelineError;
 pub use run::{
     active_policy, ledger_signer, ledger_verifier, run_request, run_request_cached, tin_hasher,
-    Fault, RunConfig, RunReport, RunStatus, StageTiming, LEDGER_KEY_NAME,
+    Fault, Run, RunConfig, RunReport, RunStatus, StageTiming, CHECKS_DOC, LEDGER_KEY_NAME,
 };
-pub use stages::{ApprovedBatch, CheckedBatch, LoggedBatch, MatchedBatch, ReceivedRequest};

@@ -1,21 +1,12 @@
 //! The state store's registry, as the policy rules see it.
 
 use base64::Engine;
-use time::Date;
 use vouch_policy::{AgencyInfo, FindingInfo, Registry, ResponseInfo, SignerInfo};
 use vouch_store::{Role, StateStore};
 
-/// Adapts the file store to [`Registry`]. A registry that cannot be read
+/// Adapts the state store to [`Registry`]. A registry that cannot be read
 /// answers "not registered": the rules then fail closed.
-pub struct StoreRegistry<'a>(pub &'a dyn StateStore);
-
-fn date(s: &str) -> Option<Date> {
-    Date::parse(
-        s,
-        &time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
-}
+pub(crate) struct StoreRegistry<'a>(pub(crate) &'a dyn StateStore);
 
 impl Registry for StoreRegistry<'_> {
     fn signer(&self, id: &str) -> Option<SignerInfo> {
@@ -36,16 +27,16 @@ impl Registry for StoreRegistry<'_> {
     }
 
     fn agency(&self, id: &str) -> Option<AgencyInfo> {
+        // A record the store cannot read is an error, so the agency counts
+        // as unregistered and every rule fails closed.
         let a = self.0.agency(id).ok()??;
-        // Unreadable dates fail closed: a finding opened at the dawn of time
-        // and never closed, a response released then and never disposed of.
         let findings = a
             .findings
             .iter()
             .map(|f| FindingInfo {
-                opened: date(&f.opened).unwrap_or(Date::MIN),
+                opened: f.opened,
                 has_plan: f.plan.as_deref().is_some_and(|p| !p.trim().is_empty()),
-                closed: f.closed.as_deref().and_then(date),
+                closed: f.closed,
             })
             .collect();
         let responses = self
@@ -55,15 +46,14 @@ impl Registry for StoreRegistry<'_> {
             .into_iter()
             .filter(|r| r.agency == id)
             .filter_map(|r| {
-                let released = r.completed_at.as_deref()?;
                 Some(ResponseInfo {
-                    released: date(released.get(..10).unwrap_or("")).unwrap_or(Date::MIN),
-                    disposed: r.disposition_certified.as_deref().and_then(date),
+                    released: r.completed_at?.date(),
+                    disposed: r.disposition_certified,
                 })
             })
             .collect();
         Some(AgencyInfo {
-            ssr_approved: date(&a.ssr_approved)?,
+            ssr_approved: a.ssr_approved,
             ai_notifications: a.ai_notifications,
             findings,
             responses,

@@ -1,17 +1,24 @@
 //! Orchestration: runs (or resumes) one request against the state store, the
 //! ledger and the master index, recording each step before taking the next.
+//!
+//! A [`Run`] holds the store's writer lock from intake to response. Between
+//! [`Run::start`] (intake and checks, or the checks an earlier run recorded)
+//! and [`Run::finish`] (approval, matching, ledger, response) the caller may
+//! record approvals on the request's record through [`Run::review`]: the
+//! application layer does so for the command line's `--approve-as`, under
+//! the same lock, so nothing can change the record in between. The
+//! pipeline itself decides no approval: it counts those on the record.
 
 use crate::error::PipelineError;
 use crate::registry::StoreRegistry;
 use crate::stages::*;
 use ed25519_dalek::{Signer, SigningKey};
 use hmac::{Hmac, Mac};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use vouch_core::{HoldCode, ReasonCode, Tin};
+use vouch_core::{HoldCode, Tin};
 use vouch_formats::response::{
     build_json, build_statement, write_response, CheckpointDto, ResponseRow, ResponseSummary,
     SignatureDto,
@@ -21,7 +28,7 @@ use vouch_ledger::DynLedger;
 use vouch_match::MasterIndex;
 use vouch_policy::PolicyConfig;
 use vouch_store::{
-    Approval, AuditEvent, RequestRecord, RequestStatus, Role, StateStore, HOME_AGENCY,
+    AuditAction, AuditEvent, RequestRecord, RequestStatus, StateStore, WriterGuard, SYSTEM_ACTOR,
 };
 
 /// The inputs of one run.
@@ -32,11 +39,12 @@ pub struct RunConfig<'a> {
     pub index_dir: &'a Path,
     /// Where the response goes.
     pub out_dir: &'a Path,
-    /// Disclosure officers releasing the batch now (may be empty).
-    pub approvers: &'a [String],
     /// The active policy.
     pub policy: &'a PolicyConfig,
-    /// The moment of receipt (the only clock the run sees).
+    /// The moment of receipt: what the rules judge the letter against
+    /// (safeguards, order ages, probing windows), the request's received
+    /// time and the lookups' time in the ledger. Audit events carry the
+    /// wall clock of the moment they are written.
     pub now: OffsetDateTime,
     /// Crash simulation for recovery tests: stop right after this point.
     #[doc(hidden)]
@@ -53,13 +61,6 @@ pub enum Fault {
     AfterLedgerAppend,
     /// After the status is `logged`, before the response is written.
     BeforeResponse,
-}
-
-fn inject(cfg: &RunConfig<'_>, at: Fault) -> Result<(), PipelineError> {
-    if cfg.fault == Some(at) {
-        return Err(PipelineError::InjectedFault);
-    }
-    Ok(())
 }
 
 /// Where a run ended.
@@ -132,11 +133,8 @@ const PROBE_HMAC_KEY: &str = "probe-hmac.key";
 /// The name under which the ledger signs checkpoints.
 pub const LEDGER_KEY_NAME: &str = "vouch-ledger";
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
-}
-
-/// Runs or resumes one request.
+/// Runs or resumes one request (no approvals are added: those already on
+/// its record count).
 pub fn run_request(
     store: &dyn StateStore,
     cfg: &RunConfig<'_>,
@@ -155,226 +153,307 @@ pub fn run_request_cached(
     cfg: &RunConfig<'_>,
     cached: &mut Option<DynLedger>,
 ) -> Result<RunReport, PipelineError> {
-    let run = run_inner(store, cfg, cached);
-    if run.is_err() {
-        *cached = None;
-    }
-    run
+    Run::start(store, cfg, cached)?.finish()
 }
 
-fn run_inner(
-    store: &dyn StateStore,
-    cfg: &RunConfig<'_>,
-    cached: &mut Option<DynLedger>,
-) -> Result<RunReport, PipelineError> {
-    let mut timer = Timer(Vec::new(), Instant::now());
-    let received = receive(cfg.request_dir)?;
-    timer.lap("intake");
-    let request_id = received.files.letter.request_id.clone();
-    // One batch at a time per store, across processes and nodes: the probing
-    // guard must see every earlier request, and the ledger has one writer.
-    let _writer = store.writer_lock()?;
-    let existing = store.request(&request_id)?;
-    if let Some(rec) = &existing {
-        if rec.letter_sha256 != received.letter_sha256 {
-            return Err(PipelineError::IdReused { request_id });
+/// One run of a request, holding the store's writer lock until it ends.
+pub struct Run<'a> {
+    store: &'a dyn StateStore,
+    cfg: &'a RunConfig<'a>,
+    cached: &'a mut Option<DynLedger>,
+    checked: CheckedBatch,
+    record: RequestRecord,
+    timer: Timer,
+    // Last: released after everything above is written.
+    _writer: Box<dyn WriterGuard>,
+}
+
+impl<'a> Run<'a> {
+    /// Intake and checks: reads the request, takes the writer lock (one
+    /// batch at a time per store, across processes and nodes: the probing
+    /// guard must see every earlier request, and the ledger has one
+    /// writer), then checks a new request and records the results, or
+    /// restores the results an earlier run recorded.
+    pub fn start(
+        store: &'a dyn StateStore,
+        cfg: &'a RunConfig<'a>,
+        cached: &'a mut Option<DynLedger>,
+    ) -> Result<Run<'a>, PipelineError> {
+        let mut timer = Timer(Vec::new(), Instant::now());
+        let received = receive(cfg.request_dir)?;
+        timer.lap("intake");
+        let writer = store.writer_lock()?;
+        let request_id = received.letter().request_id.clone();
+        let existing = store.request(&request_id)?;
+        let (checked, record) = match existing {
+            Some(rec) if rec.letter_sha256 != received.letter_sha256() => {
+                return Err(PipelineError::IdReused { request_id })
+            }
+            Some(rec) => (restore_checks(store, received, &rec)?, rec),
+            None => fresh_checks(store, received, cfg)?,
+        };
+        timer.lap("policy");
+        Ok(Run {
+            store,
+            cfg,
+            cached,
+            checked,
+            record,
+            timer,
+            _writer: writer,
+        })
+    }
+
+    /// The request's record as it stands.
+    pub fn record(&self) -> &RequestRecord {
+        &self.record
+    }
+
+    /// Lets the caller change the request's record under the run's writer
+    /// lock (the application layer records approvals this way); `f` writes
+    /// what it changes to the store itself.
+    pub fn review<T, E>(
+        &mut self,
+        f: impl FnOnce(&dyn StateStore, &mut RequestRecord) -> Result<T, E>,
+    ) -> Result<T, E> {
+        f(self.store, &mut self.record)
+    }
+
+    /// Approval, matching, ledger and response; the cached ledger is
+    /// dropped if this fails. The writer lock is released last.
+    pub fn finish(self) -> Result<RunReport, PipelineError> {
+        let Run {
+            store,
+            cfg,
+            cached,
+            checked,
+            record,
+            timer,
+            _writer,
+        } = self;
+        let mut f = Finish {
+            store,
+            cfg,
+            record,
+            timer,
+        };
+        let result = f.run(checked, cached);
+        if result.is_err() {
+            *cached = None;
         }
+        result
     }
-    let (checked, mut record) = match existing {
-        Some(rec) => (restore_checks(store, received, &rec)?, rec),
-        None => fresh_checks(store, received, cfg)?,
-    };
-    timer.lap("policy");
-    let subjects = checked.received.files.subjects.len();
-    let mut report = RunReport {
-        request_id: request_id.clone(),
-        status: RunStatus::Denied,
-        subjects,
-        rows: Vec::new(),
-        replayed: 0,
-        appended: 0,
-        tree_size: 0,
-        timings: Vec::new(),
-    };
-    if record.status == RequestStatus::Denied {
-        report.timings = timer.0;
-        return Ok(report);
+}
+
+/// What [`Run::finish`] works on.
+struct Finish<'a> {
+    store: &'a dyn StateStore,
+    cfg: &'a RunConfig<'a>,
+    record: RequestRecord,
+    timer: Timer,
+}
+
+impl Finish<'_> {
+    fn run(
+        &mut self,
+        checked: CheckedBatch,
+        cached: &mut Option<DynLedger>,
+    ) -> Result<RunReport, PipelineError> {
+        let subjects = checked.subjects().len();
+        let mut report = RunReport {
+            request_id: self.record.request_id.clone(),
+            status: RunStatus::Denied,
+            subjects,
+            rows: Vec::new(),
+            replayed: 0,
+            appended: 0,
+            tree_size: 0,
+            timings: Vec::new(),
+        };
+        if self.record.status == RequestStatus::Denied {
+            return Ok(self.report(report, Vec::new(), 0));
+        }
+        let ledger = current_ledger(self.store, cached)?;
+        if !checked.request_reasons().is_empty() {
+            let rows = rows_of_rejected(&checked);
+            let cp = checkpoint(self.store, ledger, false)?;
+            let model = vouch_match::MODEL_VERSION;
+            respond(self.store, self.cfg, &checked, &rows, &cp, model)?;
+            self.timer.lap("response");
+            report.status = RunStatus::Rejected;
+            return Ok(self.report(report, rows, cp.checkpoint.size));
+        }
+        let required = self.cfg.policy.approvals_required(subjects as u64) as usize;
+        let approvers = self.record.approvals.iter().map(|a| a.officer.clone());
+        let approved = match approve(checked, approvers.collect(), required) {
+            Ok(a) => a,
+            Err(_) => {
+                report.status = RunStatus::PendingReview {
+                    holds: self.record.holds.clone(),
+                    approvals: self.record.approvals.len(),
+                    required,
+                };
+                return Ok(self.report(report, Vec::new(), ledger.size()));
+            }
+        };
+        self.set_status(RequestStatus::Approved)?;
+        self.timer.lap("approval");
+        let (logged, model_version) = self.look_up_and_log(approved, ledger, &mut report)?;
+        inject(self.cfg, Fault::BeforeResponse)?;
+        let rows = rows_of_logged(&logged);
+        let cp = logged.checkpoint();
+        respond(
+            self.store,
+            self.cfg,
+            logged.checked(),
+            &rows,
+            cp,
+            &model_version,
+        )?;
+        self.record.completed_at.get_or_insert(self.cfg.now);
+        self.set_status(RequestStatus::Completed)?;
+        self.timer.lap("response");
+        report.status = RunStatus::Completed;
+        Ok(self.report(report, rows, cp.checkpoint.size))
     }
+
+    /// Matching, the hold list, the explanations and the ledger append;
+    /// returns the logged batch and the model version that answered.
+    fn look_up_and_log(
+        &mut self,
+        approved: ApprovedBatch,
+        ledger: &mut DynLedger,
+        report: &mut RunReport,
+    ) -> Result<(LoggedBatch, String), PipelineError> {
+        let request_id = self.record.request_id.clone();
+        let leaves_before = ledger.leaves_for_request(&request_id)?;
+        // The model that answered: the loaded index's, else the one the logged
+        // lookups recorded (a resumed batch must not claim a model it did not use).
+        let mut model_version = leaves_before.first().map(|(_, l)| l.model_version.clone());
+        let logged_before: HashMap<String, vouch_ledger::LeafOutcome> = leaves_before
+            .into_iter()
+            .map(|(_, leaf)| (leaf.subject_ref, leaf.outcome))
+            .collect();
+        let c = approved.checked();
+        let need_lookup = c
+            .subjects()
+            .iter()
+            .enumerate()
+            .any(|(i, s)| c.passed(i) && !logged_before.contains_key(&s.subject_ref));
+        let index = if need_lookup {
+            let ix =
+                MasterIndex::load(self.cfg.index_dir).map_err(|e| PipelineError::Inconsistent {
+                    request_id: request_id.clone(),
+                    why: e.to_string(),
+                })?;
+            model_version = Some(ix.model().model_version.clone());
+            Some(ix)
+        } else {
+            None
+        };
+        self.timer.lap("index load");
+        let model_version = model_version.unwrap_or_else(|| vouch_match::MODEL_VERSION.to_string());
+        let empty = vouch_match::IndexBuilder::new().finish();
+        let ix = index.as_ref().unwrap_or(&empty);
+        let mut matched = match_batch(approved, ix, &logged_before, self.cfg.progress);
+        self.timer.lap("matching");
+        let tin_hmac = tin_hasher(self.store)?;
+        let held: std::collections::HashSet<[u8; 32]> = self.store.held()?.into_iter().collect();
+        apply_hold_list(&mut matched, &held, &tin_hmac);
+        let policy_version = matched.approved().checked().policy_version().to_string();
+        let ctx = LeafContext {
+            time_unix_ms: (self.cfg.now.unix_timestamp_nanos() / 1_000_000).max(0) as u64,
+            policy_version: &policy_version,
+            model_version: &model_version,
+            tin_hmac: &tin_hmac,
+        };
+        let leaves = leaves_of(&matched, &ctx);
+        if !leaves.is_empty() {
+            // Before the append: an explanation is shown only for a lookup
+            // the ledger holds, so one recorded for an append that never
+            // happened is never shown (and a resumed run records it again).
+            crate::explain::record(
+                self.store,
+                &request_id,
+                ix.model().threshold,
+                &matched.explanations(),
+            )?;
+            ledger.append_batch(&leaves)?;
+            inject(self.cfg, Fault::AfterLedgerAppend)?;
+        }
+        let cp = checkpoint(self.store, ledger, !leaves.is_empty())?;
+        report.replayed = logged_before.len();
+        report.appended = leaves.len();
+        let size = cp.checkpoint.size;
+        let logged = logged(matched, cp);
+        self.set_status(RequestStatus::Logged)?;
+        audit(
+            self.store,
+            &request_id,
+            SYSTEM_ACTOR,
+            AuditAction::Logged,
+            &format!("appended {} leaves; ledger size {size}", leaves.len()),
+        )?;
+        self.timer.lap("ledger");
+        Ok((logged, model_version))
+    }
+
+    fn set_status(&mut self, status: RequestStatus) -> Result<(), PipelineError> {
+        if self.record.status != status {
+            self.record.status = status;
+            self.record.updated_at = vouch_core::timestamp::now();
+            self.store.put_request(&self.record)?;
+        }
+        Ok(())
+    }
+
+    fn report(&mut self, mut report: RunReport, rows: Vec<ResponseRow>, size: u64) -> RunReport {
+        report.rows = rows;
+        report.tree_size = size;
+        report.timings = std::mem::take(&mut self.timer.0);
+        report
+    }
+}
+
+fn inject(cfg: &RunConfig<'_>, at: Fault) -> Result<(), PipelineError> {
+    if cfg.fault == Some(at) {
+        return Err(PipelineError::InjectedFault);
+    }
+    Ok(())
+}
+
+/// The ledger as stored now: the cached one if the store still holds
+/// exactly its leaves, else read again.
+fn current_ledger<'c>(
+    store: &dyn StateStore,
+    cached: &'c mut Option<DynLedger>,
+) -> Result<&'c mut DynLedger, PipelineError> {
     let reuse = match cached.take() {
         Some(l) if store.ledger_len()?.is_none_or(|n| n == l.size()) => Some(l),
         _ => None,
     };
-    let ledger: &mut DynLedger = match reuse {
+    Ok(match reuse {
         Some(l) => cached.insert(l),
         None => cached.insert(store.open_ledger()?),
-    };
-    if !checked.request_reasons.is_empty() {
-        let rows = rows_of_rejected(&checked);
-        let cp = checkpoint(store, ledger, false)?;
-        respond(store, cfg, &checked, &rows, &cp, vouch_match::MODEL_VERSION)?;
-        timer.lap("response");
-        report.status = RunStatus::Rejected;
-        return Ok(finish(report, rows, cp.checkpoint.size, timer));
-    }
-    add_approvals(store, &mut record, cfg)?;
-    let required = cfg.policy.approvals_required(subjects as u64) as usize;
-    let approvers: Vec<String> = record.approvals.iter().map(|a| a.officer.clone()).collect();
-    let approved = match approve(checked, approvers, required) {
-        Ok(a) => a,
-        Err(_) => {
-            let holds = record
-                .holds
-                .iter()
-                .filter_map(|h| HoldCode::parse(h))
-                .collect();
-            report.status = RunStatus::PendingReview {
-                holds,
-                approvals: record.approvals.len(),
-                required,
-            };
-            report.timings = timer.0;
-            return Ok(report);
-        }
-    };
-    set_status(store, &mut record, RequestStatus::Approved, cfg.now)?;
-    timer.lap("approval");
-    let leaves_before = ledger.leaves_for_request(&request_id)?;
-    // The model that answered: the loaded index's, else the one the logged
-    // lookups recorded (a resumed batch must not claim a model it did not use).
-    let mut model_version = leaves_before.first().map(|(_, l)| l.model_version.clone());
-    let logged_before: HashMap<String, vouch_ledger::LeafOutcome> = leaves_before
-        .into_iter()
-        .map(|(_, leaf)| (leaf.subject_ref, leaf.outcome))
-        .collect();
-    let need_lookup = (0..subjects).any(|i| {
-        approved.checked.passed(i)
-            && !logged_before.contains_key(&approved.checked.received.files.subjects[i].subject_ref)
-    });
-    let index = if need_lookup {
-        Some(
-            MasterIndex::load(cfg.index_dir).map_err(|e| PipelineError::Inconsistent {
-                request_id: request_id.clone(),
-                why: e.to_string(),
-            })?,
-        )
-    } else {
-        None
-    };
-    timer.lap("index load");
-    if let Some(ix) = &index {
-        model_version = Some(ix.model().model_version.clone());
-    }
-    let model_version = model_version.unwrap_or_else(|| vouch_match::MODEL_VERSION.to_string());
-    let empty = empty_index();
-    let matched = match_batch(
-        approved,
-        index.as_ref().unwrap_or(&empty),
-        &logged_before,
-        cfg.progress,
-    );
-    timer.lap("matching");
-    let tin_hmac = tin_hasher(store)?;
-    let held: std::collections::HashSet<[u8; 32]> = store.held()?.into_iter().collect();
-    let mut matched = matched;
-    apply_hold_list(&mut matched, &held, &tin_hmac);
-    let policy_version = matched.approved.checked.policy_version.clone();
-    let ctx = LeafContext {
-        time_unix_ms: (cfg.now.unix_timestamp_nanos() / 1_000_000).max(0) as u64,
-        policy_version: &policy_version,
-        model_version: &model_version,
-        tin_hmac: &tin_hmac,
-    };
-    let leaves = leaves_of(&matched, &ctx);
-    if !leaves.is_empty() {
-        ledger.append_batch(&leaves)?;
-        inject(cfg, Fault::AfterLedgerAppend)?;
-    }
-    let cp = checkpoint(store, ledger, !leaves.is_empty())?;
-    report.replayed = logged_before.len();
-    report.appended = leaves.len();
-    let logged = logged(matched, cp);
-    set_status(store, &mut record, RequestStatus::Logged, cfg.now)?;
-    audit(
-        store,
-        &request_id,
-        "system",
-        "logged",
-        &format!(
-            "appended {} leaves; ledger size {}",
-            leaves.len(),
-            logged.checkpoint.checkpoint.size
-        ),
-    )?;
-    timer.lap("ledger");
-    inject(cfg, Fault::BeforeResponse)?;
-    let rows = rows_of_logged(&logged);
-    respond(
-        store,
-        cfg,
-        &logged.matched.approved.checked,
-        &rows,
-        &logged.checkpoint,
-        &model_version,
-    )?;
-    record.completed_at.get_or_insert_with(|| rfc3339(cfg.now));
-    set_status(store, &mut record, RequestStatus::Completed, cfg.now)?;
-    timer.lap("response");
-    report.status = RunStatus::Completed;
-    Ok(finish(
-        report,
-        rows,
-        logged.checkpoint.checkpoint.size,
-        timer,
-    ))
-}
-
-fn finish(
-    mut report: RunReport,
-    rows: Vec<ResponseRow>,
-    tree_size: u64,
-    timer: Timer,
-) -> RunReport {
-    report.rows = rows;
-    report.tree_size = tree_size;
-    report.timings = timer.0;
-    report
-}
-
-fn empty_index() -> MasterIndex {
-    vouch_match::IndexBuilder::new().finish()
+    })
 }
 
 fn audit(
     store: &dyn StateStore,
     request_id: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     detail: &str,
 ) -> Result<(), PipelineError> {
-    let at = rfc3339(OffsetDateTime::now_utc());
     store.audit(
         request_id,
         &AuditEvent {
-            at,
+            at: vouch_core::timestamp::now(),
             actor: actor.into(),
-            action: action.into(),
+            action,
             detail: detail.into(),
         },
     )?;
-    Ok(())
-}
-
-fn set_status(
-    store: &dyn StateStore,
-    rec: &mut RequestRecord,
-    status: RequestStatus,
-    now: OffsetDateTime,
-) -> Result<(), PipelineError> {
-    if rec.status != status {
-        rec.status = status;
-        rec.updated_at = rfc3339(now);
-        store.put_request(rec)?;
-    }
     Ok(())
 }
 
@@ -383,7 +462,7 @@ fn fresh_checks(
     received: ReceivedRequest,
     cfg: &RunConfig<'_>,
 ) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
-    let request_id = received.files.letter.request_id.clone();
+    let request_id = received.letter().request_id.clone();
     let keyer = vouch_policy::probing::Keyer::new(&store.secret(PROBE_HMAC_KEY)?);
     let history = store.probes()?;
     let probe = ProbeInput {
@@ -399,64 +478,48 @@ fn fresh_checks(
         }
         Err(e) => {
             if let PipelineError::Refused { failure, .. } = &e {
-                audit(
-                    store,
-                    &request_id,
-                    "system",
-                    "refused",
-                    failure.code().as_str(),
-                )?;
+                let code = failure.code().as_str();
+                audit(store, &request_id, SYSTEM_ACTOR, AuditAction::Refused, code)?;
             }
             return Err(e);
         }
     };
-    let rows: Vec<(&str, &[ReasonCode])> = checked
-        .received
-        .files
-        .subjects
+    let rows: Vec<(&str, &[vouch_core::ReasonCode])> = checked
+        .subjects()
         .iter()
-        .zip(&checked.subject_reasons)
+        .zip(checked.subject_reasons())
         .map(|(s, r)| (s.subject_ref.as_str(), r.as_slice()))
         .collect();
     let bytes = vouch_formats::checks::render_checks(&rows)
         .map_err(|e| PipelineError::Response(e.to_string()))?;
-    store.put_request_blob(&request_id, "checks.csv", &bytes)?;
-    let letter = &checked.received.files.letter;
-    let status = if checked.request_reasons.is_empty() {
+    store.put_request_blob(&request_id, CHECKS_DOC, &bytes)?;
+    let letter = checked.received().letter();
+    let status = if checked.request_reasons().is_empty() {
         RequestStatus::PendingReview
     } else {
         RequestStatus::Rejected
     };
+    let subject_count = checked.subjects().len() as u64;
     let record = RequestRecord {
         request_id: request_id.clone(),
         agency: letter.agency.clone(),
-        letter_sha256: checked.received.letter_sha256.clone(),
+        letter_sha256: checked.received().letter_sha256().to_string(),
         status,
-        subject_count: checked.received.files.subjects.len() as u64,
-        request_reasons: checked
-            .request_reasons
-            .iter()
-            .map(|r| r.as_str().to_string())
-            .collect(),
-        holds: checked
-            .holds
-            .iter()
-            .map(|h| h.as_str().to_string())
-            .collect(),
-        approvals_required: cfg
-            .policy
-            .approvals_required(checked.received.files.subjects.len() as u64),
+        subject_count,
+        request_reasons: checked.request_reasons().to_vec(),
+        holds: checked.holds().to_vec(),
+        approvals_required: cfg.policy.approvals_required(subject_count),
         approvals: Vec::new(),
-        policy_version: checked.policy_version.clone(),
+        policy_version: checked.policy_version().to_string(),
         denial: None,
         completed_at: None,
         disposition_certified: None,
-        received_at: rfc3339(cfg.now),
-        updated_at: rfc3339(cfg.now),
+        received_at: vouch_core::timestamp::canonical(cfg.now),
+        updated_at: vouch_core::timestamp::canonical(cfg.now),
     };
     store.put_request(&record)?;
     let rejected = checked
-        .subject_reasons
+        .subject_reasons()
         .iter()
         .filter(|r| !r.is_empty())
         .count();
@@ -464,96 +527,31 @@ fn fresh_checks(
         store,
         &request_id,
         &letter.signer.id,
-        "received",
+        AuditAction::Received,
         &format!(
-            "{} subjects; {} rejected at subject level; status {}",
-            record.subject_count,
-            rejected,
+            "{subject_count} subjects; {rejected} rejected at subject level; status {}",
             status.as_str()
         ),
     )?;
     Ok((checked, record))
 }
 
+/// The name of the request document holding each subject's checks.
+pub const CHECKS_DOC: &str = "checks.csv";
+
 fn restore_checks(
     store: &dyn StateStore,
     received: ReceivedRequest,
     rec: &RequestRecord,
 ) -> Result<CheckedBatch, PipelineError> {
-    let request_id = rec.request_id.clone();
     let bytes = store
-        .request_blob(&request_id, "checks.csv")?
+        .request_blob(&rec.request_id, CHECKS_DOC)?
         .ok_or_else(|| PipelineError::Inconsistent {
-            request_id: request_id.clone(),
+            request_id: rec.request_id.clone(),
             why: "request record without stored checks".into(),
         })?;
-    let stored = vouch_formats::checks::parse_checks(Path::new("checks.csv"), &bytes)?;
-    let mut request_reasons = Vec::new();
-    for r in &rec.request_reasons {
-        request_reasons.push(
-            ReasonCode::parse(r).ok_or_else(|| PipelineError::Inconsistent {
-                request_id: request_id.clone(),
-                why: "unknown stored reason code".into(),
-            })?,
-        );
-    }
-    let mut c = checked_from_stored(
-        received,
-        stored,
-        request_reasons,
-        rec.policy_version.clone(),
-    )?;
-    c.holds = rec
-        .holds
-        .iter()
-        .filter_map(|h| HoldCode::parse(h))
-        .collect();
-    Ok(c)
-}
-
-fn add_approvals(
-    store: &dyn StateStore,
-    rec: &mut RequestRecord,
-    cfg: &RunConfig<'_>,
-) -> Result<(), PipelineError> {
-    let mut seen = std::collections::HashSet::new();
-    for officer in cfg.approvers {
-        if !seen.insert(officer.as_str()) {
-            return Err(PipelineError::DuplicateApproval {
-                officer: officer.clone(),
-            });
-        }
-        let ok = matches!(store.official(officer)?, Some(o) if o.role == Role::DisclosureOfficer && o.agency == HOME_AGENCY);
-        if !ok {
-            return Err(PipelineError::NotAnOfficer {
-                officer: officer.clone(),
-            });
-        }
-    }
-    let mut changed = false;
-    for officer in cfg.approvers {
-        if !rec.approvals.iter().any(|a| &a.officer == officer)
-            && rec.approvals.len() < vouch_core::limits::APPROVALS_MAX
-        {
-            rec.approvals.push(Approval {
-                officer: officer.clone(),
-                at: rfc3339(cfg.now),
-                comment: "approved on the command line (--approve-as)".into(),
-            });
-            audit(
-                store,
-                &rec.request_id,
-                officer,
-                "approved",
-                &format!("holds: {}", rec.holds.join(";")),
-            )?;
-            changed = true;
-        }
-    }
-    if changed {
-        store.put_request(rec)?;
-    }
-    Ok(())
+    let stored = vouch_formats::checks::parse_checks(Path::new(CHECKS_DOC), &bytes)?;
+    checked_from_stored(received, stored, rec)
 }
 
 /// The active policy: the file activated in the store, else policy.md's defaults.
@@ -630,14 +628,14 @@ fn respond(
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let summary = ResponseSummary {
-        request_id: &c.received.files.letter.request_id,
+        request_id: &c.received().letter().request_id,
         checkpoint: CheckpointDto {
             origin: cp.checkpoint.origin.clone(),
             tree_size: cp.checkpoint.size,
             root_hash: b64.encode(cp.checkpoint.root),
             signed_note: cp.text().to_string(),
         },
-        policy_version: &c.policy_version,
+        policy_version: c.policy_version(),
         model_version,
     };
     let (csv_bytes, statement) =
@@ -650,12 +648,18 @@ fn respond(
     };
     let json = build_json(&summary, rows, &csv_bytes, statement, signature);
     write_response(cfg.out_dir, &csv_bytes, &json)?;
-    let counts: BTreeMap<_, _> = json
+    let detail = json
         .counts
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .enumerate()
-        .collect();
-    let detail = counts.into_values().collect::<Vec<_>>().join(" ");
-    audit(store, summary.request_id, "system", "responded", &detail)
+        .map(|(o, n)| format!("{}={n}", o.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let request_id = summary.request_id;
+    audit(
+        store,
+        request_id,
+        SYSTEM_ACTOR,
+        AuditAction::Responded,
+        &detail,
+    )
 }

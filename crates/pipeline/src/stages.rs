@@ -1,5 +1,10 @@
-//! The typed stages. Each type can only be built by the stage function that
-//! checks its precondition, so skipping a stage does not compile.
+//! The typed stages. Each type's fields are private to this module and its
+//! only constructor is the stage function that checks its precondition, so
+//! skipping a stage does not compile: a lookup needs a [`MatchedBatch`],
+//! which only [`match_batch`] makes, from an [`ApprovedBatch`], which only
+//! [`approve`] makes, from a [`CheckedBatch`], which only [`check`] (or
+//! [`checked_from_stored`], from checks recorded by an earlier `check`)
+//! makes. None of this is visible outside the crate.
 
 use crate::error::PipelineError;
 use rayon::prelude::*;
@@ -17,15 +22,25 @@ use vouch_policy::{check_request, check_subjects, holds, PolicyConfig, Registry}
 
 /// Intake: the request's files, read and hash-checked.
 #[derive(Debug)]
-pub struct ReceivedRequest {
-    /// The files.
-    pub files: RequestFiles,
+pub(crate) struct ReceivedRequest {
+    files: RequestFiles,
+    letter_sha256: String,
+}
+
+impl ReceivedRequest {
+    /// The letter.
+    pub(crate) fn letter(&self) -> &vouch_core::RequestLetter {
+        &self.files.letter
+    }
+
     /// Hex SHA-256 of `request.json`.
-    pub letter_sha256: String,
+    pub(crate) fn letter_sha256(&self) -> &str {
+        &self.letter_sha256
+    }
 }
 
 /// Reads a request directory.
-pub fn receive(dir: &Path) -> Result<ReceivedRequest, PipelineError> {
+pub(crate) fn receive(dir: &Path) -> Result<ReceivedRequest, PipelineError> {
     let files = read_request_dir(dir)?;
     let letter_sha256 = hex::encode(Sha256::digest(&files.letter_bytes));
     Ok(ReceivedRequest {
@@ -36,22 +51,51 @@ pub fn receive(dir: &Path) -> Result<ReceivedRequest, PipelineError> {
 
 /// Policy: the request authenticated and every rule checked.
 #[derive(Debug)]
-pub struct CheckedBatch {
-    /// The request.
-    pub received: ReceivedRequest,
+pub(crate) struct CheckedBatch {
+    received: ReceivedRequest,
     /// Request-level failures (any: every subject is rejected).
-    pub request_reasons: Vec<ReasonCode>,
+    request_reasons: Vec<ReasonCode>,
     /// Subject-level failures, per subject.
-    pub subject_reasons: Vec<Vec<ReasonCode>>,
+    subject_reasons: Vec<Vec<ReasonCode>>,
     /// Holds for the reviewing officer.
-    pub holds: Vec<HoldCode>,
+    holds: Vec<HoldCode>,
     /// The policy version applied.
-    pub policy_version: String,
+    policy_version: String,
 }
 
 impl CheckedBatch {
+    /// The request.
+    pub(crate) fn received(&self) -> &ReceivedRequest {
+        &self.received
+    }
+
+    /// The subjects, in file order.
+    pub(crate) fn subjects(&self) -> &[vouch_core::Subject] {
+        &self.received.files.subjects
+    }
+
+    /// Request-level failures (any: every subject is rejected).
+    pub(crate) fn request_reasons(&self) -> &[ReasonCode] {
+        &self.request_reasons
+    }
+
+    /// Subject-level failures, per subject.
+    pub(crate) fn subject_reasons(&self) -> &[Vec<ReasonCode>] {
+        &self.subject_reasons
+    }
+
+    /// Holds for the reviewing officer.
+    pub(crate) fn holds(&self) -> &[HoldCode] {
+        &self.holds
+    }
+
+    /// The policy version applied.
+    pub(crate) fn policy_version(&self) -> &str {
+        &self.policy_version
+    }
+
     /// Each subject's final reasons: request-level failures apply to all.
-    pub fn reasons_of(&self, i: usize) -> Vec<ReasonCode> {
+    pub(crate) fn reasons_of(&self, i: usize) -> Vec<ReasonCode> {
         let mut r = self.request_reasons.clone();
         r.extend_from_slice(&self.subject_reasons[i]);
         r.sort();
@@ -60,23 +104,22 @@ impl CheckedBatch {
     }
 
     /// Whether subject `i` may be looked up once approved.
-    pub fn passed(&self, i: usize) -> bool {
+    pub(crate) fn passed(&self, i: usize) -> bool {
         self.request_reasons.is_empty() && self.subject_reasons[i].is_empty()
     }
 }
 
-/// Authenticates the letter and checks every rule.
 /// What the probing guard needs: the keyed-hash secret and the history.
-pub struct ProbeInput<'a> {
+pub(crate) struct ProbeInput<'a> {
     /// Keys subjects with the state store's secret.
-    pub keyer: &'a Keyer,
+    pub(crate) keyer: &'a Keyer,
     /// Every stored probe record.
-    pub history: &'a [ProbeRecord],
+    pub(crate) history: &'a [ProbeRecord],
 }
 
 /// Authenticates the letter and checks every rule, the probing guard
 /// included; returns the batch and the probe records to store for it.
-pub fn check(
+pub(crate) fn check(
     received: ReceivedRequest,
     registry: &dyn Registry,
     policy: &PolicyConfig,
@@ -140,12 +183,12 @@ fn probing_guard(
     records
 }
 
-/// Rebuilds a checked batch from results stored before an interruption.
-pub fn checked_from_stored(
+/// Rebuilds a checked batch from the results an earlier [`check`] stored
+/// (its checks, request-level reasons, holds and policy version).
+pub(crate) fn checked_from_stored(
     received: ReceivedRequest,
     stored: Vec<(String, Vec<ReasonCode>)>,
-    request_reasons: Vec<ReasonCode>,
-    policy_version: String,
+    record: &vouch_store::RequestRecord,
 ) -> Result<CheckedBatch, PipelineError> {
     let subjects = &received.files.subjects;
     let same = stored.len() == subjects.len()
@@ -162,24 +205,31 @@ pub fn checked_from_stored(
     let subject_reasons = stored.into_iter().map(|(_, r)| r).collect();
     Ok(CheckedBatch {
         received,
-        request_reasons,
+        request_reasons: record.request_reasons.clone(),
         subject_reasons,
-        holds: Vec::new(),
-        policy_version,
+        holds: record.holds.clone(),
+        policy_version: record.policy_version.clone(),
     })
 }
 
 /// Approval: a checked batch released by enough disclosure officers.
 #[derive(Debug)]
-pub struct ApprovedBatch {
-    /// The batch.
-    pub checked: CheckedBatch,
+pub(crate) struct ApprovedBatch {
+    checked: CheckedBatch,
     /// The officers who released it.
-    pub approvers: Vec<String>,
+    approvers: Vec<String>,
 }
 
-/// Releases a batch; `None` while approvals are short or the request was rejected.
-pub fn approve(
+impl ApprovedBatch {
+    /// The batch.
+    pub(crate) fn checked(&self) -> &CheckedBatch {
+        &self.checked
+    }
+}
+
+/// Releases a batch; the batch back while approvals are short or the
+/// request was rejected.
+pub(crate) fn approve(
     checked: CheckedBatch,
     approvers: Vec<String>,
     required: usize,
@@ -192,27 +242,46 @@ pub fn approve(
 
 /// Matching: one decision per subject that passed, or a replayed outcome.
 #[derive(Debug)]
-pub struct MatchedBatch {
-    /// The batch.
-    pub approved: ApprovedBatch,
+pub(crate) struct MatchedBatch {
+    approved: ApprovedBatch,
     /// Per subject: `None` if rejected; the outcome and, for fresh lookups, the decision.
-    pub results: Vec<Option<SubjectResult>>,
+    results: Vec<Option<SubjectResult>>,
+}
+
+impl MatchedBatch {
+    /// The batch.
+    pub(crate) fn approved(&self) -> &ApprovedBatch {
+        &self.approved
+    }
+
+    /// The weights of every fresh lookup that scored a candidate, with the
+    /// subject's position, in position order.
+    pub(crate) fn explanations(&self) -> Vec<(u32, vouch_match::Explanation)> {
+        self.results
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let ex = r.as_ref()?.decision.as_ref()?.explanation?;
+                Some((u32::try_from(i).ok()?, ex))
+            })
+            .collect()
+    }
 }
 
 /// One looked-up subject.
 #[derive(Debug, Clone)]
-pub struct SubjectResult {
+struct SubjectResult {
     /// CONFIRMED or NOT_CONFIRMED.
-    pub outcome: Outcome,
+    outcome: Outcome,
     /// The decision when looked up now; `None` when replayed from the ledger.
-    pub decision: Option<Decision>,
+    decision: Option<Decision>,
     /// The matched taxpayer is on the confidential hold list: answered
     /// NOT_CONFIRMED whatever the match.
-    pub held: bool,
+    held: bool,
 }
 
 /// Looks up every passed subject not already in the ledger (`logged`).
-pub fn match_batch(
+pub(crate) fn match_batch(
     approved: ApprovedBatch,
     index: &MasterIndex,
     logged: &HashMap<String, LeafOutcome>,
@@ -262,7 +331,7 @@ pub fn match_batch(
 
 /// Applies the confidential hold list (6103(i)(6)): a confirmation of a held
 /// taxpayer becomes NOT_CONFIRMED, indistinguishable in the response.
-pub fn apply_hold_list(
+pub(crate) fn apply_hold_list(
     m: &mut MatchedBatch,
     held: &std::collections::HashSet<[u8; 32]>,
     tin_hmac: &(dyn Fn(Tin) -> [u8; 32] + Sync),
@@ -282,19 +351,19 @@ pub fn apply_hold_list(
 }
 
 /// Everything a leaf needs besides the subject.
-pub struct LeafContext<'a> {
+pub(crate) struct LeafContext<'a> {
     /// When the lookups ran.
-    pub time_unix_ms: u64,
+    pub(crate) time_unix_ms: u64,
     /// Policy version.
-    pub policy_version: &'a str,
+    pub(crate) policy_version: &'a str,
     /// Model version.
-    pub model_version: &'a str,
+    pub(crate) model_version: &'a str,
     /// Keyed hash of a TIN (HMAC-SHA-256 with a secret outside the ledger).
-    pub tin_hmac: &'a (dyn Fn(Tin) -> [u8; 32] + Sync),
+    pub(crate) tin_hmac: &'a (dyn Fn(Tin) -> [u8; 32] + Sync),
 }
 
 /// The leaves to append: one per fresh lookup, in subject order.
-pub fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
+pub(crate) fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
     let c = &m.approved.checked;
     let request_id = &c.received.files.letter.request_id;
     m.results
@@ -327,15 +396,25 @@ pub fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafRecord> {
 
 /// Ledger: every lookup of the batch recorded durably, under a signed checkpoint.
 #[derive(Debug)]
-pub struct LoggedBatch {
-    /// The batch.
-    pub matched: MatchedBatch,
+pub(crate) struct LoggedBatch {
+    matched: MatchedBatch,
+    checkpoint: vouch_ledger::note::SignedCheckpoint,
+}
+
+impl LoggedBatch {
+    /// The checked batch underneath.
+    pub(crate) fn checked(&self) -> &CheckedBatch {
+        &self.matched.approved.checked
+    }
+
     /// The checkpoint after the append.
-    pub checkpoint: vouch_ledger::note::SignedCheckpoint,
+    pub(crate) fn checkpoint(&self) -> &vouch_ledger::note::SignedCheckpoint {
+        &self.checkpoint
+    }
 }
 
 /// Marks a batch logged; called only after the append and checkpoint are durable.
-pub fn logged(
+pub(crate) fn logged(
     matched: MatchedBatch,
     checkpoint: vouch_ledger::note::SignedCheckpoint,
 ) -> LoggedBatch {
@@ -346,7 +425,7 @@ pub fn logged(
 }
 
 /// The response rows of a logged batch.
-pub fn rows_of_logged(l: &LoggedBatch) -> Vec<ResponseRow> {
+pub(crate) fn rows_of_logged(l: &LoggedBatch) -> Vec<ResponseRow> {
     let c = &l.matched.approved.checked;
     c.received
         .files
@@ -370,7 +449,7 @@ pub fn rows_of_logged(l: &LoggedBatch) -> Vec<ResponseRow> {
 }
 
 /// The response rows of a request rejected whole: nothing was looked up.
-pub fn rows_of_rejected(c: &CheckedBatch) -> Vec<ResponseRow> {
+pub(crate) fn rows_of_rejected(c: &CheckedBatch) -> Vec<ResponseRow> {
     c.received
         .files
         .subjects

@@ -17,10 +17,8 @@ use std::path::Path;
 use time::macros::datetime;
 use vouch_core::{Outcome, ReasonCode, Subject};
 use vouch_formats::request::SUBJECT_COLUMNS;
-use vouch_ledger::Ledger;
-use vouch_pipeline::{run_request, RunConfig, RunStatus};
+use vouch_pipeline::{RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
-use vouch_store::FileStore;
 
 use vouch_test_support::OFFICER;
 
@@ -170,24 +168,22 @@ fn run_case(
     write_request(&data, &request_dir, &subjects);
     let state = case_dir.join("state");
     register(&state, &data);
-    let store = FileStore::open(&state).unwrap();
+    let store = vouch_test_support::open_state(&state);
     let policy = PolicyConfig::defaults();
-    let approvers = vec![OFFICER.to_string()];
     let cfg = RunConfig {
         request_dir: &request_dir,
         index_dir: &root.join("index"),
         out_dir: &case_dir.join("out"),
-        approvers: &approvers,
         policy: &policy,
         now: datetime!(2025-06-03 09:00 UTC),
         fault: None,
         progress: None,
     };
-    let report = run_request(&store, &cfg).unwrap();
+    let report = vouch_test_support::run_approved(store.as_ref(), &cfg, &[OFFICER]).unwrap();
     prop_assert_eq!(&report.status, &RunStatus::Completed);
     prop_assert_eq!(report.rows.len(), subjects.len());
 
-    let ledger = Ledger::open_dir(&state.join("ledger")).unwrap();
+    let ledger = store.open_ledger().unwrap();
     let leaves = ledger.leaves_for_request(&report.request_id).unwrap();
     let looked_up: Vec<String> = leaves.into_iter().map(|(_, l)| l.subject_ref).collect();
     let looked_up_set: BTreeSet<&str> = looked_up.iter().map(String::as_str).collect();
@@ -243,7 +239,9 @@ fn no_subject_with_a_reason_is_ever_looked_up() {
     // below cannot pass vacuously.
     let clean = root.path().join("clean");
     run_case(root.path(), &base, &BTreeMap::new(), &clean).unwrap();
-    let ledger = Ledger::open_dir(&clean.join("state/ledger")).unwrap();
+    let ledger = vouch_test_support::open_state(&clean.join("state"))
+        .open_ledger()
+        .unwrap();
     assert!(ledger.size() > 0, "no lookups at all in the clean request");
 
     let mut runner = TestRunner::new(Config {

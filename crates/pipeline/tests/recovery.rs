@@ -4,13 +4,12 @@
 
 use std::path::Path;
 use time::macros::datetime;
+use vouch_app::AppError;
 use vouch_core::Outcome;
-use vouch_ledger::Ledger;
-use vouch_pipeline::{run_request, Fault, PipelineError, RunConfig, RunStatus};
+use vouch_pipeline::{Fault, PipelineError, RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
-use vouch_store::FileStore;
 
-use vouch_test_support::OFFICER;
+use vouch_test_support::{open_state, run_approved, OFFICER};
 
 fn fixture(dir: &Path) {
     vouch_test_support::synth_fixture(dir, 3_000, 200, 11);
@@ -26,29 +25,24 @@ fn run(
     out: &str,
     approve: bool,
     fault: Option<Fault>,
-) -> Result<vouch_pipeline::RunReport, PipelineError> {
-    let store = FileStore::open(state).unwrap();
+) -> Result<vouch_pipeline::RunReport, AppError> {
+    let store = open_state(state);
     let policy = PolicyConfig::defaults();
-    let approvers = if approve {
-        vec![OFFICER.to_string()]
-    } else {
-        vec![]
-    };
+    let approvers: &[&str] = if approve { &[OFFICER] } else { &[] };
     let cfg = RunConfig {
         request_dir: &dir.join("data/request"),
         index_dir: &dir.join("index"),
         out_dir: &dir.join(out),
-        approvers: &approvers,
         policy: &policy,
         now: datetime!(2025-06-03 09:00 UTC),
         fault,
         progress: None,
     };
-    run_request(&store, &cfg)
+    run_approved(store.as_ref(), &cfg, approvers)
 }
 
 fn ledger_size(state: &Path) -> u64 {
-    Ledger::open_dir(&state.join("ledger")).unwrap().size()
+    open_state(state).open_ledger().unwrap().size()
 }
 
 #[test]
@@ -72,7 +66,7 @@ fn a_crash_after_the_ledger_append_resumes_without_looking_up_again() {
         let out = format!("out-{fault:?}");
         assert!(matches!(
             run(&state, dir.path(), &out, true, Some(fault)),
-            Err(PipelineError::InjectedFault)
+            Err(AppError::Pipeline(PipelineError::InjectedFault))
         ));
         assert!(
             !dir.path().join(&out).exists(),
@@ -162,6 +156,6 @@ fn a_reused_request_id_with_a_different_letter_is_refused() {
     .unwrap();
     assert!(matches!(
         run(&state, dir.path(), "out3", true, None),
-        Err(PipelineError::IdReused { .. })
+        Err(AppError::Pipeline(PipelineError::IdReused { .. }))
     ));
 }

@@ -47,6 +47,22 @@ impl From<vouch_store::StoreError> for ApiError {
     }
 }
 
+/// A use case's refusal, as the API answers it: unknown and invisible are
+/// both 404; the detail of a failure is logged, never shown.
+impl From<vouch_app::AppError> for ApiError {
+    fn from(e: vouch_app::AppError) -> Self {
+        use vouch_app::AppError as A;
+        match e {
+            A::Unauthenticated => ApiError::Unauthorized,
+            A::Forbidden | A::NotPermitted { .. } => ApiError::Forbidden,
+            A::NotFound { .. } => ApiError::NotFound,
+            A::Conflict(why) => ApiError::Conflict(why),
+            A::Invalid { field, why } => ApiError::Invalid(format!("{field}: {why}")),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<vouch_pipeline::PipelineError> for ApiError {
     fn from(e: vouch_pipeline::PipelineError) -> Self {
         ApiError::Internal(e.to_string())
@@ -132,7 +148,7 @@ pub enum ServerError {
         /// What failed.
         why: String,
     },
-    /// The token file is not what the service wrote.
+    /// A file of the service (a TLS certificate or key) is not what it should be.
     #[error("{path}: corrupt: {why}")]
     Corrupt {
         /// The file.
@@ -140,6 +156,9 @@ pub enum ServerError {
         /// What is wrong.
         why: String,
     },
+    /// Starting the application failed (the first administrator's token).
+    #[error(transparent)]
+    App(#[from] vouch_app::AppError),
     /// A setting is unusable.
     #[error("{field}: {why}")]
     Config {

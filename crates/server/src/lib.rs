@@ -9,9 +9,12 @@
 //! or a console session): bearer tokens, stored only as SHA-256 hashes with
 //! an expiry, looked up in the store on every request (so a revocation holds
 //! at once on every node), each mapped to an official whose registry role
-//! decides what the token may do. Batches run in the background on tokio's
-//! blocking pool, at most [`ServerConfig::batches_max`] at once (429 beyond
-//! that), one at a time per store (the store's writer lock, across nodes).
+//! decides what the token may do. The handlers hold no rules: every use
+//! case, and who may do it, is the application layer's (`vouch-app`); the
+//! service turns HTTP into its calls and its answers into HTTP. Batches run
+//! in the background on tokio's blocking pool, at most
+//! [`ServerConfig::batches_max`] at once (429 beyond that), one at a time
+//! per store (the store's writer lock, across nodes).
 //!
 //! The store is any `vouch_store::StateStore`: SQLite by default, PostgreSQL
 //! for several nodes (which then share sessions, uploads, responses and the
@@ -27,23 +30,19 @@
 
 mod auth;
 mod error;
-mod explain;
 mod routes;
-mod shared_files;
 mod state;
 mod tls;
-mod tokens;
 mod upload;
 
-pub use auth::{
-    AdminRole, AuditorRole, Caller, Need, OfficerRole, OverseerRole, Permit, RequesterRole,
-};
+pub use auth::{Caller, Need};
 pub use error::{ApiError, ServerError};
 pub use routes::meta::OPENAPI_JSON;
 pub use routes::{app, route_table, REQUEST_ID_HEADER};
-pub use state::{AppState, ServerConfig, BOOTSTRAP_ADMIN};
+pub use state::{AppState, ServerConfig};
 pub use tls::{TlsSettings, HANDSHAKE_TIMEOUT, MAX_HANDSHAKES};
 pub use upload::PARTS as UPLOAD_PARTS;
+pub use vouch_app::BOOTSTRAP_ADMIN;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -198,7 +197,10 @@ where
                 .map_err(io)?
         }
     }
-    state.wait_idle().await;
+    // The batches in flight finish, then the ledger and the store are
+    // released: a new service on the same state can start as soon as this
+    // returns.
+    state.shut_down().await;
     Ok(())
 }
 

@@ -1,29 +1,24 @@
-//! The service's shared state: the state store (opened once, holding its
-//! exclusive lock), the token table, the batch slots and the jobs in flight.
+//! The service's shared state: the state store, the ledger it keeps open
+//! between runs, the batch slots and the jobs in flight.
 //!
-//! Concurrency: every change to the store, every pipeline run and every
-//! ledger access goes through one writer mutex, so two batches are never
-//! checked at once (the probing guard sees every earlier request) and the
-//! ledger's files have one user. Reads of store documents (request records,
-//! the registry, audit trails) do not take it: each document is replaced
-//! atomically, so a reader sees the old or the new one, and a status query
-//! is not held up by a long batch. Blocking calls run on tokio's blocking pool.
+//! Concurrency: every pipeline run and every ledger access on this node
+//! goes through one writer mutex (the ledger handle has one user); across
+//! processes and nodes the store's own writer lock serialises batch runs
+//! and decisions (the application layer takes it). Reads of records do not
+//! wait for either, so a status query is not held up by a long batch.
+//! Blocking calls run on tokio's blocking pool.
 
 use crate::error::{ApiError, ServerError};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use vouch_app::App;
 use vouch_ledger::DynLedger;
-use vouch_pipeline::{run_request_cached, PipelineError, RunConfig, RunStatus};
-use vouch_store::{
-    AuditEvent, OfficialRecord, RequestStatus, Role, StateStore, StoreError, HOME_AGENCY,
-};
+use vouch_pipeline::RunStatus;
+use vouch_store::{RequestRecord, RequestStatus, StateStore};
 
-/// The administrator registered on first start.
-pub const BOOTSTRAP_ADMIN: &str = "vouch-admin";
 /// Failed jobs remembered for status queries at most (oldest forgotten first).
 const FAILED_JOBS_MAX: usize = 1024;
 
@@ -58,6 +53,14 @@ impl Default for ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// The lifetime of an issued token.
+    pub(crate) fn token_ttl(&self) -> Option<time::Duration> {
+        self.token_ttl_days
+            .map(|d| time::Duration::days(i64::from(d)))
+    }
+}
+
 /// Where a background run stands (until its record says more).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum JobState {
@@ -74,11 +77,10 @@ pub(crate) struct Job {
     seq: u64,
 }
 
-/// What the writer mutex guards besides the store's changes.
+/// What the writer mutex guards: the ledger, opened on first use and kept
+/// across pipeline runs (reopened when another process or node appended;
+/// dropped when a run fails).
 pub(crate) struct Writer {
-    /// The ledger, opened on first use and kept across pipeline runs
-    /// (reopened when another process or node appended; dropped when a run
-    /// fails).
     ledger: Option<DynLedger>,
 }
 
@@ -91,12 +93,9 @@ impl Writer {
                 self.ledger = None;
             }
         }
-        if self.ledger.is_none() {
-            self.ledger = Some(store.open_ledger()?);
-        }
-        match self.ledger.as_mut() {
+        match &mut self.ledger {
             Some(l) => Ok(l),
-            None => Err(ApiError::Internal("ledger not open".into())),
+            slot => Ok(slot.insert(store.open_ledger()?)),
         }
     }
 }
@@ -107,10 +106,9 @@ pub(crate) struct Core {
     /// The ledger's verifier key, once read (it never changes).
     pub verifier: std::sync::OnceLock<vouch_ledger::NoteVerifier>,
     /// Subjects matched so far, per batch running on this node.
-    pub progress: Mutex<HashMap<String, Arc<std::sync::atomic::AtomicU64>>>,
-    pub explain_index: crate::explain::IndexCache,
+    pub progress: Mutex<HashMap<String, Arc<AtomicU64>>>,
     pub jobs: Mutex<HashMap<String, Job>>,
-    job_seq: std::sync::atomic::AtomicU64,
+    job_seq: AtomicU64,
     pub batches: Arc<Semaphore>,
     pub config: ServerConfig,
     pub index_dir: PathBuf,
@@ -127,13 +125,6 @@ pub struct AppState {
 /// leaves the store as a crash would, and runs resume from there by design.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The current instant in RFC 3339.
-pub(crate) fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Runs blocking work on tokio's blocking pool.
@@ -162,24 +153,14 @@ impl AppState {
                 why: "too large".into(),
             });
         }
-        // Under the store's writer lock: nodes starting together on a new
-        // store show one administrator token, not one each.
-        let bootstrap = {
-            let _writer = store.writer_lock()?;
-            if store.tokens()?.is_empty() {
-                Some(bootstrap_admin(store.as_ref(), &config)?)
-            } else {
-                None
-            }
-        };
+        let bootstrap = App::new(store.as_ref()).bootstrap(config.token_ttl())?;
         let core = Core {
             store,
             writer: Mutex::new(Writer { ledger: None }),
             verifier: std::sync::OnceLock::new(),
             progress: Mutex::new(HashMap::new()),
-            explain_index: Default::default(),
             jobs: Mutex::new(HashMap::new()),
-            job_seq: std::sync::atomic::AtomicU64::new(0),
+            job_seq: AtomicU64::new(0),
             batches: Arc::new(Semaphore::new(config.batches_max)),
             config,
             index_dir: index_dir.to_path_buf(),
@@ -199,24 +180,18 @@ impl AppState {
     /// waits for batch slots, so call it from a task of its own at start-up.
     pub async fn resume_interrupted(&self) -> Result<usize, ServerError> {
         let core = self.core.clone();
-        let pending = tokio::task::spawn_blocking(move || core.store.requests())
+        let pending = blocking(move || Ok(core.app().interrupted()?))
             .await
             .map_err(|e| ServerError::Config {
                 field: "resume",
                 why: e.to_string(),
-            })??;
+            })?;
         let mut started = 0;
         for rec in pending {
-            let interrupted = matches!(rec.status, RequestStatus::Approved | RequestStatus::Logged);
-            if !interrupted {
-                continue;
-            }
             let here = {
                 let (core, id) = (self.core.clone(), rec.request_id.clone());
-                tokio::task::spawn_blocking(move || crate::shared_files::upload_here(&core, &id))
+                blocking(move || Ok(core.app().upload_here(&id)?))
                     .await
-                    .ok()
-                    .and_then(Result::ok)
                     .unwrap_or(false)
             };
             if !here {
@@ -230,8 +205,7 @@ impl AppState {
                 break;
             };
             tracing::info!(request_id = %rec.request_id, "resuming an interrupted batch");
-            self.core
-                .spawn_run(rec.request_id, RunReason::Resume, permit);
+            self.core.spawn_run(rec.request_id, true, permit);
             started += 1;
         }
         Ok(started)
@@ -245,6 +219,30 @@ impl AppState {
         }
     }
 
+    /// Shuts the service's state down: waits for the batches in flight,
+    /// drops the ledger it kept open and closes the store (its connections
+    /// and locks are released before this returns). Every later store call
+    /// fails, so call it last.
+    pub async fn shut_down(&self) {
+        self.wait_idle().await;
+        let core = self.core.clone();
+        let closed = tokio::task::spawn_blocking(move || {
+            lock(&core.writer).ledger = None;
+            core.store.close();
+        })
+        .await;
+        if closed.is_err() {
+            tracing::error!("closing the state store failed");
+        }
+    }
+
+    /// The state store the service uses (tests check it is closed after
+    /// shutdown).
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> &dyn StateStore {
+        self.core.store.as_ref()
+    }
+
     /// Holds the writer lock until the guard is dropped: batches queue up
     /// behind it (used by tests of the queue limit).
     #[doc(hidden)]
@@ -253,112 +251,22 @@ impl AppState {
     }
 }
 
-fn bootstrap_admin(store: &dyn StateStore, config: &ServerConfig) -> Result<String, ServerError> {
-    match store.official(BOOTSTRAP_ADMIN)? {
-        Some(o) if o.role == Role::Administrator => {}
-        Some(_) => {
-            return Err(ServerError::Config {
-                field: "bootstrap",
-                why: format!("official {BOOTSTRAP_ADMIN} exists with another role"),
-            })
-        }
-        None => store.add_official(OfficialRecord {
-            id: BOOTSTRAP_ADMIN.into(),
-            agency: HOME_AGENCY.into(),
-            role: Role::Administrator,
-            public_key: None,
-            registered_at: now_rfc3339(),
-        })?,
-    }
-    let (token, _) = crate::tokens::issue(
-        store,
-        BOOTSTRAP_ADMIN,
-        "bootstrap",
-        OffsetDateTime::now_utc(),
-        config.token_ttl(),
-    )?;
-    service_audit(store, "system", "bootstrap", "administrator token issued")
-        .map_err(ServerError::from)?;
-    Ok(token)
-}
-
-/// Appends an event to the service's own audit trail (registry and token
-/// changes, which belong to no request), durably.
-pub(crate) fn service_audit(
-    store: &dyn StateStore,
-    actor: &str,
-    action: &str,
-    detail: &str,
-) -> Result<(), StoreError> {
-    store.service_audit(&AuditEvent {
-        at: now_rfc3339(),
-        actor: actor.into(),
-        action: action.into(),
-        detail: detail.into(),
-    })
-}
-
-impl ServerConfig {
-    /// The lifetime of an issued token.
-    pub(crate) fn token_ttl(&self) -> Option<time::Duration> {
-        self.token_ttl_days
-            .map(|d| time::Duration::days(i64::from(d)))
-    }
-}
-
-/// Why a background run starts.
-pub(crate) enum RunReason {
-    /// A requester uploaded the request (checks only, no approval).
-    Upload {
-        /// The uploading official.
-        by: String,
-    },
-    /// An officer's approval was recorded (the pipeline checks the officer again).
-    Approval {
-        /// The officer.
-        officer: String,
-    },
-    /// The service restarted while the batch was approved but unfinished:
-    /// run it again, which replays logged lookups from the ledger.
-    Resume,
-}
-
 /// The data-free category of a failed run, shown to those who may see the request.
-fn failure_category(e: &PipelineError) -> &'static str {
+fn failure_category(e: &vouch_app::AppError) -> &'static str {
+    use vouch_app::AppError;
+    use vouch_pipeline::PipelineError;
     match e {
-        PipelineError::Format(_) => "request_unreadable",
-        PipelineError::Refused { .. } => "signature_refused",
-        PipelineError::IdReused { .. } => "request_id_reused",
+        AppError::Pipeline(PipelineError::Format(_)) => "request_unreadable",
+        AppError::Pipeline(PipelineError::Refused { .. }) => "signature_refused",
+        AppError::Pipeline(PipelineError::IdReused { .. }) => "request_id_reused",
         _ => "internal",
     }
 }
 
 impl Core {
-    pub(crate) fn uploads_dir(&self) -> PathBuf {
-        self.store.files_dir().join("uploads")
-    }
-
-    pub(crate) fn responses_dir(&self) -> PathBuf {
-        self.store.files_dir().join("responses")
-    }
-
-    /// Appends to a request's audit trail.
-    pub(crate) fn audit(
-        &self,
-        request_id: &str,
-        actor: &str,
-        action: &str,
-        detail: &str,
-    ) -> Result<(), StoreError> {
-        self.store.audit(
-            request_id,
-            &AuditEvent {
-                at: now_rfc3339(),
-                actor: actor.into(),
-                action: action.into(),
-                detail: detail.into(),
-            },
-        )
+    /// The application over this node's store.
+    pub(crate) fn app(&self) -> App<'_> {
+        App::new(self.store.as_ref())
     }
 
     /// A job's state, if one is known.
@@ -381,9 +289,7 @@ impl Core {
                 return false;
             }
         }
-        let seq = self
-            .job_seq
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let seq = self.job_seq.fetch_add(1, Ordering::Relaxed);
         jobs.insert(
             request_id.into(),
             Job {
@@ -423,12 +329,12 @@ impl Core {
         }
     }
 
-    /// Runs the pipeline for a request in the background, holding a batch
-    /// slot until it ends.
+    /// Runs (or, with `resume`, resumes) a request's batch in the
+    /// background, holding a batch slot until it ends.
     pub(crate) fn spawn_run(
         self: &Arc<Self>,
         request_id: String,
-        why: RunReason,
+        resume: bool,
         permit: OwnedSemaphorePermit,
     ) {
         let core = self.clone();
@@ -436,37 +342,33 @@ impl Core {
             let _slot = permit;
             let mut writer = lock(&core.writer);
             core.set_job(&request_id, Some(JobState::Running));
-            let approver = match why {
-                RunReason::Upload { by } => {
-                    let audited = core.audit(
-                        &request_id,
-                        &by,
-                        "uploaded",
-                        "request files received over the API",
-                    );
-                    if let Err(e) = audited {
-                        tracing::error!(request_id = %request_id, error = %e, "audit failed");
-                        core.set_job(&request_id, Some(JobState::Failed("internal")));
-                        return;
-                    }
-                    None
+            let app = core.app();
+            if resume {
+                if let Err(e) = app.record_resume(&request_id) {
+                    tracing::error!(request_id = %request_id, error = %e, "audit failed");
                 }
-                RunReason::Approval { officer } => Some(officer),
-                RunReason::Resume => {
-                    if let Err(e) =
-                        core.audit(&request_id, "system", "resumed", "after a service restart")
-                    {
-                        tracing::error!(request_id = %request_id, error = %e, "audit failed");
-                    }
-                    None
-                }
-            };
-            // The run reuses the service's ledger (reopened if stale, dropped
-            // if the run fails).
-            let result = core.run_pipeline(&request_id, approver, &mut writer.ledger);
+            }
+            let counter = Arc::new(AtomicU64::new(0));
+            lock(&core.progress).insert(request_id.clone(), counter.clone());
+            let forget = Forget(&core.progress, &request_id);
+            // The run reuses the service's ledger (reopened if stale,
+            // dropped if the run fails).
+            let result = app.run_batch(
+                &request_id,
+                &core.index_dir,
+                &mut writer.ledger,
+                Some(&counter),
+            );
+            drop(forget);
             drop(writer);
             match result {
                 Ok(status) => {
+                    let status = match status {
+                        RunStatus::Completed => "completed",
+                        RunStatus::Rejected => "rejected",
+                        RunStatus::PendingReview { .. } => "pending_review",
+                        RunStatus::Denied => "denied",
+                    };
                     tracing::info!(request_id = %request_id, status, "batch run finished");
                     core.set_job(&request_id, None);
                 }
@@ -478,57 +380,8 @@ impl Core {
         });
     }
 
-    fn run_pipeline(
-        &self,
-        request_id: &str,
-        approver: Option<String>,
-        ledger: &mut Option<DynLedger>,
-    ) -> Result<&'static str, PipelineError> {
-        let policy = vouch_pipeline::active_policy(self.store.as_ref())?;
-        // The upload may have reached another node: fetch it from the store.
-        let here = crate::shared_files::upload_here(self, request_id).map_err(|e| {
-            PipelineError::Inconsistent {
-                request_id: request_id.to_string(),
-                why: format!("the request's files: {e}"),
-            }
-        })?;
-        if !here {
-            return Err(PipelineError::Inconsistent {
-                request_id: request_id.to_string(),
-                why: "the request's files are on no node and not in the store".into(),
-            });
-        }
-        let approvers: Vec<String> = approver.into_iter().collect();
-        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        lock(&self.progress).insert(request_id.to_string(), counter.clone());
-        let _forget = Forget(&self.progress, request_id);
-        let cfg = RunConfig {
-            request_dir: &self.uploads_dir().join(request_id),
-            index_dir: &self.index_dir,
-            out_dir: &self.responses_dir().join(request_id),
-            approvers: &approvers,
-            policy: &policy,
-            now: OffsetDateTime::now_utc(),
-            fault: None,
-            progress: Some(&counter),
-        };
-        let report = run_request_cached(self.store.as_ref(), &cfg, ledger)?;
-        if matches!(report.status, RunStatus::Completed | RunStatus::Rejected) {
-            // Other nodes serve the response from the store.
-            if let Err(e) = crate::shared_files::keep_response(self, request_id) {
-                tracing::error!(request_id = %request_id, error = %e, "response not shared");
-            }
-        }
-        Ok(match report.status {
-            RunStatus::Completed => "completed",
-            RunStatus::Rejected => "rejected",
-            RunStatus::PendingReview { .. } => "pending_review",
-            RunStatus::Denied => "denied",
-        })
-    }
-
     /// The ledger's verifier key (created on first use, under the writer lock).
-    pub(crate) fn ledger_verifier(&self) -> Result<vouch_ledger::NoteVerifier, PipelineError> {
+    pub(crate) fn ledger_verifier(&self) -> Result<vouch_ledger::NoteVerifier, ApiError> {
         if let Some(v) = self.verifier.get() {
             return Ok(v.clone());
         }
@@ -540,22 +393,17 @@ impl Core {
     /// Where a queued or running batch stands: subjects matched so far (on
     /// this node; all of them once the lookups are logged) out of all. `None`
     /// when it is not queued or running.
-    pub(crate) fn progress(&self, r: &vouch_store::RequestRecord) -> Option<(u64, u64)> {
-        let finished = matches!(
-            r.status,
-            RequestStatus::Completed | RequestStatus::Rejected | RequestStatus::Denied
+    pub(crate) fn progress(&self, r: &RequestRecord) -> Option<(u64, u64)> {
+        let queued = matches!(
+            self.job(&r.request_id).map(|j| j.state),
+            Some(JobState::Queued | JobState::Running)
         );
-        let running = matches!(r.status, RequestStatus::Approved | RequestStatus::Logged)
-            || matches!(
-                self.job(&r.request_id).map(|j| j.state),
-                Some(JobState::Queued | JobState::Running)
-            );
-        if finished || !running {
+        if r.status.is_final() || !(r.status.is_interrupted() || queued) {
             return None;
         }
         let matched = lock(&self.progress)
             .get(&r.request_id)
-            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed));
+            .map(|c| c.load(Ordering::Relaxed));
         let done = match matched {
             Some(n) => n.min(r.subject_count),
             None if r.status == RequestStatus::Logged => r.subject_count,
@@ -575,11 +423,9 @@ impl Core {
     }
 }
 
-/// Removes a batch's progress counter when its run ends, however it ends.
-struct Forget<'a>(
-    &'a Mutex<HashMap<String, Arc<std::sync::atomic::AtomicU64>>>,
-    &'a str,
-);
+/// Removes a batch's progress counter when its run ends, however it ends
+/// (a panic included).
+struct Forget<'a>(&'a Mutex<HashMap<String, Arc<AtomicU64>>>, &'a str);
 
 impl Drop for Forget<'_> {
     fn drop(&mut self) {

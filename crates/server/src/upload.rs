@@ -14,7 +14,7 @@ use tokio::io::AsyncWriteExt;
 use vouch_core::{limits, RequestLetter};
 
 /// The parts of an upload and the names they are stored under.
-pub const PARTS: [&str; 3] = ["request.json", "request.json.sig", "subjects.csv"];
+pub const PARTS: [&str; 3] = vouch_app::UPLOAD_FILES;
 
 /// An upload received into a temporary directory (removed if dropped).
 pub(crate) struct Staged {

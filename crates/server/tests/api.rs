@@ -11,10 +11,10 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use time::macros::{date, datetime};
 use tower::ServiceExt;
-use vouch_match::IndexBuilder;
 use vouch_server::{app, route_table, AppState, ServerConfig};
-use vouch_store::{AgencyRecord, FileStore, StateStore};
+use vouch_store::{AgencyRecord, StateStore};
 use vouch_test_support::http::multipart;
 use vouch_test_support::{open_store, reopen_store, StoreKind};
 
@@ -50,15 +50,7 @@ impl Reply {
 }
 
 fn fixture(dir: &Path) {
-    let cfg = vouch_synth::SynthConfig::new(2_000, 40, 11);
-    vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).unwrap();
-    let mut reader =
-        vouch_formats::master::MasterReader::open(&dir.join("data/master.csv")).unwrap();
-    let mut rows = Vec::new();
-    while reader.read_batch(&mut rows, 10_000).unwrap() > 0 {}
-    let mut b = IndexBuilder::new();
-    b.add_batch(&rows);
-    b.finish().save(&dir.join("index")).unwrap();
+    vouch_test_support::synth_fixture(dir, 2_000, 40, 11);
 }
 
 fn register_agencies(store: &dyn StateStore, policy: Option<&vouch_policy::PolicyConfig>) {
@@ -66,10 +58,10 @@ fn register_agencies(store: &dyn StateStore, policy: Option<&vouch_policy::Polic
         store
             .add_agency(AgencyRecord {
                 id: id.into(),
-                ssr_approved: "2025-01-15".into(),
+                ssr_approved: date!(2025 - 01 - 15),
                 ai_notifications: vec![],
                 findings: vec![],
-                registered_at: "2025-01-15T00:00:00Z".into(),
+                registered_at: datetime!(2025-01-15 00:00 UTC),
             })
             .unwrap();
     }
@@ -80,7 +72,7 @@ fn register_agencies(store: &dyn StateStore, policy: Option<&vouch_policy::Polic
             .activate_policy(
                 &text,
                 &vouch_store::PolicyActivation {
-                    at: "2025-01-15T00:00:00Z".into(),
+                    at: datetime!(2025-01-15 00:00 UTC),
                     officer: OFFICER_1.into(),
                     reason: "test: two approvals for every batch".into(),
                     version: p.version(),
@@ -111,7 +103,6 @@ async fn setup(
     assert_eq!(
         store.backend(),
         match kind {
-            StoreKind::Files => "files",
             StoreKind::Sqlite => "sqlite",
             StoreKind::Postgres => "postgres",
         }
@@ -297,47 +288,31 @@ fn small() -> ServerConfig {
 /// a state directory of its own.
 fn reference_response(env: &Env) -> (Vec<u8>, Value) {
     let state = env.dir.join("ref-state");
-    let store = FileStore::open(&state).unwrap();
-    register_agencies(&store, None);
-    let key = signer_key_b64(&env.dir.join("data"));
-    let rec = |id: &str, agency: &str, role, public_key| vouch_store::OfficialRecord {
-        id: id.into(),
-        agency: agency.into(),
-        role,
-        public_key,
-        registered_at: "2025-01-15T00:00:00Z".into(),
+    let store = vouch_test_support::open_state(&state);
+    let key = vouch_formats::keys::read_public_key(&env.dir.join("data/keys/signer.pub")).unwrap();
+    let parties = vouch_app::Parties {
+        agency: vouch_synth::AGENCY,
+        ssr_approved: date!(2025 - 01 - 15),
+        signer: vouch_synth::SIGNER_ID,
+        signer_key: key,
+        recipients: &vouch_synth::RECIPIENT_IDS,
+        officers: &[OFFICER_1],
     };
-    use vouch_store::Role;
-    store
-        .add_official(rec(
-            vouch_synth::SIGNER_ID,
-            vouch_synth::AGENCY,
-            Role::Signer,
-            Some(key),
-        ))
+    vouch_app::App::new(store.as_ref())
+        .register_parties(&vouch_app::Registrar::Operator, &parties)
         .unwrap();
-    for r in vouch_synth::RECIPIENT_IDS {
-        store
-            .add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None))
-            .unwrap();
-    }
-    store
-        .add_official(rec(OFFICER_1, "IRS", Role::DisclosureOfficer, None))
-        .unwrap();
-    let policy = vouch_pipeline::active_policy(&store).unwrap();
+    let policy = vouch_pipeline::active_policy(store.as_ref()).unwrap();
     let out = env.dir.join("ref-out");
-    let approvers = vec![OFFICER_1.to_string()];
     let cfg = vouch_pipeline::RunConfig {
         request_dir: &env.dir.join("data/request"),
         index_dir: &env.dir.join("index"),
         out_dir: &out,
-        approvers: &approvers,
         policy: &policy,
         now: time::OffsetDateTime::now_utc(),
         fault: None,
         progress: None,
     };
-    let report = vouch_pipeline::run_request(&store, &cfg).unwrap();
+    let report = vouch_test_support::run_approved(store.as_ref(), &cfg, &[OFFICER_1]).unwrap();
     assert_eq!(report.status, vouch_pipeline::RunStatus::Completed);
     let json: Value =
         serde_json::from_slice(&std::fs::read(out.join("response.json")).unwrap()).unwrap();
@@ -381,7 +356,7 @@ fn actions(detail: &Value) -> Vec<(String, String)> {
 async fn serve_refuses_an_index_that_is_not_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let listen = "127.0.0.1:0".parse().unwrap();
-    let store = Box::new(FileStore::open(&dir.path().join("state")).unwrap());
+    let store = vouch_test_support::open_state(&dir.path().join("state"));
     let r = vouch_server::serve(listen, store, dir.path().join("no-index")).await;
     assert!(matches!(
         r,
@@ -393,14 +368,6 @@ async fn a_restarted_service_shows_no_second_admin_token(kind: StoreKind) {
     let Some(env) = setup(kind, "restarted", small(), None).await else {
         return;
     };
-    if kind == StoreKind::Files {
-        // The file store is one process's: a second opener is refused.
-        let second = FileStore::try_open(&env.dir.join("state"));
-        assert!(matches!(
-            second,
-            Err(vouch_store::StoreError::Locked { .. })
-        ));
-    }
     drop(env.app);
     let Env {
         state,
@@ -1026,18 +993,10 @@ async fn uploads_are_bounded_complete_and_signed(kind: StoreKind) {
         .is_empty());
 }
 
-/// Runs each API test against every state store: the file store, SQLite,
-/// and PostgreSQL when `VOUCH_TEST_POSTGRES_URL` names a server.
+/// Runs each API test against every state store: SQLite, and PostgreSQL
+/// when `VOUCH_TEST_POSTGRES_URL` names a server.
 macro_rules! on_every_store {
     ($($case:ident),* $(,)?) => {
-        mod files {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::StoreKind::Files).await
-                }
-            )*
-        }
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -253,7 +253,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
             agency: "IRS".into(),
             role: Role::Auditor,
             public_key: None,
-            registered_at: "2025-01-15T00:00:00Z".into(),
+            registered_at: time::macros::datetime!(2025-01-15 00:00 UTC),
         })
         .unwrap();
     // Every batch of two or more subjects needs two officers.
@@ -499,7 +499,7 @@ fn activate(store: &dyn StateStore, p: &vouch_policy::PolicyConfig) {
         .activate_policy(
             &text,
             &vouch_store::PolicyActivation {
-                at: "2025-01-15T00:00:00Z".into(),
+                at: time::macros::datetime!(2025-01-15 00:00 UTC),
                 officer: OFFICER.into(),
                 reason: "test: two approvals for every batch".into(),
                 version: p.version(),

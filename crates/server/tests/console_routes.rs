@@ -409,7 +409,7 @@ async fn console_cookies_are_http_only_strict_and_secure_over_https() {
     synth_fixture(dir, 200, 5, 3);
     for secure in [false, true] {
         let state = dir.join(format!("state-{secure}"));
-        let store = open_store(StoreKind::Files, &state, "console_cookies").unwrap();
+        let store = open_store(StoreKind::Sqlite, &state, "console_cookies").unwrap();
         let config = ServerConfig {
             secure_cookies: secure,
             ..ServerConfig::default()

@@ -14,7 +14,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::{self, pki_types::CertificateDer, pki_types::PrivateKeyDer};
 use vouch_server::{serve_on, AppState, ServerConfig, TlsSettings};
-use vouch_store::FileStore;
 
 /// A CA that issues server and client certificates.
 struct Ca {
@@ -120,9 +119,9 @@ impl Running {
         let d = dir.path().to_path_buf();
         let state = tokio::task::spawn_blocking(move || {
             vouch_test_support::synth_fixture(&d, 500, 5, 3);
-            let store = FileStore::open(&d.join("state")).unwrap();
+            let store = vouch_test_support::open_state(&d.join("state"));
             let (state, _admin) =
-                AppState::open(Box::new(store), &d.join("index"), ServerConfig::default()).unwrap();
+                AppState::open(store, &d.join("index"), ServerConfig::default()).unwrap();
             state
         })
         .await

@@ -1,13 +1,17 @@
 //! A service restarted while a batch was approved but unfinished resumes it
-//! from the ledger: the response appears and no lookup is made twice.
+//! from the ledger: the response appears and no lookup is made twice; and a
+//! service that shuts down has released the store (its connections and its
+//! writer lock) by the time it returns, so the next one starts at once.
 
 use std::path::Path;
+use std::time::Duration;
 use time::OffsetDateTime;
-use vouch_pipeline::{run_request, Fault, PipelineError, RunConfig};
-use vouch_server::{AppState, ServerConfig};
-use vouch_store::RequestStatus;
+use vouch_app::AppError;
+use vouch_pipeline::{Fault, PipelineError, RunConfig};
+use vouch_server::{serve_on, AppState, ServerConfig};
+use vouch_store::{AuditAction, RequestStatus};
 use vouch_test_support::{
-    open_store, register_synth_in, reopen_store, synth_fixture, StoreKind, OFFICER,
+    open_store, register_synth_in, reopen_store, run_approved, synth_fixture, StoreKind, OFFICER,
 };
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -37,20 +41,18 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
     // The first run crashes after its lookups were logged, before the response.
     let size_after_crash = {
         let policy = vouch_policy::PolicyConfig::defaults();
-        let approvers = vec![OFFICER.to_string()];
         let cfg = RunConfig {
             request_dir: &upload,
             index_dir: &dir.join("index"),
             out_dir: &state.join("responses").join(&request_id),
-            approvers: &approvers,
             policy: &policy,
             now: OffsetDateTime::now_utc(),
             fault: Some(Fault::BeforeResponse),
             progress: None,
         };
         assert!(matches!(
-            run_request(store.as_ref(), &cfg),
-            Err(PipelineError::InjectedFault)
+            run_approved(store.as_ref(), &cfg, &[OFFICER]),
+            Err(AppError::Pipeline(PipelineError::InjectedFault))
         ));
         assert_eq!(
             store.request(&request_id).unwrap().unwrap().status,
@@ -61,17 +63,43 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
     drop(store);
     assert!(size_after_crash > 0);
 
+    // The service, served for real on a socket, until told to stop.
     let (app_state, _) = AppState::open(
         reopen_store(kind, &state, TEST),
         &dir.join("index"),
         ServerConfig::default(),
     )
     .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(serve_on(listener, app_state.clone(), None, async move {
+        let _ = stopped.await;
+    }));
     assert_eq!(app_state.resume_interrupted().await.unwrap(), 1);
     app_state.wait_idle().await;
+    stop.send(()).unwrap();
+    served.await.unwrap().unwrap();
+    // Shut down: the handle the service kept is closed...
+    assert!(matches!(
+        app_state.store_for_tests().requests(),
+        Err(vouch_store::StoreError::Closed)
+    ));
     drop(app_state);
-
+    // ...and nothing it held is held any more: another handle takes the
+    // writer lock at once (it would wait for ever behind a leaked guard).
     let store = reopen_store(kind, &state, TEST);
+    let (took, took_rx) = std::sync::mpsc::channel();
+    let probe = reopen_store(kind, &state, TEST);
+    std::thread::spawn(move || {
+        let guard = probe.writer_lock();
+        let _ = took.send(guard.is_ok());
+    });
+    assert_eq!(
+        took_rx.recv_timeout(Duration::from_secs(30)),
+        Ok(true),
+        "the writer lock is free after shutdown"
+    );
+
     assert_eq!(
         store.request(&request_id).unwrap().unwrap().status,
         RequestStatus::Completed
@@ -87,13 +115,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
         "nothing looked up twice"
     );
     let trail = store.audit_trail(&request_id).unwrap();
-    assert!(trail.iter().any(|e| e.action == "resumed"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resumes_on_the_file_store() {
-    a_restarted_service_finishes_an_interrupted_batch_without_looking_up_again(StoreKind::Files)
-        .await
+    assert!(trail.iter().any(|e| e.action == AuditAction::Resumed));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,7 +81,7 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
         .activate_policy(
             &text,
             &vouch_store::PolicyActivation {
-                at: "2025-01-15T00:00:00Z".into(),
+                at: time::macros::datetime!(2025-01-15 00:00 UTC),
                 officer: OFFICER.into(),
                 reason: "test: two approvals".into(),
                 version: policy.version(),

@@ -75,7 +75,7 @@ fn env() -> Env {
     let dir = tmp.path();
     synth_fixture(dir, 500, 10, 5);
     let state = dir.join("state");
-    let store = open_store(StoreKind::Files, &state, "upload_fuzz").unwrap();
+    let store = open_store(StoreKind::Sqlite, &state, "upload_fuzz").unwrap();
     register_synth_in(store.as_ref(), &dir.join("data"));
     let (st, admin) = AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
     let app = app(st);

@@ -18,6 +18,7 @@ use std::fs::File;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use time::OffsetDateTime;
 use vouch_core::probe::ProbeRecord;
 use vouch_ledger::store::RECORD_BYTES_MAX;
 use vouch_ledger::{CheckpointStore, DynLedger, LeafStore, Ledger};
@@ -29,11 +30,15 @@ const WRITER_LOCK_KEY: i64 = 0x0076_6f75_6368;
 /// Owns the runtime; shuts it down without blocking when the last user goes
 /// (dropping a runtime inside another runtime's task would panic).
 #[derive(Debug)]
-struct Rt(Option<tokio::runtime::Runtime>);
+struct Rt {
+    rt: Option<tokio::runtime::Runtime>,
+    /// Set by [`StateStore::close`]: every later call fails.
+    closed: std::sync::atomic::AtomicBool,
+}
 
 impl Drop for Rt {
     fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
+        if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
     }
@@ -45,7 +50,20 @@ impl Rt {
         T: Send + 'static,
         F: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
     {
-        let Some(rt) = self.0.as_ref() else {
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(SqlStoreError::Closed);
+        }
+        self.run_always(fut)
+    }
+
+    /// [`Rt::run`] even after the store was closed (closing itself, and
+    /// releasing what a guard holds).
+    fn run_always<T, F>(&self, fut: F) -> Result<T, SqlStoreError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
+    {
+        let Some(rt) = self.rt.as_ref() else {
             return Err(stopped());
         };
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -69,10 +87,8 @@ fn se(e: SqlStoreError) -> StoreError {
         SqlStoreError::Exists { what, id } => StoreError::Exists { what, id },
         SqlStoreError::NotFound { what, id } => StoreError::NotFound { what, id },
         SqlStoreError::Invalid { field, why } => StoreError::Invalid { field, why },
-        SqlStoreError::Corrupt { table, why } => StoreError::Corrupt {
-            path: PathBuf::from(format!("table {table}")),
-            why,
-        },
+        SqlStoreError::Corrupt { table, why } => StoreError::Corrupt { table, why },
+        SqlStoreError::Closed => StoreError::Closed,
         SqlStoreError::Database { op, why } => StoreError::Database { op, why },
         other => StoreError::Database {
             op: "open",
@@ -117,7 +133,10 @@ impl SqlStateStore {
             path: files_dir.to_path_buf(),
             why: e.to_string(),
         })?;
-        let rt = Arc::new(Rt(Some(rt)));
+        let rt = Arc::new(Rt {
+            rt: Some(rt),
+            closed: std::sync::atomic::AtomicBool::new(false),
+        });
         let url_for_lock = url.to_string();
         let url = url.to_string();
         let sql = rt
@@ -268,21 +287,25 @@ impl StateStore for SqlStateStore {
     fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         self.run(|s| async move { s.tokens().await })
     }
-    fn revoke_token(&self, id: &str, at: &str) -> Result<bool, StoreError> {
-        let (id, at) = (id.to_string(), at.to_string());
-        self.run(|s| async move { s.revoke_token(&id, &at).await })
+    fn revoke_token(&self, id: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.run(|s| async move { s.revoke_token(&id, at).await })
     }
-    fn put_session(&self, session: &SessionRecord, expired_before: &str) -> Result<(), StoreError> {
-        let (s, before) = (session.clone(), expired_before.to_string());
-        self.run(|st| async move { st.put_session(&s, &before).await })
+    fn put_session(
+        &self,
+        session: &SessionRecord,
+        expired_before: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let s = session.clone();
+        self.run(|st| async move { st.put_session(&s, expired_before).await })
     }
     fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
         let k = key.to_string();
         self.run(|s| async move { s.session(&k).await })
     }
-    fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), StoreError> {
-        let (k, at) = (key.to_string(), seen_at.to_string());
-        self.run(|s| async move { s.touch_session(&k, &at).await })
+    fn touch_session(&self, key: &str, seen_at: OffsetDateTime) -> Result<(), StoreError> {
+        let k = key.to_string();
+        self.run(|s| async move { s.touch_session(&k, seen_at).await })
     }
     fn delete_session(&self, key: &str) -> Result<(), StoreError> {
         let k = key.to_string();
@@ -347,6 +370,22 @@ impl StateStore for SqlStateStore {
             }
         }
     }
+    fn close(&self) {
+        if self
+            .rt
+            .closed
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        // Waits for connections in use to come back, then closes them all
+        // (SQLite's files are released; PostgreSQL sessions end).
+        let sql = self.sql.clone();
+        let _ = self.rt.run_always(async move {
+            sql.close().await;
+            Ok(())
+        });
+    }
 }
 
 /// Holds the PostgreSQL advisory lock on a connection of its own; closing
@@ -360,7 +399,7 @@ impl WriterGuard for PgWriterGuard {}
 
 impl Drop for PgWriterGuard {
     fn drop(&mut self) {
-        if let (Some(conn), Some(rt)) = (self.conn.take(), self.rt.0.as_ref()) {
+        if let (Some(conn), Some(rt)) = (self.conn.take(), self.rt.rt.as_ref()) {
             rt.spawn(async move {
                 use sqlx::Connection;
                 let _ = conn.close().await;

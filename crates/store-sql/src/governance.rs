@@ -2,7 +2,7 @@
 //! never TINs), the active policy and its activation history — and the
 //! service's 32-byte secrets.
 
-use crate::{db, with_pool, SqlStore, SqlStoreError};
+use crate::{db, moment_of, moment_text, with_pool, SqlStore, SqlStoreError};
 use rand::RngCore;
 use vouch_store::PolicyActivation;
 
@@ -72,7 +72,7 @@ impl SqlStore {
             (at, officer, reason, version, sha256, policy_text) \
             VALUES ($1, $2, $3, $4, $5, $6)";
         with_pool!(self, |pool| sqlx::query(SQL)
-            .bind(&activation.at)
+            .bind(moment_text(activation.at))
             .bind(&activation.officer)
             .bind(&activation.reason)
             .bind(&activation.version)
@@ -93,16 +93,17 @@ impl SqlStore {
             .fetch_all(pool)
             .await
             .map_err(db("read policy history"))?);
-        Ok(rows
-            .into_iter()
-            .map(|(at, officer, reason, version, sha256)| PolicyActivation {
-                at,
-                officer,
-                reason,
-                version,
-                sha256,
+        rows.into_iter()
+            .map(|(at, officer, reason, version, sha256)| {
+                Ok(PolicyActivation {
+                    at: moment_of("policy_activations", &at)?,
+                    officer,
+                    reason,
+                    version,
+                    sha256,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// A 32-byte secret of the service, created on first use. The first

@@ -1,12 +1,15 @@
 //! vouch's state store in SQL (SQLite or PostgreSQL), the groundwork for
 //! running several vouch nodes on one shared state.
 //!
-//! [`SqlStore`] keeps what `vouch_store::FileStore` keeps — the registry of
-//! agencies and officials, request records, per-request documents and audit
-//! trails, the probing guard's records, the hold list, policy activations
-//! and the service's secrets — reusing its record types, with the same
-//! validation rules. Schema changes are versioned migrations embedded in the
-//! binary, each applied in one transaction together with its version row.
+//! [`SqlStore`] keeps every record of the `vouch_store` contract — the
+//! registry of agencies and officials, request records, per-request
+//! documents and audit trails, the probing guard's records, the hold list,
+//! policy activations and the service's secrets — in the contract's record
+//! types. Schema changes are versioned migrations embedded in the binary,
+//! each applied in one transaction together with its version row. Moments
+//! are stored as canonical RFC 3339 text (`vouch_core::timestamp`), codes as
+//! their stable spellings; a stored value this build cannot read is
+//! reported as corruption.
 //!
 //! It also holds the API tokens, the service's audit trail and the
 //! disclosure ledger's leaves and checkpoints; [`SqlStateStore`] puts it
@@ -33,11 +36,6 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use vouch_store::{
-    AgencyRecord, Approval, AuditEvent, Finding, OfficialRecord, PolicyActivation, RequestRecord,
-    RequestStatus, Role, TokenRecord, HOME_AGENCY,
-};
-
 /// What went wrong in the SQL store. Messages name tables, ids of
 /// registry entries and requests, never personal data.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +52,9 @@ pub enum SqlStoreError {
         /// The driver's error.
         why: String,
     },
+    /// The store was closed.
+    #[error("state database: closed")]
+    Closed,
     /// The schema could not be brought up to date.
     #[error("state database: migration: {why}")]
     Migrate {
@@ -223,6 +224,31 @@ pub(crate) fn to_json<T: serde::Serialize>(
     serde_json::to_string(v).map_err(|e| SqlStoreError::Invalid {
         field,
         why: e.to_string(),
+    })
+}
+
+/// The stored text of a moment (one canonical form, so that text order is
+/// time order in `ORDER BY`).
+pub(crate) fn moment_text(t: time::OffsetDateTime) -> String {
+    vouch_core::timestamp::format(t)
+}
+
+/// Reads a stored moment back.
+pub(crate) fn moment_of(
+    table: &'static str,
+    text: &str,
+) -> Result<time::OffsetDateTime, SqlStoreError> {
+    vouch_core::timestamp::parse(text).ok_or_else(|| SqlStoreError::Corrupt {
+        table,
+        why: "a moment is not RFC 3339".into(),
+    })
+}
+
+/// Reads a stored `YYYY-MM-DD` date back.
+pub(crate) fn date_of(table: &'static str, text: &str) -> Result<time::Date, SqlStoreError> {
+    vouch_core::timestamp::parse_date(text).ok_or_else(|| SqlStoreError::Corrupt {
+        table,
+        why: "a date is not YYYY-MM-DD".into(),
     })
 }
 

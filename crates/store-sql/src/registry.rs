@@ -2,7 +2,11 @@
 //! columns) and officials. Duplicate ids are refused by the unique keys, so
 //! two nodes registering the same id at once cannot both succeed.
 
-use crate::{db, from_json, is_unique_violation, to_json, with_pool, SqlStore, SqlStoreError};
+use crate::{
+    date_of, db, from_json, is_unique_violation, moment_of, moment_text, to_json, with_pool,
+    SqlStore, SqlStoreError,
+};
+use vouch_core::timestamp::format_date;
 use vouch_store::{AgencyRecord, OfficialRecord, Role, HOME_AGENCY};
 
 type AgencyRow = (String, String, String, String, String);
@@ -14,10 +18,10 @@ const OFFICIAL_COLUMNS: &str = "id, agency, role, public_key, registered_at";
 fn agency_from_row(r: AgencyRow) -> Result<AgencyRecord, SqlStoreError> {
     Ok(AgencyRecord {
         id: r.0,
-        ssr_approved: r.1,
+        ssr_approved: date_of("agencies", &r.1)?,
         ai_notifications: from_json("agencies", &r.2)?,
         findings: from_json("agencies", &r.3)?,
-        registered_at: r.4,
+        registered_at: moment_of("agencies", &r.4)?,
     })
 }
 
@@ -31,36 +35,8 @@ fn official_from_row(r: OfficialRow) -> Result<OfficialRecord, SqlStoreError> {
         agency: r.1,
         role,
         public_key: r.3,
-        registered_at: r.4,
+        registered_at: moment_of("officials", &r.4)?,
     })
-}
-
-/// The file store's rules that need no lookup: the role fits the agency
-/// (tax-agency roles only at the tax agency), and a signer has a key.
-fn check_official(o: &OfficialRecord) -> Result<(), SqlStoreError> {
-    let home = o.agency == HOME_AGENCY;
-    let home_role = matches!(
-        o.role,
-        Role::DisclosureOfficer | Role::Auditor | Role::Administrator
-    );
-    if home != home_role {
-        let owner = if home_role {
-            "the tax agency (IRS)"
-        } else {
-            "a requesting agency"
-        };
-        return Err(SqlStoreError::Invalid {
-            field: "role",
-            why: format!("role {} belongs to {owner}", o.role.as_str()),
-        });
-    }
-    if o.role == Role::Signer && o.public_key.is_none() {
-        return Err(SqlStoreError::Invalid {
-            field: "public_key",
-            why: "a signer needs a public key".into(),
-        });
-    }
-    Ok(())
 }
 
 impl SqlStore {
@@ -73,10 +49,10 @@ impl SqlStore {
         let findings = to_json("findings", &agency.findings)?;
         let done = with_pool!(self, |pool| sqlx::query(SQL)
             .bind(&agency.id)
-            .bind(&agency.ssr_approved)
+            .bind(format_date(agency.ssr_approved))
             .bind(&notes)
             .bind(&findings)
-            .bind(&agency.registered_at)
+            .bind(moment_text(agency.registered_at))
             .execute(pool)
             .await
             .map(|r| r.rows_affected()));
@@ -98,10 +74,10 @@ impl SqlStore {
         let findings = to_json("findings", &agency.findings)?;
         let changed = with_pool!(self, |pool| sqlx::query(SQL)
             .bind(&agency.id)
-            .bind(&agency.ssr_approved)
+            .bind(format_date(agency.ssr_approved))
             .bind(&notes)
             .bind(&findings)
-            .bind(&agency.registered_at)
+            .bind(moment_text(agency.registered_at))
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
@@ -137,7 +113,8 @@ impl SqlStore {
     }
 
     /// Registers an official (the agency must be registered, or be the tax
-    /// agency; the role must fit the agency; a signer needs a key).
+    /// agency). Whether the role fits the agency is the application layer's
+    /// rule, not the store's.
     pub async fn add_official(&self, official: OfficialRecord) -> Result<(), SqlStoreError> {
         if self.official(&official.id).await?.is_some() {
             return Err(SqlStoreError::Exists {
@@ -152,7 +129,6 @@ impl SqlStore {
                 id: official.agency,
             });
         }
-        check_official(&official)?;
         // The insert re-checks the agency in the same statement, so an
         // agency cannot vanish in between, and the unique key settles a race
         // of two nodes registering one id; SQLite never upgrades a read lock.
@@ -165,7 +141,7 @@ impl SqlStore {
             .bind(&official.agency)
             .bind(official.role.as_str())
             .bind(&official.public_key)
-            .bind(&official.registered_at)
+            .bind(moment_text(official.registered_at))
             .bind(home)
             .execute(pool)
             .await

@@ -1,8 +1,11 @@
 //! Request records (nested lists as JSON columns), per-request documents
 //! such as `checks.csv`, and each request's append-only audit trail.
 
-use crate::{db, from_json, to_json, with_pool, SqlStore, SqlStoreError};
-use vouch_store::{AuditEvent, RequestRecord, RequestStatus};
+use crate::{
+    date_of, db, from_json, moment_of, moment_text, to_json, with_pool, SqlStore, SqlStoreError,
+};
+use vouch_core::timestamp::format_date;
+use vouch_store::{AuditAction, AuditEvent, RequestRecord, RequestStatus};
 
 /// The largest per-request document the store accepts (bigger is a caller bug).
 pub const REQUEST_BLOB_BYTES_MAX: usize = 256 << 20;
@@ -29,15 +32,6 @@ const REQUEST_COLUMNS: &str = "request_id, agency, letter_sha256, status, subjec
     request_reasons, holds, approvals_required, approvals, policy_version, denial, \
     completed_at, disposition_certified, received_at, updated_at";
 
-const STATUSES: [RequestStatus; 6] = [
-    RequestStatus::PendingReview,
-    RequestStatus::Approved,
-    RequestStatus::Logged,
-    RequestStatus::Completed,
-    RequestStatus::Rejected,
-    RequestStatus::Denied,
-];
-
 fn corrupt(why: &str) -> SqlStoreError {
     SqlStoreError::Corrupt {
         table: "requests",
@@ -46,10 +40,7 @@ fn corrupt(why: &str) -> SqlStoreError {
 }
 
 fn request_from_row(r: RequestRow) -> Result<RequestRecord, SqlStoreError> {
-    let status = STATUSES
-        .into_iter()
-        .find(|s| s.as_str() == r.3)
-        .ok_or_else(|| corrupt("unknown status"))?;
+    let status = RequestStatus::parse(&r.3).ok_or_else(|| corrupt("unknown status"))?;
     let denial =
         r.10.as_deref()
             .map(|d| from_json("requests", d))
@@ -67,10 +58,10 @@ fn request_from_row(r: RequestRow) -> Result<RequestRecord, SqlStoreError> {
         approvals: from_json("requests", &r.8)?,
         policy_version: r.9,
         denial,
-        completed_at: r.11,
-        disposition_certified: r.12,
-        received_at: r.13,
-        updated_at: r.14,
+        completed_at: r.11.map(|t| moment_of("requests", &t)).transpose()?,
+        disposition_certified: r.12.map(|d| date_of("requests", &d)).transpose()?,
+        received_at: moment_of("requests", &r.13)?,
+        updated_at: moment_of("requests", &r.14)?,
     })
 }
 
@@ -135,10 +126,10 @@ impl SqlStore {
             .bind(&approvals)
             .bind(&record.policy_version)
             .bind(&denial)
-            .bind(&record.completed_at)
-            .bind(&record.disposition_certified)
-            .bind(&record.received_at)
-            .bind(&record.updated_at)
+            .bind(record.completed_at.map(moment_text))
+            .bind(record.disposition_certified.map(format_date))
+            .bind(moment_text(record.received_at))
+            .bind(moment_text(record.updated_at))
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
@@ -195,9 +186,9 @@ impl SqlStore {
             VALUES ($1, $2, $3, $4, $5)";
         with_pool!(self, |pool| sqlx::query(SQL)
             .bind(request_id)
-            .bind(&event.at)
+            .bind(moment_text(event.at))
             .bind(&event.actor)
-            .bind(&event.action)
+            .bind(event.action.as_str())
             .bind(&event.detail)
             .execute(pool)
             .await
@@ -216,18 +207,26 @@ impl SqlStore {
                 .fetch_all(pool)
                 .await
                 .map_err(db("read audit trail"))?);
-        Ok(events(rows))
+        events("audit_events", rows)
     }
 }
 
-/// Audit events from `(at, actor, action, detail)` rows.
-pub(crate) fn events(rows: Vec<(String, String, String, String)>) -> Vec<AuditEvent> {
+/// Audit events from `(at, actor, action, detail)` rows of `table`.
+pub(crate) fn events(
+    table: &'static str,
+    rows: Vec<(String, String, String, String)>,
+) -> Result<Vec<AuditEvent>, SqlStoreError> {
     rows.into_iter()
-        .map(|(at, actor, action, detail)| AuditEvent {
-            at,
-            actor,
-            action,
-            detail,
+        .map(|(at, actor, action, detail)| {
+            Ok(AuditEvent {
+                at: moment_of(table, &at)?,
+                actor,
+                action: AuditAction::parse(&action).ok_or(SqlStoreError::Corrupt {
+                    table,
+                    why: "unknown audit action".into(),
+                })?,
+                detail,
+            })
         })
         .collect()
 }

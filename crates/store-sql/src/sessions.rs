@@ -1,6 +1,7 @@
 //! Console sessions, shared by every node of the store.
 
-use crate::{db, with_pool, SqlStore, SqlStoreError};
+use crate::{db, moment_of, moment_text, with_pool, SqlStore, SqlStoreError};
+use time::OffsetDateTime;
 use vouch_store::SessionRecord;
 
 type Row = (String, String, String, String, String, String);
@@ -10,7 +11,7 @@ impl SqlStore {
     pub async fn put_session(
         &self,
         s: &SessionRecord,
-        expired_before: &str,
+        expired_before: OffsetDateTime,
     ) -> Result<(), SqlStoreError> {
         const PURGE: &str = "DELETE FROM console_sessions WHERE started_at < $1";
         const SQL: &str = "INSERT INTO console_sessions \
@@ -19,7 +20,7 @@ impl SqlStore {
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(db("store session"))?;
             sqlx::query(PURGE)
-                .bind(expired_before)
+                .bind(moment_text(expired_before))
                 .execute(&mut *tx)
                 .await
                 .map_err(db("store session"))?;
@@ -28,8 +29,8 @@ impl SqlStore {
                 .bind(&s.official)
                 .bind(&s.token_sha256)
                 .bind(&s.csrf)
-                .bind(&s.started_at)
-                .bind(&s.seen_at)
+                .bind(moment_text(s.started_at))
+                .bind(moment_text(s.seen_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(db("store session"))?;
@@ -47,21 +48,28 @@ impl SqlStore {
             .fetch_optional(pool)
             .await
             .map_err(db("read session"))?);
-        Ok(row.map(|r| SessionRecord {
-            key: r.0,
-            official: r.1,
-            token_sha256: r.2,
-            csrf: r.3,
-            started_at: r.4,
-            seen_at: r.5,
-        }))
+        row.map(|r| {
+            Ok(SessionRecord {
+                key: r.0,
+                official: r.1,
+                token_sha256: r.2,
+                csrf: r.3,
+                started_at: moment_of("console_sessions", &r.4)?,
+                seen_at: moment_of("console_sessions", &r.5)?,
+            })
+        })
+        .transpose()
     }
 
     /// Records that a session served a page.
-    pub async fn touch_session(&self, key: &str, seen_at: &str) -> Result<(), SqlStoreError> {
+    pub async fn touch_session(
+        &self,
+        key: &str,
+        seen_at: OffsetDateTime,
+    ) -> Result<(), SqlStoreError> {
         const SQL: &str = "UPDATE console_sessions SET seen_at = $1 WHERE session_key = $2";
         with_pool!(self, |pool| sqlx::query(SQL)
-            .bind(seen_at)
+            .bind(moment_text(seen_at))
             .bind(key)
             .execute(pool)
             .await

@@ -1,8 +1,9 @@
 //! API tokens (SHA-256 hashes only, with expiry and revocation) and the
 //! service's own audit trail (registry and token changes).
 
-use crate::{db, is_unique_violation, with_pool, AuditEvent, SqlStore, SqlStoreError};
-use vouch_store::TokenRecord;
+use crate::{db, is_unique_violation, moment_of, moment_text, with_pool, SqlStore, SqlStoreError};
+use time::OffsetDateTime;
+use vouch_store::{AuditEvent, OfficialRecord, Role, TokenRecord};
 
 type TokenRow = (
     String,
@@ -13,15 +14,16 @@ type TokenRow = (
     Option<String>,
 );
 
-fn token_from_row(r: TokenRow) -> TokenRecord {
-    TokenRecord {
+fn token_from_row(r: TokenRow) -> Result<TokenRecord, SqlStoreError> {
+    let moment = |t: Option<String>| t.map(|t| moment_of("api_tokens", &t)).transpose();
+    Ok(TokenRecord {
         sha256: r.0,
         official: r.1,
-        issued_at: r.2,
+        issued_at: moment_of("api_tokens", &r.2)?,
         issued_by: r.3,
-        expires_at: r.4,
-        revoked_at: r.5,
-    }
+        expires_at: moment(r.4)?,
+        revoked_at: moment(r.5)?,
+    })
 }
 
 const TOKEN_COLUMNS: &str = "sha256, official, issued_at, issued_by, expires_at, revoked_at";
@@ -35,10 +37,10 @@ impl SqlStore {
         let done = with_pool!(self, |pool| sqlx::query(SQL)
             .bind(&t.sha256)
             .bind(&t.official)
-            .bind(&t.issued_at)
+            .bind(moment_text(t.issued_at))
             .bind(&t.issued_by)
-            .bind(&t.expires_at)
-            .bind(&t.revoked_at)
+            .bind(t.expires_at.map(moment_text))
+            .bind(t.revoked_at.map(moment_text))
             .execute(pool)
             .await
             .map(|r| r.rows_affected()));
@@ -60,14 +62,14 @@ impl SqlStore {
             .fetch_optional(pool)
             .await
             .map_err(db("read token"))?);
-        Ok(row.map(token_from_row))
+        row.map(token_from_row).transpose()
     }
 
     /// A token and the official it names, in one query.
     pub async fn token_and_official(
         &self,
         sha256: &str,
-    ) -> Result<Option<(TokenRecord, Option<crate::OfficialRecord>)>, SqlStoreError> {
+    ) -> Result<Option<(TokenRecord, Option<OfficialRecord>)>, SqlStoreError> {
         const SQL: &str = "SELECT t.sha256, t.official, t.issued_at, t.issued_by, t.expires_at, \
             t.revoked_at, o.agency, o.role, o.public_key, o.registered_at \
             FROM api_tokens t LEFT JOIN officials o ON o.id = t.official WHERE t.sha256 = $1";
@@ -90,19 +92,19 @@ impl SqlStore {
             .map_err(db("read token"))?);
         let Some(r) = row else { return Ok(None) };
         let official = match (r.6, r.7, r.9) {
-            (Some(agency), Some(role), Some(registered_at)) => Some(crate::OfficialRecord {
+            (Some(agency), Some(role), Some(registered_at)) => Some(OfficialRecord {
                 id: r.1.clone(),
                 agency,
-                role: crate::Role::parse(&role).ok_or_else(|| SqlStoreError::Corrupt {
+                role: Role::parse(&role).ok_or_else(|| SqlStoreError::Corrupt {
                     table: "officials",
                     why: "unknown role".into(),
                 })?,
                 public_key: r.8,
-                registered_at,
+                registered_at: moment_of("officials", &registered_at)?,
             }),
             _ => None,
         };
-        let token = token_from_row((r.0, r.1, r.2, r.3, r.4, r.5));
+        let token = token_from_row((r.0, r.1, r.2, r.3, r.4, r.5))?;
         Ok(Some((token, official)))
     }
 
@@ -113,19 +115,19 @@ impl SqlStore {
             .fetch_all(pool)
             .await
             .map_err(db("read tokens"))?);
-        Ok(rows.into_iter().map(token_from_row).collect())
+        rows.into_iter().map(token_from_row).collect()
     }
 
     /// Revokes the unrevoked token whose id (first 16 hex digits of its
     /// hash) is `id`; false when there is none.
-    pub async fn revoke_token(&self, id: &str, at: &str) -> Result<bool, SqlStoreError> {
+    pub async fn revoke_token(&self, id: &str, at: OffsetDateTime) -> Result<bool, SqlStoreError> {
         if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(false);
         }
         const SQL: &str = "UPDATE api_tokens SET revoked_at = $1 \
             WHERE substr(sha256, 1, 16) = $2 AND revoked_at IS NULL";
         let n = with_pool!(self, |pool| sqlx::query(SQL)
-            .bind(at)
+            .bind(moment_text(at))
             .bind(id)
             .execute(pool)
             .await
@@ -139,9 +141,9 @@ impl SqlStore {
         const SQL: &str =
             "INSERT INTO service_audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)";
         with_pool!(self, |pool| sqlx::query(SQL)
-            .bind(&event.at)
+            .bind(moment_text(event.at))
             .bind(&event.actor)
-            .bind(&event.action)
+            .bind(event.action.as_str())
             .bind(&event.detail)
             .execute(pool)
             .await
@@ -158,6 +160,6 @@ impl SqlStore {
                 .fetch_all(pool)
                 .await
                 .map_err(db("read service audit trail"))?);
-        Ok(crate::requests::events(rows))
+        crate::requests::events("service_audit", rows)
     }
 }

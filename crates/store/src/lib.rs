@@ -1,24 +1,22 @@
-//! vouch's state store: the registry of agencies and officials, each
-//! request's record (status, approvals, counts) and audit trail, and the
-//! service's own keys.
+//! vouch's state store contract: the records every part of vouch keeps
+//! (the registry of agencies and officials, each request's record and audit
+//! trail, the probing guard's history, the hold list, policy activations,
+//! API tokens, console sessions, the service's secrets and the disclosure
+//! ledger's leaves and checkpoints) and [`StateStore`], the one interface
+//! the pipeline, the application layer, the service and the command line
+//! use.
 //!
-//! This is the embedded file store: one directory (`--state DIR`,
-//! `$VOUCH_HOME` or `./vouch-data`), JSON documents written atomically, and
-//! an exclusive lock file so that two processes never interleave changes.
-//! It does not hold the ledger's leaves (the ledger crate keeps its own
-//! files under `ledger/` here) and it does no checking of policy: it stores
-//! what the pipeline decided.
+//! This crate holds no implementation: `vouch-store-sql` keeps the records
+//! in SQLite (the embedded default, `STATE/vouch.db`) or PostgreSQL (nodes
+//! sharing one store), and its conformance suite checks every
+//! implementation against the same contract. The store stores what it is
+//! given; it decides nothing (the rules are `vouch-policy`'s and
+//! `vouch-app`'s).
 #![deny(missing_docs)]
 
-mod file;
-mod file_state;
-mod governance;
 mod model;
-mod probes;
 mod state;
 
-pub use file::{FileStore, StoreLock};
-pub use file_state::TOKEN_FILE;
 pub use model::*;
 pub use state::{StateStore, WriterGuard};
 
@@ -28,7 +26,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// A file of the store could not be read or written.
+    /// A file beside the store (its writer lock, its files directory)
+    /// could not be read or written.
     #[error("state store: {path}: {why}")]
     Io {
         /// The file.
@@ -36,20 +35,17 @@ pub enum StoreError {
         /// The error.
         why: String,
     },
-    /// A file of the store is not what the store wrote (corruption).
-    #[error("state store: {path}: corrupt: {why}")]
+    /// A stored value is not what the store writes (corruption).
+    #[error("state store: {table}: corrupt: {why}")]
     Corrupt {
-        /// The file.
-        path: PathBuf,
+        /// The table (or document) holding it.
+        table: &'static str,
         /// What is wrong.
         why: String,
     },
-    /// Another process holds the store's lock.
-    #[error("state store: {path}: locked by another vouch process")]
-    Locked {
-        /// The lock file.
-        path: PathBuf,
-    },
+    /// The store was closed (the service shut down).
+    #[error("state store: closed")]
+    Closed,
     /// The thing already exists.
     #[error("{what} {id} is already registered")]
     Exists {

@@ -1,67 +1,30 @@
-//! The records the store keeps.
+//! The records the store keeps. Moments are [`OffsetDateTime`]s and dates
+//! [`Date`]s (stored as text in one canonical form, see
+//! [`vouch_core::timestamp`]); codes are the core enums, so a stored value
+//! this build does not know is refused as corrupt rather than dropped.
 
 use serde::{Deserialize, Serialize};
-
-/// A role an official holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Signs requests for a requesting agency (agency head or delegate).
-    Signer,
-    /// Named in requests as a user of the response.
-    Recipient,
-    /// Releases batches at the tax agency.
-    DisclosureOfficer,
-    /// Reads everything, changes nothing.
-    Auditor,
-    /// Manages the registry.
-    Administrator,
-}
-
-impl Role {
-    /// The spelling on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Signer => "signer",
-            Role::Recipient => "recipient",
-            Role::DisclosureOfficer => "disclosure-officer",
-            Role::Auditor => "auditor",
-            Role::Administrator => "administrator",
-        }
-    }
-
-    /// Parses the command-line spelling.
-    pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::Signer,
-            Role::Recipient,
-            Role::DisclosureOfficer,
-            Role::Auditor,
-            Role::Administrator,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-}
-
-/// The tax agency's own id in the registry.
-pub const HOME_AGENCY: &str = "IRS";
+use time::{Date, OffsetDateTime};
+use vouch_core::timestamp::{date, date_opt, moment, moment_opt};
+pub use vouch_core::{HoldCode, ReasonCode, Role, HOME_AGENCY};
 
 /// A requesting agency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgencyRecord {
     /// Registry id (e.g. `DHS-ICE`).
     pub id: String,
-    /// When its Safeguard Security Report was approved (`YYYY-MM-DD`).
-    pub ssr_approved: String,
+    /// When its Safeguard Security Report was approved.
+    #[serde(with = "date")]
+    pub ssr_approved: Date,
     /// AI-use notifications on file.
     #[serde(default)]
     pub ai_notifications: Vec<String>,
     /// Safeguards review findings.
     #[serde(default)]
     pub findings: Vec<Finding>,
-    /// When it was registered (RFC 3339).
-    pub registered_at: String,
+    /// When it was registered.
+    #[serde(with = "moment")]
+    pub registered_at: OffsetDateTime,
 }
 
 /// A safeguards review finding against an agency.
@@ -69,22 +32,24 @@ pub struct AgencyRecord {
 pub struct Finding {
     /// The finding's id.
     pub id: String,
-    /// When it was opened (`YYYY-MM-DD`).
-    pub opened: String,
+    /// When it was opened.
+    #[serde(with = "date")]
+    pub opened: Date,
     /// The corrective action plan, once one is on file.
     #[serde(default)]
     pub plan: Option<String>,
-    /// When it was closed (`YYYY-MM-DD`).
-    #[serde(default)]
-    pub closed: Option<String>,
+    /// When it was closed.
+    #[serde(default, with = "date_opt")]
+    pub closed: Option<Date>,
 }
 
 /// A change of the active policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyActivation {
-    /// When (RFC 3339).
-    pub at: String,
-    /// The officer who activated it.
+    /// When.
+    #[serde(with = "moment")]
+    pub at: OffsetDateTime,
+    /// The official who activated it.
     pub officer: String,
     /// Why (required).
     pub reason: String,
@@ -106,12 +71,13 @@ pub struct OfficialRecord {
     /// Base64 Ed25519 public key (signers).
     #[serde(default)]
     pub public_key: Option<String>,
-    /// When it was registered (RFC 3339).
-    pub registered_at: String,
+    /// When it was registered.
+    #[serde(with = "moment")]
+    pub registered_at: OffsetDateTime,
 }
 
 /// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Checked; waiting for a disclosure officer's approval.
@@ -129,6 +95,16 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    /// Every status.
+    pub const ALL: [RequestStatus; 6] = [
+        RequestStatus::PendingReview,
+        RequestStatus::Approved,
+        RequestStatus::Logged,
+        RequestStatus::Completed,
+        RequestStatus::Rejected,
+        RequestStatus::Denied,
+    ];
+
     /// The stable spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -140,15 +116,40 @@ impl RequestStatus {
             RequestStatus::Denied => "denied",
         }
     }
+
+    /// Parses the stable spelling.
+    pub fn parse(s: &str) -> Option<RequestStatus> {
+        RequestStatus::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether a response has been written (CONFIRMED / NOT_CONFIRMED rows
+    /// for a completed batch, all REJECTED for a rejected one).
+    pub fn has_response(self) -> bool {
+        matches!(self, RequestStatus::Completed | RequestStatus::Rejected)
+    }
+
+    /// Whether nothing more will happen to the batch.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RequestStatus::Completed | RequestStatus::Rejected | RequestStatus::Denied
+        )
+    }
+
+    /// Whether it was approved and its run is not finished (a restart resumes it).
+    pub fn is_interrupted(self) -> bool {
+        matches!(self, RequestStatus::Approved | RequestStatus::Logged)
+    }
 }
 
-/// One disclosure officer's release of a batch.
+/// One disclosure officer's release of a batch, or denial.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     /// The officer.
     pub officer: String,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    #[serde(with = "moment")]
+    pub at: OffsetDateTime,
     /// Comment.
     pub comment: String,
 }
@@ -168,10 +169,10 @@ pub struct RequestRecord {
     pub subject_count: u64,
     /// Request-level reason codes (non-empty: every subject rejected).
     #[serde(default)]
-    pub request_reasons: Vec<String>,
+    pub request_reasons: Vec<ReasonCode>,
     /// Holds waiting on a human.
     #[serde(default)]
-    pub holds: Vec<String>,
+    pub holds: Vec<HoldCode>,
     /// Approvals needed to release.
     pub approvals_required: u32,
     /// Approvals given.
@@ -182,28 +183,100 @@ pub struct RequestRecord {
     /// A disclosure officer's denial, if denied.
     #[serde(default)]
     pub denial: Option<Approval>,
-    /// When the response was written (RFC 3339).
-    #[serde(default)]
-    pub completed_at: Option<String>,
-    /// When the requester certified disposition of the response (`YYYY-MM-DD`).
-    #[serde(default)]
-    pub disposition_certified: Option<String>,
-    /// Received (RFC 3339).
-    pub received_at: String,
-    /// Last change (RFC 3339).
-    pub updated_at: String,
+    /// When the response was written.
+    #[serde(default, with = "moment_opt")]
+    pub completed_at: Option<OffsetDateTime>,
+    /// When the requester certified disposition of the response.
+    #[serde(default, with = "date_opt")]
+    pub disposition_certified: Option<Date>,
+    /// Received.
+    #[serde(with = "moment")]
+    pub received_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "moment")]
+    pub updated_at: OffsetDateTime,
 }
 
-/// One line of a request's audit trail.
+macro_rules! audit_actions {
+    ($( $variant:ident = $text:literal, $doc:literal; )*) => {
+        /// What an audit event records. The spellings are stable (they are
+        /// stored); a stored spelling this build does not know is corrupt.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction { $(
+            #[doc = $doc]
+            $variant,
+        )* }
+
+        impl AuditAction {
+            /// Every action.
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant),*];
+
+            /// The stored spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(AuditAction::$variant => $text,)* }
+            }
+
+            /// Parses the stored spelling.
+            pub fn parse(s: &str) -> Option<AuditAction> {
+                match s { $($text => Some(AuditAction::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    Uploaded = "uploaded", "A requester uploaded the request over the API.";
+    Received = "received", "The request was checked and recorded.";
+    Refused = "refused", "The letter's signature or signer was refused: nothing recorded but this.";
+    Approved = "approved", "A disclosure officer released the batch.";
+    Denied = "denied", "A disclosure officer denied the batch: no lookups.";
+    Logged = "logged", "The batch's lookups were appended to the ledger.";
+    Responded = "responded", "The response was written.";
+    Resumed = "resumed", "An interrupted run was started again.";
+    Downloaded = "downloaded", "The requesting agency took a file of the response.";
+    Explained = "explained", "An overseer read the explanation of one lookup.";
+    Disposed = "disposed", "The requester's disposition certificate was recorded.";
+    Bootstrap = "bootstrap", "The first administrator's token was issued on first start.";
+    AgencyRegistered = "agency registered", "A requesting agency was registered.";
+    AgencyChanged = "agency changed", "An agency's safeguards record changed.";
+    OfficialRegistered = "official registered", "An official was registered.";
+    TokenIssued = "token issued", "An API token was issued.";
+    TokenRevoked = "token revoked", "An API token was revoked.";
+    SignedIn = "console sign-in", "A console session was opened.";
+    SignedOut = "console sign-out", "A console session was closed.";
+    HoldsAdded = "hold list: added", "TINs were put on the confidential hold list.";
+    HoldsRemoved = "hold list: removed", "TINs were taken off the confidential hold list.";
+    PolicyActivated = "policy activated", "A policy file was made the active one.";
+}
+
+impl Serialize for AuditAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        AuditAction::parse(&text)
+            .ok_or_else(|| <D::Error as serde::de::Error>::custom("unknown audit action"))
+    }
+}
+
+/// Who an audit event names when no official acted.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// One line of an audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
-    /// When (RFC 3339).
-    pub at: String,
-    /// Who (an official id or `system`).
+    /// When.
+    #[serde(with = "moment")]
+    pub at: OffsetDateTime,
+    /// Who (an official id or [`SYSTEM_ACTOR`]).
     pub actor: String,
-    /// What happened (a short, data-free phrase).
-    pub action: String,
-    /// Details (counts, codes; never personal data).
+    /// What happened.
+    pub action: AuditAction,
+    /// Details (counts, codes, ids; never personal data).
     pub detail: String,
 }
 
@@ -214,16 +287,17 @@ pub struct TokenRecord {
     pub sha256: String,
     /// The official it authenticates.
     pub official: String,
-    /// When it was issued (RFC 3339).
-    pub issued_at: String,
+    /// When it was issued.
+    #[serde(with = "moment")]
+    pub issued_at: OffsetDateTime,
     /// Who issued it.
     pub issued_by: String,
-    /// When it stops working (RFC 3339), if it expires.
-    #[serde(default)]
-    pub expires_at: Option<String>,
-    /// When it was revoked (RFC 3339), if it was.
-    #[serde(default)]
-    pub revoked_at: Option<String>,
+    /// When it stops working, if it expires.
+    #[serde(default, with = "moment_opt")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked, if it was.
+    #[serde(default, with = "moment_opt")]
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 impl TokenRecord {
@@ -232,11 +306,16 @@ impl TokenRecord {
     pub fn id(&self) -> &str {
         self.sha256.get(..16).unwrap_or(&self.sha256)
     }
+
+    /// Whether the token works at `now`: not revoked, not expired.
+    pub fn is_live(&self, now: OffsetDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+    }
 }
 
 /// A console session, as the store keeps it: the SHA-256 of the cookie's
 /// value (never the value), whose token it was opened with, its CSRF
-/// secret and when it started and was last seen (RFC 3339).
+/// secret and when it started and was last seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// Hex SHA-256 of the session cookie's value.
@@ -248,7 +327,56 @@ pub struct SessionRecord {
     /// The session's CSRF secret.
     pub csrf: String,
     /// When it started.
-    pub started_at: String,
+    #[serde(with = "moment")]
+    pub started_at: OffsetDateTime,
     /// When a page was last served in it.
-    pub seen_at: String,
+    #[serde(with = "moment")]
+    pub seen_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_actions_round_trip_and_unknown_ones_are_refused() {
+        let mut seen = std::collections::HashSet::new();
+        for &a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+            assert!(seen.insert(a.as_str()));
+        }
+        let e: Result<AuditAction, _> = serde_json::from_str("\"completed\"");
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn records_written_with_other_precisions_still_read() {
+        let json = r#"{"officer":"irs-do-1","at":"2026-01-02T03:04:05Z","comment":"ok"}"#;
+        let a: Approval = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"officer":"irs-do-1","at":"2026-01-02T03:04:05.000000Z","comment":"ok"}"#
+        );
+        let bad = r#"{"officer":"irs-do-1","at":"tuesday","comment":"ok"}"#;
+        assert!(serde_json::from_str::<Approval>(bad).is_err());
+    }
+
+    #[test]
+    fn a_token_is_live_until_revoked_or_expired() {
+        let now = vouch_core::timestamp::now();
+        let mut t = TokenRecord {
+            sha256: "ab".repeat(32),
+            official: "x".into(),
+            issued_at: now,
+            issued_by: "y".into(),
+            expires_at: Some(now + time::Duration::seconds(1)),
+            revoked_at: None,
+        };
+        assert!(t.is_live(now));
+        assert!(!t.is_live(now + time::Duration::seconds(1)));
+        t.expires_at = None;
+        assert!(t.is_live(now + time::Duration::days(9999)));
+        t.revoked_at = Some(now);
+        assert!(!t.is_live(now));
+    }
 }

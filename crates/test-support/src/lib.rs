@@ -6,9 +6,10 @@
 
 pub mod http;
 
-use base64::Engine;
 use std::path::Path;
-use vouch_store::{AgencyRecord, FileStore, OfficialRecord, Role, StateStore, HOME_AGENCY};
+use vouch_app::{Acting, App, Officer, Parties, Registrar};
+use vouch_pipeline::{RunConfig, RunReport};
+use vouch_store::StateStore;
 use vouch_store_sql::SqlStateStore;
 
 /// The disclosure officer every fixture registers.
@@ -29,59 +30,54 @@ pub fn synth_fixture(dir: &Path, master_rows: u64, subjects: u64, seed: u64) {
     b.finish().save(&dir.join("index")).expect("save index");
 }
 
-/// Registers the synthetic request's agency, signer (with the data set's
-/// key), recipients and two disclosure officers in `state`.
-pub fn register_synth(state: &Path, data: &Path) {
-    register_synth_in(&FileStore::open(state).expect("state"), data)
+/// Opens the default store of a state directory (SQLite, `STATE/vouch.db`),
+/// as the command line does.
+pub fn open_state(state: &Path) -> Box<dyn StateStore> {
+    reopen_store(StoreKind::Sqlite, state, "state")
 }
 
-/// [`register_synth`] into any state store.
+/// Registers the synthetic request's agency, signer (with the data set's
+/// key), recipients and two disclosure officers in the store of `state`.
+pub fn register_synth(state: &Path, data: &Path) {
+    register_synth_in(open_state(state).as_ref(), data)
+}
+
+/// [`register_synth`] into any state store, through the application layer.
 pub fn register_synth_in(store: &dyn StateStore, data: &Path) {
-    let at = "2025-01-15T00:00:00Z".to_string();
-    store
-        .add_agency(AgencyRecord {
-            id: vouch_synth::AGENCY.into(),
-            ssr_approved: "2025-01-15".into(),
-            ai_notifications: vec![],
-            findings: vec![],
-            registered_at: at.clone(),
-        })
-        .expect("agency");
     let key =
         vouch_formats::keys::read_public_key(&data.join("keys/signer.pub")).expect("signer.pub");
-    let rec = |id: &str, agency: &str, role, public_key| OfficialRecord {
-        id: id.into(),
-        agency: agency.into(),
-        role,
-        public_key,
-        registered_at: at.clone(),
+    let parties = Parties {
+        agency: vouch_synth::AGENCY,
+        ssr_approved: time::macros::date!(2025 - 01 - 15),
+        signer: vouch_synth::SIGNER_ID,
+        signer_key: key,
+        recipients: &vouch_synth::RECIPIENT_IDS,
+        officers: &[OFFICER, OFFICER_2],
     };
-    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
-    store
-        .add_official(rec(
-            vouch_synth::SIGNER_ID,
-            vouch_synth::AGENCY,
-            Role::Signer,
-            Some(b64),
-        ))
-        .expect("signer");
-    for r in vouch_synth::RECIPIENT_IDS {
-        store
-            .add_official(rec(r, vouch_synth::AGENCY, Role::Recipient, None))
-            .expect("recipient");
-    }
-    for o in [OFFICER, OFFICER_2] {
-        store
-            .add_official(rec(o, HOME_AGENCY, Role::DisclosureOfficer, None))
-            .expect("officer");
-    }
+    App::new(store)
+        .register_parties(&Registrar::Operator, &parties)
+        .expect("register the synthetic parties");
+}
+
+/// Runs a request with the approvals of `officers` (registered disclosure
+/// officers), as `vouch verify --approve-as` does: through the application
+/// layer's rules.
+pub fn run_approved(
+    store: &dyn StateStore,
+    cfg: &RunConfig<'_>,
+    officers: &[&str],
+) -> Result<RunReport, vouch_app::AppError> {
+    let app = App::new(store);
+    let approvers: Vec<Acting<Officer>> = officers
+        .iter()
+        .map(|o| app.acting::<Officer>(o))
+        .collect::<Result<_, _>>()?;
+    app.run_with_approvals(cfg, &approvers, "approved by the test")
 }
 
 /// The state stores a test can run against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
-    /// The embedded file store.
-    Files,
     /// SQLite, in a file under the test's directory.
     Sqlite,
     /// PostgreSQL on the server `VOUCH_TEST_POSTGRES_URL` names, in a fresh
@@ -103,7 +99,6 @@ pub fn open_store(kind: StoreKind, files_dir: &Path, test: &str) -> Option<Box<d
 /// `files_dir` and `test` (no fresh PostgreSQL database this time).
 pub fn reopen_store(kind: StoreKind, files_dir: &Path, test: &str) -> Box<dyn StateStore> {
     match kind {
-        StoreKind::Files => Box::new(FileStore::open(files_dir).expect("file store")),
         StoreKind::Sqlite => {
             let url = format!("sqlite://{}?mode=rwc", files_dir.join("vouch.db").display());
             Box::new(SqlStateStore::connect(&url, files_dir).expect("sqlite store"))

@@ -103,7 +103,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let t = Instant::now();
     let store = crate::state::open(&state)?;
     let ledger = store.open_ledger()?;
-    let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(&store)?)?;
+    let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(store.as_ref())?)?;
     line(
         "ledger verify",
         t.elapsed().as_secs_f64(),

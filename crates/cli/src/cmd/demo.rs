@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+use vouch_app::{App, Parties, Registrar};
 use vouch_pipeline::{RunReport, RunStatus};
-use vouch_store::{AgencyRecord, OfficialRecord, Role, HOME_AGENCY};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -33,36 +33,16 @@ pub const DEMO_OFFICERS: [&str; 2] = ["irs-disclosure-officer-1", "irs-disclosur
 /// Registers the synthetic data set's agency and officials in `state`.
 pub fn register(state: &Path, data: &Path) -> Result<()> {
     let store = crate::state::open(state)?;
-    let now = "2025-06-01T00:00:00Z".to_string();
-    store.add_agency(AgencyRecord {
-        id: vouch_synth::AGENCY.into(),
-        ssr_approved: "2025-01-15".into(),
-        ai_notifications: Vec::new(),
-        findings: Vec::new(),
-        registered_at: now.clone(),
-    })?;
     let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub"))?;
-    use base64::Engine;
-    let official = |id: &str, agency: &str, role, public_key| OfficialRecord {
-        id: id.into(),
-        agency: agency.into(),
-        role,
-        public_key,
-        registered_at: now.clone(),
+    let parties = Parties {
+        agency: vouch_synth::AGENCY,
+        ssr_approved: time::macros::date!(2025 - 01 - 15),
+        signer: vouch_synth::SIGNER_ID,
+        signer_key: key,
+        recipients: &vouch_synth::RECIPIENT_IDS,
+        officers: &DEMO_OFFICERS,
     };
-    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
-    store.add_official(official(
-        vouch_synth::SIGNER_ID,
-        vouch_synth::AGENCY,
-        Role::Signer,
-        Some(b64),
-    ))?;
-    for r in vouch_synth::RECIPIENT_IDS {
-        store.add_official(official(r, vouch_synth::AGENCY, Role::Recipient, None))?;
-    }
-    for o in DEMO_OFFICERS {
-        store.add_official(official(o, HOME_AGENCY, Role::DisclosureOfficer, None))?;
-    }
+    App::new(store.as_ref()).register_parties(&Registrar::Operator, &parties)?;
     Ok(())
 }
 

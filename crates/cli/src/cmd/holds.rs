@@ -2,11 +2,11 @@
 //! a file (one per line), never from the command line, and stored only as
 //! keyed hashes.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use vouch_app::{App, Officer};
 use vouch_core::Tin;
-use vouch_store::{AuditEvent, Role, HOME_AGENCY};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum HoldsCommand {
@@ -30,43 +30,27 @@ pub struct HoldArgs {
 
 pub fn run(state: &Path, c: HoldsCommand) -> Result<ExitCode> {
     let store = crate::state::open(state)?;
+    let app = App::new(store.as_ref());
     let (args, add) = match c {
         HoldsCommand::Count => {
-            println!("{} TINs held", store.held()?.len());
+            println!("{} TINs held", app.holds_count()?);
             return Ok(ExitCode::SUCCESS);
         }
         HoldsCommand::Add(a) => (a, true),
         HoldsCommand::Remove(a) => (a, false),
     };
-    let ok = matches!(store.official(&args.officer)?, Some(o) if o.agency == HOME_AGENCY && o.role == Role::DisclosureOfficer);
-    if !ok {
-        bail!("--as {}: not a registered disclosure officer", args.officer);
-    }
-    let keys = read_tins(&args.tins, &vouch_pipeline::tin_hasher(&store)?)?;
-    let changed = store.set_held(&keys, add)?;
-    let event = AuditEvent {
-        at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        actor: args.officer.clone(),
-        action: if add {
-            "hold list: added"
-        } else {
-            "hold list: removed"
-        }
-        .into(),
-        detail: format!("{changed} of {} TINs changed", keys.len()),
-    };
-    store.audit("_hold-list", &event)?;
+    let officer = super::acting::<Officer>(&app, "--as", &args.officer)?;
+    let tins = read_tins(&args.tins)?;
+    let changed = app.change_holds(&officer, &tins, add)?;
     println!(
         "{changed} of {} TINs {}",
-        keys.len(),
+        tins.len(),
         if add { "added" } else { "removed" }
     );
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_tins(path: &Path, hash: &dyn Fn(Tin) -> [u8; 32]) -> Result<Vec<[u8; 32]>> {
+fn read_tins(path: &Path) -> Result<Vec<Tin>> {
     let bytes = vouch_formats::keys::read_bounded(path, 64 << 20)?;
     let text =
         std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8", path.display()))?;
@@ -83,7 +67,7 @@ fn read_tins(path: &Path, hash: &dyn Fn(Tin) -> [u8; 32]) -> Result<Vec<[u8; 32]
                 i + 1
             )
         })?;
-        out.push(hash(tin));
+        out.push(tin);
     }
     Ok(out)
 }

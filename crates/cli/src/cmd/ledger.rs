@@ -51,7 +51,7 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
     match c {
         LedgerCommand::Verify => {
             let (store, ledger) = open(state)?;
-            let verifier = vouch_pipeline::ledger_verifier(&store)?;
+            let verifier = vouch_pipeline::ledger_verifier(store.as_ref())?;
             let t = Instant::now();
             let r = ledger
                 .verify_all(&verifier)
@@ -73,7 +73,7 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
         }
         LedgerCommand::PublicKey => {
             let store = crate::state::open(state)?;
-            println!("{}", vouch_pipeline::ledger_verifier(&store)?);
+            println!("{}", vouch_pipeline::ledger_verifier(store.as_ref())?);
         }
         LedgerCommand::Prove { request, subject } => {
             let (_, ledger) = open(state)?;
@@ -92,7 +92,7 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
             let verifier = match verifier {
                 Some(v) => NoteVerifier::parse(&v).context("--verifier")?,
-                None => vouch_pipeline::ledger_verifier(&crate::state::open(state)?)?,
+                None => vouch_pipeline::ledger_verifier(crate::state::open(state)?.as_ref())?,
             };
             bundle
                 .verify(&verifier)

@@ -13,3 +13,16 @@ pub mod requests;
 pub mod serve;
 pub mod synth;
 pub mod verify;
+
+/// The registered official `id` named by `flag` (`--as`, `--approve-as`),
+/// acting in permit `P`; else an error naming the flag and the official.
+pub fn acting<P: vouch_app::Permit>(
+    app: &vouch_app::App<'_>,
+    flag: &str,
+    id: &str,
+) -> anyhow::Result<vouch_app::Acting<P>> {
+    app.acting::<P>(id).map_err(|e| match e {
+        e @ vouch_app::AppError::NotPermitted { .. } => anyhow::anyhow!("{flag} {e}"),
+        other => anyhow::Error::from(other).context(format!("{flag} {id}")),
+    })
+}

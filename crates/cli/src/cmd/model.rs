@@ -76,8 +76,8 @@ fn train(
     eval_request: &Path,
     eval_truth: &Path,
 ) -> Result<()> {
-    let ceiling =
-        vouch_pipeline::active_policy(&crate::state::open(state)?)?.false_confirmation_rate_max;
+    let ceiling = vouch_pipeline::active_policy(crate::state::open(state)?.as_ref())?
+        .false_confirmation_rate_max;
     let mut ix = vouch_match::MasterIndex::load(index)?;
     let (_, train_q) = queries(request)?;
     let report = vouch_match::train_model(&mut ix, &train_q).context("training")?;

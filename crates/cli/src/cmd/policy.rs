@@ -1,13 +1,10 @@
 //! `vouch policy`: show, activate and explain the policy.
 
-use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use time::format_description::well_known::Rfc3339;
+use vouch_app::{App, AppError, PolicyOwner};
 use vouch_core::ReasonCode;
-use vouch_policy::PolicyConfig;
-use vouch_store::{PolicyActivation, Role, HOME_AGENCY};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum PolicyCommand {
@@ -37,7 +34,7 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
     match c {
         PolicyCommand::Show => {
             let store = crate::state::open(state)?;
-            let p = vouch_pipeline::active_policy(&store)?;
+            let p = App::new(store.as_ref()).active_policy()?;
             println!("# active version: {}", p.version());
             print!("{}", p.to_toml());
         }
@@ -48,7 +45,8 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
         } => activate(state, &file, &reason, &officer)?,
         PolicyCommand::History => {
             for a in crate::state::open(state)?.policy_history()? {
-                println!("{}\t{}\t{}\t{}", a.at, a.version, a.officer, a.reason);
+                let at = vouch_core::timestamp::format(a.at);
+                println!("{at}\t{}\t{}\t{}", a.version, a.officer, a.reason);
             }
         }
         PolicyCommand::Explain { code } => {
@@ -68,33 +66,35 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
 }
 
 fn activate(state: &Path, file: &Path, reason: &str, officer: &str) -> Result<()> {
-    if reason.split_whitespace().count() < 3 {
-        bail!("--reason: say why the policy changes, in a sentence");
-    }
     let store = crate::state::open(state)?;
-    let ok = matches!(store.official(officer)?, Some(o) if o.agency == HOME_AGENCY
-        && matches!(o.role, Role::DisclosureOfficer | Role::Administrator));
-    if !ok {
-        bail!("--as {officer}: not a registered disclosure officer or administrator of the tax agency");
-    }
+    let app = App::new(store.as_ref());
+    let officer = super::acting::<PolicyOwner>(&app, "--as", officer)?;
     let bytes = vouch_formats::keys::read_bounded(
         file,
         vouch_policy::config::POLICY_FILE_BYTES_MAX as u64,
     )?;
     let text =
         String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", file.display()))?;
-    let p = PolicyConfig::from_toml(&text).with_context(|| file.display().to_string())?;
-    let activation = PolicyActivation {
-        at: time::OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default(),
-        officer: officer.to_string(),
-        reason: reason.to_string(),
-        version: p.version(),
-        sha256: hex::encode(Sha256::digest(text.as_bytes())),
+    let p = match app.activate_policy(&officer, &text, reason) {
+        Ok(p) => p,
+        Err(AppError::Invalid {
+            field: "reason",
+            why,
+        }) => anyhow::bail!("--reason: {why}"),
+        Err(AppError::Invalid {
+            field: "policy",
+            why,
+        }) => {
+            anyhow::bail!("{}: {why}", file.display())
+        }
+        Err(e) => return Err(e.into()),
     };
-    store.activate_policy(&text, &activation)?;
-    println!("activated policy {} ({}) by {officer}", p.version(), p.name);
+    println!(
+        "activated policy {} ({}) by {}",
+        p.version(),
+        p.name,
+        officer.id()
+    );
     Ok(())
 }
 

@@ -1,12 +1,12 @@
-//! `vouch agencies` and `vouch officials`: the registry in the state store.
+//! `vouch agencies` and `vouch officials`: the registry, changed through
+//! the application layer by the operator at the command line.
 
-use anyhow::{bail, Context, Result};
-use base64::Engine;
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-use vouch_store::{AgencyRecord, OfficialRecord, Role};
+use vouch_app::{App, NewOfficial, Registrar};
+use vouch_core::timestamp::{format_date, parse_date};
+use vouch_store::Role;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum AgencyCommand {
@@ -74,46 +74,36 @@ pub enum OfficialCommand {
     List,
 }
 
-fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
+/// A `YYYY-MM-DD` flag's date.
+fn date_flag(flag: &str, text: Option<&str>) -> Result<Option<time::Date>> {
+    text.map(|t| parse_date(t).with_context(|| format!("--{flag}: not a YYYY-MM-DD date")))
+        .transpose()
 }
 
-fn check_id(field: &str, id: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= vouch_core::limits::ID_BYTES_MAX
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if !ok {
-        bail!(
-            "--{field}: must be 1 to {} letters, digits, '-', '_' or '.'",
-            vouch_core::limits::ID_BYTES_MAX
-        );
+/// An application error about `field`, as the flag that carried it.
+fn flagged(e: vouch_app::AppError) -> anyhow::Error {
+    match e {
+        vouch_app::AppError::Invalid { field, why } => {
+            anyhow::anyhow!("--{}: {why}", field.replace('_', "-"))
+        }
+        other => other.into(),
     }
-    Ok(())
 }
 
 pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
     let store = crate::state::open(state)?;
+    let app = App::new(store.as_ref());
+    let by = Registrar::Operator;
     match c {
         AgencyCommand::Add {
             id,
             ssr_approved,
             ai_notifications,
         } => {
-            check_id("id", &id)?;
-            if vouch_formats::master::parse_date(&ssr_approved).is_none() {
-                bail!("--ssr-approved: not a YYYY-MM-DD date");
-            }
-            store.add_agency(AgencyRecord {
-                id: id.clone(),
-                ssr_approved,
-                ai_notifications,
-                findings: Vec::new(),
-                registered_at: now(),
-            })?;
+            let ssr = date_flag("ssr-approved", Some(&ssr_approved))?
+                .context("--ssr-approved: required")?;
+            app.register_agency(&by, &id, ssr, ai_notifications)
+                .map_err(flagged)?;
             println!("registered agency {id}");
         }
         AgencyCommand::List => {
@@ -122,20 +112,14 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
                 println!(
                     "{}\tssr_approved={}\tai_notifications={}\topen_findings={open}",
                     a.id,
-                    a.ssr_approved,
+                    format_date(a.ssr_approved),
                     a.ai_notifications.len()
                 );
             }
         }
         AgencyCommand::AiNotification { agency, id } => {
-            check_id("id", &id)?;
-            let mut a = store
-                .agency(&agency)?
-                .with_context(|| format!("agency {agency} is not registered"))?;
-            if !a.ai_notifications.contains(&id) {
-                a.ai_notifications.push(id.clone());
-            }
-            store.update_agency(a)?;
+            app.record_ai_notification(&by, &agency, &id)
+                .map_err(flagged)?;
             println!("AI-use notification {id} on file for {agency}");
         }
         AgencyCommand::Finding {
@@ -145,34 +129,10 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
             plan,
             closed,
         } => {
-            check_id("id", &id)?;
-            for (flag, d) in [("opened", &opened), ("closed", &closed)] {
-                if d.as_deref()
-                    .is_some_and(|d| vouch_formats::master::parse_date(d).is_none())
-                {
-                    bail!("--{flag}: not a YYYY-MM-DD date");
-                }
-            }
-            let mut a = store
-                .agency(&agency)?
-                .with_context(|| format!("agency {agency} is not registered"))?;
-            match a.findings.iter_mut().find(|f| f.id == id) {
-                Some(f) => {
-                    f.plan = plan.or(f.plan.take());
-                    f.closed = closed.or(f.closed.take());
-                }
-                None => {
-                    let opened =
-                        opened.context("--opened: a new finding needs its opening date")?;
-                    a.findings.push(vouch_store::Finding {
-                        id: id.clone(),
-                        opened,
-                        plan,
-                        closed,
-                    });
-                }
-            }
-            store.update_agency(a)?;
+            let opened = date_flag("opened", opened.as_deref())?;
+            let closed = date_flag("closed", closed.as_deref())?;
+            app.record_finding(&by, &agency, &id, opened, plan, closed)
+                .map_err(flagged)?;
             println!("finding {id} of {agency} recorded");
         }
     }
@@ -181,6 +141,7 @@ pub fn agencies(state: &Path, c: AgencyCommand) -> Result<ExitCode> {
 
 pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
     let store = crate::state::open(state)?;
+    let app = App::new(store.as_ref());
     match c {
         OfficialCommand::Add {
             id,
@@ -188,31 +149,20 @@ pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
             role,
             public_key,
         } => {
-            check_id("id", &id)?;
-            check_id("agency", &agency)?;
             let role = Role::parse(&role).with_context(|| {
                 format!("--role {role}: expected signer, recipient, disclosure-officer, auditor or administrator")
             })?;
-            let public_key = match public_key {
-                Some(p) => {
-                    let raw = vouch_formats::keys::read_public_key(&p)?;
-                    ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| {
-                        anyhow::anyhow!(
-                            "{}: line 1: field public_key: not a valid Ed25519 point",
-                            p.display()
-                        )
-                    })?;
-                    Some(base64::engine::general_purpose::STANDARD.encode(raw))
-                }
-                None => None,
-            };
-            store.add_official(OfficialRecord {
+            let public_key = public_key
+                .map(|p| vouch_formats::keys::read_public_key(&p))
+                .transpose()?;
+            let new = NewOfficial {
                 id: id.clone(),
                 agency,
                 role,
                 public_key,
-                registered_at: now(),
-            })?;
+            };
+            app.register_official(&Registrar::Operator, new)
+                .map_err(flagged)?;
             println!("registered {} {id}", role.as_str());
         }
         OfficialCommand::List => {

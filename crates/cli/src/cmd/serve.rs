@@ -49,7 +49,7 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let store = crate::state::open_service(state)?;
+    let store = crate::state::open(state)?;
     rt.block_on(vouch_server::serve_tls(
         a.listen,
         store,

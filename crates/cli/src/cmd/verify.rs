@@ -3,8 +3,8 @@
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use time::OffsetDateTime;
-use vouch_pipeline::{run_request, RunConfig, RunReport, RunStatus};
+use vouch_app::{App, Officer};
+use vouch_pipeline::{RunConfig, RunReport, RunStatus};
 
 /// Exit code of a batch that waits for approval.
 pub const EXIT_PENDING: u8 = 3;
@@ -25,22 +25,31 @@ pub struct Args {
     pub approve_as: Vec<String>,
 }
 
-/// Runs a request against a state directory.
+/// What an approval given on the command line says.
+const CLI_APPROVAL: &str = "approved on the command line (--approve-as)";
+
+/// Runs a request against a state directory, with the approvals of the
+/// officers named.
 pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
     let store = crate::state::open(state)?;
-    let policy = vouch_pipeline::active_policy(&store)?;
+    let app = App::new(store.as_ref());
+    let approvers = a
+        .approve_as
+        .iter()
+        .map(|id| super::acting::<Officer>(&app, "--approve-as", id))
+        .collect::<Result<Vec<_>>>()?;
+    let policy = app.active_policy()?;
     let cfg = RunConfig {
         request_dir: &a.request,
         index_dir: &a.index,
         out_dir: &a.out,
-        approvers: &a.approve_as,
         policy: &policy,
-        now: OffsetDateTime::now_utc(),
+        now: vouch_core::timestamp::now(),
         fault: None,
         progress: None,
     };
     let spinner = crate::progress::spinner("verifying request");
-    let report = run_request(&store, &cfg);
+    let report = app.run_with_approvals(&cfg, &approvers, CLI_APPROVAL);
     spinner.finish_and_clear();
     Ok(report?)
 }

@@ -2,15 +2,15 @@
 //! ledger's verifier key. The ledger is opened once and shared with the
 //! pipeline runs (reopened when another node appended).
 
-use crate::auth::{AuditorRole, Caller, Need, OverseerRole};
+use crate::auth::{Caller, Need};
 use crate::error::ApiError;
-use crate::routes::requests::valid_id;
 use crate::state::{blocking, lock};
 use axum::extract::Query;
 use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use vouch_app::{valid_id, Auditor, Overseer};
 use vouch_core::limits;
 
 fn b64(bytes: &[u8]) -> String {
@@ -18,7 +18,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// GET /v1/ledger/checkpoint
-pub(crate) async fn checkpoint(who: Need<OverseerRole>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn checkpoint(who: Need<Overseer>) -> Result<Json<Value>, ApiError> {
     let core = who.core.clone();
     blocking(move || {
         let mut w = lock(&core.writer);
@@ -43,7 +43,7 @@ pub(crate) struct ProofQuery {
 
 /// GET /v1/ledger/proof?request=..&subject=..
 pub(crate) async fn proof(
-    who: Need<AuditorRole>,
+    who: Need<Auditor>,
     Query(q): Query<ProofQuery>,
 ) -> Result<Json<Value>, ApiError> {
     if !valid_id(&q.request) || q.subject.is_empty() || q.subject.len() > limits::ID_BYTES_MAX {

@@ -12,15 +12,6 @@ use vouch_store::RequestStatus;
 /// The hand-written OpenAPI 3.1 description of the API.
 pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
-const STATUSES: [RequestStatus; 6] = [
-    RequestStatus::PendingReview,
-    RequestStatus::Approved,
-    RequestStatus::Logged,
-    RequestStatus::Completed,
-    RequestStatus::Rejected,
-    RequestStatus::Denied,
-];
-
 /// GET /healthz
 pub(crate) async fn healthz() -> impl IntoResponse {
     (
@@ -41,7 +32,7 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
     let mut out = String::new();
     out.push_str("# HELP vouch_requests Requests in the state store, by status.\n");
     out.push_str("# TYPE vouch_requests gauge\n");
-    for s in STATUSES {
+    for s in RequestStatus::ALL {
         let n = records.iter().filter(|r| r.status == s).count();
         let _ = writeln!(out, "vouch_requests{{status=\"{}\"}} {n}", s.as_str());
     }

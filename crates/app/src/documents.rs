@@ -1,0 +1,147 @@
+//! Request uploads and written responses, kept in the state store as well
+//! as in each node's files directory.
+//!
+//! The pipeline reads a request directory and writes a response directory,
+//! so each node keeps them as files under its own files directory
+//! (`uploads/ID/`, `responses/ID/`). The store also keeps them as request
+//! documents (`upload:NAME`, `response:NAME`), so a node that did not
+//! receive an upload can still run or resume the batch and any node can
+//! serve the response: the nodes need no shared file system.
+
+use crate::{App, AppError};
+use std::path::{Path, PathBuf};
+
+/// The files of a request as uploaded (the request directory of formats.md).
+pub const UPLOAD_FILES: [&str; 3] = ["request.json", "request.json.sig", "subjects.csv"];
+const UPLOAD_PREFIX: &str = "upload:";
+const RESPONSE_PREFIX: &str = "response:";
+
+/// A file of a written response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseFile {
+    /// `response.csv`: one line per subject.
+    Csv,
+    /// `response.json`: counts, checkpoint and signature.
+    Json,
+}
+
+impl ResponseFile {
+    /// Both files.
+    pub const ALL: [ResponseFile; 2] = [ResponseFile::Csv, ResponseFile::Json];
+
+    /// The file's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResponseFile::Csv => "response.csv",
+            ResponseFile::Json => "response.json",
+        }
+    }
+}
+
+fn io(request_id: &str) -> impl Fn(std::io::Error) -> AppError + '_ {
+    move |e| AppError::Files {
+        request_id: request_id.into(),
+        why: e.to_string(),
+    }
+}
+
+impl App<'_> {
+    /// This node's directory of uploads.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.store.files_dir().join("uploads")
+    }
+
+    /// This node's directory of written responses.
+    pub fn responses_dir(&self) -> PathBuf {
+        self.store.files_dir().join("responses")
+    }
+
+    /// Keeps an installed upload (`dir`) in the store.
+    pub(crate) fn keep_upload(&self, request_id: &str, dir: &Path) -> Result<(), AppError> {
+        for name in UPLOAD_FILES {
+            let bytes = std::fs::read(dir.join(name)).map_err(io(request_id))?;
+            self.store
+                .put_request_blob(request_id, &format!("{UPLOAD_PREFIX}{name}"), &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a written response in the store (after a run that completed or
+    /// rejected the request).
+    pub(crate) fn keep_response(&self, request_id: &str) -> Result<(), AppError> {
+        let dir = self.responses_dir().join(request_id);
+        for f in ResponseFile::ALL {
+            let bytes = std::fs::read(dir.join(f.name())).map_err(io(request_id))?;
+            let name = format!("{RESPONSE_PREFIX}{}", f.name());
+            self.store.put_request_blob(request_id, &name, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the documents `prefix + names` into `dest` if it is missing:
+    /// all of them into a temporary sibling, synced, then renamed. False
+    /// when the store lacks one of them.
+    fn materialize(
+        &self,
+        request_id: &str,
+        dest: &Path,
+        prefix: &str,
+        names: &[&str],
+    ) -> Result<bool, AppError> {
+        if dest.is_dir() {
+            return Ok(true);
+        }
+        let mut docs = Vec::with_capacity(names.len());
+        for name in names {
+            match self
+                .store
+                .request_blob(request_id, &format!("{prefix}{name}"))?
+            {
+                Some(b) => docs.push((*name, b)),
+                None => return Ok(false),
+            }
+        }
+        let io = io(request_id);
+        let parent = dest.parent().ok_or_else(|| AppError::Files {
+            request_id: request_id.into(),
+            why: "a request directory has no parent".into(),
+        })?;
+        std::fs::create_dir_all(parent).map_err(&io)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".fetch-")
+            .tempdir_in(parent)
+            .map_err(&io)?;
+        for (name, bytes) in &docs {
+            vouch_formats::atomic::write_atomic(&tmp.path().join(name), bytes).map_err(&io)?;
+        }
+        let tmp = tmp.keep();
+        match std::fs::rename(&tmp, dest) {
+            Ok(()) => {}
+            // Another task put it there first: theirs is the same documents.
+            Err(_) if dest.is_dir() => {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(io(e));
+            }
+        }
+        vouch_formats::atomic::sync_dir(parent).map_err(&io)?;
+        Ok(true)
+    }
+
+    /// Makes sure the upload of a request is in this node's uploads
+    /// directory; false when neither this node nor the store has it.
+    pub fn upload_here(&self, request_id: &str) -> Result<bool, AppError> {
+        let dest = self.uploads_dir().join(request_id);
+        self.materialize(request_id, &dest, UPLOAD_PREFIX, &UPLOAD_FILES)
+    }
+
+    /// Makes sure the written response of a request is in this node's
+    /// responses directory; false when neither this node nor the store has it.
+    pub fn response_here(&self, request_id: &str) -> Result<bool, AppError> {
+        let dest = self.responses_dir().join(request_id);
+        let names = ResponseFile::ALL.map(ResponseFile::name);
+        self.materialize(request_id, &dest, RESPONSE_PREFIX, &names)
+    }
+}

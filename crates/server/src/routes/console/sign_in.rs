@@ -1,0 +1,102 @@
+//! Signing in (a token, once, opens a session) and out.
+
+use super::{
+    cookie, harden, page, redirect, set_cookie, CsrfOnly, Posted, SESSION_COOKIE, SIGNIN_COOKIE,
+};
+use crate::state::{blocking, AppState};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use base64::Engine;
+use rand::RngCore;
+use serde::Deserialize;
+use vouch_app::{AnyOfficial, LIFETIME_MAX};
+use vouch_console as ui;
+
+fn random_b64() -> String {
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The sign-in form, with a fresh CSRF cookie (or `msg` after a refusal).
+fn form_page(status: StatusCode, msg: Option<&str>, secure: bool) -> Response {
+    let csrf = random_b64();
+    let mut resp = page(status, ui::sign_in(msg, &csrf));
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(SIGNIN_COOKIE, &csrf, 600, secure),
+    );
+    resp
+}
+
+/// GET /console/sign-in
+pub(crate) async fn sign_in_form(State(state): State<AppState>) -> Response {
+    form_page(StatusCode::OK, None, state.core.config.secure_cookies)
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+pub(crate) struct SignInForm {
+    token: String,
+    csrf: String,
+}
+
+/// POST /console/sign-in
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    let secure = state.core.config.secure_cookies;
+    let refused = |msg| form_page(StatusCode::UNAUTHORIZED, Some(msg), secure);
+    let form_ok = cookie(&headers, SIGNIN_COOKIE).is_some_and(|c| super::same_secret(c, &f.csrf));
+    if !form_ok {
+        return refused("The sign-in form expired; please try again.");
+    }
+    let core = state.core.clone();
+    let opened = blocking(move || Ok(core.app().open_session(&f.token)?)).await;
+    let opened = match opened {
+        Ok(Some(o)) => o,
+        Ok(None) => return refused("That token was not accepted."),
+        Err(e) => return super::error_page(None, e),
+    };
+    let mut resp = redirect_home();
+    let h = resp.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            &opened.cookie,
+            LIFETIME_MAX.as_secs(),
+            secure,
+        ),
+    );
+    h.append(header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, "", 0, secure));
+    resp
+}
+
+fn redirect_home() -> Response {
+    redirect("/console")
+}
+
+/// POST /console/sign-out
+pub(crate) async fn sign_out(
+    headers: HeaderMap,
+    posted: Posted<AnyOfficial, CsrfOnly>,
+) -> Response {
+    let user = posted.session;
+    if let Some(c) = cookie(&headers, SESSION_COOKIE) {
+        let (core, c, who) = (user.core.clone(), c.to_string(), user.official().id.clone());
+        if let Err(e) = blocking(move || Ok(core.app().close_session(&c, &who)?)).await {
+            return user.error(e);
+        }
+    }
+    let mut resp = harden(redirect("/console/sign-in"));
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, user.core.config.secure_cookies),
+    );
+    resp
+}
