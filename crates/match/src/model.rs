@@ -196,6 +196,48 @@ impl Model {
     }
 }
 
+/// A level that the sample never hit gets a tiny u and a huge weight; no
+/// weaker level may weigh more than the strongest one of its comparison,
+/// so its u is raised to keep its weight at most that.
+pub(crate) fn no_level_outweighs_the_first(model: &mut Model) {
+    for c in [Comparison::Given, Comparison::Surname, Comparison::Address] {
+        let (m, u) = (&model.m[c as usize], &mut model.u[c as usize]);
+        let ratio = m[0] / u[0].max(f64::MIN_POSITIVE);
+        for l in 1..u.len() {
+            if m[l] / u[l].max(f64::MIN_POSITIVE) > ratio {
+                u[l] = m[l] / ratio;
+            }
+        }
+    }
+}
+
+/// Sets m of the "missing" DOB and suffix levels to their u: that a field
+/// is unknown says nothing about a match. The known levels keep their ratio.
+pub(crate) fn missing_is_uninformative(model: &mut Model) {
+    for (c, missing) in [
+        (Comparison::Dob, dob::MISSING),
+        (Comparison::Suffix, suffix::MISSING),
+    ] {
+        let (m, u) = (&mut model.m[c as usize], &model.u[c as usize]);
+        let miss = u[missing as usize];
+        let known: f64 = m
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| *l != missing as usize)
+            .map(|(_, p)| p)
+            .sum();
+        for (l, p) in m.iter_mut().enumerate() {
+            *p = if l == missing as usize {
+                miss
+            } else if known > 0.0 {
+                *p / known * (1.0 - miss)
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
 /// Every comparison and level with m, u and log2 weight, the prior and the
 /// thresholds: what `vouch model` prints.
 pub fn model_report(model: &Model) -> String {
