@@ -34,6 +34,10 @@ pub(crate) use sample::U_PAIRS_MAX;
 /// Blocks with more taxpayers than this are skipped at lookup and counted.
 pub const BLOCK_TINS_MAX: usize = 40;
 
+// Rows are numbered with u32 (block and address entries hold a taxpayer's
+// first row): every row of a lawful master file must have a number.
+const _: () = assert!(vouch_core::limits::MASTER_ROWS_MAX <= u32::MAX as u64);
+
 /// What went wrong with an index.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -399,13 +399,30 @@ pub fn log_likelihood(model: &Model, patterns: &[(Pattern, f64)], lambda: f64) -
         .sum()
 }
 
+/// Hex digits of the parameter digest in a trained model's version.
+const VERSION_DIGEST_HEX: usize = 12;
+
+/// The longest model version this build writes or loads: a trained one,
+/// [`crate::MODEL_VERSION`], `+` and the digest. Every lookup records the
+/// version in its ledger leaf, whose label field is bounded; vouch-pipeline
+/// asserts this fits.
+pub const MODEL_VERSION_BYTES_MAX: usize = crate::MODEL_VERSION.len() + 1 + VERSION_DIGEST_HEX;
+
 /// Whether a model version was written by this build's model family:
 /// [`crate::MODEL_VERSION`] itself (the shipped priors) or a trained
-/// version derived from it (`fs-1+` and a digest of the parameters).
+/// version derived from it (`fs-1+` and 12 lowercase hex digits of a
+/// digest of the parameters, as [`derived_version`] writes it), so never
+/// longer than [`MODEL_VERSION_BYTES_MAX`].
 pub fn model_version_compatible(version: &str) -> bool {
     version
         .strip_prefix(crate::MODEL_VERSION)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('+'))
+        .is_some_and(|rest| {
+            rest.is_empty()
+                || rest.strip_prefix('+').is_some_and(|d| {
+                    d.len() == VERSION_DIGEST_HEX
+                        && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                })
+        })
 }
 
 /// The version of a trained model: [`crate::MODEL_VERSION`], `+`, and the
@@ -416,7 +433,7 @@ pub fn derived_version(model: &Model) -> String {
     let mut plain = model.clone();
     plain.model_version = String::new();
     let json = serde_json::to_vec(&plain).unwrap_or_default();
-    let digest: String = Sha256::digest(&json)[..6]
+    let digest: String = Sha256::digest(&json)[..VERSION_DIGEST_HEX / 2]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
