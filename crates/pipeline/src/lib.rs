@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod limits;
 mod registry;
 mod run;
 mod stages;
