@@ -28,6 +28,7 @@
 mod auth;
 mod error;
 mod explain;
+mod limits;
 mod routes;
 mod shared_files;
 mod state;

@@ -17,7 +17,7 @@ const RESPONSE_PREFIX: &str = "response:";
 /// The files of a written response.
 pub(crate) const RESPONSE_FILES: [&str; 2] = ["response.csv", "response.json"];
 
-fn shared(core: &Core) -> bool {
+pub(crate) fn shared(core: &Core) -> bool {
     core.store.backend() != "files"
 }
 

@@ -39,9 +39,10 @@ fn checked_key(key: Option<&str>) -> Result<Option<String>, ApiError> {
 
 pub(crate) fn record_of(n: &NewOfficial) -> Result<OfficialRecord, ApiError> {
     if !valid_id(&n.id) {
-        return Err(ApiError::Invalid(
-            "id: letters, digits, '-', '_' and '.', at most 128 bytes".into(),
-        ));
+        return Err(ApiError::Invalid(format!(
+            "id: letters, digits, '-', '_' and '.', at most {} bytes",
+            vouch_core::limits::ID_BYTES_MAX
+        )));
     }
     if !valid_id(&n.agency) {
         return Err(ApiError::Invalid("agency: not a registry id".into()));

@@ -51,7 +51,10 @@ pub(crate) async fn upload(
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let core = who.core.clone();
-    let limit = core.config.upload_bytes_max;
+    let limit = crate::limits::subjects_bytes_max(
+        core.config.upload_bytes_max,
+        crate::shared_files::shared(&core),
+    );
     let staged = upload::receive(core.uploads_dir(), multipart, limit).await?;
     if staged.letter.agency != who.official.agency {
         return Err(ApiError::Forbidden);
