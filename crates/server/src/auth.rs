@@ -17,6 +17,8 @@ use vouch_store::{OfficialRecord, Role, HOME_AGENCY};
 
 /// Longest accepted `Authorization` header, in bytes.
 const AUTH_HEADER_BYTES_MAX: usize = 256;
+// Every token the service issues must fit the header it is presented in.
+const _: () = assert!("Bearer ".len() + crate::tokens::TOKEN_CHARS <= AUTH_HEADER_BYTES_MAX);
 
 /// An authenticated official.
 pub struct Caller {

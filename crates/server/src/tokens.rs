@@ -12,6 +12,8 @@ use vouch_store::{StateStore, StoreError, TokenRecord};
 
 /// Length of a token as presented (base64url of 32 bytes, no padding).
 pub const TOKEN_CHARS: usize = 43;
+// A token is 32 random bytes in unpadded base64url.
+const _: () = assert!(TOKEN_CHARS == (32 * 4usize).div_ceil(3));
 
 fn b64url() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
