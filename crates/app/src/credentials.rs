@@ -21,6 +21,11 @@ use vouch_store::{AuditAction, OfficialRecord, Role, SessionRecord, TokenRecord,
 
 /// Length of a token as presented (base64url of 32 bytes, no padding).
 pub const TOKEN_CHARS: usize = 43;
+// A token is 32 random bytes in unpadded base64url.
+const _: () = assert!(TOKEN_CHARS == (32 * 4usize).div_ceil(3));
+// A session goes idle before it reaches its lifetime.
+const _: () = assert!(IDLE_MAX.as_secs() < LIFETIME_MAX.as_secs());
+const _: () = assert!(TOUCH_EVERY.as_secs() < IDLE_MAX.as_secs());
 /// A console session ends after this long without a page.
 pub const IDLE_MAX: StdDuration = StdDuration::from_secs(30 * 60);
 /// A console session ends this long after sign-in, whatever happens.

@@ -16,6 +16,11 @@ use vouch_store::{
 
 /// Largest `response.json` read for its counts.
 const RESPONSE_JSON_BYTES_MAX: u64 = 16 << 20;
+// Every response.json the pipeline writes must be readable here: it holds
+// one signed checkpoint note (at most NOTE_BYTES_MAX, each byte at most 6
+// once JSON-escaped) and fields of a few KiB.
+const _: () =
+    assert!(vouch_ledger::note::NOTE_BYTES_MAX as u64 * 6 + (64 << 10) <= RESPONSE_JSON_BYTES_MAX);
 
 /// Subject-level rejections of a request: the count per reason code, and a
 /// few rejected subjects (reference and codes).

@@ -17,8 +17,12 @@ pub const PROBING_CODES: [ReasonCode; 4] = [
     ReasonCode::DuplicateSubject,
 ];
 
-/// Longest comment accepted by the approve and deny forms (characters).
-pub const COMMENT_MAX: usize = 2000;
+/// Longest comment accepted by the approve and deny forms (characters, as
+/// HTML counts them: UTF-16 code units). A third of the service's
+/// `TEXT_FIELD_BYTES_MAX` (4096 bytes), since a code unit may take 3 bytes of
+/// UTF-8: every comment the form lets through is one the service accepts
+/// (asserted in vouch-server, which sees both limits).
+pub const COMMENT_MAX: usize = 1365;
 
 /// Why the viewer may not approve, or deny, one batch.
 struct Blocks {

@@ -27,8 +27,32 @@ pub const TAXABLE_PERIODS_MAX: usize = 16;
 pub const ID_BYTES_MAX: usize = 128;
 /// Most approvals recorded on one batch.
 pub const APPROVALS_MAX: usize = 8;
+/// Largest document of a request (an uploaded part, `checks.csv`, a
+/// response file) that a state store shared by several nodes keeps, in
+/// bytes: the SQL stores keep each in one row. On such a store this, not
+/// [`SUBJECTS_FILE_BYTES_MAX`], is the largest `subjects.csv` the service
+/// accepts (it refuses a larger upload, naming this limit).
+pub const REQUEST_BLOB_BYTES_MAX: u64 = 256 << 20;
 
 const _: () = assert!(FIELD_BYTES_MAX <= TEXT_FIELD_BYTES_MAX);
 const _: () = assert!(ID_BYTES_MAX <= FIELD_BYTES_MAX);
 const _: () = assert!(SIGNATURE_FILE_BYTES_MAX < REQUEST_JSON_BYTES_MAX);
 const _: () = assert!((TEXT_FIELD_BYTES_MAX as u64) < REQUEST_JSON_BYTES_MAX);
+
+/// The shortest recipient `request.json` can hold (name and title may be left out).
+const RECIPIENT_JSON_BYTES_MIN: u64 = r#"{"id":""},"#.len() as u64;
+// RECIPIENTS_MAX must be reachable: that many recipients, each as short as
+// JSON allows, must fit in half of request.json (the rest is the letter's
+// other fields), or the count limit would be dead and the file limit the
+// real one. (Recipients of the longest lawful fields do not fit: the file
+// limit is then the one a request meets, and its error names it.)
+const _: () =
+    assert!(RECIPIENTS_MAX as u64 * RECIPIENT_JSON_BYTES_MIN <= REQUEST_JSON_BYTES_MAX / 2);
+// Request ids name directories (`requests/<id>`, `uploads/<id>`,
+// `responses/<id>`): a file name is at most 255 bytes on the file systems
+// vouch runs on.
+const _: () = assert!(ID_BYTES_MAX <= 255);
+// The service keeps every part of an upload in a shared store: request.json
+// and its signature must always fit one document.
+const _: () = assert!(REQUEST_JSON_BYTES_MAX <= REQUEST_BLOB_BYTES_MAX);
+const _: () = assert!(SIGNATURE_FILE_BYTES_MAX <= REQUEST_BLOB_BYTES_MAX);

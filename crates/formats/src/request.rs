@@ -293,10 +293,36 @@ pub const SUBJECT_COLUMNS: [(&str, bool); 15] = [
 ];
 
 /// Reads `subjects.csv`, checking its SHA-256 against `expected_sha256_hex`
-/// as it streams. On a mismatch nothing read is returned.
+/// as it streams. On a mismatch nothing read is returned. At most
+/// [`limits::BATCH_SUBJECTS_MAX`] rows and
+/// [`limits::SUBJECTS_FILE_BYTES_MAX`] bytes.
 pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subject>, FormatError> {
+    read_subjects_within(path, expected_sha256_hex, SubjectsLimits::LAWFUL)
+}
+
+/// The limits [`read_subjects`] enforces. Always [`SubjectsLimits::LAWFUL`]
+/// outside this module's tests, which lower them to drive the reader to its
+/// boundaries without writing ten million rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SubjectsLimits {
+    rows_max: u64,
+    bytes_max: u64,
+}
+
+impl SubjectsLimits {
+    const LAWFUL: SubjectsLimits = SubjectsLimits {
+        rows_max: limits::BATCH_SUBJECTS_MAX,
+        bytes_max: limits::SUBJECTS_FILE_BYTES_MAX,
+    };
+}
+
+fn read_subjects_within(
+    path: &Path,
+    expected_sha256_hex: &str,
+    lim: SubjectsLimits,
+) -> Result<Vec<Subject>, FormatError> {
     let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, &e))?;
-    let hashing = HashingReader::new(file, limits::SUBJECTS_FILE_BYTES_MAX);
+    let hashing = HashingReader::new(file, lim.bytes_max);
     let mut table = Table::new(path, hashing)?;
     let cols = table.columns(SUBJECT_COLUMNS)?;
     let mut subjects = Vec::new();
@@ -310,17 +336,17 @@ pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subje
                 return Err(FormatError::file(
                     path,
                     FormatErrorKind::FileTooLarge {
-                        limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX,
+                        limit_bytes: lim.bytes_max,
                     },
                 ));
             }
             Err(e) => return Err(e),
         }
-        if subjects.len() as u64 >= limits::BATCH_SUBJECTS_MAX {
+        if subjects.len() as u64 >= lim.rows_max {
             return Err(FormatError::file(
                 path,
                 FormatErrorKind::TooManyRows {
-                    limit: limits::BATCH_SUBJECTS_MAX,
+                    limit: lim.rows_max,
                 },
             ));
         }
@@ -350,7 +376,7 @@ pub fn read_subjects(path: &Path, expected_sha256_hex: &str) -> Result<Vec<Subje
         return Err(FormatError::file(
             path,
             FormatErrorKind::FileTooLarge {
-                limit_bytes: limits::SUBJECTS_FILE_BYTES_MAX,
+                limit_bytes: lim.bytes_max,
             },
         ));
     }
@@ -485,6 +511,77 @@ mod tests {
         .unwrap();
         assert_eq!(ok.submitted_at.hour(), 18);
         assert_eq!(letter_to_dto(&ok).submitted_at, "2025-06-02T18:00:00Z");
+    }
+
+    const SUBJECTS_HEADER: &str = "subject_ref,first_name,middle_name,last_name,suffix,dob,tin,\
+        street,city,state,zip,a_number,final_order_date,case_number,relevance\n";
+
+    /// A subjects.csv of `rows` rows, written into `dir`; returns its path and SHA-256.
+    fn subjects_file(dir: &Path, rows: u64) -> (std::path::PathBuf, String) {
+        let mut text = SUBJECTS_HEADER.to_string();
+        for i in 0..rows {
+            text.push_str(&format!(
+                "S-{i},Ana,,Lopez,,1980-01-02,,1 Main St,Springfield,IL,62701,\
+                 A012345678,2020-01-01,C-{i},relevant\n"
+            ));
+        }
+        let path = dir.join("subjects.csv");
+        std::fs::write(&path, &text).unwrap();
+        (path, hex::encode(Sha256::digest(text.as_bytes())))
+    }
+
+    #[test]
+    fn the_reader_enforces_the_lawful_limits() {
+        assert_eq!(
+            SubjectsLimits::LAWFUL,
+            SubjectsLimits {
+                rows_max: limits::BATCH_SUBJECTS_MAX,
+                bytes_max: limits::SUBJECTS_FILE_BYTES_MAX,
+            }
+        );
+    }
+
+    #[test]
+    fn a_subjects_file_of_exactly_the_row_limit_is_read_and_one_more_row_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let lim = SubjectsLimits {
+            rows_max: 5,
+            bytes_max: limits::SUBJECTS_FILE_BYTES_MAX,
+        };
+        let (path, sha) = subjects_file(dir.path(), 5);
+        assert_eq!(read_subjects_within(&path, &sha, lim).unwrap().len(), 5);
+        let (path, sha) = subjects_file(dir.path(), 6);
+        let e = read_subjects_within(&path, &sha, lim).unwrap_err();
+        assert_eq!(e.kind, FormatErrorKind::TooManyRows { limit: 5 });
+        assert!(e.to_string().contains("more than 5 rows"), "{e}");
+    }
+
+    #[test]
+    fn a_subjects_file_of_exactly_the_byte_limit_is_read_and_one_more_byte_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, sha) = subjects_file(dir.path(), 3);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let at = SubjectsLimits {
+            rows_max: limits::BATCH_SUBJECTS_MAX,
+            bytes_max: len,
+        };
+        assert_eq!(read_subjects_within(&path, &sha, at).unwrap().len(), 3);
+        let below = SubjectsLimits {
+            bytes_max: len - 1,
+            ..at
+        };
+        let e = read_subjects_within(&path, &sha, below).unwrap_err();
+        assert_eq!(
+            e.kind,
+            FormatErrorKind::FileTooLarge {
+                limit_bytes: len - 1
+            }
+        );
+        assert!(
+            e.to_string()
+                .contains(&format!("larger than the limit of {} bytes", len - 1)),
+            "{e}"
+        );
     }
 
     #[test]

@@ -23,12 +23,34 @@ use base64::Engine;
 use crate::error::{LedgerError, NoteError, ProofError};
 use crate::hash::{leaf_hash, Hash};
 use crate::leaf::LeafRecord;
-use crate::note::{NoteVerifier, SignedCheckpoint};
+use crate::note::{NoteVerifier, SignedCheckpoint, NOTE_BYTES_MAX};
 use crate::proof::{verify_inclusion, PROOF_HASHES_MAX};
 
 const HEADER: &str = "vouch-inclusion-proof v1";
 /// Limit on a bundle's text, in bytes.
 pub const BUNDLE_BYTES_MAX: usize = 32 * 1024;
+
+/// The longest text [`InclusionBundle::to_text`] writes for a bundle that
+/// [`InclusionBundle::parse`] accepts: the header, index and size (u64
+/// decimals of at most 20 digits), the leaf hash and up to
+/// [`PROOF_HASHES_MAX`] proof hashes (44 base64 characters each), the blank
+/// line, and a note of at most [`NOTE_BYTES_MAX`].
+const BUNDLE_TEXT_BYTES_BOUND: usize = HEADER.len()
+    + 1
+    + "index ".len()
+    + 20
+    + 1
+    + "size ".len()
+    + 20
+    + 1
+    + "leaf ".len()
+    + 44
+    + 1
+    + PROOF_HASHES_MAX * ("proof ".len() + 44 + 1)
+    + 1
+    + NOTE_BYTES_MAX;
+// A bundle the ledger writes must be one it (and an agency) can read back.
+const _: () = assert!(BUNDLE_TEXT_BYTES_BOUND <= BUNDLE_BYTES_MAX);
 
 /// Everything needed to check one leaf's inclusion under a signed checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]

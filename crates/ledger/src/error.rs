@@ -250,7 +250,9 @@ pub enum LedgerError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A batch larger than the limit.
-    #[error("batch of {len} leaves exceeds the limit of {max}")]
+    #[error(
+        "batch of {len} leaves exceeds BATCH_LEAVES_MAX, the limit of {max} leaves per append"
+    )]
     BatchTooLarge {
         /// Leaves in the batch.
         len: usize,

@@ -15,6 +15,12 @@ pub const ID_BYTES_MAX: usize = 256;
 pub const LABEL_BYTES_MAX: usize = 128;
 /// Limit on the number of approvers.
 pub const APPROVERS_MAX: usize = 16;
+// Text lengths and the approver count are written as u16: every limit
+// must fit one, or a value within its limit would be encoded truncated.
+const _: () = assert!(ID_BYTES_MAX <= u16::MAX as usize);
+const _: () = assert!(LABEL_BYTES_MAX <= u16::MAX as usize);
+const _: () = assert!(APPROVERS_MAX <= u16::MAX as usize);
+
 /// Upper bound of an encoded leaf, implied by the limits above.
 pub const LEAF_BYTES_MAX: usize = 1
     + 2 * (2 + ID_BYTES_MAX)

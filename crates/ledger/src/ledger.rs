@@ -23,8 +23,13 @@ use crate::store::{
 };
 use crate::tree::MerkleTree;
 
-/// Limit on leaves per [`Ledger::append_batch`] call.
-pub const BATCH_LEAVES_MAX: usize = 8_000_000;
+/// Limit on leaves per [`Ledger::append_batch`] call. The pipeline appends
+/// a whole request's lookups in one call (one leaf per subject), so this
+/// must be at least vouch-core's `BATCH_SUBJECTS_MAX` (10 million): a
+/// lawful batch that passed intake and matching must not fail here. This
+/// crate depends on no other vouch crate, so the relation is asserted at
+/// compile time in vouch-pipeline (`limits.rs`), which sees both.
+pub const BATCH_LEAVES_MAX: usize = 10_000_000;
 /// Leaves encoded per parallel task (and per write) in [`Ledger::append_batch`].
 const ENCODE_CHUNK_LEAVES: usize = 8 * 1024;
 /// Leaves encoded before they are handed to the store, which writes them
@@ -32,6 +37,20 @@ const ENCODE_CHUNK_LEAVES: usize = 8 * 1024;
 const WAVE_LEAVES: usize = 4 * ENCODE_CHUNK_LEAVES;
 /// Leaves read per chunk when opening or verifying.
 const SCAN_CHUNK_LEAVES: u64 = 1 << 16;
+
+/// Whether [`Ledger::append_batch`] takes a batch of `len` leaves: at most
+/// [`BATCH_LEAVES_MAX`], else [`LedgerError::BatchTooLarge`] naming the
+/// limit. The check `append_batch` makes first, callable with a count so a
+/// caller (or a test) can learn the answer without building the leaves.
+pub fn check_batch_len(len: usize) -> Result<(), LedgerError> {
+    if len > BATCH_LEAVES_MAX {
+        return Err(LedgerError::BatchTooLarge {
+            len,
+            max: BATCH_LEAVES_MAX,
+        });
+    }
+    Ok(())
+}
 
 /// Where a batch landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,12 +152,7 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
 
     /// Appends leaves durably (synced before returning) and returns where they landed.
     pub fn append_batch(&mut self, records: &[LeafRecord]) -> Result<AppendReceipt, LedgerError> {
-        if records.len() > BATCH_LEAVES_MAX {
-            return Err(LedgerError::BatchTooLarge {
-                len: records.len(),
-                max: BATCH_LEAVES_MAX,
-            });
-        }
+        check_batch_len(records.len())?;
         let first_index = self.tree.size();
         let mut hashes: Vec<Hash> = vec![[0u8; 32]; records.len()];
         let runs = self.stage_batch(records, &mut hashes)?;

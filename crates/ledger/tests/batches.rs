@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use vouch_ledger::ledger::{check_batch_len, BATCH_LEAVES_MAX};
 use vouch_ledger::{CheckpointStore, LeafRecord, LeafStore, Ledger, LedgerError};
 
 /// Leaves per batch: larger than one internal wave (32,768) so the failure
@@ -99,4 +100,22 @@ fn failed_batch_leaves_nothing_behind_even_after_written_waves() {
     let idx = std::fs::read(dir.path().join("leaves.idx")).unwrap();
     let last_end = u64::from_be_bytes(idx[idx.len() - 8..].try_into().unwrap());
     assert_eq!(len, last_end, "bytes after the last acknowledged record");
+}
+
+/// The batch-size check `append_batch` makes first, at its boundary (by
+/// count: ten million leaves are not built for a test).
+#[test]
+fn a_batch_of_exactly_batch_leaves_max_is_taken_and_one_more_is_refused_naming_the_limit() {
+    assert!(check_batch_len(BATCH_LEAVES_MAX).is_ok());
+    let err = check_batch_len(BATCH_LEAVES_MAX + 1).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::BatchTooLarge { len, max }
+            if len == BATCH_LEAVES_MAX + 1 && max == BATCH_LEAVES_MAX),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("BATCH_LEAVES_MAX") && text.contains(&BATCH_LEAVES_MAX.to_string()),
+        "{text}"
+    );
 }

@@ -23,15 +23,20 @@ use vouch_core::{MasterRecord, Tin};
 
 mod file;
 mod lookup;
+mod sample;
 
 use lookup::{addr_high, Lookup};
 
 pub use file::{FORMAT_VERSION, INDEX_FILE, MODEL_FILE};
+pub use sample::estimate_u;
+pub(crate) use sample::U_PAIRS_MAX;
 
 /// Blocks with more taxpayers than this are skipped at lookup and counted.
 pub const BLOCK_TINS_MAX: usize = 40;
-/// Random master pairs sampled for u, at most.
-pub(crate) const U_PAIRS_MAX: u64 = 1_000_000;
+
+// Rows are numbered with u32 (block and address entries hold a taxpayer's
+// first row): every row of a lawful master file must have a number.
+const _: () = assert!(vouch_core::limits::MASTER_ROWS_MAX <= u32::MAX as u64);
 
 /// What went wrong with an index.
 #[derive(Debug, thiserror::Error)]
@@ -375,7 +380,7 @@ impl IndexBuilder {
             lookup: Lookup::default(),
         };
         ix.build_tables();
-        ix.model = crate::train::estimate_u(&ix, U_PAIRS_MAX);
+        ix.model = estimate_u(&ix, U_PAIRS_MAX);
         ix
     }
 }
@@ -451,8 +456,8 @@ impl MasterIndex {
                 u_pairs_sampled: fresh.u_pairs_sampled,
                 ..old
             };
-            crate::train::missing_is_uninformative(&mut m);
-            crate::train::no_level_outweighs_the_first(&mut m);
+            crate::model::missing_is_uninformative(&mut m);
+            crate::model::no_level_outweighs_the_first(&mut m);
             m.model_version = crate::model::derived_version(&m);
             ix.model = m;
         } else {

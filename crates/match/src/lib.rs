@@ -16,6 +16,12 @@
 //! [`index::MasterIndex::extend`] adds a new tax year's rows without
 //! re-standardising the indexed ones.
 //!
+//! Modules depend one way only: [`keys`] ← [`compare`] ← [`model`] ←
+//! [`index`] ← [`decide`] ← [`train`]. u is sampled where the rows are
+//! ([`index::estimate_u`]), and the rules that shape any estimated model
+//! (missing fields are uninformative, no level outweighs the first) live
+//! in [`model`], so the index never calls into training.
+//!
 //! The only I/O is the index directory ([`index::MasterIndex::save`] and
 //! [`index::MasterIndex::load`]). Nothing here implements `Display` for
 //! master data, and explanations carry level names and weights only.

@@ -196,6 +196,48 @@ impl Model {
     }
 }
 
+/// A level that the sample never hit gets a tiny u and a huge weight; no
+/// weaker level may weigh more than the strongest one of its comparison,
+/// so its u is raised to keep its weight at most that.
+pub(crate) fn no_level_outweighs_the_first(model: &mut Model) {
+    for c in [Comparison::Given, Comparison::Surname, Comparison::Address] {
+        let (m, u) = (&model.m[c as usize], &mut model.u[c as usize]);
+        let ratio = m[0] / u[0].max(f64::MIN_POSITIVE);
+        for l in 1..u.len() {
+            if m[l] / u[l].max(f64::MIN_POSITIVE) > ratio {
+                u[l] = m[l] / ratio;
+            }
+        }
+    }
+}
+
+/// Sets m of the "missing" DOB and suffix levels to their u: that a field
+/// is unknown says nothing about a match. The known levels keep their ratio.
+pub(crate) fn missing_is_uninformative(model: &mut Model) {
+    for (c, missing) in [
+        (Comparison::Dob, dob::MISSING),
+        (Comparison::Suffix, suffix::MISSING),
+    ] {
+        let (m, u) = (&mut model.m[c as usize], &model.u[c as usize]);
+        let miss = u[missing as usize];
+        let known: f64 = m
+            .iter()
+            .enumerate()
+            .filter(|(l, _)| *l != missing as usize)
+            .map(|(_, p)| p)
+            .sum();
+        for (l, p) in m.iter_mut().enumerate() {
+            *p = if l == missing as usize {
+                miss
+            } else if known > 0.0 {
+                *p / known * (1.0 - miss)
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
 /// Every comparison and level with m, u and log2 weight, the prior and the
 /// thresholds: what `vouch model` prints.
 pub fn model_report(model: &Model) -> String {
@@ -357,13 +399,30 @@ pub fn log_likelihood(model: &Model, patterns: &[(Pattern, f64)], lambda: f64) -
         .sum()
 }
 
+/// Hex digits of the parameter digest in a trained model's version.
+const VERSION_DIGEST_HEX: usize = 12;
+
+/// The longest model version this build writes or loads: a trained one,
+/// [`crate::MODEL_VERSION`], `+` and the digest. Every lookup records the
+/// version in its ledger leaf, whose label field is bounded; vouch-pipeline
+/// asserts this fits.
+pub const MODEL_VERSION_BYTES_MAX: usize = crate::MODEL_VERSION.len() + 1 + VERSION_DIGEST_HEX;
+
 /// Whether a model version was written by this build's model family:
 /// [`crate::MODEL_VERSION`] itself (the shipped priors) or a trained
-/// version derived from it (`fs-1+` and a digest of the parameters).
+/// version derived from it (`fs-1+` and 12 lowercase hex digits of a
+/// digest of the parameters, as [`derived_version`] writes it), so never
+/// longer than [`MODEL_VERSION_BYTES_MAX`].
 pub fn model_version_compatible(version: &str) -> bool {
     version
         .strip_prefix(crate::MODEL_VERSION)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('+'))
+        .is_some_and(|rest| {
+            rest.is_empty()
+                || rest.strip_prefix('+').is_some_and(|d| {
+                    d.len() == VERSION_DIGEST_HEX
+                        && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                })
+        })
 }
 
 /// The version of a trained model: [`crate::MODEL_VERSION`], `+`, and the
@@ -374,7 +433,7 @@ pub fn derived_version(model: &Model) -> String {
     let mut plain = model.clone();
     plain.model_version = String::new();
     let json = serde_json::to_vec(&plain).unwrap_or_default();
-    let digest: String = Sha256::digest(&json)[..6]
+    let digest: String = Sha256::digest(&json)[..VERSION_DIGEST_HEX / 2]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

@@ -18,6 +18,7 @@
 
 mod error;
 pub mod explain;
+mod limits;
 mod registry;
 mod run;
 mod stages;

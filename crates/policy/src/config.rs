@@ -120,6 +120,26 @@ struct MatchingDto {
 /// Largest accepted policy file, in bytes.
 pub const POLICY_FILE_BYTES_MAX: usize = 64 * 1024;
 
+/// The largest `holds.large_batch_subjects_min`: the largest lawful batch.
+/// A threshold above it could never apply, silently switching the
+/// large-batch approval rule off.
+const LARGE_BATCH_SUBJECTS_MIN_MAX: i64 = vouch_core::limits::BATCH_SUBJECTS_MAX as i64;
+/// The most approvals `holds.approvals_large_batch` may require: no more
+/// than a batch can record ([`vouch_core::limits::APPROVALS_MAX`]), or no
+/// large batch could ever be approved.
+const APPROVALS_LARGE_BATCH_MAX: i64 = vouch_core::limits::APPROVALS_MAX as i64;
+// The legal floor of two approvals for a large batch must be recordable.
+const _: () = assert!(APPROVALS_LARGE_BATCH_MAX >= 2);
+const _: () = assert!(vouch_core::limits::BATCH_SUBJECTS_MAX <= i64::MAX as u64);
+
+const VERSION_PREFIX: &str = "policy-1+";
+/// Hex digits of the values' hash in a policy version.
+const VERSION_HASH_HEX: usize = 12;
+/// The length of every policy version ([`PolicyConfig::version`]): each
+/// lookup records it in its ledger leaf, whose label field is bounded
+/// (vouch-pipeline asserts it fits).
+pub const POLICY_VERSION_BYTES: usize = VERSION_PREFIX.len() + VERSION_HASH_HEX;
+
 impl PolicyConfig {
     /// The defaults of policy.md.
     pub fn defaults() -> PolicyConfig {
@@ -269,13 +289,13 @@ impl PolicyConfig {
             "holds.large_batch_subjects_min",
             self.large_batch_subjects_min as i64,
             2,
-            10_000_000,
+            LARGE_BATCH_SUBJECTS_MIN_MAX,
         )?;
         range(
             "holds.approvals_large_batch",
             self.approvals_large_batch.into(),
             2,
-            vouch_core::limits::APPROVALS_MAX as i64,
+            APPROVALS_LARGE_BATCH_MAX,
         )?;
         let rate = self.false_confirmation_rate_max;
         if !(rate > 0.0 && rate <= 0.01) {
@@ -315,7 +335,7 @@ impl PolicyConfig {
     /// so two different policies can never share a version.
     pub fn version(&self) -> String {
         let h = Sha256::digest(self.canonical_text().as_bytes());
-        format!("policy-1+{}", &hex::encode(h)[..12])
+        format!("{VERSION_PREFIX}{}", &hex::encode(h)[..VERSION_HASH_HEX])
     }
 
     /// Approvals a batch of `subjects` needs.
@@ -388,13 +408,13 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
             "holds.large_batch_subjects_min",
             d.holds.large_batch_subjects_min,
             2,
-            10_000_000,
+            LARGE_BATCH_SUBJECTS_MIN_MAX,
         )? as u64,
         approvals_large_batch: int(
             "holds.approvals_large_batch",
             d.holds.approvals_large_batch,
             2,
-            8,
+            APPROVALS_LARGE_BATCH_MAX,
         )? as u32,
         address_rule: AddressRule::LatestInPeriods,
         false_confirmation_rate_max: d.matching.false_confirmation_rate_max,
@@ -486,6 +506,46 @@ mod tests {
             .key,
             "request.statute_allow_list"
         );
+    }
+
+    /// `holds.X = <value>` in the default file, parsed.
+    fn with_holds(key: &str, value: u64) -> Result<PolicyConfig, PolicyFileError> {
+        let text = PolicyConfig::defaults().to_toml();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("{key} not in the default file"));
+        PolicyConfig::from_toml(&text.replacen(line, &format!("{key} = {value}"), 1))
+    }
+
+    #[test]
+    fn large_batch_threshold_may_be_the_largest_lawful_batch_and_no_more() {
+        let max = vouch_core::limits::BATCH_SUBJECTS_MAX;
+        let p = with_holds("large_batch_subjects_min", max).unwrap();
+        assert_eq!(p.large_batch_subjects_min, max);
+        assert_eq!(p.approvals_required(max), p.approvals_large_batch);
+        let e = with_holds("large_batch_subjects_min", max + 1).unwrap_err();
+        assert_eq!(e.key, "holds.large_batch_subjects_min");
+        assert!(e.why.contains(&format!("..={max}")), "{e}");
+    }
+
+    #[test]
+    fn a_large_batch_may_need_as_many_approvals_as_a_batch_records_and_no_more() {
+        let max = vouch_core::limits::APPROVALS_MAX as u64;
+        let p = with_holds("approvals_large_batch", max).unwrap();
+        assert_eq!(u64::from(p.approvals_large_batch), max);
+        let e = with_holds("approvals_large_batch", max + 1).unwrap_err();
+        assert_eq!(e.key, "holds.approvals_large_batch");
+        assert!(e.why.contains(&format!("..={max}")), "{e}");
+    }
+
+    #[test]
+    fn every_version_is_policy_version_bytes_long() {
+        let mut p = PolicyConfig::defaults();
+        assert_eq!(p.version().len(), POLICY_VERSION_BYTES);
+        p.name = "x".repeat(128);
+        p.statute_allow_list = vec!["y".repeat(1000); 20];
+        assert_eq!(p.version().len(), POLICY_VERSION_BYTES);
     }
 
     #[test]

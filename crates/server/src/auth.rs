@@ -18,6 +18,8 @@ use vouch_store::OfficialRecord;
 
 /// Longest accepted `Authorization` header, in bytes.
 const AUTH_HEADER_BYTES_MAX: usize = 256;
+// Every token the service issues must fit the header it is presented in.
+const _: () = assert!("Bearer ".len() + vouch_app::TOKEN_CHARS <= AUTH_HEADER_BYTES_MAX);
 
 /// An authenticated official.
 pub struct Caller {

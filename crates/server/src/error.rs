@@ -30,6 +30,16 @@ pub enum ApiError {
     /// The body is larger than its limit.
     #[error("payload too large")]
     TooLarge,
+    /// One part of an upload is larger than its limit.
+    #[error("{part} is larger than {limit} ({limit_bytes} bytes)")]
+    PartTooLarge {
+        /// The part.
+        part: &'static str,
+        /// The name of the limit.
+        limit: &'static str,
+        /// The limit, in bytes.
+        limit_bytes: u64,
+    },
     /// Every batch slot is taken; try again later.
     #[error("busy")]
     Busy {
@@ -96,6 +106,9 @@ impl ApiError {
                 "too_large",
                 "the body is larger than its limit".into(),
             ),
+            ApiError::PartTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "too_large", self.to_string())
+            }
             ApiError::Busy { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "busy",

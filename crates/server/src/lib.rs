@@ -30,6 +30,7 @@
 
 mod auth;
 mod error;
+mod limits;
 mod routes;
 mod state;
 mod tls;

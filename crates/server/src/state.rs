@@ -28,7 +28,9 @@ pub struct ServerConfig {
     /// Batches accepted and not yet finished at most (queued or running);
     /// beyond that an upload or approval is answered 429.
     pub batches_max: usize,
-    /// Largest accepted upload (the whole multipart body), in bytes.
+    /// Largest accepted upload (the whole multipart body), in bytes. The
+    /// default admits the largest lawful request; on a SQL store
+    /// `subjects.csv` is further limited to `REQUEST_BLOB_BYTES_MAX`.
     pub upload_bytes_max: u64,
     /// Largest accepted JSON body, in bytes.
     pub json_body_bytes_max: usize,
@@ -44,7 +46,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             batches_max: 4,
-            upload_bytes_max: 1 << 30,
+            upload_bytes_max: crate::limits::UPLOAD_BYTES_MAX_DEFAULT,
             json_body_bytes_max: 64 << 10,
             retry_after_s: 30,
             token_ttl_days: Some(90),

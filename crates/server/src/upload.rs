@@ -34,19 +34,22 @@ fn io_error(e: std::io::Error) -> ApiError {
     ApiError::Internal(format!("upload staging: {e}"))
 }
 
-fn limit_of(part: &str, subjects_bytes_max: u64) -> u64 {
+/// A part's size limit and its name.
+fn limit_of(part: &str, subjects: (u64, &'static str)) -> (u64, &'static str) {
     match part {
-        "request.json" => limits::REQUEST_JSON_BYTES_MAX,
-        "request.json.sig" => limits::SIGNATURE_FILE_BYTES_MAX,
-        _ => subjects_bytes_max.min(limits::SUBJECTS_FILE_BYTES_MAX),
+        "request.json" => (limits::REQUEST_JSON_BYTES_MAX, "REQUEST_JSON_BYTES_MAX"),
+        "request.json.sig" => (limits::SIGNATURE_FILE_BYTES_MAX, "SIGNATURE_FILE_BYTES_MAX"),
+        _ => subjects,
     }
 }
 
-/// Streams the multipart parts into a new temporary directory under `uploads`.
+/// Streams the multipart parts into a new temporary directory under
+/// `uploads`; `subjects` is the limit on `subjects.csv` and its name (see
+/// [`crate::limits::subjects_bytes_max`]).
 pub(crate) async fn receive(
     uploads: PathBuf,
     mut multipart: Multipart,
-    subjects_bytes_max: u64,
+    subjects: (u64, &'static str),
 ) -> Result<Staged, ApiError> {
     tokio::fs::create_dir_all(&uploads)
         .await
@@ -67,14 +70,18 @@ pub(crate) async fn receive(
             return Err(ApiError::Invalid(format!("part {name} appears twice")));
         }
         seen[slot] = true;
-        let limit = limit_of(&name, subjects_bytes_max);
+        let (limit, limit_name) = limit_of(&name, subjects);
         let path = dir.path().join(PARTS[slot]);
         let mut file = tokio::fs::File::create(&path).await.map_err(io_error)?;
         let mut written: u64 = 0;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             written += chunk.len() as u64;
             if written > limit {
-                return Err(ApiError::TooLarge);
+                return Err(ApiError::PartTooLarge {
+                    part: PARTS[slot],
+                    limit: limit_name,
+                    limit_bytes: limit,
+                });
             }
             file.write_all(&chunk).await.map_err(io_error)?;
         }
@@ -116,4 +123,65 @@ pub(crate) fn install(staged: Staged, uploads: &Path) -> Result<PathBuf, ApiErro
     }
     vouch_formats::atomic::sync_dir(uploads).map_err(io_error)?;
     Ok(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::extract::FromRequest;
+    use axum::http::{header, Request, StatusCode};
+    use axum::response::IntoResponse;
+
+    const LETTER: &str = r#"{"request_id":"R-1","pathway":"6103(i)(2)","agency":"DHS-ICE",
+        "submitted_at":"2025-06-02T14:00:00Z","signer":{"id":"s"},"recipients":[],
+        "statutory_authority":"x","investigation":"criminal","taxable_periods":[2023],
+        "requested_items":["address_confirmation"],"attestation":"a",
+        "subjects_file":"subjects.csv",
+        "subjects_sha256":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
+
+    /// Receives an upload whose subjects.csv is `len` bytes under a
+    /// subjects limit of `limit` bytes named `name`.
+    async fn receive_subjects(len: usize, limit: u64, name: &'static str) -> Result<(), ApiError> {
+        let dir = tempfile::tempdir().unwrap();
+        let (ct, body) = vouch_test_support::http::multipart(&[
+            ("request.json", LETTER.as_bytes().to_vec()),
+            ("request.json.sig", b"sig".to_vec()),
+            ("subjects.csv", vec![b'x'; len]),
+        ]);
+        let req = Request::builder()
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        let multipart = Multipart::from_request(req, &()).await.unwrap();
+        let staged = receive(dir.path().join("uploads"), multipart, (limit, name)).await?;
+        assert_eq!(staged.letter.request_id, "R-1");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn subjects_of_exactly_the_limit_are_received_and_one_byte_more_is_refused_naming_it() {
+        receive_subjects(1000, 1000, "REQUEST_BLOB_BYTES_MAX")
+            .await
+            .unwrap();
+        let e = receive_subjects(1001, 1000, "REQUEST_BLOB_BYTES_MAX")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ApiError::PartTooLarge {
+                    part: "subjects.csv",
+                    limit: "REQUEST_BLOB_BYTES_MAX",
+                    limit_bytes: 1000
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "subjects.csv is larger than REQUEST_BLOB_BYTES_MAX (1000 bytes)"
+        );
+        assert_eq!(e.into_response().status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
 }

@@ -7,8 +7,9 @@ use crate::{
 use vouch_core::timestamp::format_date;
 use vouch_store::{AuditAction, AuditEvent, RequestRecord, RequestStatus};
 
-/// The largest per-request document the store accepts (bigger is a caller bug).
-pub const REQUEST_BLOB_BYTES_MAX: usize = 256 << 20;
+/// The largest per-request document the store accepts (bigger is a caller
+/// bug): vouch-core's, which the service enforces on uploads.
+pub const REQUEST_BLOB_BYTES_MAX: usize = vouch_core::limits::REQUEST_BLOB_BYTES_MAX as usize;
 
 type RequestRow = (
     String,

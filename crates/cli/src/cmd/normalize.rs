@@ -16,8 +16,11 @@ pub enum NormalizeCommand {
     Name,
 }
 
-/// Longest accepted input line, in bytes.
+/// Longest accepted input line, in bytes (of its fields, without separators).
 const LINE_BYTES_MAX: usize = 4096;
+// A line of four fields each within FIELD_BYTES_MAX (what a request or the
+// master may hold) must be one this command can show.
+const _: () = assert!(4 * vouch_core::limits::FIELD_BYTES_MAX <= LINE_BYTES_MAX);
 
 pub fn run(c: NormalizeCommand) -> Result<ExitCode> {
     let stdin = std::io::stdin();

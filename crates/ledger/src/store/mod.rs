@@ -15,6 +15,12 @@ pub use file::{FileCheckpointStore, FileLeafStore};
 /// Limit on one stored record (leaf or checkpoint note), in bytes.
 pub const RECORD_BYTES_MAX: usize = 64 * 1024;
 
+// Every leaf the encoder accepts, and every note the parser accepts, must be
+// storable: a record limit below them would refuse a valid leaf or
+// checkpoint only at the store, after the batch was encoded.
+const _: () = assert!(crate::leaf::LEAF_BYTES_MAX <= RECORD_BYTES_MAX);
+const _: () = assert!(crate::note::NOTE_BYTES_MAX <= RECORD_BYTES_MAX);
+
 /// Append-only storage of encoded leaves, addressed by leaf index.
 pub trait LeafStore {
     /// Number of durable (acknowledged) leaves.

@@ -98,6 +98,10 @@ pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
 /// into a `u32` (codes are at most four ASCII bytes; 0 = empty).
 pub(crate) type Codes = [u32; 2];
 
+// A code packs exactly into a u32 only if it has at most 4 bytes; a longer
+// one is hashed, and two different hashed codes could compare equal.
+const _: () = assert!(vouch_normalize::PHONETIC_CODE_CHARS_MAX <= 4);
+
 fn pack(code: &str) -> u32 {
     let b = code.as_bytes();
     if b.len() > 4 {

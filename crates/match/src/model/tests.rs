@@ -114,4 +114,22 @@ fn trained_versions_are_derived_from_the_parameters_and_accepted() {
     assert_ne!(v1, v2);
     assert!(model_version_compatible(&v1) && model_version_compatible(crate::MODEL_VERSION));
     assert!(!model_version_compatible("fs-10") && !model_version_compatible("fs-0+abc"));
+    assert_eq!(v1.len(), MODEL_VERSION_BYTES_MAX);
+}
+
+#[test]
+fn only_a_derived_digest_may_follow_the_family_so_a_version_is_bounded() {
+    let v = derived_version(&Model::default());
+    let digest = &v[crate::MODEL_VERSION.len() + 1..];
+    assert!(model_version_compatible(&v));
+    for bad in [
+        format!("{}+", crate::MODEL_VERSION),
+        format!("{}+{}", crate::MODEL_VERSION, &digest[1..]),
+        format!("{v}0"),
+        format!("{}+ABCDEF012345", crate::MODEL_VERSION),
+        format!("{}+{}", crate::MODEL_VERSION, "g".repeat(12)),
+        format!("{v}{}", "x".repeat(200)),
+    ] {
+        assert!(!model_version_compatible(&bad), "{bad}");
+    }
 }
