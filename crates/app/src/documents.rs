@@ -56,31 +56,39 @@ impl App<'_> {
         self.store.files_dir().join("responses")
     }
 
-    /// Keeps an installed upload (`dir`) in the store.
-    pub(crate) fn keep_upload(&self, request_id: &str, dir: &Path) -> Result<(), AppError> {
-        for name in UPLOAD_FILES {
-            let bytes = std::fs::read(dir.join(name)).map_err(io(request_id))?;
-            self.store
-                .put_request_blob(request_id, &format!("{UPLOAD_PREFIX}{name}"), &bytes)?;
+    /// Copies the files `names` of `dir` into the store, streaming (a
+    /// subjects file may be gigabytes).
+    fn keep(
+        &self,
+        request_id: &str,
+        dir: &Path,
+        prefix: &str,
+        names: &[&str],
+    ) -> Result<(), AppError> {
+        for name in names {
+            let mut f = std::fs::File::open(dir.join(name)).map_err(io(request_id))?;
+            let doc = format!("{prefix}{name}");
+            self.store.put_request_document(request_id, &doc, &mut f)?;
         }
         Ok(())
+    }
+
+    /// Keeps an installed upload (`dir`) in the store.
+    pub(crate) fn keep_upload(&self, request_id: &str, dir: &Path) -> Result<(), AppError> {
+        self.keep(request_id, dir, UPLOAD_PREFIX, &UPLOAD_FILES)
     }
 
     /// Keeps a written response in the store (after a run that completed or
     /// rejected the request).
     pub(crate) fn keep_response(&self, request_id: &str) -> Result<(), AppError> {
         let dir = self.responses_dir().join(request_id);
-        for f in ResponseFile::ALL {
-            let bytes = std::fs::read(dir.join(f.name())).map_err(io(request_id))?;
-            let name = format!("{RESPONSE_PREFIX}{}", f.name());
-            self.store.put_request_blob(request_id, &name, &bytes)?;
-        }
-        Ok(())
+        let names = ResponseFile::ALL.map(ResponseFile::name);
+        self.keep(request_id, &dir, RESPONSE_PREFIX, &names)
     }
 
     /// Writes the documents `prefix + names` into `dest` if it is missing:
-    /// all of them into a temporary sibling, synced, then renamed. False
-    /// when the store lacks one of them.
+    /// all of them streamed into a temporary sibling, synced, then renamed.
+    /// False when the store lacks one of them.
     fn materialize(
         &self,
         request_id: &str,
@@ -90,16 +98,6 @@ impl App<'_> {
     ) -> Result<bool, AppError> {
         if dest.is_dir() {
             return Ok(true);
-        }
-        let mut docs = Vec::with_capacity(names.len());
-        for name in names {
-            match self
-                .store
-                .request_blob(request_id, &format!("{prefix}{name}"))?
-            {
-                Some(b) => docs.push((*name, b)),
-                None => return Ok(false),
-            }
         }
         let io = io(request_id);
         let parent = dest.parent().ok_or_else(|| AppError::Files {
@@ -111,8 +109,15 @@ impl App<'_> {
             .prefix(".fetch-")
             .tempdir_in(parent)
             .map_err(&io)?;
-        for (name, bytes) in &docs {
-            vouch_formats::atomic::write_atomic(&tmp.path().join(name), bytes).map_err(&io)?;
+        for name in names {
+            let path = tmp.path().join(name);
+            let mut f = std::fs::File::create(&path).map_err(&io)?;
+            let doc = format!("{prefix}{name}");
+            if !self.store.request_document(request_id, &doc, &mut f)? {
+                // The temporary directory goes with `tmp`.
+                return Ok(false);
+            }
+            f.sync_all().map_err(&io)?;
         }
         let tmp = tmp.keep();
         match std::fs::rename(&tmp, dest) {

@@ -83,7 +83,10 @@ fn only_officials_in_the_permit_can_act_and_unknown_ids_are_named() {
             vouch_synth::SIGNER_ID,
             "a registered disclosure officer of the tax agency",
         ),
-        ("nobody", "a registered disclosure officer of the tax agency"),
+        (
+            "nobody",
+            "a registered disclosure officer of the tax agency",
+        ),
     ] {
         match app.acting::<Officer>(id) {
             Err(AppError::NotPermitted { official, who: w }) => {

@@ -27,12 +27,16 @@ pub const TAXABLE_PERIODS_MAX: usize = 16;
 pub const ID_BYTES_MAX: usize = 128;
 /// Most approvals recorded on one batch.
 pub const APPROVALS_MAX: usize = 8;
-/// Largest document of a request (an uploaded part, `checks.csv`, a
-/// response file) that a state store shared by several nodes keeps, in
-/// bytes: the SQL stores keep each in one row. On such a store this, not
-/// [`SUBJECTS_FILE_BYTES_MAX`], is the largest `subjects.csv` the service
-/// accepts (it refuses a larger upload, naming this limit).
-pub const REQUEST_BLOB_BYTES_MAX: u64 = 256 << 20;
+/// Largest document the state store keeps for a request (an upload's
+/// `subjects.csv`, a written `response.csv`, the checks of every subject),
+/// in bytes. Stores keep documents in parts, so this bounds a whole
+/// document, not a row or an allocation.
+pub const REQUEST_DOCUMENT_BYTES_MAX: u64 = 16 << 30;
+/// Longest line of `response.csv` (and of the stored checks): a subject
+/// reference with every character escaped, an outcome and every reason code
+/// once, with separators (checked against the real spellings in
+/// `vouch-formats`).
+pub const RESPONSE_ROW_BYTES_MAX: u64 = 2 * ID_BYTES_MAX as u64 + 16 + 640;
 
 const _: () = assert!(FIELD_BYTES_MAX <= TEXT_FIELD_BYTES_MAX);
 const _: () = assert!(ID_BYTES_MAX <= FIELD_BYTES_MAX);
@@ -52,7 +56,9 @@ const _: () =
 // `responses/<id>`): a file name is at most 255 bytes on the file systems
 // vouch runs on.
 const _: () = assert!(ID_BYTES_MAX <= 255);
-// The service keeps every part of an upload in a shared store: request.json
-// and its signature must always fit one document.
-const _: () = assert!(REQUEST_JSON_BYTES_MAX <= REQUEST_BLOB_BYTES_MAX);
-const _: () = assert!(SIGNATURE_FILE_BYTES_MAX <= REQUEST_BLOB_BYTES_MAX);
+// The store keeps every file of a lawful upload, and the response and the
+// checks of a lawful batch, each as one document.
+const _: () = assert!(REQUEST_JSON_BYTES_MAX <= REQUEST_DOCUMENT_BYTES_MAX);
+const _: () = assert!(SIGNATURE_FILE_BYTES_MAX <= REQUEST_DOCUMENT_BYTES_MAX);
+const _: () = assert!(SUBJECTS_FILE_BYTES_MAX <= REQUEST_DOCUMENT_BYTES_MAX);
+const _: () = assert!(BATCH_SUBJECTS_MAX * RESPONSE_ROW_BYTES_MAX <= REQUEST_DOCUMENT_BYTES_MAX);

@@ -255,4 +255,22 @@ mod tests {
         );
         assert_eq!(r["ADDRESS_INCOMPLETE"], 1);
     }
+
+    #[test]
+    fn the_longest_row_fits_the_row_limit_the_store_is_sized_by() {
+        // A reference of the longest length, every character one the CSV
+        // writer must escape, REJECTED for every reason there is.
+        let row = ResponseRow {
+            subject_ref: "\"".repeat(vouch_core::limits::ID_BYTES_MAX),
+            outcome: Outcome::NotConfirmed,
+            reasons: ReasonCode::ALL.to_vec(),
+        };
+        let bytes = render_csv(std::slice::from_ref(&row)).unwrap();
+        let header = "subject_ref,outcome,reasons\n".len();
+        let line = (bytes.len() - header) as u64;
+        assert!(
+            line <= vouch_core::limits::RESPONSE_ROW_BYTES_MAX,
+            "{line} bytes"
+        );
+    }
 }

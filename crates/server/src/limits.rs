@@ -3,11 +3,9 @@
 //!
 //! A lawful request (vouch-core's limits) must be receivable: the default
 //! upload limit admits the largest lawful `subjects.csv` with its letter and
-//! signature. On a store several nodes share, the upload is also kept in the
-//! store as request documents, each at most
-//! [`limits::REQUEST_BLOB_BYTES_MAX`]; there the service refuses a larger
-//! `subjects.csv` at intake, naming that limit, rather than accept it and
-//! fail to share it.
+//! signature, and the store keeps each of them as one request document
+//! (asserted in vouch-core: a lawful subjects file fits
+//! [`limits::REQUEST_DOCUMENT_BYTES_MAX`]).
 
 use vouch_core::limits;
 
@@ -34,17 +32,13 @@ const _: () = assert!(vouch_console::COMMENT_MAX * 3 <= limits::TEXT_FIELD_BYTES
 /// The largest part `subjects.csv` of an upload may be, and the name of the
 /// limit that sets it (for the error): the format's
 /// [`limits::SUBJECTS_FILE_BYTES_MAX`], lowered by the configured upload
-/// limit, and on a store several nodes share by
-/// [`limits::REQUEST_BLOB_BYTES_MAX`] (the upload is kept there whole).
-pub(crate) fn subjects_bytes_max(upload_bytes_max: u64, shared_store: bool) -> (u64, &'static str) {
-    let mut limit = (limits::SUBJECTS_FILE_BYTES_MAX, "SUBJECTS_FILE_BYTES_MAX");
-    if shared_store && limits::REQUEST_BLOB_BYTES_MAX < limit.0 {
-        limit = (limits::REQUEST_BLOB_BYTES_MAX, "REQUEST_BLOB_BYTES_MAX");
+/// limit.
+pub(crate) fn subjects_bytes_max(upload_bytes_max: u64) -> (u64, &'static str) {
+    if upload_bytes_max < limits::SUBJECTS_FILE_BYTES_MAX {
+        (upload_bytes_max, "the service's upload limit")
+    } else {
+        (limits::SUBJECTS_FILE_BYTES_MAX, "SUBJECTS_FILE_BYTES_MAX")
     }
-    if upload_bytes_max < limit.0 {
-        limit = (upload_bytes_max, "the service's upload limit");
-    }
-    limit
 }
 
 #[cfg(test)]
@@ -57,27 +51,16 @@ mod tests {
         assert_eq!(d, UPLOAD_BYTES_MAX_DEFAULT);
         assert!(d >= limits::SUBJECTS_FILE_BYTES_MAX + limits::REQUEST_JSON_BYTES_MAX);
         assert_eq!(
-            subjects_bytes_max(d, false),
+            subjects_bytes_max(d),
             (limits::SUBJECTS_FILE_BYTES_MAX, "SUBJECTS_FILE_BYTES_MAX")
         );
     }
 
     #[test]
-    fn on_a_shared_store_subjects_are_bounded_by_the_store_document_limit() {
-        let d = crate::ServerConfig::default().upload_bytes_max;
-        assert_eq!(
-            subjects_bytes_max(d, true),
-            (limits::REQUEST_BLOB_BYTES_MAX, "REQUEST_BLOB_BYTES_MAX")
-        );
-    }
-
-    #[test]
     fn a_lower_configured_upload_limit_binds_and_is_named() {
-        for shared in [false, true] {
-            assert_eq!(
-                subjects_bytes_max(2048, shared),
-                (2048, "the service's upload limit")
-            );
-        }
+        assert_eq!(
+            subjects_bytes_max(2048),
+            (2048, "the service's upload limit")
+        );
     }
 }

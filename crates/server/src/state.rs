@@ -29,8 +29,7 @@ pub struct ServerConfig {
     /// beyond that an upload or approval is answered 429.
     pub batches_max: usize,
     /// Largest accepted upload (the whole multipart body), in bytes. The
-    /// default admits the largest lawful request; on a SQL store
-    /// `subjects.csv` is further limited to `REQUEST_BLOB_BYTES_MAX`.
+    /// default admits the largest lawful request.
     pub upload_bytes_max: u64,
     /// Largest accepted JSON body, in bytes.
     pub json_body_bytes_max: usize,

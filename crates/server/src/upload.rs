@@ -161,10 +161,10 @@ mod tests {
 
     #[tokio::test]
     async fn subjects_of_exactly_the_limit_are_received_and_one_byte_more_is_refused_naming_it() {
-        receive_subjects(1000, 1000, "REQUEST_BLOB_BYTES_MAX")
+        receive_subjects(1000, 1000, "SUBJECTS_FILE_BYTES_MAX")
             .await
             .unwrap();
-        let e = receive_subjects(1001, 1000, "REQUEST_BLOB_BYTES_MAX")
+        let e = receive_subjects(1001, 1000, "SUBJECTS_FILE_BYTES_MAX")
             .await
             .unwrap_err();
         assert!(
@@ -172,7 +172,7 @@ mod tests {
                 e,
                 ApiError::PartTooLarge {
                     part: "subjects.csv",
-                    limit: "REQUEST_BLOB_BYTES_MAX",
+                    limit: "SUBJECTS_FILE_BYTES_MAX",
                     limit_bytes: 1000
                 }
             ),
@@ -180,7 +180,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "subjects.csv is larger than REQUEST_BLOB_BYTES_MAX (1000 bytes)"
+            "subjects.csv is larger than SUBJECTS_FILE_BYTES_MAX (1000 bytes)"
         );
         assert_eq!(e.into_response().status(), StatusCode::PAYLOAD_TOO_LARGE);
     }

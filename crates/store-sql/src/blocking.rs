@@ -13,12 +13,14 @@
 //! database, `NAME.writer.lock` (SQLite's own locking serialises each
 //! statement, not a batch).
 
+use crate::documents::{DocumentHead, PART_BYTES};
 use crate::{SqlStore, SqlStoreError};
 use std::fs::File;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use time::OffsetDateTime;
+use vouch_core::limits;
 use vouch_core::probe::ProbeRecord;
 use vouch_ledger::store::RECORD_BYTES_MAX;
 use vouch_ledger::{CheckpointStore, DynLedger, LeafStore, Ledger};
@@ -213,18 +215,70 @@ impl StateStore for SqlStateStore {
         let r = record.clone();
         self.run(|s| async move { s.put_request(&r).await })
     }
-    fn put_request_blob(
+    fn put_request_document(
         &self,
         request_id: &str,
         name: &str,
-        bytes: &[u8],
-    ) -> Result<(), StoreError> {
-        let (id, name, bytes) = (request_id.to_string(), name.to_string(), bytes.to_vec());
-        self.run(|s| async move { s.put_request_blob(&id, &name, &bytes).await })
+        from: &mut dyn std::io::Read,
+    ) -> Result<u64, StoreError> {
+        use rand::Rng;
+        // Positive, so a version never equals the migrated documents' 0.
+        let version = rand::thread_rng().gen_range(1..i64::MAX);
+        let written = self.put_parts(request_id, name, version, from);
+        let (parts, total) = match written {
+            Ok(n) => n,
+            Err(e) => {
+                // Best effort: the parts are unreferenced either way.
+                let (id, nm) = (request_id.to_string(), name.to_string());
+                let _ =
+                    self.run(|s| async move { s.drop_document_version(&id, &nm, version).await });
+                return Err(e);
+            }
+        };
+        let head = DocumentHead {
+            version,
+            parts,
+            bytes_total: total as i64,
+        };
+        let (id, nm) = (request_id.to_string(), name.to_string());
+        self.run(|s| async move { s.commit_document(&id, &nm, head).await })?;
+        Ok(total)
     }
-    fn request_blob(&self, request_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let (id, name) = (request_id.to_string(), name.to_string());
-        self.run(|s| async move { s.request_blob(&id, &name).await })
+    fn request_document(
+        &self,
+        request_id: &str,
+        name: &str,
+        to: &mut dyn std::io::Write,
+    ) -> Result<bool, StoreError> {
+        let (id, nm) = (request_id.to_string(), name.to_string());
+        let Some(head) = self.run(|s| async move { s.document_head(&id, &nm).await })? else {
+            return Ok(false);
+        };
+        let corrupt = |why: String| StoreError::Corrupt {
+            table: "request_document_parts",
+            why: format!("request {request_id}: {name}: {why}"),
+        };
+        let mut total: i64 = 0;
+        for part in 0..head.parts {
+            let (id, nm) = (request_id.to_string(), name.to_string());
+            let bytes =
+                self.run(|s| async move { s.document_part(&id, &nm, head.version, part).await })?;
+            total += bytes.len() as i64;
+            if total > head.bytes_total {
+                return Err(corrupt("longer than recorded".into()));
+            }
+            to.write_all(&bytes).map_err(|e| StoreError::Io {
+                path: PathBuf::from(name),
+                why: e.to_string(),
+            })?;
+        }
+        if total != head.bytes_total {
+            return Err(corrupt(format!(
+                "{total} bytes in its parts, {} recorded",
+                head.bytes_total
+            )));
+        }
+        Ok(true)
     }
     fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
         let (id, ev) = (request_id.to_string(), event.clone());
@@ -524,6 +578,48 @@ impl CheckpointStore for SqlCheckpointStore {
 }
 
 impl SqlStateStore {
+    /// Writes `from` as parts of `version` of a document; returns the
+    /// number of parts and the length. At most
+    /// [`limits::REQUEST_DOCUMENT_BYTES_MAX`] bytes.
+    fn put_parts(
+        &self,
+        request_id: &str,
+        name: &str,
+        version: i64,
+        from: &mut dyn std::io::Read,
+    ) -> Result<(i64, u64), StoreError> {
+        let mut buf = vec![0u8; PART_BYTES];
+        let (mut parts, mut total) = (0i64, 0u64);
+        loop {
+            let n = fill(from, &mut buf).map_err(|e| StoreError::Io {
+                path: PathBuf::from(name),
+                why: e.to_string(),
+            })?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > limits::REQUEST_DOCUMENT_BYTES_MAX {
+                return Err(StoreError::Invalid {
+                    field: "document",
+                    why: format!(
+                        "{name} is larger than REQUEST_DOCUMENT_BYTES_MAX ({} bytes)",
+                        limits::REQUEST_DOCUMENT_BYTES_MAX
+                    ),
+                });
+            }
+            let (id, nm, bytes) = (request_id.to_string(), name.to_string(), buf[..n].to_vec());
+            self.run(
+                |s| async move { s.put_document_part(&id, &nm, version, parts, &bytes).await },
+            )?;
+            parts += 1;
+            if n < buf.len() {
+                break;
+            }
+        }
+        Ok((parts, total))
+    }
+
     /// Creates (replacing any of that name) database `name` on the
     /// PostgreSQL server of `base_url` and returns its URL: throwaway
     /// databases for tests and trials. `name` must be a plain identifier.
@@ -597,4 +693,18 @@ pub fn with_database(base: &str, name: &str) -> String {
         url = format!("{url}?{query}");
     }
     url
+}
+
+/// Reads from `r` until `buf` is full or `r` ends; returns how much it read.
+fn fill(r: &mut dyn std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod documents;
 mod governance;
 mod ledger;
 mod probes;
@@ -28,6 +29,7 @@ mod sessions;
 mod tokens;
 
 pub use blocking::{with_database, SqlStateStore};
+pub use documents::{DocumentHead, PART_BYTES};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -1,15 +1,11 @@
-//! Request records (nested lists as JSON columns), per-request documents
-//! such as `checks.csv`, and each request's append-only audit trail.
+//! Request records (nested lists as JSON columns) and each request's
+//! append-only audit trail.
 
 use crate::{
     date_of, db, from_json, moment_of, moment_text, to_json, with_pool, SqlStore, SqlStoreError,
 };
 use vouch_core::timestamp::format_date;
 use vouch_store::{AuditAction, AuditEvent, RequestRecord, RequestStatus};
-
-/// The largest per-request document the store accepts (bigger is a caller
-/// bug): vouch-core's, which the service enforces on uploads.
-pub const REQUEST_BLOB_BYTES_MAX: usize = vouch_core::limits::REQUEST_BLOB_BYTES_MAX as usize;
 
 type RequestRow = (
     String,
@@ -136,49 +132,6 @@ impl SqlStore {
             .map(|r| r.rows_affected())
             .map_err(db("write request"))?);
         Ok(())
-    }
-
-    /// Stores (or replaces) a named document of a request, e.g. `checks.csv`.
-    pub async fn put_request_blob(
-        &self,
-        request_id: &str,
-        name: &str,
-        bytes: &[u8],
-    ) -> Result<(), SqlStoreError> {
-        if bytes.len() > REQUEST_BLOB_BYTES_MAX {
-            return Err(SqlStoreError::Invalid {
-                field: "bytes",
-                why: format!("document larger than {REQUEST_BLOB_BYTES_MAX} bytes"),
-            });
-        }
-        const SQL: &str = "INSERT INTO request_blobs (request_id, name, bytes) \
-            VALUES ($1, $2, $3) \
-            ON CONFLICT (request_id, name) DO UPDATE SET bytes = excluded.bytes";
-        with_pool!(self, |pool| sqlx::query(SQL)
-            .bind(request_id)
-            .bind(name)
-            .bind(bytes)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db("write request document"))?);
-        Ok(())
-    }
-
-    /// Reads a named document of a request.
-    pub async fn request_blob(
-        &self,
-        request_id: &str,
-        name: &str,
-    ) -> Result<Option<Vec<u8>>, SqlStoreError> {
-        const SQL: &str = "SELECT bytes FROM request_blobs WHERE request_id = $1 AND name = $2";
-        let row: Option<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
-            .bind(request_id)
-            .bind(name)
-            .fetch_optional(pool)
-            .await
-            .map_err(db("read request document"))?);
-        Ok(row.map(|(b,)| b))
     }
 
     /// Appends an event to a request's audit trail (durable on return).

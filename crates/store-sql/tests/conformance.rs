@@ -253,6 +253,63 @@ fn requests_documents_and_audit_trails_round_trip(p: &Place) {
     assert_eq!(s.audit_trail("R9").unwrap(), vec![]);
 }
 
+/// `n` bytes that differ from part to part.
+fn document(n: usize, seed: u8) -> Vec<u8> {
+    (0..n).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
+}
+
+fn documents_of_many_parts_round_trip_and_replace_whole(p: &Place) {
+    let s = p.open();
+    let part = vouch_store_sql::PART_BYTES;
+    assert!(s.request_blob("R1", "big").unwrap().is_none());
+    for n in [0, 1, part - 1, part, part + 1, 2 * part + 7] {
+        let doc = document(n, n as u8);
+        s.put_request_blob("R1", "big", &doc).unwrap();
+        let back = s.request_blob("R1", "big").unwrap().unwrap();
+        assert!(back == doc, "{n} bytes came back as {}", back.len());
+        // Another handle (another node) reads the same, streamed.
+        let mut streamed = Vec::new();
+        assert!(p.open().request_document("R1", "big", &mut streamed).unwrap());
+        assert!(streamed == doc);
+    }
+    // Documents are per request and per name.
+    s.put_request_blob("R1", "small", b"x").unwrap();
+    s.put_request_blob("R2", "big", b"y").unwrap();
+    assert_eq!(s.request_blob("R1", "small").unwrap().unwrap(), b"x");
+    assert_eq!(s.request_blob("R2", "big").unwrap().unwrap(), b"y");
+    assert_eq!(
+        s.request_blob("R1", "big").unwrap().unwrap().len(),
+        2 * part + 7
+    );
+}
+
+/// A reader that yields `good` bytes, then fails.
+struct Failing(usize);
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0 == 0 {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = self.0.min(buf.len());
+        buf[..n].fill(7);
+        self.0 -= n;
+        Ok(n)
+    }
+}
+
+fn a_document_whose_source_fails_leaves_the_old_one_whole(p: &Place) {
+    let s = p.open();
+    let old = document(vouch_store_sql::PART_BYTES + 3, 1);
+    s.put_request_blob("R1", "upload:subjects.csv", &old).unwrap();
+    let mut failing = Failing(vouch_store_sql::PART_BYTES * 2 + 5);
+    assert!(matches!(
+        s.put_request_document("R1", "upload:subjects.csv", &mut failing),
+        Err(StoreError::Io { .. })
+    ));
+    assert!(s.request_blob("R1", "upload:subjects.csv").unwrap().unwrap() == old);
+}
+
 fn ten_thousand_probes_round_trip(p: &Place) {
     let s = p.open();
     assert_eq!(s.probes().unwrap(), vec![]);
@@ -500,6 +557,8 @@ every_store!(
     registry_round_trips_and_refuses_duplicates,
     officials_need_a_registered_agency,
     requests_documents_and_audit_trails_round_trip,
+    documents_of_many_parts_round_trip_and_replace_whole,
+    a_document_whose_source_fails_leaves_the_old_one_whole,
     ten_thousand_probes_round_trip,
     concurrent_probe_appends_lose_nothing,
     the_hold_list_adds_and_removes_keys,

@@ -7,7 +7,7 @@ use vouch_store::{StateStore, StoreError};
 use vouch_store_sql::*;
 
 /// The newest migration's number.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 fn sqlite_url(dir: &tempfile::TempDir) -> String {
     format!(
@@ -136,4 +136,74 @@ async fn values_the_store_did_not_write_are_corruption() {
     .await
     .unwrap();
     drop(store);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_kept_whole_before_version_5_are_read_after_the_migration() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    // A store at version 4, with a document kept the old way.
+    {
+        let mut m = sqlx::migrate!("./migrations/sqlite");
+        m.migrations = std::borrow::Cow::Owned(m.migrations[..4].to_vec());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        m.run(&mut c).await.unwrap();
+        sqlx::query("INSERT INTO request_blobs (request_id, name, bytes) VALUES ('R1', 'checks.csv', $1)")
+            .bind(&b"subject_ref,reasons\nS1,\n"[..])
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    }
+    let (url2, path) = (url.clone(), dir.path().to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        let s = SqlStateStore::connect(&url2, &path).unwrap();
+        assert_eq!(
+            s.request_blob("R1", "checks.csv").unwrap().unwrap(),
+            b"subject_ref,reasons\nS1,\n"
+        );
+        // Replacing it drops the old part.
+        s.put_request_blob("R1", "checks.csv", b"new").unwrap();
+        assert_eq!(s.request_blob("R1", "checks.csv").unwrap().unwrap(), b"new");
+    })
+    .await
+    .unwrap();
+    raw(&url, "DELETE FROM request_document_parts WHERE version = 0").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_with_a_part_missing_or_cut_short_is_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let path = dir.path().to_path_buf();
+    let u = url.clone();
+    tokio::task::spawn_blocking(move || {
+        let s = SqlStateStore::connect(&u, &path).unwrap();
+        let doc = vec![5u8; PART_BYTES * 2 + 1];
+        s.put_request_blob("R1", "a", &doc).unwrap();
+        s.put_request_blob("R1", "b", &doc).unwrap();
+    })
+    .await
+    .unwrap();
+    raw(&url, "DELETE FROM request_document_parts WHERE name = 'a' AND part = 1").await;
+    raw(&url, "UPDATE request_document_parts SET bytes = x'' WHERE name = 'b' AND part = 2").await;
+    let path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let s = SqlStateStore::connect(&url, &path).unwrap();
+        for name in ["a", "b"] {
+            assert!(
+                matches!(
+                    s.request_blob("R1", name),
+                    Err(StoreError::Corrupt {
+                        table: "request_document_parts",
+                        ..
+                    })
+                ),
+                "{name}"
+            );
+        }
+    })
+    .await
+    .unwrap();
 }

@@ -49,15 +49,40 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn requests(&self) -> Result<Vec<RequestRecord>, StoreError>;
     /// Writes a request's record.
     fn put_request(&self, record: &RequestRecord) -> Result<(), StoreError>;
-    /// Keeps a document of a request (e.g. `checks.csv`).
+    /// Stores (or replaces) a document of a request, read from `from` to
+    /// its end (documents may be gigabytes: they are never one allocation);
+    /// returns its length. Atomic: a reader sees the old document or the
+    /// new one, whole.
+    fn put_request_document(
+        &self,
+        request_id: &str,
+        name: &str,
+        from: &mut dyn std::io::Read,
+    ) -> Result<u64, StoreError>;
+    /// Writes a document of a request to `to`; false when there is none.
+    fn request_document(
+        &self,
+        request_id: &str,
+        name: &str,
+        to: &mut dyn std::io::Write,
+    ) -> Result<bool, StoreError>;
+    /// Stores a document held in memory (e.g. `checks.csv`).
     fn put_request_blob(
         &self,
         request_id: &str,
         name: &str,
         bytes: &[u8],
-    ) -> Result<(), StoreError>;
-    /// A document of a request.
-    fn request_blob(&self, request_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    ) -> Result<(), StoreError> {
+        self.put_request_document(request_id, name, &mut &bytes[..])
+            .map(|_| ())
+    }
+    /// Reads a document whole into memory.
+    fn request_blob(&self, request_id: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut out = Vec::new();
+        Ok(self
+            .request_document(request_id, name, &mut out)?
+            .then_some(out))
+    }
     /// Appends to a request's audit trail.
     fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError>;
     /// A request's audit trail, oldest first.

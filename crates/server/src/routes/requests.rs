@@ -40,7 +40,7 @@ pub(crate) async fn upload(
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let core = who.core.clone();
     let uploads = core.app().uploads_dir();
-    let limit = crate::limits::subjects_bytes_max(core.config.upload_bytes_max, true);
+    let limit = crate::limits::subjects_bytes_max(core.config.upload_bytes_max);
     let staged = upload::receive(uploads, multipart, limit).await?;
     let id = staged.letter.request_id.clone();
     {
