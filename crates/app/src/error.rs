@@ -35,9 +35,9 @@ pub enum AppError {
     /// A value given is invalid.
     #[error("{field}: {why}")]
     Invalid {
-        /// The field.
+        /// The input field or flag it came in (`comment`, `role`, ...).
         field: &'static str,
-        /// Why.
+        /// What is wrong with it, without repeating the value.
         why: String,
     },
     /// The state store failed.
@@ -52,7 +52,7 @@ pub enum AppError {
     /// A file of a request (upload or response) could not be read or written.
     #[error("request {request_id}: {why}")]
     Files {
-        /// The request.
+        /// The request whose files they are.
         request_id: String,
         /// What failed.
         why: String,

@@ -86,6 +86,16 @@ impl<'s> App<'s> {
             })
     }
 
+    fn event(&self, actor: &str, action: AuditAction, detail: String) -> AuditEvent {
+        AuditEvent {
+            at: self.now(),
+            actor: actor.into(),
+            action,
+            detail,
+        }
+    }
+
+    /// Appends to a request's audit trail.
     fn audit(
         &self,
         request_id: &str,
@@ -93,27 +103,18 @@ impl<'s> App<'s> {
         action: AuditAction,
         detail: String,
     ) -> Result<(), AppError> {
-        let event = AuditEvent {
-            at: self.now(),
-            actor: actor.into(),
-            action,
-            detail,
-        };
+        let event = self.event(actor, action, detail);
         Ok(self.store.audit(request_id, &event)?)
     }
 
+    /// Appends to the service's audit trail (changes that belong to no request).
     fn service_audit(
         &self,
         actor: &str,
         action: AuditAction,
         detail: String,
     ) -> Result<(), AppError> {
-        let event = AuditEvent {
-            at: self.now(),
-            actor: actor.into(),
-            action,
-            detail,
-        };
+        let event = self.event(actor, action, detail);
         Ok(self.store.service_audit(&event)?)
     }
 }

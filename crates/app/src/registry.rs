@@ -34,7 +34,7 @@ pub struct NewOfficial {
     pub id: String,
     /// The agency the official acts for.
     pub agency: String,
-    /// The role.
+    /// The role, which must fit the agency.
     pub role: Role,
     /// The raw Ed25519 public key (a signer needs one).
     pub public_key: Option<[u8; 32]>,

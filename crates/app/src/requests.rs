@@ -52,7 +52,7 @@ pub struct ExplainTerm {
 /// The explanation of one lookup, as recorded when it was made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explained {
-    /// The subject.
+    /// The requester's reference of the subject explained.
     pub subject_ref: String,
     /// The answer the ledger recorded (a held taxpayer stays NOT_CONFIRMED
     /// whatever the weights say).
@@ -375,6 +375,16 @@ impl App<'_> {
         )
     }
 
+    /// Whether `viewer` may take the response of `rec`: a requester of the
+    /// request's own agency, once the batch is completed (a request
+    /// rejected whole has a response too, all REJECTED, which the API
+    /// serves; the console offers the download of completed ones).
+    pub fn may_download(viewer: &OfficialRecord, rec: &RequestRecord) -> bool {
+        Acting::<Requester>::check(viewer.clone()).is_ok()
+            && viewer.agency == rec.agency
+            && rec.status.has_response()
+    }
+
     /// A file of a request's written response for its requesting agency
     /// (anyone else: unknown), once it is written (else a conflict). The
     /// disclosure leaving the service is recorded first: who took it, when,
@@ -390,7 +400,7 @@ impl App<'_> {
         if rec.agency != by.official().agency {
             return Err(unknown_request(id));
         }
-        if !rec.status.has_response() {
+        if !App::may_download(by.official(), &rec) {
             return Err(AppError::Conflict("the response is not ready"));
         }
         let path = self.responses_dir().join(id).join(file.name());

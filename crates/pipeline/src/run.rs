@@ -95,7 +95,7 @@ pub struct StageTiming {
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct RunReport {
-    /// The request.
+    /// The request's id (from its letter).
     pub request_id: String,
     /// Where it ended.
     pub status: RunStatus,

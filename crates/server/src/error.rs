@@ -33,7 +33,7 @@ pub enum ApiError {
     /// One part of an upload is larger than its limit.
     #[error("{part} is larger than {limit} ({limit_bytes} bytes)")]
     PartTooLarge {
-        /// The part.
+        /// The part's name in the multipart body (`subjects.csv`, ...).
         part: &'static str,
         /// The name of the limit.
         limit: &'static str,
@@ -156,7 +156,7 @@ pub enum ServerError {
     /// A file of the service could not be read or written.
     #[error("{path}: {why}")]
     Io {
-        /// The file.
+        /// The file or address that could not be used, as configured.
         path: PathBuf,
         /// What failed.
         why: String,
@@ -164,7 +164,7 @@ pub enum ServerError {
     /// A file of the service (a TLS certificate or key) is not what it should be.
     #[error("{path}: corrupt: {why}")]
     Corrupt {
-        /// The file.
+        /// The certificate or key file, as configured.
         path: PathBuf,
         /// What is wrong.
         why: String,
@@ -175,9 +175,9 @@ pub enum ServerError {
     /// A setting is unusable.
     #[error("{field}: {why}")]
     Config {
-        /// The setting.
+        /// The setting or step (`index`, `batches_max`, `startup`, ...).
         field: &'static str,
-        /// Why.
+        /// Why it cannot be used, without echoing secrets.
         why: String,
     },
 }

@@ -14,7 +14,7 @@
 //! statement, not a batch).
 
 use crate::documents::{DocumentHead, PART_BYTES};
-use crate::{SqlStore, SqlStoreError};
+use crate::{SqlStore, StoreError};
 use std::fs::File;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -47,23 +47,23 @@ impl Drop for Rt {
 }
 
 impl Rt {
-    fn run<T, F>(&self, fut: F) -> Result<T, SqlStoreError>
+    fn run<T, F>(&self, fut: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
+        F: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
         if self.closed.load(std::sync::atomic::Ordering::Acquire) {
-            return Err(SqlStoreError::Closed);
+            return Err(StoreError::Closed);
         }
         self.run_always(fut)
     }
 
     /// [`Rt::run`] even after the store was closed (closing itself, and
     /// releasing what a guard holds).
-    fn run_always<T, F>(&self, fut: F) -> Result<T, SqlStoreError>
+    fn run_always<T, F>(&self, fut: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
+        F: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
         let Some(rt) = self.rt.as_ref() else {
             return Err(stopped());
@@ -76,30 +76,15 @@ impl Rt {
     }
 }
 
-fn stopped() -> SqlStoreError {
-    SqlStoreError::Database {
+fn stopped() -> StoreError {
+    StoreError::Database {
         op: "runtime",
         why: "the store's runtime stopped".into(),
     }
 }
 
-/// Maps the SQL store's errors onto the state store's.
-fn se(e: SqlStoreError) -> StoreError {
-    match e {
-        SqlStoreError::Exists { what, id } => StoreError::Exists { what, id },
-        SqlStoreError::NotFound { what, id } => StoreError::NotFound { what, id },
-        SqlStoreError::Invalid { field, why } => StoreError::Invalid { field, why },
-        SqlStoreError::Corrupt { table, why } => StoreError::Corrupt { table, why },
-        SqlStoreError::Closed => StoreError::Closed,
-        SqlStoreError::Database { op, why } => StoreError::Database { op, why },
-        other => StoreError::Database {
-            op: "open",
-            why: other.to_string(),
-        },
-    }
-}
-
-fn le(e: SqlStoreError) -> vouch_ledger::StoreError {
+/// The ledger's view of a store failure.
+fn le(e: StoreError) -> vouch_ledger::StoreError {
     vouch_ledger::StoreError::Database {
         op: "ledger",
         why: e.to_string(),
@@ -141,9 +126,7 @@ impl SqlStateStore {
         });
         let url_for_lock = url.to_string();
         let url = url.to_string();
-        let sql = rt
-            .run(async move { SqlStore::connect(&url).await })
-            .map_err(se)?;
+        let sql = rt.run(async move { SqlStore::connect(&url).await })?;
         let lock_file = sqlite_path(&url_for_lock)
             .map(|p| {
                 let mut name = p.file_name().unwrap_or_default().to_os_string();
@@ -168,9 +151,9 @@ impl SqlStateStore {
     where
         T: Send + 'static,
         F: FnOnce(SqlStore) -> Fut,
-        Fut: Future<Output = Result<T, SqlStoreError>> + Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
-        self.rt.run(f(self.sql.clone())).map_err(se)
+        self.rt.run(f(self.sql.clone()))
     }
 }
 
@@ -386,22 +369,19 @@ impl StateStore for SqlStateStore {
         match &self.sql.backend {
             crate::Backend::Postgres(pool) => {
                 let pool = pool.clone();
-                let conn = self
-                    .rt
-                    .run(async move {
-                        let mut conn = pool
-                            .acquire()
-                            .await
-                            .map_err(crate::db("writer lock"))?
-                            .detach();
-                        sqlx::query("SELECT pg_advisory_lock($1)")
-                            .bind(WRITER_LOCK_KEY)
-                            .execute(&mut conn)
-                            .await
-                            .map_err(crate::db("writer lock"))?;
-                        Ok(conn)
-                    })
-                    .map_err(se)?;
+                let conn = self.rt.run(async move {
+                    let mut conn = pool
+                        .acquire()
+                        .await
+                        .map_err(crate::db("writer lock"))?
+                        .detach();
+                    sqlx::query("SELECT pg_advisory_lock($1)")
+                        .bind(WRITER_LOCK_KEY)
+                        .execute(&mut conn)
+                        .await
+                        .map_err(crate::db("writer lock"))?;
+                    Ok(conn)
+                })?;
                 Ok(Box::new(PgWriterGuard {
                     conn: Some(conn),
                     rt: self.rt.clone(),
@@ -666,8 +646,7 @@ impl SqlStateStore {
         std::thread::spawn(work)
             .join()
             .map_err(|_| stopped())
-            .and_then(|r| r)
-            .map_err(se)?;
+            .and_then(|r| r)?;
         Ok(with_database(base_url, name))
     }
 }

@@ -8,7 +8,7 @@
 //! writer that crashes leaves only unreferenced parts, which are never read.
 //! A reader checks that every part is there and the lengths add up.
 
-use crate::{db, with_pool, SqlStore, SqlStoreError};
+use crate::{db, with_pool, SqlStore, StoreError};
 
 /// The largest part of a document, in bytes.
 pub const PART_BYTES: usize = 4 << 20;
@@ -24,8 +24,8 @@ pub struct DocumentHead {
     pub bytes_total: i64,
 }
 
-fn corrupt(why: String) -> SqlStoreError {
-    SqlStoreError::Corrupt {
+fn corrupt(why: String) -> StoreError {
+    StoreError::Corrupt {
         table: "request_document_parts",
         why,
     }
@@ -40,9 +40,9 @@ impl SqlStore {
         version: i64,
         part: i64,
         bytes: &[u8],
-    ) -> Result<(), SqlStoreError> {
+    ) -> Result<(), StoreError> {
         if bytes.len() > PART_BYTES {
-            return Err(SqlStoreError::Invalid {
+            return Err(StoreError::Invalid {
                 field: "bytes",
                 why: format!("a document part is at most {PART_BYTES} bytes"),
             });
@@ -69,7 +69,7 @@ impl SqlStore {
         request_id: &str,
         name: &str,
         head: DocumentHead,
-    ) -> Result<(), SqlStoreError> {
+    ) -> Result<(), StoreError> {
         const OLD: &str =
             "SELECT version FROM request_documents WHERE request_id = $1 AND name = $2";
         const SET: &str = "INSERT INTO request_documents \
@@ -117,7 +117,7 @@ impl SqlStore {
         request_id: &str,
         name: &str,
         version: i64,
-    ) -> Result<(), SqlStoreError> {
+    ) -> Result<(), StoreError> {
         const SQL: &str = "DELETE FROM request_document_parts \
             WHERE request_id = $1 AND name = $2 AND version = $3";
         with_pool!(self, |pool| sqlx::query(SQL)
@@ -136,7 +136,7 @@ impl SqlStore {
         &self,
         request_id: &str,
         name: &str,
-    ) -> Result<Option<DocumentHead>, SqlStoreError> {
+    ) -> Result<Option<DocumentHead>, StoreError> {
         const SQL: &str = "SELECT version, parts, bytes_total FROM request_documents \
             WHERE request_id = $1 AND name = $2";
         let row: Option<(i64, i64, i64)> = with_pool!(self, |pool| sqlx::query_as(SQL)
@@ -159,7 +159,7 @@ impl SqlStore {
         name: &str,
         version: i64,
         part: i64,
-    ) -> Result<Vec<u8>, SqlStoreError> {
+    ) -> Result<Vec<u8>, StoreError> {
         const SQL: &str = "SELECT bytes FROM request_document_parts \
             WHERE request_id = $1 AND name = $2 AND version = $3 AND part = $4";
         let row: Option<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(SQL)

@@ -2,14 +2,14 @@
 //! never TINs), the active policy and its activation history — and the
 //! service's 32-byte secrets.
 
-use crate::{db, moment_of, moment_text, with_pool, SqlStore, SqlStoreError};
+use crate::{db, moment_of, moment_text, with_pool, SqlStore, StoreError};
 use rand::RngCore;
 use vouch_store::PolicyActivation;
 
 type ActivationRow = (String, String, String, String, String);
 
-fn key32(table: &'static str, bytes: &[u8]) -> Result<[u8; 32], SqlStoreError> {
-    <[u8; 32]>::try_from(bytes).map_err(|_| SqlStoreError::Corrupt {
+fn key32(table: &'static str, bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| StoreError::Corrupt {
         table,
         why: "value is not 32 bytes".into(),
     })
@@ -17,7 +17,7 @@ fn key32(table: &'static str, bytes: &[u8]) -> Result<[u8; 32], SqlStoreError> {
 
 impl SqlStore {
     /// The keyed hashes of every held TIN, in byte order.
-    pub async fn held(&self) -> Result<Vec<[u8; 32]>, SqlStoreError> {
+    pub async fn held(&self) -> Result<Vec<[u8; 32]>, StoreError> {
         const SQL: &str = "SELECT tin_hmac FROM holds ORDER BY tin_hmac";
         let rows: Vec<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
             .fetch_all(pool)
@@ -28,7 +28,7 @@ impl SqlStore {
 
     /// Adds (or with `add == false` removes) held TIN hashes in one
     /// transaction; returns how many changed.
-    pub async fn set_held(&self, keys: &[[u8; 32]], add: bool) -> Result<usize, SqlStoreError> {
+    pub async fn set_held(&self, keys: &[[u8; 32]], add: bool) -> Result<usize, StoreError> {
         let sql = if add {
             "INSERT INTO holds (tin_hmac) VALUES ($1) ON CONFLICT (tin_hmac) DO NOTHING"
         } else {
@@ -52,7 +52,7 @@ impl SqlStore {
     }
 
     /// The active policy's text, if one was activated.
-    pub async fn active_policy(&self) -> Result<Option<String>, SqlStoreError> {
+    pub async fn active_policy(&self) -> Result<Option<String>, StoreError> {
         const SQL: &str = "SELECT policy_text FROM policy_activations ORDER BY seq DESC LIMIT 1";
         let row: Option<(String,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
             .fetch_optional(pool)
@@ -67,7 +67,7 @@ impl SqlStore {
         &self,
         text: &str,
         activation: &PolicyActivation,
-    ) -> Result<(), SqlStoreError> {
+    ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO policy_activations \
             (at, officer, reason, version, sha256, policy_text) \
             VALUES ($1, $2, $3, $4, $5, $6)";
@@ -86,7 +86,7 @@ impl SqlStore {
     }
 
     /// Every policy activation, oldest first.
-    pub async fn policy_history(&self) -> Result<Vec<PolicyActivation>, SqlStoreError> {
+    pub async fn policy_history(&self) -> Result<Vec<PolicyActivation>, StoreError> {
         const SQL: &str = "SELECT at, officer, reason, version, sha256 \
             FROM policy_activations ORDER BY seq";
         let rows: Vec<ActivationRow> = with_pool!(self, |pool| sqlx::query_as(SQL)
@@ -109,7 +109,7 @@ impl SqlStore {
     /// A 32-byte secret of the service, created on first use. The first
     /// writer wins (`ON CONFLICT DO NOTHING`) and everyone reads the stored
     /// value back, so two nodes racing to create it agree.
-    pub async fn secret(&self, name: &str) -> Result<[u8; 32], SqlStoreError> {
+    pub async fn secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
         const INSERT: &str =
             "INSERT INTO secrets (name, bytes) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
         const SELECT: &str = "SELECT bytes FROM secrets WHERE name = $1";

@@ -2,7 +2,7 @@
 //! notes. The ledger crate's `LeafStore`/`CheckpointStore` over these live
 //! in [`crate::blocking`].
 
-use crate::{db, with_pool, SqlStore, SqlStoreError};
+use crate::{db, with_pool, SqlStore, StoreError};
 
 /// Leaves per INSERT statement (2 binds each).
 const LEAF_ROWS_PER_STATEMENT: usize = 2000;
@@ -10,19 +10,19 @@ const LEAF_ROWS_PER_STATEMENT: usize = 2000;
 impl SqlStore {
     /// Leaves stored: one past the highest index. Fails when the indices
     /// have a gap (rows removed behind the ledger's back).
-    pub async fn ledger_len(&self) -> Result<u64, SqlStoreError> {
+    pub async fn ledger_len(&self) -> Result<u64, StoreError> {
         const SQL: &str = "SELECT COUNT(*), COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves";
         let (count, end): (i64, i64) = with_pool!(self, |pool| sqlx::query_as(SQL)
             .fetch_one(pool)
             .await
             .map_err(db("count ledger leaves"))?);
         if count != end {
-            return Err(SqlStoreError::Corrupt {
+            return Err(StoreError::Corrupt {
                 table: "ledger_leaves",
                 why: format!("{count} leaves stored but the highest index is {}", end - 1),
             });
         }
-        u64::try_from(count).map_err(|_| SqlStoreError::Corrupt {
+        u64::try_from(count).map_err(|_| StoreError::Corrupt {
             table: "ledger_leaves",
             why: "negative count".into(),
         })
@@ -31,24 +31,24 @@ impl SqlStore {
     /// One past the highest leaf index (cheap: the primary key's index), to
     /// notice that another node appended; [`SqlStore::ledger_len`] also
     /// checks for gaps.
-    pub async fn ledger_end(&self) -> Result<u64, SqlStoreError> {
+    pub async fn ledger_end(&self) -> Result<u64, StoreError> {
         const SQL: &str = "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves";
         let (end,): (i64,) = with_pool!(self, |pool| sqlx::query_as(SQL)
             .fetch_one(pool)
             .await
             .map_err(db("ledger size"))?);
-        u64::try_from(end).map_err(|_| SqlStoreError::Corrupt {
+        u64::try_from(end).map_err(|_| StoreError::Corrupt {
             table: "ledger_leaves",
             why: "negative index".into(),
         })
     }
 
     /// Appends leaves at indices `first..` in one transaction: all land or none.
-    pub async fn ledger_append(&self, first: u64, leaves: &[Vec<u8>]) -> Result<(), SqlStoreError> {
+    pub async fn ledger_append(&self, first: u64, leaves: &[Vec<u8>]) -> Result<(), StoreError> {
         if leaves.is_empty() {
             return Ok(());
         }
-        let first = i64::try_from(first).map_err(|_| SqlStoreError::Invalid {
+        let first = i64::try_from(first).map_err(|_| StoreError::Invalid {
             field: "leaf index",
             why: "out of range".into(),
         })?;
@@ -72,9 +72,9 @@ impl SqlStore {
     }
 
     /// Reads `count` leaves from index `start`.
-    pub async fn ledger_read(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, SqlStoreError> {
+    pub async fn ledger_read(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         let range = |v: u64| {
-            i64::try_from(v).map_err(|_| SqlStoreError::Invalid {
+            i64::try_from(v).map_err(|_| StoreError::Invalid {
                 field: "leaf index",
                 why: "out of range".into(),
             })
@@ -91,7 +91,7 @@ impl SqlStore {
         let mut out = Vec::with_capacity(rows.len());
         for (k, (idx, leaf)) in rows.into_iter().enumerate() {
             if idx != s + k as i64 {
-                return Err(SqlStoreError::Corrupt {
+                return Err(StoreError::Corrupt {
                     table: "ledger_leaves",
                     why: format!("leaf {} is missing", s + k as i64),
                 });
@@ -99,7 +99,7 @@ impl SqlStore {
             out.push(leaf);
         }
         if out.len() as u64 != count {
-            return Err(SqlStoreError::Corrupt {
+            return Err(StoreError::Corrupt {
                 table: "ledger_leaves",
                 why: format!("leaf {} is missing", s + out.len() as i64),
             });
@@ -108,7 +108,7 @@ impl SqlStore {
     }
 
     /// Every signed checkpoint note, oldest first.
-    pub async fn ledger_checkpoints(&self) -> Result<Vec<String>, SqlStoreError> {
+    pub async fn ledger_checkpoints(&self) -> Result<Vec<String>, StoreError> {
         const SQL: &str = "SELECT note FROM ledger_checkpoints ORDER BY seq";
         let rows: Vec<(String,)> = with_pool!(self, |pool| sqlx::query_as(SQL)
             .fetch_all(pool)
@@ -118,7 +118,7 @@ impl SqlStore {
     }
 
     /// Appends one signed checkpoint note (durable on return).
-    pub async fn ledger_add_checkpoint(&self, note: &str) -> Result<(), SqlStoreError> {
+    pub async fn ledger_add_checkpoint(&self, note: &str) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO ledger_checkpoints (note) VALUES ($1)";
         with_pool!(self, |pool| sqlx::query(SQL)
             .bind(note)

@@ -30,6 +30,7 @@ mod tokens;
 
 pub use blocking::{with_database, SqlStateStore};
 pub use documents::{DocumentHead, PART_BYTES};
+pub use vouch_store::StoreError;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -38,70 +39,20 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use std::time::Duration;
 
-/// What went wrong in the SQL store. Messages name tables, ids of
-/// registry entries and requests, never personal data.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SqlStoreError {
-    /// The connection string names no supported database.
-    #[error("state database: unsupported url (want sqlite://PATH or postgres://...)")]
-    UnsupportedUrl,
-    /// The database refused or failed an operation.
-    #[error("state database: {op}: {why}")]
-    Database {
-        /// What the store was doing.
-        op: &'static str,
-        /// The driver's error.
-        why: String,
-    },
-    /// The store was closed.
-    #[error("state database: closed")]
-    Closed,
-    /// The schema could not be brought up to date.
-    #[error("state database: migration: {why}")]
-    Migrate {
-        /// The migrator's error.
-        why: String,
-    },
-    /// A stored value is not what the store writes (corruption).
-    #[error("state database: {table}: corrupt: {why}")]
-    Corrupt {
-        /// The table.
-        table: &'static str,
-        /// What is wrong.
-        why: String,
-    },
-    /// The thing already exists.
-    #[error("{what} {id} is already registered")]
-    Exists {
-        /// Kind of thing.
-        what: &'static str,
-        /// Its id.
-        id: String,
-    },
-    /// The thing does not exist.
-    #[error("{what} {id} is not registered")]
-    NotFound {
-        /// Kind of thing.
-        what: &'static str,
-        /// Its id.
-        id: String,
-    },
-    /// A value given to the store is invalid.
-    #[error("{field}: {why}")]
-    Invalid {
-        /// The field.
-        field: &'static str,
-        /// Why.
-        why: String,
-    },
-}
-
-/// Maps a driver error to [`SqlStoreError::Database`] for operation `op`.
-pub(crate) fn db(op: &'static str) -> impl Fn(sqlx::Error) -> SqlStoreError {
-    move |e| SqlStoreError::Database {
+/// Maps a driver error to [`StoreError::Database`] for operation `op`.
+pub(crate) fn db(op: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| StoreError::Database {
         op,
         why: e.to_string(),
+    }
+}
+
+/// A connection string that names no supported database (never echoed: it
+/// may carry a password).
+fn unsupported_url() -> StoreError {
+    StoreError::Invalid {
+        field: "database url",
+        why: "unsupported (want sqlite://PATH or postgres://...)".into(),
     }
 }
 
@@ -144,23 +95,23 @@ const POSTGRES_CONNECTIONS_MAX: u32 = 8;
 impl SqlStore {
     /// Connects to `sqlite://PATH?mode=rwc` or `postgres://...` and brings
     /// the schema up to date.
-    pub async fn connect(url: &str) -> Result<SqlStore, SqlStoreError> {
+    pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         let store = if url.starts_with("sqlite:") {
             Self::connect_sqlite(url).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Self::connect_postgres(url).await?
         } else {
-            return Err(SqlStoreError::UnsupportedUrl);
+            return Err(unsupported_url());
         };
         store.migrate().await?;
         Ok(store)
     }
 
-    async fn connect_sqlite(url: &str) -> Result<SqlStore, SqlStoreError> {
+    async fn connect_sqlite(url: &str) -> Result<SqlStore, StoreError> {
         // WAL lets readers run beside the one writer; FULL sync makes every
         // acknowledged commit durable, as the file store's fsyncs do.
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|_| SqlStoreError::UnsupportedUrl)?
+            .map_err(|_| unsupported_url())?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
@@ -175,7 +126,7 @@ impl SqlStore {
         })
     }
 
-    async fn connect_postgres(url: &str) -> Result<SqlStore, SqlStoreError> {
+    async fn connect_postgres(url: &str) -> Result<SqlStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_CONNECTIONS_MAX)
             .connect(url)
@@ -186,16 +137,19 @@ impl SqlStore {
         })
     }
 
-    async fn migrate(&self) -> Result<(), SqlStoreError> {
+    async fn migrate(&self) -> Result<(), StoreError> {
         let migrated = match &self.backend {
             Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
             Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
         };
-        migrated.map_err(|e| SqlStoreError::Migrate { why: e.to_string() })
+        migrated.map_err(|e| StoreError::Database {
+            op: "migrate",
+            why: e.to_string(),
+        })
     }
 
     /// The schema version applied (the newest migration's number).
-    pub async fn schema_version(&self) -> Result<i64, SqlStoreError> {
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
         const SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
         let (v,): (i64,) = with_pool!(self, |pool| sqlx::query_as(SQL)
             .fetch_one(pool)
@@ -222,8 +176,8 @@ impl SqlStore {
 pub(crate) fn to_json<T: serde::Serialize>(
     field: &'static str,
     v: &T,
-) -> Result<String, SqlStoreError> {
-    serde_json::to_string(v).map_err(|e| SqlStoreError::Invalid {
+) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Invalid {
         field,
         why: e.to_string(),
     })
@@ -239,16 +193,16 @@ pub(crate) fn moment_text(t: time::OffsetDateTime) -> String {
 pub(crate) fn moment_of(
     table: &'static str,
     text: &str,
-) -> Result<time::OffsetDateTime, SqlStoreError> {
-    vouch_core::timestamp::parse(text).ok_or_else(|| SqlStoreError::Corrupt {
+) -> Result<time::OffsetDateTime, StoreError> {
+    vouch_core::timestamp::parse(text).ok_or_else(|| StoreError::Corrupt {
         table,
         why: "a moment is not RFC 3339".into(),
     })
 }
 
 /// Reads a stored `YYYY-MM-DD` date back.
-pub(crate) fn date_of(table: &'static str, text: &str) -> Result<time::Date, SqlStoreError> {
-    vouch_core::timestamp::parse_date(text).ok_or_else(|| SqlStoreError::Corrupt {
+pub(crate) fn date_of(table: &'static str, text: &str) -> Result<time::Date, StoreError> {
+    vouch_core::timestamp::parse_date(text).ok_or_else(|| StoreError::Corrupt {
         table,
         why: "a date is not YYYY-MM-DD".into(),
     })
@@ -258,8 +212,8 @@ pub(crate) fn date_of(table: &'static str, text: &str) -> Result<time::Date, Sql
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     table: &'static str,
     text: &str,
-) -> Result<T, SqlStoreError> {
-    serde_json::from_str(text).map_err(|e| SqlStoreError::Corrupt {
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
         table,
         why: e.to_string(),
     })

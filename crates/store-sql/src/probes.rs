@@ -5,7 +5,7 @@
 //! those rows are still read, first. An append is one transaction: all of
 //! it lands, or none.
 
-use crate::{db, with_pool, SqlStore, SqlStoreError};
+use crate::{db, with_pool, SqlStore, StoreError};
 use vouch_core::probe::ProbeRecord;
 
 /// Records per stored chunk (4.5 MB).
@@ -13,21 +13,21 @@ const PROBE_RECORDS_PER_CHUNK: usize = 65_536;
 
 type ProbeRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i32, i32);
 
-fn key16(bytes: &[u8]) -> Result<[u8; 16], SqlStoreError> {
-    <[u8; 16]>::try_from(bytes).map_err(|_| SqlStoreError::Corrupt {
+fn key16(bytes: &[u8]) -> Result<[u8; 16], StoreError> {
+    <[u8; 16]>::try_from(bytes).map_err(|_| StoreError::Corrupt {
         table: "probes",
         why: "keyed hash is not 16 bytes".into(),
     })
 }
 
-fn probe_from_row(r: ProbeRow) -> Result<ProbeRecord, SqlStoreError> {
+fn probe_from_row(r: ProbeRow) -> Result<ProbeRecord, StoreError> {
     Ok(ProbeRecord {
         person: key16(&r.0)?,
         address: key16(&r.1)?,
         agency: key16(&r.2)?,
         request: key16(&r.3)?,
         day: r.4,
-        kind: u8::try_from(r.5).map_err(|_| SqlStoreError::Corrupt {
+        kind: u8::try_from(r.5).map_err(|_| StoreError::Corrupt {
             table: "probes",
             why: "kind out of range".into(),
         })?,
@@ -36,7 +36,7 @@ fn probe_from_row(r: ProbeRow) -> Result<ProbeRecord, SqlStoreError> {
 
 impl SqlStore {
     /// Every stored probe record, in the order appended.
-    pub async fn probes(&self) -> Result<Vec<ProbeRecord>, SqlStoreError> {
+    pub async fn probes(&self) -> Result<Vec<ProbeRecord>, StoreError> {
         const SQL: &str =
             "SELECT person, address, agency, request, day, kind FROM probes ORDER BY seq";
         let rows: Vec<ProbeRow> = with_pool!(self, |pool| sqlx::query_as(SQL)
@@ -54,7 +54,7 @@ impl SqlStore {
             .map_err(db("read probes"))?);
         for (bytes,) in chunks {
             if bytes.len() % ProbeRecord::BYTES != 0 {
-                return Err(SqlStoreError::Corrupt {
+                return Err(StoreError::Corrupt {
                     table: "probe_chunks",
                     why: "a chunk is not a whole number of records".into(),
                 });
@@ -70,7 +70,7 @@ impl SqlStore {
     }
 
     /// Appends records in one transaction (durable on return).
-    pub async fn append_probes(&self, records: &[ProbeRecord]) -> Result<(), SqlStoreError> {
+    pub async fn append_probes(&self, records: &[ProbeRecord]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }

@@ -4,7 +4,7 @@
 
 use crate::{
     date_of, db, from_json, is_unique_violation, moment_of, moment_text, to_json, with_pool,
-    SqlStore, SqlStoreError,
+    SqlStore, StoreError,
 };
 use vouch_core::timestamp::format_date;
 use vouch_store::{AgencyRecord, OfficialRecord, Role, HOME_AGENCY};
@@ -15,7 +15,7 @@ type OfficialRow = (String, String, String, Option<String>, String);
 const AGENCY_COLUMNS: &str = "id, ssr_approved, ai_notifications, findings, registered_at";
 const OFFICIAL_COLUMNS: &str = "id, agency, role, public_key, registered_at";
 
-fn agency_from_row(r: AgencyRow) -> Result<AgencyRecord, SqlStoreError> {
+fn agency_from_row(r: AgencyRow) -> Result<AgencyRecord, StoreError> {
     Ok(AgencyRecord {
         id: r.0,
         ssr_approved: date_of("agencies", &r.1)?,
@@ -25,8 +25,8 @@ fn agency_from_row(r: AgencyRow) -> Result<AgencyRecord, SqlStoreError> {
     })
 }
 
-fn official_from_row(r: OfficialRow) -> Result<OfficialRecord, SqlStoreError> {
-    let role = Role::parse(&r.2).ok_or_else(|| SqlStoreError::Corrupt {
+fn official_from_row(r: OfficialRow) -> Result<OfficialRecord, StoreError> {
+    let role = Role::parse(&r.2).ok_or_else(|| StoreError::Corrupt {
         table: "officials",
         why: "unknown role".into(),
     })?;
@@ -41,7 +41,7 @@ fn official_from_row(r: OfficialRow) -> Result<OfficialRecord, SqlStoreError> {
 
 impl SqlStore {
     /// Registers an agency.
-    pub async fn add_agency(&self, agency: AgencyRecord) -> Result<(), SqlStoreError> {
+    pub async fn add_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO agencies \
             (id, ssr_approved, ai_notifications, findings, registered_at) \
             VALUES ($1, $2, $3, $4, $5)";
@@ -58,7 +58,7 @@ impl SqlStore {
             .map(|r| r.rows_affected()));
         match done {
             Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(SqlStoreError::Exists {
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Exists {
                 what: "agency",
                 id: agency.id,
             }),
@@ -67,7 +67,7 @@ impl SqlStore {
     }
 
     /// Replaces a registered agency's record.
-    pub async fn update_agency(&self, agency: AgencyRecord) -> Result<(), SqlStoreError> {
+    pub async fn update_agency(&self, agency: AgencyRecord) -> Result<(), StoreError> {
         const SQL: &str = "UPDATE agencies SET ssr_approved = $2, ai_notifications = $3, \
             findings = $4, registered_at = $5 WHERE id = $1";
         let notes = to_json("ai_notifications", &agency.ai_notifications)?;
@@ -83,7 +83,7 @@ impl SqlStore {
             .map(|r| r.rows_affected())
             .map_err(db("update agency"))?);
         if changed == 0 {
-            return Err(SqlStoreError::NotFound {
+            return Err(StoreError::NotFound {
                 what: "agency",
                 id: agency.id,
             });
@@ -92,7 +92,7 @@ impl SqlStore {
     }
 
     /// Looks an agency up.
-    pub async fn agency(&self, id: &str) -> Result<Option<AgencyRecord>, SqlStoreError> {
+    pub async fn agency(&self, id: &str) -> Result<Option<AgencyRecord>, StoreError> {
         let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE id = $1");
         let row: Option<AgencyRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(id)
@@ -103,7 +103,7 @@ impl SqlStore {
     }
 
     /// Every agency, in registration order.
-    pub async fn agencies(&self) -> Result<Vec<AgencyRecord>, SqlStoreError> {
+    pub async fn agencies(&self) -> Result<Vec<AgencyRecord>, StoreError> {
         let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies ORDER BY seq");
         let rows: Vec<AgencyRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .fetch_all(pool)
@@ -115,16 +115,16 @@ impl SqlStore {
     /// Registers an official (the agency must be registered, or be the tax
     /// agency). Whether the role fits the agency is the application layer's
     /// rule, not the store's.
-    pub async fn add_official(&self, official: OfficialRecord) -> Result<(), SqlStoreError> {
+    pub async fn add_official(&self, official: OfficialRecord) -> Result<(), StoreError> {
         if self.official(&official.id).await?.is_some() {
-            return Err(SqlStoreError::Exists {
+            return Err(StoreError::Exists {
                 what: "official",
                 id: official.id,
             });
         }
         let home = official.agency == HOME_AGENCY;
         if !home && self.agency(&official.agency).await?.is_none() {
-            return Err(SqlStoreError::NotFound {
+            return Err(StoreError::NotFound {
                 what: "agency",
                 id: official.agency,
             });
@@ -149,7 +149,7 @@ impl SqlStore {
         let inserted = match done {
             Ok(n) => n,
             Err(e) if is_unique_violation(&e) => {
-                return Err(SqlStoreError::Exists {
+                return Err(StoreError::Exists {
                     what: "official",
                     id: official.id,
                 })
@@ -157,7 +157,7 @@ impl SqlStore {
             Err(e) => return Err(db("add official")(e)),
         };
         if inserted == 0 {
-            return Err(SqlStoreError::NotFound {
+            return Err(StoreError::NotFound {
                 what: "agency",
                 id: official.agency,
             });
@@ -166,7 +166,7 @@ impl SqlStore {
     }
 
     /// Looks an official up.
-    pub async fn official(&self, id: &str) -> Result<Option<OfficialRecord>, SqlStoreError> {
+    pub async fn official(&self, id: &str) -> Result<Option<OfficialRecord>, StoreError> {
         let sql = format!("SELECT {OFFICIAL_COLUMNS} FROM officials WHERE id = $1");
         let row: Option<OfficialRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(id)
@@ -177,7 +177,7 @@ impl SqlStore {
     }
 
     /// Every official, in registration order.
-    pub async fn officials(&self) -> Result<Vec<OfficialRecord>, SqlStoreError> {
+    pub async fn officials(&self) -> Result<Vec<OfficialRecord>, StoreError> {
         let sql = format!("SELECT {OFFICIAL_COLUMNS} FROM officials ORDER BY seq");
         let rows: Vec<OfficialRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .fetch_all(pool)

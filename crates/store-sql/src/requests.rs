@@ -2,7 +2,7 @@
 //! append-only audit trail.
 
 use crate::{
-    date_of, db, from_json, moment_of, moment_text, to_json, with_pool, SqlStore, SqlStoreError,
+    date_of, db, from_json, moment_of, moment_text, to_json, with_pool, SqlStore, StoreError,
 };
 use vouch_core::timestamp::format_date;
 use vouch_store::{AuditAction, AuditEvent, RequestRecord, RequestStatus};
@@ -29,14 +29,14 @@ const REQUEST_COLUMNS: &str = "request_id, agency, letter_sha256, status, subjec
     request_reasons, holds, approvals_required, approvals, policy_version, denial, \
     completed_at, disposition_certified, received_at, updated_at";
 
-fn corrupt(why: &str) -> SqlStoreError {
-    SqlStoreError::Corrupt {
+fn corrupt(why: &str) -> StoreError {
+    StoreError::Corrupt {
         table: "requests",
         why: why.into(),
     }
 }
 
-fn request_from_row(r: RequestRow) -> Result<RequestRecord, SqlStoreError> {
+fn request_from_row(r: RequestRow) -> Result<RequestRecord, StoreError> {
     let status = RequestStatus::parse(&r.3).ok_or_else(|| corrupt("unknown status"))?;
     let denial =
         r.10.as_deref()
@@ -64,7 +64,7 @@ fn request_from_row(r: RequestRow) -> Result<RequestRecord, SqlStoreError> {
 
 impl SqlStore {
     /// A request's record, if it was seen before.
-    pub async fn request(&self, request_id: &str) -> Result<Option<RequestRecord>, SqlStoreError> {
+    pub async fn request(&self, request_id: &str) -> Result<Option<RequestRecord>, StoreError> {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE request_id = $1");
         let row: Option<RequestRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(request_id)
@@ -75,7 +75,7 @@ impl SqlStore {
     }
 
     /// Every request's record, by time received then id (as the file store).
-    pub async fn requests(&self) -> Result<Vec<RequestRecord>, SqlStoreError> {
+    pub async fn requests(&self) -> Result<Vec<RequestRecord>, StoreError> {
         let sql =
             format!("SELECT {REQUEST_COLUMNS} FROM requests ORDER BY received_at, request_id");
         let rows: Vec<RequestRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
@@ -86,7 +86,7 @@ impl SqlStore {
     }
 
     /// Writes (inserts or replaces) a request's record.
-    pub async fn put_request(&self, record: &RequestRecord) -> Result<(), SqlStoreError> {
+    pub async fn put_request(&self, record: &RequestRecord) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO requests (request_id, agency, letter_sha256, status, \
             subject_count, request_reasons, holds, approvals_required, approvals, \
             policy_version, denial, completed_at, disposition_certified, received_at, updated_at) \
@@ -99,7 +99,7 @@ impl SqlStore {
             denial = excluded.denial, completed_at = excluded.completed_at, \
             disposition_certified = excluded.disposition_certified, \
             received_at = excluded.received_at, updated_at = excluded.updated_at";
-        let subjects = i64::try_from(record.subject_count).map_err(|_| SqlStoreError::Invalid {
+        let subjects = i64::try_from(record.subject_count).map_err(|_| StoreError::Invalid {
             field: "subject_count",
             why: "too large".into(),
         })?;
@@ -135,7 +135,7 @@ impl SqlStore {
     }
 
     /// Appends an event to a request's audit trail (durable on return).
-    pub async fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), SqlStoreError> {
+    pub async fn audit(&self, request_id: &str, event: &AuditEvent) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO audit_events (request_id, at, actor, action, detail) \
             VALUES ($1, $2, $3, $4, $5)";
         with_pool!(self, |pool| sqlx::query(SQL)
@@ -152,7 +152,7 @@ impl SqlStore {
     }
 
     /// A request's audit trail, oldest first.
-    pub async fn audit_trail(&self, request_id: &str) -> Result<Vec<AuditEvent>, SqlStoreError> {
+    pub async fn audit_trail(&self, request_id: &str) -> Result<Vec<AuditEvent>, StoreError> {
         const SQL: &str = "SELECT at, actor, action, detail FROM audit_events \
             WHERE request_id = $1 ORDER BY seq";
         let rows: Vec<(String, String, String, String)> =
@@ -169,13 +169,13 @@ impl SqlStore {
 pub(crate) fn events(
     table: &'static str,
     rows: Vec<(String, String, String, String)>,
-) -> Result<Vec<AuditEvent>, SqlStoreError> {
+) -> Result<Vec<AuditEvent>, StoreError> {
     rows.into_iter()
         .map(|(at, actor, action, detail)| {
             Ok(AuditEvent {
                 at: moment_of(table, &at)?,
                 actor,
-                action: AuditAction::parse(&action).ok_or(SqlStoreError::Corrupt {
+                action: AuditAction::parse(&action).ok_or(StoreError::Corrupt {
                     table,
                     why: "unknown audit action".into(),
                 })?,

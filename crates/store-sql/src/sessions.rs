@@ -1,6 +1,6 @@
 //! Console sessions, shared by every node of the store.
 
-use crate::{db, moment_of, moment_text, with_pool, SqlStore, SqlStoreError};
+use crate::{db, moment_of, moment_text, with_pool, SqlStore, StoreError};
 use time::OffsetDateTime;
 use vouch_store::SessionRecord;
 
@@ -12,7 +12,7 @@ impl SqlStore {
         &self,
         s: &SessionRecord,
         expired_before: OffsetDateTime,
-    ) -> Result<(), SqlStoreError> {
+    ) -> Result<(), StoreError> {
         const PURGE: &str = "DELETE FROM console_sessions WHERE started_at < $1";
         const SQL: &str = "INSERT INTO console_sessions \
             (session_key, official, token_sha256, csrf, started_at, seen_at) \
@@ -40,7 +40,7 @@ impl SqlStore {
     }
 
     /// A session by the SHA-256 of its cookie.
-    pub async fn session(&self, key: &str) -> Result<Option<SessionRecord>, SqlStoreError> {
+    pub async fn session(&self, key: &str) -> Result<Option<SessionRecord>, StoreError> {
         const SQL: &str = "SELECT session_key, official, token_sha256, csrf, started_at, seen_at \
             FROM console_sessions WHERE session_key = $1";
         let row: Option<Row> = with_pool!(self, |pool| sqlx::query_as(SQL)
@@ -66,7 +66,7 @@ impl SqlStore {
         &self,
         key: &str,
         seen_at: OffsetDateTime,
-    ) -> Result<(), SqlStoreError> {
+    ) -> Result<(), StoreError> {
         const SQL: &str = "UPDATE console_sessions SET seen_at = $1 WHERE session_key = $2";
         with_pool!(self, |pool| sqlx::query(SQL)
             .bind(moment_text(seen_at))
@@ -79,7 +79,7 @@ impl SqlStore {
     }
 
     /// Ends a session.
-    pub async fn delete_session(&self, key: &str) -> Result<(), SqlStoreError> {
+    pub async fn delete_session(&self, key: &str) -> Result<(), StoreError> {
         const SQL: &str = "DELETE FROM console_sessions WHERE session_key = $1";
         with_pool!(self, |pool| sqlx::query(SQL)
             .bind(key)

@@ -1,7 +1,7 @@
 //! API tokens (SHA-256 hashes only, with expiry and revocation) and the
 //! service's own audit trail (registry and token changes).
 
-use crate::{db, is_unique_violation, moment_of, moment_text, with_pool, SqlStore, SqlStoreError};
+use crate::{db, is_unique_violation, moment_of, moment_text, with_pool, SqlStore, StoreError};
 use time::OffsetDateTime;
 use vouch_store::{AuditEvent, OfficialRecord, Role, TokenRecord};
 
@@ -14,7 +14,7 @@ type TokenRow = (
     Option<String>,
 );
 
-fn token_from_row(r: TokenRow) -> Result<TokenRecord, SqlStoreError> {
+fn token_from_row(r: TokenRow) -> Result<TokenRecord, StoreError> {
     let moment = |t: Option<String>| t.map(|t| moment_of("api_tokens", &t)).transpose();
     Ok(TokenRecord {
         sha256: r.0,
@@ -30,7 +30,7 @@ const TOKEN_COLUMNS: &str = "sha256, official, issued_at, issued_by, expires_at,
 
 impl SqlStore {
     /// Stores a new token.
-    pub async fn add_token(&self, t: &TokenRecord) -> Result<(), SqlStoreError> {
+    pub async fn add_token(&self, t: &TokenRecord) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO api_tokens \
             (sha256, official, issued_at, issued_by, expires_at, revoked_at) \
             VALUES ($1, $2, $3, $4, $5, $6)";
@@ -46,7 +46,7 @@ impl SqlStore {
             .map(|r| r.rows_affected()));
         match done {
             Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(SqlStoreError::Exists {
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Exists {
                 what: "token",
                 id: t.id().to_string(),
             }),
@@ -55,7 +55,7 @@ impl SqlStore {
     }
 
     /// A token by the hex SHA-256 of its bytes.
-    pub async fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, SqlStoreError> {
+    pub async fn token(&self, sha256: &str) -> Result<Option<TokenRecord>, StoreError> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE sha256 = $1");
         let row: Option<TokenRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .bind(sha256)
@@ -69,7 +69,7 @@ impl SqlStore {
     pub async fn token_and_official(
         &self,
         sha256: &str,
-    ) -> Result<Option<(TokenRecord, Option<OfficialRecord>)>, SqlStoreError> {
+    ) -> Result<Option<(TokenRecord, Option<OfficialRecord>)>, StoreError> {
         const SQL: &str = "SELECT t.sha256, t.official, t.issued_at, t.issued_by, t.expires_at, \
             t.revoked_at, o.agency, o.role, o.public_key, o.registered_at \
             FROM api_tokens t LEFT JOIN officials o ON o.id = t.official WHERE t.sha256 = $1";
@@ -95,7 +95,7 @@ impl SqlStore {
             (Some(agency), Some(role), Some(registered_at)) => Some(OfficialRecord {
                 id: r.1.clone(),
                 agency,
-                role: Role::parse(&role).ok_or_else(|| SqlStoreError::Corrupt {
+                role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
                     table: "officials",
                     why: "unknown role".into(),
                 })?,
@@ -109,7 +109,7 @@ impl SqlStore {
     }
 
     /// Every token, oldest first.
-    pub async fn tokens(&self) -> Result<Vec<TokenRecord>, SqlStoreError> {
+    pub async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY seq");
         let rows: Vec<TokenRow> = with_pool!(self, |pool| sqlx::query_as(&sql)
             .fetch_all(pool)
@@ -120,7 +120,7 @@ impl SqlStore {
 
     /// Revokes the unrevoked token whose id (first 16 hex digits of its
     /// hash) is `id`; false when there is none.
-    pub async fn revoke_token(&self, id: &str, at: OffsetDateTime) -> Result<bool, SqlStoreError> {
+    pub async fn revoke_token(&self, id: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
         if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(false);
         }
@@ -137,7 +137,7 @@ impl SqlStore {
     }
 
     /// Appends to the service's audit trail (durable on return).
-    pub async fn service_audit(&self, event: &AuditEvent) -> Result<(), SqlStoreError> {
+    pub async fn service_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
         const SQL: &str =
             "INSERT INTO service_audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)";
         with_pool!(self, |pool| sqlx::query(SQL)
@@ -153,7 +153,7 @@ impl SqlStore {
     }
 
     /// The service's audit trail, oldest first.
-    pub async fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, SqlStoreError> {
+    pub async fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, StoreError> {
         const SQL: &str = "SELECT at, actor, action, detail FROM service_audit ORDER BY seq";
         let rows: Vec<(String, String, String, String)> =
             with_pool!(self, |pool| sqlx::query_as(SQL)

@@ -110,9 +110,7 @@ pub(crate) async fn request(
     let mut view = ui::RequestView::new(r.clone(), events);
     view.progress = progress_of(&user.core, &r);
     view.outcomes = counts;
-    view.can_download = user.as_::<Requester>().is_some()
-        && user.official().agency == r.agency
-        && r.status == RequestStatus::Completed;
+    view.can_download = vouch_app::App::may_download(user.official(), &r);
     view.can_explain = user.as_::<Overseer>().is_some();
     view.explain_subject = subject;
     match explained {
