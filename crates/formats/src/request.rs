@@ -513,6 +513,249 @@ mod tests {
         assert_eq!(letter_to_dto(&ok).submitted_at, "2025-06-02T18:00:00Z");
     }
 
+    /// A lawful letter, as it comes off the wire.
+    fn lawful_dto() -> RequestLetterDto {
+        serde_json::from_str(&letter_with("2025-06-02T14:00:00Z")).unwrap()
+    }
+
+    /// The error `letter_from_dto` gives for `d`: always line 1 of the file.
+    fn refusal(d: RequestLetterDto) -> FormatError {
+        letter_from_dto(Path::new("dir/request.json"), d).unwrap_err()
+    }
+
+    fn at(field: &str, kind: FormatErrorKind) -> FormatError {
+        FormatError::at(Path::new("dir/request.json"), 1, field, kind)
+    }
+
+    fn official(id: &str, name: &str, title: &str) -> OfficialDto {
+        OfficialDto {
+            id: id.into(),
+            name: name.into(),
+            title: title.into(),
+        }
+    }
+
+    #[test]
+    fn each_refusal_of_the_letter_names_its_field() {
+        let long = |n: usize| "a".repeat(n + 1);
+        let too_long = |limit_bytes| FormatErrorKind::FieldTooLong { limit_bytes };
+        let id_rule = FormatErrorKind::Malformed(
+            "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
+        );
+        let instant = FormatErrorKind::Malformed(
+            "not an RFC 3339 instant between the years 1900 and 9999".into(),
+        );
+        let file_name =
+            FormatErrorKind::Malformed("must be a file name inside the request directory".into());
+        let hex = FormatErrorKind::Malformed("must be 64 hex digits".into());
+        type Edit = Box<dyn Fn(&mut RequestLetterDto)>;
+        let cases: Vec<(Edit, FormatError)> = vec![
+            (
+                Box::new(move |d| d.request_id = long(limits::ID_BYTES_MAX)),
+                at("request_id", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(|d| d.request_id = " \t".into()),
+                at("request_id", FormatErrorKind::Empty),
+            ),
+            (
+                Box::new(|d| d.request_id = "-R".into()),
+                at("request_id", id_rule.clone()),
+            ),
+            (
+                Box::new(|d| d.request_id = "R/1".into()),
+                at("request_id", id_rule.clone()),
+            ),
+            (
+                Box::new(move |d| d.agency = long(limits::ID_BYTES_MAX)),
+                at("agency", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.signer.id = long(limits::ID_BYTES_MAX)),
+                at("signer.id", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.pathway = long(limits::ID_BYTES_MAX)),
+                at("pathway", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.statutory_authority = long(limits::TEXT_FIELD_BYTES_MAX)),
+                at(
+                    "statutory_authority",
+                    too_long(limits::TEXT_FIELD_BYTES_MAX),
+                ),
+            ),
+            (
+                Box::new(move |d| d.investigation = long(limits::TEXT_FIELD_BYTES_MAX)),
+                at("investigation", too_long(limits::TEXT_FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.attestation = long(limits::TEXT_FIELD_BYTES_MAX)),
+                at("attestation", too_long(limits::TEXT_FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![official("r", "", ""); limits::RECIPIENTS_MAX + 1]
+                }),
+                at(
+                    "recipients",
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::RECIPIENTS_MAX as u64,
+                    },
+                ),
+            ),
+            (
+                Box::new(|d| d.taxable_periods = vec![2023; limits::TAXABLE_PERIODS_MAX + 1]),
+                at(
+                    "taxable_periods",
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::TAXABLE_PERIODS_MAX as u64,
+                    },
+                ),
+            ),
+            (
+                Box::new(|d| d.submitted_at = "2025-06-02".into()),
+                at("submitted_at", instant.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = String::new()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(move |d| d.subjects_file = long(limits::ID_BYTES_MAX)),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = "a\\b.csv".into()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = "..".into()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = ".".into()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_sha256 = "0".repeat(63)),
+                at("subjects_sha256", hex.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_sha256 = "g".repeat(64)),
+                at("subjects_sha256", hex.clone()),
+            ),
+            // The signer's name and title are checked by the same rule as a
+            // recipient's, and named as a recipient's.
+            (
+                Box::new(move |d| d.signer.name = long(limits::FIELD_BYTES_MAX)),
+                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.signer.title = long(limits::FIELD_BYTES_MAX)),
+                at("recipients.title", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| {
+                    d.recipients = vec![official(&long(limits::ID_BYTES_MAX), "", "")]
+                }),
+                at("recipients.id", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| {
+                    d.recipients = vec![official("r", &long(limits::FIELD_BYTES_MAX), "")]
+                }),
+                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+            // Several faults at once: the first in the order above is named.
+            (
+                Box::new(|d| {
+                    d.request_id = String::new();
+                    d.agency = "a".repeat(limits::ID_BYTES_MAX + 1);
+                    d.subjects_file = "..".into();
+                }),
+                at("request_id", FormatErrorKind::Empty),
+            ),
+            (
+                Box::new(|d| {
+                    d.attestation = "a".repeat(limits::TEXT_FIELD_BYTES_MAX + 1);
+                    d.pathway = "a".repeat(limits::ID_BYTES_MAX + 1);
+                }),
+                at("pathway", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![
+                        official("", "", "t".repeat(999).as_str());
+                        limits::RECIPIENTS_MAX + 1
+                    ];
+                    d.submitted_at = "now".into();
+                }),
+                at(
+                    "recipients",
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::RECIPIENTS_MAX as u64,
+                    },
+                ),
+            ),
+            (
+                Box::new(|d| {
+                    d.subjects_sha256 = String::new();
+                    d.submitted_at = "now".into();
+                }),
+                at("submitted_at", instant.clone()),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![official("r", "", &"t".repeat(999))];
+                    d.signer.name = "n".repeat(999);
+                    d.subjects_sha256 = String::new();
+                }),
+                at("subjects_sha256", hex.clone()),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![official("r", "", &"t".repeat(999))];
+                    d.signer.id = "s".repeat(limits::ID_BYTES_MAX);
+                    d.signer.name = "n".repeat(999);
+                }),
+                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+        ];
+        for (k, (edit, want)) in cases.into_iter().enumerate() {
+            let mut d = lawful_dto();
+            edit(&mut d);
+            assert_eq!(refusal(d), want, "case {k}");
+        }
+    }
+
+    #[test]
+    fn a_lawful_letter_is_taken_at_the_limits() {
+        let mut d = lawful_dto();
+        d.request_id = format!("R{}", "-".repeat(limits::ID_BYTES_MAX - 1));
+        d.agency = "a".repeat(limits::ID_BYTES_MAX);
+        d.attestation = "a".repeat(limits::TEXT_FIELD_BYTES_MAX);
+        d.signer = official("s", &"n".repeat(limits::FIELD_BYTES_MAX), "t");
+        d.recipients = vec![official("r", "n", &"t".repeat(limits::FIELD_BYTES_MAX)); 3];
+        d.taxable_periods = vec![2023; limits::TAXABLE_PERIODS_MAX];
+        d.subjects_file = "s".repeat(limits::ID_BYTES_MAX);
+        d.subjects_sha256 = "AB".repeat(32);
+        let l = letter_from_dto(Path::new("request.json"), d.clone()).unwrap();
+        assert_eq!(l.request_id, d.request_id);
+        assert_eq!(l.signer.name, d.signer.name);
+        assert_eq!(l.recipients.len(), 3);
+        assert_eq!(l.recipients[2].title, d.recipients[2].title);
+        assert_eq!(
+            l.subjects_sha256,
+            "ab".repeat(32),
+            "the hash is lower-cased"
+        );
+        let mut back = letter_to_dto(&l);
+        back.subjects_sha256 = d.subjects_sha256.clone();
+        back.submitted_at = d.submitted_at.clone();
+        assert_eq!(back, d);
+    }
+
     const SUBJECTS_HEADER: &str = "subject_ref,first_name,middle_name,last_name,suffix,dob,tin,\
         street,city,state,zip,a_number,final_order_date,case_number,relevance\n";
 
