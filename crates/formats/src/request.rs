@@ -123,118 +123,27 @@ fn json_why(e: &serde_json::Error) -> String {
         .to_string()
 }
 
+/// Checks a parsed `request.json` (read from `path`) and turns it into a
+/// cover letter; the hash of the subjects file is lower-cased.
 fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, FormatError> {
-    let bad = |field: &str, kind: FormatErrorKind| FormatError::at(path, 1, field, kind);
-    let bounded = |field: &str, v: &str, limit: usize| -> Result<(), FormatError> {
-        if v.len() > limit {
-            return Err(bad(
-                field,
-                FormatErrorKind::FieldTooLong { limit_bytes: limit },
-            ));
-        }
-        Ok(())
-    };
-    bounded("request_id", &d.request_id, limits::ID_BYTES_MAX)?;
-    if d.request_id.trim().is_empty() {
-        return Err(bad("request_id", FormatErrorKind::Empty));
-    }
-    let id_ok = d
-        .request_id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        && d.request_id.as_bytes()[0].is_ascii_alphanumeric();
-    if !id_ok {
-        return Err(bad(
-            "request_id",
-            FormatErrorKind::Malformed(
-                "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
-            ),
-        ));
-    }
-    for (field, v) in [
-        ("agency", &d.agency),
-        ("signer.id", &d.signer.id),
-        ("pathway", &d.pathway),
-    ] {
-        bounded(field, v, limits::ID_BYTES_MAX)?;
-    }
-    for (field, v) in [
-        ("statutory_authority", &d.statutory_authority),
-        ("investigation", &d.investigation),
-        ("attestation", &d.attestation),
-    ] {
-        bounded(field, v, limits::TEXT_FIELD_BYTES_MAX)?;
-    }
-    if d.recipients.len() > limits::RECIPIENTS_MAX {
-        return Err(bad(
-            "recipients",
-            FormatErrorKind::TooManyRows {
-                limit: limits::RECIPIENTS_MAX as u64,
-            },
-        ));
-    }
-    if d.taxable_periods.len() > limits::TAXABLE_PERIODS_MAX {
-        return Err(bad(
-            "taxable_periods",
-            FormatErrorKind::TooManyRows {
-                limit: limits::TAXABLE_PERIODS_MAX as u64,
-            },
-        ));
-    }
-    let bad_instant = || {
-        bad(
-            "submitted_at",
-            FormatErrorKind::Malformed(
-                "not an RFC 3339 instant between the years 1900 and 9999".into(),
-            ),
-        )
-    };
-    let submitted_at = OffsetDateTime::parse(&d.submitted_at, &Rfc3339)
-        .ok()
-        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
-        .filter(|t| (1900..=9999).contains(&t.year()))
-        .ok_or_else(bad_instant)?;
-    // The subjects file must be a plain name inside the request directory.
-    let name_ok = !d.subjects_file.is_empty()
-        && d.subjects_file.len() <= limits::ID_BYTES_MAX
-        && !d.subjects_file.contains(['/', '\\'])
-        && d.subjects_file != ".."
-        && d.subjects_file != ".";
-    if !name_ok {
-        return Err(bad(
-            "subjects_file",
-            FormatErrorKind::Malformed("must be a file name inside the request directory".into()),
-        ));
-    }
-    let hash_ok =
-        d.subjects_sha256.len() == 64 && d.subjects_sha256.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hash_ok {
-        return Err(bad(
-            "subjects_sha256",
-            FormatErrorKind::Malformed("must be 64 hex digits".into()),
-        ));
-    }
-    let official = |o: OfficialDto| -> Result<Official, FormatError> {
-        bounded("recipients.id", &o.id, limits::ID_BYTES_MAX)?;
-        bounded("recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
-        bounded("recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
-        Ok(Official {
-            id: o.id,
-            name: o.name,
-            title: o.title,
-        })
-    };
+    // The order of the checks decides which of several faults is named.
+    check_request_id(path, &d.request_id)?;
+    check_lengths(path, &d)?;
+    let submitted_at = parse_submitted_at(path, &d.submitted_at)?;
+    check_subjects_file(path, &d.subjects_file, &d.subjects_sha256)?;
+    let signer = official_from_dto(path, d.signer)?;
+    let recipients = d
+        .recipients
+        .into_iter()
+        .map(|o| official_from_dto(path, o))
+        .collect::<Result<_, _>>()?;
     Ok(RequestLetter {
         request_id: d.request_id,
         pathway: d.pathway,
         agency: d.agency,
         submitted_at,
-        signer: official(d.signer)?,
-        recipients: d
-            .recipients
-            .into_iter()
-            .map(official)
-            .collect::<Result<_, _>>()?,
+        signer,
+        recipients,
         statutory_authority: d.statutory_authority,
         investigation: d.investigation,
         taxable_periods: d.taxable_periods,
@@ -244,6 +153,142 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
         ai_notification_id: d.ai_notification_id,
         subjects_file: d.subjects_file,
         subjects_sha256: d.subjects_sha256.to_ascii_lowercase(),
+    })
+}
+
+/// A refusal of one field of `request.json`. The parsed letter keeps no
+/// positions, so every such refusal names line 1.
+fn bad(path: &Path, field: &str, kind: FormatErrorKind) -> FormatError {
+    FormatError::at(path, 1, field, kind)
+}
+
+/// Refuses `v` as `field` when it is longer than `limit` bytes.
+fn bounded(path: &Path, field: &str, v: &str, limit: usize) -> Result<(), FormatError> {
+    if v.len() > limit {
+        return Err(bad(
+            path,
+            field,
+            FormatErrorKind::FieldTooLong { limit_bytes: limit },
+        ));
+    }
+    Ok(())
+}
+
+/// `request_id`: at most [`limits::ID_BYTES_MAX`] bytes, not blank, only
+/// letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+fn check_request_id(path: &Path, id: &str) -> Result<(), FormatError> {
+    bounded(path, "request_id", id, limits::ID_BYTES_MAX)?;
+    if id.trim().is_empty() {
+        return Err(bad(path, "request_id", FormatErrorKind::Empty));
+    }
+    let id_ok = id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && id.as_bytes()[0].is_ascii_alphanumeric();
+    if !id_ok {
+        return Err(bad(
+            path,
+            "request_id",
+            FormatErrorKind::Malformed(
+                "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The lengths of the letter's ids and texts, and the number of recipients
+/// and of taxable periods.
+fn check_lengths(path: &Path, d: &RequestLetterDto) -> Result<(), FormatError> {
+    for (field, v) in [
+        ("agency", &d.agency),
+        ("signer.id", &d.signer.id),
+        ("pathway", &d.pathway),
+    ] {
+        bounded(path, field, v, limits::ID_BYTES_MAX)?;
+    }
+    for (field, v) in [
+        ("statutory_authority", &d.statutory_authority),
+        ("investigation", &d.investigation),
+        ("attestation", &d.attestation),
+    ] {
+        bounded(path, field, v, limits::TEXT_FIELD_BYTES_MAX)?;
+    }
+    if d.recipients.len() > limits::RECIPIENTS_MAX {
+        return Err(bad(
+            path,
+            "recipients",
+            FormatErrorKind::TooManyRows {
+                limit: limits::RECIPIENTS_MAX as u64,
+            },
+        ));
+    }
+    if d.taxable_periods.len() > limits::TAXABLE_PERIODS_MAX {
+        return Err(bad(
+            path,
+            "taxable_periods",
+            FormatErrorKind::TooManyRows {
+                limit: limits::TAXABLE_PERIODS_MAX as u64,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// `submitted_at`: an RFC 3339 instant, taken to UTC, in the years 1900 to
+/// 9999 there.
+fn parse_submitted_at(path: &Path, s: &str) -> Result<OffsetDateTime, FormatError> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .filter(|t| (1900..=9999).contains(&t.year()))
+        .ok_or_else(|| {
+            bad(
+                path,
+                "submitted_at",
+                FormatErrorKind::Malformed(
+                    "not an RFC 3339 instant between the years 1900 and 9999".into(),
+                ),
+            )
+        })
+}
+
+/// `subjects_file` must be a plain name inside the request directory, and
+/// `subjects_sha256` 64 hex digits (either case).
+fn check_subjects_file(path: &Path, name: &str, sha256: &str) -> Result<(), FormatError> {
+    let name_ok = !name.is_empty()
+        && name.len() <= limits::ID_BYTES_MAX
+        && !name.contains(['/', '\\'])
+        && name != ".."
+        && name != ".";
+    if !name_ok {
+        return Err(bad(
+            path,
+            "subjects_file",
+            FormatErrorKind::Malformed("must be a file name inside the request directory".into()),
+        ));
+    }
+    let hash_ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hash_ok {
+        return Err(bad(
+            path,
+            "subjects_sha256",
+            FormatErrorKind::Malformed("must be 64 hex digits".into()),
+        ));
+    }
+    Ok(())
+}
+
+/// The signer or a recipient, its fields bounded. Either way a refusal
+/// names the field `recipients.id`, `recipients.name` or `recipients.title`.
+fn official_from_dto(path: &Path, o: OfficialDto) -> Result<Official, FormatError> {
+    bounded(path, "recipients.id", &o.id, limits::ID_BYTES_MAX)?;
+    bounded(path, "recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
+    bounded(path, "recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
+    Ok(Official {
+        id: o.id,
+        name: o.name,
+        title: o.title,
     })
 }
 
