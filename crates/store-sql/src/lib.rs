@@ -66,7 +66,7 @@ pub enum SqlStoreError {
     /// A stored value is not what the store writes (corruption).
     #[error("state database: {table}: corrupt: {why}")]
     Corrupt {
-        /// The table.
+        /// The table holding the damaged value (e.g. `ledger_leaves`).
         table: &'static str,
         /// What is wrong.
         why: String,
@@ -90,9 +90,10 @@ pub enum SqlStoreError {
     /// A value given to the store is invalid.
     #[error("{field}: {why}")]
     Invalid {
-        /// The field.
+        /// The name of the field or argument refused (`subject_count`,
+        /// `leaf index`), never its value.
         field: &'static str,
-        /// Why.
+        /// What is wrong with it (a range, a limit, the serialiser's message).
         why: String,
     },
 }

@@ -30,9 +30,10 @@ pub enum StoreError {
     /// could not be read or written.
     #[error("state store: {path}: {why}")]
     Io {
-        /// The file.
+        /// The file or directory: the writer lock, the files directory, or the
+        /// name of a document being read in.
         path: PathBuf,
-        /// The error.
+        /// The operating system's error.
         why: String,
     },
     /// A stored value is not what the store writes (corruption).
@@ -76,9 +77,10 @@ pub enum StoreError {
     /// A value given to the store is invalid.
     #[error("{field}: {why}")]
     Invalid {
-        /// The field.
+        /// The name of the field or argument refused (`subject_count`,
+        /// `document`), never its value.
         field: &'static str,
-        /// Why.
+        /// What is wrong with it (a range, a limit, a rule of form).
         why: String,
     },
 }
