@@ -60,10 +60,10 @@ pub struct RequestLetterDto {
 pub struct OfficialDto {
     /// Registry id.
     pub id: String,
-    /// Name.
+    /// The official's name as the letter gives it; empty when left out.
     #[serde(default)]
     pub name: String,
-    /// Title.
+    /// The official's title as the letter gives it; empty when left out.
     #[serde(default)]
     pub title: String,
 }
@@ -71,7 +71,7 @@ pub struct OfficialDto {
 /// Everything read from a request directory.
 #[derive(Debug)]
 pub struct RequestFiles {
-    /// The directory.
+    /// The request directory read, as given to [`read_request_dir`].
     pub dir: PathBuf,
     /// The cover letter.
     pub letter: RequestLetter,
