@@ -62,7 +62,7 @@ pub fn requests_list(layout: &Layout, rows: &[RequestRow]) -> Markup {
 /// Where a stage of the timeline stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageState {
-    /// Passed.
+    /// Reached and left behind (every stage of a completed request is done).
     Done,
     /// Where the request is now.
     Current,
