@@ -269,7 +269,10 @@ fn documents_of_many_parts_round_trip_and_replace_whole(p: &Place) {
         assert!(back == doc, "{n} bytes came back as {}", back.len());
         // Another handle (another node) reads the same, streamed.
         let mut streamed = Vec::new();
-        assert!(p.open().request_document("R1", "big", &mut streamed).unwrap());
+        assert!(p
+            .open()
+            .request_document("R1", "big", &mut streamed)
+            .unwrap());
         assert!(streamed == doc);
     }
     // Documents are per request and per name.
@@ -301,13 +304,19 @@ impl std::io::Read for Failing {
 fn a_document_whose_source_fails_leaves_the_old_one_whole(p: &Place) {
     let s = p.open();
     let old = document(vouch_store_sql::PART_BYTES + 3, 1);
-    s.put_request_blob("R1", "upload:subjects.csv", &old).unwrap();
+    s.put_request_blob("R1", "upload:subjects.csv", &old)
+        .unwrap();
     let mut failing = Failing(vouch_store_sql::PART_BYTES * 2 + 5);
     assert!(matches!(
         s.put_request_document("R1", "upload:subjects.csv", &mut failing),
         Err(StoreError::Io { .. })
     ));
-    assert!(s.request_blob("R1", "upload:subjects.csv").unwrap().unwrap() == old);
+    assert!(
+        s.request_blob("R1", "upload:subjects.csv")
+            .unwrap()
+            .unwrap()
+            == old
+    );
 }
 
 fn ten_thousand_probes_round_trip(p: &Place) {

@@ -149,11 +149,13 @@ async fn documents_kept_whole_before_version_5_are_read_after_the_migration() {
         m.migrations = std::borrow::Cow::Owned(m.migrations[..4].to_vec());
         let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
         m.run(&mut c).await.unwrap();
-        sqlx::query("INSERT INTO request_blobs (request_id, name, bytes) VALUES ('R1', 'checks.csv', $1)")
-            .bind(&b"subject_ref,reasons\nS1,\n"[..])
-            .execute(&mut c)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO request_blobs (request_id, name, bytes) VALUES ('R1', 'checks.csv', $1)",
+        )
+        .bind(&b"subject_ref,reasons\nS1,\n"[..])
+        .execute(&mut c)
+        .await
+        .unwrap();
         c.close().await.unwrap();
     }
     let (url2, path) = (url.clone(), dir.path().to_path_buf());
@@ -186,8 +188,16 @@ async fn a_document_with_a_part_missing_or_cut_short_is_corruption() {
     })
     .await
     .unwrap();
-    raw(&url, "DELETE FROM request_document_parts WHERE name = 'a' AND part = 1").await;
-    raw(&url, "UPDATE request_document_parts SET bytes = x'' WHERE name = 'b' AND part = 2").await;
+    raw(
+        &url,
+        "DELETE FROM request_document_parts WHERE name = 'a' AND part = 1",
+    )
+    .await;
+    raw(
+        &url,
+        "UPDATE request_document_parts SET bytes = x'' WHERE name = 'b' AND part = 2",
+    )
+    .await;
     let path = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let s = SqlStateStore::connect(&url, &path).unwrap();
