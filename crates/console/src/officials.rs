@@ -5,7 +5,7 @@
 use maud::{html, Markup};
 
 use crate::layout::{page, role_label, seg, when, Layout, Section};
-use crate::view::OfficialsView;
+use crate::view::{NewToken, OfficialRow, OfficialsView};
 
 /// The roles an administrator may register, as the form offers them.
 const ROLES: [(&str, &str); 5] = [
@@ -20,22 +20,39 @@ const ROLES: [(&str, &str); 5] = [
 pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
     let body = html! {
         @if let Some(t) = &view.new_token {
-            div class="notice" role="status" {
-                p {
-                    "A token for " strong { (t.official) } " (id " code { (t.token_id) } "): "
-                    "copy it now, it is not shown again"
-                    @if let Some(e) = t.expires_at { "; it expires " (when(e)) }
-                    "."
-                }
-                p { code class="token" { (t.token) } }
-            }
+            (new_token_notice(t))
         }
         @if let Some(m) = &view.message {
             p class="error" role="alert" { (m) }
         }
+        (register_form(&layout.csrf))
+        (officials_table(&layout.csrf, &view.officials))
+    };
+    page(Some(layout), Some(Section::Officials), "Officials", body)
+}
+
+/// The token just issued, shown this once, with its id and expiry.
+fn new_token_notice(t: &NewToken) -> Markup {
+    html! {
+        div class="notice" role="status" {
+            p {
+                "A token for " strong { (t.official) } " (id " code { (t.token_id) } "): "
+                "copy it now, it is not shown again"
+                @if let Some(e) = t.expires_at { "; it expires " (when(e)) }
+                "."
+            }
+            p { code class="token" { (t.token) } }
+        }
+    }
+}
+
+/// The form that registers an official (id, agency, one of [`ROLES`], and a
+/// public key for signers), posted with the session's `csrf` token.
+fn register_form(csrf: &str) -> Markup {
+    html! {
         h2 { "Register an official" }
         form method="post" action="/console/officials" class="register" {
-            input type="hidden" name="csrf" value=(layout.csrf);
+            input type="hidden" name="csrf" value=(csrf);
             p {
                 label for="official-id" { "Official id" }
                 input type="text" id="official-id" name="id" required maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]*";
@@ -58,13 +75,20 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
             }
             p { button type="submit" { "Register" } }
         }
+    }
+}
+
+/// The registered officials, one row each with their tokens and a form to
+/// issue another; every form carries the session's `csrf` token.
+fn officials_table(csrf: &str, officials: &[OfficialRow]) -> Markup {
+    html! {
         h2 { "Officials" }
-        @if view.officials.is_empty() {
+        @if officials.is_empty() {
             p { "No official is registered." }
         } @else {
             div class="scroll" {
                 table class="officials" {
-                    caption { "Registered officials and their API tokens (" (view.officials.len()) ")" }
+                    caption { "Registered officials and their API tokens (" (officials.len()) ")" }
                     thead {
                         tr {
                             th scope="col" { "Official" }
@@ -76,40 +100,16 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
                         }
                     }
                     tbody {
-                        @for o in &view.officials {
+                        @for o in officials {
                             tr {
                                 th scope="row" { (o.record.id) }
                                 td { (o.record.agency) }
                                 td { (role_label(o.record.role)) }
                                 td { (when(o.record.registered_at)) }
-                                td {
-                                    @if o.tokens.is_empty() {
-                                        span class="muted" { "none" }
-                                    } @else {
-                                        ul class="tokens" {
-                                            @for t in &o.tokens {
-                                                li {
-                                                    code { (t.token_id) } " "
-                                                    @if t.live {
-                                                        "live"
-                                                        @if let Some(e) = t.expires_at { ", expires " (when(e)) }
-                                                        form method="post" action=(format!("/console/tokens/{}/revoke", seg(&t.token_id))) class="inline" {
-                                                            input type="hidden" name="csrf" value=(layout.csrf);
-                                                            button type="submit" class="danger" aria-label=(format!("Revoke token {} of {}", t.token_id, o.record.id)) { "Revoke" }
-                                                        }
-                                                    } @else if let Some(r) = t.revoked_at {
-                                                        span class="muted" { "revoked " (when(r)) }
-                                                    } @else {
-                                                        span class="muted" { "expired" }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
+                                td { (token_list(csrf, o)) }
                                 td {
                                     form method="post" action=(format!("/console/officials/{}/tokens", seg(&o.record.id))) {
-                                        input type="hidden" name="csrf" value=(layout.csrf);
+                                        input type="hidden" name="csrf" value=(csrf);
                                         button type="submit" aria-label=(format!("Issue a token for {}", o.record.id)) { "Issue a token" }
                                     }
                                 }
@@ -119,6 +119,35 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
                 }
             }
         }
-    };
-    page(Some(layout), Some(Section::Officials), "Officials", body)
+    }
+}
+
+/// An official's tokens by id: a live one with its expiry and a form to
+/// revoke it, a revoked one with when, any other as expired.
+fn token_list(csrf: &str, o: &OfficialRow) -> Markup {
+    html! {
+        @if o.tokens.is_empty() {
+            span class="muted" { "none" }
+        } @else {
+            ul class="tokens" {
+                @for t in &o.tokens {
+                    li {
+                        code { (t.token_id) } " "
+                        @if t.live {
+                            "live"
+                            @if let Some(e) = t.expires_at { ", expires " (when(e)) }
+                            form method="post" action=(format!("/console/tokens/{}/revoke", seg(&t.token_id))) class="inline" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button type="submit" class="danger" aria-label=(format!("Revoke token {} of {}", t.token_id, o.record.id)) { "Revoke" }
+                            }
+                        } @else if let Some(r) = t.revoked_at {
+                            span class="muted" { "revoked " (when(r)) }
+                        } @else {
+                            span class="muted" { "expired" }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

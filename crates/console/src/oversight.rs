@@ -8,7 +8,10 @@ use vouch_store::{RequestRecord, RequestStatus};
 
 use crate::chart::{count_table, hbar, outcome_bar};
 use crate::layout::{day, page, seg, when, Layout, Section};
-use crate::view::{AccountingRow, OverdueDisposition, OversightView, ReasonWeek};
+use crate::view::{
+    AccountingRow, AiNotices, OfficialActivity, OverdueDisposition, OversightView, ReasonCount,
+    ReasonWeek, WeekRow,
+};
 use crate::ConsoleError;
 
 /// The statutory authority of every disclosure the service makes.
@@ -101,49 +104,45 @@ const UNKNOWN: &str = "unknown";
 /// notifications per agency, responses past retention without a
 /// disposition certificate, and links to the accounting.
 pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
-    let max_lookups = view.weeks.iter().map(|w| w.lookups).max().unwrap_or(0);
-    let max_requests = view.weeks.iter().map(|w| w.requests).max().unwrap_or(0);
-    let max_outcomes = view
-        .weeks
-        .iter()
-        .map(|w| {
-            w.confirmed
-                .saturating_add(w.not_confirmed)
-                .saturating_add(w.rejected)
-        })
-        .max()
-        .unwrap_or(0);
-    let reasons: Vec<(&str, u64)> = view
-        .rejection_reasons
-        .iter()
-        .map(|r| (r.code.as_str(), r.count))
-        .collect();
-    // The trend shows the most frequent codes overall as columns.
-    let trend_codes: Vec<ReasonCode> = view
-        .rejection_reasons
-        .iter()
-        .filter(|r| r.count > 0)
-        .take(TREND_CODES_MAX)
-        .map(|r| r.code)
-        .collect();
-    let has_other = view
-        .reason_weeks
-        .iter()
-        .any(|w| other_of(w, &trend_codes) > 0);
     let body = html! {
+        (accounting_links())
+        (weekly_activity(&view.weeks))
+        (weekly_outcomes(&view.weeks))
+        (rejection_reasons(&view.rejection_reasons, &view.unrecognised_reasons))
+        (rejection_trend(&view.rejection_reasons, &view.reason_weeks))
+        (official_activity(&view.officials))
+        (ai_notifications(&view.ai_notices))
+        (overdue_certificates(&view.overdue))
+    };
+    page(Some(layout), Some(Section::Oversight), "Oversight", body)
+}
+
+/// The links to the 6103(p)(3) accounting, printable and as CSV (hidden
+/// when printed).
+fn accounting_links() -> Markup {
+    html! {
         nav aria-label="Accounting" class="no-print" {
             ul {
                 li { a href=(ACCOUNTING_PAGE_PATH) { "6103(p)(3) accounting (printable)" } }
                 li { a href=(ACCOUNTING_CSV_PATH) download { "6103(p)(3) accounting (CSV)" } }
             }
         }
+    }
+}
+
+/// Requests received and lookups recorded per ISO week, each with a bar
+/// scaled to the busiest week.
+fn weekly_activity(weeks: &[WeekRow]) -> Markup {
+    let max_lookups = weeks.iter().map(|w| w.lookups).max().unwrap_or(0);
+    let max_requests = weeks.iter().map(|w| w.requests).max().unwrap_or(0);
+    html! {
         h2 { "Lookups and requests per week" }
-        @if view.weeks.is_empty() {
+        @if weeks.is_empty() {
             p { "No activity recorded." }
         } @else {
             div class="scroll" {
                 table class="weeks" {
-                    caption { "Requests received and lookups recorded per ISO week (" (view.weeks.len()) " weeks)" }
+                    caption { "Requests received and lookups recorded per ISO week (" (weeks.len()) " weeks)" }
                     thead {
                         tr {
                             th scope="col" { "Week" }
@@ -154,7 +153,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                         }
                     }
                     tbody {
-                        @for w in &view.weeks {
+                        @for w in weeks {
                             tr {
                                 th scope="row" { (w.week) }
                                 td class="num" { (w.requests) }
@@ -167,8 +166,24 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Answers per outcome per ISO week, with a stacked bar scaled to the week
+/// with the most answers.
+fn weekly_outcomes(weeks: &[WeekRow]) -> Markup {
+    let max_outcomes = weeks
+        .iter()
+        .map(|w| {
+            w.confirmed
+                .saturating_add(w.not_confirmed)
+                .saturating_add(w.rejected)
+        })
+        .max()
+        .unwrap_or(0);
+    html! {
         h2 { "Outcomes per week" }
-        @if view.weeks.is_empty() {
+        @if weeks.is_empty() {
             p { "No outcomes recorded." }
         } @else {
             p class="muted" { "Each bar shows, from the left: confirmed (green), not confirmed (grey), rejected (red). The numbers are in the columns." }
@@ -185,7 +200,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                         }
                     }
                     tbody {
-                        @for w in &view.weeks {
+                        @for w in weeks {
                             tr {
                                 th scope="row" { (w.week) }
                                 td class="num" { (w.confirmed) }
@@ -198,25 +213,49 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Subjects rejected per reason code over the whole period, and a warning
+/// naming the codes stored responses carry that this build does not know
+/// (`unrecognised`: code as stored, subjects).
+fn rejection_reasons(reasons: &[ReasonCount], unrecognised: &[(String, u64)]) -> Markup {
+    let reasons: Vec<(&str, u64)> = reasons.iter().map(|r| (r.code.as_str(), r.count)).collect();
+    html! {
         h2 { "Rejection reasons" }
-        @if reasons.is_empty() && view.unrecognised_reasons.is_empty() {
+        @if reasons.is_empty() && unrecognised.is_empty() {
             p { "No subject was rejected." }
         } @else if !reasons.is_empty() {
             (count_table("Subjects rejected per reason code", "Reason code", &reasons))
         }
-        @if !view.unrecognised_reasons.is_empty() {
+        @if !unrecognised.is_empty() {
             p class="warning" {
                 strong { "Reason codes this version of vouch does not know" }
                 " are named by stored responses; their subjects are not counted in the tables of rejection reasons: "
-                @for (k, (code, n)) in view.unrecognised_reasons.iter().enumerate() {
+                @for (k, (code, n)) in unrecognised.iter().enumerate() {
                     @if k > 0 { ", " }
                     code { (code) } " " (n)
                 }
                 "."
             }
         }
+    }
+}
+
+/// Subjects rejected per reason code per ISO week: a column for each of the
+/// [`TREND_CODES_MAX`] codes most frequent overall (`reasons` is in that
+/// order), and one "Other" column for the rest when any week has some.
+fn rejection_trend(reasons: &[ReasonCount], reason_weeks: &[ReasonWeek]) -> Markup {
+    let trend_codes: Vec<ReasonCode> = reasons
+        .iter()
+        .filter(|r| r.count > 0)
+        .take(TREND_CODES_MAX)
+        .map(|r| r.code)
+        .collect();
+    let has_other = reason_weeks.iter().any(|w| other_of(w, &trend_codes) > 0);
+    html! {
         h2 { "Rejection reasons per week" }
-        @if view.reason_weeks.is_empty() || trend_codes.is_empty() {
+        @if reason_weeks.is_empty() || trend_codes.is_empty() {
             p { "No rejections recorded." }
         } @else {
             div class="scroll" {
@@ -239,7 +278,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                         }
                     }
                     tbody {
-                        @for w in &view.reason_weeks {
+                        @for w in reason_weeks {
                             tr {
                                 th scope="row" { (w.week) }
                                 @for c in &trend_codes {
@@ -254,8 +293,14 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Requests and subjects per signing official.
+fn official_activity(officials: &[OfficialActivity]) -> Markup {
+    html! {
         h2 { "Activity per requesting official" }
-        @if view.officials.is_empty() {
+        @if officials.is_empty() {
             p { "No requests signed." }
         } @else {
             div class="scroll" {
@@ -270,7 +315,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                         }
                     }
                     tbody {
-                        @for o in &view.officials {
+                        @for o in officials {
                             tr {
                                 th scope="row" { (o.signer) }
                                 td { (o.agency) }
@@ -282,15 +327,22 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The AI-use notifications each requesting agency has on file ("none on
+/// file" for an agency without one).
+fn ai_notifications(ai_notices: &[AiNotices]) -> Markup {
+    html! {
         h2 { "AI-use notifications on file" }
-        @if view.ai_notices.is_empty() {
+        @if ai_notices.is_empty() {
             p { "No agencies registered." }
         } @else {
             table class="ai" {
                 caption { "AI-use notifications per requesting agency" }
                 thead { tr { th scope="col" { "Agency" } th scope="col" { "Notifications" } } }
                 tbody {
-                    @for a in &view.ai_notices {
+                    @for a in ai_notices {
                         tr {
                             th scope="row" { (a.agency) }
                             td {
@@ -305,11 +357,19 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The responses past retention without a disposition certificate (from
+/// [`overdue_dispositions`]), each linked to its request; a missing
+/// completion time or due date reads "unknown".
+fn overdue_certificates(overdue: &[OverdueDisposition]) -> Markup {
+    html! {
         h2 { "Responses past retention without a disposition certificate" }
-        @if view.overdue.is_empty() {
+        @if overdue.is_empty() {
             p class="ok" { "None: every response past its retention date has a disposition certificate." }
         } @else {
-            p class="warning" { strong { (view.overdue.len()) " responses" } " are past their retention date without a disposition certificate." }
+            p class="warning" { strong { (overdue.len()) " responses" } " are past their retention date without a disposition certificate." }
             div class="scroll" {
                 table class="overdue" {
                     caption { "Overdue disposition certificates" }
@@ -322,7 +382,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                         }
                     }
                     tbody {
-                        @for o in &view.overdue {
+                        @for o in overdue {
                             tr {
                                 th scope="row" { a href=(format!("/console/requests/{}", seg(&o.request_id))) { (o.request_id) } }
                                 td { (o.agency) }
@@ -338,8 +398,7 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
                 }
             }
         }
-    };
-    page(Some(layout), Some(Section::Oversight), "Oversight", body)
+    }
 }
 
 /// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab,

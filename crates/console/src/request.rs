@@ -7,7 +7,7 @@ use vouch_store::{AuditAction, AuditEvent, RequestRecord, RequestStatus};
 
 use crate::chart::{count_table, running_sums, signed, waterfall};
 use crate::layout::{day, page, seg, when, Layout, Section};
-use crate::view::{Explanation, RequestRow, RequestView};
+use crate::view::{Explanation, Progress, RequestRow, RequestView};
 
 /// A status as people read it (`pending review`).
 pub(crate) fn status_label(s: RequestStatus) -> &'static str {
@@ -62,7 +62,7 @@ pub fn requests_list(layout: &Layout, rows: &[RequestRow]) -> Markup {
 /// Where a stage of the timeline stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageState {
-    /// Passed.
+    /// Reached and left behind (every stage of a completed request is done).
     Done,
     /// Where the request is now.
     Current,
@@ -242,17 +242,31 @@ fn explanation_block(e: &Explanation) -> Markup {
 /// `can_explain`, and the audit trail.
 pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
     let rec = &view.record;
-    let id = seg(&rec.request_id);
-    let stages = timeline(rec, &view.events);
     let running = matches!(rec.status, RequestStatus::Approved | RequestStatus::Logged);
-    let progress = view.progress.unwrap_or(crate::view::Progress {
-        done: 0,
-        total: rec.subject_count,
-    });
-    let total = progress.total;
-    let done = progress.done.min(total);
     let title = format!("Request {}", rec.request_id);
     let body = html! {
+        (facts(rec))
+        (stage_list(&timeline(rec, &view.events)))
+        @if running {
+            (progress_bar(rec, view.progress))
+        }
+        @if rec.status == RequestStatus::Completed {
+            (results(view))
+        }
+        @if view.can_explain {
+            (explain_section(view))
+        }
+        (audit_trail(&view.events))
+    };
+    page(Some(layout), Some(Section::Requests), &title, body)
+}
+
+/// The record's facts as a description list: agency, status (the element
+/// the console script updates), counts, moments, approvals so far, and the
+/// request-level reasons, holds, denial, completion and disposition
+/// certificate where there are any.
+fn facts(rec: &RequestRecord) -> Markup {
+    html! {
         dl class="facts" {
             dt { "Agency" } dd { (rec.agency) }
             dt { "Status" } dd { span id="status" aria-live="polite" data-status=(rec.status.as_str()) { (status_label(rec.status)) } }
@@ -288,9 +302,16 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                 dt { "Disposition certified" } dd { (day(c)) }
             }
         }
+    }
+}
+
+/// The [`timeline`] as an ordered list, the current stage marked for
+/// assistive technology.
+fn stage_list(stages: &[Stage]) -> Markup {
+    html! {
         h2 { "Stages" }
         ol class="timeline" {
-            @for s in &stages {
+            @for s in stages {
                 li class=(s.state.class()) aria-current=[(s.state == StageState::Current).then_some("step")] data-stage=(s.name) {
                     strong { (s.name) }
                     " — " (s.state.label())
@@ -301,54 +322,86 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                 }
             }
         }
-        @if running {
-            h2 { "Progress" }
-            label for="progress" { "Subjects processed" }
-            progress id="progress" value=(done) max=(total.max(1))
-                data-request=(rec.request_id) data-status=(rec.status.as_str())
-                data-poll=(format!("/console/requests/{id}/status")) { (done) " of " (total) }
-            p id="progress-text" aria-live="polite" { (done) " of " (total) " subjects processed" }
-            p class="muted" { "This page refreshes the figures every 2 seconds while scripts run; otherwise reload it." }
+    }
+}
+
+/// The progress bar of a running request, which the console script polls
+/// at `/console/requests/{id}/status`. Without figures yet it stands at 0
+/// of the record's subject count; `done` is capped at `total`.
+fn progress_bar(rec: &RequestRecord, progress: Option<Progress>) -> Markup {
+    let id = seg(&rec.request_id);
+    let progress = progress.unwrap_or(Progress {
+        done: 0,
+        total: rec.subject_count,
+    });
+    let total = progress.total;
+    let done = progress.done.min(total);
+    html! {
+        h2 { "Progress" }
+        label for="progress" { "Subjects processed" }
+        progress id="progress" value=(done) max=(total.max(1))
+            data-request=(rec.request_id) data-status=(rec.status.as_str())
+            data-poll=(format!("/console/requests/{id}/status")) { (done) " of " (total) }
+        p id="progress-text" aria-live="polite" { (done) " of " (total) " subjects processed" }
+        p class="muted" { "This page refreshes the figures every 2 seconds while scripts run; otherwise reload it." }
+    }
+}
+
+/// What a completed request produced: its outcome counts when known, and
+/// the link to `response.csv` when the viewer may download it.
+fn results(view: &RequestView) -> Markup {
+    let id = seg(&view.record.request_id);
+    html! {
+        @if let Some(o) = &view.outcomes {
+            h2 { "Outcomes" }
+            (count_table("Answers per outcome", "Outcome", &[
+                (Outcome::Confirmed.as_str(), o.get(Outcome::Confirmed)),
+                (Outcome::NotConfirmed.as_str(), o.get(Outcome::NotConfirmed)),
+                (Outcome::Rejected.as_str(), o.get(Outcome::Rejected)),
+            ]))
         }
-        @if rec.status == RequestStatus::Completed {
-            @if let Some(o) = &view.outcomes {
-                h2 { "Outcomes" }
-                (count_table("Answers per outcome", "Outcome", &[
-                    (Outcome::Confirmed.as_str(), o.get(Outcome::Confirmed)),
-                    (Outcome::NotConfirmed.as_str(), o.get(Outcome::NotConfirmed)),
-                    (Outcome::Rejected.as_str(), o.get(Outcome::Rejected)),
-                ]))
+        @if view.can_download {
+            h2 { "Response" }
+            ul {
+                li { a href=(format!("/console/requests/{id}/response.csv")) download { "Download response.csv" } }
             }
-            @if view.can_download {
-                h2 { "Response" }
-                ul {
-                    li { a href=(format!("/console/requests/{id}/response.csv")) download { "Download response.csv" } }
-                }
-                p class="muted" { "Every download is recorded in the request's audit trail." }
-            }
+            p class="muted" { "Every download is recorded in the request's audit trail." }
         }
-        @if view.can_explain {
-            h2 { "Explain one subject" }
-            form method="get" action=(format!("/console/requests/{id}")) {
-                label for="explain-subject" { "Subject reference" }
-                input type="text" id="explain-subject" name="subject" required maxlength="200"
-                    value=[view.explain_subject.as_deref()] autocomplete="off" spellcheck="false";
-                p { button type="submit" { "Explain" } }
-            }
-            @if let Some(m) = &view.explain_message {
-                p class="notice" role="status" { (m) }
-            }
-            @if let Some(e) = &view.explanation {
-                (explanation_block(e))
-            }
+    }
+}
+
+/// The "Explain one subject" form (a GET back to this page with
+/// `?subject=`), the message about the last lookup, and the explanation
+/// when one was found.
+fn explain_section(view: &RequestView) -> Markup {
+    let id = seg(&view.record.request_id);
+    html! {
+        h2 { "Explain one subject" }
+        form method="get" action=(format!("/console/requests/{id}")) {
+            label for="explain-subject" { "Subject reference" }
+            input type="text" id="explain-subject" name="subject" required maxlength="200"
+                value=[view.explain_subject.as_deref()] autocomplete="off" spellcheck="false";
+            p { button type="submit" { "Explain" } }
         }
+        @if let Some(m) = &view.explain_message {
+            p class="notice" role="status" { (m) }
+        }
+        @if let Some(e) = &view.explanation {
+            (explanation_block(e))
+        }
+    }
+}
+
+/// The request's audit trail, oldest first.
+fn audit_trail(events: &[AuditEvent]) -> Markup {
+    html! {
         h2 { "Audit trail" }
-        @if view.events.is_empty() {
+        @if events.is_empty() {
             p { "No events recorded." }
         } @else {
             div class="scroll" {
                 table class="audit" {
-                    caption { "Audit trail, oldest first (" (view.events.len()) " events)" }
+                    caption { "Audit trail, oldest first (" (events.len()) " events)" }
                     thead {
                         tr {
                             th scope="col" { "When" }
@@ -358,7 +411,7 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                         }
                     }
                     tbody {
-                        @for e in &view.events {
+                        @for e in events {
                             tr {
                                 th scope="row" { (when(e.at)) }
                                 td { (e.actor) }
@@ -370,6 +423,5 @@ pub fn request_page(layout: &Layout, view: &RequestView) -> Markup {
                 }
             }
         }
-    };
-    page(Some(layout), Some(Section::Requests), &title, body)
+    }
 }

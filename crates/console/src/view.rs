@@ -76,13 +76,13 @@ impl QueueItem {
 pub struct RequestRow {
     /// The requester's id.
     pub request_id: String,
-    /// The agency.
+    /// The requesting agency, as the letter names it.
     pub agency: String,
     /// Where it stands.
     pub status: RequestStatus,
     /// Subjects in the batch.
     pub subject_count: u64,
-    /// Received.
+    /// When vouch received the request.
     pub received_at: OffsetDateTime,
     /// Last change.
     pub updated_at: OffsetDateTime,
@@ -259,7 +259,7 @@ pub struct OfficialActivity {
 /// The AI-use notifications an agency has on file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AiNotices {
-    /// The agency.
+    /// The requesting agency's registry id.
     pub agency: String,
     /// Its notifications, as filed.
     pub notifications: Vec<String>,
@@ -277,7 +277,7 @@ impl From<&AgencyRecord> for AiNotices {
 /// A response past its retention date with no disposition certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverdueDisposition {
-    /// The request.
+    /// The request answered (its `request_id`), linked from the page.
     pub request_id: String,
     /// The agency that holds the response.
     pub agency: String,
@@ -322,7 +322,7 @@ pub struct OversightView {
 /// One request released, as the 6103(p)(3) accounting lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountingRow {
-    /// The request.
+    /// The request released (its `request_id`).
     pub request_id: String,
     /// The requesting agency.
     pub agency: String,
@@ -375,7 +375,7 @@ pub struct OfficialRow {
 pub struct NewToken {
     /// The official it authenticates.
     pub official: String,
-    /// The token.
+    /// The secret itself, shown this once: the store keeps only its SHA-256.
     pub token: String,
     /// Its public id.
     pub token_id: String,

@@ -1013,6 +1013,81 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
     assert!(h.contains("<td>DHS-ICE</td><td>unknown</td><td>unknown</td>"));
 }
 
+/// The `<h2>` headings of a page, in order.
+fn headings(h: &str) -> Vec<&str> {
+    h.match_indices("<h2>")
+        .map(|(i, _)| {
+            let rest = &h[i + 4..];
+            &rest[..rest.find("</h2>").unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn oversight_sections_come_in_order_each_with_its_table() {
+    let v = OversightView {
+        weeks: vec![week(1)],
+        rejection_reasons: vec![ReasonCount {
+            code: ReasonCode::DobInvalid,
+            count: 4,
+        }],
+        officials: vec![OfficialActivity {
+            signer: "signer-1".into(),
+            agency: "DHS-ICE".into(),
+            requests: 1,
+            subjects: 4,
+        }],
+        ai_notices: vec![AiNotices {
+            agency: "DHS-ICE".into(),
+            notifications: vec![],
+        }],
+        overdue: vec![],
+        reason_weeks: vec![ReasonWeek {
+            week: week(1).week,
+            counts: vec![ReasonCount {
+                code: ReasonCode::DobInvalid,
+                count: 4,
+            }],
+        }],
+        unrecognised_reasons: vec![],
+    };
+    let h = oversight_page(&officer(), &v).into_string();
+    check_page(&h);
+    assert_eq!(
+        headings(&h),
+        [
+            "Lookups and requests per week",
+            "Outcomes per week",
+            "Rejection reasons",
+            "Rejection reasons per week",
+            "Activity per requesting official",
+            "AI-use notifications on file",
+            "Responses past retention without a disposition certificate",
+        ]
+    );
+    // The accounting links come first, before any section.
+    assert!(h.find("accounting.csv").unwrap() < h.find("<h2>").unwrap());
+    for class in [
+        "weeks",
+        "outcomes",
+        "chart",
+        "reason-weeks",
+        "officials",
+        "ai",
+    ] {
+        assert_eq!(
+            count(&h, &format!("<table class=\"{class}\">")),
+            1,
+            "{class}"
+        );
+    }
+    assert!(h.contains("<caption>Subjects rejected per reason code</caption>"));
+    assert!(h.contains("<th scope=\"row\"><code>DOB_INVALID</code></th><td class=\"num\">4</td>"));
+    // No "Other" column when the shown codes account for every rejection.
+    assert!(!h.contains(">Other<"));
+    assert!(!h.contains("other codes together"));
+}
+
 #[test]
 fn iso_weeks_and_overdue_dispositions() {
     assert_eq!(iso_week(datetime!(2026-01-01 12:00 UTC)), "2026-W01");

@@ -59,7 +59,8 @@ impl std::fmt::Debug for Tin {
 /// One master-file row, as filed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MasterRecord {
-    /// The taxpayer.
+    /// The taxpayer's identification number on the return (never printed,
+    /// not even by `Debug`).
     pub tin: Tin,
     /// The return's tax year.
     pub tax_year: u16,

@@ -73,9 +73,9 @@ pub struct Subject {
     pub tin: String,
     /// Street line.
     pub street: String,
-    /// City.
+    /// City, as received.
     pub city: String,
-    /// State.
+    /// State as received: a USPS code or a name (`IL`, `Illinois`).
     pub state: String,
     /// ZIP or ZIP+4.
     pub zip: String,

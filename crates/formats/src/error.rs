@@ -36,7 +36,7 @@ pub enum FormatErrorKind {
     },
     /// Too many rows.
     TooManyRows {
-        /// The limit.
+        /// The most rows (or list items, such as a letter's recipients) allowed.
         limit: u64,
     },
     /// The subjects file does not hash to `subjects_sha256`.
@@ -53,7 +53,7 @@ pub enum FormatErrorKind {
 /// An error reading or writing a file of the contract: file, line, field, kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct FormatError {
-    /// The file.
+    /// The file the error is about, as the caller named it.
     pub path: PathBuf,
     /// 1-based line, when the error is inside the file.
     pub line: Option<u64>,

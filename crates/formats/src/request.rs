@@ -60,10 +60,10 @@ pub struct RequestLetterDto {
 pub struct OfficialDto {
     /// Registry id.
     pub id: String,
-    /// Name.
+    /// The official's name as the letter gives it; empty when left out.
     #[serde(default)]
     pub name: String,
-    /// Title.
+    /// The official's title as the letter gives it; empty when left out.
     #[serde(default)]
     pub title: String,
 }
@@ -71,7 +71,7 @@ pub struct OfficialDto {
 /// Everything read from a request directory.
 #[derive(Debug)]
 pub struct RequestFiles {
-    /// The directory.
+    /// The request directory read, as given to [`read_request_dir`].
     pub dir: PathBuf,
     /// The cover letter.
     pub letter: RequestLetter,
@@ -123,118 +123,27 @@ fn json_why(e: &serde_json::Error) -> String {
         .to_string()
 }
 
+/// Checks a parsed `request.json` (read from `path`) and turns it into a
+/// cover letter; the hash of the subjects file is lower-cased.
 fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, FormatError> {
-    let bad = |field: &str, kind: FormatErrorKind| FormatError::at(path, 1, field, kind);
-    let bounded = |field: &str, v: &str, limit: usize| -> Result<(), FormatError> {
-        if v.len() > limit {
-            return Err(bad(
-                field,
-                FormatErrorKind::FieldTooLong { limit_bytes: limit },
-            ));
-        }
-        Ok(())
-    };
-    bounded("request_id", &d.request_id, limits::ID_BYTES_MAX)?;
-    if d.request_id.trim().is_empty() {
-        return Err(bad("request_id", FormatErrorKind::Empty));
-    }
-    let id_ok = d
-        .request_id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        && d.request_id.as_bytes()[0].is_ascii_alphanumeric();
-    if !id_ok {
-        return Err(bad(
-            "request_id",
-            FormatErrorKind::Malformed(
-                "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
-            ),
-        ));
-    }
-    for (field, v) in [
-        ("agency", &d.agency),
-        ("signer.id", &d.signer.id),
-        ("pathway", &d.pathway),
-    ] {
-        bounded(field, v, limits::ID_BYTES_MAX)?;
-    }
-    for (field, v) in [
-        ("statutory_authority", &d.statutory_authority),
-        ("investigation", &d.investigation),
-        ("attestation", &d.attestation),
-    ] {
-        bounded(field, v, limits::TEXT_FIELD_BYTES_MAX)?;
-    }
-    if d.recipients.len() > limits::RECIPIENTS_MAX {
-        return Err(bad(
-            "recipients",
-            FormatErrorKind::TooManyRows {
-                limit: limits::RECIPIENTS_MAX as u64,
-            },
-        ));
-    }
-    if d.taxable_periods.len() > limits::TAXABLE_PERIODS_MAX {
-        return Err(bad(
-            "taxable_periods",
-            FormatErrorKind::TooManyRows {
-                limit: limits::TAXABLE_PERIODS_MAX as u64,
-            },
-        ));
-    }
-    let bad_instant = || {
-        bad(
-            "submitted_at",
-            FormatErrorKind::Malformed(
-                "not an RFC 3339 instant between the years 1900 and 9999".into(),
-            ),
-        )
-    };
-    let submitted_at = OffsetDateTime::parse(&d.submitted_at, &Rfc3339)
-        .ok()
-        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
-        .filter(|t| (1900..=9999).contains(&t.year()))
-        .ok_or_else(bad_instant)?;
-    // The subjects file must be a plain name inside the request directory.
-    let name_ok = !d.subjects_file.is_empty()
-        && d.subjects_file.len() <= limits::ID_BYTES_MAX
-        && !d.subjects_file.contains(['/', '\\'])
-        && d.subjects_file != ".."
-        && d.subjects_file != ".";
-    if !name_ok {
-        return Err(bad(
-            "subjects_file",
-            FormatErrorKind::Malformed("must be a file name inside the request directory".into()),
-        ));
-    }
-    let hash_ok =
-        d.subjects_sha256.len() == 64 && d.subjects_sha256.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hash_ok {
-        return Err(bad(
-            "subjects_sha256",
-            FormatErrorKind::Malformed("must be 64 hex digits".into()),
-        ));
-    }
-    let official = |o: OfficialDto| -> Result<Official, FormatError> {
-        bounded("recipients.id", &o.id, limits::ID_BYTES_MAX)?;
-        bounded("recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
-        bounded("recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
-        Ok(Official {
-            id: o.id,
-            name: o.name,
-            title: o.title,
-        })
-    };
+    // The order of the checks decides which of several faults is named.
+    check_request_id(path, &d.request_id)?;
+    check_lengths(path, &d)?;
+    let submitted_at = parse_submitted_at(path, &d.submitted_at)?;
+    check_subjects_file(path, &d.subjects_file, &d.subjects_sha256)?;
+    let signer = official_from_dto(path, d.signer)?;
+    let recipients = d
+        .recipients
+        .into_iter()
+        .map(|o| official_from_dto(path, o))
+        .collect::<Result<_, _>>()?;
     Ok(RequestLetter {
         request_id: d.request_id,
         pathway: d.pathway,
         agency: d.agency,
         submitted_at,
-        signer: official(d.signer)?,
-        recipients: d
-            .recipients
-            .into_iter()
-            .map(official)
-            .collect::<Result<_, _>>()?,
+        signer,
+        recipients,
         statutory_authority: d.statutory_authority,
         investigation: d.investigation,
         taxable_periods: d.taxable_periods,
@@ -244,6 +153,142 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
         ai_notification_id: d.ai_notification_id,
         subjects_file: d.subjects_file,
         subjects_sha256: d.subjects_sha256.to_ascii_lowercase(),
+    })
+}
+
+/// A refusal of one field of `request.json`. The parsed letter keeps no
+/// positions, so every such refusal names line 1.
+fn bad(path: &Path, field: &str, kind: FormatErrorKind) -> FormatError {
+    FormatError::at(path, 1, field, kind)
+}
+
+/// Refuses `v` as `field` when it is longer than `limit` bytes.
+fn bounded(path: &Path, field: &str, v: &str, limit: usize) -> Result<(), FormatError> {
+    if v.len() > limit {
+        return Err(bad(
+            path,
+            field,
+            FormatErrorKind::FieldTooLong { limit_bytes: limit },
+        ));
+    }
+    Ok(())
+}
+
+/// `request_id`: at most [`limits::ID_BYTES_MAX`] bytes, not blank, only
+/// letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+fn check_request_id(path: &Path, id: &str) -> Result<(), FormatError> {
+    bounded(path, "request_id", id, limits::ID_BYTES_MAX)?;
+    if id.trim().is_empty() {
+        return Err(bad(path, "request_id", FormatErrorKind::Empty));
+    }
+    let id_ok = id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && id.as_bytes()[0].is_ascii_alphanumeric();
+    if !id_ok {
+        return Err(bad(
+            path,
+            "request_id",
+            FormatErrorKind::Malformed(
+                "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The lengths of the letter's ids and texts, and the number of recipients
+/// and of taxable periods.
+fn check_lengths(path: &Path, d: &RequestLetterDto) -> Result<(), FormatError> {
+    for (field, v) in [
+        ("agency", &d.agency),
+        ("signer.id", &d.signer.id),
+        ("pathway", &d.pathway),
+    ] {
+        bounded(path, field, v, limits::ID_BYTES_MAX)?;
+    }
+    for (field, v) in [
+        ("statutory_authority", &d.statutory_authority),
+        ("investigation", &d.investigation),
+        ("attestation", &d.attestation),
+    ] {
+        bounded(path, field, v, limits::TEXT_FIELD_BYTES_MAX)?;
+    }
+    if d.recipients.len() > limits::RECIPIENTS_MAX {
+        return Err(bad(
+            path,
+            "recipients",
+            FormatErrorKind::TooManyRows {
+                limit: limits::RECIPIENTS_MAX as u64,
+            },
+        ));
+    }
+    if d.taxable_periods.len() > limits::TAXABLE_PERIODS_MAX {
+        return Err(bad(
+            path,
+            "taxable_periods",
+            FormatErrorKind::TooManyRows {
+                limit: limits::TAXABLE_PERIODS_MAX as u64,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// `submitted_at`: an RFC 3339 instant, taken to UTC, in the years 1900 to
+/// 9999 there.
+fn parse_submitted_at(path: &Path, s: &str) -> Result<OffsetDateTime, FormatError> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .filter(|t| (1900..=9999).contains(&t.year()))
+        .ok_or_else(|| {
+            bad(
+                path,
+                "submitted_at",
+                FormatErrorKind::Malformed(
+                    "not an RFC 3339 instant between the years 1900 and 9999".into(),
+                ),
+            )
+        })
+}
+
+/// `subjects_file` must be a plain name inside the request directory, and
+/// `subjects_sha256` 64 hex digits (either case).
+fn check_subjects_file(path: &Path, name: &str, sha256: &str) -> Result<(), FormatError> {
+    let name_ok = !name.is_empty()
+        && name.len() <= limits::ID_BYTES_MAX
+        && !name.contains(['/', '\\'])
+        && name != ".."
+        && name != ".";
+    if !name_ok {
+        return Err(bad(
+            path,
+            "subjects_file",
+            FormatErrorKind::Malformed("must be a file name inside the request directory".into()),
+        ));
+    }
+    let hash_ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hash_ok {
+        return Err(bad(
+            path,
+            "subjects_sha256",
+            FormatErrorKind::Malformed("must be 64 hex digits".into()),
+        ));
+    }
+    Ok(())
+}
+
+/// The signer or a recipient, its fields bounded. Either way a refusal
+/// names the field `recipients.id`, `recipients.name` or `recipients.title`.
+fn official_from_dto(path: &Path, o: OfficialDto) -> Result<Official, FormatError> {
+    bounded(path, "recipients.id", &o.id, limits::ID_BYTES_MAX)?;
+    bounded(path, "recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
+    bounded(path, "recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
+    Ok(Official {
+        id: o.id,
+        name: o.name,
+        title: o.title,
     })
 }
 
@@ -511,6 +556,249 @@ mod tests {
         .unwrap();
         assert_eq!(ok.submitted_at.hour(), 18);
         assert_eq!(letter_to_dto(&ok).submitted_at, "2025-06-02T18:00:00Z");
+    }
+
+    /// A lawful letter, as it comes off the wire.
+    fn lawful_dto() -> RequestLetterDto {
+        serde_json::from_str(&letter_with("2025-06-02T14:00:00Z")).unwrap()
+    }
+
+    /// The error `letter_from_dto` gives for `d`: always line 1 of the file.
+    fn refusal(d: RequestLetterDto) -> FormatError {
+        letter_from_dto(Path::new("dir/request.json"), d).unwrap_err()
+    }
+
+    fn at(field: &str, kind: FormatErrorKind) -> FormatError {
+        FormatError::at(Path::new("dir/request.json"), 1, field, kind)
+    }
+
+    fn official(id: &str, name: &str, title: &str) -> OfficialDto {
+        OfficialDto {
+            id: id.into(),
+            name: name.into(),
+            title: title.into(),
+        }
+    }
+
+    #[test]
+    fn each_refusal_of_the_letter_names_its_field() {
+        let long = |n: usize| "a".repeat(n + 1);
+        let too_long = |limit_bytes| FormatErrorKind::FieldTooLong { limit_bytes };
+        let id_rule = FormatErrorKind::Malformed(
+            "only letters, digits, '-', '_' and '.', starting with a letter or digit".into(),
+        );
+        let instant = FormatErrorKind::Malformed(
+            "not an RFC 3339 instant between the years 1900 and 9999".into(),
+        );
+        let file_name =
+            FormatErrorKind::Malformed("must be a file name inside the request directory".into());
+        let hex = FormatErrorKind::Malformed("must be 64 hex digits".into());
+        type Edit = Box<dyn Fn(&mut RequestLetterDto)>;
+        let cases: Vec<(Edit, FormatError)> = vec![
+            (
+                Box::new(move |d| d.request_id = long(limits::ID_BYTES_MAX)),
+                at("request_id", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(|d| d.request_id = " \t".into()),
+                at("request_id", FormatErrorKind::Empty),
+            ),
+            (
+                Box::new(|d| d.request_id = "-R".into()),
+                at("request_id", id_rule.clone()),
+            ),
+            (
+                Box::new(|d| d.request_id = "R/1".into()),
+                at("request_id", id_rule.clone()),
+            ),
+            (
+                Box::new(move |d| d.agency = long(limits::ID_BYTES_MAX)),
+                at("agency", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.signer.id = long(limits::ID_BYTES_MAX)),
+                at("signer.id", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.pathway = long(limits::ID_BYTES_MAX)),
+                at("pathway", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.statutory_authority = long(limits::TEXT_FIELD_BYTES_MAX)),
+                at(
+                    "statutory_authority",
+                    too_long(limits::TEXT_FIELD_BYTES_MAX),
+                ),
+            ),
+            (
+                Box::new(move |d| d.investigation = long(limits::TEXT_FIELD_BYTES_MAX)),
+                at("investigation", too_long(limits::TEXT_FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.attestation = long(limits::TEXT_FIELD_BYTES_MAX)),
+                at("attestation", too_long(limits::TEXT_FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![official("r", "", ""); limits::RECIPIENTS_MAX + 1]
+                }),
+                at(
+                    "recipients",
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::RECIPIENTS_MAX as u64,
+                    },
+                ),
+            ),
+            (
+                Box::new(|d| d.taxable_periods = vec![2023; limits::TAXABLE_PERIODS_MAX + 1]),
+                at(
+                    "taxable_periods",
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::TAXABLE_PERIODS_MAX as u64,
+                    },
+                ),
+            ),
+            (
+                Box::new(|d| d.submitted_at = "2025-06-02".into()),
+                at("submitted_at", instant.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = String::new()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(move |d| d.subjects_file = long(limits::ID_BYTES_MAX)),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = "a\\b.csv".into()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = "..".into()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_file = ".".into()),
+                at("subjects_file", file_name.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_sha256 = "0".repeat(63)),
+                at("subjects_sha256", hex.clone()),
+            ),
+            (
+                Box::new(|d| d.subjects_sha256 = "g".repeat(64)),
+                at("subjects_sha256", hex.clone()),
+            ),
+            // The signer's name and title are checked by the same rule as a
+            // recipient's, and named as a recipient's.
+            (
+                Box::new(move |d| d.signer.name = long(limits::FIELD_BYTES_MAX)),
+                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| d.signer.title = long(limits::FIELD_BYTES_MAX)),
+                at("recipients.title", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| {
+                    d.recipients = vec![official(&long(limits::ID_BYTES_MAX), "", "")]
+                }),
+                at("recipients.id", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(move |d| {
+                    d.recipients = vec![official("r", &long(limits::FIELD_BYTES_MAX), "")]
+                }),
+                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+            // Several faults at once: the first in the order above is named.
+            (
+                Box::new(|d| {
+                    d.request_id = String::new();
+                    d.agency = "a".repeat(limits::ID_BYTES_MAX + 1);
+                    d.subjects_file = "..".into();
+                }),
+                at("request_id", FormatErrorKind::Empty),
+            ),
+            (
+                Box::new(|d| {
+                    d.attestation = "a".repeat(limits::TEXT_FIELD_BYTES_MAX + 1);
+                    d.pathway = "a".repeat(limits::ID_BYTES_MAX + 1);
+                }),
+                at("pathway", too_long(limits::ID_BYTES_MAX)),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![
+                        official("", "", "t".repeat(999).as_str());
+                        limits::RECIPIENTS_MAX + 1
+                    ];
+                    d.submitted_at = "now".into();
+                }),
+                at(
+                    "recipients",
+                    FormatErrorKind::TooManyRows {
+                        limit: limits::RECIPIENTS_MAX as u64,
+                    },
+                ),
+            ),
+            (
+                Box::new(|d| {
+                    d.subjects_sha256 = String::new();
+                    d.submitted_at = "now".into();
+                }),
+                at("submitted_at", instant.clone()),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![official("r", "", &"t".repeat(999))];
+                    d.signer.name = "n".repeat(999);
+                    d.subjects_sha256 = String::new();
+                }),
+                at("subjects_sha256", hex.clone()),
+            ),
+            (
+                Box::new(|d| {
+                    d.recipients = vec![official("r", "", &"t".repeat(999))];
+                    d.signer.id = "s".repeat(limits::ID_BYTES_MAX);
+                    d.signer.name = "n".repeat(999);
+                }),
+                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+            ),
+        ];
+        for (k, (edit, want)) in cases.into_iter().enumerate() {
+            let mut d = lawful_dto();
+            edit(&mut d);
+            assert_eq!(refusal(d), want, "case {k}");
+        }
+    }
+
+    #[test]
+    fn a_lawful_letter_is_taken_at_the_limits() {
+        let mut d = lawful_dto();
+        d.request_id = format!("R{}", "-".repeat(limits::ID_BYTES_MAX - 1));
+        d.agency = "a".repeat(limits::ID_BYTES_MAX);
+        d.attestation = "a".repeat(limits::TEXT_FIELD_BYTES_MAX);
+        d.signer = official("s", &"n".repeat(limits::FIELD_BYTES_MAX), "t");
+        d.recipients = vec![official("r", "n", &"t".repeat(limits::FIELD_BYTES_MAX)); 3];
+        d.taxable_periods = vec![2023; limits::TAXABLE_PERIODS_MAX];
+        d.subjects_file = "s".repeat(limits::ID_BYTES_MAX);
+        d.subjects_sha256 = "AB".repeat(32);
+        let l = letter_from_dto(Path::new("request.json"), d.clone()).unwrap();
+        assert_eq!(l.request_id, d.request_id);
+        assert_eq!(l.signer.name, d.signer.name);
+        assert_eq!(l.recipients.len(), 3);
+        assert_eq!(l.recipients[2].title, d.recipients[2].title);
+        assert_eq!(
+            l.subjects_sha256,
+            "ab".repeat(32),
+            "the hash is lower-cased"
+        );
+        let mut back = letter_to_dto(&l);
+        back.subjects_sha256 = d.subjects_sha256.clone();
+        back.submitted_at = d.submitted_at.clone();
+        assert_eq!(back, d);
     }
 
     const SUBJECTS_HEADER: &str = "subject_ref,first_name,middle_name,last_name,suffix,dob,tin,\

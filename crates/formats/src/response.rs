@@ -26,7 +26,7 @@ pub const CAVEAT: &str =
 pub struct ResponseRow {
     /// The requester's reference.
     pub subject_ref: String,
-    /// The outcome.
+    /// The answer: CONFIRMED, NOT_CONFIRMED, or REJECTED with `reasons`.
     pub outcome: Outcome,
     /// Reason codes (REJECTED only), in report order.
     pub reasons: Vec<ReasonCode>,
@@ -121,7 +121,7 @@ pub fn count(rows: &[ResponseRow]) -> (OutcomeCounts, BTreeMap<String, u64>) {
 /// The unsigned parts of a response, from which the statement is built.
 #[derive(Debug, Clone)]
 pub struct ResponseSummary<'a> {
-    /// The request.
+    /// The `request_id` of the letter answered.
     pub request_id: &'a str,
     /// Ledger checkpoint.
     pub checkpoint: CheckpointDto,

@@ -9,7 +9,7 @@ use vouch_core::{limits, Outcome};
 /// One row of `truth.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TruthRow {
-    /// The subject.
+    /// The subject's reference, as in `subjects.csv`.
     pub subject_ref: String,
     /// The true taxpayer, empty when absent from the master file.
     pub tin: String,

@@ -67,7 +67,8 @@ pub enum LeafError {
         field: &'static str,
         /// Its length.
         len: usize,
-        /// The limit.
+        /// The most the encoding allows: bytes for a text field, items for the
+        /// approver list.
         max: usize,
     },
     /// A text field is empty where a value is required.
@@ -131,7 +132,7 @@ pub enum NoteError {
         what: &'static str,
         /// Its length.
         len: usize,
-        /// The limit.
+        /// The most bytes this kind of text may have.
         max: usize,
     },
     /// A key name is not usable (empty, whitespace or '+').
@@ -177,13 +178,14 @@ pub enum StoreError {
     /// A file does not start with the expected magic and version.
     #[error("{path} is not a ledger file of the expected kind and version")]
     BadHeader {
-        /// The file.
+        /// The file whose first 8 bytes are missing or are not the magic and
+        /// version this build writes.
         path: PathBuf,
     },
     /// Acknowledged records are missing: the file is shorter than its index.
     #[error("{path} holds {found} records but {acknowledged} were acknowledged")]
     MissingRecords {
-        /// The file.
+        /// The data file, which ends before the last acknowledged record.
         path: PathBuf,
         /// Records found.
         found: u64,
@@ -195,7 +197,8 @@ pub enum StoreError {
     RecordTooLong {
         /// Its length.
         len: usize,
-        /// The limit.
+        /// The limit in bytes: `RECORD_BYTES_MAX` for one leaf or checkpoint
+        /// note, `CHECKPOINT_FILE_BYTES_MAX` for the whole checkpoints file.
         max: usize,
     },
     /// Index past the end of the store.
@@ -246,7 +249,8 @@ pub enum LedgerError {
     /// Checkpoint notes and keys.
     #[error(transparent)]
     Note(#[from] NoteError),
-    /// Storage.
+    /// The leaf or checkpoint store under the ledger failed or holds damaged
+    /// data.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A batch larger than the limit.
@@ -256,7 +260,7 @@ pub enum LedgerError {
     BatchTooLarge {
         /// Leaves in the batch.
         len: usize,
-        /// The limit.
+        /// `BATCH_LEAVES_MAX`, the most leaves one append takes.
         max: usize,
     },
     /// A stored checkpoint does not match the stored leaves.

@@ -124,7 +124,8 @@ pub struct Explanation {
     pub surname_tf: bool,
     /// Weight for swapped name fields (0 when not swapped).
     pub swap: f32,
-    /// Total.
+    /// The match weight: prior, weights and `swap` summed, log2 odds; what
+    /// the threshold and margin are compared with.
     pub total: f32,
     /// The runner-up's weight, as credited for the margin (NaN when none).
     pub runner_up: f32,
@@ -173,7 +174,7 @@ pub struct Decision {
     pub outcome: Outcome,
     /// The matched taxpayer (CONFIRMED only), for the ledger's keyed hash.
     pub tin: Option<Tin>,
-    /// Why.
+    /// Which rule gave the outcome.
     pub reason: DecisionReason,
     /// Distinct non-vetoed taxpayers scoring within the margin of the threshold.
     pub candidates: u32,

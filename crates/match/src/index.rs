@@ -45,7 +45,7 @@ pub enum IndexError {
     /// The file could not be read or written.
     #[error("index {path}: {why}")]
     Io {
-        /// The file.
+        /// The index or model file being read or written.
         path: PathBuf,
         /// The I/O error.
         why: String,
@@ -53,7 +53,7 @@ pub enum IndexError {
     /// The file is not a vouch index.
     #[error("index {path}: not a vouch master index (bad magic)")]
     Foreign {
-        /// The file.
+        /// The file read, whose first bytes are not the index magic.
         path: PathBuf,
     },
     /// The file was written by an incompatible version.
@@ -61,7 +61,7 @@ pub enum IndexError {
         "index {path}: format version {found} is not supported (this build reads {supported})"
     )]
     Version {
-        /// The file.
+        /// The index file read.
         path: PathBuf,
         /// Version found.
         found: u32,
@@ -71,7 +71,7 @@ pub enum IndexError {
     /// The file is truncated or corrupt.
     #[error("index {path}: corrupt: {why}")]
     Corrupt {
-        /// The file.
+        /// The index or model file that is truncated or damaged.
         path: PathBuf,
         /// What is wrong.
         why: &'static str,

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 pub enum Comparison {
     /// Given name.
     Given = 0,
-    /// Surname.
+    /// Surname, compound ones included (levels in [`crate::compare::surname`]).
     Surname = 1,
     /// Date of birth.
     Dob = 2,

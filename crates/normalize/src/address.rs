@@ -114,7 +114,8 @@ pub struct StandardAddress {
     pub street_name: String,
     /// C1 standard street suffix (`ST`, `AVE`).
     pub suffix: Option<String>,
-    /// Postdirectional.
+    /// Postdirectional, the direction after the street name (`NW` in
+    /// `100 MAIN ST NW`).
     pub postdir: Option<String>,
     /// C2 secondary unit designator (`APT`, `STE`, `#`); for military
     /// addresses `PSC`, `CMR` or `UNIT`; for a ship `USS`, `USNS` or `USCGC`.

@@ -15,7 +15,8 @@ pub enum PipelineError {
     Refused {
         /// The signature file.
         path: std::path::PathBuf,
-        /// Why.
+        /// Which check failed: an unregistered or unauthorised signer, or a
+        /// signature that does not verify.
         failure: vouch_policy::AuthFailure,
     },
     /// The state store failed.
@@ -27,13 +28,14 @@ pub enum PipelineError {
     /// The request id was used before for a different letter.
     #[error("request {request_id}: this request_id was already used for a different request.json")]
     IdReused {
-        /// The id.
+        /// The `request_id` of the new letter, already recorded for a letter
+        /// with another SHA-256.
         request_id: String,
     },
     /// A stored record disagrees with the ledger or the request.
     #[error("request {request_id}: state is inconsistent: {why}")]
     Inconsistent {
-        /// The request.
+        /// The request whose stored record disagrees.
         request_id: String,
         /// What disagrees.
         why: String,

@@ -28,7 +28,7 @@ pub(crate) struct ReceivedRequest {
 }
 
 impl ReceivedRequest {
-    /// The letter.
+    /// The cover letter parsed from `request.json`.
     pub(crate) fn letter(&self) -> &vouch_core::RequestLetter {
         &self.files.letter
     }
@@ -64,7 +64,7 @@ pub(crate) struct CheckedBatch {
 }
 
 impl CheckedBatch {
-    /// The request.
+    /// The request as read at intake, before the checks ran.
     pub(crate) fn received(&self) -> &ReceivedRequest {
         &self.received
     }
@@ -221,7 +221,7 @@ pub(crate) struct ApprovedBatch {
 }
 
 impl ApprovedBatch {
-    /// The batch.
+    /// The checked batch the officers released.
     pub(crate) fn checked(&self) -> &CheckedBatch {
         &self.checked
     }
@@ -249,7 +249,7 @@ pub(crate) struct MatchedBatch {
 }
 
 impl MatchedBatch {
-    /// The batch.
+    /// The approved batch these results answer.
     pub(crate) fn approved(&self) -> &ApprovedBatch {
         &self.approved
     }

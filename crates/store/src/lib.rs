@@ -30,44 +30,46 @@ pub enum StoreError {
     /// could not be read or written.
     #[error("state store: {path}: {why}")]
     Io {
-        /// The file.
+        /// The file or directory: the writer lock, the files directory, or the
+        /// name of a document being read in.
         path: PathBuf,
-        /// The error.
+        /// The operating system's error.
         why: String,
     },
     /// A stored value is not what the store writes (corruption).
     #[error("state store: {table}: corrupt: {why}")]
     Corrupt {
-        /// The table (or document) holding it.
+        /// The table holding the damaged value (e.g. `requests`).
         table: &'static str,
-        /// What is wrong.
+        /// What is wrong with it, without the value.
         why: String,
     },
     /// The store was closed (the service shut down).
     #[error("state store: closed")]
     Closed,
-    /// The thing already exists.
+    /// A record with that key is already stored (a unique key refused it,
+    /// so two nodes registering one id cannot both succeed).
     #[error("{what} {id} is already registered")]
     Exists {
-        /// Kind of thing.
+        /// What kind of record (`agency`, `official`, `token`).
         what: &'static str,
-        /// Its id.
+        /// Its registry id (or a token's public id), never personal data.
         id: String,
     },
-    /// The thing does not exist.
+    /// A record the change refers to does not exist.
     #[error("{what} {id} is not registered")]
     NotFound {
-        /// Kind of thing.
+        /// What kind of record (`agency`, ...).
         what: &'static str,
-        /// Its id.
+        /// Its registry id.
         id: String,
     },
     /// A database behind the store failed.
     #[error("state database: {op}: {why}")]
     Database {
-        /// What the store was doing.
+        /// What the store was doing (`read request`, `migrate`, ...).
         op: &'static str,
-        /// The driver's error.
+        /// The driver's error (it names tables and columns, not values).
         why: String,
     },
     /// The disclosure ledger failed or is damaged.
@@ -76,9 +78,10 @@ pub enum StoreError {
     /// A value given to the store is invalid.
     #[error("{field}: {why}")]
     Invalid {
-        /// The field.
+        /// The name of the field or argument refused (`subject_count`,
+        /// `document`), never its value.
         field: &'static str,
-        /// Why.
+        /// What is wrong with it (a range, a limit, a rule of form).
         why: String,
     },
 }

@@ -46,7 +46,7 @@ pub struct Finding {
 /// A change of the active policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyActivation {
-    /// When.
+    /// When the policy became active.
     #[serde(with = "moment")]
     pub at: OffsetDateTime,
     /// The official who activated it.
@@ -66,7 +66,7 @@ pub struct OfficialRecord {
     pub id: String,
     /// The agency the official acts for.
     pub agency: String,
-    /// The role.
+    /// What the official may do: sign, receive, review, audit or administer.
     pub role: Role,
     /// Base64 Ed25519 public key (signers).
     #[serde(default)]
@@ -145,12 +145,12 @@ impl RequestStatus {
 /// One disclosure officer's release of a batch, or denial.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
-    /// The officer.
+    /// The disclosure officer's registry id.
     pub officer: String,
-    /// When.
+    /// When the officer released or denied the batch.
     #[serde(with = "moment")]
     pub at: OffsetDateTime,
-    /// Comment.
+    /// The officer's comment on the release or denial, as entered.
     pub comment: String,
 }
 
@@ -159,11 +159,12 @@ pub struct Approval {
 pub struct RequestRecord {
     /// The requester's id.
     pub request_id: String,
-    /// The agency.
+    /// The requesting agency, as the letter names it (e.g. `DHS-ICE`).
     pub agency: String,
     /// Hex SHA-256 of the exact `request.json` (a re-submission must match).
     pub letter_sha256: String,
-    /// Status.
+    /// Where the request stands, from pending review to completed,
+    /// rejected or denied.
     pub status: RequestStatus,
     /// Subjects in the batch.
     pub subject_count: u64,
@@ -189,7 +190,8 @@ pub struct RequestRecord {
     /// When the requester certified disposition of the response.
     #[serde(default, with = "date_opt")]
     pub disposition_certified: Option<Date>,
-    /// Received.
+    /// When vouch received the request and ran its checks (UTC, to the
+    /// microsecond).
     #[serde(with = "moment")]
     pub received_at: OffsetDateTime,
     /// Last change.
@@ -269,7 +271,7 @@ pub const SYSTEM_ACTOR: &str = "system";
 /// One line of an audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
-    /// When.
+    /// When the action took place.
     #[serde(with = "moment")]
     pub at: OffsetDateTime,
     /// Who (an official id or [`SYSTEM_ACTOR`]).

@@ -193,19 +193,21 @@ pub enum SynthError {
     /// The output directory exists and is not empty.
     #[error("output directory is not empty: {path}")]
     OutputNotEmpty {
-        /// The directory.
+        /// The output directory given, which already holds files (generation
+        /// never writes into a used directory).
         path: PathBuf,
     },
     /// The output path exists and is not a directory.
     #[error("output path exists and is not a directory: {path}")]
     OutputNotDirectory {
-        /// The path.
+        /// The output path given, which is a file or something else that is not
+        /// a directory.
         path: PathBuf,
     },
     /// A configuration value is out of range.
     #[error("invalid configuration: {field} {reason}")]
     Config {
-        /// The field.
+        /// The [`SynthConfig`] field out of range (e.g. `subjects`).
         field: &'static str,
         /// What is wrong.
         reason: &'static str,
@@ -215,22 +217,22 @@ pub enum SynthError {
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// A file could not be encoded.
     #[error("could not encode {file}: {reason}")]
     Encode {
-        /// The file.
+        /// The output file being encoded (`subjects.csv` or `truth.csv`).
         file: &'static str,
-        /// The cause.
+        /// The CSV writer's message.
         reason: String,
     },
     /// A fault injected by the configuration (tests only).
     #[error("injected fault after {stage}")]
     InjectedFault {
-        /// Where.
+        /// The stage after which generation stopped (`master`).
         stage: &'static str,
     },
 }

@@ -13,10 +13,10 @@ pub struct Args {
     /// Master rows.
     #[arg(long, default_value_t = 1_000_000)]
     pub master: u64,
-    /// Subjects.
+    /// Subjects in the generated request.
     #[arg(long, default_value_t = 100_000)]
     pub subjects: u64,
-    /// Seed.
+    /// Seed of the generator: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Working directory (default: a temporary one, removed afterwards).

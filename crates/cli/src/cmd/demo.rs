@@ -22,7 +22,7 @@ pub struct Args {
     /// Subjects to generate.
     #[arg(long, default_value_t = 2_000)]
     pub subjects: u64,
-    /// Seed.
+    /// Seed of the generator: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 2025)]
     pub seed: u64,
 }

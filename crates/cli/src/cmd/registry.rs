@@ -26,7 +26,7 @@ pub enum AgencyCommand {
     List,
     /// Record an AI-use notification on file for an agency.
     AiNotification {
-        /// The agency.
+        /// Registered agency id, e.g. DHS-ICE.
         #[arg(long)]
         agency: String,
         /// The notification's id.
@@ -35,7 +35,7 @@ pub enum AgencyCommand {
     },
     /// Record a safeguards finding, or its corrective action plan or closure.
     Finding {
-        /// The agency.
+        /// Registered agency id the finding is against, e.g. DHS-ICE.
         #[arg(long)]
         agency: String,
         /// The finding's id.
