@@ -131,11 +131,11 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
     check_lengths(path, &d)?;
     let submitted_at = parse_submitted_at(path, &d.submitted_at)?;
     check_subjects_file(path, &d.subjects_file, &d.subjects_sha256)?;
-    let signer = official_from_dto(path, d.signer)?;
+    let signer = official_from_dto(path, d.signer, SIGNER_FIELDS)?;
     let recipients = d
         .recipients
         .into_iter()
-        .map(|o| official_from_dto(path, o))
+        .map(|o| official_from_dto(path, o, RECIPIENT_FIELDS))
         .collect::<Result<_, _>>()?;
     Ok(RequestLetter {
         request_id: d.request_id,
@@ -279,12 +279,21 @@ fn check_subjects_file(path: &Path, name: &str, sha256: &str) -> Result<(), Form
     Ok(())
 }
 
-/// The signer or a recipient, its fields bounded. Either way a refusal
-/// names the field `recipients.id`, `recipients.name` or `recipients.title`.
-fn official_from_dto(path: &Path, o: OfficialDto) -> Result<Official, FormatError> {
-    bounded(path, "recipients.id", &o.id, limits::ID_BYTES_MAX)?;
-    bounded(path, "recipients.name", &o.name, limits::FIELD_BYTES_MAX)?;
-    bounded(path, "recipients.title", &o.title, limits::FIELD_BYTES_MAX)?;
+/// How a refusal names an official's fields: id, name, title.
+type OfficialFields = [&'static str; 3];
+const SIGNER_FIELDS: OfficialFields = ["signer.id", "signer.name", "signer.title"];
+const RECIPIENT_FIELDS: OfficialFields = ["recipients.id", "recipients.name", "recipients.title"];
+
+/// The signer or a recipient, its fields bounded; a refusal names the
+/// field where it is (`signer.name`, `recipients.title`, ...).
+fn official_from_dto(
+    path: &Path,
+    o: OfficialDto,
+    [id, name, title]: OfficialFields,
+) -> Result<Official, FormatError> {
+    bounded(path, id, &o.id, limits::ID_BYTES_MAX)?;
+    bounded(path, name, &o.name, limits::FIELD_BYTES_MAX)?;
+    bounded(path, title, &o.title, limits::FIELD_BYTES_MAX)?;
     Ok(Official {
         id: o.id,
         name: o.name,
@@ -691,14 +700,14 @@ mod tests {
                 at("subjects_sha256", hex.clone()),
             ),
             // The signer's name and title are checked by the same rule as a
-            // recipient's, and named as a recipient's.
+            // recipient's, and named as the signer's.
             (
                 Box::new(move |d| d.signer.name = long(limits::FIELD_BYTES_MAX)),
-                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+                at("signer.name", too_long(limits::FIELD_BYTES_MAX)),
             ),
             (
                 Box::new(move |d| d.signer.title = long(limits::FIELD_BYTES_MAX)),
-                at("recipients.title", too_long(limits::FIELD_BYTES_MAX)),
+                at("signer.title", too_long(limits::FIELD_BYTES_MAX)),
             ),
             (
                 Box::new(move |d| {
@@ -764,7 +773,7 @@ mod tests {
                     d.signer.id = "s".repeat(limits::ID_BYTES_MAX);
                     d.signer.name = "n".repeat(999);
                 }),
-                at("recipients.name", too_long(limits::FIELD_BYTES_MAX)),
+                at("signer.name", too_long(limits::FIELD_BYTES_MAX)),
             ),
         ];
         for (k, (edit, want)) in cases.into_iter().enumerate() {

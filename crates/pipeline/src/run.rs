@@ -378,6 +378,7 @@ impl Finish<'_> {
                 ix.model().threshold,
                 &matched.explanations(),
             )?;
+            self.timer.lap("explanations");
             ledger.append_batch(&leaves)?;
             inject(self.cfg, Fault::AfterLedgerAppend)?;
         }
