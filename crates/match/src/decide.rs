@@ -451,6 +451,27 @@ fn address_level(
     }
 }
 
+/// The date-of-birth and suffix levels of a taxpayer's history against
+/// the query (each over every row of the history, as [`history_level`]).
+fn dob_and_suffix_levels(q: &MatchQuery, rows: &[IndexRow]) -> (u8, u8) {
+    let qd = q.dob_day();
+    let d = history_level(
+        rows,
+        |r| dob_level(qd, r.dob),
+        dob::EXACT,
+        dob::CONFLICT,
+        dob::MISSING,
+    );
+    let sf = history_level(
+        rows,
+        |r| suffix_level(q.suffix, r.suffix),
+        suffix::AGREE,
+        suffix::CONFLICT,
+        suffix::MISSING,
+    );
+    (d, sf)
+}
+
 /// Agreement over a taxpayer's history: agree if any row agrees, conflict
 /// if some row is known and none agrees, missing otherwise.
 fn history_level(
@@ -498,21 +519,7 @@ pub(crate) fn score<'a>(
         }
     }
     let name = name?;
-    let qd = q.dob_day();
-    let d = history_level(
-        rows,
-        |r| dob_level(qd, r.dob),
-        dob::EXACT,
-        dob::CONFLICT,
-        dob::MISSING,
-    );
-    let sf = history_level(
-        rows,
-        |r| suffix_level(q.suffix, r.suffix),
-        suffix::AGREE,
-        suffix::CONFLICT,
-        suffix::MISSING,
-    );
+    let (d, sf) = dob_and_suffix_levels(q, rows);
     let a = address_level(ix, rows, latest, addr, addr_id);
     let levels: Pattern = [name.given, name.surname, d, sf, a];
     let w = &cache.w;
@@ -575,21 +582,7 @@ fn bound(
     // rarest surname of the history gives the largest one.
     let rarest = ix.rarest_surname_tins(start, rows.len()).unwrap_or(0);
     let surname = best_level(Comparison::Surname).max(m.surname_tf_weight(ix.share_of(rarest)));
-    let qd = q.dob_day();
-    let d = history_level(
-        rows,
-        |r| dob_level(qd, r.dob),
-        dob::EXACT,
-        dob::CONFLICT,
-        dob::MISSING,
-    );
-    let sf = history_level(
-        rows,
-        |r| suffix_level(q.suffix, r.suffix),
-        suffix::AGREE,
-        suffix::CONFLICT,
-        suffix::MISSING,
-    );
+    let (d, sf) = dob_and_suffix_levels(q, rows);
     let dw = if d == dob::MISSING {
         best_level(Comparison::Dob)
     } else {

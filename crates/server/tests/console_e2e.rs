@@ -82,6 +82,9 @@ impl Browser {
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                          "--disable-dev-shm-usage", "--window-size=1280,1600",
+                         // No calls home: the machine's network is closed.
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--disable-quic",
                          format!("--user-data-dir={}", profile.display())]
             }
         }}});
@@ -119,8 +122,41 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// Runs a script in the page and returns its value.
+    fn script(&self, js: &str) -> Value {
+        self.cmd("POST", "/execute/sync", json!({ "script": js, "args": [] }))
+    }
+
+    /// Marks the document shown now, so that a new one can be told from it.
+    fn mark(&self) {
+        self.script("window.__vouchSeen = true;");
+    }
+
+    /// Waits until a document other than the marked one has loaded whole.
+    /// (Under load, a navigation command can return, and a click always
+    /// returns, before the next document is there; reading the page then
+    /// would read the old one.)
+    fn wait_new_page(&self, what: &str) {
+        wait_for(what, 30, || {
+            self.script("return document.readyState === 'complete' && !window.__vouchSeen;")
+                .as_bool()
+                == Some(true)
+        });
+    }
+
+    /// Navigates to `url` and waits until its document (or the one it
+    /// redirects to) has loaded.
     fn go(&self, url: &str) {
+        self.mark();
         self.cmd("POST", "/url", json!({ "url": url }));
+        self.wait_new_page(url);
+    }
+
+    /// Clicks a form's submit button and waits for the page it leads to.
+    fn submit(&self, css: &str) {
+        self.mark();
+        self.click(css);
+        self.wait_new_page(css);
     }
 
     fn find(&self, css: &str) -> String {
@@ -180,24 +216,28 @@ impl Browser {
         std::fs::write(path, bytes).unwrap();
     }
 
-    /// Signs in and waits for the answer (a click does not wait for the
-    /// navigation it starts): a session page, or the form again with an error.
-    fn sign_in(&self, base: &str, token: &str) {
+    /// Submits the sign-in form with `token`; returns the page it led to.
+    fn try_sign_in(&self, base: &str, token: &str) -> String {
         self.go(&format!("{base}/console/sign-in"));
         self.type_into("input[name=token]", token);
-        self.click("form[action='/console/sign-in'] button[type=submit]");
-        wait_for("the sign-in answer", 20, || {
-            let p = self.page();
-            p.contains("Signed in as") || p.contains("class=\"error\"")
-        });
+        self.submit("form[action='/console/sign-in'] button[type=submit]");
+        self.page()
+    }
+
+    /// Signs in with a token the service accepts.
+    fn sign_in(&self, base: &str, token: &str) {
+        let page = self.try_sign_in(base, token);
+        assert!(
+            page.contains("Signed in as"),
+            "signed in: {}",
+            self.text("h1")
+        );
     }
 
     fn sign_out(&self) {
-        self.click("form[action='/console/sign-out'] button[type=submit]");
-        wait_for("the sign-in page", 20, || {
-            let p = self.page();
-            p.contains("name=\"token\"") && !p.contains("Signed in as")
-        });
+        self.submit("form[action='/console/sign-out'] button[type=submit]");
+        let p = self.page();
+        assert!(p.contains("name=\"token\"") && !p.contains("Signed in as"));
     }
 }
 
@@ -328,7 +368,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         b.page().contains("name=\"token\""),
         "the review queue needs a session"
     );
-    b.sign_in(&base, "not-a-token");
+    b.try_sign_in(&base, "not-a-token");
     assert!(b.text("p.error").contains("not accepted"));
 
     // First officer: the queue shows the batch and the two-person rule.
@@ -345,7 +385,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         "form[action$='/approve'] textarea[name=comment]",
         "Statutory basis checked; first of two.",
     );
-    b.click("form[action$='/approve'] button[type=submit]");
+    b.submit("form[action$='/approve'] button[type=submit]");
     // Recorded, and the re-check it started is over (a second approval
     // while it runs would be answered "being processed").
     wait_for("the first approval", 30, || {
@@ -371,8 +411,8 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         "form[action$='/approve'] textarea[name=comment]",
         "Second approval: release.",
     );
-    b.click("form[action$='/approve'] button[type=submit]");
-    // Navigating now could cancel the form's POST: wait until it landed.
+    b.submit("form[action$='/approve'] button[type=submit]");
+    // The approval is recorded.
     wait_for("the second approval", 30, || {
         let v = api(
             addr,
@@ -407,10 +447,10 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     }
     b.screenshot(&shots.join("2-request-completed.png"));
     // The officer asks why one looked-up subject got its answer: a waterfall
-    // of each field's weight (matched again, audited).
+    // of each field's weight, as recorded when it was looked up (audited).
     let subject = first_looked_up(&state, &id);
     b.type_into("#explain-subject", &subject);
-    b.click("form[action$='/console/requests/SYN-11-40'] button[type=submit]");
+    b.submit("form[action$='/console/requests/SYN-11-40'] button[type=submit]");
     wait_for("the explanation", 30, || {
         b.page().contains("id=\"waterfall\"")
     });
