@@ -4,6 +4,7 @@
 //! failure, which is what a broken fixture should do in a test.
 #![deny(missing_docs)]
 
+pub mod fuzz;
 pub mod http;
 
 use std::path::Path;
