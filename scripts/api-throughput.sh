@@ -57,6 +57,7 @@ log "index build: $(secs "$t" "$(now)") s"
 
 # The agency and officials the synthetic request names.
 # (The synthetic letter is dated in 2025: its safeguards report date must fit.)
+vouch keys init >/dev/null
 vouch agencies add --id DHS-ICE --ssr-approved 2025-01-15 >/dev/null
 vouch officials add --id ice-director --agency DHS-ICE --role signer \
     --public-key "$DATA/keys/signer.pub" >/dev/null

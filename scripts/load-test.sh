@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded loopback load test of `vouch serve` with wrk (10 s per endpoint).
 # Usage: scripts/load-test.sh VOUCH_BIN [DATABASE] [WORKDIR]
-#   DATABASE: sqlite (default), files, or a postgres:// URL (a fresh database).
+#   DATABASE: sqlite (default) or a postgres:// URL (a fresh database).
 # Prints requests/s and latency percentiles per endpoint. Needs wrk and curl.
 set -euo pipefail
 VOUCH=${1:?usage: scripts/load-test.sh VOUCH_BIN [DATABASE] [WORKDIR]}
@@ -13,6 +13,7 @@ cd "$WORK"
 "$VOUCH" synth --master 50000 --subjects 100 --seed 3 --out data >/dev/null
 "$VOUCH" index build --master data/master.csv --out index >/dev/null
 export VOUCH_HOME="$WORK/state" VOUCH_DATABASE="$DB"
+"$VOUCH" keys init >/dev/null
 "$VOUCH" serve --index index --listen "127.0.0.1:$PORT" >serve.out 2>serve.err &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT

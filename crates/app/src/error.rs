@@ -3,6 +3,12 @@
 
 use vouch_store::StoreError;
 
+impl From<vouch_keys::KeyError> for AppError {
+    fn from(e: vouch_keys::KeyError) -> Self {
+        AppError::Keys(e.to_string())
+    }
+}
+
 /// A refusal or failure of a use case.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -49,6 +55,10 @@ pub enum AppError {
     /// The ledger failed.
     #[error("ledger: {0}")]
     Ledger(#[from] vouch_ledger::LedgerError),
+    /// The service's keys are missing, exposed, malformed, or not the ones
+    /// the store was set up with.
+    #[error("keys: {0}")]
+    Keys(String),
     /// A file of a request (upload or response) could not be read or written.
     #[error("request {request_id}: {why}")]
     Files {

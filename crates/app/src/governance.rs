@@ -58,7 +58,7 @@ impl App<'_> {
         tins: &[Tin],
         add: bool,
     ) -> Result<usize, AppError> {
-        let hash = vouch_pipeline::tin_hasher(self.store)?;
+        let hash = vouch_pipeline::tin_hasher(self.keys()?);
         let keys: Vec<[u8; 32]> = tins.iter().map(|t| hash(*t)).collect();
         let changed = self.store.set_held(&keys, add)?;
         let action = if add {

@@ -20,6 +20,7 @@ mod credentials;
 mod documents;
 mod error;
 mod governance;
+mod keys;
 mod registry;
 mod requests;
 
@@ -28,20 +29,24 @@ pub use credentials::{
 };
 pub use documents::{ResponseFile, UPLOAD_FILES};
 pub use error::AppError;
+pub use keys::KeysMade;
 pub use registry::{NewOfficial, Parties, Registrar};
 pub use requests::{ExplainTerm, Explained, NoExplanation, ReleasedCounts};
 pub use vouch_core::authz::{
     Admin, AnyOfficial, Auditor, Officer, Overseer, Permit, PolicyOwner, Requester,
 };
+pub use vouch_keys::{KeyName, ServiceKeys};
 
 use std::marker::PhantomData;
 use time::OffsetDateTime;
 use vouch_store::{AuditAction, AuditEvent, OfficialRecord, StateStore};
 
-/// The application over one state store.
+/// The application over one state store, with the service's keys where a
+/// use case needs them (runs, the hold list, explanations).
 #[derive(Clone, Copy)]
 pub struct App<'s> {
     store: &'s dyn StateStore,
+    keys: Option<&'s ServiceKeys>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -52,17 +57,56 @@ impl std::fmt::Debug for App<'_> {
 }
 
 impl<'s> App<'s> {
-    /// The application over `store`, on the system clock.
+    /// The application over `store`, without keys (the registry,
+    /// credentials, reviews: what needs no key), on the system clock.
     pub fn new(store: &'s dyn StateStore) -> App<'s> {
         App {
             store,
+            keys: None,
+            clock: vouch_core::timestamp::now,
+        }
+    }
+
+    /// The application with the service's keys, once they are checked
+    /// against the ids the store registered ([`App::check_keys`]): a key
+    /// file swapped for another, or a store set up with other keys, is an
+    /// error before anything is signed or hashed with it.
+    pub fn with_keys(
+        store: &'s dyn StateStore,
+        keys: &'s ServiceKeys,
+    ) -> Result<App<'s>, AppError> {
+        let app = App {
+            store,
+            keys: Some(keys),
+            clock: vouch_core::timestamp::now,
+        };
+        app.check_keys()?;
+        Ok(app)
+    }
+
+    /// [`App::with_keys`] for keys already checked against this store.
+    pub fn with_checked_keys(store: &'s dyn StateStore, keys: &'s ServiceKeys) -> App<'s> {
+        App {
+            store,
+            keys: Some(keys),
             clock: vouch_core::timestamp::now,
         }
     }
 
     /// The application on another clock (tests of expiry and windows).
     pub fn with_clock(store: &'s dyn StateStore, clock: fn() -> OffsetDateTime) -> App<'s> {
-        App { store, clock }
+        App {
+            store,
+            keys: None,
+            clock,
+        }
+    }
+
+    /// The service's keys, for a use case that needs them.
+    fn keys(&self) -> Result<&'s ServiceKeys, AppError> {
+        self.keys.ok_or(AppError::Keys(
+            "this command needs the service's keys (--keys DIR, $VOUCH_KEYS or STATE/keys)".into(),
+        ))
     }
 
     /// The state store underneath (reads only: changes go through the use cases).

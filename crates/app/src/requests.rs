@@ -343,6 +343,7 @@ impl App<'_> {
         let request_dir = self.uploads_dir().join(id);
         let out_dir = self.responses_dir().join(id);
         let cfg = RunConfig {
+            keys: self.keys()?,
             request_dir: &request_dir,
             index_dir,
             out_dir: &out_dir,
@@ -481,7 +482,8 @@ impl App<'_> {
         let Some(position) = position_of(self.store, id, subject_ref)? else {
             return Ok(Err(NoExplanation::NotLookedUp));
         };
-        let Some(rec) = vouch_pipeline::explain::recorded(self.store, id, position)? else {
+        let key = self.keys()?.explain();
+        let Some(rec) = vouch_pipeline::explain::recorded(self.store, key, id, position)? else {
             return Ok(Err(NoExplanation::NoCandidate));
         };
         let mut terms: Vec<ExplainTerm> = rec

@@ -23,10 +23,14 @@ struct Cli {
     /// State directory (registry, requests, ledger); default $VOUCH_HOME, else ./vouch-data.
     #[arg(long, global = true, env = "VOUCH_HOME", default_value = "vouch-data")]
     state: PathBuf,
-    /// State store: `sqlite` (STATE/vouch.db, the default), `files` (the
-    /// directory store), `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    /// State store: `sqlite` (STATE/vouch.db, the default), `sqlite://PATH`
+    /// or `postgres://USER@HOST/DB`.
     #[arg(long, global = true, env = "VOUCH_DATABASE", default_value = "sqlite")]
     database: String,
+    /// The service's keys (made by `vouch keys init`; files 0600 in a 0700
+    /// directory); default $VOUCH_KEYS, else STATE/keys.
+    #[arg(long, global = true, env = "VOUCH_KEYS")]
+    keys: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +41,9 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Generate a small data set and run the whole pipeline on it, in seconds.
     Demo(cmd::demo::Args),
+    /// Make, list and rotate the service's keys (outside the state store).
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
     /// Manage requesting agencies.
     #[command(subcommand)]
     Agencies(cmd::registry::AgencyCommand),
@@ -76,6 +83,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Keys(c) => cmd::keys::run(&cli.state, c),
         Command::Agencies(c) => cmd::registry::agencies(&cli.state, c),
         Command::Officials(c) => cmd::registry::officials(&cli.state, c),
         Command::Index(c) => cmd::index::run(c),
@@ -92,8 +100,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Everything vouch creates (the database, uploads, responses, keys) is
+    // its user's alone.
+    state::private_umask();
     let cli = Cli::parse();
     state::set_database(cli.database.clone());
+    state::set_keys_dir(cli.keys.clone());
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

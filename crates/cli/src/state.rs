@@ -7,12 +7,54 @@
 //!   (several service nodes share one PostgreSQL store).
 
 use anyhow::{bail, Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use vouch_app::ServiceKeys;
 use vouch_store::StateStore;
 use vouch_store_sql::SqlStateStore;
 
 static DATABASE: OnceLock<String> = OnceLock::new();
+static KEYS: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Makes every file and directory this process creates private to its
+/// user (mode 0600 / 0700), whatever umask it was started with.
+pub fn private_umask() {
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-mode creation mask; it
+    // cannot fail and touches no memory.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// Records the `--keys` choice (once, from `main`).
+pub fn set_keys_dir(dir: Option<PathBuf>) {
+    let _ = KEYS.set(dir);
+}
+
+/// The directory of the service's keys: `--keys`, `$VOUCH_KEYS`, else
+/// `STATE/keys`.
+pub fn keys_dir(state: &Path) -> PathBuf {
+    KEYS.get()
+        .cloned()
+        .flatten()
+        .unwrap_or_else(|| state.join("keys"))
+}
+
+/// Opens the state store and reads the service's keys from `keys` (the
+/// `--keys` choice: [`keys_dir`]), checked against the ids the store
+/// registered.
+pub fn open_with_keys_in(state: &Path, keys: &Path) -> Result<(Box<dyn StateStore>, ServiceKeys)> {
+    let store = open(state)?;
+    let keys = ServiceKeys::load(keys)?;
+    vouch_app::App::with_keys(store.as_ref(), &keys)?;
+    Ok((store, keys))
+}
+
+/// [`open_with_keys_in`] the `--keys` directory.
+pub fn open_with_keys(state: &Path) -> Result<(Box<dyn StateStore>, ServiceKeys)> {
+    open_with_keys_in(state, &keys_dir(state))
+}
 
 /// Records the `--database` choice (once, from `main`).
 pub fn set_database(choice: String) {

@@ -146,6 +146,7 @@ fn an_unregistered_signer_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let g = Golden::new(&tmp.path().join("data"));
     let state = tmp.path().join("state");
+    ok(&vouch(&state, &["keys", "init"]));
     ok(&vouch(
         &state,
         &[

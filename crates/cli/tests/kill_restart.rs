@@ -206,6 +206,8 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
     {
         let store = open_store(StoreKind::Sqlite, &state, TEST).unwrap();
         register_synth_in(store.as_ref(), &dir.join("data"));
+        // The keys, in STATE/keys where `vouch serve` reads them.
+        vouch_test_support::keys_of(store.as_ref(), &state);
     }
     eprintln!("fixture ready in {:.1?}", t0.elapsed());
     let request_id = vouch_synth::request_id(SEED, SUBJECTS);

@@ -24,6 +24,7 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
             data.to_str().unwrap(),
         ],
     ));
+    ok(&vouch(&state, &["keys", "init"]));
     ok(&vouch(
         &state,
         &[

@@ -367,6 +367,13 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
     /// consistency proofs between neighbours. Fails at the first problem,
     /// naming the leaf or checkpoint position.
     pub fn verify_all(&self, verifier: &NoteVerifier) -> Result<VerifyReport, LedgerError> {
+        self.verify_all_any(std::slice::from_ref(verifier))
+    }
+
+    /// [`Ledger::verify_all`], each checkpoint signed by any of several
+    /// keys (a log whose signing key was rotated: the retired keys still
+    /// verify what they signed).
+    pub fn verify_all_any(&self, verifiers: &[NoteVerifier]) -> Result<VerifyReport, LedgerError> {
         let stored = self.checkpoint_store.load()?;
         let cps = parse_checkpoints(&stored)?;
         for (position, w) in cps.windows(2).enumerate() {
@@ -379,7 +386,7 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
             }
         }
         for (position, cp) in cps.iter().enumerate() {
-            cp.verify(verifier).map_err(|_| {
+            cp.verify_any(verifiers).map_err(|_| {
                 mismatch(position, cp, "has no valid signature by the verifier key")
             })?;
         }

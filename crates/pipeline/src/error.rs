@@ -40,6 +40,9 @@ pub enum PipelineError {
         /// What disagrees.
         why: String,
     },
+    /// A key is missing, different from the one registered, or unusable.
+    #[error("keys: {0}")]
+    Keys(String),
     /// A simulated crash (recovery tests only).
     #[error("injected fault")]
     InjectedFault,

@@ -9,7 +9,8 @@
 //! the lookups of subjects `K * CHUNK_SUBJECTS ..` (so a batch of millions
 //! is a few dozen documents and one explanation reads one of them). A
 //! document is encrypted and authenticated (ChaCha20-Poly1305 with a key
-//! of the service, the request id and chunk number as associated data):
+//! of the service kept outside the store, the request id and chunk number as
+//! associated data):
 //! levels say how a taxpayer's record compared, which is return
 //! information, and a document moved to another request or altered does
 //! not decrypt. Levels and weights only: no name, address, TIN or date.
@@ -24,8 +25,6 @@ use vouch_store::StateStore;
 
 /// Subjects per explanation document.
 pub const CHUNK_SUBJECTS: usize = 1 << 16;
-/// The service secret that encrypts explanations.
-const EXPLAIN_KEY: &str = "explain.key";
 const MAGIC: &[u8; 4] = b"VXE1";
 const HEADER_BYTES: usize = 4 + 8 + 4;
 const ENTRY_BYTES: usize = 4 + 5 + 1 + 4 * 5 + 4 * 4;
@@ -62,9 +61,8 @@ fn doc_name(chunk: usize) -> String {
     format!("explain:{chunk}")
 }
 
-fn cipher(store: &dyn StateStore) -> Result<ChaCha20Poly1305, PipelineError> {
-    let key = store.secret(EXPLAIN_KEY)?;
-    Ok(ChaCha20Poly1305::new(Key::from_slice(&key)))
+fn cipher(key: &[u8; 32]) -> ChaCha20Poly1305 {
+    ChaCha20Poly1305::new(Key::from_slice(key))
 }
 
 fn aad(request_id: &str, chunk: usize) -> Vec<u8> {
@@ -142,14 +140,14 @@ fn decode(b: &[u8]) -> Option<Chunk> {
 }
 
 fn seal(
-    store: &dyn StateStore,
+    key: &[u8; 32],
     request_id: &str,
     chunk: usize,
     plain: &[u8],
 ) -> Result<Vec<u8>, PipelineError> {
     let mut nonce = [0u8; NONCE_BYTES];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let sealed = cipher(store)?
+    let sealed = cipher(key)
         .encrypt(
             Nonce::from_slice(&nonce),
             Payload {
@@ -169,6 +167,7 @@ fn seal(
 /// Reads and decrypts chunk `chunk`; `Ok(None)` when none was stored.
 fn open_chunk(
     store: &dyn StateStore,
+    key: &[u8; 32],
     request_id: &str,
     chunk: usize,
 ) -> Result<Option<Chunk>, PipelineError> {
@@ -183,7 +182,7 @@ fn open_chunk(
         return Err(damaged());
     }
     let (nonce, sealed) = doc.split_at(NONCE_BYTES);
-    let plain = cipher(store)?
+    let plain = cipher(key)
         .decrypt(
             Nonce::from_slice(nonce),
             Payload {
@@ -200,6 +199,7 @@ fn open_chunk(
 /// order). Entries already stored for other positions of a chunk are kept.
 pub(crate) fn record(
     store: &dyn StateStore,
+    key: &[u8; 32],
     request_id: &str,
     threshold: f64,
     explained: &[(u32, Explanation)],
@@ -213,7 +213,8 @@ pub(crate) fn record(
                 .take_while(|(p, _)| *p as usize / CHUNK_SUBJECTS == chunk)
                 .count();
         let fresh = &explained[start..end];
-        let mut entries: Vec<(u32, Explanation)> = match open_chunk(store, request_id, chunk)? {
+        let mut entries: Vec<(u32, Explanation)> = match open_chunk(store, key, request_id, chunk)?
+        {
             Some((_, old)) => old
                 .into_iter()
                 .filter(|(p, _)| fresh.binary_search_by_key(p, |(q, _)| *q).is_err())
@@ -222,7 +223,7 @@ pub(crate) fn record(
         };
         entries.extend_from_slice(fresh);
         entries.sort_by_key(|(p, _)| *p);
-        let sealed = seal(store, request_id, chunk, &encode(threshold, &entries))?;
+        let sealed = seal(key, request_id, chunk, &encode(threshold, &entries))?;
         store.put_request_blob(request_id, &doc_name(chunk), &sealed)?;
         start = end;
     }
@@ -233,10 +234,11 @@ pub(crate) fn record(
 /// if its lookup scored a candidate.
 pub fn recorded(
     store: &dyn StateStore,
+    key: &[u8; 32],
     request_id: &str,
     position: usize,
 ) -> Result<Option<Recorded>, PipelineError> {
-    let Some((threshold, entries)) = open_chunk(store, request_id, position / CHUNK_SUBJECTS)?
+    let Some((threshold, entries)) = open_chunk(store, key, request_id, position / CHUNK_SUBJECTS)?
     else {
         return Ok(None);
     };

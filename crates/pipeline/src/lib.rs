@@ -25,6 +25,7 @@ mod stages;
 
 pub use error::PipelineError;
 pub use run::{
-    active_policy, ledger_signer, ledger_verifier, run_request, run_request_cached, tin_hasher,
-    Fault, Run, RunConfig, RunReport, RunStatus, StageTiming, CHECKS_DOC, LEDGER_KEY_NAME,
+    active_policy, ledger_origin, ledger_verifier, ledger_verifiers, run_request,
+    run_request_cached, tin_hasher, Fault, Run, RunConfig, RunReport, RunStatus, StageTiming,
+    CHECKS_DOC, LEDGER_KEY_NAME,
 };

@@ -12,7 +12,7 @@
 use crate::error::PipelineError;
 use crate::registry::StoreRegistry;
 use crate::stages::*;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::Signer;
 use hmac::{Hmac, Mac};
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,6 +23,7 @@ use vouch_formats::response::{
     build_json, build_statement, write_response, CheckpointDto, ResponseRow, ResponseSummary,
     SignatureDto,
 };
+use vouch_keys::{KeyName, ServiceKeys};
 use vouch_ledger::note::SignedCheckpoint;
 use vouch_ledger::DynLedger;
 use vouch_match::MasterIndex;
@@ -33,6 +34,9 @@ use vouch_store::{
 
 /// The inputs of one run.
 pub struct RunConfig<'a> {
+    /// The service's keys (signing checkpoints and responses, keying the
+    /// hashes of TINs and of the probing history, encrypting explanations).
+    pub keys: &'a ServiceKeys,
     /// The request directory.
     pub request_dir: &'a Path,
     /// The master index directory (loaded only if something must be looked up).
@@ -126,10 +130,6 @@ impl Timer {
     }
 }
 
-const LEDGER_KEY: &str = "ledger.key";
-const SERVICE_KEY: &str = "service.key";
-const TIN_HMAC_KEY: &str = "tin-hmac.key";
-const PROBE_HMAC_KEY: &str = "probe-hmac.key";
 /// The name under which the ledger signs checkpoints.
 pub const LEDGER_KEY_NAME: &str = "vouch-ledger";
 
@@ -276,7 +276,7 @@ impl Finish<'_> {
         let ledger = current_ledger(self.store, cached)?;
         if !checked.request_reasons().is_empty() {
             let rows = rows_of_rejected(&checked);
-            let cp = checkpoint(self.store, ledger, false)?;
+            let cp = checkpoint(self.store, self.cfg.keys, ledger, false)?;
             let model = vouch_match::MODEL_VERSION;
             respond(self.store, self.cfg, &checked, &rows, &cp, model)?;
             self.timer.lap("response");
@@ -357,7 +357,7 @@ impl Finish<'_> {
         let ix = index.as_ref().unwrap_or(&empty);
         let mut matched = match_batch(approved, ix, &logged_before, self.cfg.progress);
         self.timer.lap("matching");
-        let tin_hmac = tin_hasher(self.store)?;
+        let tin_hmac = tin_hasher(self.cfg.keys);
         let held: std::collections::HashSet<[u8; 32]> = self.store.held()?.into_iter().collect();
         apply_hold_list(&mut matched, &held, &tin_hmac);
         let policy_version = matched.approved().checked().policy_version().to_string();
@@ -374,6 +374,7 @@ impl Finish<'_> {
             // happened is never shown (and a resumed run records it again).
             crate::explain::record(
                 self.store,
+                self.cfg.keys.explain(),
                 &request_id,
                 ix.model().threshold,
                 &matched.explanations(),
@@ -382,7 +383,7 @@ impl Finish<'_> {
             ledger.append_batch(&leaves)?;
             inject(self.cfg, Fault::AfterLedgerAppend)?;
         }
-        let cp = checkpoint(self.store, ledger, !leaves.is_empty())?;
+        let cp = checkpoint(self.store, self.cfg.keys, ledger, !leaves.is_empty())?;
         report.replayed = logged_before.len();
         report.appended = leaves.len();
         let size = cp.checkpoint.size;
@@ -464,7 +465,7 @@ fn fresh_checks(
     cfg: &RunConfig<'_>,
 ) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
     let request_id = received.letter().request_id.clone();
-    let keyer = vouch_policy::probing::Keyer::new(&store.secret(PROBE_HMAC_KEY)?);
+    let keyer = vouch_policy::probing::Keyer::new(cfg.keys.probe_hmac());
     let history = store.probes()?;
     let probe = ProbeInput {
         keyer: &keyer,
@@ -567,43 +568,76 @@ pub fn active_policy(store: &dyn StateStore) -> Result<PolicyConfig, PipelineErr
     }
 }
 
-/// The keyed hash of a TIN (HMAC-SHA-256 with the state store's secret, kept
-/// outside the ledger): what the ledger and the hold list record instead of a TIN.
-pub fn tin_hasher(
-    store: &dyn StateStore,
-) -> Result<impl Fn(Tin) -> [u8; 32] + Sync, PipelineError> {
-    let key = store.secret(TIN_HMAC_KEY)?;
-    Ok(move |t: Tin| -> [u8; 32] {
+/// The keyed hash of a TIN (HMAC-SHA-256 with the service's TIN key, kept
+/// outside the store and the ledger): what the ledger and the hold list
+/// record instead of a TIN.
+pub fn tin_hasher(keys: &ServiceKeys) -> impl Fn(Tin) -> [u8; 32] + Sync + '_ {
+    move |t: Tin| -> [u8; 32] {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac =
-            <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(keys.tin_hmac())
+            .unwrap_or_else(|_| unreachable!());
         mac.update(&t.digits());
         mac.finalize().into_bytes().into()
-    })
+    }
 }
 
-/// The ledger's signing key and origin line, kept in the state store.
-pub fn ledger_signer(store: &dyn StateStore) -> Result<(SigningKey, String), PipelineError> {
-    let key = SigningKey::from_bytes(&store.secret(LEDGER_KEY)?);
-    let origin = format!(
+/// The ledger's origin line: fixed by the first ledger key registered (so
+/// that a rotated key signs for the same log).
+pub fn ledger_origin(store: &dyn StateStore) -> Result<String, PipelineError> {
+    let first = store
+        .service_keys()?
+        .into_iter()
+        .find(|k| k.name == KeyName::Ledger.as_str())
+        .ok_or_else(|| {
+            PipelineError::Keys(
+                "the store has no ledger key registered: run `vouch keys init`".into(),
+            )
+        })?;
+    Ok(format!(
         "vouch.local/ledger/{}",
-        &hex::encode(key.verifying_key().to_bytes())[..16]
-    );
-    Ok((key, origin))
+        first.key_id.get(..16).unwrap_or(&first.key_id)
+    ))
 }
 
-/// The ledger's public verifier (C2SP note verifier for its checkpoints).
-pub fn ledger_verifier(
+/// The ledger's public verifiers: its current key's and every retired
+/// ledger key's (what they signed still verifies).
+pub fn ledger_verifiers(
     store: &dyn StateStore,
-) -> Result<vouch_ledger::NoteVerifier, PipelineError> {
-    let (key, _) = ledger_signer(store)?;
-    vouch_ledger::NoteVerifier::new(LEDGER_KEY_NAME, key.verifying_key())
+    keys: &ServiceKeys,
+) -> Result<Vec<vouch_ledger::NoteVerifier>, PipelineError> {
+    let mut out = vec![ledger_verifier(keys)?];
+    for k in store.service_keys()? {
+        if k.name != KeyName::Ledger.as_str() || k.retired_at.is_none() {
+            continue;
+        }
+        let raw = hex::decode(&k.key_id)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+            .ok_or_else(|| {
+                PipelineError::Keys(format!(
+                    "retired ledger key {} is not a public key",
+                    k.key_id
+                ))
+            })?;
+        out.push(
+            vouch_ledger::NoteVerifier::new(LEDGER_KEY_NAME, raw)
+                .map_err(|e| PipelineError::Ledger(e.into()))?,
+        );
+    }
+    Ok(out)
+}
+
+/// The ledger's public verifier for its current key (C2SP note verifier).
+pub fn ledger_verifier(keys: &ServiceKeys) -> Result<vouch_ledger::NoteVerifier, PipelineError> {
+    vouch_ledger::NoteVerifier::new(LEDGER_KEY_NAME, keys.ledger().verifying_key())
         .map_err(|e| PipelineError::Ledger(e.into()))
 }
 
 /// The latest checkpoint, or a fresh one when the tree grew or none exists.
 fn checkpoint(
     store: &dyn StateStore,
+    keys: &ServiceKeys,
     ledger: &mut DynLedger,
     grew: bool,
 ) -> Result<SignedCheckpoint, PipelineError> {
@@ -614,8 +648,8 @@ fn checkpoint(
             }
         }
     }
-    let (key, origin) = ledger_signer(store)?;
-    Ok(ledger.checkpoint(&origin, LEDGER_KEY_NAME, &key)?)
+    let origin = ledger_origin(store)?;
+    Ok(ledger.checkpoint(&origin, LEDGER_KEY_NAME, keys.ledger())?)
 }
 
 fn respond(
@@ -641,7 +675,7 @@ fn respond(
     };
     let (csv_bytes, statement) =
         build_statement(&summary, rows).map_err(|e| PipelineError::Response(e.to_string()))?;
-    let key = SigningKey::from_bytes(&store.secret(SERVICE_KEY)?);
+    let key = cfg.keys.response();
     let signature = SignatureDto {
         algorithm: "ed25519".into(),
         public_key: b64.encode(key.verifying_key().to_bytes()),

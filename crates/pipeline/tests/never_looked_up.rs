@@ -169,8 +169,10 @@ fn run_case(
     let state = case_dir.join("state");
     register(&state, &data);
     let store = vouch_test_support::open_state(&state);
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
     let policy = PolicyConfig::defaults();
     let cfg = RunConfig {
+        keys: &keys,
         request_dir: &request_dir,
         index_dir: &root.join("index"),
         out_dir: &case_dir.join("out"),

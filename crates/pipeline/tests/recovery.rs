@@ -27,9 +27,11 @@ fn run(
     fault: Option<Fault>,
 ) -> Result<vouch_pipeline::RunReport, AppError> {
     let store = open_state(state);
+    let keys = vouch_test_support::keys_of(store.as_ref(), state);
     let policy = PolicyConfig::defaults();
     let approvers: &[&str] = if approve { &[OFFICER] } else { &[] };
     let cfg = RunConfig {
+        keys: &keys,
         request_dir: &dir.join("data/request"),
         index_dir: &dir.join("index"),
         out_dir: &dir.join(out),

@@ -55,19 +55,21 @@ use vouch_store::StateStore;
 pub async fn serve(
     listen: SocketAddr,
     store: Box<dyn StateStore>,
+    keys: vouch_app::ServiceKeys,
     index_dir: PathBuf,
 ) -> Result<(), ServerError> {
-    serve_with(listen, store, index_dir, ServerConfig::default()).await
+    serve_with(listen, store, keys, index_dir, ServerConfig::default()).await
 }
 
 /// [`serve`] with explicit settings.
 pub async fn serve_with(
     listen: SocketAddr,
     store: Box<dyn StateStore>,
+    keys: vouch_app::ServiceKeys,
     index_dir: PathBuf,
     config: ServerConfig,
 ) -> Result<(), ServerError> {
-    serve_tls(listen, store, index_dir, config, None).await
+    serve_tls(listen, store, keys, index_dir, config, None).await
 }
 
 /// [`serve_with`], over HTTPS (and mutual TLS when `tls` names a client CA)
@@ -76,6 +78,7 @@ pub async fn serve_with(
 pub async fn serve_tls(
     listen: SocketAddr,
     store: Box<dyn StateStore>,
+    keys: vouch_app::ServiceKeys,
     index_dir: PathBuf,
     config: ServerConfig,
     tls: Option<TlsSettings>,
@@ -102,7 +105,7 @@ pub async fn serve_tls(
     };
     let (state, bootstrap) = {
         let i = index_dir.clone();
-        tokio::task::spawn_blocking(move || AppState::open(store, &i, config))
+        tokio::task::spawn_blocking(move || AppState::open(store, keys, &i, config))
             .await
             .map_err(|e| ServerError::Config {
                 field: "startup",

@@ -103,6 +103,8 @@ impl Writer {
 
 pub(crate) struct Core {
     pub store: Box<dyn StateStore>,
+    /// The service's keys, checked against the store at start.
+    pub keys: vouch_app::ServiceKeys,
     pub writer: Mutex<Writer>,
     /// The ledger's verifier key, once read (it never changes).
     pub verifier: std::sync::OnceLock<vouch_ledger::NoteVerifier>,
@@ -145,6 +147,7 @@ impl AppState {
     /// returns a token for it: the only time that token is shown.
     pub fn open(
         store: Box<dyn StateStore>,
+        keys: vouch_app::ServiceKeys,
         index_dir: &Path,
         config: ServerConfig,
     ) -> Result<(AppState, Option<String>), ServerError> {
@@ -154,9 +157,12 @@ impl AppState {
                 why: "too large".into(),
             });
         }
+        // Keys that are not the store's stop the service before it starts.
+        App::with_keys(store.as_ref(), &keys)?;
         let bootstrap = App::new(store.as_ref()).bootstrap(config.token_ttl())?;
         let core = Core {
             store,
+            keys,
             writer: Mutex::new(Writer { ledger: None }),
             verifier: std::sync::OnceLock::new(),
             progress: Mutex::new(HashMap::new()),
@@ -265,9 +271,9 @@ fn failure_category(e: &vouch_app::AppError) -> &'static str {
 }
 
 impl Core {
-    /// The application over this node's store.
+    /// The application over this node's store and keys.
     pub(crate) fn app(&self) -> App<'_> {
-        App::new(self.store.as_ref())
+        App::with_checked_keys(self.store.as_ref(), &self.keys)
     }
 
     /// A job's state, if one is known.
@@ -381,13 +387,12 @@ impl Core {
         });
     }
 
-    /// The ledger's verifier key (created on first use, under the writer lock).
+    /// The ledger's verifier key (its current key's).
     pub(crate) fn ledger_verifier(&self) -> Result<vouch_ledger::NoteVerifier, ApiError> {
         if let Some(v) = self.verifier.get() {
             return Ok(v.clone());
         }
-        let _w = lock(&self.writer);
-        let v = vouch_pipeline::ledger_verifier(self.store.as_ref())?;
+        let v = vouch_pipeline::ledger_verifier(&self.keys)?;
         Ok(self.verifier.get_or_init(|| v).clone())
     }
 

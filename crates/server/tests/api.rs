@@ -108,7 +108,8 @@ async fn setup(
         }
     );
     register_agencies(store.as_ref(), policy.as_ref());
-    let (state, admin) = AppState::open(store, &dir.join("index"), config).unwrap();
+    let keys = vouch_test_support::keys_of(store.as_ref(), &dir.join("state"));
+    let (state, admin) = AppState::open(store, keys, &dir.join("index"), config).unwrap();
     let admin = admin.expect("first start issues an administrator token");
     let letter: Value =
         serde_json::from_slice(&std::fs::read(dir.join("data/request/request.json")).unwrap())
@@ -303,7 +304,9 @@ fn reference_response(env: &Env) -> (Vec<u8>, Value) {
         .unwrap();
     let policy = vouch_pipeline::active_policy(store.as_ref()).unwrap();
     let out = env.dir.join("ref-out");
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
     let cfg = vouch_pipeline::RunConfig {
+        keys: &keys,
         request_dir: &env.dir.join("data/request"),
         index_dir: &env.dir.join("index"),
         out_dir: &out,
@@ -356,8 +359,10 @@ fn actions(detail: &Value) -> Vec<(String, String)> {
 async fn serve_refuses_an_index_that_is_not_a_directory() {
     let dir = tempfile::tempdir().unwrap();
     let listen = "127.0.0.1:0".parse().unwrap();
-    let store = vouch_test_support::open_state(&dir.path().join("state"));
-    let r = vouch_server::serve(listen, store, dir.path().join("no-index")).await;
+    let state = dir.path().join("state");
+    let store = vouch_test_support::open_state(&state);
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
+    let r = vouch_server::serve(listen, store, keys, dir.path().join("no-index")).await;
     assert!(matches!(
         r,
         Err(vouch_server::ServerError::Config { field: "index", .. })
@@ -379,7 +384,8 @@ async fn a_restarted_service_shows_no_second_admin_token(kind: StoreKind) {
     } = env;
     drop(state);
     let store = reopen_store(kind, &dir.join("state"), &format!("api_{test}"));
-    let (_, token) = AppState::open(store, &dir.join("index"), small()).unwrap();
+    let keys = vouch_test_support::keys_of(store.as_ref(), &dir.join("state"));
+    let (_, token) = AppState::open(store, keys, &dir.join("index"), small()).unwrap();
     assert!(
         token.is_none(),
         "the administrator token is shown on first start only"

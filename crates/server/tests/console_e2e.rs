@@ -287,6 +287,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     let state = dir.join("state");
     let store = open_store(StoreKind::Sqlite, &state, "console_e2e").unwrap();
     register_synth_in(store.as_ref(), &dir.join("data"));
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
     store
         .add_official(OfficialRecord {
             id: AUDITOR.into(),
@@ -301,7 +302,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     policy.large_batch_subjects_min = 2;
     activate(store.as_ref(), &policy);
     let (app_state, admin) =
-        AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
     let admin = admin.unwrap();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -102,8 +102,9 @@ async fn the_console_refuses_what_the_api_refuses() {
     let state = dir.join("state");
     let store = open_store(StoreKind::Sqlite, &state, "console_routes").unwrap();
     register_synth_in(store.as_ref(), &dir.join("data"));
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
     let (app_state, admin) =
-        AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
     let admin = admin.unwrap();
     let app = app(app_state);
     let token_of = |who: &'static str| {
@@ -271,8 +272,9 @@ async fn the_administrator_registers_issues_and_revokes_in_the_console() {
     let state = dir.join("state");
     let store = open_store(StoreKind::Sqlite, &state, "console_admin").unwrap();
     register_synth_in(store.as_ref(), &dir.join("data"));
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
     let (app_state, admin) =
-        AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
     let admin = admin.unwrap();
     let app = app(app_state);
 
@@ -414,7 +416,8 @@ async fn console_cookies_are_http_only_strict_and_secure_over_https() {
             secure_cookies: secure,
             ..ServerConfig::default()
         };
-        let (app_state, _) = AppState::open(store, &dir.join("index"), config).unwrap();
+        let keys = vouch_test_support::keys_of(store.as_ref(), &state);
+        let (app_state, _) = AppState::open(store, keys, &dir.join("index"), config).unwrap();
         let r = app(app_state)
             .oneshot(
                 Request::builder()

@@ -120,8 +120,9 @@ impl Running {
         let state = tokio::task::spawn_blocking(move || {
             vouch_test_support::synth_fixture(&d, 500, 5, 3);
             let store = vouch_test_support::open_state(&d.join("state"));
+            let keys = vouch_test_support::keys_of(store.as_ref(), &d.join("state"));
             let (state, _admin) =
-                AppState::open(store, &d.join("index"), ServerConfig::default()).unwrap();
+                AppState::open(store, keys, &d.join("index"), ServerConfig::default()).unwrap();
             state
         })
         .await

@@ -34,6 +34,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
     };
     synth_fixture(dir, 2_000, 40, 11);
     register_synth_in(store.as_ref(), &dir.join("data"));
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
     let request_id = vouch_synth::request_id(11, 40);
     let upload = state.join("uploads").join(&request_id);
     copy_dir(&dir.join("data/request"), &upload);
@@ -42,6 +43,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
     let size_after_crash = {
         let policy = vouch_policy::PolicyConfig::defaults();
         let cfg = RunConfig {
+            keys: &keys,
             request_dir: &upload,
             index_dir: &dir.join("index"),
             out_dir: &state.join("responses").join(&request_id),
@@ -66,6 +68,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
     // The service, served for real on a socket, until told to stop.
     let (app_state, _) = AppState::open(
         reopen_store(kind, &state, TEST),
+        keys,
         &dir.join("index"),
         ServerConfig::default(),
     )

@@ -89,8 +89,15 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
             },
         )
         .unwrap();
-    let (node_a, admin) =
-        AppState::open(store_a, &dir.join("index"), ServerConfig::default()).unwrap();
+    // The keys are made on node A; node B is given a copy of the files.
+    let keys = vouch_test_support::keys_of(store_a.as_ref(), &state);
+    let (node_a, admin) = AppState::open(
+        store_a,
+        keys.clone(),
+        &dir.join("index"),
+        ServerConfig::default(),
+    )
+    .unwrap();
     let admin = admin.expect("first start");
     // Node B: the same database, its own files directory.
     let state_b = dir.join("state-b");
@@ -105,7 +112,7 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
         _ => reopen_store(kind, &state_b, TEST),
     };
     let (node_b, again) =
-        AppState::open(store_b, &dir.join("index"), ServerConfig::default()).unwrap();
+        AppState::open(store_b, keys, &dir.join("index"), ServerConfig::default()).unwrap();
     assert!(
         again.is_none(),
         "the second node issues no second administrator token"

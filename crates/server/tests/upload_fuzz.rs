@@ -77,7 +77,9 @@ fn env() -> Env {
     let state = dir.join("state");
     let store = open_store(StoreKind::Sqlite, &state, "upload_fuzz").unwrap();
     register_synth_in(store.as_ref(), &dir.join("data"));
-    let (st, admin) = AppState::open(store, &dir.join("index"), ServerConfig::default()).unwrap();
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
+    let (st, admin) =
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
     let app = app(st);
     let recipient = vouch_synth::RECIPIENT_IDS[0];
     let token = rt.block_on(async {

@@ -278,9 +278,19 @@ impl StateStore for SqlStateStore {
     fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, StoreError> {
         self.run(|s| async move { s.service_audit_trail().await })
     }
-    fn secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
+    fn legacy_secret(&self, name: &str) -> Result<Option<[u8; 32]>, StoreError> {
         let name = name.to_string();
-        self.run(|s| async move { s.secret(&name).await })
+        self.run(|s| async move { s.legacy_secret(&name).await })
+    }
+    fn drop_legacy_secrets(&self) -> Result<(), StoreError> {
+        self.run(|s| async move { s.drop_legacy_secrets().await })
+    }
+    fn service_keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        self.run(|s| async move { s.service_keys().await })
+    }
+    fn register_service_keys(&self, keys: &[KeyRecord]) -> Result<(), StoreError> {
+        let keys = keys.to_vec();
+        self.run(|s| async move { s.register_service_keys(&keys).await })
     }
     fn held(&self) -> Result<Vec<[u8; 32]>, StoreError> {
         self.run(|s| async move { s.held().await })

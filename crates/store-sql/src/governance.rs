@@ -3,8 +3,7 @@
 //! service's 32-byte secrets.
 
 use crate::{db, moment_of, moment_text, with_pool, SqlStore, StoreError};
-use rand::RngCore;
-use vouch_store::PolicyActivation;
+use vouch_store::{KeyRecord, PolicyActivation};
 
 type ActivationRow = (String, String, String, String, String);
 
@@ -106,29 +105,78 @@ impl SqlStore {
             .collect()
     }
 
-    /// A 32-byte secret of the service, created on first use. The first
-    /// writer wins (`ON CONFLICT DO NOTHING`) and everyone reads the stored
-    /// value back, so two nodes racing to create it agree.
-    pub async fn secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
-        const INSERT: &str =
-            "INSERT INTO secrets (name, bytes) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+    /// A secret an earlier version kept in the store, if it is still
+    /// there (read only: the store never makes a key).
+    pub async fn legacy_secret(&self, name: &str) -> Result<Option<[u8; 32]>, StoreError> {
         const SELECT: &str = "SELECT bytes FROM secrets WHERE name = $1";
-        let mut fresh = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut fresh);
-        let (bytes,): (Vec<u8>,) = with_pool!(self, |pool| {
-            sqlx::query(INSERT)
-                .bind(name)
-                .bind(&fresh[..])
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-                .map_err(db("create secret"))?;
-            sqlx::query_as(SELECT)
-                .bind(name)
-                .fetch_one(pool)
-                .await
-                .map_err(db("read secret"))?
+        let row: Option<(Vec<u8>,)> = with_pool!(self, |pool| sqlx::query_as(SELECT)
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+            .map_err(db("read secret"))?);
+        row.map(|(b,)| key32("secrets", &b)).transpose()
+    }
+
+    /// Deletes every secret an earlier version kept in the store.
+    pub async fn drop_legacy_secrets(&self) -> Result<(), StoreError> {
+        with_pool!(self, |pool| sqlx::query("DELETE FROM secrets")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("delete secrets"))?);
+        Ok(())
+    }
+
+    /// Every key registered, current and retired, in the order registered.
+    pub async fn service_keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        const SQL: &str = "SELECT name, key_id, public_key, created_at, retired_at \
+            FROM service_keys ORDER BY created_at, name";
+        type Row = (String, String, Option<String>, String, Option<String>);
+        let rows: Vec<Row> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read service keys"))?);
+        rows.into_iter()
+            .map(|(name, key_id, public_key, created, retired)| {
+                Ok(KeyRecord {
+                    name,
+                    key_id,
+                    public_key,
+                    created_at: moment_of("service_keys", &created)?,
+                    retired_at: retired.map(|t| moment_of("service_keys", &t)).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Registers keys, retiring the current key of each name registered
+    /// (all in one transaction).
+    pub async fn register_service_keys(&self, keys: &[KeyRecord]) -> Result<(), StoreError> {
+        const RETIRE: &str = "UPDATE service_keys SET retired_at = $2 \
+            WHERE name = $1 AND retired_at IS NULL";
+        const ADD: &str = "INSERT INTO service_keys \
+            (name, key_id, public_key, created_at, retired_at) VALUES ($1, $2, $3, $4, NULL)";
+        let op = "register service keys";
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db(op))?;
+            for k in keys {
+                sqlx::query(RETIRE)
+                    .bind(&k.name)
+                    .bind(moment_text(k.created_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db(op))?;
+                sqlx::query(ADD)
+                    .bind(&k.name)
+                    .bind(&k.key_id)
+                    .bind(&k.public_key)
+                    .bind(moment_text(k.created_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db(op))?;
+            }
+            tx.commit().await.map_err(db(op))?;
         });
-        key32("secrets", &bytes)
+        Ok(())
     }
 }

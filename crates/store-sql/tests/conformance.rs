@@ -383,23 +383,35 @@ fn policy_activation_keeps_the_text_and_the_history(p: &Place) {
     );
 }
 
-fn secrets_are_created_once_and_then_stable(p: &Place) {
+fn key_ids_are_registered_retired_and_never_a_secret_made(p: &Place) {
     let s = p.open();
-    let a = s.secret("service.key").unwrap();
-    assert_eq!(a, s.secret("service.key").unwrap());
-    assert_ne!(a, s.secret("other.key").unwrap());
-    // Racing creators on separate handles (as two nodes would) all get the
-    // one stored value.
-    let racers: Vec<_> = (0..4)
-        .map(|_| {
-            let s = p.open();
-            std::thread::spawn(move || s.secret("raced.key").unwrap())
-        })
+    assert_eq!(s.service_keys().unwrap(), vec![]);
+    // The store makes no key: an earlier version's secret is read if it is
+    // there, else there is none.
+    assert_eq!(s.legacy_secret("tin-hmac.key").unwrap(), None);
+    assert_eq!(s.legacy_secret("tin-hmac.key").unwrap(), None);
+    let key = |name: &str, id: &str, at: OffsetDateTime| KeyRecord {
+        name: name.into(),
+        key_id: id.into(),
+        public_key: (name == "ledger").then(|| "AAAA".into()),
+        created_at: at,
+        retired_at: None,
+    };
+    let t1 = T0 + time::Duration::hours(1);
+    s.register_service_keys(&[key("ledger", "aa", T0), key("tin-hmac", "bb", T0)])
+        .unwrap();
+    s.register_service_keys(&[key("ledger", "cc", t1)]).unwrap();
+    let all = p.open().service_keys().unwrap();
+    let current: Vec<(&str, &str)> = all
+        .iter()
+        .filter(|k| k.retired_at.is_none())
+        .map(|k| (k.name.as_str(), k.key_id.as_str()))
         .collect();
-    let seen: BTreeSet<[u8; 32]> = racers.into_iter().map(|r| r.join().unwrap()).collect();
-    assert_eq!(seen.len(), 1);
-    assert_eq!(seen.first(), Some(&s.secret("raced.key").unwrap()));
-    assert_eq!(p.open().secret("service.key").unwrap(), a);
+    assert_eq!(current, [("tin-hmac", "bb"), ("ledger", "cc")]);
+    let retired = all.iter().find(|k| k.key_id == "aa").unwrap();
+    assert_eq!(retired.retired_at, Some(t1));
+    assert_eq!(retired.public_key.as_deref(), Some("AAAA"));
+    s.drop_legacy_secrets().unwrap();
 }
 
 fn tokens_round_trip_and_revoke(p: &Place) {
@@ -572,7 +584,7 @@ every_store!(
     concurrent_probe_appends_lose_nothing,
     the_hold_list_adds_and_removes_keys,
     policy_activation_keeps_the_text_and_the_history,
-    secrets_are_created_once_and_then_stable,
+    key_ids_are_registered_retired_and_never_a_secret_made,
     tokens_round_trip_and_revoke,
     the_service_audit_trail_is_kept_in_order,
     sessions_are_stored_touched_purged_and_ended,

@@ -7,7 +7,7 @@ use vouch_store::{StateStore, StoreError};
 use vouch_store_sql::*;
 
 /// The newest migration's number.
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 fn sqlite_url(dir: &tempfile::TempDir) -> String {
     format!(
@@ -19,11 +19,22 @@ fn sqlite_url(dir: &tempfile::TempDir) -> String {
 async fn reconnecting_keeps_the_data_and_migrations_are_idempotent(url: &str) {
     let s = SqlStore::connect(url).await.unwrap();
     assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
-    let key = s.secret("k").await.unwrap();
+    s.put_document_part("R", "d", 1, 0, b"kept").await.unwrap();
+    s.commit_document(
+        "R",
+        "d",
+        DocumentHead {
+            version: 1,
+            parts: 1,
+            bytes_total: 4,
+        },
+    )
+    .await
+    .unwrap();
     s.close().await;
     let s = SqlStore::connect(url).await.unwrap();
     assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
-    assert_eq!(s.secret("k").await.unwrap(), key);
+    assert_eq!(s.document_part("R", "d", 1, 0).await.unwrap(), b"kept");
     s.close().await;
 }
 

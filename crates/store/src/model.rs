@@ -249,6 +249,8 @@ audit_actions! {
     HoldsAdded = "hold list: added", "TINs were put on the confidential hold list.";
     HoldsRemoved = "hold list: removed", "TINs were taken off the confidential hold list.";
     PolicyActivated = "policy activated", "A policy file was made the active one.";
+    KeysRegistered = "keys registered", "The service's keys were made and their ids registered.";
+    KeyRotated = "key rotated", "A signing key was replaced; the old one was retired.";
 }
 
 impl Serialize for AuditAction {
@@ -313,6 +315,27 @@ impl TokenRecord {
     pub fn is_live(&self, now: OffsetDateTime) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
     }
+}
+
+/// One of the service's keys, as the store knows it: its public id only
+/// (the key itself lives in a file outside the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// The key's name (`ledger`, `service`, `tin-hmac`, ...).
+    pub name: String,
+    /// Its public id: a signing key's public key in hex, or a hash that
+    /// commits to a secret.
+    pub key_id: String,
+    /// A signing key's public key, base64 (what it signed verifies with it
+    /// after it is retired).
+    #[serde(default)]
+    pub public_key: Option<String>,
+    /// When it was registered.
+    #[serde(with = "moment")]
+    pub created_at: OffsetDateTime,
+    /// When another key of its name replaced it.
+    #[serde(default, with = "moment_opt")]
+    pub retired_at: Option<OffsetDateTime>,
 }
 
 /// A console session, as the store keeps it: the SHA-256 of the cookie's

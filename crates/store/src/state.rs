@@ -92,8 +92,15 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     /// The service's audit trail, oldest first.
     fn service_audit_trail(&self) -> Result<Vec<AuditEvent>, StoreError>;
 
-    /// A 32-byte secret, created on first use.
-    fn secret(&self, name: &str) -> Result<[u8; 32], StoreError>;
+    /// A secret an earlier version kept in the store (read only: the store
+    /// never makes a key; the service's keys live in files).
+    fn legacy_secret(&self, name: &str) -> Result<Option<[u8; 32]>, StoreError>;
+    /// Deletes every secret an earlier version kept in the store.
+    fn drop_legacy_secrets(&self) -> Result<(), StoreError>;
+    /// Every key of the service registered, current and retired.
+    fn service_keys(&self) -> Result<Vec<KeyRecord>, StoreError>;
+    /// Registers keys (all or none), retiring the current key of each name.
+    fn register_service_keys(&self, keys: &[KeyRecord]) -> Result<(), StoreError>;
     /// Keyed hashes of every held TIN.
     fn held(&self) -> Result<Vec<[u8; 32]>, StoreError>;
     /// Adds (or removes) keyed hashes to the hold list; returns how many changed.

@@ -8,7 +8,7 @@ pub mod fuzz;
 pub mod http;
 
 use std::path::Path;
-use vouch_app::{Acting, App, Officer, Parties, Registrar};
+use vouch_app::{Acting, App, Officer, Parties, Registrar, ServiceKeys};
 use vouch_pipeline::{RunConfig, RunReport};
 use vouch_store::StateStore;
 use vouch_store_sql::SqlStateStore;
@@ -60,6 +60,22 @@ pub fn register_synth_in(store: &dyn StateStore, data: &Path) {
         .expect("register the synthetic parties");
 }
 
+/// The service's keys for the state in `state` (`state/keys`): made, and
+/// registered in `store`, as `vouch keys init` does, when the store has
+/// none yet; else read (a second node copies them from the first, here
+/// they are simply read from where the first made them).
+pub fn keys_of(store: &dyn StateStore, state: &Path) -> ServiceKeys {
+    keys_in(store, &state.join("keys"))
+}
+
+/// [`keys_of`] with the keys in `dir`.
+pub fn keys_in(store: &dyn StateStore, dir: &Path) -> ServiceKeys {
+    if store.service_keys().expect("service keys").is_empty() {
+        App::new(store).init_keys(dir).expect("keys init");
+    }
+    ServiceKeys::load(dir).expect("keys")
+}
+
 /// Runs a request with the approvals of `officers` (registered disclosure
 /// officers), as `vouch verify --approve-as` does: through the application
 /// layer's rules.
@@ -68,7 +84,7 @@ pub fn run_approved(
     cfg: &RunConfig<'_>,
     officers: &[&str],
 ) -> Result<RunReport, vouch_app::AppError> {
-    let app = App::new(store);
+    let app = App::with_keys(store, cfg.keys)?;
     let approvers: Vec<Acting<Officer>> = officers
         .iter()
         .map(|o| app.acting::<Officer>(o))

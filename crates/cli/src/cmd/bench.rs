@@ -90,7 +90,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         approve_as: demo::DEMO_OFFICERS.iter().map(|s| s.to_string()).collect(),
     };
     let t = Instant::now();
-    let r = verify::verify(&state, &args)?;
+    let r = verify::verify(&state, &state.join("keys"), &args)?;
     line(
         "verify",
         t.elapsed().as_secs_f64(),
@@ -101,9 +101,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         println!("  {:<12} {:>8.2}s", s.stage, s.elapsed.as_secs_f64());
     }
     let t = Instant::now();
-    let store = crate::state::open(&state)?;
+    let (store, keys) = crate::state::open_with_keys_in(&state, &state.join("keys"))?;
     let ledger = store.open_ledger()?;
-    let rep = ledger.verify_all(&vouch_pipeline::ledger_verifier(store.as_ref())?)?;
+    let rep = ledger.verify_all_any(&vouch_pipeline::ledger_verifiers(store.as_ref(), &keys)?)?;
     line(
         "ledger verify",
         t.elapsed().as_secs_f64(),

@@ -30,9 +30,12 @@ pub struct Args {
 /// The disclosure officers the demo registers.
 pub const DEMO_OFFICERS: [&str; 2] = ["irs-disclosure-officer-1", "irs-disclosure-officer-2"];
 
-/// Registers the synthetic data set's agency and officials in `state`.
+/// Makes the service's keys for `state` and registers the synthetic data
+/// set's agency and officials there.
 pub fn register(state: &Path, data: &Path) -> Result<()> {
     let store = crate::state::open(state)?;
+    // The demo's own keys, beside its own state (never the operator's).
+    App::new(store.as_ref()).init_keys(&state.join("keys"))?;
     let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub"))?;
     let parties = Parties {
         agency: vouch_synth::AGENCY,
@@ -71,7 +74,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         out: response.clone(),
         approve_as: DEMO_OFFICERS.iter().map(|s| s.to_string()).collect(),
     };
-    let report = verify::verify(&state, &args)?;
+    let report = verify::verify(&state, &state.join("keys"), &args)?;
     let truth = vouch_formats::truth::read_truth(&data.join("truth.csv"))?;
     let sc = score(&report.rows, &truth)?;
     print_summary(

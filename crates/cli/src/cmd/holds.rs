@@ -29,16 +29,18 @@ pub struct HoldArgs {
 }
 
 pub fn run(state: &Path, c: HoldsCommand) -> Result<ExitCode> {
-    let store = crate::state::open(state)?;
-    let app = App::new(store.as_ref());
     let (args, add) = match c {
         HoldsCommand::Count => {
-            println!("{} TINs held", app.holds_count()?);
+            let store = crate::state::open(state)?;
+            println!("{} TINs held", App::new(store.as_ref()).holds_count()?);
             return Ok(ExitCode::SUCCESS);
         }
         HoldsCommand::Add(a) => (a, true),
         HoldsCommand::Remove(a) => (a, false),
     };
+    // The hold list is keyed with the TIN key: no key, no change.
+    let (store, keys) = crate::state::open_with_keys(state)?;
+    let app = App::with_checked_keys(store.as_ref(), &keys);
     let officer = super::acting::<Officer>(&app, "--as", &args.officer)?;
     let tins = read_tins(&args.tins)?;
     let changed = app.change_holds(&officer, &tins, add)?;

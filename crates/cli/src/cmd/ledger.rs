@@ -51,10 +51,11 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
     match c {
         LedgerCommand::Verify => {
             let (store, ledger) = open(state)?;
-            let verifier = vouch_pipeline::ledger_verifier(store.as_ref())?;
+            let keys = vouch_app::ServiceKeys::load(&crate::state::keys_dir(state))?;
+            let verifiers = vouch_pipeline::ledger_verifiers(store.as_ref(), &keys)?;
             let t = Instant::now();
             let r = ledger
-                .verify_all(&verifier)
+                .verify_all_any(&verifiers)
                 .context("ledger verification failed")?;
             println!(
                 "ledger OK: {} leaves re-hashed, root {}, {} checkpoints verified and mutually consistent ({:.2}s)",
@@ -72,8 +73,8 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
             }
         }
         LedgerCommand::PublicKey => {
-            let store = crate::state::open(state)?;
-            println!("{}", vouch_pipeline::ledger_verifier(store.as_ref())?);
+            let keys = vouch_app::ServiceKeys::load(&crate::state::keys_dir(state))?;
+            println!("{}", vouch_pipeline::ledger_verifier(&keys)?);
         }
         LedgerCommand::Prove { request, subject } => {
             let (_, ledger) = open(state)?;
@@ -92,7 +93,9 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
             let verifier = match verifier {
                 Some(v) => NoteVerifier::parse(&v).context("--verifier")?,
-                None => vouch_pipeline::ledger_verifier(crate::state::open(state)?.as_ref())?,
+                None => vouch_pipeline::ledger_verifier(&vouch_app::ServiceKeys::load(
+                    &crate::state::keys_dir(state),
+                )?)?,
             };
             bundle
                 .verify(&verifier)

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod demo;
 pub mod holds;
 pub mod index;
+pub mod keys;
 pub mod ledger;
 pub mod model;
 pub mod normalize;

@@ -49,10 +49,11 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let store = crate::state::open(state)?;
+    let (store, keys) = crate::state::open_with_keys(state)?;
     rt.block_on(vouch_server::serve_tls(
         a.listen,
         store,
+        keys,
         a.index,
         vouch_server::ServerConfig::default(),
         tls,

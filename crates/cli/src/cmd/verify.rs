@@ -28,11 +28,11 @@ pub struct Args {
 /// What an approval given on the command line says.
 const CLI_APPROVAL: &str = "approved on the command line (--approve-as)";
 
-/// Runs a request against a state directory, with the approvals of the
-/// officers named.
-pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
-    let store = crate::state::open(state)?;
-    let app = App::new(store.as_ref());
+/// Runs a request against a state directory (its keys in `keys_dir`), with
+/// the approvals of the officers named.
+pub fn verify(state: &Path, keys_dir: &Path, a: &Args) -> Result<RunReport> {
+    let (store, keys) = crate::state::open_with_keys_in(state, keys_dir)?;
+    let app = App::with_checked_keys(store.as_ref(), &keys);
     let approvers = a
         .approve_as
         .iter()
@@ -40,6 +40,7 @@ pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
         .collect::<Result<Vec<_>>>()?;
     let policy = app.active_policy()?;
     let cfg = RunConfig {
+        keys: &keys,
         request_dir: &a.request,
         index_dir: &a.index,
         out_dir: &a.out,
@@ -55,7 +56,7 @@ pub fn verify(state: &Path, a: &Args) -> Result<RunReport> {
 }
 
 pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
-    let r = verify(state, &a)?;
+    let r = verify(state, &crate::state::keys_dir(state), &a)?;
     match &r.status {
         RunStatus::Completed | RunStatus::Rejected => {
             let count = |o: vouch_core::Outcome| r.rows.iter().filter(|x| x.outcome == o).count();

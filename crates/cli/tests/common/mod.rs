@@ -113,8 +113,10 @@ impl Golden {
         .unwrap();
     }
 
-    /// Registers the agency, signer, recipient and two disclosure officers.
+    /// Makes the state's keys, then registers the agency, signer, recipient
+    /// and two disclosure officers.
     pub fn register(&self, state: &Path) {
+        ok(&vouch(state, &["keys", "init"]));
         ok(&vouch(
             state,
             &[
