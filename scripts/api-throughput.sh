@@ -7,7 +7,8 @@
 # synthetic data set (`vouch synth`, default 1,000,000 master rows and
 # 100,000 subjects), builds the master index, registers the agency and its
 # officials with the CLI, starts `vouch serve` on a free loopback port, uploads
-# the signed request with curl, approves it (twice when the policy asks two
+# the signed request with curl, approves it with each officer's own key (a
+# signed statement, `vouch sign-decision`; twice when the policy asks two
 # approvals for a batch this size), waits until it is completed, downloads the
 # response and prints: subjects, seconds from upload to completed,
 # subjects/second, and the server's peak RSS (VmHWM).
@@ -64,8 +65,12 @@ vouch officials add --id ice-director --agency DHS-ICE --role signer \
 for r in ice-agent-0001 ice-agent-0002 ice-agent-0003; do
     vouch officials add --id "$r" --agency DHS-ICE --role recipient >/dev/null
 done
+# Each disclosure officer has their own signing key (kept outside the state).
+mkdir -p "$WORK/officers"
 for o in irs-do-1 irs-do-2; do
-    vouch officials add --id "$o" --agency IRS --role disclosure-officer >/dev/null
+    [[ -e $WORK/officers/$o.key ]] || "$VOUCH" keygen --out "$WORK/officers/$o.key" >/dev/null
+    vouch officials add --id "$o" --agency IRS --role disclosure-officer \
+        --public-key "$WORK/officers/$o.key.pub" >/dev/null
 done
 
 "$VOUCH" --state "$STATE" serve --index "$INDEX" --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.log" &
@@ -98,9 +103,19 @@ wait_status() { # wait until the status is not one of the arguments
         case " $* " in *" $s "*) sleep 0.05 ;; *) echo "$s"; return ;; esac
     done
 }
-approve() { # officer token → HTTP code
+approve() { # officer token, officer id → HTTP code
+    # The service states the decision; the officer signs it with their own
+    # key (vouch sign-decision) and posts the signature.
+    local st at sig
+    st=$(curl -sS -X POST -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+        -d '{"decision":"approve","comment":"throughput run"}' "$URL/v1/requests/$REQ/statement")
+    at=$(printf '%s' "$st" | field at)
+    [[ -n $at ]] || { echo "statement: $st" >&2; echo 000; return; }
+    sig=$(printf '%b' "$(printf '%s' "$st" | field statement)" |
+        "$VOUCH" sign-decision --key "$WORK/officers/$2.key")
     curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
-        -H 'Content-Type: application/json' -d '{"comment":"throughput run"}' \
+        -H 'Content-Type: application/json' \
+        -d "{\"comment\":\"throughput run\",\"at\":\"$at\",\"signature\":\"$sig\"}" \
         "$URL/v1/requests/$REQ/approve"
 }
 
@@ -117,7 +132,7 @@ t_checked=$(now)
 # The run that checked the upload (then the first approval's run) may hold
 # the request for a moment after its status shows: 409 means try again.
 for _ in $(seq 1200); do
-    code=$(approve "$DO1")
+    code=$(approve "$DO1" irs-do-1)
     [[ $code == 409 ]] || break
     sleep 0.05
 done
@@ -127,7 +142,7 @@ approvals=1
 for _ in $(seq 1200); do
     s=$(status)
     [[ $s != pending_review ]] && break
-    code=$(approve "$DO2")
+    code=$(approve "$DO2" irs-do-2)
     if [[ $code == 202 ]]; then approvals=2; break; fi
     [[ $code == 409 ]] || { log "approval 2: HTTP $code"; exit 1; }
     sleep 0.05

@@ -55,6 +55,15 @@ pub enum AppError {
     /// The ledger failed.
     #[error("ledger: {0}")]
     Ledger(#[from] vouch_ledger::LedgerError),
+    /// A request's approvals are not the signed ones its lookups were
+    /// released under (altered, added or removed in the store afterwards).
+    #[error("request {request_id}: approvals do not hold: {why}")]
+    ApprovalsAltered {
+        /// The request.
+        request_id: String,
+        /// What does not hold.
+        why: String,
+    },
     /// The service's keys are missing, exposed, malformed, or not the ones
     /// the store was set up with.
     #[error("keys: {0}")]

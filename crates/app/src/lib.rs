@@ -31,11 +31,15 @@ pub use documents::{ResponseFile, UPLOAD_FILES};
 pub use error::AppError;
 pub use keys::KeysMade;
 pub use registry::{NewOfficial, Parties, Registrar};
-pub use requests::{ExplainTerm, Explained, NoExplanation, ReleasedCounts};
+pub use requests::{
+    ExplainTerm, Explained, NoExplanation, Rejections, ReleasedCounts, SignedDecision,
+    SIGNED_AT_SKEW_MAX,
+};
 pub use vouch_core::authz::{
     Admin, AnyOfficial, Auditor, Officer, Overseer, Permit, PolicyOwner, Requester,
 };
 pub use vouch_keys::{KeyName, ServiceKeys};
+pub use vouch_pipeline::approval::Decision;
 
 use std::marker::PhantomData;
 use time::OffsetDateTime;

@@ -194,10 +194,12 @@ impl App<'_> {
                 })?;
                 Some(base64::engine::general_purpose::STANDARD.encode(raw))
             }
-            None if new.role == Role::Signer => {
+            // A signer signs letters; a disclosure officer signs every
+            // decision: neither can act without a key.
+            None if matches!(new.role, Role::Signer | Role::DisclosureOfficer) => {
                 return Err(AppError::Invalid {
                     field: "public_key",
-                    why: "a signer needs a public key".into(),
+                    why: format!("a {} needs a public key", new.role.as_str()),
                 })
             }
             None => None,
@@ -241,8 +243,9 @@ pub struct Parties<'a> {
     pub signer_key: [u8; 32],
     /// The agency's recipients.
     pub recipients: &'a [&'a str],
-    /// The tax agency's disclosure officers.
-    pub officers: &'a [&'a str],
+    /// The tax agency's disclosure officers, each with the raw Ed25519
+    /// public key their decisions are signed with.
+    pub officers: &'a [(&'a str, [u8; 32])],
 }
 
 impl App<'_> {
@@ -265,8 +268,13 @@ impl App<'_> {
         for r in parties.recipients {
             self.register_official(by, official(r, parties.agency, Role::Recipient, None))?;
         }
-        for o in parties.officers {
-            let o = official(o, vouch_core::HOME_AGENCY, Role::DisclosureOfficer, None);
+        for (o, key) in parties.officers {
+            let o = official(
+                o,
+                vouch_core::HOME_AGENCY,
+                Role::DisclosureOfficer,
+                Some(*key),
+            );
             self.register_official(by, o)?;
         }
         Ok(())

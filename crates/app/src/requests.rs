@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use time::Date;
 use vouch_core::{authz, limits, Outcome, OutcomeCounts, RequestLetter};
 use vouch_ledger::{DynLedger, LeafOutcome};
+use vouch_pipeline::approval::{self, Decision};
 use vouch_pipeline::{Run, RunConfig, RunReport, RunStatus};
 use vouch_store::{
     Approval, AuditAction, AuditEvent, OfficialRecord, RequestRecord, RequestStatus, StateStore,
@@ -102,13 +103,76 @@ fn unknown_request(id: &str) -> AppError {
     }
 }
 
-/// Records one officer's approval on a pending record (the caller holds
-/// the store's writer lock and passes the record it read under it).
+/// How far the moment in a signed decision may be from the service's clock.
+pub const SIGNED_AT_SKEW_MAX: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// A decision as an officer signed it: the moment named in the statement,
+/// the comment, and the signature (base64 of 64 bytes).
+#[derive(Debug, Clone)]
+pub struct SignedDecision {
+    /// The moment the statement names.
+    pub at: time::OffsetDateTime,
+    /// The comment (its SHA-256 is in the statement).
+    pub comment: String,
+    /// The Ed25519 signature of the statement, base64.
+    pub signature: String,
+}
+
+impl SignedDecision {
+    /// Signs `decision` on `rec` now with `key` (the command line holds
+    /// the officer's key; the service never does).
+    pub fn sign(
+        rec: &RequestRecord,
+        decision: Decision,
+        officer: &str,
+        comment: &str,
+        key: &ed25519_dalek::SigningKey,
+    ) -> SignedDecision {
+        use base64::Engine;
+        use ed25519_dalek::Signer;
+        let at = vouch_core::timestamp::now();
+        let text = approval::statement(rec, decision, officer, at, comment);
+        SignedDecision {
+            at,
+            comment: comment.into(),
+            signature: base64::engine::general_purpose::STANDARD
+                .encode(key.sign(text.as_bytes()).to_bytes()),
+        }
+    }
+}
+
+/// Checks that `d` is `officer`'s signature of `decision` on `rec`, made
+/// about now: the only way a decision is recorded.
+fn check_decision(
+    app: &App<'_>,
+    rec: &RequestRecord,
+    decision: Decision,
+    officer: &Acting<Officer>,
+    d: &SignedDecision,
+) -> Result<(), AppError> {
+    let now = app.now();
+    if d.at > now + SIGNED_AT_SKEW_MAX || d.at < now - SIGNED_AT_SKEW_MAX {
+        return Err(AppError::Invalid {
+            field: "at",
+            why: "the signed moment is more than five minutes from now".into(),
+        });
+    }
+    let text = approval::statement(rec, decision, officer.id(), d.at, &d.comment);
+    approval::check_signature(officer.official(), &text, Some(&d.signature)).map_err(|e| {
+        AppError::Invalid {
+            field: "signature",
+            why: e.to_string(),
+        }
+    })
+}
+
+/// Records one officer's signed approval on a pending record (the caller
+/// holds the store's writer lock and passes the record it read under it).
 fn add_approval(
     app: &App<'_>,
     rec: &mut RequestRecord,
     officer: &Acting<Officer>,
-    comment: &str,
+    d: &SignedDecision,
 ) -> Result<(), AppError> {
     // Separation of duties: nobody decides on a batch of their own agency.
     if rec.agency == officer.official().agency {
@@ -127,13 +191,14 @@ fn add_approval(
             "the request has the most approvals allowed",
         ));
     }
-    let at = app.now();
+    check_decision(app, rec, Decision::Approve, officer, d)?;
     rec.approvals.push(Approval {
         officer: officer.id().into(),
-        at,
-        comment: comment.into(),
+        at: d.at,
+        comment: d.comment.clone(),
+        signature: Some(d.signature.clone()),
     });
-    rec.updated_at = at;
+    rec.updated_at = app.now();
     app.store.put_request(rec)?;
     let holds: Vec<&str> = rec.holds.iter().map(|h| h.as_str()).collect();
     app.audit(
@@ -141,10 +206,11 @@ fn add_approval(
         officer.id(),
         AuditAction::Approved,
         format!(
-            "approval {} of {}; holds: {}; comment: {comment}",
+            "approval {} of {}, signed; holds: {}; comment: {}",
             rec.approvals.len(),
             rec.approvals_required,
-            holds.join(";")
+            holds.join(";"),
+            d.comment
         ),
     )
 }
@@ -217,27 +283,46 @@ impl App<'_> {
         )
     }
 
-    /// Records an officer's approval of a pending batch; returns the
+    /// The statement an officer signs to decide on request `id` at `at`
+    /// with `comment` (what the API and the console show before signing).
+    pub fn decision_statement(
+        &self,
+        by: &Acting<Officer>,
+        id: &str,
+        decision: Decision,
+        at: time::OffsetDateTime,
+        comment: &str,
+    ) -> Result<String, AppError> {
+        let rec = self.visible_request(by.official(), id)?;
+        Ok(approval::statement(&rec, decision, by.id(), at, comment))
+    }
+
+    /// Records an officer's signed approval of a pending batch; returns the
     /// approvals given and needed. The batch is run by the caller.
     pub fn approve(
         &self,
         by: &Acting<Officer>,
         id: &str,
-        comment: &str,
+        decision: &SignedDecision,
     ) -> Result<(usize, u32), AppError> {
-        let comment = checked_text("comment", comment)?;
+        checked_text("comment", &decision.comment)?;
         // Serialised with batch runs and decisions in every process and
         // node (a blind read-modify-write could otherwise lose an approval).
         let _writer = self.store.writer_lock()?;
         let mut rec = self.store.request(id)?.ok_or_else(|| unknown_request(id))?;
-        add_approval(self, &mut rec, by, &comment)?;
+        add_approval(self, &mut rec, by, decision)?;
         Ok((rec.approvals.len(), rec.approvals_required))
     }
 
-    /// Records an officer's denial of a pending batch: no lookup is ever
-    /// made for it.
-    pub fn deny(&self, by: &Acting<Officer>, id: &str, comment: &str) -> Result<(), AppError> {
-        let comment = checked_text("comment", comment)?;
+    /// Records an officer's signed denial of a pending batch: no lookup is
+    /// ever made for it.
+    pub fn deny(
+        &self,
+        by: &Acting<Officer>,
+        id: &str,
+        decision: &SignedDecision,
+    ) -> Result<(), AppError> {
+        let comment = checked_text("comment", &decision.comment)?;
         let _writer = self.store.writer_lock()?;
         let mut rec = self.store.request(id)?.ok_or_else(|| unknown_request(id))?;
         if rec.agency == by.official().agency {
@@ -246,14 +331,15 @@ impl App<'_> {
         if rec.status != RequestStatus::PendingReview {
             return Err(AppError::Conflict("the request is not pending review"));
         }
-        let at = self.now();
+        check_decision(self, &rec, Decision::Deny, by, decision)?;
         rec.denial = Some(Approval {
             officer: by.id().into(),
-            at,
+            at: decision.at,
             comment: comment.clone(),
+            signature: Some(decision.signature.clone()),
         });
         rec.status = RequestStatus::Denied;
-        rec.updated_at = at;
+        rec.updated_at = self.now();
         self.store.put_request(&rec)?;
         self.audit(id, by.id(), AuditAction::Denied, comment)
     }
@@ -289,17 +375,19 @@ impl App<'_> {
     }
 
     /// Runs a request directory on the command line: intake and checks,
-    /// then the approvals of the officers named (recorded under the run's
-    /// writer lock, by the same rules as any approval; on a request no
-    /// longer pending they are moot and not recorded), then the rest.
+    /// then the approvals of the officers named, each signed on the spot
+    /// with that officer's own key (recorded under the run's writer lock, by
+    /// the same rules as any approval: a key that is not the officer's
+    /// registered key is refused; on a request no longer pending they are
+    /// moot and not recorded), then the rest.
     pub fn run_with_approvals(
         &self,
         cfg: &RunConfig<'_>,
-        approvers: &[Acting<Officer>],
+        approvers: &[(Acting<Officer>, ed25519_dalek::SigningKey)],
         comment: &str,
     ) -> Result<RunReport, AppError> {
         let mut seen = std::collections::HashSet::new();
-        if let Some(twice) = approvers.iter().find(|a| !seen.insert(a.id())) {
+        if let Some((twice, _)) = approvers.iter().find(|(a, _)| !seen.insert(a.id())) {
             return Err(AppError::Invalid {
                 field: "approve-as",
                 why: format!(
@@ -311,10 +399,12 @@ impl App<'_> {
         let mut cached = None;
         let mut run = Run::start(self.store, cfg, &mut cached)?;
         run.review(|_, rec: &mut RequestRecord| {
-            for officer in approvers {
+            for (officer, key) in approvers {
                 let pending = rec.status == RequestStatus::PendingReview;
                 if pending && !rec.approvals.iter().any(|a| a.officer == officer.id()) {
-                    add_approval(self, rec, officer, comment)?;
+                    let d =
+                        SignedDecision::sign(rec, Decision::Approve, officer.id(), comment, key);
+                    add_approval(self, rec, officer, &d)?;
                 }
             }
             Ok::<(), AppError>(())
@@ -386,13 +476,69 @@ impl App<'_> {
             && rec.status.has_response()
     }
 
+    /// Checks that the approvals on `rec` are the ones its lookups were
+    /// released under: every leaf of the request commits to the digest of
+    /// the signed approvals counted when it was looked up, and those must
+    /// still be on the record, valid, and enough. An approval added,
+    /// altered or removed in the store afterwards fails this.
+    pub fn check_approvals(&self, ledger: &DynLedger, rec: &RequestRecord) -> Result<(), AppError> {
+        let leaves = ledger.leaves_for_request(&rec.request_id)?;
+        let Some((_, first)) = leaves.first() else {
+            return Ok(());
+        };
+        let altered = |why: &str| {
+            Err(AppError::ApprovalsAltered {
+                request_id: rec.request_id.clone(),
+                why: why.into(),
+            })
+        };
+        let store = self.store;
+        let officer_of = |id: &str| store.official(id).ok().flatten();
+        let valid = approval::valid_approvals(rec, &officer_of);
+        let digest = approval::approvals_digest(rec, &valid);
+        let Some(logged) = first.approvals_sha256 else {
+            return altered("its lookups carry no signed approvals");
+        };
+        if leaves
+            .iter()
+            .any(|(_, l)| l.approvals_sha256 != Some(logged))
+        {
+            return altered("its lookups name different approvals");
+        }
+        if logged != digest {
+            return altered(
+                "the approvals on record are not those its lookups were released under",
+            );
+        }
+        if valid.len() < rec.approvals_required.max(1) as usize {
+            return altered("fewer valid approvals than it needed");
+        }
+        Ok(())
+    }
+
+    /// [`App::check_approvals`] for every request with lookups in the
+    /// ledger; returns how many were checked.
+    pub fn check_all_approvals(&self, ledger: &DynLedger) -> Result<usize, AppError> {
+        let mut n = 0;
+        for rec in self.store.requests()? {
+            if ledger.leaves_for_request(&rec.request_id)?.is_empty() {
+                continue;
+            }
+            self.check_approvals(ledger, &rec)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// A file of a request's written response for its requesting agency
     /// (anyone else: unknown), once it is written (else a conflict). The
     /// disclosure leaving the service is recorded first: who took it, when,
-    /// through what (`via`).
+    /// through what (`via`). Refused when the request's approvals are not
+    /// those its lookups were released under (`ledger` as stored now).
     pub fn release(
         &self,
         by: &Acting<Requester>,
+        ledger: &DynLedger,
         id: &str,
         file: ResponseFile,
         via: &str,
@@ -404,6 +550,8 @@ impl App<'_> {
         if !App::may_download(by.official(), &rec) {
             return Err(AppError::Conflict("the response is not ready"));
         }
+        // Nothing leaves under approvals that are not the ones recorded.
+        self.check_approvals(ledger, &rec)?;
         let path = self.responses_dir().join(id).join(file.name());
         if !self.response_here(id)? || !path.is_file() {
             return Err(AppError::Files {

@@ -5,8 +5,8 @@
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 use vouch_app::{
-    Acting, Admin, App, AppError, Auditor, NewOfficial, NoExplanation, Officer, Overseer,
-    Registrar, Requester,
+    Acting, Admin, App, AppError, Auditor, Decision, NewOfficial, NoExplanation, Officer, Overseer,
+    Registrar, Requester, SignedDecision,
 };
 use vouch_pipeline::{RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
@@ -45,7 +45,11 @@ impl Fixture {
             id: id.into(),
             agency: agency.into(),
             role,
-            public_key: None,
+            public_key: matches!(role, Role::Signer | Role::DisclosureOfficer).then(|| {
+                vouch_test_support::officer_key(id)
+                    .verifying_key()
+                    .to_bytes()
+            }),
         };
         self.app()
             .register_official(&Registrar::Operator, new)
@@ -66,6 +70,18 @@ impl Fixture {
             progress: None,
         };
         vouch_test_support::run_approved(self.store.as_ref(), &cfg, officers)
+    }
+
+    /// `officer`'s own signature of `decision` on the fixture's request.
+    fn signed(&self, officer: &str, decision: Decision, comment: &str) -> SignedDecision {
+        let rec = self.store.request(&self.request_id()).unwrap().unwrap();
+        SignedDecision::sign(
+            &rec,
+            decision,
+            officer,
+            comment,
+            &vouch_test_support::officer_key(officer),
+        )
     }
 
     fn request_id(&self) -> String {
@@ -157,7 +173,16 @@ fn the_registry_refuses_roles_at_the_wrong_agency_signers_without_keys_and_dupli
     assert!(matches!(
         app.register_official(
             &by,
-            new(OFFICER, HOME_AGENCY, Role::DisclosureOfficer, None)
+            new(
+                OFFICER,
+                HOME_AGENCY,
+                Role::DisclosureOfficer,
+                Some(
+                    vouch_test_support::officer_key(OFFICER)
+                        .verifying_key()
+                        .to_bytes()
+                )
+            )
         ),
         Err(AppError::Conflict(_))
     ));
@@ -190,30 +215,35 @@ fn approvals_keep_separation_of_duties_and_count_each_officer_once() {
     let app = f.app();
     let o1 = app.acting::<Officer>(OFFICER).unwrap();
     assert!(matches!(
-        app.approve(&o1, &id, "  "),
+        app.approve(&o1, &id, &f.signed(OFFICER, Decision::Approve, "  ")),
         Err(AppError::Invalid {
             field: "comment",
             ..
         })
     ));
     assert!(matches!(
-        app.approve(&o1, "NO-SUCH-REQUEST", "ok"),
+        app.approve(
+            &o1,
+            "NO-SUCH-REQUEST",
+            &f.signed(OFFICER, Decision::Approve, "ok")
+        ),
         Err(AppError::NotFound { .. })
     ));
-    assert_eq!(app.approve(&o1, &id, "checked the letter").unwrap(), (1, 1));
+    let ok = f.signed(OFFICER, Decision::Approve, "checked the letter");
+    assert_eq!(app.approve(&o1, &id, &ok).unwrap(), (1, 1));
     assert!(matches!(
-        app.approve(&o1, &id, "again"),
+        app.approve(&o1, &id, &f.signed(OFFICER, Decision::Approve, "again")),
         Err(AppError::Conflict(_))
     ));
     // Run: one approval is enough for a small batch; then nothing is pending.
     assert_eq!(f.run(&[]).unwrap().status, RunStatus::Completed);
     let o2 = app.acting::<Officer>(OFFICER_2).unwrap();
     assert!(matches!(
-        app.approve(&o2, &id, "late"),
+        app.approve(&o2, &id, &f.signed(OFFICER_2, Decision::Approve, "late")),
         Err(AppError::Conflict("the request is not pending review"))
     ));
     assert!(matches!(
-        app.deny(&o2, &id, "late"),
+        app.deny(&o2, &id, &f.signed(OFFICER_2, Decision::Deny, "late")),
         Err(AppError::Conflict("the request is not pending review"))
     ));
     let rec = f.store.request(&id).unwrap().unwrap();
@@ -253,7 +283,8 @@ fn a_denied_batch_stays_denied_and_dispositions_need_a_released_response() {
         app.dispose(&o1, &id, date!(2025 - 06 - 04)),
         Err(AppError::Conflict(_))
     ));
-    app.deny(&o1, &id, "relevance is boilerplate").unwrap();
+    let no = f.signed(OFFICER, Decision::Deny, "relevance is boilerplate");
+    app.deny(&o1, &id, &no).unwrap();
     assert_eq!(f.run(&[OFFICER_2]).unwrap().status, RunStatus::Denied);
     assert_eq!(f.store.open_ledger().unwrap().size(), 0);
     let rec = f.store.request(&id).unwrap().unwrap();
@@ -470,4 +501,96 @@ fn holds_and_policy_changes_are_audited_with_who_did_them() {
         );
     }
     assert!(!format!("{trail:?}").contains("123456789"));
+}
+
+#[test]
+fn a_decision_needs_the_officers_own_signature_made_just_now() {
+    let f = fixture(20);
+    let id = f.request_id();
+    f.run(&[]).unwrap();
+    let app = f.app();
+    let o1 = app.acting::<Officer>(OFFICER).unwrap();
+    // Signed with another officer's key (an administrator holding a token
+    // for this officer, or a store writer, has no key of theirs).
+    let rec = f.store.request(&id).unwrap().unwrap();
+    let forged = SignedDecision::sign(
+        &rec,
+        Decision::Approve,
+        OFFICER,
+        "ok",
+        &vouch_test_support::officer_key(OFFICER_2),
+    );
+    assert!(matches!(
+        app.approve(&o1, &id, &forged),
+        Err(AppError::Invalid {
+            field: "signature",
+            ..
+        })
+    ));
+    // A signature of another decision (a denial) does not approve.
+    let mut swapped = f.signed(OFFICER, Decision::Deny, "ok");
+    assert!(app.approve(&o1, &id, &swapped).is_err());
+    // Nor one of another comment than the one sent.
+    swapped = f.signed(OFFICER, Decision::Approve, "ok");
+    swapped.comment = "something else".into();
+    assert!(app.approve(&o1, &id, &swapped).is_err());
+    // Nor an old one, replayed.
+    let mut old = f.signed(OFFICER, Decision::Approve, "ok");
+    old.at -= time::Duration::hours(1);
+    assert!(matches!(
+        app.approve(&o1, &id, &old),
+        Err(AppError::Invalid { field: "at", .. })
+    ));
+    assert!(f.store.request(&id).unwrap().unwrap().approvals.is_empty());
+}
+
+#[test]
+fn an_approval_written_into_the_store_counts_for_nothing_and_one_altered_later_blocks_release() {
+    let f = fixture(20);
+    let id = f.request_id();
+    f.run(&[]).unwrap();
+    // A store writer adds an approval row: no signature, no release.
+    let mut rec = f.store.request(&id).unwrap().unwrap();
+    rec.approvals.push(vouch_store::Approval {
+        officer: OFFICER.into(),
+        at: vouch_core::timestamp::now(),
+        comment: "ok".into(),
+        signature: None,
+    });
+    f.store.put_request(&rec).unwrap();
+    let r = f.run(&[]).unwrap();
+    assert!(matches!(
+        r.status,
+        RunStatus::PendingReview { approvals: 0, .. }
+    ));
+    assert_eq!(
+        f.store.open_ledger().unwrap().size(),
+        0,
+        "nothing looked up"
+    );
+    // Released properly, then one approval is altered in the store.
+    rec.approvals.clear();
+    f.store.put_request(&rec).unwrap();
+    assert_eq!(f.run(&[OFFICER]).unwrap().status, RunStatus::Completed);
+    let app = f.app();
+    let ledger = f.store.open_ledger().unwrap();
+    assert_eq!(app.check_all_approvals(&ledger).unwrap(), 1);
+    let mut rec = f.store.request(&id).unwrap().unwrap();
+    rec.approvals[0].comment = "approved after a phone call".into();
+    f.store.put_request(&rec).unwrap();
+    assert!(matches!(
+        app.check_all_approvals(&ledger),
+        Err(AppError::ApprovalsAltered { .. })
+    ));
+    let requester = app
+        .acting::<Requester>(vouch_synth::RECIPIENT_IDS[0])
+        .unwrap();
+    assert!(matches!(
+        app.release(&requester, &ledger, &id, vouch_app::ResponseFile::Csv, ""),
+        Err(AppError::ApprovalsAltered { .. })
+    ));
+    // Removing it is no better.
+    rec.approvals.clear();
+    f.store.put_request(&rec).unwrap();
+    assert!(app.check_all_approvals(&ledger).is_err());
 }

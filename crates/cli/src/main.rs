@@ -75,6 +75,10 @@ enum Command {
     Holds(cmd::holds::HoldsCommand),
     /// Run the HTTP API and the approval workflow over the state directory.
     Serve(cmd::serve::Args),
+    /// Sign a decision statement with a disclosure officer's own key (prints the signature).
+    SignDecision(cmd::sign::Args),
+    /// Make a person's own Ed25519 key pair (a disclosure officer's or a letter signer's).
+    Keygen(cmd::sign::KeygenArgs),
     /// Measure throughput and peak memory of synth, index build and verify.
     Bench(cmd::bench::Args),
 }
@@ -95,6 +99,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Requests(c) => cmd::requests::run(&cli.state, c),
         Command::Holds(c) => cmd::holds::run(&cli.state, c),
         Command::Serve(a) => cmd::serve::run(&cli.state, a),
+        Command::SignDecision(a) => cmd::sign::run(a),
+        Command::Keygen(a) => cmd::sign::keygen(a),
         Command::Bench(a) => cmd::bench::run(a),
     }
 }

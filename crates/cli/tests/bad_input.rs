@@ -158,6 +158,7 @@ fn an_unregistered_signer_is_refused() {
             "2025-01-15",
         ],
     ));
+    let public = g.officer_pub("irs-do-1");
     ok(&vouch(
         &state,
         &[
@@ -169,6 +170,8 @@ fn an_unregistered_signer_is_refused() {
             "IRS",
             "--role",
             "disclosure-officer",
+            "--public-key",
+            public.to_str().unwrap(),
         ],
     ));
     g.build_index(&state);
@@ -197,6 +200,8 @@ fn an_unregistered_approving_officer_is_refused() {
             out.to_str().unwrap(),
             "--approve-as",
             "nobody",
+            "--officer-key",
+            c.g.officer_key("nobody").to_str().unwrap(),
         ],
     );
     assert_eq!(o.status.code(), Some(1));
@@ -206,6 +211,50 @@ fn an_unregistered_approving_officer_is_refused() {
         "{e}"
     );
     assert!(!out.exists());
+}
+
+/// `vouch verify ... --approve-as OFFICER` with extra arguments.
+fn verify_with(c: &Case, out: &Path, extra: &[&str]) -> std::process::Output {
+    let idx = c.g.dir.join("index");
+    let request = c.g.request();
+    let mut args = vec![
+        "verify",
+        "--index",
+        idx.to_str().unwrap(),
+        "--request",
+        request.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    vouch(&c.state, &args)
+}
+
+#[test]
+fn an_approval_without_the_officers_own_key_is_refused_and_writes_nothing() {
+    let c = setup();
+    let out = c.tmp.path().join("response");
+    let o = verify_with(&c, &out, &["--approve-as", "irs-do-1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("--officer-key") && e.lines().count() == 1, "{e}");
+    assert!(!out.exists());
+    // Another officer's key under this officer's name: refused as well.
+    let other = c.g.officer_key("irs-do-2");
+    let o = verify_with(
+        &c,
+        &out,
+        &[
+            "--approve-as",
+            "irs-do-1",
+            "--officer-key",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("not the key registered for irs-do-1"), "{e}");
+    assert!(!out.exists(), "nothing written");
 }
 
 #[test]

@@ -167,6 +167,8 @@ fn two_batches_checked_at_once_cannot_both_let_the_same_person_through() {
                 tmp.path().join(out).to_str().unwrap(),
                 "--approve-as",
                 "irs-do-1",
+                "--officer-key",
+                gg.officer_key("irs-do-1").to_str().unwrap(),
             ])
             .spawn()
             .unwrap()
@@ -339,6 +341,8 @@ fn a_denied_batch_is_never_looked_up() {
             "GOLDEN-2025-000001",
             "--as",
             "irs-do-2",
+            "--officer-key",
+            g.officer_key("irs-do-2").to_str().unwrap(),
             "--comment",
             "relevance statements too vague",
         ],

@@ -245,8 +245,24 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
         |s| s != "received",
     );
     assert_eq!(status_str(&v), "pending_review", "{v}");
-    let approve = |token: &str, comment: &str| {
-        let b = serde_json::to_vec(&json!({ "comment": comment })).unwrap();
+    // Each officer signs their own decision: the statement first, then
+    // the approval with its signature.
+    let approve = |officer: &str, token: &str, comment: &str| {
+        let b = serde_json::to_vec(&json!({ "decision": "approve", "comment": comment })).unwrap();
+        let st = json_of(&http(
+            addr,
+            "POST",
+            &format!("/v1/requests/{request_id}/statement"),
+            Some(token),
+            Some(("application/json", &b)),
+        ));
+        let text = st["statement"].as_str().unwrap_or("");
+        let body = json!({
+            "comment": comment,
+            "at": st["at"],
+            "signature": vouch_test_support::sign_statement(officer, text),
+        });
+        let b = serde_json::to_vec(&body).unwrap();
         http(
             addr,
             "POST",
@@ -257,10 +273,10 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
     };
     // The run that checked the upload (then the first approval's run) may
     // hold the request a moment after its status shows: retry while 409.
-    let approve_retrying = |token: &str, comment: &str| {
+    let approve_retrying = |officer: &str, token: &str, comment: &str| {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let r = approve(token, comment);
+            let r = approve(officer, token, comment);
             if r.0 == 409 && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
@@ -269,8 +285,8 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
             return;
         }
     };
-    approve_retrying(&officers[0], "first approval");
-    approve_retrying(&officers[1], "second approval");
+    approve_retrying(OFFICERS[0], &officers[0], "first approval");
+    approve_retrying(OFFICERS[1], &officers[1], "second approval");
     let approved_at = Instant::now();
 
     // Kill it while the batch runs.

@@ -67,6 +67,18 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
             ],
         ));
     }
+    let keys = tmp.path().join("officer-keys");
+    let officer_key = vouch_test_support::officer_key_file(&keys, "irs-do-1");
+    let officer_pub = keys.join("irs-do-1.pub");
+    std::fs::write(
+        &officer_pub,
+        b64line(
+            vouch_test_support::officer_key("irs-do-1")
+                .verifying_key()
+                .as_bytes(),
+        ),
+    )
+    .unwrap();
     ok(&vouch(
         &state,
         &[
@@ -78,6 +90,8 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
             "IRS",
             "--role",
             "disclosure-officer",
+            "--public-key",
+            officer_pub.to_str().unwrap(),
         ],
     ));
     let idx = tmp.path().join("index");
@@ -105,6 +119,8 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
             out.to_str().unwrap(),
             "--approve-as",
             "irs-do-1",
+            "--officer-key",
+            officer_key.to_str().unwrap(),
         ],
     ));
 

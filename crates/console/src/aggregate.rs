@@ -254,6 +254,7 @@ mod tests {
             request_id: id.into(),
             agency: "DHS-ICE".into(),
             letter_sha256: "00".repeat(32),
+            subjects_sha256: "11".repeat(32),
             status,
             subject_count: 10,
             request_reasons: vec![],
@@ -290,6 +291,7 @@ mod tests {
             officer: "officer-1".into(),
             at: completed_at,
             comment: "ok".into(),
+            signature: None,
         }];
         Released {
             record,

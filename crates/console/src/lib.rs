@@ -64,6 +64,7 @@ mod officials;
 mod oversight;
 mod queue;
 mod request;
+mod sign;
 pub mod view;
 
 pub use aggregate::{accounting_rows, officials_view, oversight_view, queue_item, Released};
@@ -78,6 +79,7 @@ pub use oversight::{
 };
 pub use queue::{review_queue, COMMENT_MAX, PROBING_CODES};
 pub use request::{request_page, requests_list, timeline, Stage, StageState};
+pub use sign::{sign_decision_page, SignDecisionView};
 pub use view::{
     AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView, NewToken,
     OfficialActivity, OfficialRow, OfficialsView, OverdueDisposition, OversightView, Progress,

@@ -88,11 +88,12 @@ fn decision_form(
 ) -> Markup {
     let field = format!("{kind}-comment-{i}");
     let why = format!("{kind}-why-{i}");
-    let action = format!("/console/requests/{}/{kind}", seg(&item.request_id));
+    let action = format!("/console/requests/{}/sign", seg(&item.request_id));
     let class = if kind == "deny" { "danger" } else { "" };
     html! {
         form method="post" action=(action) class=(format!("decision {kind}")) {
             input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="decision" value=(kind);
             label for=(field) { "Comment for " (label.to_lowercase()) " (required)" }
             textarea id=(field) name="comment" required maxlength=(COMMENT_MAX) rows="3"
                 disabled[blocked.is_some()] aria-describedby=[blocked.map(|_| why.as_str())] {}

@@ -189,6 +189,7 @@ fn approval(officer: &str) -> Approval {
         officer: officer.into(),
         at: datetime!(2026-03-02 10:00 UTC),
         comment: "ok".into(),
+        signature: None,
     }
 }
 
@@ -197,6 +198,7 @@ fn record(id: &str, status: RequestStatus) -> RequestRecord {
         request_id: id.into(),
         agency: "DHS-ICE".into(),
         letter_sha256: "00".repeat(32),
+        subjects_sha256: "11".repeat(32),
         status,
         subject_count: 14,
         request_reasons: vec![],
@@ -404,9 +406,12 @@ fn queue_item_shows_approvals_rejections_probing_hits_and_forms() {
     assert!(h.contains("<th scope=\"row\">S-1</th><td>DOB_INVALID</td>"));
     for kind in ["approve", "deny"] {
         let form_at = h
-            .find(&format!("action=\"/console/requests/REQ-1/{kind}\""))
+            .find(&format!("class=\"decision {kind}\""))
             .expect("decision form");
+        let form_at = h[..form_at].rfind("<form").unwrap();
         let form = &h[form_at..form_at + h[form_at..].find("</form>").unwrap()];
+        assert!(form.contains("action=\"/console/requests/REQ-1/sign\""));
+        assert!(form.contains(&format!("name=\"decision\" value=\"{kind}\"")));
         assert!(form.contains("name=\"csrf\" value=\"tok-123\""));
         let ta = &form[form.find("<textarea").unwrap()..];
         let ta = &ta[..ta.find('>').unwrap()];
@@ -456,7 +461,7 @@ fn queue_escapes_data_and_encodes_the_path() {
     let h = review_queue(&officer(), &[item]).into_string();
     check_page(&h);
     assert_escaped(&h);
-    assert!(h.contains("action=\"/console/requests/a%2Fb%3F%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26/approve\""));
+    assert!(h.contains("action=\"/console/requests/a%2Fb%3F%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26/sign\""));
 }
 
 #[test]
@@ -465,9 +470,59 @@ fn ten_thousand_queue_items() {
     let h = review_queue(&officer(), &items).into_string();
     check_page(&h);
     assert_eq!(count(&h, "<section class=\"queue-item\""), 10_000);
-    assert_eq!(count(&h, "/approve\""), 10_000);
-    assert_eq!(count(&h, "/deny\""), 10_000);
+    assert_eq!(count(&h, "/sign\""), 20_000);
+    assert_eq!(count(&h, "name=\"decision\" value=\"approve\""), 10_000);
+    assert_eq!(count(&h, "name=\"decision\" value=\"deny\""), 10_000);
     assert_eq!(count(&h, "0 of 2 approvals"), 10_000);
+}
+
+#[test]
+fn the_signing_page_shows_the_exact_statement_and_posts_the_signature() {
+    let statement = "vouch-approval-v1\nrequest_id a/b?<x>\ndecision deny\n".to_string();
+    let view = SignDecisionView {
+        request_id: format!("a/b?{EVIL}"),
+        decision: "deny",
+        comment: EVIL.into(),
+        at: "2026-12-05T10:00:00Z".into(),
+        statement: statement.clone(),
+    };
+    let h = sign_decision_page(&officer(), &view).into_string();
+    check_page(&h);
+    assert_escaped(&h);
+    // The statement is shown byte for byte (escaped), so what the officer
+    // signs is what the service checks.
+    let pre = &h[h.find("<pre id=\"statement\"").unwrap()..];
+    let pre = &pre[pre.find('>').unwrap() + 1..pre.find("</pre>").unwrap()];
+    assert_eq!(
+        pre,
+        "vouch-approval-v1\nrequest_id a/b?&lt;x&gt;\ndecision deny\n"
+    );
+    let form_at = h
+        .find("<form method=\"post\" action=\"/console/requests/a%2Fb%3F")
+        .unwrap();
+    let form = &h[form_at..form_at + h[form_at..].find("</form>").unwrap()];
+    assert!(form.contains("/deny\""), "{form}");
+    assert!(form.contains("name=\"csrf\" value=\"tok-123\""));
+    assert!(form.contains("name=\"at\" value=\"2026-12-05T10:00:00Z\""));
+    let ta = &form[form.find("<textarea").unwrap()..];
+    let ta = &ta[..ta.find('>').unwrap()];
+    assert!(ta.contains("name=\"signature\""));
+    assert!(has_flag(ta, "required"));
+    assert!(form.contains("class=\"danger\""));
+    // An approval posts to /approve, with a plain button.
+    let h = sign_decision_page(
+        &officer(),
+        &SignDecisionView {
+            request_id: "REQ-1".into(),
+            decision: "approve",
+            comment: "ok".into(),
+            at: "2026-12-05T10:00:00Z".into(),
+            statement,
+        },
+    )
+    .into_string();
+    check_page(&h);
+    assert!(h.contains("action=\"/console/requests/REQ-1/approve\""));
 }
 
 // ---------- requests list ----------

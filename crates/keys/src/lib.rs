@@ -290,6 +290,43 @@ impl ServiceKeys {
     }
 }
 
+/// Makes a person's own Ed25519 key pair (a disclosure officer's decision
+/// key, a letter signer's key): `path` holds the private seed (one base64
+/// line, 0600, written only if absent) and `path.pub` the public key, the one
+/// an administrator registers. Neither file is ever overwritten.
+pub fn make_personal_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, KeyError> {
+    let public = public_path(path);
+    for p in [path, public.as_path()] {
+        if p.symlink_metadata().is_ok() {
+            return Err(KeyError::Exists {
+                path: p.to_path_buf(),
+            });
+        }
+    }
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    let key = SigningKey::from_bytes(&seed);
+    write_key(path, &seed)?;
+    seed.fill(0);
+    let verifying = key.verifying_key();
+    vouch_formats::atomic::write_atomic(
+        &public,
+        vouch_formats::keys::encode_base64_line(&verifying.to_bytes()).as_bytes(),
+    )
+    .map_err(io(&public))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        sync_dir(dir)?;
+    }
+    Ok(verifying)
+}
+
+/// Where [`make_personal_key`] puts the public half of the key at `path`.
+pub fn public_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".pub");
+    PathBuf::from(p)
+}
+
 /// The id of a signing key: the hex of its public key.
 pub fn signing_id(key: &SigningKey) -> KeyId {
     KeyId(hex::encode(key.verifying_key().to_bytes()))
@@ -386,6 +423,42 @@ mod tests {
     fn mode(p: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_personal_key_is_private_matches_its_public_half_and_is_never_overwritten() {
+        use ed25519_dalek::{Signer, Verifier};
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("irs-do-1.key");
+        let public = make_personal_key(&path).unwrap();
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        let seed = vouch_formats::keys::read_private_seed(&path).unwrap();
+        let read_back = vouch_formats::keys::read_public_key(&public_path(&path)).unwrap();
+        assert_eq!(read_back, public.to_bytes());
+        let sig = SigningKey::from_bytes(&seed).sign(b"statement");
+        assert!(public.verify(b"statement", &sig).is_ok());
+        // A second call refuses, and both files stay as they were.
+        let before = std::fs::read(&path).unwrap();
+        assert!(matches!(
+            make_personal_key(&path),
+            Err(KeyError::Exists { .. })
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        // A public file already there (someone else's) is not overwritten either.
+        let other = tmp.path().join("other.key");
+        std::fs::write(public_path(&other), "x").unwrap();
+        assert!(matches!(
+            make_personal_key(&other),
+            Err(KeyError::Exists { .. })
+        ));
+        assert!(
+            !other.exists(),
+            "no private key left without its public half"
+        );
+        // Two keys differ.
+        let second = make_personal_key(&tmp.path().join("irs-do-2.key")).unwrap();
+        assert_ne!(second, public);
     }
 
     #[test]

@@ -35,6 +35,7 @@ fn records(n: u64) -> Vec<LeafRecord> {
             model_version: "fs-2025.1".into(),
             approvers: vec!["officer-a".into(), "officer-b".into()],
             tin_hmac: Some([(i % 251) as u8; 32]),
+            approvals_sha256: None,
         })
         .collect()
 }

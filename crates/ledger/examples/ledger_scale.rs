@@ -27,6 +27,7 @@ fn record(i: u64) -> LeafRecord {
         model_version: "fs-2025.1".into(),
         approvers: vec!["officer-a".into(), "officer-b".into()],
         tin_hmac: Some([(i % 251) as u8; 32]),
+        approvals_sha256: None,
     }
 }
 

@@ -7,8 +7,12 @@
 
 use crate::error::LeafError;
 
-/// Current encoding version.
+/// The encoding of a leaf without an approvals digest (as every leaf was
+/// before approvals were signed).
 pub const LEAF_VERSION: u8 = 1;
+/// The encoding of a leaf that commits to its batch's signed approvals
+/// (version 1's fields, then the digest).
+pub const LEAF_VERSION_APPROVALS: u8 = 2;
 /// Limit on `request_id` and `subject_ref`, in bytes.
 pub const ID_BYTES_MAX: usize = 256;
 /// Limit on `policy_version`, `model_version` and each approver, in bytes.
@@ -30,6 +34,7 @@ pub const LEAF_BYTES_MAX: usize = 1
     + 2
     + APPROVERS_MAX * (2 + LABEL_BYTES_MAX)
     + 1
+    + 32
     + 32;
 
 /// What one lookup answered.
@@ -84,6 +89,11 @@ pub struct LeafRecord {
     pub approvers: Vec<String>,
     /// Keyed hash of the matched TIN, if one was matched.
     pub tin_hmac: Option<[u8; 32]>,
+    /// SHA-256 of the batch's signed approvals (their statements and
+    /// signatures), so that an approval altered, added or removed after the
+    /// lookups is caught by anyone holding the log. `None` in leaves written
+    /// before approvals were signed.
+    pub approvals_sha256: Option<[u8; 32]>,
 }
 
 fn put_text(out: &mut Vec<u8>, field: &'static str, s: &str, max: usize) -> Result<(), LeafError> {
@@ -131,7 +141,10 @@ impl LeafRecord {
                 max: APPROVERS_MAX,
             });
         }
-        out.push(LEAF_VERSION);
+        out.push(match self.approvals_sha256 {
+            None => LEAF_VERSION,
+            Some(_) => LEAF_VERSION_APPROVALS,
+        });
         put_text(out, "request_id", &self.request_id, ID_BYTES_MAX)?;
         put_text(out, "subject_ref", &self.subject_ref, ID_BYTES_MAX)?;
         out.push(self.outcome.tag());
@@ -149,6 +162,9 @@ impl LeafRecord {
                 out.extend_from_slice(h);
             }
         }
+        if let Some(d) = &self.approvals_sha256 {
+            out.extend_from_slice(d);
+        }
         Ok(())
     }
 
@@ -159,14 +175,14 @@ impl LeafRecord {
             + self.policy_version.len()
             + self.model_version.len();
         let approvers: usize = self.approvers.iter().map(|a| 2 + a.len()).sum();
-        1 + 8 + 1 + 8 + texts + 2 + approvers + 33
+        1 + 8 + 1 + 8 + texts + 2 + approvers + 33 + 32
     }
 
     /// Decodes a canonical encoding; rejects unknown versions, over-long
     /// fields, bad tags, invalid UTF-8 and trailing bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, LeafError> {
         let mut r = Reader { bytes, pos: 0 };
-        r.version()?;
+        let version = r.version()?;
         let request_id = r.text("request_id", ID_BYTES_MAX)?;
         if request_id.is_empty() {
             return Err(LeafError::FieldEmpty {
@@ -199,6 +215,10 @@ impl LeafRecord {
                 })
             }
         };
+        let approvals_sha256 = match version {
+            LEAF_VERSION_APPROVALS => Some(r.array("approvals_sha256")?),
+            _ => None,
+        };
         r.finish()?;
         Ok(Self {
             request_id,
@@ -209,6 +229,7 @@ impl LeafRecord {
             model_version,
             approvers,
             tin_hmac,
+            approvals_sha256,
         })
     }
 
@@ -254,12 +275,12 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
-    fn version(&mut self) -> Result<(), LeafError> {
+    fn version(&mut self) -> Result<u8, LeafError> {
         let v = self.take("version", 1)?[0];
-        if v != LEAF_VERSION {
+        if v != LEAF_VERSION && v != LEAF_VERSION_APPROVALS {
             return Err(LeafError::BadVersion { version: v });
         }
-        Ok(())
+        Ok(v)
     }
 
     fn text(&mut self, field: &'static str, max: usize) -> Result<String, LeafError> {
@@ -293,6 +314,7 @@ mod tests {
             model_version: "fs-2025.1".into(),
             approvers: vec!["officer-a".into(), "officer-b".into()],
             tin_hmac: Some([7u8; 32]),
+            approvals_sha256: None,
         }
     }
 
@@ -311,6 +333,19 @@ mod tests {
     }
 
     #[test]
+    fn a_leaf_with_an_approvals_digest_is_version_2_and_round_trips() {
+        let mut rec = sample();
+        rec.approvals_sha256 = Some([9u8; 32]);
+        let bytes = rec.encode().unwrap();
+        assert_eq!(bytes[0], LEAF_VERSION_APPROVALS);
+        assert_eq!(&bytes[bytes.len() - 32..], &[9u8; 32]);
+        assert_eq!(LeafRecord::decode(&bytes).unwrap(), rec);
+        assert!(bytes.len() <= LEAF_BYTES_MAX);
+        // Without it, the bytes are version 1's, unchanged.
+        assert_eq!(sample().encode().unwrap()[0], LEAF_VERSION);
+    }
+
+    #[test]
     fn known_encoding_of_a_minimal_record() {
         let rec = LeafRecord {
             request_id: "R".into(),
@@ -321,6 +356,7 @@ mod tests {
             model_version: String::new(),
             approvers: vec!["a".into()],
             tin_hmac: None,
+            approvals_sha256: None,
         };
         let want: Vec<u8> = vec![
             1, 0, 1, b'R', 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 0, 1, b'p', 0, 0, 0, 1, 0, 1, b'a', 0,
@@ -337,11 +373,20 @@ mod tests {
             Err(LeafError::TrailingBytes { count: 1 })
         );
         bytes.pop();
+        let mut v3 = bytes.clone();
+        v3[0] = 3;
+        assert_eq!(
+            LeafRecord::decode(&v3),
+            Err(LeafError::BadVersion { version: 3 })
+        );
+        // A version-2 leaf needs its approvals digest.
         let mut v2 = bytes.clone();
-        v2[0] = 2;
+        v2[0] = LEAF_VERSION_APPROVALS;
         assert_eq!(
             LeafRecord::decode(&v2),
-            Err(LeafError::BadVersion { version: 2 })
+            Err(LeafError::Truncated {
+                field: "approvals_sha256"
+            })
         );
         for cut in 0..bytes.len() {
             assert!(LeafRecord::decode(&bytes[..cut]).is_err(), "cut at {cut}");

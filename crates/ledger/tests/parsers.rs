@@ -67,10 +67,10 @@ fn leaf_record() -> impl Strategy<Value = LeafRecord> {
         any::<u64>(),
         (label(), label()),
         vec(label(), 0..4),
-        any::<Option<[u8; 32]>>(),
+        (any::<Option<[u8; 32]>>(), any::<Option<[u8; 32]>>()),
     )
         .prop_map(
-            |(r, s, outcome, t, (p, m), approvers, tin_hmac)| LeafRecord {
+            |(r, s, outcome, t, (p, m), approvers, (tin_hmac, approvals_sha256))| LeafRecord {
                 request_id: r,
                 subject_ref: s,
                 outcome,
@@ -79,6 +79,7 @@ fn leaf_record() -> impl Strategy<Value = LeafRecord> {
                 model_version: m,
                 approvers,
                 tin_hmac,
+                approvals_sha256,
             },
         )
 }

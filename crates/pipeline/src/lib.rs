@@ -16,6 +16,7 @@
 //! approvals on the request's record against the policy.
 #![deny(missing_docs)]
 
+pub mod approval;
 mod error;
 pub mod explain;
 mod limits;

@@ -64,6 +64,7 @@ mod tests {
                 .map(|i| format!("{i}{}", "o".repeat(limits::ID_BYTES_MAX - 1)))
                 .collect(),
             tin_hmac: Some([7; 32]),
+            approvals_sha256: Some([8; 32]),
         };
         assert_eq!(
             leaf.model_version.len(),

@@ -284,13 +284,20 @@ impl Finish<'_> {
             return Ok(self.report(report, rows, cp.checkpoint.size));
         }
         let required = self.cfg.policy.approvals_required(subjects as u64) as usize;
-        let approvers = self.record.approvals.iter().map(|a| a.officer.clone());
-        let approved = match approve(checked, approvers.collect(), required) {
+        // Only approvals signed by a registered officer's registered key
+        // count, whatever the record says (a store writer can add a row, not
+        // a signature); the leaves commit to exactly those.
+        let store = self.store;
+        let officer_of = |id: &str| store.official(id).ok().flatten();
+        let valid = crate::approval::valid_approvals(&self.record, &officer_of);
+        let digest = crate::approval::approvals_digest(&self.record, &valid);
+        let approvers: Vec<String> = valid.iter().map(|a| a.officer.clone()).collect();
+        let approved = match approve(checked, approvers, required) {
             Ok(a) => a,
             Err(_) => {
                 report.status = RunStatus::PendingReview {
                     holds: self.record.holds.clone(),
-                    approvals: self.record.approvals.len(),
+                    approvals: valid.len(),
                     required,
                 };
                 return Ok(self.report(report, Vec::new(), ledger.size()));
@@ -298,7 +305,8 @@ impl Finish<'_> {
         };
         self.set_status(RequestStatus::Approved)?;
         self.timer.lap("approval");
-        let (logged, model_version) = self.look_up_and_log(approved, ledger, &mut report)?;
+        let (logged, model_version) =
+            self.look_up_and_log(approved, digest, ledger, &mut report)?;
         inject(self.cfg, Fault::BeforeResponse)?;
         let rows = rows_of_logged(&logged);
         let cp = logged.checkpoint();
@@ -322,6 +330,7 @@ impl Finish<'_> {
     fn look_up_and_log(
         &mut self,
         approved: ApprovedBatch,
+        approvals_sha256: [u8; 32],
         ledger: &mut DynLedger,
         report: &mut RunReport,
     ) -> Result<(LoggedBatch, String), PipelineError> {
@@ -366,6 +375,7 @@ impl Finish<'_> {
             policy_version: &policy_version,
             model_version: &model_version,
             tin_hmac: &tin_hmac,
+            approvals_sha256,
         };
         let leaves = leaves_of(&matched, &ctx);
         if !leaves.is_empty() {
@@ -506,6 +516,7 @@ fn fresh_checks(
         request_id: request_id.clone(),
         agency: letter.agency.clone(),
         letter_sha256: checked.received().letter_sha256().to_string(),
+        subjects_sha256: letter.subjects_sha256.clone(),
         status,
         subject_count,
         request_reasons: checked.request_reasons().to_vec(),

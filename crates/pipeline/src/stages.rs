@@ -360,6 +360,8 @@ pub(crate) struct LeafContext<'a> {
     pub(crate) model_version: &'a str,
     /// Keyed hash of a TIN (HMAC-SHA-256 with a secret outside the ledger).
     pub(crate) tin_hmac: &'a (dyn Fn(Tin) -> [u8; 32] + Sync),
+    /// The digest of the signed approvals that released the batch.
+    pub(crate) approvals_sha256: [u8; 32],
 }
 
 /// The leaves to append: one per fresh lookup, in subject order.
@@ -389,6 +391,7 @@ pub(crate) fn leaves_of(m: &MatchedBatch, ctx: &LeafContext<'_>) -> Vec<LeafReco
                 } else {
                     d.tin.map(ctx.tin_hmac)
                 },
+                approvals_sha256: Some(ctx.approvals_sha256),
             })
         })
         .collect()

@@ -125,6 +125,14 @@ async fn setup(
         dir,
     };
     let key = signer_key_b64(&env.dir.join("data"));
+    let officer_pub = |o: &str| {
+        base64::engine::general_purpose::STANDARD.encode(
+            vouch_test_support::officer_key(o)
+                .verifying_key()
+                .to_bytes(),
+        )
+    };
+    let (do1, do2) = (officer_pub(OFFICER_1), officer_pub(OFFICER_2));
     let officials: [(&'static str, &str, &str, Option<&str>); 7] = [
         (
             vouch_synth::SIGNER_ID,
@@ -139,8 +147,8 @@ async fn setup(
             "recipient",
             None,
         ),
-        (OFFICER_1, "IRS", "disclosure-officer", None),
-        (OFFICER_2, "IRS", "disclosure-officer", None),
+        (OFFICER_1, "IRS", "disclosure-officer", Some(&do1)),
+        (OFFICER_2, "IRS", "disclosure-officer", Some(&do2)),
         (AUDITOR, "IRS", "auditor", None),
         (OTHER_REQUESTER, OTHER_AGENCY, "recipient", None),
     ];
@@ -271,10 +279,22 @@ impl Env {
         r.json()
     }
 
+    /// Asks for the statement of a decision, signs it with `who`'s own key
+    /// (as `vouch sign-decision` would) and posts the signed decision; a
+    /// refusal of the statement is the answer.
     async fn decide(&self, who: &str, what: &str, comment: &str) -> Reply {
+        let uri = format!("/v1/requests/{}/statement", self.request_id);
+        let body = json!({ "decision": what, "comment": comment });
+        let st = self.send_json(Method::POST, &uri, who, body).await;
+        if st.status != StatusCode::OK {
+            return st;
+        }
+        let v = st.json();
+        let signature =
+            vouch_test_support::sign_statement(who, v["statement"].as_str().unwrap_or(""));
         let uri = format!("/v1/requests/{}/{what}", self.request_id);
-        self.send_json(Method::POST, &uri, who, json!({ "comment": comment }))
-            .await
+        let body = json!({ "comment": comment, "at": v["at"], "signature": signature });
+        self.send_json(Method::POST, &uri, who, body).await
     }
 }
 
@@ -297,7 +317,12 @@ fn reference_response(env: &Env) -> (Vec<u8>, Value) {
         signer: vouch_synth::SIGNER_ID,
         signer_key: key,
         recipients: &vouch_synth::RECIPIENT_IDS,
-        officers: &[OFFICER_1],
+        officers: &[(
+            OFFICER_1,
+            vouch_test_support::officer_key(OFFICER_1)
+                .verifying_key()
+                .to_bytes(),
+        )],
     };
     vouch_app::App::new(store.as_ref())
         .register_parties(&vouch_app::Registrar::Operator, &parties)

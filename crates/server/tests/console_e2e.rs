@@ -216,6 +216,17 @@ impl Browser {
         std::fs::write(path, bytes).unwrap();
     }
 
+    /// On the signing page, signs the statement shown with `officer`'s own
+    /// key and types the signature in.
+    fn sign_decision(&self, officer: &str) {
+        let statement = self.text("pre#statement");
+        assert!(statement.starts_with("vouch-approval-v1"), "{statement}");
+        // The page shows the text; its final newline is part of what is signed.
+        let text = format!("{}\n", statement.trim_end());
+        let signature = vouch_test_support::sign_statement(officer, &text);
+        self.type_into("textarea#signature", &signature);
+    }
+
     /// Submits the sign-in form with `token`; returns the page it led to.
     fn try_sign_in(&self, base: &str, token: &str) -> String {
         self.go(&format!("{base}/console/sign-in"));
@@ -383,9 +394,14 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     );
     b.screenshot(&shots.join("1-review-queue.png"));
     b.type_into(
-        "form[action$='/approve'] textarea[name=comment]",
+        "form.approve textarea[name=comment]",
         "Statutory basis checked; first of two.",
     );
+    b.submit("form.approve button[type=submit]");
+    // The signing page: the officer signs the statement with their own key
+    // (here the test, as `vouch sign-decision` would) and pastes the signature.
+    b.sign_decision(OFFICER);
+    b.screenshot(&shots.join("1b-sign-decision.png"));
     b.submit("form[action$='/approve'] button[type=submit]");
     // Recorded, and the re-check it started is over (a second approval
     // while it runs would be answered "being processed").
@@ -409,9 +425,11 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     b.sign_in(&base, &tokens[OFFICER_2]);
     b.go(&format!("{base}/console/review"));
     b.type_into(
-        "form[action$='/approve'] textarea[name=comment]",
+        "form.approve textarea[name=comment]",
         "Second approval: release.",
     );
+    b.submit("form.approve button[type=submit]");
+    b.sign_decision(OFFICER_2);
     b.submit("form[action$='/approve'] button[type=submit]");
     // The approval is recorded.
     wait_for("the second approval", 30, || {

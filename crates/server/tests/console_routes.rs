@@ -219,7 +219,7 @@ async fn the_console_refuses_what_the_api_refuses() {
         Method::POST,
         "/console/requests/SYN-11-40/deny",
         Some(&os),
-        Some("comment=no&csrf=wrong"),
+        Some("comment=no&at=2026-01-01T00:00:00Z&signature=x&csrf=wrong"),
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a forged form is refused");
@@ -228,7 +228,11 @@ async fn the_console_refuses_what_the_api_refuses() {
         Method::POST,
         "/console/requests/SYN-11-40/deny",
         Some(&os),
-        Some(&format!("comment=&csrf={}", enc(&ocsrf))),
+        Some(&format!(
+            "comment=&at={}&signature=x&csrf={}",
+            enc(&vouch_core::timestamp::format(vouch_core::timestamp::now())),
+            enc(&ocsrf)
+        )),
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "a comment is required");

@@ -200,20 +200,49 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
     // and the batch is released.
     let approve_uri = format!("{uri}/approve");
     let (tok_1, tok_2) = (tok(OFFICER), tok(OFFICER_2));
+    // Each officer signs their own decision's statement.
+    let signed = |officer: &str, statement: &Value, comment: &str| {
+        let text = statement["statement"].as_str().unwrap_or("");
+        json!({
+            "comment": comment,
+            "at": statement["at"],
+            "signature": vouch_test_support::sign_statement(officer, text),
+        })
+    };
+    let statement_uri = format!("{uri}/statement");
+    let (c1, c2) = ("first, on node B", "second, on node A");
+    let s1 = call(
+        &b,
+        Method::POST,
+        &statement_uri,
+        &tok_1,
+        Some(json!({"decision": "approve", "comment": c1})),
+    )
+    .await
+    .1;
+    let s2 = call(
+        &a,
+        Method::POST,
+        &statement_uri,
+        &tok_2,
+        Some(json!({"decision": "approve", "comment": c2})),
+    )
+    .await
+    .1;
     let (one, two) = tokio::join!(
         call(
             &b,
             Method::POST,
             &approve_uri,
             &tok_1,
-            Some(json!({"comment": "first, on node B"})),
+            Some(signed(OFFICER, &s1, c1)),
         ),
         call(
             &a,
             Method::POST,
             &approve_uri,
             &tok_2,
-            Some(json!({"comment": "second, on node A"})),
+            Some(signed(OFFICER_2, &s2, c2)),
         )
     );
     assert_eq!(one.0, StatusCode::ACCEPTED, "{}", one.1);

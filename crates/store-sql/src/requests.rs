@@ -23,11 +23,12 @@ type RequestRow = (
     Option<String>,
     String,
     String,
+    String,
 );
 
 const REQUEST_COLUMNS: &str = "request_id, agency, letter_sha256, status, subject_count, \
     request_reasons, holds, approvals_required, approvals, policy_version, denial, \
-    completed_at, disposition_certified, received_at, updated_at";
+    completed_at, disposition_certified, received_at, updated_at, subjects_sha256";
 
 fn corrupt(why: &str) -> StoreError {
     StoreError::Corrupt {
@@ -46,6 +47,7 @@ fn request_from_row(r: RequestRow) -> Result<RequestRecord, StoreError> {
         request_id: r.0,
         agency: r.1,
         letter_sha256: r.2,
+        subjects_sha256: r.15,
         status,
         subject_count: u64::try_from(r.4).map_err(|_| corrupt("negative subject count"))?,
         request_reasons: from_json("requests", &r.5)?,
@@ -89,8 +91,9 @@ impl SqlStore {
     pub async fn put_request(&self, record: &RequestRecord) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO requests (request_id, agency, letter_sha256, status, \
             subject_count, request_reasons, holds, approvals_required, approvals, \
-            policy_version, denial, completed_at, disposition_certified, received_at, updated_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+            policy_version, denial, completed_at, disposition_certified, received_at, updated_at, \
+            subjects_sha256) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
             ON CONFLICT (request_id) DO UPDATE SET agency = excluded.agency, \
             letter_sha256 = excluded.letter_sha256, status = excluded.status, \
             subject_count = excluded.subject_count, request_reasons = excluded.request_reasons, \
@@ -98,7 +101,8 @@ impl SqlStore {
             approvals = excluded.approvals, policy_version = excluded.policy_version, \
             denial = excluded.denial, completed_at = excluded.completed_at, \
             disposition_certified = excluded.disposition_certified, \
-            received_at = excluded.received_at, updated_at = excluded.updated_at";
+            received_at = excluded.received_at, updated_at = excluded.updated_at, \
+            subjects_sha256 = excluded.subjects_sha256";
         let subjects = i64::try_from(record.subject_count).map_err(|_| StoreError::Invalid {
             field: "subject_count",
             why: "too large".into(),
@@ -127,6 +131,7 @@ impl SqlStore {
             .bind(record.disposition_certified.map(format_date))
             .bind(moment_text(record.received_at))
             .bind(moment_text(record.updated_at))
+            .bind(&record.subjects_sha256)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())

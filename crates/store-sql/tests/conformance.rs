@@ -80,6 +80,7 @@ fn request(id: &str, received_at: OffsetDateTime) -> RequestRecord {
         request_id: id.into(),
         agency: "DHS-ICE".into(),
         letter_sha256: "ab".repeat(32),
+        subjects_sha256: "cd".repeat(32),
         status: RequestStatus::PendingReview,
         subject_count: 1_000_000,
         request_reasons: vec![],
@@ -152,6 +153,7 @@ fn leaf(request: &str, i: usize) -> LeafRecord {
         model_version: "fs-1".into(),
         approvers: vec!["irs-do-1".into()],
         tin_hmac: None,
+        approvals_sha256: None,
     }
 }
 
@@ -220,6 +222,7 @@ fn requests_documents_and_audit_trails_round_trip(p: &Place) {
         officer: "do1".into(),
         at: datetime!(2025-01-02 01:00 UTC),
         comment: "ok".into(),
+        signature: Some("c2lnbmF0dXJl".into()),
     };
     r1.status = RequestStatus::Completed;
     r1.approvals = vec![approval.clone(), approval.clone()];

@@ -68,7 +68,7 @@ pub struct OfficialRecord {
     pub agency: String,
     /// What the official may do: sign, receive, review, audit or administer.
     pub role: Role,
-    /// Base64 Ed25519 public key (signers).
+    /// Base64 Ed25519 public key (signers, disclosure officers).
     #[serde(default)]
     pub public_key: Option<String>,
     /// When it was registered.
@@ -152,6 +152,11 @@ pub struct Approval {
     pub at: OffsetDateTime,
     /// The officer's comment on the release or denial, as entered.
     pub comment: String,
+    /// The officer's Ed25519 signature of the decision's statement
+    /// (`vouch_pipeline::approval::statement`), base64; `None` on decisions
+    /// recorded before decisions were signed (they count for nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A request's record in the store.
@@ -163,6 +168,10 @@ pub struct RequestRecord {
     pub agency: String,
     /// Hex SHA-256 of the exact `request.json` (a re-submission must match).
     pub letter_sha256: String,
+    /// Hex SHA-256 of `subjects.csv`, as the letter states and intake
+    /// checked (empty on records of earlier versions).
+    #[serde(default)]
+    pub subjects_sha256: String,
     /// Where the request stands, from pending review to completed,
     /// rejected or denied.
     pub status: RequestStatus,

@@ -37,6 +37,33 @@ pub fn open_state(state: &Path) -> Box<dyn StateStore> {
     reopen_store(StoreKind::Sqlite, state, "state")
 }
 
+/// A test disclosure officer's own signing key (derived from the id, so
+/// every test and every process agrees on it).
+pub fn officer_key(officer: &str) -> ed25519_dalek::SigningKey {
+    use sha2::Digest;
+    let seed: [u8; 32] = sha2::Sha256::digest(format!("vouch test officer {officer}")).into();
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+/// Writes `officer`'s key file into `dir` (as `vouch verify --officer-key`
+/// reads it) and returns its path.
+pub fn officer_key_file(dir: &Path, officer: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).expect("key dir");
+    let path = dir.join(format!("{officer}.key"));
+    let line = vouch_formats::keys::encode_base64_line(&officer_key(officer).to_bytes());
+    std::fs::write(&path, line).expect("officer key");
+    path
+}
+
+/// `officer`'s signature (base64) of a decision statement, as `vouch
+/// sign-decision` makes it.
+pub fn sign_statement(officer: &str, statement: &str) -> String {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    base64::engine::general_purpose::STANDARD
+        .encode(officer_key(officer).sign(statement.as_bytes()).to_bytes())
+}
+
 /// Registers the synthetic request's agency, signer (with the data set's
 /// key), recipients and two disclosure officers in the store of `state`.
 pub fn register_synth(state: &Path, data: &Path) {
@@ -53,7 +80,10 @@ pub fn register_synth_in(store: &dyn StateStore, data: &Path) {
         signer: vouch_synth::SIGNER_ID,
         signer_key: key,
         recipients: &vouch_synth::RECIPIENT_IDS,
-        officers: &[OFFICER, OFFICER_2],
+        officers: &[
+            (OFFICER, officer_key(OFFICER).verifying_key().to_bytes()),
+            (OFFICER_2, officer_key(OFFICER_2).verifying_key().to_bytes()),
+        ],
     };
     App::new(store)
         .register_parties(&Registrar::Operator, &parties)
@@ -85,10 +115,10 @@ pub fn run_approved(
     officers: &[&str],
 ) -> Result<RunReport, vouch_app::AppError> {
     let app = App::with_keys(store, cfg.keys)?;
-    let approvers: Vec<Acting<Officer>> = officers
+    let approvers: Vec<(Acting<Officer>, ed25519_dalek::SigningKey)> = officers
         .iter()
-        .map(|o| app.acting::<Officer>(o))
-        .collect::<Result<_, _>>()?;
+        .map(|o| Ok((app.acting::<Officer>(o)?, officer_key(o))))
+        .collect::<Result<_, vouch_app::AppError>>()?;
     app.run_with_approvals(cfg, &approvers, "approved by the test")
 }
 

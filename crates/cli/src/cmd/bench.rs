@@ -88,6 +88,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         request: data.join("request"),
         out: resp,
         approve_as: demo::DEMO_OFFICERS.iter().map(|s| s.to_string()).collect(),
+        officer_key: demo::DEMO_OFFICERS
+            .iter()
+            .map(|o| demo::officer_key_file(&data, o))
+            .collect(),
     };
     let t = Instant::now();
     let r = verify::verify(&state, &state.join("keys"), &args)?;
@@ -109,6 +113,20 @@ pub fn run(a: Args) -> Result<ExitCode> {
         t.elapsed().as_secs_f64(),
         rep.leaves,
         "leaves",
+    );
+    // What `ledger verify` adds for signed approvals: each batch's leaves
+    // read back and their approvals digest and signatures checked.
+    let t = Instant::now();
+    let batches = vouch_app::App::new(store.as_ref()).check_all_approvals(&ledger)?;
+    line(
+        "approvals check",
+        t.elapsed().as_secs_f64(),
+        rep.leaves,
+        "leaves",
+    );
+    anyhow::ensure!(
+        batches == 1,
+        "the bench's batch carries no signed approvals"
     );
     let truth = vouch_formats::truth::read_truth(&data.join("truth.csv"))?;
     let sc = crate::eval::score(&r.rows, &truth)?;

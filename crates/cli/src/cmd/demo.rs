@@ -30,20 +30,37 @@ pub struct Args {
 /// The disclosure officers the demo registers.
 pub const DEMO_OFFICERS: [&str; 2] = ["irs-disclosure-officer-1", "irs-disclosure-officer-2"];
 
-/// Makes the service's keys for `state` and registers the synthetic data
-/// set's agency and officials there.
+/// The key file of a demo officer (`data/keys/OFFICER.key`, made by
+/// [`register`]): each officer signs their own approval with it.
+pub fn officer_key_file(data: &Path, officer: &str) -> PathBuf {
+    data.join("keys").join(format!("{officer}.key"))
+}
+
+/// Makes a demo officer's own signing key (the key file only they would
+/// hold) and returns its public half.
+fn make_officer_key(data: &Path, officer: &str) -> Result<[u8; 32]> {
+    Ok(vouch_keys::make_personal_key(&officer_key_file(data, officer))?.to_bytes())
+}
+
+/// Makes the service's keys for `state`, each demo officer's own key in
+/// `data/keys/`, and registers the synthetic data set's agency and
+/// officials there.
 pub fn register(state: &Path, data: &Path) -> Result<()> {
     let store = crate::state::open(state)?;
     // The demo's own keys, beside its own state (never the operator's).
     App::new(store.as_ref()).init_keys(&state.join("keys"))?;
     let key = vouch_formats::keys::read_public_key(&data.join("keys/signer.pub"))?;
+    let officers = DEMO_OFFICERS
+        .iter()
+        .map(|o| Ok((*o, make_officer_key(data, o)?)))
+        .collect::<Result<Vec<_>>>()?;
     let parties = Parties {
         agency: vouch_synth::AGENCY,
         ssr_approved: time::macros::date!(2025 - 01 - 15),
         signer: vouch_synth::SIGNER_ID,
         signer_key: key,
         recipients: &vouch_synth::RECIPIENT_IDS,
-        officers: &DEMO_OFFICERS,
+        officers: &officers,
     };
     App::new(store.as_ref()).register_parties(&Registrar::Operator, &parties)?;
     Ok(())
@@ -73,6 +90,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         request: data.join("request"),
         out: response.clone(),
         approve_as: DEMO_OFFICERS.iter().map(|s| s.to_string()).collect(),
+        officer_key: DEMO_OFFICERS
+            .iter()
+            .map(|o| officer_key_file(&data, o))
+            .collect(),
     };
     let report = verify::verify(&state, &state.join("keys"), &args)?;
     let truth = vouch_formats::truth::read_truth(&data.join("truth.csv"))?;

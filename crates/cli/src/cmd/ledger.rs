@@ -57,8 +57,13 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
             let r = ledger
                 .verify_all_any(&verifiers)
                 .context("ledger verification failed")?;
+            // Every batch looked up carries the signed approvals its
+            // lookups were released under, still valid and enough.
+            let batches = vouch_app::App::new(store.as_ref())
+                .check_all_approvals(&ledger)
+                .context("ledger verification failed")?;
             println!(
-                "ledger OK: {} leaves re-hashed, root {}, {} checkpoints verified and mutually consistent ({:.2}s)",
+                "ledger OK: {} leaves re-hashed, root {}, {} checkpoints verified and mutually consistent, {batches} batches carry their signed approvals ({:.2}s)",
                 r.leaves,
                 b64(&r.root),
                 r.checkpoints,

@@ -12,6 +12,7 @@ pub mod policy;
 pub mod registry;
 pub mod requests;
 pub mod serve;
+pub mod sign;
 pub mod synth;
 pub mod verify;
 

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::ExitCode;
-use vouch_app::{App, Officer};
+use vouch_app::{App, Decision, Officer, SignedDecision};
 use vouch_core::timestamp::{format, format_date};
 
 #[derive(clap::Subcommand, Debug)]
@@ -24,6 +24,10 @@ pub enum RequestsCommand {
         /// The disclosure officer denying it.
         #[arg(long = "as")]
         officer: String,
+        /// The officer's own key (one line: base64 of the 32-byte Ed25519
+        /// seed) that signs the denial.
+        #[arg(long = "officer-key")]
+        officer_key: std::path::PathBuf,
         /// Why (required).
         #[arg(long)]
         comment: String,
@@ -128,10 +132,17 @@ pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
         RequestsCommand::Deny {
             request,
             officer,
+            officer_key,
             comment,
         } => {
             let officer = super::acting::<Officer>(&app, "--as", &officer)?;
-            app.deny(&officer, &request, &comment)
+            let seed = vouch_formats::keys::read_private_seed(&officer_key)?;
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+            let rec = app
+                .visible_request(officer.official(), &request)
+                .with_context(|| format!("request {request}"))?;
+            let signed = SignedDecision::sign(&rec, Decision::Deny, officer.id(), &comment, &key);
+            app.deny(&officer, &request, &signed)
                 .with_context(|| format!("request {request}"))?;
             println!("request {request} denied");
         }

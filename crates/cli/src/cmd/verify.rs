@@ -20,9 +20,14 @@ pub struct Args {
     /// Where response.csv and response.json go.
     #[arg(long)]
     pub out: PathBuf,
-    /// A disclosure officer releasing the batch (repeat for two-person approval).
+    /// A disclosure officer releasing the batch (repeat for two-person
+    /// approval); each needs its `--officer-key`, given in the same order.
     #[arg(long = "approve-as")]
     pub approve_as: Vec<String>,
+    /// The officer's own Ed25519 key (one line: base64 of the 32-byte
+    /// seed) that signs the approval; one per `--approve-as`, in order.
+    #[arg(long = "officer-key")]
+    pub officer_key: Vec<PathBuf>,
 }
 
 /// What an approval given on the command line says.
@@ -33,10 +38,32 @@ const CLI_APPROVAL: &str = "approved on the command line (--approve-as)";
 pub fn verify(state: &Path, keys_dir: &Path, a: &Args) -> Result<RunReport> {
     let (store, keys) = crate::state::open_with_keys_in(state, keys_dir)?;
     let app = App::with_checked_keys(store.as_ref(), &keys);
+    if a.approve_as.len() != a.officer_key.len() {
+        anyhow::bail!(
+            "--approve-as: every approval is signed with the officer's own key: give --approve-as OFFICER --officer-key KEY_FILE in pairs ({} officers, {} keys)",
+            a.approve_as.len(),
+            a.officer_key.len()
+        );
+    }
     let approvers = a
         .approve_as
         .iter()
-        .map(|id| super::acting::<Officer>(&app, "--approve-as", id))
+        .zip(&a.officer_key)
+        .map(|(id, key)| {
+            let officer = super::acting::<Officer>(&app, "--approve-as", id)?;
+            let seed = vouch_formats::keys::read_private_seed(key)?;
+            let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+            // Said before anything runs (the run would refuse the signature).
+            let public =
+                vouch_formats::keys::encode_base64_line(signing.verifying_key().as_bytes());
+            if officer.official().public_key.as_deref().map(str::trim) != Some(public.trim()) {
+                anyhow::bail!(
+                    "--officer-key {}: not the key registered for {id}",
+                    key.display()
+                );
+            }
+            Ok((officer, signing))
+        })
         .collect::<Result<Vec<_>>>()?;
     let policy = app.active_policy()?;
     let cfg = RunConfig {

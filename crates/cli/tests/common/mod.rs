@@ -97,9 +97,25 @@ impl Golden {
         for o in officers {
             args.push("--approve-as".into());
             args.push(o.to_string());
+            args.push("--officer-key".into());
+            args.push(self.officer_key(o).to_str().unwrap().to_string());
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         vouch(state, &refs)
+    }
+
+    /// An officer's own key file (their secret; registered by its public half).
+    pub fn officer_key(&self, officer: &str) -> PathBuf {
+        vouch_test_support::officer_key_file(&self.dir.join("keys"), officer)
+    }
+
+    /// The public half of an officer's key, as `officials add --public-key` reads it.
+    pub fn officer_pub(&self, officer: &str) -> PathBuf {
+        let public = self.dir.join("keys").join(format!("{officer}.pub"));
+        let key = vouch_test_support::officer_key(officer);
+        std::fs::create_dir_all(self.dir.join("keys")).unwrap();
+        std::fs::write(&public, b64line(key.verifying_key().as_bytes())).unwrap();
+        public
     }
 
     /// Signs the current request.json.
@@ -158,6 +174,7 @@ impl Golden {
             ],
         ));
         for o in ["irs-do-1", "irs-do-2"] {
+            let public = self.officer_pub(o);
             ok(&vouch(
                 state,
                 &[
@@ -169,6 +186,8 @@ impl Golden {
                     "IRS",
                     "--role",
                     "disclosure-officer",
+                    "--public-key",
+                    public.to_str().unwrap(),
                 ],
             ));
         }
@@ -191,21 +210,7 @@ impl Golden {
     }
 
     pub fn verify(&self, state: &Path, out: &Path) -> Output {
-        let idx = self.dir.join("index");
-        vouch(
-            state,
-            &[
-                "verify",
-                "--index",
-                idx.to_str().unwrap(),
-                "--request",
-                self.request().to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--approve-as",
-                "irs-do-1",
-            ],
-        )
+        self.verify_as(state, out, &["irs-do-1"])
     }
 }
 

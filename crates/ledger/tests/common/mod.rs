@@ -18,6 +18,7 @@ pub fn record(request: &str, i: u64) -> LeafRecord {
         model_version: "model-1".into(),
         approvers: vec!["officer-7".into()],
         tin_hmac: i.is_multiple_of(2).then_some([(i % 251) as u8; 32]),
+        approvals_sha256: None,
     }
 }
 

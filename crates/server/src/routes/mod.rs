@@ -58,6 +58,11 @@ fn routes(upload_bytes_max: u64) -> Routes {
         )
         .at(Method::POST, "/v1/requests/{id}/deny", post(requests::deny))
         .at(
+            Method::POST,
+            "/v1/requests/{id}/statement",
+            post(requests::statement),
+        )
+        .at(
             Method::GET,
             "/v1/requests/{id}/response",
             get(requests::response_csv),
@@ -157,6 +162,7 @@ fn console_routes() -> Router<AppState> {
         .route("/console/requests/{id}", get(c::request))
         .route("/console/requests/{id}/status", get(c::status))
         .route("/console/requests/{id}/response.csv", get(c::response_csv))
+        .route("/console/requests/{id}/sign", post(c::sign))
         .route("/console/requests/{id}/approve", post(c::approve))
         .route("/console/requests/{id}/deny", post(c::deny))
         .route("/console/ledger", get(c::ledger))

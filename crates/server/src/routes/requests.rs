@@ -14,7 +14,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use vouch_app::{Acting, Officer, Overseer, Requester, ResponseFile};
+use vouch_app::{Acting, Decision, Officer, Overseer, Requester, ResponseFile, SignedDecision};
 use vouch_store::{RequestRecord, RequestStatus};
 
 /// An id from a URL: the request-id alphabet of formats.md (so it can
@@ -171,10 +171,65 @@ pub(crate) async fn show(who: Caller, Path(id): Path<String>) -> Result<Json<Val
     Ok(Json(body))
 }
 
-/// The body of an approval or denial.
+/// The body of an approval or denial: the comment, the moment the signed
+/// statement names (RFC 3339) and the officer's signature of it (base64).
 #[derive(Deserialize)]
-pub(crate) struct Decision {
+pub(crate) struct SignedBody {
     pub(crate) comment: String,
+    pub(crate) at: String,
+    pub(crate) signature: String,
+}
+
+impl SignedBody {
+    /// The decision as the application layer checks it.
+    pub(crate) fn decision(self) -> Result<SignedDecision, ApiError> {
+        let at = vouch_core::timestamp::parse(&self.at)
+            .ok_or_else(|| ApiError::Invalid("at: not an RFC 3339 moment".into()))?;
+        Ok(SignedDecision {
+            at,
+            comment: self.comment,
+            signature: self.signature,
+        })
+    }
+}
+
+/// The body of a statement request: which decision, with what comment.
+#[derive(Deserialize)]
+pub(crate) struct StatementBody {
+    pub(crate) decision: String,
+    pub(crate) comment: String,
+}
+
+/// Parses `approve` or `deny`.
+pub(crate) fn decision_of(text: &str) -> Result<Decision, ApiError> {
+    match text {
+        "approve" => Ok(Decision::Approve),
+        "deny" => Ok(Decision::Deny),
+        _ => Err(ApiError::Invalid("decision: approve or deny".into())),
+    }
+}
+
+/// POST /v1/requests/{id}/statement: the exact text the officer signs to
+/// approve or deny, naming the service's current moment.
+pub(crate) async fn statement(
+    who: Need<Officer>,
+    Path(id): Path<String>,
+    Json(b): Json<StatementBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = checked_id(id)?;
+    let decision = decision_of(&b.decision)?;
+    let core = who.core.clone();
+    let at = vouch_core::timestamp::now();
+    let text = blocking(move || {
+        Ok(core
+            .app()
+            .decision_statement(&who.acting, &id, decision, at, &b.comment)?)
+    })
+    .await?;
+    Ok(Json(json!({
+        "statement": text,
+        "at": vouch_core::timestamp::format(at),
+    })))
 }
 
 /// Records an officer's approval and queues the batch's run (the run
@@ -184,7 +239,7 @@ pub(crate) async fn approve_and_run(
     core: Arc<Core>,
     officer: Acting<Officer>,
     id: String,
-    comment: String,
+    signed: SignedDecision,
 ) -> Result<(usize, u32), ApiError> {
     let slot = core.try_slot()?;
     let agency = {
@@ -198,7 +253,7 @@ pub(crate) async fn approve_and_run(
     }
     let recorded = {
         let (core, id) = (core.clone(), id.clone());
-        blocking(move || Ok(core.app().approve(&officer, &id, &comment)?)).await
+        blocking(move || Ok(core.app().approve(&officer, &id, &signed)?)).await
     };
     match recorded {
         Ok(counts) => {
@@ -216,10 +271,11 @@ pub(crate) async fn approve_and_run(
 pub(crate) async fn approve(
     who: Need<Officer>,
     Path(id): Path<String>,
-    Json(d): Json<Decision>,
+    Json(d): Json<SignedBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = checked_id(id)?;
-    let (given, required) = approve_and_run(who.core, who.acting, id.clone(), d.comment).await?;
+    let signed = d.decision()?;
+    let (given, required) = approve_and_run(who.core, who.acting, id.clone(), signed).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({
@@ -235,11 +291,12 @@ pub(crate) async fn approve(
 pub(crate) async fn deny(
     who: Need<Officer>,
     Path(id): Path<String>,
-    Json(d): Json<Decision>,
+    Json(d): Json<SignedBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = checked_id(id)?;
+    let signed = d.decision()?;
     let (core, officer, id2) = (who.core.clone(), who.acting, id.clone());
-    blocking(move || Ok(core.app().deny(&officer, &id2, &d.comment)?)).await?;
+    blocking(move || Ok(core.app().deny(&officer, &id2, &signed)?)).await?;
     Ok(Json(json!({ "request_id": id, "status": "denied" })))
 }
 
@@ -282,7 +339,12 @@ pub(crate) async fn released_file(
     let id = checked_id(id)?;
     let path = {
         let id = id.clone();
-        blocking(move || Ok(core.app().release(&by, &id, file, via)?)).await?
+        blocking(move || {
+            let mut w = crate::state::lock(&core.writer);
+            let ledger = w.ledger(core.store.as_ref())?;
+            Ok(core.app().release(&by, ledger, &id, file, via)?)
+        })
+        .await?
     };
     let f = tokio::fs::File::open(&path)
         .await

@@ -27,7 +27,7 @@ pub(crate) use ledger::ledger;
 pub(crate) use officials::{issue_token, officials, register, revoke_token};
 pub(crate) use oversight::{accounting, accounting_csv, oversight};
 pub(crate) use requests::{request, requests, response_csv, status};
-pub(crate) use review::{approve, deny, review};
+pub(crate) use review::{approve, deny, review, sign};
 pub(crate) use sign_in::{sign_in, sign_in_form, sign_out};
 
 use crate::error::ApiError;

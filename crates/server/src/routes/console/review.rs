@@ -1,7 +1,7 @@
 //! The review queue of disclosure officers, and their approvals and denials.
 
 use super::{redirect, CsrfForm, Posted, Session};
-use crate::routes::requests::{approve_and_run, checked_id};
+use crate::routes::requests::{approve_and_run, checked_id, decision_of, SignedBody};
 use crate::state::blocking;
 use axum::extract::Path;
 use axum::response::Response;
@@ -35,16 +35,82 @@ pub(crate) async fn review(user: Session<Officer>) -> Response {
     }
 }
 
-/// The approve and deny forms.
+/// The queue's approve and deny forms: which decision, with what comment.
+#[derive(Deserialize)]
+pub(crate) struct PrepareForm {
+    decision: String,
+    comment: String,
+    csrf: String,
+}
+
+impl CsrfForm for PrepareForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// POST /console/requests/{id}/sign: the statement to sign for the
+/// decision asked for, naming the service's current moment.
+pub(crate) async fn sign(Path(id): Path<String>, posted: Posted<Officer, PrepareForm>) -> Response {
+    let Posted { session, form } = posted;
+    let done = async {
+        let id = checked_id(id)?;
+        let decision = decision_of(&form.decision)?;
+        let comment = form.comment.trim().to_string();
+        if comment.is_empty() {
+            return Err(crate::error::ApiError::Invalid("comment: required".into()));
+        }
+        let at = vouch_core::timestamp::now();
+        let (core, officer, id2, c) = (
+            session.core.clone(),
+            session.acting.clone(),
+            id.clone(),
+            comment.clone(),
+        );
+        let statement = blocking(move || {
+            Ok(core
+                .app()
+                .decision_statement(&officer, &id2, decision, at, &c)?)
+        })
+        .await?;
+        Ok(ui::SignDecisionView {
+            request_id: id,
+            decision: decision.as_str(),
+            comment,
+            at: vouch_core::timestamp::format(at),
+            statement,
+        })
+    }
+    .await;
+    match done {
+        Ok(view) => session.page(ui::sign_decision_page(&session.layout(), &view)),
+        Err(e) => session.error(e),
+    }
+}
+
+/// The signed approve and deny forms.
 #[derive(Deserialize)]
 pub(crate) struct DecisionForm {
     comment: String,
+    at: String,
+    signature: String,
     csrf: String,
 }
 
 impl CsrfForm for DecisionForm {
     fn csrf(&self) -> &str {
         &self.csrf
+    }
+}
+
+impl DecisionForm {
+    fn signed(self) -> Result<vouch_app::SignedDecision, crate::error::ApiError> {
+        SignedBody {
+            comment: self.comment,
+            at: self.at,
+            signature: self.signature,
+        }
+        .decision()
     }
 }
 
@@ -56,8 +122,9 @@ pub(crate) async fn approve(
     let Posted { session, form } = posted;
     let done = async {
         let id = checked_id(id)?;
+        let signed = form.signed()?;
         let core = session.core.clone();
-        approve_and_run(core, session.acting.clone(), id.clone(), form.comment).await?;
+        approve_and_run(core, session.acting.clone(), id.clone(), signed).await?;
         Ok::<_, crate::error::ApiError>(id)
     }
     .await;
@@ -75,8 +142,9 @@ pub(crate) async fn deny(
     let Posted { session, form } = posted;
     let done = async {
         let id = checked_id(id)?;
+        let signed = form.signed()?;
         let (core, officer, id2) = (session.core.clone(), session.acting.clone(), id.clone());
-        blocking(move || Ok(core.app().deny(&officer, &id2, &form.comment)?)).await?;
+        blocking(move || Ok(core.app().deny(&officer, &id2, &signed)?)).await?;
         Ok::<_, crate::error::ApiError>(id)
     }
     .await;
