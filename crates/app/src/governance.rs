@@ -1,11 +1,9 @@
 //! The disclosure office's controls: the active policy and the
 //! confidential hold list (6103(i)(6)).
 
-use crate::{checked_text, Acting, App, AppError, Officer, PolicyOwner};
-use sha2::{Digest, Sha256};
+use crate::{Acting, App, AppError, Officer, PolicyOwner, Proposal};
 use vouch_core::Tin;
 use vouch_policy::PolicyConfig;
-use vouch_store::{AuditAction, PolicyActivation};
 
 impl App<'_> {
     /// The active policy: the file activated in the store, else policy.md's
@@ -16,62 +14,47 @@ impl App<'_> {
     }
 
     /// Validates a policy file and makes it the active one, with the
-    /// official's written reason (a sentence: three words at least).
+    /// official's written reason (a sentence: three words at least), while
+    /// the registry is not sealed (logged as a founding change). Once it is
+    /// sealed, a policy is proposed and confirmed by two people
+    /// ([`App::propose`]).
     pub fn activate_policy(
         &self,
         by: &Acting<PolicyOwner>,
         text: &str,
         reason: &str,
     ) -> Result<PolicyConfig, AppError> {
-        let reason = checked_text("reason", reason)?;
-        if reason.split_whitespace().count() < 3 {
-            return Err(AppError::Invalid {
-                field: "reason",
-                why: "say why the policy changes, in a sentence".into(),
-            });
-        }
-        let policy = PolicyConfig::from_toml(text).map_err(|e| AppError::Invalid {
-            field: "policy",
-            why: e.to_string(),
-        })?;
-        let activation = PolicyActivation {
-            at: self.now(),
-            officer: by.id().into(),
-            reason,
-            version: policy.version(),
-            sha256: hex::encode(Sha256::digest(text.as_bytes())),
-        };
-        self.store.activate_policy(text, &activation)?;
-        self.service_audit(
+        let (policy, _) = crate::changes::checked_policy(text, reason)?;
+        self.found(
             by.id(),
-            AuditAction::PolicyActivated,
-            format!("policy {} ({})", activation.version, policy.name),
+            &Proposal::Policy {
+                text: text.into(),
+                reason: reason.into(),
+            },
         )?;
         Ok(policy)
     }
 
-    /// Puts TINs on the hold list (`add`) or takes them off; returns how
-    /// many changed. Only keyed hashes are stored, never a TIN.
+    /// Puts TINs on the hold list (`add`) or takes them off while the
+    /// registry is not sealed (logged as a founding change); returns how
+    /// many changed. Only keyed hashes are stored, never a TIN. Once the
+    /// registry is sealed, a hold list change is proposed and confirmed by
+    /// two people ([`App::propose`]).
     pub fn change_holds(
         &self,
         by: &Acting<Officer>,
         tins: &[Tin],
         add: bool,
     ) -> Result<usize, AppError> {
-        let hash = vouch_pipeline::tin_hasher(self.keys()?);
-        let keys: Vec<[u8; 32]> = tins.iter().map(|t| hash(*t)).collect();
-        let changed = self.store.set_held(&keys, add)?;
-        let action = if add {
-            AuditAction::HoldsAdded
-        } else {
-            AuditAction::HoldsRemoved
-        };
-        self.service_audit(
+        let before = self.store.held()?.len();
+        self.found(
             by.id(),
-            action,
-            format!("{changed} of {} TINs changed", keys.len()),
+            &Proposal::Holds {
+                tins: tins.to_vec(),
+                add,
+            },
         )?;
-        Ok(changed)
+        Ok(self.store.held()?.len().abs_diff(before))
     }
 
     /// How many TINs are held (never which).

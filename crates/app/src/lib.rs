@@ -16,6 +16,7 @@
 //! decides who, when and in what order.
 #![deny(missing_docs)]
 
+mod changes;
 mod credentials;
 mod documents;
 mod error;
@@ -24,6 +25,7 @@ mod keys;
 mod registry;
 mod requests;
 
+pub use changes::{ChangeState, Proposal, SignedStep};
 pub use credentials::{
     SessionOpened, BOOTSTRAP_ADMIN, IDLE_MAX, LIFETIME_MAX, TOKEN_CHARS, TOUCH_EVERY,
 };
@@ -40,6 +42,7 @@ pub use vouch_core::authz::{
 };
 pub use vouch_keys::{KeyName, ServiceKeys};
 pub use vouch_pipeline::approval::Decision;
+pub use vouch_pipeline::changes::{Step, Vetted};
 
 use std::marker::PhantomData;
 use time::OffsetDateTime;

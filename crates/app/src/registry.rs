@@ -1,8 +1,7 @@
 //! The registry: requesting agencies (with their safeguards records) and
 //! officials (with their roles and signing keys).
 
-use crate::{checked_id, Acting, Admin, App, AppError};
-use base64::Engine;
+use crate::{checked_id, Acting, Admin, App, AppError, Proposal};
 use time::Date;
 use vouch_store::{AgencyRecord, AuditAction, Finding, OfficialRecord, Role, StoreError};
 
@@ -165,66 +164,26 @@ impl App<'_> {
         })
     }
 
-    /// Registers an official: the role must fit the agency (the tax
-    /// agency's roles only at the tax agency), the agency must be
-    /// registered, and a signer needs a valid Ed25519 key.
+    /// Registers an official while the registry is not sealed (a
+    /// founding registration, by one person, logged in the ledger): the
+    /// role must fit the agency (the tax agency's roles only at the tax
+    /// agency), the agency must be registered, and a signer or disclosure
+    /// officer needs a valid Ed25519 key. Once two administrators with
+    /// keys are registered, this is refused: propose the official
+    /// ([`App::propose`]) and have a second administrator confirm.
     pub fn register_official(
         &self,
         by: &Registrar,
         new: NewOfficial,
     ) -> Result<OfficialRecord, AppError> {
-        checked_id("id", &new.id)?;
-        checked_id("agency", &new.agency)?;
-        if !new.role.fits_agency(&new.agency) {
-            let owner = if new.role.is_home() {
-                "the tax agency (IRS)"
-            } else {
-                "a requesting agency"
-            };
-            return Err(AppError::Invalid {
-                field: "role",
-                why: format!("role {} belongs to {owner}", new.role.as_str()),
-            });
-        }
-        let public_key = match new.public_key {
-            Some(raw) => {
-                ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| AppError::Invalid {
-                    field: "public_key",
-                    why: "not a valid Ed25519 public key".into(),
-                })?;
-                Some(base64::engine::general_purpose::STANDARD.encode(raw))
-            }
-            // A signer signs letters; a disclosure officer signs every
-            // decision: neither can act without a key.
-            None if matches!(new.role, Role::Signer | Role::DisclosureOfficer) => {
-                return Err(AppError::Invalid {
-                    field: "public_key",
-                    why: format!("a {} needs a public key", new.role.as_str()),
-                })
-            }
-            None => None,
-        };
-        let record = OfficialRecord {
-            id: new.id,
-            agency: new.agency,
-            role: new.role,
-            public_key,
-            registered_at: self.now(),
-        };
+        self.checked_official(&new)?;
+        let change = self.found(by.actor(), &Proposal::Official(new.clone()))?;
         self.store
-            .add_official(record.clone())
-            .map_err(exists_or_missing)?;
-        self.service_audit(
-            by.actor(),
-            AuditAction::OfficialRegistered,
-            format!(
-                "official {} ({}, {})",
-                record.id,
-                record.agency,
-                record.role.as_str()
-            ),
-        )?;
-        Ok(record)
+            .official(&new.id)?
+            .ok_or(AppError::NotFound {
+                what: "official",
+                id: change.id,
+            })
     }
 }
 

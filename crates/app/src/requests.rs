@@ -482,6 +482,16 @@ impl App<'_> {
     /// still be on the record, valid, and enough. An approval added,
     /// altered or removed in the store afterwards fails this.
     pub fn check_approvals(&self, ledger: &DynLedger, rec: &RequestRecord) -> Result<(), AppError> {
+        let vetted = self.vetted(ledger)?;
+        self.check_approvals_vetted(ledger, rec, &vetted)
+    }
+
+    fn check_approvals_vetted(
+        &self,
+        ledger: &DynLedger,
+        rec: &RequestRecord,
+        vetted: &vouch_pipeline::changes::Vetted,
+    ) -> Result<(), AppError> {
         let leaves = ledger.leaves_for_request(&rec.request_id)?;
         let Some((_, first)) = leaves.first() else {
             return Ok(());
@@ -492,8 +502,7 @@ impl App<'_> {
                 why: why.into(),
             })
         };
-        let store = self.store;
-        let officer_of = |id: &str| store.official(id).ok().flatten();
+        let officer_of = |id: &str| vetted.official(id).cloned();
         let valid = approval::valid_approvals(rec, &officer_of);
         let digest = approval::approvals_digest(rec, &valid);
         let Some(logged) = first.approvals_sha256 else {
@@ -520,11 +529,12 @@ impl App<'_> {
     /// ledger; returns how many were checked.
     pub fn check_all_approvals(&self, ledger: &DynLedger) -> Result<usize, AppError> {
         let mut n = 0;
+        let vetted = self.vetted(ledger)?;
         for rec in self.store.requests()? {
             if ledger.leaves_for_request(&rec.request_id)?.is_empty() {
                 continue;
             }
-            self.check_approvals(ledger, &rec)?;
+            self.check_approvals_vetted(ledger, &rec, &vetted)?;
             n += 1;
         }
         Ok(n)

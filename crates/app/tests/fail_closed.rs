@@ -61,7 +61,7 @@ fn a_hold_list_or_probing_history_that_cannot_be_read_halts_the_batch_before_any
         let e = run(dir, store.as_ref(), &keys).expect_err(what);
         assert!(e.to_string().contains("state database"), "{what}: {e}");
         assert_eq!(
-            store.open_ledger().unwrap().size(),
+            store.open_ledger().unwrap().lookups(),
             0,
             "{what}: nothing looked up"
         );

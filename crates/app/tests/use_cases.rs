@@ -286,7 +286,7 @@ fn a_denied_batch_stays_denied_and_dispositions_need_a_released_response() {
     let no = f.signed(OFFICER, Decision::Deny, "relevance is boilerplate");
     app.deny(&o1, &id, &no).unwrap();
     assert_eq!(f.run(&[OFFICER_2]).unwrap().status, RunStatus::Denied);
-    assert_eq!(f.store.open_ledger().unwrap().size(), 0);
+    assert_eq!(f.store.open_ledger().unwrap().lookups(), 0);
     let rec = f.store.request(&id).unwrap().unwrap();
     assert_eq!(rec.status, RequestStatus::Denied);
     assert!(rec.approvals.is_empty(), "a moot approval is not recorded");
@@ -564,7 +564,7 @@ fn an_approval_written_into_the_store_counts_for_nothing_and_one_altered_later_b
         RunStatus::PendingReview { approvals: 0, .. }
     ));
     assert_eq!(
-        f.store.open_ledger().unwrap().size(),
+        f.store.open_ledger().unwrap().lookups(),
         0,
         "nothing looked up"
     );

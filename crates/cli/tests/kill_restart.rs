@@ -367,7 +367,7 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
     let refs: HashSet<&str> = leaves.iter().map(|(_, l)| l.subject_ref.as_str()).collect();
     assert_eq!(refs.len(), leaves.len(), "a subject was looked up twice");
     assert_eq!(
-        ledger.size(),
+        ledger.lookups(),
         leaves.len() as u64,
         "only this batch's leaves"
     );

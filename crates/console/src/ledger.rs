@@ -22,7 +22,7 @@ pub fn ledger_page(layout: &Layout, view: &LedgerView) -> Markup {
         h2 { "Latest signed checkpoint" }
         @if let Some(c) = &view.checkpoint {
             dl class="facts" {
-                dt { "Tree size" } dd id="tree-size" { (c.tree_size) " lookups" }
+                dt { "Tree size" } dd id="tree-size" { (c.tree_size) " leaves" }
                 dt { "Root hash" } dd { code id="root-hash" { (c.root_hash) } }
                 dt { "Signature" }
                 dd id="signature" data-verified=(if c.signature_verified { "true" } else { "false" }) {

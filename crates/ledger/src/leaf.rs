@@ -13,6 +13,10 @@ pub const LEAF_VERSION: u8 = 1;
 /// The encoding of a leaf that commits to its batch's signed approvals
 /// (version 1's fields, then the digest).
 pub const LEAF_VERSION_APPROVALS: u8 = 2;
+/// The encoding of a registry entry (not a lookup): a change to who may
+/// act (an official and their key, the active policy, the hold list),
+/// confirmed by two people. See [`RegistryEntry`].
+pub const LEAF_VERSION_REGISTRY: u8 = 3;
 /// Limit on `request_id` and `subject_ref`, in bytes.
 pub const ID_BYTES_MAX: usize = 256;
 /// Limit on `policy_version`, `model_version` and each approver, in bytes.
@@ -248,6 +252,67 @@ impl LeafRecord {
         std::str::from_utf8(r.take("request_id", len)?).map_err(|_| LeafError::BadUtf8 {
             field: "request_id",
         })
+    }
+}
+
+/// A registry change as the ledger records it: which change, of what kind,
+/// and the SHA-256 of its full record (its content, who proposed and who
+/// confirmed it, when, and both signatures), kept in the state store. No
+/// personal data: officials are identified by registry id, held TINs only
+/// inside the digested record, as keyed hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegistryEntry {
+    /// The change's id.
+    pub change_id: String,
+    /// The kind of change (`official`, `policy`, `holds`).
+    pub kind: String,
+    /// When it took effect, supplied by the caller.
+    pub time_unix_ms: u64,
+    /// SHA-256 of the change's canonical record.
+    pub record_sha256: [u8; 32],
+}
+
+impl RegistryEntry {
+    /// Canonical encoding: the registry version byte, then the fields.
+    pub fn encode(&self) -> Result<Vec<u8>, LeafError> {
+        if self.change_id.is_empty() {
+            return Err(LeafError::FieldEmpty { field: "change_id" });
+        }
+        let mut out = Vec::with_capacity(1 + 4 + self.change_id.len() + self.kind.len() + 40);
+        out.push(LEAF_VERSION_REGISTRY);
+        put_text(&mut out, "change_id", &self.change_id, ID_BYTES_MAX)?;
+        put_text(&mut out, "kind", &self.kind, LABEL_BYTES_MAX)?;
+        out.extend_from_slice(&self.time_unix_ms.to_be_bytes());
+        out.extend_from_slice(&self.record_sha256);
+        Ok(out)
+    }
+
+    /// Decodes a canonical registry entry; anything else is an error.
+    pub fn decode(bytes: &[u8]) -> Result<Self, LeafError> {
+        let mut r = Reader { bytes, pos: 0 };
+        let version = r.take("version", 1)?[0];
+        if version != LEAF_VERSION_REGISTRY {
+            return Err(LeafError::BadVersion { version });
+        }
+        let change_id = r.text("change_id", ID_BYTES_MAX)?;
+        if change_id.is_empty() {
+            return Err(LeafError::FieldEmpty { field: "change_id" });
+        }
+        let kind = r.text("kind", LABEL_BYTES_MAX)?;
+        let time_unix_ms = u64::from_be_bytes(r.array("time_unix_ms")?);
+        let record_sha256 = r.array("record_sha256")?;
+        r.finish()?;
+        Ok(Self {
+            change_id,
+            kind,
+            time_unix_ms,
+            record_sha256,
+        })
+    }
+
+    /// Whether encoded leaf bytes are a registry entry (by version byte).
+    pub fn is_registry(bytes: &[u8]) -> bool {
+        bytes.first() == Some(&LEAF_VERSION_REGISTRY)
     }
 }
 

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::bundle::InclusionBundle;
 use crate::error::{LeafError, LedgerError, ProofError};
 use crate::hash::{leaf_hash, node_hash, Hash};
-use crate::leaf::LeafRecord;
+use crate::leaf::{LeafRecord, RegistryEntry};
 use crate::note::{Checkpoint, NoteVerifier, SignedCheckpoint};
 use crate::proof::verify_consistency;
 use crate::store::{
@@ -81,6 +81,8 @@ pub struct Ledger<L = FileLeafStore, C = FileCheckpointStore> {
     checkpoints: Vec<SignedCheckpoint>,
     /// request id -> runs of leaf indices `[start, end)`, for resuming a batch.
     requests: HashMap<String, Vec<(u64, u64)>>,
+    /// Indices of the registry entries, in log order.
+    registry: Vec<u64>,
 }
 
 impl Ledger<FileLeafStore, FileCheckpointStore> {
@@ -101,6 +103,7 @@ impl Ledger<MemLeafStore, MemCheckpointStore> {
             tree: MerkleTree::new(),
             checkpoints: Vec::new(),
             requests: HashMap::new(),
+            registry: Vec::new(),
         }
     }
 }
@@ -119,6 +122,7 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
     pub fn with_stores(leaves: L, checkpoint_store: C) -> Result<Self, LedgerError> {
         let mut tree = MerkleTree::new();
         let mut requests = HashMap::new();
+        let mut registry = Vec::new();
         let n = leaves.len();
         let mut start = 0;
         while start < n {
@@ -128,6 +132,11 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
             let mut last: Option<&str> = None;
             for (k, b) in chunk.iter().enumerate() {
                 let index = start + k as u64;
+                if RegistryEntry::is_registry(b) {
+                    registry.push(index);
+                    last = None;
+                    continue;
+                }
                 let id = LeafRecord::peek_request_id(b)
                     .map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
                 if last == Some(id) {
@@ -147,7 +156,55 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
             tree,
             checkpoints,
             requests,
+            registry,
         })
+    }
+
+    /// Appends one registry entry durably and returns its index.
+    pub fn append_registry(&mut self, entry: &RegistryEntry) -> Result<u64, LedgerError> {
+        let bytes = entry.encode()?;
+        let index = self.tree.size();
+        let mut chunk = PackedLeaves::with_capacity(1, bytes.len());
+        chunk.push(&bytes);
+        let mut once = Some(vec![chunk]);
+        if let Err(e) = self.leaves.append_from(&mut || once.take()) {
+            let _ = self.leaves.discard_staged();
+            return Err(e.into());
+        }
+        self.leaves.sync()?;
+        self.tree.extend_owned(vec![leaf_hash(&bytes)]);
+        self.registry.push(index);
+        Ok(index)
+    }
+
+    /// Number of lookup leaves (every leaf but the registry entries).
+    pub fn lookups(&self) -> u64 {
+        self.size() - self.registry.len() as u64
+    }
+
+    /// Every registry entry, with its index, in log order.
+    pub fn registry_entries(&self) -> Result<Vec<(u64, RegistryEntry)>, LedgerError> {
+        self.registry
+            .iter()
+            .map(|&index| {
+                let bytes = self.leaves.read(index)?;
+                RegistryEntry::decode(&bytes)
+                    .map(|e| (index, e))
+                    .map_err(|source| LedgerError::BadStoredLeaf { index, source })
+            })
+            .collect()
+    }
+
+    /// Index of the first lookup leaf (not a registry entry), if any.
+    pub fn first_lookup(&self) -> Option<u64> {
+        let mut expected = 0u64;
+        for &i in &self.registry {
+            if i != expected {
+                return Some(expected);
+            }
+            expected += 1;
+        }
+        (expected < self.size()).then_some(expected)
     }
 
     /// Appends leaves durably (synced before returning) and returns where they landed.
@@ -475,7 +532,13 @@ fn hash_and_check(
         .enumerate()
         .map(|(k, b)| {
             let index = start + k as u64;
-            LeafRecord::decode(b).map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
+            if RegistryEntry::is_registry(b) {
+                RegistryEntry::decode(b)
+                    .map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
+            } else {
+                LeafRecord::decode(b)
+                    .map_err(|source| LedgerError::BadStoredLeaf { index, source })?;
+            }
             let h = leaf_hash(b);
             if tree.leaf_hash(index) != Some(h) {
                 return Err(LedgerError::LeafChanged { index });

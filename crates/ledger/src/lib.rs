@@ -97,7 +97,7 @@ pub mod tree;
 
 pub use error::{LeafError, LedgerError, NoteError, ProofError, StoreError};
 pub use hash::{empty_root, leaf_hash, node_hash, Hash, HASH_LEN};
-pub use leaf::{LeafOutcome, LeafRecord};
+pub use leaf::{LeafOutcome, LeafRecord, RegistryEntry};
 pub use proof::{
     root_from_inclusion_proof, verify_consistency, verify_consistency_bytes, verify_inclusion,
     verify_inclusion_bytes,

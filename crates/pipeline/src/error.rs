@@ -49,4 +49,8 @@ pub enum PipelineError {
     /// Writing the response failed.
     #[error("response: {0}")]
     Response(String),
+    /// The registry the ledger logs does not replay (a change altered,
+    /// missing, or not signed as the two-person rule requires).
+    #[error("registry: {0}")]
+    Registry(#[from] crate::changes::RegistryError),
 }

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod approval;
+pub mod changes;
 mod error;
 pub mod explain;
 mod limits;

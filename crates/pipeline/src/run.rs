@@ -284,11 +284,12 @@ impl Finish<'_> {
             return Ok(self.report(report, rows, cp.checkpoint.size));
         }
         let required = self.cfg.policy.approvals_required(subjects as u64) as usize;
-        // Only approvals signed by a registered officer's registered key
-        // count, whatever the record says (a store writer can add a row, not
-        // a signature); the leaves commit to exactly those.
-        let store = self.store;
-        let officer_of = |id: &str| store.official(id).ok().flatten();
+        // Only approvals signed by a vetted officer's key count, whatever
+        // the record says (a store writer can add a row, not a signature,
+        // nor an officer the two-person registry in the ledger does not
+        // vouch for); the leaves commit to exactly those.
+        let vetted = crate::changes::vet_stored(self.store, ledger)?;
+        let officer_of = |id: &str| vetted.official(id).cloned();
         let valid = crate::approval::valid_approvals(&self.record, &officer_of);
         let digest = crate::approval::approvals_digest(&self.record, &valid);
         let approvers: Vec<String> = valid.iter().map(|a| a.officer.clone()).collect();

@@ -44,7 +44,7 @@ fn run(
 }
 
 fn ledger_size(state: &Path) -> u64 {
-    open_state(state).open_ledger().unwrap().size()
+    open_state(state).open_ledger().unwrap().lookups()
 }
 
 #[test]

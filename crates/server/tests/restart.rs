@@ -60,7 +60,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
             store.request(&request_id).unwrap().unwrap().status,
             RequestStatus::Logged
         );
-        store.open_ledger().unwrap().size()
+        store.open_ledger().unwrap().lookups()
     };
     drop(store);
     assert!(size_after_crash > 0);
@@ -113,7 +113,7 @@ async fn a_restarted_service_finishes_an_interrupted_batch_without_looking_up_ag
         .join("response.csv")
         .exists());
     assert_eq!(
-        store.open_ledger().unwrap().size(),
+        store.open_ledger().unwrap().lookups(),
         size_after_crash,
         "nothing looked up twice"
     );

@@ -299,6 +299,13 @@ impl StateStore for SqlStateStore {
         let keys = keys.to_vec();
         self.run(|s| async move { s.set_held(&keys, add).await })
     }
+    fn put_registry_change(&self, change: &RegistryChange) -> Result<(), StoreError> {
+        let c = change.clone();
+        self.run(|s| async move { s.put_registry_change(&c).await })
+    }
+    fn registry_changes(&self) -> Result<Vec<RegistryChange>, StoreError> {
+        self.run(|s| async move { s.registry_changes().await })
+    }
     fn active_policy(&self) -> Result<Option<String>, StoreError> {
         self.run(|s| async move { s.active_policy().await })
     }

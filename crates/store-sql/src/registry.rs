@@ -186,3 +186,44 @@ impl SqlStore {
         rows.into_iter().map(official_from_row).collect()
     }
 }
+
+impl SqlStore {
+    /// Records a registry change, or replaces its record (its confirmation).
+    pub async fn put_registry_change(
+        &self,
+        change: &vouch_store::RegistryChange,
+    ) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO registry_changes (id, record) VALUES ($1, $2) \
+            ON CONFLICT (id) DO UPDATE SET record = excluded.record";
+        let record = to_json("registry change", change)?;
+        with_pool!(self, |pool| sqlx::query(SQL)
+            .bind(&change.id)
+            .bind(&record)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db("record registry change"))?);
+        Ok(())
+    }
+
+    /// Every registry change, in the order they were proposed.
+    pub async fn registry_changes(&self) -> Result<Vec<vouch_store::RegistryChange>, StoreError> {
+        const SQL: &str = "SELECT id, record FROM registry_changes ORDER BY seq";
+        let rows: Vec<(String, String)> = with_pool!(self, |pool| sqlx::query_as(SQL)
+            .fetch_all(pool)
+            .await
+            .map_err(db("read registry changes"))?);
+        rows.into_iter()
+            .map(|(id, record)| {
+                let c: vouch_store::RegistryChange = from_json("registry_changes", &record)?;
+                if c.id != id {
+                    return Err(StoreError::Corrupt {
+                        table: "registry_changes",
+                        why: "a record's id differs from its row's".into(),
+                    });
+                }
+                Ok(c)
+            })
+            .collect()
+    }
+}

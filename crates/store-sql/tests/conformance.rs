@@ -372,6 +372,33 @@ fn the_hold_list_adds_and_removes_keys(p: &Place) {
     assert_eq!(s.held().unwrap(), vec![[2; 32]]);
 }
 
+fn registry_changes_are_kept_in_proposal_order_and_confirmed_in_place(p: &Place) {
+    let s = p.open();
+    assert_eq!(s.registry_changes().unwrap(), vec![]);
+    let change = |id: &str| RegistryChange {
+        id: id.into(),
+        kind: "official".into(),
+        payload: format!("{{\"id\":\"{id}\"}}"),
+        summary: format!("official {id}"),
+        proposed_by: "irs-admin-1".into(),
+        proposed_at: OffsetDateTime::UNIX_EPOCH,
+        proposal_signature: "c2ln".into(),
+        confirmed_by: None,
+        confirmed_at: None,
+        confirmation_signature: None,
+        ledger_index: None,
+    };
+    s.put_registry_change(&change("b")).unwrap();
+    s.put_registry_change(&change("a")).unwrap();
+    let mut confirmed = change("b");
+    confirmed.confirmed_by = Some("irs-admin-2".into());
+    confirmed.confirmed_at = Some(OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(5));
+    confirmed.confirmation_signature = Some("c2ln".into());
+    confirmed.ledger_index = Some(3);
+    s.put_registry_change(&confirmed).unwrap();
+    assert_eq!(s.registry_changes().unwrap(), vec![confirmed, change("a")]);
+}
+
 fn policy_activation_keeps_the_text_and_the_history(p: &Place) {
     let s = p.open();
     assert_eq!(s.active_policy().unwrap(), None);
@@ -586,6 +613,7 @@ every_store!(
     ten_thousand_probes_round_trip,
     concurrent_probe_appends_lose_nothing,
     the_hold_list_adds_and_removes_keys,
+    registry_changes_are_kept_in_proposal_order_and_confirmed_in_place,
     policy_activation_keeps_the_text_and_the_history,
     key_ids_are_registered_retired_and_never_a_secret_made,
     tokens_round_trip_and_revoke,

@@ -59,6 +59,44 @@ pub struct PolicyActivation {
     pub sha256: String,
 }
 
+/// A change to the registry (an official and their key, the active policy,
+/// the hold list) that takes effect only once a second person confirms it:
+/// proposed and signed by one official, confirmed and signed by a second,
+/// distinct administrator, then logged in the ledger. The state store keeps
+/// the whole record; the ledger keeps its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryChange {
+    /// The change's id (derived from its content, proposer and time).
+    pub id: String,
+    /// `official`, `policy` or `holds`.
+    pub kind: String,
+    /// The change itself, canonical JSON (no personal data: held TINs only
+    /// as keyed hashes).
+    pub payload: String,
+    /// A data-free line for listings.
+    pub summary: String,
+    /// Who proposed it (`operator` for a founding registration).
+    pub proposed_by: String,
+    /// When.
+    #[serde(with = "moment")]
+    pub proposed_at: OffsetDateTime,
+    /// The proposer's signature of the proposal statement (base64); empty
+    /// for a founding registration.
+    pub proposal_signature: String,
+    /// Who confirmed it, once confirmed.
+    #[serde(default)]
+    pub confirmed_by: Option<String>,
+    /// When it was confirmed.
+    #[serde(default, with = "moment_opt")]
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The confirmer's signature of the confirmation statement (base64).
+    #[serde(default)]
+    pub confirmation_signature: Option<String>,
+    /// The ledger index of its registry entry, once logged.
+    #[serde(default)]
+    pub ledger_index: Option<u64>,
+}
+
 /// A registered official.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficialRecord {
@@ -260,6 +298,8 @@ audit_actions! {
     PolicyActivated = "policy activated", "A policy file was made the active one.";
     KeysRegistered = "keys registered", "The service's keys were made and their ids registered.";
     KeyRotated = "key rotated", "A signing key was replaced; the old one was retired.";
+    ChangeProposed = "registry change proposed", "An official proposed a change to the registry, the policy or the hold list; it waits for a second administrator.";
+    ChangeInEffect = "registry change in effect", "A registry change took effect (confirmed by a second administrator, or a founding registration) and was logged in the ledger.";
 }
 
 impl Serialize for AuditAction {

@@ -105,6 +105,11 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn held(&self) -> Result<Vec<[u8; 32]>, StoreError>;
     /// Adds (or removes) keyed hashes to the hold list; returns how many changed.
     fn set_held(&self, keys: &[[u8; 32]], add: bool) -> Result<usize, StoreError>;
+    /// Records a registry change or its confirmation (by id: a later call
+    /// replaces the record).
+    fn put_registry_change(&self, change: &RegistryChange) -> Result<(), StoreError>;
+    /// Every registry change, oldest proposal first.
+    fn registry_changes(&self) -> Result<Vec<RegistryChange>, StoreError>;
     /// The active policy's text, if one was activated.
     fn active_policy(&self) -> Result<Option<String>, StoreError>;
     /// Makes `text` the active policy.

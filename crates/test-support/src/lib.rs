@@ -64,6 +64,27 @@ pub fn sign_statement(officer: &str, statement: &str) -> String {
         .encode(officer_key(officer).sign(statement.as_bytes()).to_bytes())
 }
 
+/// Two administrators of the tax agency, with keys (as [`officer_key`]).
+pub const ADMIN: &str = "irs-admin-1";
+/// The second administrator.
+pub const ADMIN_2: &str = "irs-admin-2";
+
+/// Registers [`ADMIN`] and [`ADMIN_2`] with their keys: the registry is
+/// sealed from then on (every change needs two people).
+pub fn seal_registry(store: &dyn StateStore) {
+    for id in [ADMIN, ADMIN_2] {
+        let new = vouch_app::NewOfficial {
+            id: id.into(),
+            agency: vouch_store::HOME_AGENCY.into(),
+            role: vouch_store::Role::Administrator,
+            public_key: Some(officer_key(id).verifying_key().to_bytes()),
+        };
+        App::new(store)
+            .register_official(&Registrar::Operator, new)
+            .expect("register an administrator");
+    }
+}
+
 /// Registers the synthetic request's agency, signer (with the data set's
 /// key), recipients and two disclosure officers in the store of `state`.
 pub fn register_synth(state: &Path, data: &Path) {

@@ -1,0 +1,380 @@
+//! The two-person registry. A change to who may act — an official and
+//! their key, the active policy, the hold list — is proposed and signed by
+//! one official and confirmed and signed by a second, distinct
+//! administrator, each with a key only they hold; only then does it take
+//! effect, and the SHA-256 of its whole record goes into the ledger as a
+//! registry entry (key transparency: an auditor sees when a key appeared
+//! and who confirmed it).
+//!
+//! What counts is not the state store's tables but [`vet`]: a replay of the
+//! ledger's registry entries, each checked against the change record the
+//! store holds (digest), in log order, each signature against the keys the
+//! replay has vetted so far. An official row a store writer inserted, or a
+//! key swapped in the officials table, is not in the replay and signs
+//! nothing that counts.
+//!
+//! Founding: until two administrators with keys are vetted (the registry
+//! is *sealed*), registrations take effect at once, made by one person
+//! (the operator installing the service, or the first administrator), and
+//! are logged as founding entries. After the seal, a founding entry in the
+//! log makes [`vet`] fail.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use vouch_ledger::RegistryEntry;
+use vouch_store::{OfficialRecord, RegistryChange, Role, HOME_AGENCY};
+
+/// The first line of every registry statement.
+pub const STATEMENT_HEADER: &str = "vouch-registry-v1";
+/// Kind of a change registering an official.
+pub const KIND_OFFICIAL: &str = "official";
+/// Kind of a change activating a policy.
+pub const KIND_POLICY: &str = "policy";
+/// Kind of a change to the hold list.
+pub const KIND_HOLDS: &str = "holds";
+
+/// A step of a change, as its statement names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The first person proposes.
+    Propose,
+    /// The second, an administrator, confirms.
+    Confirm,
+}
+
+impl Step {
+    /// The statement's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Propose => "propose",
+            Step::Confirm => "confirm",
+        }
+    }
+}
+
+/// The payload of a change registering an official.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficialPayload {
+    /// Registry id.
+    pub id: String,
+    /// Agency.
+    pub agency: String,
+    /// Role (`Role::as_str`).
+    pub role: String,
+    /// Base64 Ed25519 public key, if any.
+    pub public_key: Option<String>,
+}
+
+/// The payload of a change activating a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyPayload {
+    /// The policy file.
+    pub text: String,
+    /// Why it changes.
+    pub reason: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// The payload of a change to the hold list (keyed hashes, never TINs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldsPayload {
+    /// Put on the list (`true`) or take off.
+    pub add: bool,
+    /// Hex keyed hashes of the TINs.
+    pub tin_hmacs: Vec<String>,
+}
+
+/// Why the registry does not replay.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// The ledger logs a change the store does not hold.
+    #[error("registry entry {index} logs change {change_id}, which the state store does not hold")]
+    Missing {
+        /// Ledger index.
+        index: u64,
+        /// The change.
+        change_id: String,
+    },
+    /// The store's record of a change is not the one the ledger logged.
+    #[error("registry change {change_id} was altered after it was logged (ledger entry {index})")]
+    Altered {
+        /// Ledger index.
+        index: u64,
+        /// The change.
+        change_id: String,
+    },
+    /// A logged change does not hold: a signature, a signer, the seal.
+    #[error("registry change {change_id} (ledger entry {index}) does not hold: {why}")]
+    Invalid {
+        /// Ledger index.
+        index: u64,
+        /// The change.
+        change_id: String,
+        /// Why.
+        why: String,
+    },
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+/// The id of a change: from its kind, payload, proposer and time.
+pub fn change_id(kind: &str, payload: &str, proposer: &str, at: OffsetDateTime) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        "vouch-registry-change",
+        kind,
+        payload,
+        proposer,
+        &vouch_core::timestamp::format(at),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(&h.finalize()[..12])
+}
+
+/// The exact text `official` signs for `step` of `change` at `at`.
+pub fn statement(
+    change: &RegistryChange,
+    step: Step,
+    official: &str,
+    at: OffsetDateTime,
+) -> String {
+    format!(
+        "{STATEMENT_HEADER}\nchange {}\nkind {}\npayload_sha256 {}\nproposed_by {}\nproposed_at {}\nstep {}\nofficial {}\nat {}\n",
+        change.id,
+        change.kind,
+        hex::encode(Sha256::digest(change.payload.as_bytes())),
+        change.proposed_by,
+        vouch_core::timestamp::format(change.proposed_at),
+        step.as_str(),
+        official,
+        vouch_core::timestamp::format(at),
+    )
+}
+
+/// SHA-256 of a change's whole record as logged (its ledger index aside).
+pub fn record_digest(change: &RegistryChange) -> [u8; 32] {
+    let mut c = change.clone();
+    c.ledger_index = None;
+    // Serialising a struct of strings and options cannot fail.
+    let bytes = serde_json::to_vec(&c).unwrap_or_default();
+    Sha256::digest(&bytes).into()
+}
+
+/// The ledger entry that logs `change` taking effect.
+pub fn entry_of(change: &RegistryChange) -> RegistryEntry {
+    let at = change.confirmed_at.unwrap_or(change.proposed_at);
+    RegistryEntry {
+        change_id: change.id.clone(),
+        kind: change.kind.clone(),
+        time_unix_ms: u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+        record_sha256: record_digest(change),
+    }
+}
+
+/// Whether a change was a founding registration (one person, no signature).
+pub fn is_founding(change: &RegistryChange) -> bool {
+    change.confirmation_signature.is_none()
+}
+
+/// Checks `signature` (base64 Ed25519) of `text` by `official`'s key.
+pub fn check_signed(official: &OfficialRecord, text: &str, signature: &str) -> Result<(), String> {
+    let key = official
+        .public_key
+        .as_deref()
+        .and_then(|k| b64().decode(k).ok())
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+        .ok_or_else(|| format!("{} has no public key registered", official.id))?;
+    let sig: [u8; 64] = b64()
+        .decode(signature.trim())
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or("the signature is not base64 of 64 bytes")?;
+    key.verify_strict(text.as_bytes(), &ed25519_dalek::Signature::from_bytes(&sig))
+        .map_err(|_| {
+            format!(
+                "the signature does not verify with {}'s registered key",
+                official.id
+            )
+        })
+}
+
+/// Which role may propose a change of `kind`.
+pub fn may_propose(kind: &str, official: &OfficialRecord) -> bool {
+    if official.agency != HOME_AGENCY {
+        return false;
+    }
+    match kind {
+        KIND_OFFICIAL => official.role == Role::Administrator,
+        KIND_POLICY => matches!(official.role, Role::Administrator | Role::DisclosureOfficer),
+        KIND_HOLDS => official.role == Role::DisclosureOfficer,
+        _ => false,
+    }
+}
+
+/// The officials of a change registering one.
+pub fn official_of(change: &RegistryChange) -> Result<OfficialRecord, String> {
+    let p: OfficialPayload =
+        serde_json::from_str(&change.payload).map_err(|e| format!("payload: {e}"))?;
+    let role = Role::parse(&p.role).ok_or("payload: unknown role")?;
+    Ok(OfficialRecord {
+        id: p.id,
+        agency: p.agency,
+        role,
+        public_key: p.public_key,
+        registered_at: change.confirmed_at.unwrap_or(change.proposed_at),
+    })
+}
+
+/// The registry as the ledger vouches for it.
+#[derive(Debug, Clone, Default)]
+pub struct Vetted {
+    officials: HashMap<String, OfficialRecord>,
+    /// Ledger index of the entry that sealed the registry, if sealed.
+    pub sealed_at: Option<u64>,
+    /// Founding entries logged.
+    pub founding: usize,
+    /// Two-person changes logged.
+    pub confirmed: usize,
+}
+
+impl Vetted {
+    /// A vetted official (logged, and signed for as the rules require).
+    pub fn official(&self, id: &str) -> Option<&OfficialRecord> {
+        self.officials.get(id)
+    }
+
+    /// Whether two administrators with keys are vetted: from then on every
+    /// change needs two people.
+    pub fn is_sealed(&self) -> bool {
+        self.sealed_at.is_some()
+    }
+
+    fn keyed_admins(&self) -> usize {
+        self.officials
+            .values()
+            .filter(|o| {
+                o.role == Role::Administrator && o.agency == HOME_AGENCY && o.public_key.is_some()
+            })
+            .count()
+    }
+
+    /// Checks a proposal's or confirmation's signer and signature against
+    /// what is vetted so far.
+    pub fn check_step(
+        &self,
+        change: &RegistryChange,
+        step: Step,
+        official: &str,
+        at: OffsetDateTime,
+        signature: &str,
+    ) -> Result<(), String> {
+        let o = self
+            .official(official)
+            .ok_or_else(|| format!("{official} is not a vetted official"))?;
+        match step {
+            Step::Propose if !may_propose(&change.kind, o) => {
+                return Err(format!(
+                    "{official} may not propose a {} change",
+                    change.kind
+                ))
+            }
+            Step::Confirm if o.role != Role::Administrator || o.agency != HOME_AGENCY => {
+                return Err(format!("{official} is not an administrator"))
+            }
+            Step::Confirm if official == change.proposed_by => {
+                return Err(
+                    "the confirming administrator must be someone other than the proposer".into(),
+                )
+            }
+            _ => {}
+        }
+        check_signed(o, &statement(change, step, official, at), signature)
+    }
+}
+
+/// Replays the ledger's registry `entries` over the store's `changes`.
+pub fn vet(
+    changes: &[RegistryChange],
+    entries: &[(u64, RegistryEntry)],
+) -> Result<Vetted, RegistryError> {
+    let by_id: HashMap<&str, &RegistryChange> =
+        changes.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut v = Vetted::default();
+    for (index, e) in entries {
+        let index = *index;
+        let invalid = |why: String| RegistryError::Invalid {
+            index,
+            change_id: e.change_id.clone(),
+            why,
+        };
+        let c = by_id
+            .get(e.change_id.as_str())
+            .ok_or_else(|| RegistryError::Missing {
+                index,
+                change_id: e.change_id.clone(),
+            })?;
+        if record_digest(c) != e.record_sha256 || c.kind != e.kind {
+            return Err(RegistryError::Altered {
+                index,
+                change_id: e.change_id.clone(),
+            });
+        }
+        if is_founding(c) {
+            if v.is_sealed() {
+                return Err(invalid(
+                    "a one-person registration after the registry was sealed".into(),
+                ));
+            }
+            v.founding += 1;
+        } else {
+            let (Some(by), Some(at), Some(sig)) = (
+                c.confirmed_by.as_deref(),
+                c.confirmed_at,
+                c.confirmation_signature.as_deref(),
+            ) else {
+                return Err(invalid("not confirmed".into()));
+            };
+            v.check_step(
+                c,
+                Step::Propose,
+                &c.proposed_by,
+                c.proposed_at,
+                &c.proposal_signature,
+            )
+            .map_err(|w| invalid(format!("proposal: {w}")))?;
+            v.check_step(c, Step::Confirm, by, at, sig)
+                .map_err(|w| invalid(format!("confirmation: {w}")))?;
+            v.confirmed += 1;
+        }
+        if c.kind == KIND_OFFICIAL {
+            let o = official_of(c).map_err(invalid)?;
+            v.officials.insert(o.id.clone(), o);
+        }
+        if v.sealed_at.is_none() && v.keyed_admins() >= 2 {
+            v.sealed_at = Some(index);
+        }
+    }
+    Ok(v)
+}
+
+/// [`vet`] over the store and ledger as they are.
+pub fn vet_stored(
+    store: &dyn vouch_store::StateStore,
+    ledger: &vouch_ledger::DynLedger,
+) -> Result<Vetted, crate::PipelineError> {
+    let changes = store.registry_changes()?;
+    let entries = ledger.registry_entries()?;
+    Ok(vet(&changes, &entries)?)
+}
