@@ -178,12 +178,10 @@ impl App<'_> {
     ) -> Result<OfficialRecord, AppError> {
         self.checked_official(&new)?;
         let change = self.found(by.actor(), &Proposal::Official(new.clone()))?;
-        self.store
-            .official(&new.id)?
-            .ok_or(AppError::NotFound {
-                what: "official",
-                id: change.id,
-            })
+        self.store.official(&new.id)?.ok_or(AppError::NotFound {
+            what: "official",
+            id: change.id,
+        })
     }
 }
 

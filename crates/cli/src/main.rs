@@ -50,6 +50,9 @@ enum Command {
     /// Manage officials (signers, recipients, disclosure officers, auditors).
     #[command(subcommand)]
     Officials(cmd::registry::OfficialCommand),
+    /// The two-person registry: list changes, confirm one as a second administrator.
+    #[command(subcommand)]
+    Registry(cmd::registry::RegistryCommand),
     /// Build the master index.
     #[command(subcommand)]
     Index(cmd::index::IndexCommand),
@@ -90,6 +93,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys(c) => cmd::keys::run(&cli.state, c),
         Command::Agencies(c) => cmd::registry::agencies(&cli.state, c),
         Command::Officials(c) => cmd::registry::officials(&cli.state, c),
+        Command::Registry(c) => cmd::registry::registry(&cli.state, c),
         Command::Index(c) => cmd::index::run(c),
         Command::Verify(a) => cmd::verify::run(&cli.state, a),
         Command::Ledger(c) => cmd::ledger::run(&cli.state, c),

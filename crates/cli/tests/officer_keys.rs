@@ -93,7 +93,8 @@ fn sign_decision_signs_a_statement_and_refuses_anything_else() {
         let out = sign(&other);
         assert!(!out.status.success());
         assert!(out.stdout.is_empty());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not a vouch decision statement"));
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("not a vouch decision or registry statement"));
     }
 }
 

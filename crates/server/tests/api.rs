@@ -924,11 +924,13 @@ async fn a_denied_batch_is_never_looked_up(kind: StoreKind) {
     );
     let resp = format!("/v1/requests/{}/response", env.request_id);
     assert_eq!(env.get(&resp, RECIPIENT).await.status, StatusCode::CONFLICT);
-    // No lookup, so no checkpoint either.
-    assert_eq!(
-        env.get("/v1/ledger/checkpoint", AUDITOR).await.status,
-        StatusCode::NOT_FOUND
-    );
+    // No lookup: the log holds only the registry's entries.
+    let ledger = env.state.store_for_tests().open_ledger().unwrap();
+    assert_eq!(ledger.lookups(), 0);
+    assert!(ledger
+        .leaves_for_request(&env.request_id)
+        .unwrap()
+        .is_empty());
 }
 
 async fn a_full_queue_answers_429_with_retry_after_and_duplicates_409(kind: StoreKind) {
@@ -1024,6 +1026,188 @@ async fn uploads_are_bounded_complete_and_signed(kind: StoreKind) {
         .is_empty());
 }
 
+/// The insider of issue 13, with every administrator credential there is:
+/// the bootstrap token, an administrator's own key, and the power to issue
+/// a token for anyone. Once the registry is sealed (two administrators
+/// with keys), no sequence of API calls — register, token, upload,
+/// approve, download — produces a released response.
+async fn a_lone_administrator_cannot_produce_a_released_response(kind: StoreKind) {
+    let Some(mut env) = setup(kind, "a_lone_administrator_cannot_produce", small(), None).await
+    else {
+        return;
+    };
+    let b64 = |k: &ed25519_dalek::SigningKey| {
+        base64::engine::general_purpose::STANDARD.encode(k.verifying_key().to_bytes())
+    };
+    let (insider, colleague) = (vouch_test_support::ADMIN, vouch_test_support::ADMIN_2);
+    for a in [insider, colleague] {
+        let body = json!({ "id": a, "agency": "IRS", "role": "administrator",
+            "public_key": b64(&vouch_test_support::officer_key(a)) });
+        let r = env
+            .send_json(Method::POST, "/v1/officials", ADMIN, body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+    }
+    let r = env.get("/v1/registry", ADMIN).await;
+    assert_eq!(r.json()["sealed"], true, "{:?}", r.json());
+    for who in [insider, colleague] {
+        let r = env
+            .call(
+                Method::POST,
+                &format!("/v1/officials/{who}/tokens"),
+                Some(ADMIN),
+                None,
+            )
+            .await;
+        let token = r.json()["token"].as_str().unwrap().to_string();
+        env.tokens.insert(who, token);
+    }
+    // The insider's key and a signer key of his own making.
+    let mine = vouch_test_support::officer_key(insider);
+    let sign = |text: &str| {
+        base64::engine::general_purpose::STANDARD.encode(mine.sign(text.as_bytes()).to_bytes())
+    };
+    let evil_signer = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let signer = json!({ "id": "ice-evil", "agency": vouch_synth::AGENCY, "role": "signer",
+        "public_key": b64(&evil_signer) });
+
+    // 1. Register a signer (or an officer) alone: refused, sealed.
+    let r = env
+        .send_json(Method::POST, "/v1/officials", insider, signer.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.json());
+    let officer = json!({ "id": "irs-do-evil", "agency": "IRS", "role": "disclosure-officer",
+        "public_key": b64(&mine) });
+    let r = env
+        .send_json(Method::POST, "/v1/officials", ADMIN, officer)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.json());
+
+    // 2. Propose the signer, signed: pending.
+    let at = vouch_core::timestamp::format(vouch_core::timestamp::now());
+    let st = env
+        .send_json(
+            Method::POST,
+            "/v1/registry/statement",
+            insider,
+            json!({ "official": signer.clone(), "at": at }),
+        )
+        .await;
+    assert_eq!(st.status, StatusCode::OK, "{:?}", st.json());
+    let change = st.json()["change_id"].as_str().unwrap().to_string();
+    let mut body = signer.clone();
+    body["at"] = json!(at);
+    body["signature"] = json!(sign(st.json()["statement"].as_str().unwrap()));
+    let r = env
+        .send_json(Method::POST, "/v1/officials", insider, body)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.json());
+    assert_eq!(r.json()["state"], "pending");
+
+    // 3. Confirm it himself, and as his colleague (with the token he
+    // issued, but his own key): both refused.
+    for who in [insider, colleague] {
+        let uri = format!("/v1/registry/{change}/statement");
+        let st = env
+            .send_json(Method::POST, &uri, who, json!({ "at": at }))
+            .await;
+        assert_eq!(st.status, StatusCode::OK);
+        let signature = sign(st.json()["statement"].as_str().unwrap());
+        let uri = format!("/v1/registry/{change}/confirm");
+        let r = env
+            .send_json(
+                Method::POST,
+                &uri,
+                who,
+                json!({ "at": at, "signature": signature }),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{who}: {:?}",
+            r.json()
+        );
+    }
+    let list = env.get("/v1/registry", ADMIN).await.json();
+    let pending = list["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["change_id"] == change.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(pending["state"], "pending");
+
+    // 4. Upload a letter signed by his own signer key: refused.
+    let mut parts = env.request_parts();
+    let mut letter: Value = serde_json::from_slice(&parts[0].1).unwrap();
+    letter["signer"]["id"] = json!("ice-evil");
+    letter["request_id"] = json!("EVIL-2025-000001");
+    let bytes = serde_json::to_vec_pretty(&letter).unwrap();
+    parts[1].1 =
+        vouch_formats::keys::encode_base64_line(&evil_signer.sign(&bytes).to_bytes()).into_bytes();
+    parts[0].1 = bytes;
+    let r = env.upload_parts(RECIPIENT, &parts).await;
+    assert!(
+        r.status.is_client_error() || r.status == StatusCode::ACCEPTED,
+        "{:?} {:?}",
+        r.status,
+        r.json()
+    );
+    env.state.wait_idle().await;
+    let evil = env.get("/v1/requests/EVIL-2025-000001", RECIPIENT).await;
+    assert!(
+        evil.status == StatusCode::NOT_FOUND
+            || evil.json()["processing"]["error"] == "signature_refused",
+        "a letter from a signer the registry does not hold is refused: {:?}",
+        evil.json()
+    );
+
+    // 5. The genuine request: he cannot approve it, not as administrator,
+    // not as the officer he issued a token for (his key is not theirs).
+    let r = env.upload(RECIPIENT).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    env.state.wait_idle().await;
+    let r = env.decide(ADMIN, "approve", "as the administrator").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let uri = format!("/v1/requests/{}/statement", env.request_id);
+    let st = env
+        .send_json(
+            Method::POST,
+            &uri,
+            OFFICER_1,
+            json!({ "decision": "approve", "comment": "x" }),
+        )
+        .await;
+    let v = st.json();
+    let uri = format!("/v1/requests/{}/approve", env.request_id);
+    let body = json!({ "comment": "x", "at": v["at"],
+        "signature": sign(v["statement"].as_str().unwrap()) });
+    let r = env.send_json(Method::POST, &uri, OFFICER_1, body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.json());
+    env.state.wait_idle().await;
+
+    // 6. Nothing to download, by anyone.
+    let uri = format!("/v1/requests/{}/response", env.request_id);
+    for who in [ADMIN, insider, colleague] {
+        assert_eq!(
+            env.get(&uri, who).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    assert_eq!(env.get(&uri, RECIPIENT).await.status, StatusCode::CONFLICT);
+    assert_eq!(env.status(RECIPIENT).await["status"], "pending_review");
+    let store = env.state.store_for_tests();
+    assert_eq!(
+        store.open_ledger().unwrap().lookups(),
+        0,
+        "nothing looked up"
+    );
+    assert!(store.official("ice-evil").unwrap().is_none());
+}
+
 /// Runs each API test against every state store: SQLite, and PostgreSQL
 /// when `VOUCH_TEST_POSTGRES_URL` names a server.
 macro_rules! on_every_store {
@@ -1059,4 +1243,5 @@ on_every_store!(
     a_denied_batch_is_never_looked_up,
     a_full_queue_answers_429_with_retry_after_and_duplicates_409,
     uploads_are_bounded_complete_and_signed,
+    a_lone_administrator_cannot_produce_a_released_response,
 );

@@ -30,6 +30,9 @@ pub struct Args {
 /// The disclosure officers the demo registers.
 pub const DEMO_OFFICERS: [&str; 2] = ["irs-disclosure-officer-1", "irs-disclosure-officer-2"];
 
+/// The administrators the demo registers (sealing the registry).
+pub const DEMO_ADMINS: [&str; 2] = ["irs-admin-1", "irs-admin-2"];
+
 /// The key file of a demo officer (`data/keys/OFFICER.key`, made by
 /// [`register`]): each officer signs their own approval with it.
 pub fn officer_key_file(data: &Path, officer: &str) -> PathBuf {
@@ -63,6 +66,19 @@ pub fn register(state: &Path, data: &Path) -> Result<()> {
         officers: &officers,
     };
     App::new(store.as_ref()).register_parties(&Registrar::Operator, &parties)?;
+    // Two administrators, each with their own key: the registry is sealed,
+    // and from here every registration, policy or hold list change needs
+    // two of them (`vouch registry`).
+    for admin in DEMO_ADMINS {
+        let key = make_officer_key(data, admin)?;
+        let new = vouch_app::NewOfficial {
+            id: admin.into(),
+            agency: vouch_core::HOME_AGENCY.into(),
+            role: vouch_store::Role::Administrator,
+            public_key: Some(key),
+        };
+        App::new(store.as_ref()).register_official(&Registrar::Operator, new)?;
+    }
     Ok(())
 }
 
@@ -118,6 +134,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
     println!(
         "  response     {}  (response.csv, response.json)",
         response.display()
+    );
+    println!(
+        "\nthe registry is sealed: two administrators ({}) with keys in {}; every further\n\
+         registration, policy or hold list change needs both (vouch --state {} registry list)",
+        DEMO_ADMINS.join(", "),
+        data.join("keys").display(),
+        state.display()
     );
     println!("\nnext: vouch --state {} ledger verify", state.display());
     Ok(if matches!(report.status, RunStatus::Completed) {

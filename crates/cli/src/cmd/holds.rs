@@ -23,9 +23,14 @@ pub struct HoldArgs {
     /// File with one TIN (9 digits) per line.
     #[arg(long)]
     pub tins: PathBuf,
-    /// The disclosure officer making the change.
+    /// The disclosure officer making (once the registry is sealed:
+    /// proposing) the change.
     #[arg(long = "as")]
     pub officer: String,
+    /// Once the registry is sealed: the officer's own key file, to sign the
+    /// proposal (a second person, an administrator, confirms it).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
 }
 
 pub fn run(state: &Path, c: HoldsCommand) -> Result<ExitCode> {
@@ -43,6 +48,11 @@ pub fn run(state: &Path, c: HoldsCommand) -> Result<ExitCode> {
     let app = App::with_checked_keys(store.as_ref(), &keys);
     let officer = super::acting::<Officer>(&app, "--as", &args.officer)?;
     let tins = read_tins(&args.tins)?;
+    if let Some(key) = &args.key {
+        let p = vouch_app::Proposal::Holds { tins, add };
+        super::print_proposed(&super::propose_signed(&app, &p, officer.id(), key)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let changed = app.change_holds(&officer, &tins, add)?;
     println!(
         "{changed} of {} TINs {}",

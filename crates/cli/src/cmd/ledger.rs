@@ -59,7 +59,11 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 .context("ledger verification failed")?;
             // Every batch looked up carries the signed approvals its
             // lookups were released under, still valid and enough.
-            let batches = vouch_app::App::new(store.as_ref())
+            let app = vouch_app::App::new(store.as_ref());
+            // The registry replays: every logged change is the one the
+            // store holds, signed as the two-person rule requires.
+            let vetted = app.vetted(&ledger).context("ledger verification failed")?;
+            let batches = app
                 .check_all_approvals(&ledger)
                 .context("ledger verification failed")?;
             println!(
@@ -68,6 +72,15 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 b64(&r.root),
                 r.checkpoints,
                 t.elapsed().as_secs_f64()
+            );
+            println!(
+                "registry: {} founding entries (one person), {} changes confirmed by two; {}",
+                vetted.founding,
+                vetted.confirmed,
+                match vetted.sealed_at {
+                    Some(i) => format!("sealed at ledger entry {i}"),
+                    None => "NOT sealed: register two administrators with keys".into(),
+                }
             );
         }
         LedgerCommand::Checkpoint => {

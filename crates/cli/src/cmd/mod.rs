@@ -28,3 +28,44 @@ pub fn acting<P: vouch_app::Permit>(
         other => anyhow::Error::from(other).context(format!("{flag} {id}")),
     })
 }
+
+/// `who` proposes `proposal`, signing the statement with the key in
+/// `key` (their own, on this machine): it waits for a second administrator.
+pub fn propose_signed(
+    app: &vouch_app::App<'_>,
+    proposal: &vouch_app::Proposal,
+    who: &str,
+    key: &std::path::Path,
+) -> anyhow::Result<vouch_store::RegistryChange> {
+    use anyhow::Context;
+    use ed25519_dalek::Signer;
+    let seed = vouch_formats::keys::read_private_seed(key)?;
+    let at = vouch_core::timestamp::now();
+    let draft = app.draft(proposal, who, at)?;
+    let text = app.change_statement(&draft, vouch_app::Step::Propose, who, draft.proposed_at);
+    let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(text.as_bytes());
+    let step = vouch_app::SignedStep {
+        official: who.into(),
+        at: draft.proposed_at,
+        signature: vouch_formats::keys::encode_base64_line(&sig.to_bytes())
+            .trim()
+            .into(),
+    };
+    app.propose(proposal, step)
+        .map_err(|e| match e {
+            vouch_app::AppError::Invalid { field, why } => {
+                anyhow::anyhow!("--{}: {why}", field.replace('_', "-"))
+            }
+            other => other.into(),
+        })
+        .with_context(|| format!("--as {who}"))
+}
+
+/// Prints where a proposal stands and what happens next.
+pub fn print_proposed(c: &vouch_store::RegistryChange) {
+    println!(
+        "proposed registry change {} ({}): waiting for a second administrator \
+         (vouch registry confirm {} --as ADMIN --key FILE)",
+        c.id, c.summary, c.id
+    );
+}

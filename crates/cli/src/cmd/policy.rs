@@ -17,9 +17,14 @@ pub enum PolicyCommand {
         /// Why the policy changes (kept in the audit trail).
         #[arg(long)]
         reason: String,
-        /// The disclosure officer or administrator making the change.
+        /// The disclosure officer or administrator making (once the
+        /// registry is sealed: proposing) the change.
         #[arg(long = "as")]
         officer: String,
+        /// Once the registry is sealed: the proposer's own key file (a
+        /// second person, an administrator, confirms it).
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// List every policy activation: who, when, why, which version.
     History,
@@ -42,7 +47,8 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
             file,
             reason,
             officer,
-        } => activate(state, &file, &reason, &officer)?,
+            key,
+        } => activate(state, &file, &reason, &officer, key.as_deref())?,
         PolicyCommand::History => {
             for a in crate::state::open(state)?.policy_history()? {
                 let at = vouch_core::timestamp::format(a.at);
@@ -65,7 +71,13 @@ pub fn run(state: &Path, c: PolicyCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn activate(state: &Path, file: &Path, reason: &str, officer: &str) -> Result<()> {
+fn activate(
+    state: &Path,
+    file: &Path,
+    reason: &str,
+    officer: &str,
+    key: Option<&Path>,
+) -> Result<()> {
     let store = crate::state::open(state)?;
     let app = App::new(store.as_ref());
     let officer = super::acting::<PolicyOwner>(&app, "--as", officer)?;
@@ -75,6 +87,14 @@ fn activate(state: &Path, file: &Path, reason: &str, officer: &str) -> Result<()
     )?;
     let text =
         String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", file.display()))?;
+    if let Some(key) = key {
+        let p = vouch_app::Proposal::Policy {
+            text,
+            reason: reason.into(),
+        };
+        super::print_proposed(&super::propose_signed(&app, &p, officer.id(), key)?);
+        return Ok(());
+    }
     let p = match app.activate_policy(&officer, &text, reason) {
         Ok(p) => p,
         Err(AppError::Invalid {

@@ -66,12 +66,96 @@ pub enum OfficialCommand {
         /// signer, recipient, disclosure-officer, auditor or administrator.
         #[arg(long)]
         role: String,
-        /// File holding the base64 raw 32-byte Ed25519 public key (signers).
+        /// File holding the base64 raw 32-byte Ed25519 public key (signers,
+        /// disclosure officers, administrators).
         #[arg(long)]
         public_key: Option<PathBuf>,
+        /// Once the registry is sealed: the administrator proposing the
+        /// registration (a second administrator confirms it).
+        #[arg(long = "as", requires = "key")]
+        by: Option<String>,
+        /// The proposing administrator's own key file.
+        #[arg(long, requires = "by")]
+        key: Option<PathBuf>,
     },
     /// List registered officials.
     List,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum RegistryCommand {
+    /// List every registry change: pending, in effect, who proposed and who confirmed.
+    List,
+    /// Confirm a pending change as a second administrator, signed with your own key.
+    Confirm {
+        /// The change's id (from `vouch registry list`).
+        id: String,
+        /// The confirming administrator (not the proposer).
+        #[arg(long = "as")]
+        by: String,
+        /// The confirming administrator's own key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+/// `vouch registry`: the two-person registry's changes.
+pub fn registry(state: &Path, c: RegistryCommand) -> Result<ExitCode> {
+    match c {
+        RegistryCommand::List => {
+            let store = crate::state::open(state)?;
+            let app = App::new(store.as_ref());
+            println!(
+                "registry: {}",
+                if app.registry_sealed()? {
+                    "sealed (every change needs two people)"
+                } else {
+                    "founding (not sealed: register two administrators with keys to seal it)"
+                }
+            );
+            for c in app.registry_changes()? {
+                println!(
+                    "{}\t{}\t{}\tproposed by {}\tconfirmed by {}\t{}",
+                    c.id,
+                    c.kind,
+                    vouch_app::ChangeState::of(&c).as_str(),
+                    c.proposed_by,
+                    c.confirmed_by.as_deref().unwrap_or("-"),
+                    c.summary
+                );
+            }
+        }
+        RegistryCommand::Confirm { id, by, key } => {
+            use ed25519_dalek::Signer;
+            // A hold list change is applied with the TIN key, a policy
+            // checked against the ledger: the service's keys are needed.
+            let (store, keys) = crate::state::open_with_keys(state)?;
+            let app = App::with_checked_keys(store.as_ref(), &keys);
+            let seed = vouch_formats::keys::read_private_seed(&key)?;
+            let change = app.registry_change(&id)?;
+            let at = vouch_core::timestamp::now();
+            let text = app.change_statement(&change, vouch_app::Step::Confirm, &by, at);
+            let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(text.as_bytes());
+            let step = vouch_app::SignedStep {
+                official: by.clone(),
+                at,
+                signature: vouch_formats::keys::encode_base64_line(&sig.to_bytes())
+                    .trim()
+                    .into(),
+            };
+            let done = app
+                .confirm_change(&id, step)
+                .map_err(flagged)
+                .with_context(|| format!("--as {by}"))?;
+            println!(
+                "registry change {} in effect, ledger entry {}: {}",
+                done.id,
+                done.ledger_index.unwrap_or_default(),
+                done.summary
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A `YYYY-MM-DD` flag's date.
@@ -148,6 +232,8 @@ pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
             agency,
             role,
             public_key,
+            by,
+            key,
         } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("--role {role}: expected signer, recipient, disclosure-officer, auditor or administrator")
@@ -161,9 +247,23 @@ pub fn officials(state: &Path, c: OfficialCommand) -> Result<ExitCode> {
                 role,
                 public_key,
             };
-            app.register_official(&Registrar::Operator, new)
-                .map_err(flagged)?;
-            println!("registered {} {id}", role.as_str());
+            match (by, key) {
+                (Some(by), Some(key)) => {
+                    let c = super::propose_signed(
+                        &app,
+                        &vouch_app::Proposal::Official(new),
+                        &by,
+                        &key,
+                    )?;
+                    super::print_proposed(&c);
+                }
+                _ => {
+                    app.register_official(&Registrar::Operator, new)
+                        .map_err(flagged)
+                        .context("a founding registration (one person)")?;
+                    println!("registered {} {id}", role.as_str());
+                }
+            }
         }
         OfficialCommand::List => {
             for o in store.officials()? {

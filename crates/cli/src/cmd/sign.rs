@@ -1,7 +1,8 @@
 //! `vouch sign-decision`: a disclosure officer signs a decision statement
-//! (from the console or `POST /v1/requests/{id}/statement`) with their own
-//! key, on their own machine. Only decision statements are signed, so the
-//! officer's key cannot be made to sign anything else.
+//! (from the console or `POST /v1/requests/{id}/statement`), or an
+//! official a registry statement (`POST /v1/registry/...`), with their own
+//! key, on their own machine. Only those two kinds of statement are
+//! signed, so the key cannot be made to sign anything else.
 
 use anyhow::{bail, Context, Result};
 use ed25519_dalek::Signer;
@@ -66,8 +67,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         format!("{text}\n")
     };
     let text = text.replace("\r\n", "\n");
-    if !text.starts_with("vouch-approval-v1\n") || text.lines().count() != 8 {
-        bail!("the text is not a vouch decision statement: nothing signed");
+    let decision = text.starts_with("vouch-approval-v1\n") && text.lines().count() == 8;
+    let registry = text.starts_with("vouch-registry-v1\n") && text.lines().count() == 9;
+    if !decision && !registry {
+        bail!("the text is not a vouch decision or registry statement: nothing signed");
     }
     let seed = vouch_formats::keys::read_private_seed(&a.key)?;
     let sig = ed25519_dalek::SigningKey::from_bytes(&seed).sign(text.as_bytes());

@@ -84,6 +84,22 @@ fn routes(upload_bytes_max: u64) -> Routes {
             get(ledger::public_key),
         )
         .at(Method::POST, "/v1/officials", post(admin::register))
+        .at(Method::GET, "/v1/registry", get(admin::list_changes))
+        .at(
+            Method::POST,
+            "/v1/registry/statement",
+            post(admin::proposal_statement),
+        )
+        .at(
+            Method::POST,
+            "/v1/registry/{id}/statement",
+            post(admin::confirm_statement),
+        )
+        .at(
+            Method::POST,
+            "/v1/registry/{id}/confirm",
+            post(admin::confirm),
+        )
         .at(
             Method::POST,
             "/v1/officials/{id}/tokens",
