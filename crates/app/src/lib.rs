@@ -23,6 +23,7 @@ mod governance;
 mod keys;
 mod registry;
 mod requests;
+mod security_keys;
 
 pub use credentials::{
     SessionOpened, BOOTSTRAP_ADMIN, IDLE_MAX, LIFETIME_MAX, TOKEN_CHARS, TOUCH_EVERY,
@@ -35,11 +36,13 @@ pub use requests::{
     ExplainTerm, Explained, NoExplanation, Rejections, ReleasedCounts, SignedDecision,
     SIGNED_AT_SKEW_MAX,
 };
+pub use security_keys::{CEREMONY_MAX, ENROLMENT_CODE_TTL, SECURITY_KEYS_MAX};
 pub use vouch_core::authz::{
     Admin, AnyOfficial, Auditor, Officer, Overseer, Permit, PolicyOwner, Requester,
 };
 pub use vouch_keys::{KeyName, ServiceKeys};
 pub use vouch_pipeline::approval::Decision;
+pub use vouch_pipeline::webauthn::RelyingParty;
 
 use std::marker::PhantomData;
 use time::OffsetDateTime;
@@ -51,6 +54,7 @@ use vouch_store::{AuditAction, AuditEvent, OfficialRecord, StateStore};
 pub struct App<'s> {
     store: &'s dyn StateStore,
     keys: Option<&'s ServiceKeys>,
+    rp: Option<&'s vouch_pipeline::webauthn::RelyingParty>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -67,6 +71,7 @@ impl<'s> App<'s> {
         App {
             store,
             keys: None,
+            rp: None,
             clock: vouch_core::timestamp::now,
         }
     }
@@ -82,6 +87,7 @@ impl<'s> App<'s> {
         let app = App {
             store,
             keys: Some(keys),
+            rp: None,
             clock: vouch_core::timestamp::now,
         };
         app.check_keys()?;
@@ -93,6 +99,7 @@ impl<'s> App<'s> {
         App {
             store,
             keys: Some(keys),
+            rp: None,
             clock: vouch_core::timestamp::now,
         }
     }
@@ -102,6 +109,7 @@ impl<'s> App<'s> {
         App {
             store,
             keys: None,
+            rp: None,
             clock,
         }
     }

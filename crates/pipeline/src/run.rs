@@ -288,8 +288,8 @@ impl Finish<'_> {
         // count, whatever the record says (a store writer can add a row, not
         // a signature); the leaves commit to exactly those.
         let store = self.store;
-        let officer_of = |id: &str| store.official(id).ok().flatten();
-        let valid = crate::approval::valid_approvals(&self.record, &officer_of);
+        let signer_of = |id: &str| crate::approval::Signer::in_store(store, id);
+        let valid = crate::approval::valid_approvals(&self.record, &signer_of);
         let digest = crate::approval::approvals_digest(&self.record, &valid);
         let approvers: Vec<String> = valid.iter().map(|a| a.officer.clone()).collect();
         let approved = match approve(checked, approvers, required) {

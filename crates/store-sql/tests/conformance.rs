@@ -487,6 +487,7 @@ fn sessions_are_stored_touched_purged_and_ended(p: &Place) {
         csrf: format!("csrf-{n}"),
         started_at: started,
         seen_at: started,
+        second_factor_at: None,
     };
     let t1 = datetime!(2026-01-01 00:00 UTC);
     s.put_session(&session(1, t1), t1 - time::Duration::DAY)
