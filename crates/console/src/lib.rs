@@ -31,6 +31,8 @@
 //! | accounting | [`accounting_page`], [`accounting_csv`] | `/console/oversight/accounting`, `.csv` |
 //! | errors | [`error_page`] | any |
 //! | officials | [`officials_page`] | `/console/officials` |
+//! | second factor | [`second_factor_page`] | `/console/second-factor` (a session opened with a token only) |
+//! | security-key enrolment | [`enrol_page`] | `/console/enrol`, `/console/enrol/start`, `/console/enrol/finish` |
 //!
 //! The figures of the pages are computed here too, from the records the
 //! server reads (pure functions, no store access):
@@ -64,6 +66,7 @@ mod officials;
 mod oversight;
 mod queue;
 mod request;
+mod security_key;
 mod sign;
 pub mod view;
 
@@ -79,6 +82,7 @@ pub use oversight::{
 };
 pub use queue::{review_queue, COMMENT_MAX, PROBING_CODES};
 pub use request::{request_page, requests_list, timeline, Stage, StageState};
+pub use security_key::{enrol_page, second_factor_page, PendingView};
 pub use sign::{sign_decision_page, SignDecisionView};
 pub use view::{
     AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView, NewToken,

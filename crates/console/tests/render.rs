@@ -485,6 +485,7 @@ fn the_signing_page_shows_the_exact_statement_and_posts_the_signature() {
         comment: EVIL.into(),
         at: "2026-12-05T10:00:00Z".into(),
         statement: statement.clone(),
+        webauthn_options: None,
     };
     let h = sign_decision_page(&officer(), &view).into_string();
     check_page(&h);
@@ -518,11 +519,53 @@ fn the_signing_page_shows_the_exact_statement_and_posts_the_signature() {
             comment: "ok".into(),
             at: "2026-12-05T10:00:00Z".into(),
             statement,
+            webauthn_options: Some(r#"{"publicKey":{"challenge":"<x>"}}"#.into()),
         },
     )
     .into_string();
     check_page(&h);
     assert!(h.contains("action=\"/console/requests/REQ-1/approve\""));
+    // With a security key: a second form whose button carries the options
+    // (escaped) for the page's script, and posts the assertion.
+    let at = h
+        .find("<form method=\"post\" action=\"/console/requests/REQ-1/approve\" class=\"webauthn")
+        .unwrap();
+    let form = &h[at..at + h[at..].find("</form>").unwrap()];
+    assert!(form.contains("data-webauthn=\"get\""), "{form}");
+    assert!(form.contains("&lt;x&gt;") && !form.contains("<x>"));
+    assert!(form.contains("name=\"credential\""));
+    assert!(form.contains("name=\"csrf\" value=\"tok-123\""));
+    // The signature paste form is still there.
+    assert!(h.contains("<textarea id=\"signature\""));
+}
+
+#[test]
+fn the_second_factor_and_enrolment_pages_carry_their_ceremonies() {
+    let v = vouch_console::PendingView {
+        official_id: EVIL.into(),
+        csrf: "tok-123".into(),
+    };
+    let h = vouch_console::second_factor_page(&v, Some(r#"{"publicKey":{}}"#), Some(EVIL))
+        .into_string();
+    check_page(&h);
+    assert_escaped(&h);
+    assert!(h.contains("action=\"/console/second-factor\""));
+    assert!(h.contains("data-webauthn=\"get\""));
+    assert!(
+        !h.contains("Signed in as"),
+        "no navigation before the second factor"
+    );
+    let h = vouch_console::second_factor_page(&v, None, None).into_string();
+    check_page(&h);
+    assert!(!h.contains("data-webauthn") && h.contains("href=\"/console/enrol\""));
+    let h = vouch_console::enrol_page(&v, None, None).into_string();
+    check_page(&h);
+    assert!(h.contains("action=\"/console/enrol/start\"") && h.contains("name=\"code\""));
+    let h = vouch_console::enrol_page(&v, Some("{}"), None).into_string();
+    check_page(&h);
+    assert!(
+        h.contains("action=\"/console/enrol/finish\"") && h.contains("data-webauthn=\"create\"")
+    );
 }
 
 // ---------- requests list ----------

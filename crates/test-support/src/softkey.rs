@@ -209,3 +209,37 @@ impl SoftKey {
         })
     }
 }
+
+/// The WebAuthn options a console page carries for its script (the
+/// `data-options` attribute of its ceremony button, HTML-unescaped).
+pub fn options_in_page(html: &str) -> Value {
+    let at = html
+        .find("data-options=\"")
+        .expect("a ceremony on the page")
+        + "data-options=\"".len();
+    let raw = &html[at..at + html[at..].find('"').expect("attribute end")];
+    let text = raw
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&text).expect("options are JSON")
+}
+
+/// The value of the page's first hidden `csrf` field.
+pub fn csrf_in_page(html: &str) -> String {
+    let at =
+        html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap_or_default().to_string()
+}
+
+/// Percent-encodes a form value.
+pub fn form_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

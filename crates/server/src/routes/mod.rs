@@ -96,6 +96,11 @@ fn routes(upload_bytes_max: u64) -> Routes {
         )
         .at(
             Method::POST,
+            "/v1/officials/{id}/enrolment-codes",
+            post(admin::issue_enrolment_code),
+        )
+        .at(
+            Method::POST,
             "/v1/tokens/{token_id}/revoke",
             post(admin::revoke_token),
         )
@@ -155,6 +160,13 @@ fn console_routes() -> Router<AppState> {
         .route("/console/", get(c::home))
         .route("/console/sign-in", get(c::sign_in_form).post(c::sign_in))
         .route("/console/sign-out", post(c::sign_out))
+        .route(
+            "/console/second-factor",
+            get(c::second_factor).post(c::finish_second_factor),
+        )
+        .route("/console/enrol", get(c::enrol))
+        .route("/console/enrol/start", post(c::start_enrolment))
+        .route("/console/enrol/finish", post(c::finish_enrolment))
         .route("/console/static/console.css", get(c::style))
         .route("/console/static/console.js", get(c::script))
         .route("/console/review", get(c::review))
