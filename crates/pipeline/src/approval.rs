@@ -282,7 +282,7 @@ mod tests {
         );
         let registry = [officer("do1", &k1), officer("do2", &k2)];
         let of = |id: &str| {
-            registry.iter().find(|o| o.id == id).map(|o| Signer {
+            registry.iter().find(|o| o.id == id).map(|o| super::Signer {
                 official: o.clone(),
                 security_keys: vec![],
             })

@@ -261,3 +261,112 @@ pub fn check_statement(
     )?;
     finish(&rp, std::slice::from_ref(key), &assertion, &state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_test_support::softkey::SoftKey;
+    use webauthn_rs::prelude::Uuid;
+
+    const ORIGIN: &str = "http://localhost:8080";
+
+    fn enrolled(rp: &RelyingParty, key: &mut SoftKey) -> SecurityKeyRecord {
+        let (options, reg) = rp
+            .webauthn()
+            .start_passkey_registration(Uuid::from_u128(7), "do1", "do1", None)
+            .unwrap();
+        let made = key.create(&serde_json::to_value(&options).unwrap());
+        let passkey = rp
+            .webauthn()
+            .finish_passkey_registration(&serde_json::from_value(made).unwrap(), &reg)
+            .unwrap();
+        SecurityKeyRecord {
+            credential_id: key.credential_id(),
+            official: "do1".into(),
+            credential: serde_json::to_string(&passkey).unwrap(),
+            rp_id: "localhost".into(),
+            origin: ORIGIN.into(),
+            sign_count: 0,
+            enrolled_at: time::macros::datetime!(2026-01-01 00:00 UTC),
+        }
+    }
+
+    #[test]
+    fn the_bound_state_carries_the_chosen_challenge_and_nothing_else_changes() {
+        let rp = RelyingParty::new("localhost", ORIGIN).unwrap();
+        let mut key = SoftKey::new("localhost", ORIGIN);
+        let rec = enrolled(&rp, &mut key);
+        let passkey = passkey_of(&rec).unwrap();
+        let chosen = [42u8; 32];
+        let (options, state) = bound_state(&rp, std::slice::from_ref(&passkey), &chosen).unwrap();
+        let (_, random) = rp
+            .webauthn()
+            .start_passkey_authentication(&[passkey])
+            .unwrap();
+        let (mut s, mut r) = (
+            serde_json::to_value(&state).unwrap(),
+            serde_json::to_value(&random).unwrap(),
+        );
+        assert_eq!(s["ast"]["challenge"], b64url().encode(chosen));
+        assert_eq!(
+            serde_json::to_value(&options).unwrap()["publicKey"]["challenge"],
+            b64url().encode(chosen)
+        );
+        s["ast"]["challenge"] = serde_json::Value::Null;
+        r["ast"]["challenge"] = serde_json::Value::Null;
+        assert_eq!(
+            s, r,
+            "only the challenge differs from webauthn-rs's own state"
+        );
+    }
+
+    #[test]
+    fn a_statement_assertion_holds_for_its_statement_key_and_origin_only() {
+        let rp = RelyingParty::new("localhost", ORIGIN).unwrap();
+        let mut key = SoftKey::new("localhost", ORIGIN);
+        let rec = enrolled(&rp, &mut key);
+        let text = "vouch-approval-v1\nrequest_id R-1\n";
+        let sign = |key: &mut SoftKey, text: &str| {
+            let a = key.assert(&statement_challenge(text));
+            encode_signature(&serde_json::from_value(a).unwrap()).unwrap()
+        };
+        let good = sign(&mut key, text);
+        let asserted = check_statement(std::slice::from_ref(&rec), text, &good).unwrap();
+        assert_eq!(asserted.credential_id, rec.credential_id);
+        assert!(asserted.counter > 0);
+        // Another statement, another key, another origin, nothing enrolled,
+        // or a malformed text: refused.
+        let other = sign(&mut key, "vouch-approval-v1\nrequest_id R-2\n");
+        assert_eq!(
+            check_statement(std::slice::from_ref(&rec), text, &other),
+            Err(WebauthnFailure::Invalid)
+        );
+        let stranger = sign(&mut SoftKey::new("localhost", ORIGIN), text);
+        assert_eq!(
+            check_statement(std::slice::from_ref(&rec), text, &stranger),
+            Err(WebauthnFailure::UnknownKey)
+        );
+        let phished = sign(
+            &mut key.rewound(0).from_origin("http://localhost:9999"),
+            text,
+        );
+        assert_eq!(
+            check_statement(std::slice::from_ref(&rec), text, &phished),
+            Err(WebauthnFailure::Invalid)
+        );
+        assert!(check_statement(&[], text, &good).is_err());
+        for bad in [
+            "webauthn:",
+            "webauthn:!!",
+            "AAAA",
+            &"webauthn:A".repeat(5000),
+        ] {
+            assert!(check_statement(std::slice::from_ref(&rec), text, bad).is_err());
+        }
+        // A record whose relying party is not the key's: refused.
+        let mut moved = rec.clone();
+        moved.rp_id = "example.com".into();
+        moved.origin = "https://example.com".into();
+        assert!(check_statement(&[moved], text, &good).is_err());
+    }
+}
