@@ -31,6 +31,13 @@ pub enum Proposal {
         /// Why (a sentence).
         reason: String,
     },
+    /// Vet an official's enrolled security key for signing decisions.
+    Credential {
+        /// The official.
+        official: String,
+        /// The enrolled key's credential id.
+        credential_id: String,
+    },
     /// Put TINs on the hold list, or take them off.
     Holds {
         /// The TINs (only their keyed hashes are kept).
@@ -197,6 +204,34 @@ impl App<'_> {
                 };
                 (rules::KIND_POLICY, json(&payload), summary)
             }
+            Proposal::Credential {
+                official,
+                credential_id,
+            } => {
+                let key = self
+                    .store
+                    .security_keys(official)?
+                    .into_iter()
+                    .find(|k| &k.credential_id == credential_id)
+                    .ok_or_else(|| AppError::NotFound {
+                        what: "security key",
+                        id: credential_id.clone(),
+                    })?;
+                let summary = format!(
+                    "security key {} of {official} ({})",
+                    credential_id.chars().take(16).collect::<String>(),
+                    key.origin
+                );
+                let payload = rules::CredentialPayload {
+                    official: key.official,
+                    credential_id: key.credential_id,
+                    credential: key.credential,
+                    rp_id: key.rp_id,
+                    origin: key.origin,
+                    enrolled_at: key.enrolled_at,
+                };
+                (rules::KIND_CREDENTIAL, json(&payload), summary)
+            }
             Proposal::Holds { tins, add } => {
                 let hash = vouch_pipeline::tin_hasher(self.keys()?);
                 let mut tin_hmacs: Vec<String> =
@@ -312,6 +347,27 @@ impl App<'_> {
 
     /// Makes a one-person (founding) change while the registry is not
     /// sealed: recorded, logged and in effect at once. Refused once sealed.
+    pub(crate) fn found_unless_sealed(
+        &self,
+        actor: &str,
+        proposal: &Proposal,
+    ) -> Result<bool, AppError> {
+        if let Proposal::Credential { official, .. } = proposal {
+            // A key of someone the registry does not hold (the bootstrap
+            // administrator, an official of an earlier version) is not
+            // vetted: it serves sign-in only.
+            let ledger = self.store.open_ledger()?;
+            if self.vetted(&ledger)?.official(official).is_none() {
+                return Ok(false);
+            }
+        }
+        match self.found(actor, proposal) {
+            Ok(_) => Ok(true),
+            Err(AppError::Conflict(m)) if m.starts_with("the registry is sealed") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) fn found(
         &self,
         actor: &str,
@@ -347,12 +403,20 @@ impl App<'_> {
             .into_iter()
             .find(|(_, e)| e.change_id == change.id)
             .map(|(i, _)| i);
+        // The replay must accept the change before it is logged: an entry
+        // it refuses, once in the log, would stop everything.
+        let mut entries = ledger.registry_entries()?;
+        if logged.is_none() {
+            entries.push((ledger.size(), rules::entry_of(&change)));
+        }
+        let mut changes = self.store.registry_changes()?;
+        changes.retain(|c| c.id != change.id);
+        changes.push(change.clone());
+        rules::vet(&changes, &entries).map_err(vouch_pipeline::PipelineError::from)?;
         let index = match logged {
             Some(i) => i,
             None => ledger.append_registry(&rules::entry_of(&change))?,
         };
-        // The replay must accept what was just logged, or nothing counts.
-        self.vetted(ledger)?;
         self.apply(&change)?;
         change.ledger_index = Some(index);
         self.store.put_registry_change(&change)?;
@@ -461,6 +525,9 @@ impl App<'_> {
                     format!("{changed} of {} TINs changed", keys.len()),
                 )
             }
+            // The key is in the store since its enrolment; vetting it is
+            // the registry entry itself.
+            rules::KIND_CREDENTIAL => Ok(()),
             other => Err(corrupt(format!("unknown kind {other}"))),
         }
     }

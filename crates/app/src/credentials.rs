@@ -251,6 +251,7 @@ impl App<'_> {
             csrf: b64url().encode(random32()),
             started_at: now,
             seen_at: now,
+            second_factor_at: None,
         };
         self.store.put_session(&record, now - LIFETIME_MAX)?;
         self.service_audit(&official.id, AuditAction::SignedIn, "session opened".into())?;

@@ -24,6 +24,7 @@ mod governance;
 mod keys;
 mod registry;
 mod requests;
+mod security_keys;
 
 pub use changes::{ChangeState, Proposal, SignedStep};
 pub use credentials::{
@@ -37,12 +38,14 @@ pub use requests::{
     ExplainTerm, Explained, NoExplanation, Rejections, ReleasedCounts, SignedDecision,
     SIGNED_AT_SKEW_MAX,
 };
+pub use security_keys::{CEREMONY_MAX, ENROLMENT_CODE_TTL, SECURITY_KEYS_MAX};
 pub use vouch_core::authz::{
     Admin, AnyOfficial, Auditor, Officer, Overseer, Permit, PolicyOwner, Requester,
 };
 pub use vouch_keys::{KeyName, ServiceKeys};
 pub use vouch_pipeline::approval::Decision;
 pub use vouch_pipeline::changes::{Step, Vetted};
+pub use vouch_pipeline::webauthn::RelyingParty;
 
 use std::marker::PhantomData;
 use time::OffsetDateTime;
@@ -54,6 +57,7 @@ use vouch_store::{AuditAction, AuditEvent, OfficialRecord, StateStore};
 pub struct App<'s> {
     store: &'s dyn StateStore,
     keys: Option<&'s ServiceKeys>,
+    rp: Option<&'s vouch_pipeline::webauthn::RelyingParty>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -70,6 +74,7 @@ impl<'s> App<'s> {
         App {
             store,
             keys: None,
+            rp: None,
             clock: vouch_core::timestamp::now,
         }
     }
@@ -85,6 +90,7 @@ impl<'s> App<'s> {
         let app = App {
             store,
             keys: Some(keys),
+            rp: None,
             clock: vouch_core::timestamp::now,
         };
         app.check_keys()?;
@@ -96,6 +102,7 @@ impl<'s> App<'s> {
         App {
             store,
             keys: Some(keys),
+            rp: None,
             clock: vouch_core::timestamp::now,
         }
     }
@@ -105,6 +112,7 @@ impl<'s> App<'s> {
         App {
             store,
             keys: None,
+            rp: None,
             clock,
         }
     }

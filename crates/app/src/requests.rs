@@ -107,14 +107,16 @@ fn unknown_request(id: &str) -> AppError {
 pub const SIGNED_AT_SKEW_MAX: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// A decision as an officer signed it: the moment named in the statement,
-/// the comment, and the signature (base64 of 64 bytes).
+/// the comment, and the signature (base64 of 64 bytes with their Ed25519
+/// key, or a `webauthn:` assertion of one of their security keys).
 #[derive(Debug, Clone)]
 pub struct SignedDecision {
     /// The moment the statement names.
     pub at: time::OffsetDateTime,
     /// The comment (its SHA-256 is in the statement).
     pub comment: String,
-    /// The Ed25519 signature of the statement, base64.
+    /// The Ed25519 signature of the statement, base64, or a security key's
+    /// assertion over it (`vouch_pipeline::webauthn::encode_signature`).
     pub signature: String,
 }
 
@@ -158,12 +160,21 @@ fn check_decision(
         });
     }
     let text = approval::statement(rec, decision, officer.id(), d.at, &d.comment);
-    approval::check_signature(officer.official(), &text, Some(&d.signature)).map_err(|e| {
+    let signer = approval::Signer {
+        official: officer.official().clone(),
+        security_keys: app.store.security_keys(officer.id())?,
+    };
+    let signed = approval::check_signed(&signer, &text, Some(&d.signature)).map_err(|e| {
         AppError::Invalid {
             field: "signature",
             why: e.to_string(),
         }
-    })
+    })?;
+    // A security key used now must show a counter above the last one seen.
+    if let approval::Signed::SecurityKey(asserted) = signed {
+        app.accept_counter(&signer.security_keys, &asserted)?;
+    }
+    Ok(())
 }
 
 /// Records one officer's signed approval on a pending record (the caller
@@ -502,8 +513,8 @@ impl App<'_> {
                 why: why.into(),
             })
         };
-        let officer_of = |id: &str| vetted.official(id).cloned();
-        let valid = approval::valid_approvals(rec, &officer_of);
+        let signer_of = |id: &str| approval::Signer::vetted(vetted, id);
+        let valid = approval::valid_approvals(rec, &signer_of);
         let digest = approval::approvals_digest(rec, &valid);
         let Some(logged) = first.approvals_sha256 else {
             return altered("its lookups carry no signed approvals");

@@ -238,6 +238,8 @@ pub fn officials_view(
         .collect();
     OfficialsView {
         officials,
+        sealed: false,
+        changes: Vec::new(),
         new_token: None,
         message: None,
     }

@@ -302,7 +302,81 @@ pub const CONSOLE_JS: &str = r#"/* vouch console: progressive enhancement only. 
     });
   }
 
-  function start() { setupPoll(); setupProof(); }
+  // Security keys (WebAuthn): a button with data-webauthn="create" or
+  // "get" and the server's options (JSON, base64url binary fields) in
+  // data-options runs the ceremony and posts its result in the button's
+  // form, field "credential" (base64url binary fields, as webauthn-rs reads).
+  function b64uToBytes(s) {
+    s = String(s).replace(/-/g, '+').replace(/_/g, '/');
+    while (s.length % 4) s += '=';
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function bytesToB64u(buf) {
+    var b = new Uint8Array(buf), s = '';
+    for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function ids(list) {
+    (list || []).forEach(function (c) { c.id = b64uToBytes(c.id); });
+  }
+
+  function runCeremony(btn) {
+    var form = btn.form, out = document.getElementById(btn.getAttribute('aria-describedby') || '');
+    var say = function (t) { if (out) out.textContent = t; };
+    var opts, pk;
+    try { opts = JSON.parse(btn.getAttribute('data-options')); pk = opts.publicKey; } catch (e) { say('The options are malformed.'); return; }
+    pk.challenge = b64uToBytes(pk.challenge);
+    var kind = btn.getAttribute('data-webauthn');
+    var done;
+    if (kind === 'create') {
+      pk.user.id = b64uToBytes(pk.user.id);
+      ids(pk.excludeCredentials);
+      done = navigator.credentials.create({ publicKey: pk }).then(function (c) {
+        return { id: c.id, rawId: bytesToB64u(c.rawId), type: c.type, extensions: {},
+          response: { attestationObject: bytesToB64u(c.response.attestationObject),
+                      clientDataJSON: bytesToB64u(c.response.clientDataJSON) } };
+      });
+    } else {
+      ids(pk.allowCredentials);
+      done = navigator.credentials.get({ publicKey: pk }).then(function (c) {
+        var r = c.response;
+        return { id: c.id, rawId: bytesToB64u(c.rawId), type: c.type, extensions: {},
+          response: { authenticatorData: bytesToB64u(r.authenticatorData),
+                      clientDataJSON: bytesToB64u(r.clientDataJSON),
+                      signature: bytesToB64u(r.signature),
+                      userHandle: r.userHandle ? bytesToB64u(r.userHandle) : null } };
+      });
+    }
+    say('Waiting for your security key...');
+    btn.disabled = true;
+    done.then(function (cred) {
+      form.querySelector('input[name=credential]').value = JSON.stringify(cred);
+      form.submit();
+    }, function (e) {
+      btn.disabled = false;
+      say('The security key did not answer: ' + (e && e.name ? e.name : 'error') + '. Try again.');
+    });
+  }
+
+  function setupWebauthn() {
+    if (!document.querySelectorAll) return;
+    var list = document.querySelectorAll('button[data-webauthn]');
+    for (var i = 0; i < list.length; i++) {
+      (function (btn) {
+        if (!window.PublicKeyCredential || !navigator.credentials) {
+          btn.disabled = true;
+          return;
+        }
+        btn.addEventListener('click', function (ev) { ev.preventDefault(); runCeremony(btn); });
+      })(list[i]);
+    }
+  }
+
+  function start() { setupPoll(); setupProof(); setupWebauthn(); }
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', start);
   } else {

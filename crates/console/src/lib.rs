@@ -31,6 +31,8 @@
 //! | accounting | [`accounting_page`], [`accounting_csv`] | `/console/oversight/accounting`, `.csv` |
 //! | errors | [`error_page`] | any |
 //! | officials | [`officials_page`] | `/console/officials` |
+//! | second factor | [`second_factor_page`] | `/console/second-factor` (a session opened with a token only) |
+//! | security-key enrolment | [`enrol_page`] | `/console/enrol`, `/console/enrol/start`, `/console/enrol/finish` |
 //!
 //! The figures of the pages are computed here too, from the records the
 //! server reads (pure functions, no store access):
@@ -64,6 +66,7 @@ mod officials;
 mod oversight;
 mod queue;
 mod request;
+mod security_key;
 mod sign;
 pub mod view;
 
@@ -72,19 +75,20 @@ pub use assets::{CONSOLE_JS, SCRIPT_PATH, STYLE_CSS, STYLE_PATH};
 pub use layout::{error_page, sign_in, Layout};
 pub use ledger::ledger_page;
 pub use maud::Markup;
-pub use officials::officials_page;
+pub use officials::{officials_page, sign_change_page};
 pub use oversight::{
     accounting_csv, accounting_page, iso_week, overdue_dispositions, oversight_page,
     ACCOUNTING_CSV_PATH, ACCOUNTING_HEADER, ACCOUNTING_PAGE_PATH, STATUTORY_AUTHORITY,
 };
 pub use queue::{review_queue, COMMENT_MAX, PROBING_CODES};
 pub use request::{request_page, requests_list, timeline, Stage, StageState};
+pub use security_key::{enrol_page, second_factor_page, PendingView};
 pub use sign::{sign_decision_page, SignDecisionView};
 pub use view::{
-    AccountingRow, AiNotices, CheckpointView, ExplainTerm, Explanation, LedgerView, NewToken,
-    OfficialActivity, OfficialRow, OfficialsView, OverdueDisposition, OversightView, Progress,
-    ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow, RequestView,
-    TokenRow, WeekRow,
+    AccountingRow, AiNotices, ChangeRow, CheckpointView, ExplainTerm, Explanation, LedgerView,
+    NewToken, OfficialActivity, OfficialRow, OfficialsView, OverdueDisposition, OversightView,
+    Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow,
+    RequestView, SignChangeView, TokenRow, WeekRow,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

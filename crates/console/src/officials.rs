@@ -5,7 +5,7 @@
 use maud::{html, Markup};
 
 use crate::layout::{page, role_label, seg, when, Layout, Section};
-use crate::view::{NewToken, OfficialRow, OfficialsView};
+use crate::view::{NewToken, OfficialRow, OfficialsView, SignChangeView};
 
 /// The roles an administrator may register, as the form offers them.
 const ROLES: [(&str, &str); 5] = [
@@ -25,7 +25,8 @@ pub fn officials_page(layout: &Layout, view: &OfficialsView) -> Markup {
         @if let Some(m) = &view.message {
             p class="error" role="alert" { (m) }
         }
-        (register_form(&layout.csrf))
+        (register_form(&layout.csrf, view.sealed))
+        (changes_table(&layout.csrf, view))
         (officials_table(&layout.csrf, &view.officials))
     };
     page(Some(layout), Some(Section::Officials), "Officials", body)
@@ -48,9 +49,17 @@ fn new_token_notice(t: &NewToken) -> Markup {
 
 /// The form that registers an official (id, agency, one of [`ROLES`], and a
 /// public key for signers), posted with the session's `csrf` token.
-fn register_form(csrf: &str) -> Markup {
+fn register_form(csrf: &str, sealed: bool) -> Markup {
     html! {
         h2 { "Register an official" }
+        @if sealed {
+            p class="muted" {
+                "The registry is sealed: a registration takes effect only when two administrators sign it. "
+                "Propose it with your own key ("
+                code { "vouch officials add ... --as YOU --key YOUR_KEY_FILE" }
+                ", or " code { "POST /v1/officials" } " with a signature); a second administrator confirms it below."
+            }
+        }
         form method="post" action="/console/officials" class="register" {
             input type="hidden" name="csrf" value=(csrf);
             p {
@@ -76,6 +85,90 @@ fn register_form(csrf: &str) -> Markup {
             p { button type="submit" { "Register" } }
         }
     }
+}
+
+/// The registry's changes, pending ones with a form to confirm them (a
+/// signing page follows).
+fn changes_table(csrf: &str, view: &OfficialsView) -> Markup {
+    html! {
+        h2 { "Registry changes" }
+        p {
+            @if view.sealed {
+                "Sealed: every registration, security key, policy or hold list change needs its proposer and a second administrator, each signing with their own key."
+            } @else {
+                "Founding: until two administrators with keys are registered, one person registers (every registration is logged in the ledger)."
+            }
+        }
+        @if !view.changes.is_empty() {
+            div class="scroll" {
+                table class="changes" {
+                    caption { "Registry changes (" (view.changes.len()) ")" }
+                    thead {
+                        tr {
+                            th scope="col" { "Change" }
+                            th scope="col" { "Kind" }
+                            th scope="col" { "What" }
+                            th scope="col" { "Proposed by" }
+                            th scope="col" { "Confirmed by" }
+                            th scope="col" { "State" }
+                        }
+                    }
+                    tbody {
+                        @for c in &view.changes {
+                            tr {
+                                th scope="row" { code { (c.id) } }
+                                td { (c.kind) }
+                                td { (c.summary) }
+                                td { (c.proposed_by) }
+                                td { (c.confirmed_by.as_deref().unwrap_or("—")) }
+                                td {
+                                    (c.state)
+                                    @if let Some(i) = c.ledger_index { " (ledger entry " (i) ")" }
+                                    @if c.state != "in effect" {
+                                        form method="post" action=(format!("/console/registry/{}/sign", seg(&c.id))) class="inline" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            button type="submit" aria-label=(format!("Confirm change {}", c.id)) { "Confirm…" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The page where a second administrator signs a registry change's
+/// confirmation statement with their own key.
+pub fn sign_change_page(layout: &Layout, view: &SignChangeView) -> Markup {
+    let body = html! {
+        p {
+            "Change " code { (view.change_id) } ", proposed by " strong { (view.proposed_by) } ": " (view.summary) ". "
+            "It takes effect only with your signature, made with your own key (you cannot confirm your own proposal). Sign exactly this text:"
+        }
+        pre id="statement" aria-label="Statement to sign" { (view.statement) }
+        p {
+            "For example, save it as " code { "statement.txt" } " and run "
+            code { "vouch sign-decision --key YOUR_KEY_FILE < statement.txt" }
+            ". The signature is valid for five minutes."
+        }
+        form method="post" action=(format!("/console/registry/{}/confirm", seg(&view.change_id))) class="confirm-change" {
+            input type="hidden" name="csrf" value=(layout.csrf);
+            input type="hidden" name="at" value=(view.at);
+            label for="signature" { "Signature (base64)" }
+            textarea id="signature" name="signature" required rows="3" spellcheck="false" {}
+            p { button type="submit" { "Confirm change " (view.change_id) } }
+        }
+        p { a href="/console/officials" { "Back to the officials" } }
+    };
+    page(
+        Some(layout),
+        Some(Section::Officials),
+        "Confirm a registry change",
+        body,
+    )
 }
 
 /// The registered officials, one row each with their tokens and a form to

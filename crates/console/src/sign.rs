@@ -20,6 +20,9 @@ pub struct SignDecisionView {
     pub at: String,
     /// The text to sign.
     pub statement: String,
+    /// The options (JSON) for signing it with one of the officer's
+    /// security keys (challenge = SHA-256 of the statement), if they have one.
+    pub webauthn_options: Option<String>,
 }
 
 /// The signing page: the statement in `pre#statement`, how to sign it, and
@@ -41,6 +44,21 @@ pub fn sign_decision_page(layout: &Layout, view: &SignDecisionView) -> Markup {
             "neither the service nor an administrator can make it for you. Sign exactly this text:"
         }
         pre id="statement" aria-label="Statement to sign" { (view.statement) }
+        @if let Some(options) = &view.webauthn_options {
+            h2 { "With your security key" }
+            form method="post" action=(action) class=(format!("webauthn decision {}", view.decision)) {
+                input type="hidden" name="csrf" value=(layout.csrf);
+                input type="hidden" name="comment" value=(view.comment);
+                input type="hidden" name="at" value=(view.at);
+                input type="hidden" name="credential" value="";
+                p {
+                    button type="button" id="webauthn-sign" class=(class) data-webauthn="get" data-options=(options)
+                        aria-describedby="webauthn-status" { (label) " with my security key" }
+                }
+                p id="webauthn-status" role="status" class="muted" {}
+            }
+            h2 { "Or with your signing key" }
+        }
         p {
             "For example, save it as " code { "statement.txt" } " and run "
             code { "vouch sign-decision --key YOUR_KEY_FILE < statement.txt" }

@@ -388,8 +388,47 @@ pub struct NewToken {
 pub struct OfficialsView {
     /// Every official.
     pub officials: Vec<OfficialRow>,
+    /// Whether the registry is sealed (two administrators with keys): every
+    /// change then needs two people.
+    pub sealed: bool,
+    /// The registry's changes, oldest first.
+    pub changes: Vec<ChangeRow>,
     /// A token issued by the action that led here.
     pub new_token: Option<NewToken>,
     /// What went wrong with the action that led here (generic).
     pub message: Option<String>,
+}
+
+/// A registry change as the officials page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    /// The change's id.
+    pub id: String,
+    /// `official`, `credential`, `policy` or `holds`.
+    pub kind: String,
+    /// `pending`, `confirmed, not logged` or `in effect`.
+    pub state: &'static str,
+    /// A data-free line.
+    pub summary: String,
+    /// Who proposed it.
+    pub proposed_by: String,
+    /// Who confirmed it.
+    pub confirmed_by: Option<String>,
+    /// Its ledger entry, once logged.
+    pub ledger_index: Option<u64>,
+}
+
+/// A registry change waiting for the administrator's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignChangeView {
+    /// The change.
+    pub change_id: String,
+    /// Its summary.
+    pub summary: String,
+    /// Who proposed it.
+    pub proposed_by: String,
+    /// The moment the statement names.
+    pub at: String,
+    /// The text to sign.
+    pub statement: String,
 }

@@ -485,6 +485,7 @@ fn the_signing_page_shows_the_exact_statement_and_posts_the_signature() {
         comment: EVIL.into(),
         at: "2026-12-05T10:00:00Z".into(),
         statement: statement.clone(),
+        webauthn_options: None,
     };
     let h = sign_decision_page(&officer(), &view).into_string();
     check_page(&h);
@@ -518,11 +519,53 @@ fn the_signing_page_shows_the_exact_statement_and_posts_the_signature() {
             comment: "ok".into(),
             at: "2026-12-05T10:00:00Z".into(),
             statement,
+            webauthn_options: Some(r#"{"publicKey":{"challenge":"<x>"}}"#.into()),
         },
     )
     .into_string();
     check_page(&h);
     assert!(h.contains("action=\"/console/requests/REQ-1/approve\""));
+    // With a security key: a second form whose button carries the options
+    // (escaped) for the page's script, and posts the assertion.
+    let at = h
+        .find("<form method=\"post\" action=\"/console/requests/REQ-1/approve\" class=\"webauthn")
+        .unwrap();
+    let form = &h[at..at + h[at..].find("</form>").unwrap()];
+    assert!(form.contains("data-webauthn=\"get\""), "{form}");
+    assert!(form.contains("&lt;x&gt;") && !form.contains("<x>"));
+    assert!(form.contains("name=\"credential\""));
+    assert!(form.contains("name=\"csrf\" value=\"tok-123\""));
+    // The signature paste form is still there.
+    assert!(h.contains("<textarea id=\"signature\""));
+}
+
+#[test]
+fn the_second_factor_and_enrolment_pages_carry_their_ceremonies() {
+    let v = vouch_console::PendingView {
+        official_id: EVIL.into(),
+        csrf: "tok-123".into(),
+    };
+    let h = vouch_console::second_factor_page(&v, Some(r#"{"publicKey":{}}"#), Some(EVIL))
+        .into_string();
+    check_page(&h);
+    assert_escaped(&h);
+    assert!(h.contains("action=\"/console/second-factor\""));
+    assert!(h.contains("data-webauthn=\"get\""));
+    assert!(
+        !h.contains("Signed in as"),
+        "no navigation before the second factor"
+    );
+    let h = vouch_console::second_factor_page(&v, None, None).into_string();
+    check_page(&h);
+    assert!(!h.contains("data-webauthn") && h.contains("href=\"/console/enrol\""));
+    let h = vouch_console::enrol_page(&v, None, None).into_string();
+    check_page(&h);
+    assert!(h.contains("action=\"/console/enrol/start\"") && h.contains("name=\"code\""));
+    let h = vouch_console::enrol_page(&v, Some("{}"), None).into_string();
+    check_page(&h);
+    assert!(
+        h.contains("action=\"/console/enrol/finish\"") && h.contains("data-webauthn=\"create\"")
+    );
 }
 
 // ---------- requests list ----------
@@ -1531,4 +1574,21 @@ fn each_role_sees_only_its_sections() {
         ]
     );
     assert_eq!(nav(Role::Administrator), ["/console/officials"]);
+}
+
+#[test]
+fn the_registry_confirmation_page_shows_the_exact_statement_and_posts_the_signature() {
+    let view = vouch_console::SignChangeView {
+        change_id: "0123abcd".into(),
+        summary: "official irs-aud-7 (IRS, auditor)".into(),
+        proposed_by: "irs-admin-1".into(),
+        at: "2026-12-06T03:00:00Z".into(),
+        statement: "vouch-registry-v1\nchange 0123abcd\n".into(),
+    };
+    let h = vouch_console::sign_change_page(&layout_as(Role::Administrator), &view).into_string();
+    assert!(h.contains("<pre id=\"statement\" aria-label=\"Statement to sign\">vouch-registry-v1\nchange 0123abcd\n</pre>"), "{h}");
+    assert!(h.contains("action=\"/console/registry/0123abcd/confirm\""));
+    assert!(h.contains("name=\"at\" value=\"2026-12-06T03:00:00Z\""));
+    assert!(h.contains("textarea id=\"signature\" name=\"signature\" required"));
+    assert!(h.contains("irs-admin-1"));
 }

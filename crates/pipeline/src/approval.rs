@@ -8,10 +8,17 @@
 //! registered key, and each lookup's leaf commits to the approvals counted
 //! ([`approvals_digest`]), so one altered afterwards is caught by anyone
 //! holding the log.
+//!
+//! The credential is either an Ed25519 key (the signature is base64 of 64
+//! bytes) or a security key the officer enrolled (WebAuthn: the signature
+//! is an assertion whose challenge is SHA-256 of the statement, see
+//! [`crate::webauthn`]). Either is checked offline against the registry.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use vouch_store::{Approval, OfficialRecord, RequestRecord, Role, HOME_AGENCY};
+use vouch_store::{
+    Approval, OfficialRecord, RequestRecord, Role, SecurityKeyRecord, StateStore, HOME_AGENCY,
+};
 
 /// What an officer decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,13 +77,90 @@ pub enum SignatureError {
     /// The signature does not verify with the officer's registered key.
     #[error("the signature does not verify with {0}'s registered key")]
     Invalid(String),
+    /// A security-key signature that does not hold.
+    #[error("{officer}: {why}")]
+    SecurityKey {
+        /// The officer named.
+        officer: String,
+        /// Why not.
+        why: crate::webauthn::WebauthnFailure,
+    },
+}
+
+/// An officer as the registry knows them, with what they sign with: their
+/// record (an Ed25519 public key, if registered) and their enrolled
+/// security keys.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    /// The official's record.
+    pub official: OfficialRecord,
+    /// Their enrolled security keys.
+    pub security_keys: Vec<SecurityKeyRecord>,
+}
+
+impl Signer {
+    /// `id` as the two-person registry the ledger logs vouches for them
+    /// (`vetted`), with the security keys the replay vetted for them.
+    pub fn vetted(vetted: &crate::changes::Vetted, id: &str) -> Option<Signer> {
+        Some(Signer {
+            official: vetted.official(id)?.clone(),
+            security_keys: vetted.security_keys(id).to_vec(),
+        })
+    }
+
+    /// `id` as `store` knows them now; `None` when they are unknown or the
+    /// store cannot say (fail closed: a signature that cannot be checked
+    /// counts for nothing). Keys that cannot be read are none.
+    pub fn in_store(store: &dyn StateStore, id: &str) -> Option<Signer> {
+        let official = store.official(id).ok().flatten()?;
+        let security_keys = store.security_keys(id).unwrap_or_default();
+        Some(Signer {
+            official,
+            security_keys,
+        })
+    }
+}
+
+/// What a signature that holds was made with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signed {
+    /// The officer's registered Ed25519 key.
+    Ed25519,
+    /// One of the officer's enrolled security keys.
+    SecurityKey(crate::webauthn::Asserted),
+}
+
+/// Checks that `signature` is `signer`'s signature of `text`, made with
+/// their registered Ed25519 key or one of their enrolled security keys
+/// (a `webauthn:` assertion over SHA-256 of `text`), `signer` being a
+/// registered disclosure officer of the tax agency.
+pub fn check_signed(
+    signer: &Signer,
+    text: &str,
+    signature: Option<&str>,
+) -> Result<Signed, SignatureError> {
+    let officer = &signer.official;
+    match signature {
+        Some(sig) if crate::webauthn::is_webauthn_signature(sig) => {
+            if officer.role != Role::DisclosureOfficer || officer.agency != HOME_AGENCY {
+                return Err(SignatureError::NotAnOfficer(officer.id.clone()));
+            }
+            crate::webauthn::check_statement(&signer.security_keys, text, sig)
+                .map(Signed::SecurityKey)
+                .map_err(|why| SignatureError::SecurityKey {
+                    officer: officer.id.clone(),
+                    why,
+                })
+        }
+        _ => check_signature(officer, text, signature).map(|()| Signed::Ed25519),
+    }
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
-/// Checks that `signature` (base64) is `officer`'s signature of `text`,
+/// Checks that `signature` (base64) is `officer`'s Ed25519 signature of `text`,
 /// `officer` being a registered disclosure officer of the tax agency with a
 /// registered key.
 pub fn check_signature(
@@ -105,30 +189,31 @@ pub fn check_signature(
 }
 
 /// Checks one recorded approval of `rec` against the registry
-/// (`officer_of` looks an official up).
+/// (`signer_of` looks an official and their security keys up, e.g.
+/// [`Signer::in_store`]).
 pub fn check_approval(
     rec: &RequestRecord,
     a: &Approval,
-    officer_of: &dyn Fn(&str) -> Option<OfficialRecord>,
-) -> Result<(), SignatureError> {
-    let officer =
-        officer_of(&a.officer).ok_or_else(|| SignatureError::NotAnOfficer(a.officer.clone()))?;
+    signer_of: &dyn Fn(&str) -> Option<Signer>,
+) -> Result<Signed, SignatureError> {
+    let signer =
+        signer_of(&a.officer).ok_or_else(|| SignatureError::NotAnOfficer(a.officer.clone()))?;
     let text = statement(rec, Decision::Approve, &a.officer, a.at, &a.comment);
-    check_signature(&officer, &text, a.signature.as_deref())
+    check_signed(&signer, &text, a.signature.as_deref())
 }
 
 /// The approvals of `rec` that hold: signed by a registered disclosure
-/// officer's registered key, one per officer (the first), in the order
-/// given. An approval that does not hold is not counted, whatever the
-/// store says.
+/// officer's registered key or enrolled security key, one per officer (the
+/// first), in the order given. An approval that does not hold is not
+/// counted, whatever the store says.
 pub fn valid_approvals<'r>(
     rec: &'r RequestRecord,
-    officer_of: &dyn Fn(&str) -> Option<OfficialRecord>,
+    signer_of: &dyn Fn(&str) -> Option<Signer>,
 ) -> Vec<&'r Approval> {
     let mut seen = std::collections::HashSet::new();
     rec.approvals
         .iter()
-        .filter(|a| check_approval(rec, a, officer_of).is_ok())
+        .filter(|a| check_approval(rec, a, signer_of).is_ok())
         .filter(|a| seen.insert(a.officer.as_str()))
         .collect()
 }
@@ -205,7 +290,12 @@ mod tests {
             ed25519_dalek::SigningKey::from_bytes(&[2; 32]),
         );
         let registry = [officer("do1", &k1), officer("do2", &k2)];
-        let of = |id: &str| registry.iter().find(|o| o.id == id).cloned();
+        let of = |id: &str| {
+            registry.iter().find(|o| o.id == id).map(|o| super::Signer {
+                official: o.clone(),
+                security_keys: vec![],
+            })
+        };
         let mut r = rec();
         let good = signed(&r, "do1", &k1);
         let mut unsigned = signed(&r, "do2", &k2);

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use vouch_ledger::RegistryEntry;
-use vouch_store::{OfficialRecord, RegistryChange, Role, HOME_AGENCY};
+use vouch_store::{OfficialRecord, RegistryChange, Role, SecurityKeyRecord, HOME_AGENCY};
 
 /// The first line of every registry statement.
 pub const STATEMENT_HEADER: &str = "vouch-registry-v1";
@@ -35,6 +35,9 @@ pub const KIND_OFFICIAL: &str = "official";
 pub const KIND_POLICY: &str = "policy";
 /// Kind of a change to the hold list.
 pub const KIND_HOLDS: &str = "holds";
+/// Kind of a change vetting an official's security key (WebAuthn) for
+/// signing decisions.
+pub const KIND_CREDENTIAL: &str = "credential";
 
 /// A step of a change, as its statement names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +92,41 @@ pub struct HoldsPayload {
     pub add: bool,
     /// Hex keyed hashes of the TINs.
     pub tin_hmacs: Vec<String>,
+}
+
+/// The payload of a change vetting a security key: the enrolled
+/// credential as the store recorded it (public key, relying party).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialPayload {
+    /// The official it belongs to.
+    pub official: String,
+    /// The credential id, base64url.
+    pub credential_id: String,
+    /// The credential as registered (webauthn-rs `Passkey`, JSON).
+    pub credential: String,
+    /// Its relying party id.
+    pub rp_id: String,
+    /// Its origin.
+    pub origin: String,
+    /// When it was enrolled.
+    #[serde(with = "vouch_core::timestamp::moment")]
+    pub enrolled_at: OffsetDateTime,
+}
+
+impl CredentialPayload {
+    /// The security key as the replay vets it.
+    pub fn record(&self) -> SecurityKeyRecord {
+        SecurityKeyRecord {
+            credential_id: self.credential_id.clone(),
+            official: self.official.clone(),
+            credential: self.credential.clone(),
+            rp_id: self.rp_id.clone(),
+            origin: self.origin.clone(),
+            sign_count: 0,
+            enrolled_at: self.enrolled_at,
+        }
+    }
 }
 
 /// Why the registry does not replay.
@@ -219,6 +257,7 @@ pub fn may_propose(kind: &str, official: &OfficialRecord) -> bool {
         KIND_OFFICIAL => official.role == Role::Administrator,
         KIND_POLICY => matches!(official.role, Role::Administrator | Role::DisclosureOfficer),
         KIND_HOLDS => official.role == Role::DisclosureOfficer,
+        KIND_CREDENTIAL => official.role == Role::Administrator,
         _ => false,
     }
 }
@@ -241,6 +280,7 @@ pub fn official_of(change: &RegistryChange) -> Result<OfficialRecord, String> {
 #[derive(Debug, Clone, Default)]
 pub struct Vetted {
     officials: HashMap<String, OfficialRecord>,
+    security_keys: HashMap<String, Vec<SecurityKeyRecord>>,
     /// Ledger index of the entry that sealed the registry, if sealed.
     pub sealed_at: Option<u64>,
     /// Founding entries logged.
@@ -253,6 +293,15 @@ impl Vetted {
     /// A vetted official (logged, and signed for as the rules require).
     pub fn official(&self, id: &str) -> Option<&OfficialRecord> {
         self.officials.get(id)
+    }
+
+    /// An official's vetted security keys (logged, and confirmed by two
+    /// administrators once the registry is sealed), oldest first.
+    pub fn security_keys(&self, official: &str) -> &[SecurityKeyRecord] {
+        self.security_keys
+            .get(official)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Whether two administrators with keys are vetted: from then on every
@@ -361,6 +410,20 @@ pub fn vet(
         if c.kind == KIND_OFFICIAL {
             let o = official_of(c).map_err(invalid)?;
             v.officials.insert(o.id.clone(), o);
+        }
+        if c.kind == KIND_CREDENTIAL {
+            let p: CredentialPayload =
+                serde_json::from_str(&c.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            if v.official(&p.official).is_none() {
+                return Err(invalid(format!(
+                    "a security key for {}, whom the registry does not hold",
+                    p.official
+                )));
+            }
+            let keys = v.security_keys.entry(p.official.clone()).or_default();
+            if !keys.iter().any(|k| k.credential_id == p.credential_id) {
+                keys.push(p.record());
+            }
         }
         if v.sealed_at.is_none() && v.keyed_admins() >= 2 {
             v.sealed_at = Some(index);

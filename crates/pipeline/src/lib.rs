@@ -24,6 +24,7 @@ mod limits;
 mod registry;
 mod run;
 mod stages;
+pub mod webauthn;
 
 pub use error::PipelineError;
 pub use run::{

@@ -286,11 +286,11 @@ impl Finish<'_> {
         let required = self.cfg.policy.approvals_required(subjects as u64) as usize;
         // Only approvals signed by a vetted officer's key count, whatever
         // the record says (a store writer can add a row, not a signature,
-        // nor an officer the two-person registry in the ledger does not
-        // vouch for); the leaves commit to exactly those.
+        // nor an officer or a security key the two-person registry in the
+        // ledger does not vouch for); the leaves commit to exactly those.
         let vetted = crate::changes::vet_stored(self.store, ledger)?;
-        let officer_of = |id: &str| vetted.official(id).cloned();
-        let valid = crate::approval::valid_approvals(&self.record, &officer_of);
+        let signer_of = |id: &str| crate::approval::Signer::vetted(&vetted, id);
+        let valid = crate::approval::valid_approvals(&self.record, &signer_of);
         let digest = crate::approval::approvals_digest(&self.record, &valid);
         let approvers: Vec<String> = valid.iter().map(|a| a.officer.clone()).collect();
         let approved = match approve(checked, approvers, required) {

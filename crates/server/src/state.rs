@@ -39,6 +39,13 @@ pub struct ServerConfig {
     pub token_ttl_days: Option<u32>,
     /// Mark the console's cookies `Secure` (set when serving HTTPS).
     pub secure_cookies: bool,
+    /// The WebAuthn relying-party id of the console's security keys: the
+    /// host name browsers reach the console by, or a parent domain of it
+    /// (never an IP address).
+    pub rp_id: String,
+    /// The console's origin as browsers see it (`https://vouch.example`,
+    /// `http://localhost:8080`): a security key answers only for it.
+    pub rp_origin: String,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +57,8 @@ impl Default for ServerConfig {
             retry_after_s: 30,
             token_ttl_days: Some(90),
             secure_cookies: false,
+            rp_id: "localhost".into(),
+            rp_origin: "http://localhost:8080".into(),
         }
     }
 }
@@ -114,6 +123,8 @@ pub(crate) struct Core {
     job_seq: AtomicU64,
     pub batches: Arc<Semaphore>,
     pub config: ServerConfig,
+    /// The relying party of the console's security keys (from the config).
+    pub rp: vouch_app::RelyingParty,
     pub index_dir: PathBuf,
     pub http_counts: Mutex<BTreeMap<u16, u64>>,
 }
@@ -157,6 +168,12 @@ impl AppState {
                 why: "too large".into(),
             });
         }
+        let rp = vouch_app::RelyingParty::new(&config.rp_id, &config.rp_origin).map_err(|e| {
+            ServerError::Config {
+                field: "rp_id",
+                why: e.to_string(),
+            }
+        })?;
         // Keys that are not the store's stop the service before it starts.
         App::with_keys(store.as_ref(), &keys)?;
         let bootstrap = App::new(store.as_ref()).bootstrap(config.token_ttl())?;
@@ -170,6 +187,7 @@ impl AppState {
             job_seq: AtomicU64::new(0),
             batches: Arc::new(Semaphore::new(config.batches_max)),
             config,
+            rp,
             index_dir: index_dir.to_path_buf(),
             http_counts: Mutex::new(BTreeMap::new()),
         };
@@ -273,7 +291,7 @@ fn failure_category(e: &vouch_app::AppError) -> &'static str {
 impl Core {
     /// The application over this node's store and keys.
     pub(crate) fn app(&self) -> App<'_> {
-        App::with_checked_keys(self.store.as_ref(), &self.keys)
+        App::with_checked_keys(self.store.as_ref(), &self.keys).with_relying_party(&self.rp)
     }
 
     /// A job's state, if one is known.

@@ -1,10 +1,14 @@
 //! The console end to end in headless Chromium, driven over WebDriver
-//! (`chromedriver`, spoken to directly with a few lines of HTTP/JSON): an
-//! officer signs in and approves a batch that needs two approvals, a second
-//! officer approves it, the page shows the batch finish and its outcome
-//! counts, and an auditor checks a lookup's inclusion proof in the page
-//! (WebCrypto), not only on the server. Screenshots go to
-//! `$CARGO_TARGET_TMPDIR/console-e2e/`.
+//! (`chromedriver`, spoken to directly with a few lines of HTTP/JSON), each
+//! browser with WebDriver's virtual authenticator (a CTAP2 security key):
+//! an officer enrols a security key with a one-time code, signs in with
+//! token and key (a token alone opens nothing), and approves with the key a
+//! batch that needs two approvals; a second officer in another browser does
+//! the same and the batch runs; the page shows the batch finish and its
+//! outcome counts, and an auditor (signed in with two factors too) checks a
+//! lookup's inclusion proof in the page (WebCrypto), not only on the
+//! server. The approvals hold offline (`check_all_approvals`, as `vouch
+//! ledger verify`). Screenshots go to `$CARGO_TARGET_TMPDIR/console-e2e/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them). Without them the test says so and passes, unless
@@ -54,6 +58,7 @@ struct Browser {
     driver: Child,
     addr: SocketAddr,
     session: String,
+    authenticator: String,
 }
 
 impl Browser {
@@ -75,7 +80,7 @@ impl Browser {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        let profile = shots.join("profile");
+        let profile = shots.join(format!("profile-{port}"));
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -101,11 +106,30 @@ impl Browser {
             .as_str()
             .expect("session id")
             .to_string();
-        Browser {
+        let mut b = Browser {
             driver,
             addr,
             session,
-        }
+            authenticator: String::new(),
+        };
+        // A security key of this browser's own (WebDriver's virtual
+        // authenticator: user present and verified without a touch).
+        let id = b.cmd(
+            "POST",
+            "/webauthn/authenticator",
+            json!({"protocol": "ctap2", "transport": "usb", "hasResidentKey": true,
+                   "hasUserVerification": true, "isUserVerified": true}),
+        );
+        b.authenticator = id.as_str().expect("authenticator id").to_string();
+        b
+    }
+
+    /// How many credentials this browser's security key holds.
+    fn credentials(&self) -> usize {
+        let path = format!("/webauthn/authenticator/{}/credentials", self.authenticator);
+        self.cmd("GET", &path, json!({}))
+            .as_array()
+            .map_or(0, Vec::len)
     }
 
     fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
@@ -216,15 +240,15 @@ impl Browser {
         std::fs::write(path, bytes).unwrap();
     }
 
-    /// On the signing page, signs the statement shown with `officer`'s own
-    /// key and types the signature in.
-    fn sign_decision(&self, officer: &str) {
+    /// On the signing page, signs the statement shown with the officer's
+    /// security key (the page's script asks the key for an assertion whose
+    /// challenge is SHA-256 of the statement, and posts it).
+    fn sign_decision_with_key(&self) {
         let statement = self.text("pre#statement");
         assert!(statement.starts_with("vouch-approval-v1"), "{statement}");
-        // The page shows the text; its final newline is part of what is signed.
-        let text = format!("{}\n", statement.trim_end());
-        let signature = vouch_test_support::sign_statement(officer, &text);
-        self.type_into("textarea#signature", &signature);
+        // The Ed25519 paste form stays as the fallback.
+        assert!(self.page().contains("<textarea id=\"signature\""));
+        self.submit("#webauthn-sign");
     }
 
     /// Submits the sign-in form with `token`; returns the page it led to.
@@ -235,14 +259,46 @@ impl Browser {
         self.page()
     }
 
-    /// Signs in with a token the service accepts.
+    /// Signs in with a token the service accepts and the security key
+    /// enrolled on this browser's authenticator.
     fn sign_in(&self, base: &str, token: &str) {
         let page = self.try_sign_in(base, token);
         assert!(
-            page.contains("Signed in as"),
-            "signed in: {}",
+            page.contains("Confirm with your security key"),
+            "the token alone leads to the second factor: {}",
             self.text("h1")
         );
+        self.second_factor();
+    }
+
+    /// On the second-factor page: asserts with this browser's security key.
+    fn second_factor(&self) {
+        self.submit("#webauthn-button");
+        let page = self.page();
+        assert!(
+            page.contains("Signed in as"),
+            "signed in with the security key: {} {}",
+            self.text("h1"),
+            self.text("main")
+        );
+    }
+
+    /// Signs in with the token only, then enrols this browser's security
+    /// key with a one-time `code` and completes the sign-in with it.
+    fn enrol_and_sign_in(&self, base: &str, token: &str, code: &str) {
+        let page = self.try_sign_in(base, token);
+        assert!(page.contains("no security key enrolled"), "{page}");
+        // Skipping the second factor is refused: every page leads back.
+        self.go(&format!("{base}/console/requests"));
+        assert_eq!(self.text("h1"), "Confirm with your security key");
+        let before = self.credentials();
+        self.go(&format!("{base}/console/enrol"));
+        self.type_into("input[name=code]", code);
+        self.submit("form[action='/console/enrol/start'] button[type=submit]");
+        self.submit("#webauthn-button");
+        assert_eq!(self.credentials(), before + 1, "a credential on the key");
+        assert_eq!(self.text("h1"), "Confirm with your security key");
+        self.second_factor();
     }
 
     fn sign_out(&self) {
@@ -312,12 +368,18 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     let mut policy = vouch_policy::PolicyConfig::defaults();
     policy.large_batch_subjects_min = 2;
     activate(store.as_ref(), &policy);
-    let (app_state, admin) =
-        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
-    let admin = admin.unwrap();
-
+    // WebAuthn relying-party ids cannot be IP addresses: the browser goes
+    // to http://localhost:PORT, the relying party's origin.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
+    let config = ServerConfig {
+        rp_id: "localhost".into(),
+        rp_origin: format!("http://localhost:{}", addr.port()),
+        ..ServerConfig::default()
+    };
+    let (app_state, admin) = AppState::open(store, keys, &dir.join("index"), config).unwrap();
+    let admin = admin.unwrap();
+
     listener.set_nonblocking(true).unwrap();
     let server_state = app_state.clone();
     std::thread::spawn(move || {
@@ -331,7 +393,18 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
             axum::serve(l, app(server_state)).await.unwrap();
         });
     });
-    let base = format!("http://{addr}");
+    let base = format!("http://localhost:{}", addr.port());
+    let code_for = |who: &str| {
+        let (status, v) = api(
+            addr,
+            "POST",
+            &format!("/v1/officials/{who}/enrolment-codes"),
+            &admin,
+            None,
+        );
+        assert_eq!(status, 201, "{v}");
+        v["code"].as_str().unwrap().to_string()
+    };
 
     let mut tokens = std::collections::HashMap::new();
     for who in [vouch_synth::RECIPIENT_IDS[0], OFFICER, OFFICER_2, AUDITOR] {
@@ -383,8 +456,20 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     b.try_sign_in(&base, "not-a-token");
     assert!(b.text("p.error").contains("not accepted"));
 
-    // First officer: the queue shows the batch and the two-person rule.
-    b.sign_in(&base, &tokens[OFFICER]);
+    // First officer: enrols a security key with the code an administrator
+    // issued, and signs in with token and key.
+    b.enrol_and_sign_in(&base, &tokens[OFFICER], &code_for(OFFICER));
+    b.sign_out();
+    // Next time: the token alone is refused every page, token and key open them.
+    b.try_sign_in(&base, &tokens[OFFICER]);
+    b.go(&format!("{base}/console/review"));
+    assert_eq!(b.text("h1"), "Confirm with your security key");
+    assert!(
+        !b.page().contains(&id),
+        "nothing of the queue without the second factor"
+    );
+    b.second_factor();
+    // The queue shows the batch and the two-person rule.
     b.go(&format!("{base}/console/review"));
     let queue = b.page();
     assert!(queue.contains(&id), "the pending batch is in the queue");
@@ -398,11 +483,9 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         "Statutory basis checked; first of two.",
     );
     b.submit("form.approve button[type=submit]");
-    // The signing page: the officer signs the statement with their own key
-    // (here the test, as `vouch sign-decision` would) and pastes the signature.
-    b.sign_decision(OFFICER);
+    // The signing page: the officer signs the statement with their security key.
     b.screenshot(&shots.join("1b-sign-decision.png"));
-    b.submit("form[action$='/approve'] button[type=submit]");
+    b.sign_decision_with_key();
     // Recorded, and the re-check it started is over (a second approval
     // while it runs would be answered "being processed").
     wait_for("the first approval", 30, || {
@@ -421,16 +504,20 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
     assert!(b.page().contains("1 of 2 approvals"));
     b.sign_out();
 
-    // Second officer releases it; the request page shows it finish.
-    b.sign_in(&base, &tokens[OFFICER_2]);
-    b.go(&format!("{base}/console/review"));
-    b.type_into(
+    // Second officer, in another browser with a security key of their own,
+    // enrols, signs in and releases it; the request page shows it finish.
+    let b2 = Browser::start(&shots);
+    b2.enrol_and_sign_in(&base, &tokens[OFFICER_2], &code_for(OFFICER_2));
+    b2.go(&format!("{base}/console/review"));
+    b2.type_into(
         "form.approve textarea[name=comment]",
         "Second approval: release.",
     );
-    b.submit("form.approve button[type=submit]");
-    b.sign_decision(OFFICER_2);
-    b.submit("form[action$='/approve'] button[type=submit]");
+    b2.submit("form.approve button[type=submit]");
+    b2.sign_decision_with_key();
+    drop(b2);
+    // The first officer follows the batch in their own browser (token and key).
+    b.sign_in(&base, &tokens[OFFICER]);
     // The approval is recorded.
     wait_for("the second approval", 30, || {
         let v = api(
@@ -465,6 +552,24 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         );
     }
     b.screenshot(&shots.join("2-request-completed.png"));
+    // Both approvals are security-key assertions, and they hold offline
+    // with the stored credentials only (as `vouch ledger verify` checks).
+    {
+        let store = vouch_test_support::reopen_store(StoreKind::Sqlite, &state, "console_e2e");
+        let rec = store.request(&id).unwrap().unwrap();
+        assert_eq!(rec.approvals.len(), 2);
+        assert!(rec.approvals.iter().all(|a| a
+            .signature
+            .as_deref()
+            .is_some_and(|s| s.starts_with("webauthn:"))));
+        let ledger = store.open_ledger().unwrap();
+        assert_eq!(
+            vouch_app::App::new(store.as_ref())
+                .check_all_approvals(&ledger)
+                .unwrap(),
+            1
+        );
+    }
     // The officer asks why one looked-up subject got its answer: a waterfall
     // of each field's weight, as recorded when it was looked up (audited).
     let subject = first_looked_up(&state, &id);
@@ -512,7 +617,7 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
 
     // Auditor: a lookup's inclusion proof, checked by the page's own script.
     let subject = first_looked_up(&state, &id);
-    b.sign_in(&base, &tokens[AUDITOR]);
+    b.enrol_and_sign_in(&base, &tokens[AUDITOR], &code_for(AUDITOR));
     b.go(&format!(
         "{base}/console/ledger?request={id}&subject={subject}"
     ));

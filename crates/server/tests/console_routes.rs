@@ -9,7 +9,10 @@ use axum::Router;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use vouch_server::{app, AppState, ServerConfig};
-use vouch_test_support::{open_store, register_synth_in, synth_fixture, StoreKind, OFFICER};
+use vouch_test_support::softkey::{csrf_in_page, options_in_page, SoftKey};
+use vouch_test_support::{
+    open_store, register_synth_in, synth_fixture, StoreKind, OFFICER, OFFICER_2,
+};
 
 struct Reply {
     status: StatusCode,
@@ -67,8 +70,8 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// Signs in through the form; returns the session cookie and the page's CSRF secret.
-async fn sign_in(app: &Router, token: &str) -> (String, String) {
+/// The token half of signing in: returns the (pending) session cookie.
+async fn sign_in_token(app: &Router, token: &str) -> String {
     let form = send(app, Method::GET, "/console/sign-in", None, None).await;
     let signin = form.cookies[0].clone();
     let csrf = signin.split_once('=').unwrap().1.to_string();
@@ -81,16 +84,108 @@ async fn sign_in(app: &Router, token: &str) -> (String, String) {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let session = r
-        .cookies
+    assert_eq!(r.location.as_deref(), Some("/console/second-factor"));
+    r.cookies
         .iter()
         .find(|c| c.starts_with("vouch_session="))
         .unwrap()
-        .clone();
+        .clone()
+}
+
+/// An enrolment code for `who`, issued over the API by the administrator.
+async fn enrolment_code(app: &Router, admin: &str, who: &str) -> String {
+    let r = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/v1/officials/{who}/enrolment-codes"))
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: serde_json::Value =
+        serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    v["code"].as_str().unwrap().to_string()
+}
+
+/// Enrols `key` in a (pending or complete) session with `code`.
+async fn enrol(app: &Router, session: &str, code: &str, key: &mut SoftKey) -> Reply {
+    let page = send(app, Method::GET, "/console/enrol", Some(session), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_in_page(&page.body);
+    let r = send(
+        app,
+        Method::POST,
+        "/console/enrol/start",
+        Some(session),
+        Some(&format!("code={}&csrf={}", enc(code), enc(&csrf))),
+    )
+    .await;
+    if r.status != StatusCode::OK {
+        return r;
+    }
+    let made = key.create(&options_in_page(&r.body));
+    send(
+        app,
+        Method::POST,
+        "/console/enrol/finish",
+        Some(session),
+        Some(&format!(
+            "credential={}&csrf={}",
+            enc(&made.to_string()),
+            enc(&csrf)
+        )),
+    )
+    .await
+}
+
+/// The second factor: an assertion by `key` on the second-factor page.
+async fn assert_with(app: &Router, session: &str, key: &mut SoftKey) -> Reply {
+    let page = send(
+        app,
+        Method::GET,
+        "/console/second-factor",
+        Some(session),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = csrf_in_page(&page.body);
+    let assertion = key.get(&options_in_page(&page.body));
+    send(
+        app,
+        Method::POST,
+        "/console/second-factor",
+        Some(session),
+        Some(&format!(
+            "credential={}&csrf={}",
+            enc(&assertion.to_string()),
+            enc(&csrf)
+        )),
+    )
+    .await
+}
+
+/// Signs in through the form with both factors (enrolling a security key
+/// with a code the administrator issues); returns the session cookie and
+/// the page's CSRF secret.
+async fn sign_in(app: &Router, admin: &str, who: &str, token: &str) -> (String, String) {
+    let session = sign_in_token(app, token).await;
+    let mut key = SoftKey::new("localhost", "http://localhost:8080");
+    let code = enrolment_code(app, admin, who).await;
+    let r = enrol(app, &session, &code, &mut key).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/console/second-factor"));
+    let r = assert_with(app, &session, &mut key).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/console"));
     let page = send(app, Method::GET, "/console/requests", Some(&session), None).await;
     assert_eq!(page.status, StatusCode::OK);
-    let at = page.body.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    let csrf = page.body[at..].split('"').next().unwrap().to_string();
+    let csrf = csrf_in_page(&page.body);
     (session, csrf)
 }
 
@@ -182,7 +277,13 @@ async fn the_console_refuses_what_the_api_refuses() {
 
     // A requester sees its agency's pages but not the officers' or auditors'.
     let (recipient_token, _) = token_of(vouch_synth::RECIPIENT_IDS[0]).await;
-    let (rs, rcsrf) = sign_in(&app, &recipient_token).await;
+    let (rs, rcsrf) = sign_in(
+        &app,
+        &admin,
+        vouch_synth::RECIPIENT_IDS[0],
+        &recipient_token,
+    )
+    .await;
     for page in [
         "/console/review",
         "/console/ledger",
@@ -207,7 +308,7 @@ async fn the_console_refuses_what_the_api_refuses() {
     );
 
     // An officer's change needs the session's CSRF secret.
-    let (os, ocsrf) = sign_in(&app, &officer_token).await;
+    let (os, ocsrf) = sign_in(&app, &admin, OFFICER, &officer_token).await;
     assert_eq!(
         send(&app, Method::GET, "/console/review", Some(&os), None)
             .await
@@ -282,7 +383,7 @@ async fn the_administrator_registers_issues_and_revokes_in_the_console() {
     let admin = admin.unwrap();
     let app = app(app_state);
 
-    let (session, csrf) = sign_in(&app, &admin).await;
+    let (session, csrf) = sign_in(&app, &admin, vouch_app::BOOTSTRAP_ADMIN, &admin).await;
     let r = send(&app, Method::GET, "/console", Some(&session), None).await;
     assert_eq!(r.location.as_deref(), Some("/console/officials"));
     let r = send(
@@ -441,5 +542,277 @@ async fn console_cookies_are_http_only_strict_and_secure_over_https() {
             .to_str()
             .unwrap();
         assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_alone_opens_no_page_and_a_code_enrols_only_its_official() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 500, 10, 5);
+    let state = dir.join("state");
+    let store = open_store(StoreKind::Sqlite, &state, "console_second_factor").unwrap();
+    register_synth_in(store.as_ref(), &dir.join("data"));
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
+    let (app_state, admin) =
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.unwrap();
+    let app = app(app_state);
+    let token_of = |who: &'static str| {
+        let (app, admin) = (app.clone(), admin.clone());
+        async move {
+            let r = app
+                .oneshot(
+                    Request::builder()
+                        .method(Method::POST)
+                        .uri(format!("/v1/officials/{who}/tokens"))
+                        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let v: serde_json::Value =
+                serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            v["token"].as_str().unwrap().to_string()
+        }
+    };
+    // Only an administrator issues enrolment codes.
+    let officer_token = token_of(OFFICER).await;
+    let r = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/v1/officials/{OFFICER}/enrolment-codes"))
+                .header(header::AUTHORIZATION, format!("Bearer {officer_token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The token alone: every page sends the session to the second factor,
+    // and every form but the second factor's, enrolment's and sign-out's is
+    // refused.
+    let session = sign_in_token(&app, &officer_token).await;
+    for page in [
+        "/console",
+        "/console/review",
+        "/console/requests",
+        "/console/ledger",
+        "/console/oversight",
+        "/console/officials",
+    ] {
+        let r = send(&app, Method::GET, page, Some(&session), None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(
+            r.location.as_deref(),
+            Some("/console/second-factor"),
+            "{page}"
+        );
+    }
+    let page = send(
+        &app,
+        Method::GET,
+        "/console/second-factor",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("data-webauthn"), "no key enrolled yet");
+    let csrf = csrf_in_page(&page.body);
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/requests/SYN-5-10/sign",
+        Some(&session),
+        Some(&format!("decision=approve&comment=ok&csrf={}", enc(&csrf))),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a pending session changes nothing"
+    );
+    // An assertion without a ceremony, or a made-up one, completes nothing.
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/second-factor",
+        Some(&session),
+        Some(&format!("credential=%7B%7D&csrf={}", enc(&csrf))),
+    )
+    .await;
+    assert_ne!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&app, Method::GET, "/console/review", Some(&session), None)
+            .await
+            .location
+            .as_deref(),
+        Some("/console/second-factor")
+    );
+
+    // A code issued for OFFICER_2 does not enrol OFFICER; OFFICER's own does, once.
+    let mut key = SoftKey::new("localhost", "http://localhost:8080");
+    let theirs = enrolment_code(&app, &admin, OFFICER_2).await;
+    let r = enrol(&app, &session, &theirs, &mut key).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("not valid for you"), "{}", r.body);
+    let mine = enrolment_code(&app, &admin, OFFICER).await;
+    let r = enrol(&app, &session, &mine, &mut key).await;
+    assert_eq!(r.location.as_deref(), Some("/console/second-factor"));
+    let r = enrol(
+        &app,
+        &session,
+        &mine,
+        &mut SoftKey::new("localhost", "http://localhost:8080"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a code works once");
+    // Another key than the one enrolled does not complete the sign-in.
+    let r = assert_with(
+        &app,
+        &session,
+        &mut SoftKey::new("localhost", "http://localhost:8080"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The enrolled one does: every page opens.
+    let r = assert_with(&app, &session, &mut key).await;
+    assert_eq!(r.location.as_deref(), Some("/console"));
+    let r = send(&app, Method::GET, "/console/review", Some(&session), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // A new sign-in with the same token is pending again.
+    let again = sign_in_token(&app, &officer_token).await;
+    let r = send(&app, Method::GET, "/console/review", Some(&again), None).await;
+    assert_eq!(r.location.as_deref(), Some("/console/second-factor"));
+    // A pending session can sign out.
+    let page = send(
+        &app,
+        Method::GET,
+        "/console/second-factor",
+        Some(&again),
+        None,
+    )
+    .await;
+    let r = send(
+        &app,
+        Method::POST,
+        "/console/sign-out",
+        Some(&again),
+        Some(&format!("csrf={}", enc(&csrf_in_page(&page.body)))),
+    )
+    .await;
+    assert_eq!(r.location.as_deref(), Some("/console/sign-in"));
+}
+
+/// A sealed registry in the console: the officials page lists a pending
+/// change and says the registry is sealed; a second administrator opens
+/// its signing page, signs the exact statement with their own key, and
+/// the change takes effect; the proposer cannot confirm their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_administrator_confirms_a_registry_change_in_the_console() {
+    use vouch_test_support::{seal_registry, sign_statement, ADMIN, ADMIN_2};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 500, 10, 5);
+    let state = dir.join("state");
+    let store = open_store(StoreKind::Sqlite, &state, "console_registry").unwrap();
+    register_synth_in(store.as_ref(), &dir.join("data"));
+    seal_registry(store.as_ref());
+    // ADMIN proposes an auditor, signed with their own key.
+    let p = vouch_app::Proposal::Official(vouch_app::NewOfficial {
+        id: "irs-aud-7".into(),
+        agency: "IRS".into(),
+        role: vouch_store::Role::Auditor,
+        public_key: None,
+    });
+    let proposal = {
+        let a = vouch_app::App::new(store.as_ref());
+        let now = vouch_core::timestamp::now();
+        let draft = a.draft(&p, ADMIN, now).unwrap();
+        let text = a.change_statement(&draft, vouch_app::Step::Propose, ADMIN, draft.proposed_at);
+        let step = vouch_app::SignedStep {
+            official: ADMIN.into(),
+            at: now,
+            signature: sign_statement(ADMIN, &text),
+        };
+        a.propose(&p, step).unwrap().id
+    };
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
+    let (app_state, admin) =
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.unwrap();
+    let app = app(app_state.clone());
+
+    for (who, signs_as, ok) in [(ADMIN, ADMIN, false), (ADMIN_2, ADMIN_2, true)] {
+        let r = app
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(format!("/v1/officials/{who}/tokens"))
+                    .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let token = v["token"].as_str().unwrap().to_string();
+        let (session, csrf) = sign_in(&app, &admin, who, &token).await;
+        let page = send(
+            &app,
+            Method::GET,
+            "/console/officials",
+            Some(&session),
+            None,
+        )
+        .await;
+        assert!(page.body.contains("Sealed:"), "{}", page.body);
+        assert!(
+            page.body.contains(&proposal),
+            "the pending change is listed"
+        );
+        let uri = format!("/console/registry/{proposal}/sign");
+        let form = format!("csrf={}", enc(&csrf));
+        let page = send(&app, Method::POST, &uri, Some(&session), Some(&form)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let start = page.body.find("Statement to sign\">").unwrap() + "Statement to sign\">".len();
+        let statement = page.body[start..]
+            .split("</pre>")
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(statement.starts_with("vouch-registry-v1\n"), "{statement}");
+        let at_start =
+            page.body.find("name=\"at\" value=\"").unwrap() + "name=\"at\" value=\"".len();
+        let at = page.body[at_start..].split('"').next().unwrap().to_string();
+        let form = format!(
+            "at={}&signature={}&csrf={}",
+            enc(&at),
+            enc(&sign_statement(signs_as, &statement)),
+            enc(&csrf)
+        );
+        let uri = format!("/console/registry/{proposal}/confirm");
+        let r = send(&app, Method::POST, &uri, Some(&session), Some(&form)).await;
+        let held = app_state.store_for_tests().official("irs-aud-7").unwrap();
+        if ok {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert!(r.body.contains("in effect"), "{}", r.body);
+            assert!(held.is_some());
+        } else {
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "the proposer: {}",
+                r.body
+            );
+            assert!(held.is_none());
+        }
     }
 }

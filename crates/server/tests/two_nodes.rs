@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 use vouch_server::{app, AppState, ServerConfig};
 use vouch_test_support::http::multipart;
+use vouch_test_support::softkey::{csrf_in_page, form_value, options_in_page, SoftKey};
 use vouch_test_support::{
     open_store, register_synth_in, reopen_store, synth_fixture, StoreKind, OFFICER, OFFICER_2,
 };
@@ -403,6 +404,79 @@ async fn two_nodes_share_one_store(kind: StoreKind) {
         .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
         .find(|c| c.starts_with("vouch_session="))
         .unwrap();
+    // The second factor's ceremonies are shared too: a security key is
+    // enrolled starting on A and finishing on B, and asserted starting on
+    // B and finishing on A.
+    let post = |app: &Router, uri: &str, form: String| {
+        let (app, uri, cookie) = (app.clone(), uri.to_string(), session.clone());
+        async move {
+            app.oneshot(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(uri)
+                    .header(header::COOKIE, cookie)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form))
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let text = |r: axum::response::Response| async move {
+        String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    };
+    let page = get(&b, "/console/requests", Some(session.clone())).await;
+    assert_eq!(
+        page.headers()[header::LOCATION],
+        "/console/second-factor",
+        "node B knows node A's session, pending its second factor"
+    );
+    let (s, v) = call(
+        &b,
+        Method::POST,
+        &format!("/v1/officials/{AUDITOR}/enrolment-codes"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let code = v["code"].as_str().unwrap().to_string();
+    let page = text(get(&a, "/console/enrol", Some(session.clone())).await).await;
+    let sf_csrf = form_value(&csrf_in_page(&page));
+    let started = text(
+        post(
+            &a,
+            "/console/enrol/start",
+            format!("code={code}&csrf={sf_csrf}"),
+        )
+        .await,
+    )
+    .await;
+    let mut key = SoftKey::new("localhost", "http://localhost:8080");
+    let made = key.create(&options_in_page(&started));
+    let r = post(
+        &b,
+        "/console/enrol/finish",
+        format!(
+            "credential={}&csrf={sf_csrf}",
+            form_value(&made.to_string())
+        ),
+    )
+    .await;
+    assert_eq!(r.headers()[header::LOCATION], "/console/second-factor");
+    let page = text(get(&b, "/console/second-factor", Some(session.clone())).await).await;
+    let assertion = key.get(&options_in_page(&page));
+    let r = post(
+        &a,
+        "/console/second-factor",
+        format!(
+            "credential={}&csrf={sf_csrf}",
+            form_value(&assertion.to_string())
+        ),
+    )
+    .await;
+    assert_eq!(r.headers()[header::LOCATION], "/console");
     let page = get(&b, "/console/requests", Some(session.clone())).await;
     assert_eq!(
         page.status(),

@@ -365,6 +365,58 @@ impl StateStore for SqlStateStore {
         let k = key.to_string();
         self.run(|s| async move { s.delete_session(&k).await })
     }
+    fn set_session_second_factor(&self, key: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let k = key.to_string();
+        self.run(|s| async move { s.set_session_second_factor(&k, at).await })
+    }
+    fn put_ceremony(
+        &self,
+        session_key: &str,
+        purpose: &str,
+        state: &str,
+        at: OffsetDateTime,
+        expired_before: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (k, p, st) = (
+            session_key.to_string(),
+            purpose.to_string(),
+            state.to_string(),
+        );
+        self.run(|s| async move { s.put_ceremony(&k, &p, &st, at, expired_before).await })
+    }
+    fn take_ceremony(
+        &self,
+        session_key: &str,
+        purpose: &str,
+    ) -> Result<Option<(String, OffsetDateTime)>, StoreError> {
+        let (k, p) = (session_key.to_string(), purpose.to_string());
+        self.run(|s| async move { s.take_ceremony(&k, &p).await })
+    }
+    fn add_enrolment_code(&self, code: &EnrolmentCodeRecord) -> Result<(), StoreError> {
+        let c = code.clone();
+        self.run(|s| async move { s.add_enrolment_code(&c).await })
+    }
+    fn enrolment_code(&self, sha256: &str) -> Result<Option<EnrolmentCodeRecord>, StoreError> {
+        let h = sha256.to_string();
+        self.run(|s| async move { s.enrolment_code(&h).await })
+    }
+    fn enrol_security_key(
+        &self,
+        code_sha256: &str,
+        at: OffsetDateTime,
+        key: &SecurityKeyRecord,
+    ) -> Result<bool, StoreError> {
+        let (c, k) = (code_sha256.to_string(), key.clone());
+        self.run(|s| async move { s.enrol_security_key(&c, at, &k).await })
+    }
+    fn security_keys(&self, official: &str) -> Result<Vec<SecurityKeyRecord>, StoreError> {
+        let o = official.to_string();
+        self.run(|s| async move { s.security_keys(&o).await })
+    }
+    fn raise_sign_count(&self, credential_id: &str, count: u32) -> Result<bool, StoreError> {
+        let c = credential_id.to_string();
+        self.run(|s| async move { s.raise_sign_count(&c, count).await })
+    }
     fn open_ledger(&self) -> Result<DynLedger, StoreError> {
         let len = self.run(|s| async move { s.ledger_len().await })?;
         let leaves: Box<dyn LeafStore + Send + Sync> = Box::new(SqlLeafStore {

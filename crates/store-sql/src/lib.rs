@@ -27,6 +27,7 @@ mod registry;
 mod requests;
 mod sessions;
 mod tokens;
+mod webauthn;
 
 pub use blocking::{with_database, SqlStateStore};
 pub use documents::{DocumentHead, PART_BYTES};

@@ -514,6 +514,7 @@ fn sessions_are_stored_touched_purged_and_ended(p: &Place) {
         csrf: format!("csrf-{n}"),
         started_at: started,
         seen_at: started,
+        second_factor_at: None,
     };
     let t1 = datetime!(2026-01-01 00:00 UTC);
     s.put_session(&session(1, t1), t1 - time::Duration::DAY)
@@ -532,6 +533,126 @@ fn sessions_are_stored_touched_purged_and_ended(p: &Place) {
     assert!(s.session(&key1).unwrap().is_none());
     s.delete_session(&session(2, t2).key).unwrap();
     assert!(s.session(&session(2, t2).key).unwrap().is_none());
+}
+
+fn enrolment_codes_are_used_once_by_their_official_in_time_and_keys_kept(p: &Place) {
+    let s = p.open();
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let code = |n: u8| EnrolmentCodeRecord {
+        sha256: format!("{n:02x}").repeat(32),
+        official: "irs-do-1".into(),
+        issued_by: "vouch-admin".into(),
+        issued_at: t,
+        expires_at: t + time::Duration::DAY,
+        used_at: None,
+    };
+    let key = |id: &str, official: &str| SecurityKeyRecord {
+        credential_id: id.into(),
+        official: official.into(),
+        credential: "{}".into(),
+        rp_id: "localhost".into(),
+        origin: "http://localhost:8080".into(),
+        sign_count: 0,
+        enrolled_at: t,
+    };
+    s.add_enrolment_code(&code(1)).unwrap();
+    s.add_enrolment_code(&code(2)).unwrap();
+    assert!(matches!(
+        s.add_enrolment_code(&code(1)),
+        Err(StoreError::Exists { .. })
+    ));
+    assert_eq!(s.enrolment_code(&code(1).sha256).unwrap(), Some(code(1)));
+    let at = t + time::Duration::hours(1);
+    // Another official's key with this code: nothing changes.
+    assert!(!s
+        .enrol_security_key(&code(1).sha256, at, &key("k0", "irs-do-2"))
+        .unwrap());
+    assert!(s.security_keys("irs-do-2").unwrap().is_empty());
+    // Its official: used and stored together; a second use is refused.
+    assert!(s
+        .enrol_security_key(&code(1).sha256, at, &key("k1", "irs-do-1"))
+        .unwrap());
+    assert_eq!(
+        p.open()
+            .enrolment_code(&code(1).sha256)
+            .unwrap()
+            .unwrap()
+            .used_at,
+        Some(at)
+    );
+    assert!(!s
+        .enrol_security_key(&code(1).sha256, at, &key("k2", "irs-do-1"))
+        .unwrap());
+    // Expired: refused.
+    let late = t + time::Duration::DAY;
+    assert!(!s
+        .enrol_security_key(&code(2).sha256, late, &key("k3", "irs-do-1"))
+        .unwrap());
+    // An unknown code, or a credential enrolled already.
+    assert!(!s
+        .enrol_security_key(&"ff".repeat(32), at, &key("k4", "irs-do-1"))
+        .unwrap());
+    assert!(matches!(
+        s.enrol_security_key(&code(2).sha256, at, &key("k1", "irs-do-1")),
+        Err(StoreError::Exists { .. })
+    ));
+    assert!(s
+        .enrolment_code(&code(2).sha256)
+        .unwrap()
+        .unwrap()
+        .used_at
+        .is_none());
+    assert_eq!(
+        p.open().security_keys("irs-do-1").unwrap(),
+        vec![key("k1", "irs-do-1")]
+    );
+    // The counter only goes up.
+    assert!(s.raise_sign_count("k1", 5).unwrap());
+    assert!(!s.raise_sign_count("k1", 5).unwrap());
+    assert!(!s.raise_sign_count("k1", 4).unwrap());
+    assert!(!s.raise_sign_count("nope", 9).unwrap());
+    assert_eq!(s.security_keys("irs-do-1").unwrap()[0].sign_count, 5);
+}
+
+fn ceremonies_are_taken_once_and_purged(p: &Place) {
+    let s = p.open();
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let (k1, k2) = ("01".repeat(32), "02".repeat(32));
+    s.put_ceremony(&k1, "enrol", "state-1", t, t - time::Duration::HOUR)
+        .unwrap();
+    s.put_ceremony(&k1, "enrol", "state-2", t, t - time::Duration::HOUR)
+        .unwrap();
+    s.put_ceremony(&k1, "sign-in", "state-3", t, t - time::Duration::HOUR)
+        .unwrap();
+    assert_eq!(
+        p.open().take_ceremony(&k1, "enrol").unwrap(),
+        Some(("state-2".to_string(), t))
+    );
+    assert_eq!(s.take_ceremony(&k1, "enrol").unwrap(), None, "taken once");
+    // A later ceremony purges those started before its cut.
+    let later = t + time::Duration::HOUR;
+    s.put_ceremony(&k2, "enrol", "x", later, later - time::Duration::MINUTE)
+        .unwrap();
+    assert_eq!(s.take_ceremony(&k1, "sign-in").unwrap(), None);
+    // The session's second factor is recorded with it.
+    let session = SessionRecord {
+        key: k2.clone(),
+        official: "irs-do-1".into(),
+        token_sha256: "ab".repeat(32),
+        csrf: "c".into(),
+        started_at: later,
+        seen_at: later,
+        second_factor_at: None,
+    };
+    s.put_session(&session, t).unwrap();
+    s.set_session_second_factor(&k2, later).unwrap();
+    assert_eq!(
+        p.open().session(&k2).unwrap().unwrap().second_factor_at,
+        Some(later)
+    );
+    // Ending the session drops its ceremonies.
+    s.delete_session(&k2).unwrap();
+    assert_eq!(s.take_ceremony(&k2, "enrol").unwrap(), None);
 }
 
 fn the_ledger_survives_reopening_with_the_same_root_and_proofs(p: &Place) {
@@ -619,6 +740,8 @@ every_store!(
     tokens_round_trip_and_revoke,
     the_service_audit_trail_is_kept_in_order,
     sessions_are_stored_touched_purged_and_ended,
+    enrolment_codes_are_used_once_by_their_official_in_time_and_keys_kept,
+    ceremonies_are_taken_once_and_purged,
     the_ledger_survives_reopening_with_the_same_root_and_proofs,
     the_writer_lock_admits_one_holder_at_a_time,
     a_closed_store_refuses_calls_and_frees_its_place,

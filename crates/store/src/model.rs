@@ -300,6 +300,9 @@ audit_actions! {
     KeyRotated = "key rotated", "A signing key was replaced; the old one was retired.";
     ChangeProposed = "registry change proposed", "An official proposed a change to the registry, the policy or the hold list; it waits for a second administrator.";
     ChangeInEffect = "registry change in effect", "A registry change took effect (confirmed by a second administrator, or a founding registration) and was logged in the ledger.";
+    EnrolmentCodeIssued = "enrolment code issued", "A one-time security-key enrolment code was issued.";
+    SecurityKeyEnrolled = "security key enrolled", "An official enrolled a security key with a one-time code.";
+    SecondFactor = "console second factor", "A console session completed its second factor.";
 }
 
 impl Serialize for AuditAction {
@@ -406,6 +409,67 @@ pub struct SessionRecord {
     /// When a page was last served in it.
     #[serde(with = "moment")]
     pub seen_at: OffsetDateTime,
+    /// When the official completed the second factor (a WebAuthn assertion
+    /// by one of their enrolled security keys); `None` while it is pending:
+    /// such a session may only complete it or enrol a key.
+    #[serde(default, with = "moment_opt")]
+    pub second_factor_at: Option<OffsetDateTime>,
+}
+
+/// A one-time code with which an official enrols a security key, kept only
+/// as the SHA-256 of the code. Single use, bound to one official, expiring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentCodeRecord {
+    /// Hex SHA-256 of the code's bytes.
+    pub sha256: String,
+    /// The official who may enrol with it (and nobody else).
+    pub official: String,
+    /// The administrator who issued it.
+    pub issued_by: String,
+    /// When it was issued.
+    #[serde(with = "moment")]
+    pub issued_at: OffsetDateTime,
+    /// When it stops working.
+    #[serde(with = "moment")]
+    pub expires_at: OffsetDateTime,
+    /// When it was used (a used code never works again).
+    #[serde(default, with = "moment_opt")]
+    pub used_at: Option<OffsetDateTime>,
+}
+
+impl EnrolmentCodeRecord {
+    /// The code's public id: the first 16 hex digits of its hash.
+    pub fn id(&self) -> &str {
+        self.sha256.get(..16).unwrap_or(&self.sha256)
+    }
+
+    /// Whether `official` may enrol with it at `now`: theirs, unused, in time.
+    pub fn usable_by(&self, official: &str, now: OffsetDateTime) -> bool {
+        self.official == official && self.used_at.is_none() && now < self.expires_at
+    }
+}
+
+/// An official's enrolled WebAuthn credential (a passkey or FIDO security
+/// key): its public key as registered, and the relying party it was
+/// registered for (a credential only ever works for that RP id and origin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityKeyRecord {
+    /// The credential id, base64url (unique across the store).
+    pub credential_id: String,
+    /// The official it belongs to.
+    pub official: String,
+    /// The credential as registered (webauthn-rs `Passkey`, JSON): its
+    /// public key, algorithm and the counter at registration.
+    pub credential: String,
+    /// The relying party id it was registered for (e.g. `localhost`).
+    pub rp_id: String,
+    /// The origin it was registered from (e.g. `https://vouch.example`).
+    pub origin: String,
+    /// The highest signature counter seen (clone detection on live use).
+    pub sign_count: u32,
+    /// When it was enrolled.
+    #[serde(with = "moment")]
+    pub enrolled_at: OffsetDateTime,
 }
 
 #[cfg(test)]

@@ -159,6 +159,47 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
     fn touch_session(&self, key: &str, seen_at: OffsetDateTime) -> Result<(), StoreError>;
     /// Ends a session.
     fn delete_session(&self, key: &str) -> Result<(), StoreError>;
+    /// Records that a session completed its second factor at `at`.
+    fn set_session_second_factor(&self, key: &str, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Keeps the state of a WebAuthn ceremony a session started (`purpose`:
+    /// `enrol` or `sign-in`), replacing an earlier one of that purpose, and
+    /// drops ceremonies started before `expired_before`.
+    fn put_ceremony(
+        &self,
+        session_key: &str,
+        purpose: &str,
+        state: &str,
+        at: OffsetDateTime,
+        expired_before: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Takes (reads and deletes, so it is used once) a session's ceremony
+    /// state of `purpose` and when it started.
+    fn take_ceremony(
+        &self,
+        session_key: &str,
+        purpose: &str,
+    ) -> Result<Option<(String, OffsetDateTime)>, StoreError>;
+
+    /// Stores a new enrolment code.
+    fn add_enrolment_code(&self, code: &EnrolmentCodeRecord) -> Result<(), StoreError>;
+    /// An enrolment code by the hex SHA-256 of its bytes.
+    fn enrolment_code(&self, sha256: &str) -> Result<Option<EnrolmentCodeRecord>, StoreError>;
+    /// Uses the enrolment code `code_sha256` at `at` and stores `key`, in
+    /// one transaction: only when the code is `key.official`'s, unused and
+    /// not expired at `at` (else false, nothing changed). A credential id
+    /// already enrolled is [`StoreError::Exists`].
+    fn enrol_security_key(
+        &self,
+        code_sha256: &str,
+        at: OffsetDateTime,
+        key: &SecurityKeyRecord,
+    ) -> Result<bool, StoreError>;
+    /// An official's enrolled security keys, oldest first.
+    fn security_keys(&self, official: &str) -> Result<Vec<SecurityKeyRecord>, StoreError>;
+    /// Raises a security key's highest seen signature counter to `count`
+    /// (never lowers it); false when it was not lower (a possible clone) or
+    /// there is no such key.
+    fn raise_sign_count(&self, credential_id: &str, count: u32) -> Result<bool, StoreError>;
 
     /// Opens the disclosure ledger (reads it whole to rebuild the tree).
     fn open_ledger(&self) -> Result<DynLedger, StoreError>;

@@ -6,6 +6,7 @@
 
 pub mod fuzz;
 pub mod http;
+pub mod softkey;
 
 use std::path::Path;
 use vouch_app::{Acting, App, Officer, Parties, Registrar, ServiceKeys};

@@ -86,6 +86,29 @@ pub enum OfficialCommand {
 pub enum RegistryCommand {
     /// List every registry change: pending, in effect, who proposed and who confirmed.
     List,
+    /// Propose vetting an official's enrolled security key for signing
+    /// decisions (once sealed, an enrolled key signs nothing that counts
+    /// until two administrators vet it).
+    VetKey {
+        /// The official who enrolled it.
+        #[arg(long)]
+        official: String,
+        /// The key's credential id (`vouch registry keys --official ID`).
+        #[arg(long)]
+        credential: String,
+        /// The proposing administrator.
+        #[arg(long = "as")]
+        by: String,
+        /// The proposing administrator's own key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// List an official's enrolled security keys and whether each is vetted.
+    Keys {
+        /// The official.
+        #[arg(long)]
+        official: String,
+    },
     /// Confirm a pending change as a second administrator, signed with your own key.
     Confirm {
         /// The change's id (from `vouch registry list`).
@@ -122,6 +145,43 @@ pub fn registry(state: &Path, c: RegistryCommand) -> Result<ExitCode> {
                     c.proposed_by,
                     c.confirmed_by.as_deref().unwrap_or("-"),
                     c.summary
+                );
+            }
+        }
+        RegistryCommand::VetKey {
+            official,
+            credential,
+            by,
+            key,
+        } => {
+            let store = crate::state::open(state)?;
+            let app = App::new(store.as_ref());
+            let p = vouch_app::Proposal::Credential {
+                official,
+                credential_id: credential,
+            };
+            super::print_proposed(&super::propose_signed(&app, &p, &by, &key)?);
+        }
+        RegistryCommand::Keys { official } => {
+            let store = crate::state::open(state)?;
+            let app = App::new(store.as_ref());
+            let ledger = store.open_ledger()?;
+            let vetted = app.vetted(&ledger)?;
+            for k in store.security_keys(&official)? {
+                let ok = vetted
+                    .security_keys(&official)
+                    .iter()
+                    .any(|v| v.credential_id == k.credential_id);
+                println!(
+                    "{}\t{}\tenrolled {}\t{}",
+                    k.credential_id,
+                    k.origin,
+                    vouch_core::timestamp::format(k.enrolled_at),
+                    if ok {
+                        "vetted"
+                    } else {
+                        "not vetted (vouch registry vet-key)"
+                    }
                 );
             }
         }

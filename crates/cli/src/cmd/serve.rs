@@ -25,6 +25,24 @@ pub struct Args {
     /// file (bearer tokens are still required on top; needs --tls-cert).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub client_ca: Option<PathBuf>,
+    /// The WebAuthn relying-party id of the console's security keys: the
+    /// host name browsers use (or a parent domain of it), never an IP address.
+    #[arg(long, value_name = "HOST", default_value = "localhost")]
+    pub rp_id: String,
+    /// The console's origin as browsers see it (e.g. `https://vouch.example`);
+    /// by default the RP id with the scheme and the port of --listen.
+    #[arg(long, value_name = "URL")]
+    pub rp_origin: Option<String>,
+}
+
+/// The origin browsers reach the service at by default: the RP id's host,
+/// with the scheme (TLS or not) and the port it listens on.
+fn default_origin(rp_id: &str, listen: SocketAddr, tls: bool) -> String {
+    let (scheme, default_port) = if tls { ("https", 443) } else { ("http", 80) };
+    match listen.port() {
+        p if p == default_port => format!("{scheme}://{rp_id}"),
+        p => format!("{scheme}://{rp_id}:{p}"),
+    }
 }
 
 pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
@@ -49,14 +67,35 @@ pub fn run(state: &Path, a: Args) -> Result<ExitCode> {
         }
         _ => None,
     };
+    let rp_origin = a
+        .rp_origin
+        .unwrap_or_else(|| default_origin(&a.rp_id, a.listen, tls.is_some()));
+    let config = vouch_server::ServerConfig {
+        rp_id: a.rp_id,
+        rp_origin,
+        ..vouch_server::ServerConfig::default()
+    };
     let (store, keys) = crate::state::open_with_keys(state)?;
     rt.block_on(vouch_server::serve_tls(
-        a.listen,
-        store,
-        keys,
-        a.index,
-        vouch_server::ServerConfig::default(),
-        tls,
+        a.listen, store, keys, a.index, config, tls,
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_origin_is_the_rp_id_with_the_listening_scheme_and_port() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            default_origin("localhost", at("127.0.0.1:8080"), false),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            default_origin("vouch.example", at("0.0.0.0:443"), true),
+            "https://vouch.example"
+        );
+    }
 }

@@ -64,10 +64,17 @@ pub fn check_inclusion_bundle(data: &[u8]) {
     let _ = b.verify(&verifier());
 }
 
-/// `leaf_decode`: leaf decoding never panics; a leaf that decodes
+/// `leaf_decode`: leaf and registry-entry decoding never panic; a leaf that decodes
 /// re-encodes to exactly the same bytes (the encoding is canonical), and
 /// `peek_request_id` agrees with the full decode.
 pub fn check_leaf_decode(data: &[u8]) {
+    // A registry entry (leaf version 3) is never a lookup, and decodes
+    // canonically too.
+    if let Ok(e) = vouch_ledger::RegistryEntry::decode(data) {
+        assert!(vouch_ledger::RegistryEntry::is_registry(data));
+        assert!(LeafRecord::decode(data).is_err());
+        assert_eq!(e.encode().expect("decoded entry encodes"), data);
+    }
     let peeked = LeafRecord::peek_request_id(data);
     let Ok(rec) = LeafRecord::decode(data) else {
         return;

@@ -249,6 +249,30 @@ pub(crate) async fn issue_token(
     ))
 }
 
+/// POST /v1/officials/{id}/enrolment-codes: a one-time code with which the
+/// official enrols a security key in the console (shown once).
+pub(crate) async fn issue_enrolment_code(
+    who: Need<Admin>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = crate::routes::requests::checked_id(id)?;
+    let core = who.core.clone();
+    let by = Registrar::Admin(who.acting);
+    let (id2, code) = (
+        id.clone(),
+        blocking(move || Ok(core.app().issue_enrolment_code(&by, &id)?)).await?,
+    );
+    let expires = vouch_core::timestamp::now() + vouch_app::ENROLMENT_CODE_TTL;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "official": id2,
+            "code": code,
+            "expires_at": vouch_core::timestamp::format(expires),
+        })),
+    ))
+}
+
 /// GET /v1/officials/{id}/tokens: the official's tokens (ids, dates, state; never the token).
 pub(crate) async fn list_tokens(
     who: Need<Admin>,

@@ -112,6 +112,11 @@ fn routes(upload_bytes_max: u64) -> Routes {
         )
         .at(
             Method::POST,
+            "/v1/officials/{id}/enrolment-codes",
+            post(admin::issue_enrolment_code),
+        )
+        .at(
+            Method::POST,
             "/v1/tokens/{token_id}/revoke",
             post(admin::revoke_token),
         )
@@ -171,6 +176,13 @@ fn console_routes() -> Router<AppState> {
         .route("/console/", get(c::home))
         .route("/console/sign-in", get(c::sign_in_form).post(c::sign_in))
         .route("/console/sign-out", post(c::sign_out))
+        .route(
+            "/console/second-factor",
+            get(c::second_factor).post(c::finish_second_factor),
+        )
+        .route("/console/enrol", get(c::enrol))
+        .route("/console/enrol/start", post(c::start_enrolment))
+        .route("/console/enrol/finish", post(c::finish_enrolment))
         .route("/console/static/console.css", get(c::style))
         .route("/console/static/console.js", get(c::script))
         .route("/console/review", get(c::review))
@@ -187,6 +199,8 @@ fn console_routes() -> Router<AppState> {
         .route("/console/oversight/accounting.csv", get(c::accounting_csv))
         .route("/console/officials", get(c::officials).post(c::register))
         .route("/console/officials/{id}/tokens", post(c::issue_token))
+        .route("/console/registry/{id}/sign", post(c::sign_change))
+        .route("/console/registry/{id}/confirm", post(c::confirm_change))
         .route("/console/tokens/{token_id}/revoke", post(c::revoke_token))
 }
 

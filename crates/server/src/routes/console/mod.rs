@@ -9,6 +9,13 @@
 //! over HTTPS). Pages answer with a strict Content-Security-Policy (no
 //! inline script).
 //!
+//! Signing in takes two factors for every role: the token opens a session
+//! that is pending until the official asserts with one of their enrolled
+//! security keys (WebAuthn, a random challenge); a pending session is a
+//! [`Pending`], which only the second-factor and enrolment pages take:
+//! every other page sends it to `/console/second-factor` and refuses its
+//! forms. (The API's bearer tokens stay one factor: they are for scripts.)
+//!
 //! Every handler takes a [`Session<P>`] (a signed-in official acting in
 //! permit `P`, else the sign-in page or a 403 page) or, for a change, a
 //! [`Posted<P, F>`] (the same, plus a form `F` whose CSRF field must match
@@ -21,13 +28,19 @@ mod officials;
 mod oversight;
 mod requests;
 mod review;
+mod second_factor;
 mod sign_in;
 
 pub(crate) use ledger::ledger;
-pub(crate) use officials::{issue_token, officials, register, revoke_token};
+pub(crate) use officials::{
+    confirm_change, issue_token, officials, register, revoke_token, sign_change,
+};
 pub(crate) use oversight::{accounting, accounting_csv, oversight};
 pub(crate) use requests::{request, requests, response_csv, status};
 pub(crate) use review::{approve, deny, review, sign};
+pub(crate) use second_factor::{
+    enrol, finish_enrolment, finish_second_factor, second_factor, start_enrolment,
+};
 pub(crate) use sign_in::{sign_in, sign_in_form, sign_out};
 
 use crate::error::ApiError;
@@ -174,9 +187,11 @@ impl<P: Permit> Session<P> {
 }
 
 /// Why a console request got no session: not signed in (off to the
-/// sign-in page) or signed in with the wrong role (a 403 page).
+/// sign-in page), second factor not completed (off to its page; a form is
+/// refused) or signed in with the wrong role (a 403 page).
 pub(crate) enum NoSession {
     SignIn,
+    SecondFactor,
     Refused(Response),
 }
 
@@ -184,12 +199,34 @@ impl IntoResponse for NoSession {
     fn into_response(self) -> Response {
         match self {
             NoSession::SignIn => redirect("/console/sign-in"),
+            NoSession::SecondFactor => redirect("/console/second-factor"),
             NoSession::Refused(r) => r,
         }
     }
 }
 
-impl<P: Permit> FromRequestParts<AppState> for Session<P> {
+/// A live session, whether or not its second factor is complete: what the
+/// second-factor and enrolment pages take (and nothing else).
+pub(crate) struct Pending {
+    session: vouch_store::SessionRecord,
+    official: vouch_store::OfficialRecord,
+    core: Arc<Core>,
+}
+
+impl Pending {
+    fn view(&self) -> ui::PendingView {
+        ui::PendingView {
+            official_id: self.official.id.clone(),
+            csrf: self.session.csrf.clone(),
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.session.second_factor_at.is_some()
+    }
+}
+
+impl FromRequestParts<AppState> for Pending {
     type Rejection = NoSession;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NoSession> {
@@ -201,6 +238,54 @@ impl<P: Permit> FromRequestParts<AppState> for Session<P> {
         let Ok(Some((session, official))) = found else {
             return Err(NoSession::SignIn);
         };
+        Ok(Pending {
+            session,
+            official,
+            core: state.core.clone(),
+        })
+    }
+}
+
+/// A form posted by a [`Pending`] session, its CSRF secret checked.
+pub(crate) struct PendingPosted<F> {
+    pending: Pending,
+    form: F,
+}
+
+impl<F: CsrfForm> FromRequest<AppState> for PendingPosted<F> {
+    type Rejection = NoSession;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, NoSession> {
+        let (mut parts, body) = req.into_parts();
+        let pending = Pending::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let refused = |e| NoSession::Refused(error_page(None, e));
+        let Ok(Form(form)) = Form::<F>::from_request(req, state).await else {
+            return Err(refused(ApiError::Invalid("form".into())));
+        };
+        if !same_secret(form.csrf(), &pending.session.csrf) {
+            return Err(refused(ApiError::Forbidden));
+        }
+        Ok(PendingPosted { pending, form })
+    }
+}
+
+impl<P: Permit> FromRequestParts<AppState> for Session<P> {
+    type Rejection = NoSession;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NoSession> {
+        let Pending {
+            session, official, ..
+        } = Pending::from_request_parts(parts, state).await?;
+        // Every role needs the second factor; a form of a pending session
+        // is refused outright, a page sends it to complete the factor.
+        if session.second_factor_at.is_none() {
+            return Err(if parts.method == axum::http::Method::GET {
+                NoSession::SecondFactor
+            } else {
+                NoSession::Refused(error_page(None, ApiError::Forbidden))
+            });
+        }
         let layout = ui::Layout::for_official(&official, session.csrf.clone());
         let acting = Acting::check(official)
             .map_err(|_| NoSession::Refused(error_page(Some(&layout), ApiError::Forbidden)))?;

@@ -19,9 +19,31 @@ async fn officials_after(
     outcome: Result<Option<ui::NewToken>, ApiError>,
 ) -> Response {
     let (core, admin) = (user.core.clone(), user.acting.clone());
-    let registry = blocking(move || Ok(core.app().registry(&admin)?)).await;
+    let registry = blocking(move || {
+        let app = core.app();
+        let changes: Vec<ui::ChangeRow> = app
+            .registry_changes()?
+            .into_iter()
+            .map(|c| ui::ChangeRow {
+                state: vouch_app::ChangeState::of(&c).as_str(),
+                id: c.id,
+                kind: c.kind,
+                summary: c.summary,
+                proposed_by: c.proposed_by,
+                confirmed_by: c.confirmed_by,
+                ledger_index: c.ledger_index,
+            })
+            .collect();
+        Ok((app.registry(&admin)?, app.registry_sealed()?, changes))
+    })
+    .await;
     let mut view = match registry {
-        Ok(r) => ui::officials_view(r, vouch_core::timestamp::now()),
+        Ok((r, sealed, changes)) => {
+            let mut v = ui::officials_view(r, vouch_core::timestamp::now());
+            v.sealed = sealed;
+            v.changes = changes;
+            v
+        }
         Err(e) => return user.error(e),
     };
     let status = match outcome {
@@ -119,4 +141,69 @@ pub(crate) async fn revoke_token(
         Ok(_) => redirect("/console/officials"),
         Err(e) => session.error(e),
     }
+}
+
+/// POST /console/registry/{id}/sign: the confirmation statement of change
+/// `id` for the signed-in administrator, to sign with their own key.
+pub(crate) async fn sign_change(
+    Path(id): Path<String>,
+    posted: Posted<Admin, CsrfOnly>,
+) -> Response {
+    let session = posted.session;
+    let (core, admin) = (session.core.clone(), session.acting.clone());
+    let view = blocking(move || {
+        let app = core.app();
+        let c = app.registry_change(&id)?;
+        let at = vouch_core::timestamp::now();
+        let statement = app.change_statement(&c, vouch_app::Step::Confirm, admin.id(), at);
+        Ok(ui::SignChangeView {
+            change_id: c.id,
+            summary: c.summary,
+            proposed_by: c.proposed_by,
+            at: vouch_core::timestamp::format(at),
+            statement,
+        })
+    })
+    .await;
+    match view {
+        Ok(view) => session.page(ui::sign_change_page(&session.layout(), &view)),
+        Err(e) => session.error(e),
+    }
+}
+
+/// The signed confirmation form.
+#[derive(Deserialize)]
+pub(crate) struct ConfirmForm {
+    at: String,
+    signature: String,
+    csrf: String,
+}
+
+impl CsrfForm for ConfirmForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// POST /console/registry/{id}/confirm: the administrator's signed
+/// confirmation; the change takes effect and is logged.
+pub(crate) async fn confirm_change(
+    Path(id): Path<String>,
+    posted: Posted<Admin, ConfirmForm>,
+) -> Response {
+    let Posted { session, form } = posted;
+    let (core, admin) = (session.core.clone(), session.acting.clone());
+    let outcome = blocking(move || {
+        let at = vouch_core::timestamp::parse(&form.at)
+            .ok_or_else(|| ApiError::Invalid("at: not an RFC 3339 UTC moment".into()))?;
+        let step = vouch_app::SignedStep {
+            official: admin.id().into(),
+            at,
+            signature: form.signature,
+        };
+        core.app().confirm_change(&id, step)?;
+        Ok(None)
+    })
+    .await;
+    officials_after(&session, outcome).await
 }

@@ -67,18 +67,25 @@ pub(crate) async fn sign(Path(id): Path<String>, posted: Posted<Officer, Prepare
             id.clone(),
             comment.clone(),
         );
-        let statement = blocking(move || {
-            Ok(core
-                .app()
-                .decision_statement(&officer, &id2, decision, at, &c)?)
+        let (statement, options) = blocking(move || {
+            let app = core.app();
+            let statement = app.decision_statement(&officer, &id2, decision, at, &c)?;
+            // With a security key: the challenge is SHA-256 of the statement.
+            let options = app.statement_options(&officer, &statement)?;
+            Ok((statement, options))
         })
         .await?;
+        let webauthn_options = options
+            .map(|o| serde_json::to_string(&o))
+            .transpose()
+            .map_err(|e| crate::error::ApiError::Internal(format!("webauthn options: {e}")))?;
         Ok(ui::SignDecisionView {
             request_id: id,
             decision: decision.as_str(),
             comment,
             at: vouch_core::timestamp::format(at),
             statement,
+            webauthn_options,
         })
     }
     .await;
@@ -88,12 +95,16 @@ pub(crate) async fn sign(Path(id): Path<String>, posted: Posted<Officer, Prepare
     }
 }
 
-/// The signed approve and deny forms.
+/// The signed approve and deny forms: a pasted Ed25519 `signature`, or a
+/// security key's assertion over the statement (`credential`, JSON).
 #[derive(Deserialize)]
 pub(crate) struct DecisionForm {
     comment: String,
     at: String,
+    #[serde(default)]
     signature: String,
+    #[serde(default)]
+    credential: String,
     csrf: String,
 }
 
@@ -105,10 +116,18 @@ impl CsrfForm for DecisionForm {
 
 impl DecisionForm {
     fn signed(self) -> Result<vouch_app::SignedDecision, crate::error::ApiError> {
+        let signature = if self.credential.trim().is_empty() {
+            self.signature
+        } else {
+            let assertion: webauthn_rs::prelude::PublicKeyCredential =
+                super::second_factor::parse_credential(&self.credential)?;
+            vouch_pipeline::webauthn::encode_signature(&assertion)
+                .map_err(|e| crate::error::ApiError::Invalid(format!("credential: {e}")))?
+        };
         SignedBody {
             comment: self.comment,
             at: self.at,
-            signature: self.signature,
+            signature,
         }
         .decision()
     }

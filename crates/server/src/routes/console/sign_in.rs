@@ -1,7 +1,8 @@
 //! Signing in (a token, once, opens a session) and out.
 
 use super::{
-    cookie, harden, page, redirect, set_cookie, CsrfOnly, Posted, SESSION_COOKIE, SIGNIN_COOKIE,
+    cookie, harden, page, redirect, set_cookie, CsrfOnly, PendingPosted, SESSION_COOKIE,
+    SIGNIN_COOKIE,
 };
 use crate::state::{blocking, AppState};
 use axum::extract::State;
@@ -11,7 +12,7 @@ use axum::Form;
 use base64::Engine;
 use rand::RngCore;
 use serde::Deserialize;
-use vouch_app::{AnyOfficial, LIFETIME_MAX};
+use vouch_app::LIFETIME_MAX;
 use vouch_console as ui;
 
 fn random_b64() -> String {
@@ -62,7 +63,9 @@ pub(crate) async fn sign_in(
         Ok(None) => return refused("That token was not accepted."),
         Err(e) => return super::error_page(None, e),
     };
-    let mut resp = redirect_home();
+    // The token is the first factor: the session is pending until the
+    // official asserts with a security key.
+    let mut resp = redirect("/console/second-factor");
     let h = resp.headers_mut();
     h.append(
         header::SET_COOKIE,
@@ -77,26 +80,20 @@ pub(crate) async fn sign_in(
     resp
 }
 
-fn redirect_home() -> Response {
-    redirect("/console")
-}
-
-/// POST /console/sign-out
-pub(crate) async fn sign_out(
-    headers: HeaderMap,
-    posted: Posted<AnyOfficial, CsrfOnly>,
-) -> Response {
-    let user = posted.session;
+/// POST /console/sign-out (also from a session whose second factor is pending)
+pub(crate) async fn sign_out(headers: HeaderMap, posted: PendingPosted<CsrfOnly>) -> Response {
+    let user = posted.pending;
+    let secure = user.core.config.secure_cookies;
     if let Some(c) = cookie(&headers, SESSION_COOKIE) {
-        let (core, c, who) = (user.core.clone(), c.to_string(), user.official().id.clone());
+        let (core, c, who) = (user.core.clone(), c.to_string(), user.official.id.clone());
         if let Err(e) = blocking(move || Ok(core.app().close_session(&c, &who)?)).await {
-            return user.error(e);
+            return super::error_page(None, e);
         }
     }
     let mut resp = harden(redirect("/console/sign-in"));
     resp.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, user.core.config.secure_cookies),
+        set_cookie(SESSION_COOKIE, "", 0, secure),
     );
     resp
 }
