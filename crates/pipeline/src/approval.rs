@@ -171,21 +171,46 @@ pub fn check_signature(
     if officer.role != Role::DisclosureOfficer || officer.agency != HOME_AGENCY {
         return Err(SignatureError::NotAnOfficer(officer.id.clone()));
     }
-    let key = officer
+    let sig = signature.ok_or(SignatureError::Unsigned)?;
+    verify_registered_key(officer, text, sig).map_err(|f| match f {
+        KeyFailure::NoKey => SignatureError::NoKey(officer.id.clone()),
+        KeyFailure::Malformed => SignatureError::Malformed,
+        KeyFailure::Invalid => SignatureError::Invalid(officer.id.clone()),
+    })
+}
+
+/// Why a signature by an official's registered Ed25519 key fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFailure {
+    /// The official has no valid Ed25519 key registered.
+    NoKey,
+    /// The signature is not base64 of 64 bytes.
+    Malformed,
+    /// It does not verify.
+    Invalid,
+}
+
+/// Checks `signature` (base64) of `text` with `official`'s registered
+/// Ed25519 key (strict verification), whatever their role.
+pub fn verify_registered_key(
+    official: &OfficialRecord,
+    text: &str,
+    signature: &str,
+) -> Result<(), KeyFailure> {
+    let key = official
         .public_key
         .as_deref()
         .and_then(|k| b64().decode(k).ok())
         .and_then(|k| <[u8; 32]>::try_from(k).ok())
         .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
-        .ok_or_else(|| SignatureError::NoKey(officer.id.clone()))?;
-    let sig = signature.ok_or(SignatureError::Unsigned)?;
+        .ok_or(KeyFailure::NoKey)?;
     let sig: [u8; 64] = b64()
-        .decode(sig.trim())
+        .decode(signature.trim())
         .ok()
         .and_then(|s| s.try_into().ok())
-        .ok_or(SignatureError::Malformed)?;
+        .ok_or(KeyFailure::Malformed)?;
     key.verify_strict(text.as_bytes(), &ed25519_dalek::Signature::from_bytes(&sig))
-        .map_err(|_| SignatureError::Invalid(officer.id.clone()))
+        .map_err(|_| KeyFailure::Invalid)
 }
 
 /// Checks one recorded approval of `rec` against the registry

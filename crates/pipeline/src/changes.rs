@@ -19,7 +19,6 @@
 //! are logged as founding entries. After the seal, a founding entry in the
 //! log makes [`vet`] fail.
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -160,10 +159,6 @@ pub enum RegistryError {
     },
 }
 
-fn b64() -> base64::engine::GeneralPurpose {
-    base64::engine::general_purpose::STANDARD
-}
-
 /// The id of a change: from its kind, payload, proposer and time.
 pub fn change_id(kind: &str, payload: &str, proposer: &str, at: OffsetDateTime) -> String {
     let mut h = Sha256::new();
@@ -227,25 +222,15 @@ pub fn is_founding(change: &RegistryChange) -> bool {
 
 /// Checks `signature` (base64 Ed25519) of `text` by `official`'s key.
 pub fn check_signed(official: &OfficialRecord, text: &str, signature: &str) -> Result<(), String> {
-    let key = official
-        .public_key
-        .as_deref()
-        .and_then(|k| b64().decode(k).ok())
-        .and_then(|k| <[u8; 32]>::try_from(k).ok())
-        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
-        .ok_or_else(|| format!("{} has no public key registered", official.id))?;
-    let sig: [u8; 64] = b64()
-        .decode(signature.trim())
-        .ok()
-        .and_then(|s| s.try_into().ok())
-        .ok_or("the signature is not base64 of 64 bytes")?;
-    key.verify_strict(text.as_bytes(), &ed25519_dalek::Signature::from_bytes(&sig))
-        .map_err(|_| {
-            format!(
-                "the signature does not verify with {}'s registered key",
-                official.id
-            )
-        })
+    use crate::approval::KeyFailure;
+    crate::approval::verify_registered_key(official, text, signature).map_err(|f| match f {
+        KeyFailure::NoKey => format!("{} has no public key registered", official.id),
+        KeyFailure::Malformed => "the signature is not base64 of 64 bytes".into(),
+        KeyFailure::Invalid => format!(
+            "the signature does not verify with {}'s registered key",
+            official.id
+        ),
+    })
 }
 
 /// Which role may propose a change of `kind`.
