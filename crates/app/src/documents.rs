@@ -135,6 +135,37 @@ impl App<'_> {
         Ok(true)
     }
 
+    /// Deletes the files of an upload that was refused before its request
+    /// was recorded (a letter not signed by a registered signer, a subjects
+    /// file not the one it names, an unreadable request): from this node's
+    /// uploads directory and from the store. Nothing happens to an upload
+    /// whose request is recorded. The refusal itself stays in the audit
+    /// trail; this is audited too. Returns whether anything was deleted.
+    pub fn discard_upload(&self, request_id: &str) -> Result<bool, AppError> {
+        if self.store.request(request_id)?.is_some() {
+            return Ok(false);
+        }
+        let mut deleted = false;
+        for name in UPLOAD_FILES {
+            let doc = format!("{UPLOAD_PREFIX}{name}");
+            deleted |= self.store.delete_request_document(request_id, &doc)?;
+        }
+        let dir = self.uploads_dir().join(request_id);
+        if dir.is_dir() {
+            std::fs::remove_dir_all(&dir).map_err(io(request_id))?;
+            deleted = true;
+        }
+        if deleted {
+            self.audit(
+                request_id,
+                vouch_store::SYSTEM_ACTOR,
+                vouch_store::AuditAction::Discarded,
+                "the refused upload's files were deleted".into(),
+            )?;
+        }
+        Ok(deleted)
+    }
+
     /// Makes sure the upload of a request is in this node's uploads
     /// directory; false when neither this node nor the store has it.
     pub fn upload_here(&self, request_id: &str) -> Result<bool, AppError> {

@@ -142,6 +142,42 @@ fn a_subjects_hash_mismatch_is_refused() {
 }
 
 #[test]
+fn a_letter_whose_signature_fails_is_refused_before_its_subjects_are_read() {
+    let c = setup();
+    // 40 MB of what is not CSV at all: had it been read, it would be named.
+    let p = c.g.request().join("subjects.csv");
+    let junk: Vec<u8> = (0..40u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&p, junk).unwrap();
+    let l = c.g.request().join("request.json");
+    let mut letter = std::fs::read(&l).unwrap();
+    letter.extend_from_slice(b"\n");
+    std::fs::write(&l, letter).unwrap(); // changed after signing
+    let e = fails(&c);
+    assert!(
+        e.contains("request.json.sig: line 1: field signature: SIGNATURE_INVALID"),
+        "{e}"
+    );
+    assert!(!e.contains("subjects.csv"), "{e}");
+}
+
+#[test]
+fn a_subjects_file_that_is_not_the_signed_one_is_refused_before_a_row_is_parsed() {
+    let c = setup();
+    // A malformed row, not resealed: the hash is compared before any row.
+    edit_subjects(&c, |t| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        lines[3] = "S03,Juan,,Perez".into();
+        lines.join("\n") + "\n"
+    });
+    let e = fails(&c);
+    assert!(
+        e.contains("subjects.csv: sha256 of the file differs from subjects_sha256"),
+        "{e}"
+    );
+    assert!(!e.contains("line 4"), "{e}");
+}
+
+#[test]
 fn an_unregistered_signer_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let g = Golden::new(&tmp.path().join("data"));

@@ -83,21 +83,78 @@ pub struct RequestFiles {
     pub subjects: Vec<Subject>,
 }
 
-/// Reads and checks a request directory.
-pub fn read_request_dir(dir: &Path) -> Result<RequestFiles, FormatError> {
+/// A request directory's letter and signature, read before its subjects
+/// (so that a letter whose signature fails costs nothing more).
+#[derive(Debug)]
+pub struct LetterFiles {
+    /// The request directory read.
+    pub dir: PathBuf,
+    /// The cover letter.
+    pub letter: RequestLetter,
+    /// The exact bytes of `request.json` (what the signature covers).
+    pub letter_bytes: Vec<u8>,
+    /// The detached signature.
+    pub signature: [u8; 64],
+}
+
+/// Reads and checks a request directory's `request.json` and signature
+/// only (bounded: a few hundred kilobytes at most).
+pub fn read_letter_dir(dir: &Path) -> Result<LetterFiles, FormatError> {
     let letter_path = dir.join("request.json");
     let letter_bytes = read_bounded(&letter_path, limits::REQUEST_JSON_BYTES_MAX)?;
     let letter = parse_letter(&letter_path, &letter_bytes)?;
     let signature = read_signature(&dir.join("request.json.sig"))?;
-    let subjects_path = dir.join(&letter.subjects_file);
-    let subjects = read_subjects(&subjects_path, &letter.subjects_sha256)?;
-    Ok(RequestFiles {
+    Ok(LetterFiles {
         dir: dir.to_path_buf(),
         letter,
         letter_bytes,
         signature,
-        subjects,
     })
+}
+
+impl LetterFiles {
+    /// Reads the subjects file the letter names: first streamed once
+    /// through SHA-256 and compared with `subjects_sha256` (memory bounded,
+    /// whatever its size), and only then parsed.
+    pub fn read_subjects(self) -> Result<RequestFiles, FormatError> {
+        let subjects_path = self.dir.join(&self.letter.subjects_file);
+        let subjects = read_subjects(&subjects_path, &self.letter.subjects_sha256)?;
+        Ok(RequestFiles {
+            dir: self.dir,
+            letter: self.letter,
+            letter_bytes: self.letter_bytes,
+            signature: self.signature,
+            subjects,
+        })
+    }
+}
+
+/// Reads and checks a request directory.
+pub fn read_request_dir(dir: &Path) -> Result<RequestFiles, FormatError> {
+    read_letter_dir(dir)?.read_subjects()
+}
+
+/// Streams `path` through SHA-256 in fixed-size pieces and compares it
+/// with `expected_sha256_hex`, refusing a file over `limit_bytes`: nothing
+/// of it is parsed, and memory does not grow with its size.
+fn check_file_sha256(
+    path: &Path,
+    expected_sha256_hex: &str,
+    limit_bytes: u64,
+) -> Result<(), FormatError> {
+    let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, &e))?;
+    let mut hashing = HashingReader::new(file, limit_bytes);
+    hashing.drain().map_err(|e| FormatError::io(path, &e))?;
+    if hashing.exceeded() {
+        return Err(FormatError::file(
+            path,
+            FormatErrorKind::FileTooLarge { limit_bytes },
+        ));
+    }
+    if hex::encode(hashing.finish()) != expected_sha256_hex.to_ascii_lowercase() {
+        return Err(FormatError::file(path, FormatErrorKind::HashMismatch));
+    }
+    Ok(())
 }
 
 /// Parses the bytes of `request.json` into a checked cover letter.
@@ -375,6 +432,8 @@ fn read_subjects_within(
     expected_sha256_hex: &str,
     lim: SubjectsLimits,
 ) -> Result<Vec<Subject>, FormatError> {
+    // The file is the one the signed letter names, or nothing is parsed.
+    check_file_sha256(path, expected_sha256_hex, lim.bytes_max)?;
     let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, &e))?;
     let hashing = HashingReader::new(file, lim.bytes_max);
     let mut table = Table::new(path, hashing)?;

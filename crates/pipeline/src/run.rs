@@ -180,10 +180,20 @@ impl<'a> Run<'a> {
         cached: &'a mut Option<DynLedger>,
     ) -> Result<Run<'a>, PipelineError> {
         let mut timer = Timer(Vec::new(), Instant::now());
-        let received = receive(cfg.request_dir)?;
+        let letter = receive_letter(cfg.request_dir)?;
+        let request_id = letter.letter.request_id.clone();
+        let received = match receive(letter, &StoreRegistry(store)) {
+            Ok(r) => r,
+            Err(e) => {
+                if let PipelineError::Refused { failure, .. } = &e {
+                    let code = failure.code().as_str();
+                    audit(store, &request_id, SYSTEM_ACTOR, AuditAction::Refused, code)?;
+                }
+                return Err(e);
+            }
+        };
         timer.lap("intake");
         let writer = store.writer_lock()?;
-        let request_id = received.letter().request_id.clone();
         let existing = store.request(&request_id)?;
         let (checked, record) = match existing {
             Some(rec) if rec.letter_sha256 != received.letter_sha256() => {

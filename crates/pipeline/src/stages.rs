@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use time::OffsetDateTime;
 use vouch_core::{HoldCode, Outcome, ReasonCode, Tin};
-use vouch_formats::request::{read_request_dir, RequestFiles};
+use vouch_formats::request::{read_letter_dir, LetterFiles, RequestFiles};
 use vouch_formats::response::ResponseRow;
 use vouch_ledger::{LeafOutcome, LeafRecord};
 use vouch_match::{decide::decide, Decision, MasterIndex, MatchQuery};
@@ -39,9 +39,31 @@ impl ReceivedRequest {
     }
 }
 
-/// Reads a request directory.
-pub(crate) fn receive(dir: &Path) -> Result<ReceivedRequest, PipelineError> {
-    let files = read_request_dir(dir)?;
+/// Reads a request directory's letter and signature (bounded).
+pub(crate) fn receive_letter(dir: &Path) -> Result<LetterFiles, PipelineError> {
+    Ok(read_letter_dir(dir)?)
+}
+
+/// Authenticates a letter before anything else of its request is read,
+/// then reads its subjects: a letter that is not signed
+/// by a registered signer of its agency costs a few hundred kilobytes
+/// whatever the size of its subjects file (which is then streamed once
+/// through SHA-256 before a row of it is parsed).
+pub(crate) fn receive(
+    letter: LetterFiles,
+    registry: &dyn Registry,
+) -> Result<ReceivedRequest, PipelineError> {
+    vouch_policy::request::authenticate(
+        &letter.letter,
+        &letter.letter_bytes,
+        &letter.signature,
+        registry,
+    )
+    .map_err(|failure| PipelineError::Refused {
+        path: letter.dir.join("request.json.sig"),
+        failure,
+    })?;
+    let files = letter.read_subjects()?;
     let letter_sha256 = hex::encode(Sha256::digest(&files.letter_bytes));
     Ok(ReceivedRequest {
         files,

@@ -174,7 +174,10 @@ pub fn check_request(
     Ok(RequestVerdict { reasons })
 }
 
-fn authenticate(
+/// Checks that `letter_bytes` are signed by the letter's signer, a
+/// registered signer of the letter's agency (first of all: nothing else of
+/// a request is read before its letter is authenticated).
+pub fn authenticate(
     letter: &RequestLetter,
     letter_bytes: &[u8],
     signature: &[u8; 64],

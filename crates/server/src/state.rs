@@ -400,6 +400,16 @@ impl Core {
                 Err(e) => {
                     tracing::error!(request_id = %request_id, error = %e, "batch run failed");
                     core.set_job(&request_id, Some(JobState::Failed(failure_category(&e))));
+                    // A refused or unreadable upload is not kept: its files
+                    // go (the refusal stays in the audit trail).
+                    if matches!(
+                        failure_category(&e),
+                        "signature_refused" | "request_unreadable"
+                    ) {
+                        if let Err(e) = core.app().discard_upload(&request_id) {
+                            tracing::error!(request_id = %request_id, error = %e, "discarding a refused upload failed");
+                        }
+                    }
                 }
             }
         });

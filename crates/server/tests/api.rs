@@ -1163,6 +1163,31 @@ async fn a_lone_administrator_cannot_produce_a_released_response(kind: StoreKind
         "a letter from a signer the registry does not hold is refused: {:?}",
         evil.json()
     );
+    // Its files are not kept, on the node or in the store; the refusal is
+    // in the audit trail.
+    let store = env.state.store_for_tests();
+    let mut sink = Vec::new();
+    for name in ["request.json", "request.json.sig", "subjects.csv"] {
+        let doc = format!("upload:{name}");
+        assert!(!store
+            .request_document("EVIL-2025-000001", &doc, &mut sink)
+            .unwrap());
+    }
+    assert!(!store.files_dir().join("uploads/EVIL-2025-000001").exists());
+    let trail: Vec<_> = store
+        .audit_trail("EVIL-2025-000001")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        trail.contains(&vouch_store::AuditAction::Refused),
+        "{trail:?}"
+    );
+    assert!(
+        trail.contains(&vouch_store::AuditAction::Discarded),
+        "{trail:?}"
+    );
 
     // 5. The genuine request: he cannot approve it, not as administrator,
     // not as the officer he issued a token for (his key is not theirs).

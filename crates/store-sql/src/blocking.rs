@@ -227,6 +227,10 @@ impl StateStore for SqlStateStore {
         self.run(|s| async move { s.commit_document(&id, &nm, head).await })?;
         Ok(total)
     }
+    fn delete_request_document(&self, request_id: &str, name: &str) -> Result<bool, StoreError> {
+        let (id, nm) = (request_id.to_string(), name.to_string());
+        self.run(|s| async move { s.delete_document(&id, &nm).await })
+    }
     fn request_document(
         &self,
         request_id: &str,

@@ -110,6 +110,34 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Deletes a request's document, every version of it, in one
+    /// transaction; true when there was one.
+    pub async fn delete_document(&self, request_id: &str, name: &str) -> Result<bool, StoreError> {
+        const HEAD: &str = "DELETE FROM request_documents WHERE request_id = $1 AND name = $2";
+        const PARTS: &str =
+            "DELETE FROM request_document_parts WHERE request_id = $1 AND name = $2";
+        let op = "delete request document";
+        let deleted = with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(db(op))?;
+            let n = sqlx::query(HEAD)
+                .bind(request_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(op))?
+                .rows_affected();
+            sqlx::query(PARTS)
+                .bind(request_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(op))?;
+            tx.commit().await.map_err(db(op))?;
+            n
+        });
+        Ok(deleted > 0)
+    }
+
     /// Drops the parts of a version that will not be made current (a
     /// writer that gave up).
     pub async fn drop_document_version(

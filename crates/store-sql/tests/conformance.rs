@@ -304,6 +304,30 @@ impl std::io::Read for Failing {
     }
 }
 
+fn a_deleted_document_is_gone_whole_and_others_stay(p: &Place) {
+    let s = p.open();
+    let big = document(9 << 20, 9);
+    s.put_request_document("R-DEL", "upload:subjects.csv", &mut big.as_slice())
+        .unwrap();
+    s.put_request_document("R-DEL", "upload:request.json", &mut &b"{}"[..])
+        .unwrap();
+    assert!(s
+        .delete_request_document("R-DEL", "upload:subjects.csv")
+        .unwrap());
+    assert!(!s
+        .delete_request_document("R-DEL", "upload:subjects.csv")
+        .unwrap());
+    let mut out = Vec::new();
+    assert!(!s
+        .request_document("R-DEL", "upload:subjects.csv", &mut out)
+        .unwrap());
+    assert!(out.is_empty());
+    assert!(s
+        .request_document("R-DEL", "upload:request.json", &mut out)
+        .unwrap());
+    assert_eq!(out, b"{}");
+}
+
 fn a_document_whose_source_fails_leaves_the_old_one_whole(p: &Place) {
     let s = p.open();
     let old = document(vouch_store_sql::PART_BYTES + 3, 1);
@@ -735,6 +759,7 @@ every_store!(
     concurrent_probe_appends_lose_nothing,
     the_hold_list_adds_and_removes_keys,
     registry_changes_are_kept_in_proposal_order_and_confirmed_in_place,
+    a_deleted_document_is_gone_whole_and_others_stay,
     policy_activation_keeps_the_text_and_the_history,
     key_ids_are_registered_retired_and_never_a_secret_made,
     tokens_round_trip_and_revoke,

@@ -277,6 +277,7 @@ audit_actions! {
     Uploaded = "uploaded", "A requester uploaded the request over the API.";
     Received = "received", "The request was checked and recorded.";
     Refused = "refused", "The letter's signature or signer was refused: nothing recorded but this.";
+    Discarded = "discarded", "A refused upload's files were deleted from the node and the store.";
     Approved = "approved", "A disclosure officer released the batch.";
     Denied = "denied", "A disclosure officer denied the batch: no lookups.";
     Logged = "logged", "The batch's lookups were appended to the ledger.";

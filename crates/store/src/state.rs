@@ -59,6 +59,9 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
         name: &str,
         from: &mut dyn std::io::Read,
     ) -> Result<u64, StoreError>;
+    /// Deletes a document of a request (every version); false when there
+    /// was none.
+    fn delete_request_document(&self, request_id: &str, name: &str) -> Result<bool, StoreError>;
     /// Writes a document of a request to `to`; false when there is none.
     fn request_document(
         &self,
