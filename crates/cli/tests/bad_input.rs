@@ -178,6 +178,26 @@ fn a_subjects_file_that_is_not_the_signed_one_is_refused_before_a_row_is_parsed(
 }
 
 #[test]
+fn a_subject_ref_a_spreadsheet_would_run_is_refused_naming_its_line() {
+    for bad in ["=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)"] {
+        let c = setup();
+        edit_subjects(&c, |t| {
+            let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+            let rest = lines[2].split_once(',').unwrap().1.to_string();
+            lines[2] = format!("\"{}\",{rest}", bad.replace('"', "\"\""));
+            lines.join("\n") + "\n"
+        });
+        c.g.reseal();
+        let e = fails(&c);
+        assert!(
+            e.contains("subjects.csv: line 3: field subject_ref: must not begin with"),
+            "{bad}: {e}"
+        );
+        assert!(!e.contains("HYPERLINK"), "the value is never echoed: {e}");
+    }
+}
+
+#[test]
 fn an_unregistered_signer_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let g = Golden::new(&tmp.path().join("data"));

@@ -472,6 +472,20 @@ fn read_subjects_within(
                 FormatErrorKind::Empty,
             ));
         }
+        // The reference is copied into response.csv: one a spreadsheet
+        // would run as a formula is refused here, so the copy stays exact
+        // and harmless.
+        if starts_like_a_formula(&subject.subject_ref) {
+            return Err(FormatError::at(
+                path,
+                subject.line,
+                "subject_ref",
+                FormatErrorKind::Malformed(
+                    "must not begin with =, +, -, @, a tab or a carriage return (a spreadsheet formula)"
+                        .into(),
+                ),
+            ));
+        }
         if let Some(&first_line) = refs.get(&subject.subject_ref) {
             return Err(FormatError::at(
                 path,
@@ -497,6 +511,12 @@ fn read_subjects_within(
         return Err(FormatError::file(path, FormatErrorKind::HashMismatch));
     }
     Ok(subjects)
+}
+
+/// Whether `text` would be read as a formula by a spreadsheet opening a
+/// CSV file (OWASP's list of leading characters).
+pub fn starts_like_a_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 fn read_subject_row<R: Read>(
