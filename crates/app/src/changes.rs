@@ -171,7 +171,6 @@ impl App<'_> {
     }
 
     fn payload_of(&self, p: &Proposal) -> Result<(&'static str, String, String), AppError> {
-        let json = |v: &dyn erased::Json| v.to_json();
         Ok(match p {
             Proposal::Official(new) => {
                 let rec = self.checked_official(new)?;
@@ -323,6 +322,7 @@ impl App<'_> {
         change.confirmed_by = Some(step.official.clone());
         change.confirmed_at = Some(at);
         change.confirmation_signature = Some(step.signature.trim().into());
+        self.would_replay(&ledger, &change)?;
         self.store.put_registry_change(&change)?;
         self.take_effect(&mut ledger, change)
     }
@@ -385,6 +385,7 @@ impl App<'_> {
         let mut change = self.draft(proposal, actor, now)?;
         change.confirmed_by = Some(actor.into());
         change.confirmed_at = Some(now);
+        self.would_replay(&ledger, &change)?;
         self.store.put_registry_change(&change)?;
         self.take_effect(&mut ledger, change)
     }
@@ -398,21 +399,7 @@ impl App<'_> {
         ledger: &mut DynLedger,
         mut change: RegistryChange,
     ) -> Result<RegistryChange, AppError> {
-        let logged = ledger
-            .registry_entries()?
-            .into_iter()
-            .find(|(_, e)| e.change_id == change.id)
-            .map(|(i, _)| i);
-        // The replay must accept the change before it is logged: an entry
-        // it refuses, once in the log, would stop everything.
-        let mut entries = ledger.registry_entries()?;
-        if logged.is_none() {
-            entries.push((ledger.size(), rules::entry_of(&change)));
-        }
-        let mut changes = self.store.registry_changes()?;
-        changes.retain(|c| c.id != change.id);
-        changes.push(change.clone());
-        rules::vet(&changes, &entries).map_err(vouch_pipeline::PipelineError::from)?;
+        let logged = self.would_replay(ledger, &change)?;
         let index = match logged {
             Some(i) => i,
             None => ledger.append_registry(&rules::entry_of(&change))?,
@@ -434,6 +421,30 @@ impl App<'_> {
             ),
         )?;
         Ok(change)
+    }
+
+    /// Checks that the replay accepts `change` in effect (logged now, or
+    /// where it is logged already): an entry it refuses, once in the log,
+    /// would stop everything, so nothing is recorded or logged before.
+    /// Returns where it is logged, if it is.
+    fn would_replay(
+        &self,
+        ledger: &DynLedger,
+        change: &RegistryChange,
+    ) -> Result<Option<u64>, AppError> {
+        let mut entries = ledger.registry_entries()?;
+        let logged = entries
+            .iter()
+            .find(|(_, e)| e.change_id == change.id)
+            .map(|(i, _)| *i);
+        if logged.is_none() {
+            entries.push((ledger.size(), rules::entry_of(change)));
+        }
+        let mut changes = self.store.registry_changes()?;
+        changes.retain(|c| c.id != change.id);
+        changes.push(change.clone());
+        rules::vet(&changes, &entries).map_err(vouch_pipeline::PipelineError::from)?;
+        Ok(logged)
     }
 
     fn apply(&self, change: &RegistryChange) -> Result<(), AppError> {
@@ -596,15 +607,8 @@ pub(crate) fn checked_policy(text: &str, reason: &str) -> Result<(PolicyConfig, 
     Ok((policy, reason))
 }
 
-mod erased {
-    /// Serialises a payload (structs of strings, bools and vectors, which
-    /// cannot fail to serialise).
-    pub trait Json {
-        fn to_json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_default()
-        }
-    }
+/// A payload as canonical JSON (structs of strings, bools and vectors,
+/// which cannot fail to serialise).
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }

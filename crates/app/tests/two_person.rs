@@ -349,3 +349,42 @@ fn a_registry_record_altered_after_it_was_logged_stops_every_run() {
         "nothing looked up"
     );
 }
+
+#[test]
+fn an_official_registered_once_cannot_be_registered_again_by_a_second_proposal() {
+    let f = fixture(StoreKind::Sqlite, "two_person_twice").unwrap();
+    seal_registry(f.store.as_ref());
+    // Two proposals for one id, with different keys, both pending.
+    let first = f
+        .propose(&Proposal::Official(officer("irs-do-3")), ADMIN, ADMIN)
+        .unwrap();
+    let mut other = officer("irs-do-3");
+    other.public_key = Some(officer_key("someone else").verifying_key().to_bytes());
+    let second = f
+        .propose(&Proposal::Official(other), ADMIN_2, ADMIN_2)
+        .unwrap();
+    f.confirm(&first, ADMIN_2, ADMIN_2).unwrap();
+    let size = f.store.open_ledger().unwrap().size();
+    let e = f.confirm(&second, ADMIN, ADMIN).unwrap_err();
+    assert!(e.to_string().contains("registered already"), "{e}");
+    assert_eq!(
+        f.store.open_ledger().unwrap().size(),
+        size,
+        "nothing logged"
+    );
+    let app = f.app();
+    assert_eq!(
+        ChangeState::of(&app.registry_change(&second).unwrap()),
+        ChangeState::Pending,
+        "nothing recorded either"
+    );
+    let ledger = f.store.open_ledger().unwrap();
+    let key = app
+        .vetted(&ledger)
+        .unwrap()
+        .official("irs-do-3")
+        .unwrap()
+        .public_key
+        .clone();
+    assert_eq!(key, Some(base64_key("irs-do-3")), "the first key stays");
+}

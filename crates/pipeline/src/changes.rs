@@ -394,6 +394,11 @@ pub fn vet(
         }
         if c.kind == KIND_OFFICIAL {
             let o = official_of(c).map_err(invalid)?;
+            if v.officials.contains_key(&o.id) {
+                // An official (and their key) is registered once: a second
+                // registration would re-key them behind the store's back.
+                return Err(invalid(format!("{} is registered already", o.id)));
+            }
             v.officials.insert(o.id.clone(), o);
         }
         if c.kind == KIND_CREDENTIAL {
