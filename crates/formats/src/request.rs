@@ -513,6 +513,37 @@ fn read_subjects_within(
     Ok(subjects)
 }
 
+/// Whether `c` is invisible and formats text only: zero-width characters,
+/// bidirectional controls, the soft hyphen, word joiners, variation
+/// selectors, the byte-order mark. Two spellings that differ only by these
+/// are the same text to a reader, and must be to vouch.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// `text` without its invisible characters ([`is_invisible`]).
+pub fn without_invisible(text: &str) -> String {
+    text.chars().filter(|c| !is_invisible(*c)).collect()
+}
+
 /// Whether `text` would be read as a formula by a spreadsheet opening a
 /// CSV file (OWASP's list of leading characters).
 pub fn starts_like_a_formula(text: &str) -> bool {
@@ -535,7 +566,23 @@ fn read_subject_row<R: Read>(
         } else {
             limit
         };
-        t.field(cols[i], name, limit).map(str::to_string)
+        let value = t.field(cols[i], name, limit)?;
+        if !value.chars().any(is_invisible) {
+            return Ok(value.to_string());
+        }
+        // The reference is copied into the response: refused, so the copy
+        // is exact. Anything else is read without them, so that a
+        // zero-width space or a bidi control makes no new person, name or
+        // address for the checks, the guard or the matcher.
+        if name == "subject_ref" {
+            return Err(FormatError::at(
+                t.path(),
+                t.line(),
+                name,
+                FormatErrorKind::Malformed("contains an invisible character".into()),
+            ));
+        }
+        Ok(without_invisible(value))
     };
     Ok(Subject {
         line: t.line(),
@@ -904,6 +951,43 @@ mod tests {
         let path = dir.join("subjects.csv");
         std::fs::write(&path, &text).unwrap();
         (path, hex::encode(Sha256::digest(text.as_bytes())))
+    }
+
+    #[test]
+    fn invisible_characters_are_read_away_from_every_field_and_refused_in_a_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |row: &str| {
+            let text = format!("{SUBJECTS_HEADER}{row}\n");
+            let path = dir.path().join("subjects.csv");
+            std::fs::write(&path, &text).unwrap();
+            (path, hex::encode(Sha256::digest(text.as_bytes())))
+        };
+        let (path, sha) = write(
+            "S-1,A\u{200B}na,,Lo\u{00AD}pez\u{202E},,1980-01-02,,1 Ma\u{FEFF}in St,Spring\u{2060}field,IL,62701,\
+             A012345678,2020-01-01,C-1,relevant",
+        );
+        let s = &read_subjects(&path, &sha).unwrap()[0];
+        assert_eq!(
+            (
+                s.first_name.as_str(),
+                s.last_name.as_str(),
+                s.street.as_str(),
+                s.city.as_str()
+            ),
+            ("Ana", "Lopez", "1 Main St", "Springfield")
+        );
+        let (path, sha) = write(
+            "S\u{200D}-1,Ana,,Lopez,,1980-01-02,,1 Main St,Springfield,IL,62701,\
+             A012345678,2020-01-01,C-1,relevant",
+        );
+        let e = read_subjects(&path, &sha).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: field subject_ref: contains an invisible character"),
+            "{e}"
+        );
+        assert!(!without_invisible("J\u{200B}u\u{FE0F}an").contains('\u{200B}'));
+        assert!(!is_invisible('a') && !is_invisible(' ') && !is_invisible('é'));
     }
 
     #[test]
