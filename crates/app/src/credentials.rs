@@ -262,6 +262,12 @@ impl App<'_> {
         }))
     }
 
+    /// Records a refused console sign-in in the service's audit trail
+    /// (`detail` names the source and a hash of the token's prefix).
+    pub fn sign_in_refused(&self, detail: &str) -> Result<(), AppError> {
+        self.service_audit("-", AuditAction::SignInRefused, detail.to_string())
+    }
+
     /// The live session a cookie names and its official: in time, its
     /// token live, its official still registered. A session that is not is
     /// ended. The last-seen time is written at most every [`TOUCH_EVERY`].

@@ -135,6 +135,25 @@ impl App<'_> {
         Ok(true)
     }
 
+    /// Authenticates an upload's letter before its files are kept anywhere
+    /// (`dir` is where it was staged). A refusal is audited and returned as
+    /// [`AppError::Pipeline`] (`PipelineError::Refused`); the caller drops
+    /// the staged files.
+    pub fn authenticate_upload(&self, request_id: &str, dir: &Path) -> Result<(), AppError> {
+        match vouch_pipeline::authenticate_letter(self.store, dir) {
+            Err(vouch_pipeline::PipelineError::Refused { path, failure }) => {
+                self.audit(
+                    request_id,
+                    vouch_store::SYSTEM_ACTOR,
+                    vouch_store::AuditAction::Refused,
+                    format!("{} (at upload; nothing kept)", failure.code().as_str()),
+                )?;
+                Err(vouch_pipeline::PipelineError::Refused { path, failure }.into())
+            }
+            other => Ok(other?),
+        }
+    }
+
     /// Deletes the files of an upload that was refused before its request
     /// was recorded (a letter not signed by a registered signer, a subjects
     /// file not the one it names, an unreadable request): from this node's

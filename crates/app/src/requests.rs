@@ -704,7 +704,12 @@ impl App<'_> {
                 })?;
         let mut counts = BTreeMap::new();
         let mut first = Vec::new();
-        for (subject_ref, reasons) in rows {
+        for vouch_formats::checks::StoredCheck {
+            subject_ref,
+            reasons,
+            ..
+        } in rows
+        {
             if reasons.is_empty() {
                 continue;
             }
@@ -733,5 +738,5 @@ fn position_of(
         request_id: id.into(),
         why: e.to_string(),
     })?;
-    Ok(rows.iter().position(|(r, _)| r == subject_ref))
+    Ok(rows.iter().position(|c| c.subject_ref == subject_ref))
 }

@@ -9,7 +9,7 @@ use vouch_pipeline::{RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
 use vouch_store::StateStore;
 use vouch_test_support::{
-    keys_of, open_state, register_synth_in, run_approved, synth_fixture, OFFICER,
+    keys_of, open_state, register_synth_in, run_approved, synth_fixture_at, OFFICER,
 };
 
 /// Runs one statement on the SQLite database of `state`, as a writer of
@@ -49,10 +49,10 @@ fn run(
 
 #[test]
 fn a_hold_list_or_probing_history_that_cannot_be_read_halts_the_batch_before_any_lookup() {
-    for (table, what) in [("holds", "hold list"), ("probe_chunks", "probing history")] {
+    for (table, what) in [("holds", "hold list"), ("probe_log", "probing history")] {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        synth_fixture(dir, 2_000, 20, 11);
+        synth_fixture_at(dir, 2_000, 20, 11, vouch_synth::SUBMITTED_AT);
         let state = dir.join("state");
         let store = open_state(&state);
         register_synth_in(store.as_ref(), &dir.join("data"));

@@ -15,7 +15,7 @@ use vouch_pipeline::{RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
 use vouch_store::{AuditAction, SessionRecord, StateStore};
 use vouch_test_support::softkey::SoftKey;
-use vouch_test_support::{open_state, register_synth_in, synth_fixture, OFFICER, OFFICER_2};
+use vouch_test_support::{open_state, register_synth_in, synth_fixture_at, OFFICER, OFFICER_2};
 
 const RP_ID: &str = "localhost";
 const ORIGIN: &str = "http://localhost:8080";
@@ -31,7 +31,7 @@ struct Fixture {
 fn fixture(subjects: u64) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    synth_fixture(&dir, 2_000, subjects, 11);
+    synth_fixture_at(&dir, 2_000, subjects, 11, vouch_synth::SUBMITTED_AT);
     let store = open_state(&dir.join("state"));
     register_synth_in(store.as_ref(), &dir.join("data"));
     let keys = vouch_test_support::keys_of(store.as_ref(), &dir.join("state"));

@@ -17,7 +17,7 @@ use vouch_pipeline::{RunConfig, RunStatus};
 use vouch_policy::PolicyConfig;
 use vouch_store::{Approval, AuditAction, OfficialRecord, Role, StateStore, HOME_AGENCY};
 use vouch_test_support::{
-    officer_key, open_store, register_synth_in, seal_registry, sign_statement, synth_fixture,
+    officer_key, open_store, register_synth_in, seal_registry, sign_statement, synth_fixture_at,
     StoreKind, ADMIN, ADMIN_2, OFFICER, OFFICER_2,
 };
 
@@ -31,7 +31,7 @@ struct Fixture {
 fn fixture(kind: StoreKind, test: &str) -> Option<Fixture> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    synth_fixture(&dir, 2_000, 20, 11);
+    synth_fixture_at(&dir, 2_000, 20, 11, vouch_synth::SUBMITTED_AT);
     let state = dir.join("state");
     std::fs::create_dir_all(&state).unwrap();
     let store = open_store(kind, &state, test)?;

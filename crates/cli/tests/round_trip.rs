@@ -137,6 +137,7 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
         .collect();
     let (mut tp, mut fp, mut confirmable, mut rejected_ok, mut rejected_want, mut rows) =
         (0, 0, 0, 0, 0, 0);
+    let mut guard_refused = 0u32;
     for r in csv::Reader::from_path(out.join("response.csv"))
         .unwrap()
         .records()
@@ -148,6 +149,15 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
             ("CONFIRMED", "CONFIRMED") => tp += 1,
             (_, "CONFIRMED") => fp += 1,
             _ => {}
+        }
+        // The probing guard refuses every copy of one person asked about
+        // twice in a batch (a name without a date of birth is one person
+        // with every ask of that name): synth's truth does not model it, so
+        // the matcher's recall is over the subjects the guard let through,
+        // and the guard's refusals are counted apart.
+        if expected == "CONFIRMED" && &r[1] == "REJECTED" && &r[2] == "DUPLICATE_SUBJECT" {
+            guard_refused += 1;
+            continue;
         }
         confirmable += (expected == "CONFIRMED") as u32;
         if expected == "REJECTED" {
@@ -161,6 +171,7 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
     }
     assert_eq!(rows, truth.len());
     assert_eq!(fp, 0, "false confirmations");
+    eprintln!("the probing guard refused {guard_refused} subjects synth expected confirmed");
     let recall = tp as f64 / confirmable as f64;
     assert!(
         confirmable > 300 && recall >= RECALL_FLOOR,
@@ -174,7 +185,10 @@ fn synth_index_verify_round_trip_meets_the_accuracy_floors() {
 
 /// The matcher's floor on this data set: measured 0.979 (730 of 746) with
 /// `fs-1`; the exact matcher of the foundation reached about 0.78.
-const RECALL_FLOOR: f64 = 0.95;
+/// 0.95 before the probing guard's identity (issue 14): without a date of
+/// birth on file that agrees, surname typos that change its sound and
+/// reordered surnames are no longer confirmed on the name alone.
+const RECALL_FLOOR: f64 = 0.93;
 
 #[test]
 fn model_training_saves_only_a_model_that_passes_the_evaluation_gate() {

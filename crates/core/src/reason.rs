@@ -82,8 +82,11 @@ reason_codes! {
         "when ai_analysis is true, ai_notification_id names a notification on file",
         "the agreement";
     SubmittedInFuture = "SUBMITTED_IN_FUTURE", Request,
-        "submitted_at is not later than the moment the request was received",
-        "vouch: every date rule is evaluated at submitted_at";
+        "submitted_at is not later than the moment the request was received (a few minutes' skew allowed)",
+        "vouch: every rule is judged at receipt";
+    StaleRequest = "STALE_REQUEST", Request,
+        "submitted_at is no more than the policy's age limit (default 7 days) before the request was received",
+        "a letter cannot be dated back to escape the history or the safeguards rules";
     NameMissing = "NAME_MISSING", Subject,
         "first and last name present and not a placeholder",
         "6103(i)(2)(B)(i)";
@@ -117,6 +120,9 @@ reason_codes! {
     AddressFanout = "ADDRESS_FANOUT", Subject,
         "no more than N different people asked about at one address within the window",
         "probing guard";
+    ANumberConflict = "A_NUMBER_CONFLICT", Subject,
+        "an A-number not already seen within the window with a different person",
+        "probing guard: identifiers the requester chooses cannot buy a fresh identity";
     DobInvalid = "DOB_INVALID", Subject,
         "a date of birth, when given, is a valid past date",
         "vouch: fail closed on a value that cannot be compared";
@@ -139,8 +145,12 @@ pub enum HoldCode {
     BoilerplateRelevance,
     /// One recipient named for implausibly many case numbers.
     RecipientCaseload,
-    /// A batch large enough to need two approvals by different officers.
+    /// More subjects from one agency within the policy's window (7 days)
+    /// than one officer may release: two approvals by different officers.
     LargeBatch,
+    /// A subject another agency asked about within the probing window
+    /// (the requester is not told; the disclosure office decides).
+    CrossAgencyRepeat,
 }
 
 impl HoldCode {
@@ -150,6 +160,7 @@ impl HoldCode {
             HoldCode::BoilerplateRelevance => "BOILERPLATE_RELEVANCE",
             HoldCode::RecipientCaseload => "RECIPIENT_CASELOAD",
             HoldCode::LargeBatch => "LARGE_BATCH",
+            HoldCode::CrossAgencyRepeat => "CROSS_AGENCY_REPEAT",
         }
     }
 
@@ -159,6 +170,7 @@ impl HoldCode {
             HoldCode::BoilerplateRelevance,
             HoldCode::RecipientCaseload,
             HoldCode::LargeBatch,
+            HoldCode::CrossAgencyRepeat,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

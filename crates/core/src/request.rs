@@ -53,7 +53,7 @@ pub struct RequestLetter {
 }
 
 /// One person asked about (a row of `subjects.csv`).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Subject {
     /// 1-based line of the row in `subjects.csv` (for error messages).
     pub line: u64,

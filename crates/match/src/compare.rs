@@ -209,6 +209,10 @@ pub(crate) fn given_level_by<A: AsRef<str>, B: AsRef<str>>(
     if are_nickname_equivalent(fa, fb) {
         return given::NICKNAME;
     }
+    // MARIO and MARIA, JUAN and JUANA: two people, not a typo.
+    if vouch_normalize::gendered_pair(fa, fb) {
+        return given::OTHER;
+    }
     let (ga, gb) = (joined(&q.given), joined(&c.given));
     let mut sim = jw(fa, fb);
     if (&*ga, &*gb) != (fa, fb) {
@@ -328,6 +332,17 @@ mod tests {
         );
         assert_eq!(given_level(&t("J", "", "X"), &base), given::INITIAL);
         assert_eq!(given_level(&t("Maria", "", "X"), &base), given::OTHER);
+        for (a, b) in [("Mario", "Maria"), ("Juan", "Juana"), ("Daniel", "Daniela")] {
+            assert_eq!(
+                given_level(&t(a, "", "X"), &t(b, "", "X")),
+                given::OTHER,
+                "{a} / {b}"
+            );
+        }
+        assert_ne!(
+            given_level(&t("Robert", "", "X"), &t("Roberto", "", "X")),
+            given::OTHER
+        );
         assert_eq!(
             given_level(&t("Sung-Min", "", "X"), &t("Sungmin", "", "X")),
             given::EXACT

@@ -48,6 +48,14 @@ pub struct MatchQuery {
     pub dob: Option<Date>,
     /// Requested tax years.
     pub periods: Vec<u16>,
+    /// The subject's identity codes (`vouch_normalize::identity_codes`):
+    /// a taxpayer whose own code is not among them is never confirmed, so
+    /// the probing guard, which treats subjects sharing a code as one
+    /// person, is at least as coarse as this matcher.
+    pub identity: [vouch_normalize::IdentityCode; vouch_normalize::IDENTITY_CODES_MAX],
+    /// The probing guard saw this name asked with another date of birth:
+    /// confirm only on the date of birth on file.
+    pub dob_required: bool,
 }
 
 impl MatchQuery {
@@ -68,7 +76,17 @@ impl MatchQuery {
         periods: &[i32],
     ) -> MatchQuery {
         let usable = |n: &StandardName| Some(NameTokens::of(n)).filter(NameTokens::is_usable);
+        let identity = vouch_normalize::identity_codes(
+            &name.given,
+            &name.middle,
+            &name.surnames,
+            &name.particles,
+            &swapped.given,
+            &swapped.surnames,
+        );
         MatchQuery {
+            identity,
+            dob_required: false,
             name: usable(name),
             swapped: usable(swapped),
             suffix: suffix_code(name),
@@ -106,6 +124,16 @@ pub enum DecisionReason {
     WeightBelowThreshold,
     /// Every candidate with this name is vetoed (conflicting DOB or suffix).
     Vetoed,
+    /// The taxpayer's identity code (given-name class, paternal surname
+    /// sound) is not among the subject's: the probing guard would count
+    /// them as different people, so the matcher may not call them one.
+    IdentityMismatch,
+    /// The probing guard saw this name asked with another date of birth,
+    /// and the taxpayer's date of birth on file is not the one asked.
+    DobRequired,
+    /// The taxpayer was asked about at another address within the probing
+    /// window (found by the pipeline from the request history).
+    AskedElsewhere,
     /// Exactly one taxpayer, at this address on the latest return in the periods.
     Unique,
 }
@@ -184,6 +212,16 @@ pub struct Decision {
     pub explanation: Option<Explanation>,
 }
 
+impl Decision {
+    /// This decision turned into NOT_CONFIRMED for `reason`.
+    pub fn withheld(mut self, reason: DecisionReason) -> Decision {
+        self.outcome = Outcome::NotConfirmed;
+        self.tin = None;
+        self.reason = reason;
+        self
+    }
+}
+
 fn not_confirmed(
     reason: DecisionReason,
     candidates: u32,
@@ -204,6 +242,8 @@ fn not_confirmed(
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Scored {
     pub(crate) tin: u32,
+    /// The taxpayer's first index row.
+    pub(crate) start: u32,
     pub(crate) levels: Pattern,
     pub(crate) weights: [f64; 5],
     pub(crate) surname_tf: bool,
@@ -534,6 +574,7 @@ pub(crate) fn score<'a>(
     let total = w.prior + weights.iter().sum::<f64>() + swap;
     Some(Scored {
         tin,
+        start,
         levels,
         weights,
         surname_tf: name.tf,
@@ -695,6 +736,32 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
         || (!best.name_strong() && best.levels[Comparison::Dob as usize] != dob::EXACT)
     {
         return fail(DecisionReason::NameEvidenceWeak);
+    }
+    if q.dob_required && best.levels[Comparison::Dob as usize] != dob::EXACT {
+        return fail(DecisionReason::DobRequired);
+    }
+    // Without a date of birth on file that agrees, the taxpayer's identity
+    // code must be among the subject's (so the probing guard, keyed on
+    // those codes, is at least as coarse as this decision); with one, the
+    // pipeline checks the earlier asks against the taxpayer themself.
+    // The second case holds only where the probing history can find
+    // the subject again from the taxpayer: the date of birth, a given
+    // name compatible with theirs and a paternal surname at most one edit
+    // from theirs (`ProbeHistory::asked_elsewhere`).
+    // A name matched with its fields swapped counts only when it agrees
+    // exactly, and only through the swapped codes.
+    let slots = if best.swapped {
+        &q.identity[vouch_normalize::IDENTITY_CODES_WRITTEN..]
+    } else {
+        &q.identity[..vouch_normalize::IDENTITY_CODES_WRITTEN]
+    };
+    let coded = ix
+        .identity_code(best.start, best.swapped)
+        .is_some_and(|c| slots.contains(&c));
+    let dob_agrees = best.levels[Comparison::Dob as usize] == dob::EXACT;
+    let alike = !best.swapped && dob_agrees && ix.names_alike(best.start, q);
+    if !coded && !alike {
+        return fail(DecisionReason::IdentityMismatch);
     }
     let Some(tin) = Tin::from_u32(best.tin) else {
         return fail(DecisionReason::NoCandidate);

@@ -652,6 +652,55 @@ impl MasterIndex {
     }
 
     /// The history of the taxpayer whose first row is `start`.
+    /// The identity code of the taxpayer whose history starts at `start`:
+    /// the given-name class and paternal surname sound of the name on their
+    /// latest return (one code per taxpayer).
+    pub(crate) fn identity_code(
+        &self,
+        start: u32,
+        swapped: bool,
+    ) -> Option<vouch_normalize::IdentityCode> {
+        let latest = self.history_at(start).last()?;
+        let mut n = NameTokens::default();
+        self.name_into(latest.name, &mut n);
+        if swapped {
+            vouch_normalize::identity_code_swapped(n.first_given(), n.paternal())
+        } else {
+            vouch_normalize::identity_code(n.first_given(), n.paternal())
+        }
+    }
+
+    /// Whether the subject's first given name and paternal surname (as
+    /// written) are compatible with those on the taxpayer's latest return
+    /// (`vouch_normalize::given_names_compatible`, one edit at most, or the
+    /// subject's second surname is the taxpayer's paternal one).
+    pub(crate) fn names_alike(&self, start: u32, q: &crate::MatchQuery) -> bool {
+        let (Some(latest), Some(n)) = (self.history_at(start).last(), q.name.as_ref()) else {
+            return false;
+        };
+        let mut t = NameTokens::default();
+        self.name_into(latest.name, &mut t);
+        let reordered = n.surnames.get(1).is_some_and(|s| s == t.paternal());
+        vouch_normalize::given_names_compatible(n.first_given(), t.first_given())
+            && (vouch_normalize::surnames_compatible(n.paternal(), t.paternal()) || reordered)
+    }
+
+    /// The first given name, paternal surname and date of birth on a
+    /// taxpayer's latest return (what the pipeline keys to find earlier
+    /// asks about them); `None` for a TIN not in the index.
+    pub fn latest_name(&self, tin: Tin) -> Option<(String, String, Option<time::Date>)> {
+        let rows = self.history_u32(tin.as_u32());
+        let latest = rows.last()?;
+        let mut n = NameTokens::default();
+        self.name_into(latest.name, &mut n);
+        let dob = rows
+            .iter()
+            .rev()
+            .find(|r| r.dob != 0)
+            .and_then(|r| time::Date::from_julian_day(r.dob as i32).ok());
+        Some((n.first_given().to_string(), n.paternal().to_string(), dob))
+    }
+
     pub(crate) fn history_at(&self, start: u32) -> &[IndexRow] {
         let rows = &self.rows[start as usize..];
         let t = rows[0].tin;

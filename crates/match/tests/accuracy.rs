@@ -21,7 +21,13 @@ fn synthetic_accuracy_has_no_false_confirmations_and_high_recall() {
     }
     assert_eq!(e.all.false_confirmed, 0, "false confirmations");
     assert!(e.precision() >= 0.999);
-    assert!(e.recall() >= 0.955, "recall {}", e.recall());
+    // 0.969 before the probing guard's identity (issue 14): without a date
+    // of birth on file that agrees, a subject must now carry the
+    // taxpayer's identity code, so surname typos that change its sound,
+    // reordered surnames and first-letter typos in the given name are no
+    // longer confirmed on the name alone (BENCHMARKS.md, "The probing
+    // guard's identity").
+    assert!(e.recall() >= 0.94, "recall {}", e.recall());
 
     let labelled = common::labelled_queries(&data);
     let before = evaluate(&ix, &labelled);

@@ -27,6 +27,28 @@ mod stages;
 pub mod webauthn;
 
 pub use error::PipelineError;
+
+/// Reads the letter and signature of the request in `dir` (a few hundred
+/// kilobytes at most) and authenticates its signer against the registry,
+/// before anything else of the request is read or kept: an upload whose
+/// letter is not signed by a registered signer of its agency costs the
+/// same whatever the size of its subjects file.
+pub fn authenticate_letter(
+    store: &dyn vouch_store::StateStore,
+    dir: &std::path::Path,
+) -> Result<(), PipelineError> {
+    let letter = stages::receive_letter(dir)?;
+    vouch_policy::request::authenticate(
+        &letter.letter,
+        &letter.letter_bytes,
+        &letter.signature,
+        &registry::StoreRegistry(store),
+    )
+    .map_err(|failure| PipelineError::Refused {
+        path: dir.join("request.json.sig"),
+        failure,
+    })
+}
 pub use run::{
     active_policy, ledger_origin, ledger_verifier, ledger_verifiers, run_request,
     run_request_cached, tin_hasher, Fault, Run, RunConfig, RunReport, RunStatus, StageTiming,

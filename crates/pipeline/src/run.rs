@@ -293,7 +293,10 @@ impl Finish<'_> {
             report.status = RunStatus::Rejected;
             return Ok(self.report(report, rows, cp.checkpoint.size));
         }
-        let required = self.cfg.policy.approvals_required(subjects as u64) as usize;
+        // The record's count covers the agency's batches over the window; a
+        // store writer who lowers it still meets the batch's own size.
+        let required = (self.cfg.policy.approvals_required(subjects as u64) as usize)
+            .max(self.record.approvals_required as usize);
         // Only approvals signed by a vetted officer's key count, whatever
         // the record says (a store writer can add a row, not a signature,
         // nor an officer or a security key the two-person registry in the
@@ -375,7 +378,25 @@ impl Finish<'_> {
         let model_version = model_version.unwrap_or_else(|| vouch_match::MODEL_VERSION.to_string());
         let empty = vouch_match::IndexBuilder::new().finish();
         let ix = index.as_ref().unwrap_or(&empty);
-        let mut matched = match_batch(approved, ix, &logged_before, self.cfg.progress);
+        // The request history, for withholding a confirmation of a taxpayer
+        // asked about elsewhere within the window (judged at receipt).
+        let keyer = vouch_policy::probing::Keyer::new(self.cfg.keys.probe_hmac());
+        let records = self.store.probes()?;
+        let day = self.record.received_at.date().to_julian_day();
+        let policy = self.cfg.policy;
+        let elsewhere = crate::stages::Elsewhere {
+            history: vouch_policy::probing::ProbeHistory::new(
+                &records,
+                keyer.key("request", &request_id),
+                day,
+                policy,
+            ),
+            keyer: &keyer,
+            day,
+            window: policy.address_window_days,
+        };
+        drop(records);
+        let mut matched = match_batch(approved, ix, &logged_before, self.cfg.progress, &elsewhere);
         self.timer.lap("matching");
         let tin_hmac = tin_hasher(self.cfg.keys);
         let held: std::collections::HashSet<[u8; 32]> = self.store.held()?.into_iter().collect();
@@ -492,7 +513,26 @@ fn fresh_checks(
         keyer: &keyer,
         history: &history,
     };
-    let checked = match check(received, &StoreRegistry(store), cfg.policy, cfg.now, &probe) {
+    // LARGE_BATCH counts the agency's subjects over the window, so that
+    // splitting a batch does not avoid the second approval.
+    let agency = received.letter().agency.clone();
+    let since = cfg.now - time::Duration::days(cfg.policy.large_batch_window_days);
+    let earlier_subjects: u64 = store
+        .requests()?
+        .iter()
+        .filter(|r| r.agency == agency && r.request_id != request_id)
+        .filter(|r| r.received_at > since && r.received_at <= cfg.now)
+        .filter(|r| r.request_reasons.is_empty())
+        .map(|r| r.subject_count)
+        .sum();
+    let checked = match check(
+        received,
+        &StoreRegistry(store),
+        cfg.policy,
+        cfg.now,
+        &probe,
+        earlier_subjects,
+    ) {
         Ok((c, records)) => {
             // Recorded before the checks: a crash between the two re-checks
             // the request, which ignores its own records (see the guard).
@@ -507,11 +547,12 @@ fn fresh_checks(
             return Err(e);
         }
     };
-    let rows: Vec<(&str, &[vouch_core::ReasonCode])> = checked
+    let rows: Vec<(&str, &[vouch_core::ReasonCode], bool)> = checked
         .subjects()
         .iter()
         .zip(checked.subject_reasons())
-        .map(|(s, r)| (s.subject_ref.as_str(), r.as_slice()))
+        .zip(checked.dob_required())
+        .map(|((s, r), &d)| (s.subject_ref.as_str(), r.as_slice(), d))
         .collect();
     let bytes = vouch_formats::checks::render_checks(&rows)
         .map_err(|e| PipelineError::Response(e.to_string()))?;
@@ -532,7 +573,9 @@ fn fresh_checks(
         subject_count,
         request_reasons: checked.request_reasons().to_vec(),
         holds: checked.holds().to_vec(),
-        approvals_required: cfg.policy.approvals_required(subject_count),
+        approvals_required: cfg
+            .policy
+            .approvals_required(subject_count + earlier_subjects),
         approvals: Vec::new(),
         policy_version: checked.policy_version().to_string(),
         denial: None,

@@ -18,6 +18,7 @@ use vouch_formats::response::ResponseRow;
 use vouch_ledger::{LeafOutcome, LeafRecord};
 use vouch_match::{decide::decide, Decision, MasterIndex, MatchQuery};
 use vouch_policy::probing::{guard, Keyer, ProbeContext, ProbeHistory, ProbeKeys, ProbeRecord};
+use vouch_policy::PolicyConfig as Policy;
 use vouch_policy::{check_request, check_subjects, holds, PolicyConfig, Registry};
 
 /// Intake: the request's files, read and hash-checked.
@@ -83,6 +84,9 @@ pub(crate) struct CheckedBatch {
     holds: Vec<HoldCode>,
     /// The policy version applied.
     policy_version: String,
+    /// Per subject: the probing guard saw its name asked with another date
+    /// of birth, so it may be confirmed only on the date of birth on file.
+    dob_required: Vec<bool>,
 }
 
 impl CheckedBatch {
@@ -104,6 +108,11 @@ impl CheckedBatch {
     /// Subject-level failures, per subject.
     pub(crate) fn subject_reasons(&self) -> &[Vec<ReasonCode>] {
         &self.subject_reasons
+    }
+
+    /// Per subject: confirmable only on the date of birth on file.
+    pub(crate) fn dob_required(&self) -> &[bool] {
+        &self.dob_required
     }
 
     /// Holds for the reviewing officer.
@@ -140,13 +149,16 @@ pub(crate) struct ProbeInput<'a> {
 }
 
 /// Authenticates the letter and checks every rule, the probing guard
-/// included; returns the batch and the probe records to store for it.
+/// included, as at `received_at` (the receipt clock); returns the batch and
+/// the probe records to store for it. `earlier_subjects` is how many
+/// subjects the agency sent within the large-batch window before this one.
 pub(crate) fn check(
     received: ReceivedRequest,
     registry: &dyn Registry,
     policy: &PolicyConfig,
     received_at: OffsetDateTime,
     probe: &ProbeInput<'_>,
+    earlier_subjects: u64,
 ) -> Result<(CheckedBatch, Vec<ProbeRecord>), PipelineError> {
     let f = &received.files;
     let verdict = check_request(
@@ -163,11 +175,22 @@ pub(crate) fn check(
     })?;
     let checks = check_subjects(&f.letter, &f.subjects, policy);
     let mut subject_reasons = checks.reasons;
-    let holds = holds(&f.letter, &f.subjects, policy);
+    let mut holds = holds(&f.letter, &f.subjects, policy, earlier_subjects);
     let mut records = Vec::new();
+    let mut dob_required = vec![false; f.subjects.len()];
     if verdict.reasons.is_empty() {
         let subjects = (&f.subjects[..], &checks.address_keys[..]);
-        records = probing_guard(&f.letter, subjects, &mut subject_reasons, policy, probe);
+        let ctx = ProbeContext {
+            agency: probe.keyer.key("agency", &f.letter.agency),
+            request: probe.keyer.key("request", &f.letter.request_id),
+            day: received_at.date().to_julian_day(),
+        };
+        let guarded = probing_guard(subjects, &mut subject_reasons, policy, probe, &ctx);
+        records = guarded.records;
+        dob_required = guarded.dob_required;
+        if guarded.cross_agency {
+            holds.push(HoldCode::CrossAgencyRepeat);
+        }
     }
     let checked = CheckedBatch {
         received,
@@ -175,41 +198,38 @@ pub(crate) fn check(
         subject_reasons,
         holds,
         policy_version: policy.version(),
+        dob_required,
     };
     Ok((checked, records))
 }
 
 /// Runs the probing guard over the subjects that passed every other rule.
 fn probing_guard(
-    letter: &vouch_core::RequestLetter,
     (subjects, address_keys): (&[vouch_core::Subject], &[String]),
     reasons: &mut [Vec<ReasonCode>],
-    policy: &PolicyConfig,
+    policy: &Policy,
     probe: &ProbeInput<'_>,
-) -> Vec<ProbeRecord> {
+    ctx: &ProbeContext,
+) -> vouch_policy::probing::GuardOutcome {
     let keys: Vec<Option<ProbeKeys>> = (subjects, address_keys, &*reasons)
         .into_par_iter()
         .map(|(s, a, r)| r.is_empty().then(|| probe.keyer.subject_keys(s, a)))
         .collect();
-    let ctx = ProbeContext {
-        agency: probe.keyer.key("agency", &letter.agency),
-        request: probe.keyer.key("request", &letter.request_id),
-        day: letter.submitted_at.date().to_julian_day(),
-    };
-    let history = ProbeHistory::new(probe.history, ctx.request);
-    let (added, records) = guard(&keys, &history, &ctx, policy);
-    for (r, a) in reasons.iter_mut().zip(added) {
-        r.extend(a);
+    let history = ProbeHistory::new(probe.history, ctx.request, ctx.day, policy);
+    let mut out = guard(&keys, &history, ctx, policy);
+    for (r, a) in reasons.iter_mut().zip(&mut out.reasons) {
+        r.append(a);
         r.sort();
+        r.dedup();
     }
-    records
+    out
 }
 
 /// Rebuilds a checked batch from the results an earlier [`check`] stored
 /// (its checks, request-level reasons, holds and policy version).
 pub(crate) fn checked_from_stored(
     received: ReceivedRequest,
-    stored: Vec<(String, Vec<ReasonCode>)>,
+    stored: Vec<vouch_formats::checks::StoredCheck>,
     record: &vouch_store::RequestRecord,
 ) -> Result<CheckedBatch, PipelineError> {
     let subjects = &received.files.subjects;
@@ -217,20 +237,22 @@ pub(crate) fn checked_from_stored(
         && stored
             .iter()
             .zip(subjects)
-            .all(|((r, _), s)| *r == s.subject_ref);
+            .all(|(c, s)| c.subject_ref == s.subject_ref);
     if !same {
         return Err(PipelineError::Inconsistent {
             request_id: received.files.letter.request_id.clone(),
             why: "stored checks do not match the subjects file".into(),
         });
     }
-    let subject_reasons = stored.into_iter().map(|(_, r)| r).collect();
+    let dob_required = stored.iter().map(|c| c.dob_required).collect();
+    let subject_reasons = stored.into_iter().map(|c| c.reasons).collect();
     Ok(CheckedBatch {
         received,
         request_reasons: record.request_reasons.clone(),
         subject_reasons,
         holds: record.holds.clone(),
         policy_version: record.policy_version.clone(),
+        dob_required,
     })
 }
 
@@ -303,11 +325,35 @@ struct SubjectResult {
 }
 
 /// Looks up every passed subject not already in the ledger (`logged`).
+/// What the decision needs to withhold a confirmation of a taxpayer asked
+/// about at another address within the window (see
+/// `ProbeHistory::asked_elsewhere`).
+pub(crate) struct Elsewhere<'a> {
+    pub(crate) keyer: &'a Keyer,
+    pub(crate) history: ProbeHistory,
+    /// Receipt day of the request.
+    pub(crate) day: i32,
+    pub(crate) window: i64,
+}
+
+impl Elsewhere<'_> {
+    fn withholds(&self, index: &MasterIndex, s: &vouch_core::Subject, tin: Tin) -> bool {
+        let Some((first, paternal, dob)) = index.latest_name(tin) else {
+            return true; // cannot be checked: fail closed
+        };
+        let t = self.keyer.taxpayer_keys(&first, &paternal, dob);
+        let address = vouch_normalize::standardize_address(&s.street, &s.city, &s.state, &s.zip);
+        let key = self.keyer.key("address", &address.match_key());
+        self.history.asked_elsewhere(&t, key, self.day, self.window)
+    }
+}
+
 pub(crate) fn match_batch(
     approved: ApprovedBatch,
     index: &MasterIndex,
     logged: &HashMap<String, LeafOutcome>,
     progress: Option<&std::sync::atomic::AtomicU64>,
+    elsewhere: &Elsewhere<'_>,
 ) -> MatchedBatch {
     let c = &approved.checked;
     let letter = &c.received.files.letter;
@@ -337,10 +383,14 @@ pub(crate) fn match_batch(
                 });
             }
             let dob = vouch_formats::master::parse_date(&s.dob);
-            let d = decide(
-                index,
-                &MatchQuery::from_subject(s, dob, &letter.taxable_periods),
-            );
+            let mut q = MatchQuery::from_subject(s, dob, &letter.taxable_periods);
+            q.dob_required = c.dob_required[i];
+            let mut d = decide(index, &q);
+            if let Some(tin) = d.tin.filter(|_| d.outcome == Outcome::Confirmed) {
+                if elsewhere.withholds(index, s, tin) {
+                    d = d.withheld(vouch_match::DecisionReason::AskedElsewhere);
+                }
+            }
             Some(SubjectResult {
                 outcome: d.outcome,
                 decision: Some(d),

@@ -72,7 +72,7 @@ impl Defect {
 
 /// Synthetic data and its index, built once for every case.
 fn fixture(dir: &Path) {
-    vouch_test_support::synth_fixture(dir, 400, 24, 5);
+    vouch_test_support::synth_fixture_at(dir, 400, 24, 5, vouch_synth::SUBMITTED_AT);
 }
 
 fn register(state: &Path, data: &Path) {

@@ -12,7 +12,7 @@ use vouch_policy::PolicyConfig;
 use vouch_test_support::{open_state, run_approved, OFFICER};
 
 fn fixture(dir: &Path) {
-    vouch_test_support::synth_fixture(dir, 3_000, 200, 11);
+    vouch_test_support::synth_fixture_at(dir, 3_000, 200, 11, vouch_synth::SUBMITTED_AT);
 }
 
 fn register(state: &Path, data: &Path) {

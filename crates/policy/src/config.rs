@@ -23,6 +23,11 @@ pub struct PolicyConfig {
     pub ssr_age_days_max: i64,
     /// Days after a response within which its disposition must be certified.
     pub disposition_days_max: i64,
+    /// STALE_REQUEST: most days a letter's `submitted_at` may precede its receipt.
+    pub stale_request_days: i64,
+    /// SUBMITTED_IN_FUTURE: seconds a letter's `submitted_at` may run ahead
+    /// of the receipt (clock skew between the agencies).
+    pub clock_skew_seconds: i64,
     /// Days a final order must precede `submitted_at`.
     pub order_age_days_min: i64,
     /// REPEAT_INQUIRY window, in days.
@@ -41,6 +46,9 @@ pub struct PolicyConfig {
     pub large_batch_subjects_min: u64,
     /// Approvals a large batch needs (by different officers).
     pub approvals_large_batch: u32,
+    /// Days over which an agency's subjects are added up for LARGE_BATCH
+    /// (so splitting a batch does not avoid the second approval).
+    pub large_batch_window_days: i64,
     /// Whose address counts.
     pub address_rule: AddressRule,
     /// Highest false-confirmation rate a matching model may show in its
@@ -84,6 +92,22 @@ struct RequestDto {
     lookback_years: i64,
     ssr_age_days_max: i64,
     disposition_days_max: i64,
+    #[serde(default = "default_stale_request_days")]
+    stale_request_days: i64,
+    #[serde(default = "default_clock_skew_seconds")]
+    clock_skew_seconds: i64,
+}
+
+fn default_stale_request_days() -> i64 {
+    7
+}
+
+fn default_clock_skew_seconds() -> i64 {
+    300
+}
+
+fn default_large_batch_window_days() -> i64 {
+    7
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -108,6 +132,8 @@ struct HoldsDto {
     recipient_cases_max: i64,
     large_batch_subjects_min: i64,
     approvals_large_batch: i64,
+    #[serde(default = "default_large_batch_window_days")]
+    large_batch_window_days: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -149,6 +175,8 @@ impl PolicyConfig {
             lookback_years: 6,
             ssr_age_days_max: 3 * 365,
             disposition_days_max: 90,
+            stale_request_days: default_stale_request_days(),
+            clock_skew_seconds: default_clock_skew_seconds(),
             order_age_days_min: 90,
             repeat_window_days: 180,
             address_window_days: 365,
@@ -158,6 +186,7 @@ impl PolicyConfig {
             recipient_cases_max: 200,
             large_batch_subjects_min: 10_001,
             approvals_large_batch: 2,
+            large_batch_window_days: default_large_batch_window_days(),
             address_rule: AddressRule::LatestInPeriods,
             false_confirmation_rate_max: 0.001,
         }
@@ -199,6 +228,8 @@ impl PolicyConfig {
                 lookback_years: self.lookback_years.into(),
                 ssr_age_days_max: self.ssr_age_days_max,
                 disposition_days_max: self.disposition_days_max,
+                stale_request_days: self.stale_request_days,
+                clock_skew_seconds: self.clock_skew_seconds,
             },
             subject: SubjectDto {
                 order_age_days_min: self.order_age_days_min,
@@ -214,6 +245,7 @@ impl PolicyConfig {
                 recipient_cases_max: self.recipient_cases_max as i64,
                 large_batch_subjects_min: self.large_batch_subjects_min as i64,
                 approvals_large_batch: self.approvals_large_batch.into(),
+                large_batch_window_days: self.large_batch_window_days,
             },
             matching: MatchingDto {
                 address_rule: "latest-in-periods".into(),
@@ -241,6 +273,19 @@ impl PolicyConfig {
             self.disposition_days_max,
             1,
             3650,
+        )?;
+        range("request.stale_request_days", self.stale_request_days, 1, 30)?;
+        range(
+            "request.clock_skew_seconds",
+            self.clock_skew_seconds,
+            0,
+            3600,
+        )?;
+        range(
+            "holds.large_batch_window_days",
+            self.large_batch_window_days,
+            1,
+            365,
         )?;
         // The statute's floor: no policy may shorten the 90 days.
         range(
@@ -382,6 +427,8 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
         lookback_years: int("request.lookback_years", d.request.lookback_years, 1, 10)? as i32,
         ssr_age_days_max: d.request.ssr_age_days_max,
         disposition_days_max: d.request.disposition_days_max,
+        stale_request_days: d.request.stale_request_days,
+        clock_skew_seconds: d.request.clock_skew_seconds,
         order_age_days_min: d.subject.order_age_days_min,
         repeat_window_days: d.probing.repeat_window_days,
         address_window_days: d.probing.address_window_days,
@@ -416,6 +463,7 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
             2,
             APPROVALS_LARGE_BATCH_MAX,
         )? as u32,
+        large_batch_window_days: d.holds.large_batch_window_days,
         address_rule: AddressRule::LatestInPeriods,
         false_confirmation_rate_max: d.matching.false_confirmation_rate_max,
     })

@@ -4,16 +4,35 @@
 //! It decides from the request history alone, never from the master file (a
 //! refusal that depended on hidden data would leak it: simulatable auditing,
 //! Kenthapadi, Mishra and Nissim). The history holds keyed hashes
-//! (HMAC-SHA-256 with a secret of the state store, truncated to 128 bits) of
-//! the person (A-number; standardised name with date of birth) and of the
-//! standardised address, never plaintext. Budgets are keyed on the subject,
-//! not on the requester, so spreading variants over officials or agencies
-//! does not help.
+//! (HMAC-SHA-256 with a secret of the state store, truncated) of the
+//! subject's identity codes, date of birth, A-number and standardised
+//! address, never plaintext.
+//!
+//! **Who is the same person.** Two asks are one person when they share an
+//! identity code (`vouch_normalize::identity_codes`: a given-name class and
+//! a surname sound, in both field orders) and their dates of birth agree or
+//! one of them gave none. The matcher confirms a subject only when the
+//! taxpayer's own code is among the subject's, so any two subjects it could
+//! confirm as one taxpayer share a code: the guard is at least as coarse as
+//! the matcher by construction. Two asks sharing a code with *different*
+//! dates of birth are two people to the guard (a lawful batch of common
+//! names must pass), but the later one is marked `dob_required`: the
+//! decision then confirms it only when the taxpayer's date of birth on file
+//! is the one asked, so a taxpayer filed without one cannot be walked from
+//! address to address by changing the date. A-numbers and case numbers
+//! never separate two asks; an A-number already seen with another person is
+//! refused (`A_NUMBER_CONFLICT`).
+//!
+//! **Whose history.** Refusal codes depend on the requesting agency's own
+//! history only; an ask another agency made becomes the batch hold
+//! `CROSS_AGENCY_REPEAT` (one agency is never told that another asked).
+//! Windows count the day each request was *received*.
 
 use crate::config::PolicyConfig;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use vouch_core::probe::{GivenKeys, GIVEN_DELETIONS, PROBE_NAME_KEYS};
 use vouch_core::{ReasonCode, Subject};
 use vouch_normalize as norm;
 
@@ -21,18 +40,136 @@ use vouch_normalize as norm;
 pub type Key = vouch_core::probe::ProbeKey;
 pub use vouch_core::probe::ProbeRecord;
 
+/// Asks of one identity key compared pair by pair at most; past that the
+/// guard assumes the worst (every one needs its date of birth on file).
+const PAIRWISE_MAX: usize = 64;
+
 /// A subject's keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeKeys {
-    /// Person keys: the A-number's, and the name-with-DOB's when a DOB is given.
-    pub persons: Vec<Key>,
+    /// Keyed identity codes (0: unused slot).
+    pub names: [u64; PROBE_NAME_KEYS],
+    /// Keyed features of the first given name (as written; fields swapped).
+    pub given: [GivenKeys; 2],
+    /// Keyed deletion neighbourhood of the paternal surname as written.
+    pub surname: [u16; GIVEN_DELETIONS],
+    /// Keyed date of birth (0: none given).
+    pub dob: u64,
+    /// Keyed A-number.
+    pub a_number: u64,
     /// The address key.
     pub address: Key,
+}
+
+impl ProbeKeys {
+    fn name_keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.names.iter().copied().filter(|&k| k != 0)
+    }
+}
+
+/// How an earlier ask relates to a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// No identity code in common (or a record of an earlier version,
+    /// which holds none).
+    Different,
+    /// A code in common, dates of birth agreeing or one of them missing.
+    Same,
+    /// A code in common, two different dates of birth.
+    OtherDob,
+}
+
+/// Bigram filters at least this similar (Dice) are one given name with a
+/// typo or two: [`norm::GIVEN_DICE_MIN`] (the filter's collisions only
+/// make the keyed comparison more lenient than the plain one).
+const GIVEN_DICE_MIN: f64 = norm::GIVEN_DICE_MIN;
+
+/// Whether two given names could be one person's, as loosely as the
+/// matcher's given-name levels below "other": the same sound or nickname
+/// class, an initial of the other, or spellings a few typos apart. Unknown
+/// on either side (an earlier version's record) counts as agreeing.
+pub fn given_compatible(x: &GivenKeys, y: &GivenKeys) -> bool {
+    if x.is_empty() || y.is_empty() {
+        return true;
+    }
+    // MARIO and MARIA, JUAN and JUANA (`vouch_normalize::gendered_pair`).
+    let ending = |k: &GivenKeys| k.stem >> 14;
+    let endings = (ending(x).min(ending(y)), ending(x).max(ending(y)));
+    if x.stem & 0x3fff == y.stem & 0x3fff && matches!(endings, (1, 2) | (0, 1)) {
+        return false;
+    }
+    let initial = (x.initial | y.initial) & 0x8000 != 0 && x.initial & 0x7fff == y.initial & 0x7fff;
+    let bits = x.bigrams.count_ones() + y.bigrams.count_ones();
+    let dice = if bits == 0 {
+        0.0
+    } else {
+        2.0 * f64::from((x.bigrams & y.bigrams).count_ones()) / f64::from(bits)
+    };
+    let one_edit = x
+        .deletions
+        .iter()
+        .any(|&d| d != 0 && y.deletions.contains(&d));
+    (x.sound != 0 && x.sound == y.sound)
+        || (x.canonical != 0 && x.canonical == y.canonical)
+        || initial
+        || one_edit
+        || dice >= GIVEN_DICE_MIN
+}
+
+/// The slots of the codes of one orientation (0: as written, 1: swapped).
+fn orientation(o: usize) -> std::ops::Range<usize> {
+    if o == 0 {
+        0..norm::IDENTITY_CODES_WRITTEN
+    } else {
+        norm::IDENTITY_CODES_WRITTEN..PROBE_NAME_KEYS
+    }
+}
+
+/// Whether two asks name one person: an identity code in common, in some
+/// pair of orientations, whose given names (in the same orientations) are
+/// compatible. An earlier version's record (no codes) names nobody.
+pub fn same_name(
+    a: &[u64; PROBE_NAME_KEYS],
+    ag: &[GivenKeys; 2],
+    b: &[u64; PROBE_NAME_KEYS],
+    bg: &[GivenKeys; 2],
+) -> bool {
+    (0..2).any(|oa| {
+        (0..2).any(|ob| {
+            let shared = a[orientation(oa)]
+                .iter()
+                .any(|&n| n != 0 && b[orientation(ob)].contains(&n));
+            shared && given_compatible(&ag[oa], &bg[ob])
+        })
+    })
+}
+
+/// How a record relates to a subject's keys.
+pub fn relation(
+    k: &ProbeKeys,
+    names: &[u64; PROBE_NAME_KEYS],
+    given: &[GivenKeys; 2],
+    dob: u64,
+) -> Relation {
+    if !same_name(&k.names, &k.given, names, given) {
+        Relation::Different
+    } else if k.dob == 0 || dob == 0 || k.dob == dob {
+        Relation::Same
+    } else {
+        Relation::OtherDob
+    }
 }
 
 /// Computes keyed hashes with the state store's secret.
 pub struct Keyer {
     mac: Hmac<Sha256>,
+    /// SipHash-2-4 keys derived from the secret, for the many short keyed
+    /// hashes of names (dozens per subject: HMAC-SHA-256 for each would
+    /// cost more than the rest of the guard).
+    sip: (u64, u64),
+    /// The bit of each bigram (`A`..`Z` squared) in a given name's
+    /// filter, chosen by the secret.
+    bigram_bits: Box<[u8; 26 * 26]>,
 }
 
 impl Keyer {
@@ -40,79 +177,239 @@ impl Keyer {
     pub fn new(secret: &[u8; 32]) -> Keyer {
         // HMAC takes keys of any length: this cannot fail.
         let mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
-        Keyer { mac }
+        let mut k = Keyer {
+            mac,
+            sip: (0, 0),
+            bigram_bits: Box::new([0; 26 * 26]),
+        };
+        let d = k.key_bytes("siphash-keys", &[]);
+        let half = |o: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&d[o..o + 8]);
+            u64::from_le_bytes(b)
+        };
+        k.sip = (half(0), half(8));
+        let mut bits = [0u8; 26 * 26];
+        for (i, b) in bits.iter_mut().enumerate() {
+            *b = k.key_bytes("bigram", &(i as u16).to_be_bytes())[0] % 64;
+        }
+        k.bigram_bits = Box::new(bits);
+        k
+    }
+
+    /// A keyed 64-bit hash (SipHash-2-4, a pseudo-random function of its
+    /// 128-bit key) of `bytes` in `domain`.
+    #[allow(deprecated)] // std's SipHasher is deprecated for hash tables, not as a PRF
+    fn sip(&self, domain: &str, bytes: &[u8]) -> u64 {
+        use std::hash::Hasher;
+        let mut h = std::hash::SipHasher::new_with_keys(self.sip.0, self.sip.1);
+        h.write(domain.as_bytes());
+        h.write_u8(0);
+        h.write(bytes);
+        h.finish()
+    }
+
+    fn key32(&self, domain: &str, text: &str) -> u32 {
+        ((self.sip(domain, text.as_bytes()) >> 32) as u32).max(1)
+    }
+
+    /// Keyed hashes (16 bits) of `text` and of it with one letter deleted
+    /// (the first `GIVEN_DELETIONS - 1` positions): two spellings one edit
+    /// apart (a letter changed, added, dropped or two swapped) share one.
+    fn deletion_keys(&self, domain: &str, text: &str) -> [u16; GIVEN_DELETIONS] {
+        let mut out = [0u16; GIVEN_DELETIONS];
+        if text.is_empty() {
+            return out;
+        }
+        let key16 = |t: &[u8]| ((self.sip(domain, t) >> 48) as u16).max(1);
+        let b = text.as_bytes();
+        out[0] = key16(b);
+        let mut scratch = Vec::with_capacity(b.len());
+        for (slot, i) in out[1..].iter_mut().zip(0..b.len()) {
+            scratch.clear();
+            scratch.extend_from_slice(&b[..i]);
+            scratch.extend_from_slice(&b[i + 1..]);
+            *slot = key16(&scratch);
+        }
+        out
+    }
+
+    /// The keys of a taxpayer as the decision sees them (the name and date
+    /// of birth on their latest return), to find earlier asks about them.
+    pub fn taxpayer_keys(
+        &self,
+        first_given: &str,
+        paternal: &str,
+        dob: Option<time::Date>,
+    ) -> TaxpayerKeys {
+        TaxpayerKeys {
+            code: norm::identity_code(first_given, paternal)
+                .map_or(0, |c| self.sip("identity", &c.to_be_bytes()).max(1)),
+            given: self.given_keys(first_given),
+            surname: self.deletion_keys("surname-deletion", paternal),
+            dob: dob.map_or(0, |d| {
+                self.sip("dob", vouch_core::timestamp::format_date(d).as_bytes())
+                    .max(1)
+            }),
+        }
+    }
+
+    /// Keyed features of one given-name token.
+    fn given_keys(&self, token: &str) -> GivenKeys {
+        if token.is_empty() {
+            return GivenKeys::default();
+        }
+        let canonical = norm::nickname_canonical(token);
+        let sound = norm::phonetic_primary(canonical);
+        let mut bigrams = 0u64;
+        for w in canonical.as_bytes().windows(2) {
+            if w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() {
+                let i = usize::from(w[0] - b'A') * 26 + usize::from(w[1] - b'A');
+                bigrams |= 1u64 << self.bigram_bits[i];
+            }
+        }
+        let class = norm::given_class(token);
+        let initial = ((self.sip("initial", &[class]) >> 48) as u16 & 0x7fff)
+            | if token.len() == 1 { 0x8000 } else { 0 };
+        let deletions = self.deletion_keys("given-deletion", canonical);
+        let stem = {
+            let k = self.sip("given-stem", norm::gender_stem(token).as_bytes());
+            let ending: u16 = match norm::gender_ending(token) {
+                b'A' => 1,
+                b'O' => 2,
+                _ => 0,
+            };
+            ((k >> 48) as u16 & 0x3fff) | (ending << 14)
+        };
+        GivenKeys {
+            stem,
+            deletions,
+            sound: if sound.is_empty() {
+                0
+            } else {
+                self.key32("given-sound", &sound)
+            },
+            canonical: self.key32("given", canonical),
+            bigrams,
+            initial: initial.max(1),
+        }
     }
 
     /// The keyed hash of `text` in `domain`.
     pub fn key(&self, domain: &str, text: &str) -> Key {
+        self.key_bytes(domain, text.as_bytes())
+    }
+
+    fn key_bytes(&self, domain: &str, bytes: &[u8]) -> Key {
         let mut m = self.mac.clone();
         m.update(domain.as_bytes());
         m.update(&[0]);
-        m.update(text.as_bytes());
+        m.update(bytes);
         let full = m.finalize().into_bytes();
         let mut k = [0u8; 16];
         k.copy_from_slice(&full[..16]);
         k
     }
 
+    /// A 64-bit keyed hash, never 0 (0 marks "none").
+    fn key64(&self, domain: &str, bytes: &[u8]) -> u64 {
+        let k = self.key_bytes(domain, bytes);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&k[..8]);
+        u64::from_be_bytes(b).max(1)
+    }
+
     /// A subject's keys (call only for subjects that passed the other rules);
     /// `address_key` is its standardised address key (`SubjectChecks::address_keys`).
     pub fn subject_keys(&self, s: &Subject, address_key: &str) -> ProbeKeys {
-        let mut persons = vec![self.key("a-number", s.a_number.trim())];
-        if !s.dob.is_empty() {
-            let n = norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
-            persons.push(self.key("name-dob", &format!("{}|{}", n.match_key(), s.dob)));
+        let (n, w) = standardised(s);
+        let mut names = [0u64; PROBE_NAME_KEYS];
+        for (slot, code) in names.iter_mut().zip(codes_of(&n, &w)) {
+            if code != 0 {
+                *slot = self.sip("identity", &code.to_be_bytes()).max(1);
+            }
         }
+        let first = |x: &norm::StandardName| {
+            x.given
+                .first()
+                .or(x.middle.first())
+                .map_or("", String::as_str)
+                .to_string()
+        };
+        let given = [self.given_keys(&first(&n)), self.given_keys(&first(&w))];
+        let paternal = n.surnames.first().map_or("", String::as_str);
+        let mut surname = self.deletion_keys("surname-deletion", paternal);
+        // The last slot: the second surname as written, so that an ask with
+        // the surnames reordered is found from the taxpayer's paternal one.
+        surname[GIVEN_DELETIONS - 1] = match n.surnames.get(1) {
+            Some(second) => ((self.sip("surname-deletion", second.as_bytes()) >> 48) as u16).max(1),
+            None => 0,
+        };
+        let dob = match vouch_core::timestamp::parse_date(s.dob.trim()) {
+            Some(d) => self
+                .sip("dob", vouch_core::timestamp::format_date(d).as_bytes())
+                .max(1),
+            None => 0,
+        };
         ProbeKeys {
-            persons,
+            names,
+            given,
+            surname,
+            dob,
+            // The first half of the version-1 A-number key, so that earlier
+            // records still tie their A-numbers.
+            a_number: self.key64("a-number", s.a_number.trim().as_bytes()),
             address: self.key("address", address_key),
         }
     }
 }
 
-/// Hashes a [`Key`] by its first eight bytes. Keys are HMAC outputs under a
-/// secret, so they are already uniform and nobody outside can aim them at
-/// one bucket; hashing them again (SipHash) only costs time.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // `[u8; 16]` hashes as its length, then its bytes: keep the bytes.
-        if bytes.len() >= 8 {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[..8]);
-            self.0 ^= u64::from_le_bytes(b);
-        }
-    }
-
-    fn write_usize(&mut self, _len: usize) {}
+/// A subject's identity codes, as the matcher reads them
+/// (`vouch_match::MatchQuery::from_subject` calls the same function).
+pub fn identity_codes(s: &Subject) -> [norm::IdentityCode; norm::IDENTITY_CODES_MAX] {
+    let (n, w) = standardised(s);
+    codes_of(&n, &w)
 }
 
-type KeyMap<V> = HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
-type KeySet = HashSet<Key, std::hash::BuildHasherDefault<KeyHasher>>;
-
-/// The history, indexed for the three rules.
-#[derive(Debug, Default)]
-pub struct ProbeHistory {
-    by_person: KeyMap<Vec<ProbeRecord>>,
-    by_address: KeyMap<Vec<ProbeRecord>>,
+/// The name as written and with its first and last fields swapped.
+fn standardised(s: &Subject) -> (norm::StandardName, norm::StandardName) {
+    (
+        norm::standardize_name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix),
+        norm::standardize_name(&s.last_name, &s.middle_name, &s.first_name, &s.suffix),
+    )
 }
 
-impl ProbeHistory {
-    /// Indexes stored records, leaving out those of `exclude_request`.
-    pub fn new(records: &[ProbeRecord], exclude_request: Key) -> ProbeHistory {
-        let mut h = ProbeHistory::default();
-        for r in records.iter().filter(|r| r.request != exclude_request) {
-            h.by_person.entry(r.person).or_default().push(*r);
-            h.by_address.entry(r.address).or_default().push(*r);
-        }
-        h
-    }
+fn codes_of(
+    n: &norm::StandardName,
+    w: &norm::StandardName,
+) -> [norm::IdentityCode; norm::IDENTITY_CODES_MAX] {
+    norm::identity_codes(
+        &n.given,
+        &n.middle,
+        &n.surnames,
+        &n.particles,
+        &w.given,
+        &w.surnames,
+    )
+}
+
+/// A taxpayer's keys (see [`Keyer::taxpayer_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxpayerKeys {
+    /// Keyed identity code (0: none).
+    pub code: u64,
+    /// Keyed features of the first given name.
+    pub given: GivenKeys,
+    /// Keyed deletion neighbourhood of the paternal surname.
+    pub surname: [u16; GIVEN_DELETIONS],
+    /// Keyed date of birth on file (0: none).
+    pub dob: u64,
+}
+
+/// Whether two surnames' deletion neighbourhoods meet: the same surname,
+/// or one edit apart.
+pub fn surname_compatible(a: &[u16; GIVEN_DELETIONS], b: &[u16; GIVEN_DELETIONS]) -> bool {
+    a.iter().any(|&d| d != 0 && b.contains(&d))
 }
 
 /// The request being checked.
@@ -121,82 +418,412 @@ pub struct ProbeContext {
     pub agency: Key,
     /// Keyed hash of the request.
     pub request: Key,
-    /// Julian day of `submitted_at`.
+    /// Julian day of the request's receipt.
     pub day: i32,
 }
 
-/// Applies REPEAT_INQUIRY, ADDRESS_PROBING and ADDRESS_FANOUT to the subjects
+/// The history within the longest window, indexed for the rules.
+#[derive(Debug, Default)]
+pub struct ProbeHistory {
+    records: Vec<ProbeRecord>,
+    /// (name key, dob key, record): sorted, so one name's records are one
+    /// run, ordered by date of birth (0, "none given", first).
+    by_name: Vec<(u64, u64, u32)>,
+    /// (address key, record), sorted.
+    by_address: Vec<(Key, u32)>,
+    /// (A-number key, record), sorted.
+    by_a_number: Vec<(u64, u32)>,
+    /// (date of birth key, record), sorted; records with one only.
+    by_dob: Vec<(u64, u32)>,
+}
+
+impl ProbeHistory {
+    /// Indexes the stored records received within the policy's longest
+    /// window before `day`, leaving out those of `exclude_request` (a
+    /// resumed check ignores its own records).
+    pub fn new(
+        records: &[ProbeRecord],
+        exclude_request: Key,
+        day: i32,
+        policy: &PolicyConfig,
+    ) -> ProbeHistory {
+        let window = policy
+            .repeat_window_days
+            .max(policy.address_window_days)
+            .max(policy.fanout_window_days);
+        let records: Vec<ProbeRecord> = records
+            .iter()
+            .filter(|r| r.request != exclude_request)
+            .filter(|r| r.day <= day && i64::from(day - r.day) < window)
+            .copied()
+            .collect();
+        let mut by_name = Vec::with_capacity(records.len() * 3);
+        let mut by_address = Vec::with_capacity(records.len());
+        let mut by_a_number = Vec::with_capacity(records.len());
+        let mut by_dob = Vec::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            let i = i as u32;
+            if r.dob != 0 {
+                by_dob.push((r.dob, i));
+            }
+            by_name.extend(r.name_keys().map(|n| (n, r.dob, i)));
+            by_address.push((r.address, i));
+            if r.a_number != 0 {
+                by_a_number.push((r.a_number, i));
+            }
+        }
+        by_name.sort_unstable();
+        by_name.dedup();
+        by_address.sort_unstable();
+        by_a_number.sort_unstable();
+        by_dob.sort_unstable();
+        ProbeHistory {
+            records,
+            by_name,
+            by_address,
+            by_a_number,
+            by_dob,
+        }
+    }
+
+    /// Whether an earlier ask (received within `window` days before
+    /// `day`) at another address than `address` named this taxpayer: it
+    /// carried the taxpayer's identity code with a date of birth that does
+    /// not contradict theirs, or it gave the taxpayer's date of birth with
+    /// a given name compatible with theirs and a surname at most one edit
+    /// from their paternal surname. The decision then does not confirm:
+    /// a one-bit answer about one taxpayer is given at one address per
+    /// window, whatever spellings the asks used (this compares each
+    /// earlier ask with the taxpayer themself, so no chain of two
+    /// spellings can walk around it).
+    pub fn asked_elsewhere(&self, t: &TaxpayerKeys, address: Key, day: i32, window: i64) -> bool {
+        let here = |r: &ProbeRecord| {
+            r.address == address || r.day > day || i64::from(day - r.day) >= window
+        };
+        if t.code != 0 {
+            let lo = self.by_name.partition_point(|e| e.0 < t.code);
+            let named = self.by_name[lo..]
+                .iter()
+                .take_while(|e| e.0 == t.code)
+                .map(|e| &self.records[e.2 as usize])
+                .filter(|r| !here(r))
+                .any(|r| r.dob == 0 || t.dob == 0 || r.dob == t.dob);
+            if named {
+                return true;
+            }
+        }
+        if t.dob != 0 {
+            let lo = self.by_dob.partition_point(|e| e.0 < t.dob);
+            return self.by_dob[lo..]
+                .iter()
+                .take_while(|e| e.0 == t.dob)
+                .map(|e| &self.records[e.1 as usize])
+                .filter(|r| !here(r))
+                .any(|r| {
+                    given_compatible(&r.given[0], &t.given)
+                        && surname_compatible(&r.surname, &t.surname)
+                });
+        }
+        false
+    }
+
+    /// The records sharing a name key with `k` that could be the same
+    /// person (dates of birth agreeing, or one missing), each once; and
+    /// whether some record shares a name key with another date of birth.
+    fn related(&self, k: &ProbeKeys, out: &mut Vec<u32>) -> bool {
+        out.clear();
+        let mut other_dob = false;
+        for name in k.name_keys() {
+            let lo = self.by_name.partition_point(|e| e.0 < name);
+            let hi = self.by_name.partition_point(|e| e.0 <= name);
+            let run = &self.by_name[lo..hi];
+            if run.is_empty() {
+                continue;
+            }
+            // The run is sorted by date of birth: "none" (0) first.
+            if k.dob != 0 && !other_dob {
+                let others = run.iter().filter(|e| e.1 != 0 && e.1 != k.dob);
+                other_dob = if run.len() > PAIRWISE_MAX {
+                    others.take(1).count() > 0 // fail closed
+                } else {
+                    others
+                        .map(|e| &self.records[e.2 as usize])
+                        .any(|r| same_name(&k.names, &k.given, &r.names, &r.given))
+                };
+            }
+            if k.dob == 0 {
+                out.extend(run.iter().map(|e| e.2));
+            } else {
+                let none = run.partition_point(|e| e.1 == 0);
+                out.extend(run[..none].iter().map(|e| e.2));
+                let lo = run.partition_point(|e| e.1 < k.dob);
+                let hi = run.partition_point(|e| e.1 <= k.dob);
+                out.extend(run[lo..hi].iter().map(|e| e.2));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&i| {
+            let r = &self.records[i as usize];
+            same_name(&k.names, &k.given, &r.names, &r.given)
+        });
+        other_dob
+    }
+}
+
+/// What the guard decided for a request.
+#[derive(Debug, Default)]
+pub struct GuardOutcome {
+    /// Each subject's added refusal codes.
+    pub reasons: Vec<Vec<ReasonCode>>,
+    /// Subjects the decision may confirm only on the date of birth on file:
+    /// their name was asked with another date of birth.
+    pub dob_required: Vec<bool>,
+    /// Whether another agency asked about one of the subjects within the
+    /// probing window (the `CROSS_AGENCY_REPEAT` hold).
+    pub cross_agency: bool,
+    /// The records to store for the subjects that passed.
+    pub records: Vec<ProbeRecord>,
+}
+
+/// One person counted at an address: their keys.
+#[derive(Clone, Copy)]
+struct Counted {
+    names: [u64; PROBE_NAME_KEYS],
+    given: [GivenKeys; 2],
+    dob: u64,
+    a_number: u64,
+}
+
+impl Counted {
+    fn of(r: &ProbeRecord) -> Counted {
+        Counted {
+            names: r.names,
+            given: r.given,
+            dob: r.dob,
+            a_number: r.a_number,
+        }
+    }
+
+    /// Whether `k` is this person. A record of an earlier version (no
+    /// name keys) is its A-number.
+    fn is(&self, k: &ProbeKeys) -> bool {
+        if self.names.iter().all(|&n| n == 0) {
+            return self.a_number != 0 && self.a_number == k.a_number;
+        }
+        relation(k, &self.names, &self.given, self.dob) == Relation::Same
+    }
+}
+
+/// Adds `c` to `people` unless one of them is the same person.
+fn count_person(people: &mut Vec<Counted>, c: Counted) {
+    let keys = ProbeKeys {
+        names: c.names,
+        given: c.given,
+        surname: [0; GIVEN_DELETIONS],
+        dob: c.dob,
+        a_number: c.a_number,
+        address: [0; 16],
+    };
+    if !people.iter().any(|p| p.is(&keys)) {
+        people.push(c);
+    }
+}
+
+/// Marks, within one request, every copy of a person (sharing an identity
+/// key and compatible given names, dates of birth agreeing or missing) as
+/// `DUPLICATE_SUBJECT`, and every subject whose identity key appears with
+/// another date of birth as `dob_required`.
+fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
+    let mut entries: Vec<(u64, u64, u32)> = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(k) = k {
+            entries.extend(k.name_keys().map(|n| (n, k.dob, i as u32)));
+        }
+    }
+    entries.sort_unstable();
+    entries.dedup();
+    let mut duplicate = vec![false; keys.len()];
+    let mark = |a: u32, b: u32, duplicate: &mut Vec<bool>| {
+        if a == b {
+            return;
+        }
+        if let (Some(x), Some(y)) = (&keys[a as usize], &keys[b as usize]) {
+            if same_name(&x.names, &x.given, &y.names, &y.given) {
+                duplicate[a as usize] = true;
+                duplicate[b as usize] = true;
+            }
+        }
+    };
+    for run in entries.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        let unknown = run.partition_point(|e| e.1 == 0);
+        // Without a date of birth: against every other ask of the key.
+        for u in &run[..unknown] {
+            for e in run {
+                mark(u.2, e.2, &mut duplicate);
+            }
+        }
+        let same_keys = |a: u32, b: u32| match (&keys[a as usize], &keys[b as usize]) {
+            (Some(x), Some(y)) => same_name(&x.names, &x.given, &y.names, &y.given),
+            _ => false,
+        };
+        let known = &run[unknown..];
+        let distinct_known = known.chunk_by(|a, b| a.1 == b.1).count();
+        for same_dob in known.chunk_by(|a, b| a.1 == b.1) {
+            for (x, a) in same_dob.iter().enumerate() {
+                for b in &same_dob[x + 1..] {
+                    mark(a.2, b.2, &mut duplicate);
+                }
+            }
+        }
+        if distinct_known > 1 {
+            // Asks of one name with two dates of birth: each needs its date
+            // of birth on file. Pairwise while that is cheap; past
+            // `PAIRWISE_MAX` asks of one key, all of them (fail closed).
+            if known.len() > PAIRWISE_MAX {
+                for e in known {
+                    out.dob_required[e.2 as usize] = true;
+                }
+            } else {
+                for (x, a) in known.iter().enumerate() {
+                    for b in &known[x + 1..] {
+                        if a.1 != b.1 && same_keys(a.2, b.2) {
+                            out.dob_required[a.2 as usize] = true;
+                            out.dob_required[b.2 as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (i, d) in duplicate.into_iter().enumerate() {
+        if d {
+            out.reasons[i].push(ReasonCode::DuplicateSubject);
+        }
+    }
+}
+
+/// Applies DUPLICATE_SUBJECT (by identity), REPEAT_INQUIRY,
+/// ADDRESS_PROBING, ADDRESS_FANOUT and A_NUMBER_CONFLICT to the subjects
 /// that have keys (those that passed every other rule), in request order.
-/// Returns each subject's added codes and the records to store for the
-/// subjects that passed.
 pub fn guard(
     keys: &[Option<ProbeKeys>],
     history: &ProbeHistory,
     ctx: &ProbeContext,
     policy: &PolicyConfig,
-) -> (Vec<Vec<ReasonCode>>, Vec<ProbeRecord>) {
+) -> GuardOutcome {
     let within =
         |r: &ProbeRecord, window: i64| r.day <= ctx.day && i64::from(ctx.day - r.day) < window;
-    let mut reasons = vec![Vec::new(); keys.len()];
-    let mut records = Vec::new();
-    // Distinct people at each address within the fanout window: from the
-    // history once per address, then grown by this request's subjects.
-    let mut people_at: KeyMap<KeySet> = KeyMap::default();
+    let mut out = GuardOutcome {
+        reasons: vec![Vec::new(); keys.len()],
+        dob_required: vec![false; keys.len()],
+        cross_agency: false,
+        records: Vec::new(),
+    };
+    within_request(keys, &mut out);
+    // Distinct people this agency asked about at each address within the
+    // fanout window: from the history once per address, then grown by this
+    // request's subjects.
+    let mut people_at: HashMap<Key, Vec<Counted>> = HashMap::new();
+    let mut related = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
-        let past: Vec<&ProbeRecord> = k
-            .persons
-            .iter()
-            .flat_map(|p| history.by_person.get(p))
-            .flatten()
-            .collect();
-        if past
-            .iter()
-            .any(|r| r.agency == ctx.agency && within(r, policy.repeat_window_days))
-        {
-            reasons[i].push(ReasonCode::RepeatInquiry);
+        let reasons = &mut out.reasons[i];
+        if history.related(k, &mut related) {
+            out.dob_required[i] = true;
         }
-        if past
-            .iter()
-            .any(|r| r.address != k.address && within(r, policy.address_window_days))
-        {
-            reasons[i].push(ReasonCode::AddressProbing);
-        }
-        let people = people_at.entry(k.address).or_insert_with(|| {
-            let past_here = history.by_address.get(&k.address).into_iter().flatten();
-            past_here
-                .filter(|r| r.kind == 0 && within(r, policy.fanout_window_days))
-                .map(|r| r.person)
-                .collect()
-        });
-        let known = k.persons.iter().any(|p| people.contains(p));
-        if !known && people.len() >= policy.fanout_people_max as usize {
-            reasons[i].push(ReasonCode::AddressFanout);
-        }
-        if reasons[i].is_empty() {
-            people.insert(k.persons[0]);
-            for (kind, &p) in k.persons.iter().enumerate() {
-                records.push(ProbeRecord {
-                    person: p,
-                    address: k.address,
-                    agency: ctx.agency,
-                    request: ctx.request,
-                    day: ctx.day,
-                    kind: kind as u8,
-                });
+        for &ri in &related {
+            let r = &history.records[ri as usize];
+            if r.agency != ctx.agency {
+                if within(r, policy.address_window_days) {
+                    out.cross_agency = true;
+                }
+                continue;
+            }
+            if within(r, policy.repeat_window_days) {
+                reasons.push(ReasonCode::RepeatInquiry);
+            }
+            if r.address != k.address && within(r, policy.address_window_days) {
+                reasons.push(ReasonCode::AddressProbing);
             }
         }
+        let lo = history.by_a_number.partition_point(|e| e.0 < k.a_number);
+        let conflict = history.by_a_number[lo..]
+            .iter()
+            .take_while(|e| e.0 == k.a_number)
+            .map(|e| &history.records[e.1 as usize])
+            .filter(|r| r.agency == ctx.agency && within(r, policy.address_window_days))
+            .filter(|r| r.name_keys().next().is_some())
+            .any(|r| relation(k, &r.names, &r.given, r.dob) != Relation::Same);
+        if conflict {
+            reasons.push(ReasonCode::ANumberConflict);
+        }
+        let people = people_at.entry(k.address).or_insert_with(|| {
+            let lo = history.by_address.partition_point(|e| e.0 < k.address);
+            let mut people = Vec::new();
+            for e in history.by_address[lo..]
+                .iter()
+                .take_while(|e| e.0 == k.address)
+            {
+                let r = &history.records[e.1 as usize];
+                if r.agency == ctx.agency && within(r, policy.fanout_window_days) {
+                    count_person(&mut people, Counted::of(r));
+                }
+            }
+            people
+        });
+        let known = people.iter().any(|p| p.is(k));
+        if !known && people.len() >= policy.fanout_people_max as usize {
+            reasons.push(ReasonCode::AddressFanout);
+        }
+        reasons.sort();
+        reasons.dedup();
+        if reasons.is_empty() {
+            let c = Counted {
+                names: k.names,
+                given: k.given,
+                dob: k.dob,
+                a_number: k.a_number,
+            };
+            if !known {
+                people.push(c);
+            }
+            out.records.push(ProbeRecord {
+                names: k.names,
+                given: k.given,
+                surname: k.surname,
+                dob: k.dob,
+                a_number: k.a_number,
+                address: k.address,
+                agency: ctx.agency,
+                request: ctx.request,
+                day: ctx.day,
+            });
+        }
     }
-    (reasons, records)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn keys(person: u8, addr: u8) -> Option<ProbeKeys> {
+    const OWN: u8 = 1;
+    const OTHER: u8 = 2;
+
+    fn person(name: u64, dob: u64, addr: u8, a: u64) -> Option<ProbeKeys> {
+        let mut names = [0; PROBE_NAME_KEYS];
+        names[0] = name;
+        names[1] = name + 1000;
         Some(ProbeKeys {
-            persons: vec![[person; 16]],
+            names,
+            given: [GivenKeys::default(); 2],
+            surname: [0; GIVEN_DELETIONS],
+            dob,
+            a_number: a,
             address: [addr; 16],
         })
     }
@@ -209,54 +836,76 @@ mod tests {
         }
     }
 
-    fn run(
-        history: &[ProbeRecord],
-        batch: &[Option<ProbeKeys>],
-        c: &ProbeContext,
-    ) -> (Vec<Vec<ReasonCode>>, Vec<ProbeRecord>) {
+    fn run(history: &[ProbeRecord], batch: &[Option<ProbeKeys>], c: &ProbeContext) -> GuardOutcome {
+        let p = PolicyConfig::defaults();
         guard(
             batch,
-            &ProbeHistory::new(history, c.request),
+            &ProbeHistory::new(history, c.request, c.day, &p),
             c,
-            &PolicyConfig::defaults(),
+            &p,
         )
     }
 
     #[test]
-    fn a_repeat_within_180_days_for_the_same_agency_is_refused() {
-        let (_, first) = run(&[], &[keys(1, 9)], &ctx(1000, 1));
+    fn a_repeat_within_180_days_for_the_same_agency_is_refused_other_agencies_hold_the_batch() {
+        let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
         assert_eq!(first.len(), 1);
-        assert_eq!(
-            run(&first, &[keys(1, 9)], &ctx(1179, 1)).0[0],
-            vec![ReasonCode::RepeatInquiry]
-        );
+        let again = run(&first, &[person(1, 5, 9, 101)], &ctx(1179, OWN));
+        assert_eq!(again.reasons[0], vec![ReasonCode::RepeatInquiry]);
+        assert!(!again.cross_agency);
+        assert!(run(&first, &[person(1, 5, 9, 100)], &ctx(1180, OWN)).reasons[0].is_empty());
+        let other = run(&first, &[person(1, 5, 9, 102)], &ctx(1100, OTHER));
+        assert!(other.reasons[0].is_empty(), "another agency is not told");
         assert!(
-            run(&first, &[keys(1, 9)], &ctx(1180, 1)).0[0].is_empty(),
-            "window ended"
-        );
-        assert!(
-            run(&first, &[keys(1, 9)], &ctx(1100, 2)).0[0].is_empty(),
-            "another agency, same address"
+            other.cross_agency,
+            "but the batch waits for the disclosure office"
         );
     }
 
     #[test]
-    fn another_address_for_the_same_person_within_a_year_is_probing_whoever_asks() {
-        let (_, first) = run(&[], &[keys(1, 9)], &ctx(1000, 1));
+    fn another_address_for_the_same_person_within_a_year_is_probing_for_the_agency_that_asked() {
+        let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
         assert_eq!(
-            run(&first, &[keys(1, 8)], &ctx(1300, 2)).0[0],
+            run(&first, &[person(1, 5, 8, 777)], &ctx(1300, OWN)).reasons[0],
+            vec![ReasonCode::AddressProbing],
+            "a fresh A-number does not make a fresh person"
+        );
+        assert!(run(&first, &[person(1, 5, 8, 100)], &ctx(1365, OWN)).reasons[0].is_empty());
+        let other = run(&first, &[person(1, 5, 8, 100)], &ctx(1300, OTHER));
+        assert!(other.reasons[0].is_empty() && other.cross_agency);
+    }
+
+    #[test]
+    fn a_missing_date_of_birth_is_the_same_person_as_any_other() {
+        let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
+        assert_eq!(
+            run(&first, &[person(1, 0, 8, 200)], &ctx(1200, OWN)).reasons[0],
             vec![ReasonCode::AddressProbing]
         );
-        assert!(run(&first, &[keys(1, 8)], &ctx(1365, 2)).0[0].is_empty());
+        let nodob = run(&[], &[person(1, 0, 9, 100)], &ctx(1000, OWN)).records;
+        assert_eq!(
+            run(&nodob, &[person(1, 6, 8, 200)], &ctx(1010, OWN)).reasons[0],
+            vec![ReasonCode::RepeatInquiry, ReasonCode::AddressProbing]
+        );
+    }
+
+    #[test]
+    fn another_date_of_birth_is_another_person_whose_answer_needs_the_date_on_file() {
+        let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
+        let second = run(&first, &[person(1, 6, 8, 200)], &ctx(1010, OWN));
+        assert!(second.reasons[0].is_empty(), "{:?}", second.reasons);
+        assert!(second.dob_required[0]);
+        let stranger = run(&first, &[person(50, 6, 8, 300)], &ctx(1010, OWN));
+        assert!(!stranger.dob_required[0]);
     }
 
     #[test]
     fn a_fifth_person_at_one_address_is_refused_within_and_across_batches() {
-        let batch: Vec<_> = (1..=6).map(|p| keys(p, 9)).collect();
-        let (r, recs) = run(&[], &batch, &ctx(1000, 1));
+        let batch: Vec<_> = (1..=6).map(|p| person(p * 10, p, 9, 100 + p)).collect();
+        let first = run(&[], &batch, &ctx(1000, OWN));
         let fanout = vec![ReasonCode::AddressFanout];
         assert_eq!(
-            r,
+            first.reasons,
             vec![
                 vec![],
                 vec![],
@@ -266,49 +915,189 @@ mod tests {
                 fanout.clone()
             ]
         );
-        assert_eq!(recs.len(), 4);
-        // Later, a new person is refused; one already counted is not refused for fanout.
-        let (r, _) = run(&recs, &[keys(7, 9), keys(2, 9)], &ctx(1200, 2));
-        assert_eq!(r[0], fanout);
-        assert!(!r[1].contains(&ReasonCode::AddressFanout));
+        assert_eq!(first.records.len(), 4);
+        // Later, a new person is refused; one already counted is not.
+        let later = run(
+            &first.records,
+            &[person(70, 7, 9, 107), person(20, 2, 9, 102)],
+            &ctx(1200, OWN),
+        );
+        assert_eq!(later.reasons[0], fanout);
+        assert!(!later.reasons[1].contains(&ReasonCode::AddressFanout));
+    }
+
+    #[test]
+    fn a_reused_a_number_is_a_conflict_and_buys_no_place_in_the_fanout_count() {
+        let batch: Vec<_> = (1..=4).map(|p| person(p * 10, p, 9, 100 + p)).collect();
+        let first = run(&[], &batch, &ctx(1000, OWN)).records;
+        // The fifth person, with an A-number already counted at the address.
+        let fifth = run(&first, &[person(50, 5, 9, 101)], &ctx(1001, OWN));
+        assert!(fifth.reasons[0].contains(&ReasonCode::ANumberConflict));
+        assert!(fifth.reasons[0].contains(&ReasonCode::AddressFanout));
+        // The same A-number for the same person is no conflict.
+        let same = run(&first, &[person(10, 1, 9, 101)], &ctx(1200, OWN));
+        assert!(!same.reasons[0].contains(&ReasonCode::ANumberConflict));
+    }
+
+    #[test]
+    fn copies_of_a_person_within_one_request_are_all_refused() {
+        let out = run(
+            &[],
+            &[
+                person(1, 5, 9, 100),
+                person(1, 5, 8, 101),
+                person(1, 6, 7, 102),
+                person(2, 5, 6, 103),
+            ],
+            &ctx(1000, OWN),
+        );
+        assert_eq!(out.reasons[0], vec![ReasonCode::DuplicateSubject]);
+        assert_eq!(out.reasons[1], vec![ReasonCode::DuplicateSubject]);
+        assert!(out.reasons[2].is_empty() && out.dob_required[2]);
+        assert!(out.reasons[3].is_empty() && !out.dob_required[3]);
+        let nodob = run(
+            &[],
+            &[person(1, 5, 9, 100), person(1, 0, 8, 101)],
+            &ctx(1000, OWN),
+        );
+        assert!(nodob
+            .reasons
+            .iter()
+            .all(|r| r == &[ReasonCode::DuplicateSubject]));
     }
 
     #[test]
     fn a_resumed_check_ignores_its_own_records() {
-        let c = ctx(1000, 1);
-        let (_, recs) = run(&[], &[keys(1, 9)], &c);
-        assert!(run(&recs, &[keys(1, 9)], &c).0[0].is_empty());
+        let c = ctx(1000, OWN);
+        let recs = run(&[], &[person(1, 5, 9, 100)], &c).records;
+        assert!(run(&recs, &[person(1, 5, 9, 100)], &c).reasons[0].is_empty());
     }
 
     #[test]
-    fn a_person_with_two_keys_counts_once_at_an_address() {
-        let two = |p: u8| {
-            Some(ProbeKeys {
-                persons: vec![[p; 16], [p + 100; 16]],
-                address: [9; 16],
-            })
-        };
-        let (r, recs) = run(&[], &[two(1), two(2), two(3), two(4)], &ctx(1000, 1));
-        assert!(r.iter().all(Vec::is_empty));
-        assert_eq!(recs.len(), 8);
-        let (r, _) = run(&recs, &[two(5)], &ctx(1001, 2));
-        assert_eq!(
-            r[0],
-            vec![ReasonCode::AddressFanout],
-            "the fifth person, not the third"
+    fn a_record_of_an_earlier_version_counts_its_person_by_a_number() {
+        let mut legacy = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records[0];
+        legacy.names = [0; PROBE_NAME_KEYS];
+        legacy.given = [GivenKeys::default(); 2];
+        legacy.dob = 0;
+        let p = PolicyConfig::defaults();
+        let hist = vec![legacy; 1];
+        let mut four = hist.clone();
+        for a in 101..104 {
+            four.push(ProbeRecord {
+                a_number: a,
+                ..legacy
+            });
+        }
+        let out = guard(
+            &[person(2, 5, 9, 200)],
+            &ProbeHistory::new(&four, [0; 16], 1001, &p),
+            &ctx(1001, OWN),
+            &p,
         );
-        let (r, _) = run(&recs[..4], &[two(5)], &ctx(1001, 2));
-        assert!(
-            r[0].is_empty(),
-            "two people with two keys each are two people"
+        assert_eq!(out.reasons[0], vec![ReasonCode::AddressFanout]);
+        let out = guard(
+            &[person(2, 5, 9, 100)],
+            &ProbeHistory::new(&four, [0; 16], 1001, &p),
+            &ctx(1001, OWN),
+            &p,
         );
+        assert!(out.reasons[0].is_empty(), "{:?}", out.reasons[0]);
     }
 
     #[test]
     fn subjects_without_keys_are_not_judged_or_recorded() {
-        let (r, recs) = run(&[], &[None, keys(1, 9)], &ctx(1000, 1));
-        assert!(r[0].is_empty());
-        assert_eq!(recs.len(), 1);
+        let out = run(&[], &[None, person(1, 5, 9, 100)], &ctx(1000, OWN));
+        assert!(out.reasons[0].is_empty());
+        assert_eq!(out.records.len(), 1);
+    }
+
+    fn subject(first: &str, middle: &str, last: &str, suffix: &str, dob: &str, a: &str) -> Subject {
+        Subject {
+            first_name: first.into(),
+            middle_name: middle.into(),
+            last_name: last.into(),
+            suffix: suffix.into(),
+            dob: dob.into(),
+            a_number: a.into(),
+            ..Subject::default()
+        }
+    }
+
+    #[test]
+    fn the_spellings_of_the_walk_arounds_are_one_person_to_the_guard() {
+        let k = Keyer::new(&[7; 32]);
+        let base = k.subject_keys(
+            &subject("Jose", "", "Garcia Lopez", "", "1980-02-03", "A123456789"),
+            "x",
+        );
+        for variant in [
+            subject("Garcia Lopez", "", "Jose", "", "1980-02-03", "A000000001"),
+            subject("Jose", "", "Garcia Lopez", "Jr", "1980-02-03", "A000000002"),
+            subject("Jose", "", "Garcia Lopes", "", "1980-02-03", "A000000003"),
+            subject(
+                "Jose",
+                "",
+                "Gar\u{200b}cia Lopez",
+                "",
+                "1980-02-03",
+                "A000000004",
+            ),
+            subject("Pepe", "", "Garcia", "", "", "A000000005"),
+            subject("JOSÉ", "", "GARCÍA-LÓPEZ", "", "1980-02-03", "A000000006"),
+        ] {
+            let v = k.subject_keys(&variant, "y");
+            assert_eq!(
+                relation(&v, &base.names, &base.given, base.dob),
+                Relation::Same,
+                "{variant:?}"
+            );
+        }
+        for other in [
+            subject("Maria", "", "Nguyen", "", "1980-02-03", "A1"),
+            subject("Juan", "", "Garcia Lopez", "", "1980-02-03", "A1"),
+        ] {
+            let o = k.subject_keys(&other, "x");
+            assert_eq!(
+                relation(&o, &base.names, &base.given, base.dob),
+                Relation::Different
+            );
+        }
+        let elsewhen = k.subject_keys(&subject("Jose", "", "Garcia", "", "1991-07-08", "A2"), "x");
+        assert_eq!(
+            relation(&elsewhen, &base.names, &base.given, base.dob),
+            Relation::OtherDob
+        );
+    }
+
+    #[test]
+    fn given_names_of_one_person_are_compatible_and_two_peoples_are_not() {
+        let k = Keyer::new(&[3; 32]);
+        let g = |first: &str| {
+            k.subject_keys(&subject(first, "", "Smith", "", "", "A1"), "x")
+                .given
+        };
+        for (a, b) in [
+            ("Jonathan", "Jonathn"),
+            ("Jonathan", "J"),
+            ("Bill", "William"),
+            ("Catherine", "Katherine"),
+            ("Jose", "Josue"),
+            ("Maria", "Maira"),
+            ("Robert", "Roberto"),
+        ] {
+            assert!(given_compatible(&g(a)[0], &g(b)[0]), "{a} / {b}");
+        }
+        for (a, b) in [
+            ("Jose", "Juan"),
+            ("Mario", "Maria"),
+            ("Juan", "Juana"),
+            ("Daniel", "Daniela"),
+            ("Ana", "Rosa"),
+            ("Jose", "Luis"),
+            ("J", "Maria"),
+        ] {
+            assert!(!given_compatible(&g(a)[0], &g(b)[0]), "{a} / {b}");
+        }
     }
 
     #[test]
@@ -321,5 +1110,7 @@ mod tests {
         );
         assert_eq!(a.key("address", "x"), a.key("address", "x"));
         assert_ne!(a.key("address", "x"), a.key("a-number", "x"));
+        let s = subject("Ann", "", "Lee", "", "1975-05-05", "A12345678");
+        assert_ne!(a.subject_keys(&s, "x").names, b.subject_keys(&s, "x").names);
     }
 }

@@ -125,7 +125,10 @@ pub fn check_request(
             reasons.push(code);
         }
     };
-    let submitted = letter.submitted_at.date();
+    // Every rule is judged at receipt (policy.md, "Which clock"): a letter
+    // dated back cannot bring back a safeguards report that has since
+    // lapsed, nor a tax year that has since left the look-back.
+    let received = received_at.date();
     fail(
         letter.pathway.trim() == "6103(i)(2)",
         ReasonCode::PathwayUnsupported,
@@ -143,7 +146,7 @@ pub fn check_request(
         ReasonCode::StatuteNotAllowed,
     );
     fail(
-        periods_valid(&letter.taxable_periods, submitted.year(), policy),
+        periods_valid(&letter.taxable_periods, received.year(), policy),
         ReasonCode::PeriodsInvalid,
     );
     fail(
@@ -160,7 +163,7 @@ pub fn check_request(
     );
     let agency = registry.agency(&letter.agency);
     fail(
-        safeguards_current(agency.as_ref(), submitted, policy),
+        safeguards_current(agency.as_ref(), received, policy),
         ReasonCode::SafeguardsNotCurrent,
     );
     fail(
@@ -168,8 +171,12 @@ pub fn check_request(
         ReasonCode::AiNotificationMissing,
     );
     fail(
-        letter.submitted_at <= received_at,
+        letter.submitted_at <= received_at + time::Duration::seconds(policy.clock_skew_seconds),
         ReasonCode::SubmittedInFuture,
+    );
+    fail(
+        letter.submitted_at >= received_at - time::Duration::days(policy.stale_request_days),
+        ReasonCode::StaleRequest,
     );
     Ok(RequestVerdict { reasons })
 }
@@ -207,13 +214,13 @@ pub fn authenticate(
         .map_err(|_| invalid())
 }
 
-fn periods_valid(periods: &[i32], submitted_year: i32, policy: &PolicyConfig) -> bool {
-    let oldest = submitted_year - policy.lookback_years;
+fn periods_valid(periods: &[i32], year_now: i32, policy: &PolicyConfig) -> bool {
+    let oldest = year_now - policy.lookback_years;
     let mut seen = std::collections::HashSet::new();
     !periods.is_empty()
         && periods
             .iter()
-            .all(|&y| y < submitted_year && y >= oldest && seen.insert(y))
+            .all(|&y| y < year_now && y >= oldest && seen.insert(y))
 }
 
 fn attestation_present(text: &str) -> bool {
@@ -221,20 +228,19 @@ fn attestation_present(text: &str) -> bool {
     text.split_whitespace().count() >= 5
 }
 
-/// Judged at `submitted`: what was on file then, not what is on file now.
-fn safeguards_current(agency: Option<&AgencyInfo>, submitted: Date, policy: &PolicyConfig) -> bool {
+/// Judged at receipt: what is on file when the request arrives.
+fn safeguards_current(agency: Option<&AgencyInfo>, at: Date, policy: &PolicyConfig) -> bool {
     let Some(a) = agency else { return false };
-    let age_days = (submitted - a.ssr_approved).whole_days();
-    let open_then = |opened: Date, closed: Option<Date>| {
-        opened <= submitted && closed.is_none_or(|c| c > submitted)
-    };
+    let age_days = (at - a.ssr_approved).whole_days();
+    let open_then =
+        |opened: Date, closed: Option<Date>| opened <= at && closed.is_none_or(|c| c > at);
     let finding_unplanned = a
         .findings
         .iter()
         .any(|f| open_then(f.opened, f.closed) && !f.has_plan);
     let overdue = a.responses.iter().any(|r| {
         let due = r.released + time::Duration::days(policy.disposition_days_max);
-        due < submitted && r.disposed.is_none_or(|d| d > submitted)
+        due < at && r.disposed.is_none_or(|d| d > at)
     });
     (0..=policy.ssr_age_days_max).contains(&age_days) && !finding_unplanned && !overdue
 }

@@ -218,10 +218,19 @@ fn text_hash(folded: &str) -> u64 {
 }
 
 /// The holds a batch triggers (it then waits for a disclosure officer).
+/// `earlier_subjects` is how many subjects the agency sent in the batches
+/// it sent within the policy's `large_batch_window_days` before this one:
+/// `LARGE_BATCH` counts them with this batch's, so splitting a batch does
+/// not avoid the second approval.
 ///
 /// Texts are compared by a 64-bit hash of their folded form: a collision can
 /// only add a hold (a human look), never remove a rejection.
-pub fn holds(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig) -> Vec<HoldCode> {
+pub fn holds(
+    letter: &RequestLetter,
+    subjects: &[Subject],
+    policy: &PolicyConfig,
+    earlier_subjects: u64,
+) -> Vec<HoldCode> {
     let mut out = Vec::new();
     let hashed: Vec<(u64, Option<u64>)> = subjects
         .par_iter()
@@ -255,7 +264,7 @@ pub fn holds(letter: &RequestLetter, subjects: &[Subject], policy: &PolicyConfig
     if !letter.recipients.is_empty() && cases.len() > policy.recipient_cases_max {
         out.push(HoldCode::RecipientCaseload);
     }
-    if policy.approvals_required(subjects.len() as u64) > 1 {
+    if policy.approvals_required(subjects.len() as u64 + earlier_subjects) > 1 {
         out.push(HoldCode::LargeBatch);
     }
     out

@@ -30,6 +30,9 @@ pub enum ApiError {
     /// The body is larger than its limit.
     #[error("payload too large")]
     TooLarge,
+    /// The letter's signature or signer was refused (the reason code).
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// One part of an upload is larger than its limit.
     #[error("{part} is larger than {limit} ({limit_bytes} bytes)")]
     PartTooLarge {
@@ -105,6 +108,13 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 "the body is larger than its limit".into(),
+            ),
+            ApiError::Refused(code) => (
+                StatusCode::FORBIDDEN,
+                "signature_refused",
+                format!(
+                    "{code}: the letter's signature or signer was refused; nothing of the upload was kept"
+                ),
             ),
             ApiError::PartTooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "too_large", self.to_string())

@@ -30,6 +30,7 @@
 
 mod auth;
 mod error;
+pub mod front_door;
 mod limits;
 mod routes;
 mod state;
@@ -188,13 +189,19 @@ where
         why: e.to_string(),
     };
     let app = app(state.clone());
+    let limits = state.core.config.front_door;
+    let app = app.into_make_service_with_connect_info::<front_door::ConnInfo>();
     match tls {
-        None => axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(io)?,
+        None => {
+            let listener = front_door::GuardedListener::new(listener, limits);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(io)?
+        }
         Some((config, timeout)) => {
             let listener = tls::TlsListener::new(listener, config, timeout).map_err(io)?;
+            let listener = front_door::GuardedListener::new(listener, limits);
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -46,6 +46,13 @@ pub struct ServerConfig {
     /// The console's origin as browsers see it (`https://vouch.example`,
     /// `http://localhost:8080`): a security key answers only for it.
     pub rp_origin: String,
+    /// Connection cap and timeouts of the front door.
+    pub front_door: crate::front_door::FrontDoor,
+    /// Console sign-in attempts allowed per source address, and per token
+    /// prefix, within [`ServerConfig::sign_in_window_s`].
+    pub sign_in_attempts_max: u32,
+    /// The window of the sign-in limit, in seconds.
+    pub sign_in_window_s: u32,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +66,9 @@ impl Default for ServerConfig {
             secure_cookies: false,
             rp_id: "localhost".into(),
             rp_origin: "http://localhost:8080".into(),
+            front_door: crate::front_door::FrontDoor::default(),
+            sign_in_attempts_max: 10,
+            sign_in_window_s: 300,
         }
     }
 }
@@ -127,6 +137,8 @@ pub(crate) struct Core {
     pub rp: vouch_app::RelyingParty,
     pub index_dir: PathBuf,
     pub http_counts: Mutex<BTreeMap<u16, u64>>,
+    /// Failed console sign-ins, per source and per token prefix.
+    pub sign_in_failures: Mutex<HashMap<String, std::collections::VecDeque<std::time::Instant>>>,
 }
 
 /// The service's state, shared by every handler (cheap to clone).
@@ -190,6 +202,7 @@ impl AppState {
             rp,
             index_dir: index_dir.to_path_buf(),
             http_counts: Mutex::new(BTreeMap::new()),
+            sign_in_failures: Mutex::new(HashMap::new()),
         };
         Ok((
             AppState {
@@ -289,6 +302,40 @@ fn failure_category(e: &vouch_app::AppError) -> &'static str {
 }
 
 impl Core {
+    /// Seconds until `keys` may try to sign in again (`None`: now): each
+    /// key holds at most `sign_in_attempts_max` failures in the window.
+    pub(crate) fn sign_in_wait(&self, keys: &[String]) -> Option<u64> {
+        let window = std::time::Duration::from_secs(self.config.sign_in_window_s.into());
+        let max = self.config.sign_in_attempts_max as usize;
+        let now = std::time::Instant::now();
+        let mut failures = lock(&self.sign_in_failures);
+        failures.retain(|_, q| {
+            while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+                q.pop_front();
+            }
+            !q.is_empty()
+        });
+        keys.iter()
+            .filter_map(|k| failures.get(k))
+            .filter(|q| q.len() >= max)
+            .filter_map(|q| q.front())
+            .map(|oldest| (window.saturating_sub(now.duration_since(*oldest))).as_secs() + 1)
+            .max()
+    }
+
+    /// Counts a failed sign-in against `keys`.
+    pub(crate) fn sign_in_failed(&self, keys: &[String]) {
+        let now = std::time::Instant::now();
+        let mut failures = lock(&self.sign_in_failures);
+        // Bounded: a flood of sources cannot grow the map without end.
+        if failures.len() > 100_000 {
+            failures.clear();
+        }
+        for k in keys {
+            failures.entry(k.clone()).or_default().push_back(now);
+        }
+    }
+
     /// The application over this node's store and keys.
     pub(crate) fn app(&self) -> App<'_> {
         App::with_checked_keys(self.store.as_ref(), &self.keys).with_relying_party(&self.rp)

@@ -113,12 +113,29 @@ fn probe(i: u32) -> ProbeRecord {
         k
     };
     ProbeRecord {
-        person: key(1),
+        names: [
+            u64::from(i) + 1,
+            u64::from(i % 7) + 1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ],
+        given: [vouch_core::probe::GivenKeys {
+            bigrams: u64::from(i),
+            ..Default::default()
+        }; 2],
+        surname: [(i % 5) as u16; vouch_core::probe::GIVEN_DELETIONS],
+        dob: u64::from(i % 2),
+        a_number: u64::from(i) << 8,
         address: key(2),
         agency: key(3),
         request: key(4),
         day: 2_460_000 + (i % 400) as i32,
-        kind: (i % 2) as u8,
     }
 }
 

@@ -7,7 +7,7 @@ use vouch_store::{StateStore, StoreError};
 use vouch_store_sql::*;
 
 /// The newest migration's number.
-const SCHEMA_VERSION: i64 = 9;
+const SCHEMA_VERSION: i64 = 10;
 
 fn sqlite_url(dir: &tempfile::TempDir) -> String {
     format!(

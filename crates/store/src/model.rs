@@ -292,6 +292,7 @@ audit_actions! {
     OfficialRegistered = "official registered", "An official was registered.";
     TokenIssued = "token issued", "An API token was issued.";
     TokenRevoked = "token revoked", "An API token was revoked.";
+    SignInRefused = "sign-in refused", "A console sign-in was refused (a wrong or unknown token, an expired form, or too many attempts); its source and a hash of the token's first characters are kept, never the token.";
     SignedIn = "console sign-in", "A console session was opened.";
     SignedOut = "console sign-out", "A console session was closed.";
     HoldsAdded = "hold list: added", "TINs were put on the confidential hold list.";

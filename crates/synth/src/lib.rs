@@ -90,9 +90,56 @@ pub struct SynthConfig {
     pub case_numbers_max: u64,
     /// Households generated per parallel work item (speed only; never changes the output).
     pub households_per_chunk: u64,
+    /// The letter's `submitted_at` (RFC 3339 UTC, `YYYY-MM-DDThh:mm:ssZ`).
+    /// Final order dates move with it, so that every expected outcome holds
+    /// whenever the letter is dated; dates of birth and tax years do not.
+    /// vouch judges a request at its receipt and refuses a letter dated
+    /// more than 7 days before it (`STALE_REQUEST`): `vouch synth` dates
+    /// its letter now, tests on a fixed clock keep [`SUBMITTED_AT`].
+    pub submitted_at: String,
     /// Fails after writing the master file (crash tests of the atomic output).
     #[doc(hidden)]
     pub fault_after_master: bool,
+}
+
+/// The whole days from [`SUBMITTED_AT`]'s date to `submitted_at`'s, or
+/// `None` when it is not `YYYY-MM-DDThh:mm:ssZ`.
+fn submitted_offset_days(submitted_at: &str) -> Option<i64> {
+    let b = submitted_at.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u16> {
+        let s = submitted_at.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let shape = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    if !shape || digits(11..13)? > 23 || digits(14..16)? > 59 || digits(17..19)? > 59 {
+        return None;
+    }
+    let date = people::Date {
+        year: digits(0..4)?,
+        month: u8::try_from(digits(5..7)?)
+            .ok()
+            .filter(|m| (1..=12).contains(m))?,
+        day: u8::try_from(digits(8..10)?)
+            .ok()
+            .filter(|d| (1..=31).contains(d))?,
+    };
+    if people::Date::from_days(date.to_days()) != date {
+        return None;
+    }
+    let base = people::Date {
+        year: 2025,
+        month: 6,
+        day: 2,
+    };
+    Some(date.to_days() - base.to_days())
 }
 
 impl SynthConfig {
@@ -105,6 +152,7 @@ impl SynthConfig {
             mix: SubjectMix::default(),
             case_numbers_max: 200,
             households_per_chunk: 1024,
+            submitted_at: SUBMITTED_AT.to_string(),
             fault_after_master: false,
         }
     }
@@ -116,6 +164,9 @@ impl SynthConfig {
         }
         if self.subjects == 0 || self.subjects > SUBJECTS_MAX {
             return bad("subjects", "must be between 1 and SUBJECTS_MAX");
+        }
+        if submitted_offset_days(&self.submitted_at).is_none() {
+            return bad("submitted_at", "must be YYYY-MM-DDThh:mm:ssZ");
         }
         if self.case_numbers_max == 0 {
             return bad("case_numbers_max", "must be at least 1");
@@ -278,11 +329,15 @@ fn write_all(
     if config.fault_after_master {
         return Err(SynthError::InjectedFault { stage: "master" });
     }
-    let built = subjects::build(config, &key, &written, progress);
+    let mut built = subjects::build(config, &key, &written, progress);
+    subjects::shift_order_dates(
+        &mut built,
+        submitted_offset_days(&config.submitted_at).unwrap_or(0),
+    );
     let request_id = request::request_id(config.seed, config.subjects);
     let subjects_csv = subjects::subjects_csv(&built)?;
     let truth_csv = subjects::truth_csv(&built)?;
-    let letter = request::cover_letter(&request_id, &subjects_csv)?;
+    let letter = request::cover_letter(&request_id, &config.submitted_at, &subjects_csv)?;
     let signing = request::signer_key(config.seed);
     let (public, secret) = request::key_lines(&signing);
     let request_dir = dir.join("request");

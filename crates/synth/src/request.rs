@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::people::splitmix;
 use crate::{
     SynthError, AGENCY, ATTESTATION, INVESTIGATION, PATHWAY, RECIPIENTS, REQUESTED_ITEM, SIGNER_ID,
-    SIGNER_NAME, SIGNER_TITLE, STATUTORY_AUTHORITY, SUBJECTS_FILE, SUBMITTED_AT, TAXABLE_PERIODS,
+    SIGNER_NAME, SIGNER_TITLE, STATUTORY_AUTHORITY, SUBJECTS_FILE, TAXABLE_PERIODS,
 };
 
 #[derive(Serialize)]
@@ -66,12 +66,16 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The bytes of `request.json` for a subjects file.
-pub(crate) fn cover_letter(request_id: &str, subjects_csv: &[u8]) -> Result<Vec<u8>, SynthError> {
+pub(crate) fn cover_letter(
+    request_id: &str,
+    submitted_at: &str,
+    subjects_csv: &[u8],
+) -> Result<Vec<u8>, SynthError> {
     let letter = CoverLetter {
         request_id,
         pathway: PATHWAY,
         agency: AGENCY,
-        submitted_at: SUBMITTED_AT,
+        submitted_at,
         signer: Official {
             id: SIGNER_ID,
             name: SIGNER_NAME,
@@ -126,7 +130,7 @@ mod tests {
         let key = signer_key(9);
         assert_eq!(key.to_bytes(), signer_key(9).to_bytes());
         assert_ne!(key.to_bytes(), signer_key(10).to_bytes());
-        let letter = cover_letter("SYN-9-1", b"subject_ref\n").unwrap();
+        let letter = cover_letter("SYN-9-1", crate::SUBMITTED_AT, b"subject_ref\n").unwrap();
         let sig = STANDARD
             .decode(signature_line(&key, &letter).trim())
             .unwrap();

@@ -1070,6 +1070,30 @@ fn case_number_for(index: u64, offset: u64) -> String {
     }
 }
 
+/// Moves every well-formed final order date by `days` (the letter's date
+/// moved from [`crate::SUBMITTED_AT`]); malformed ones stay malformed.
+pub(crate) fn shift_order_dates(built: &mut [Built], days: i64) {
+    if days == 0 {
+        return;
+    }
+    for b in built {
+        let d = &b.row.final_order_date;
+        let parts = (d.get(0..4), d.get(5..7), d.get(8..10));
+        let (Some(y), Some(m), Some(dd)) = parts else {
+            continue;
+        };
+        let (Ok(year), Ok(month), Ok(day)) = (y.parse::<u16>(), m.parse::<u8>(), dd.parse::<u8>())
+        else {
+            continue;
+        };
+        let date = Date { year, month, day };
+        if d.len() != 10 || !(1..=12).contains(&month) || Date::from_days(date.to_days()) != date {
+            continue;
+        }
+        b.row.final_order_date = Date::from_days(date.to_days() + days).text();
+    }
+}
+
 /// A final order date at least 102 days before submission (2015-01-01 ..= 2025-02-20).
 fn order_date(rng: &mut ChaCha8Rng) -> Date {
     let first = Date {

@@ -19,9 +19,27 @@ pub const OFFICER: &str = "irs-do-1";
 /// A second disclosure officer, for two-person approvals.
 pub const OFFICER_2: &str = "irs-do-2";
 
-/// Generates `dir/data` (a `vouch synth` data set) and builds `dir/index`.
+/// Generates `dir/data` (a `vouch synth` data set) and builds `dir/index`,
+/// its letter dated an hour ago (for tests on the system clock: vouch
+/// judges a request at receipt and refuses a letter a week old).
 pub fn synth_fixture(dir: &Path, master_rows: u64, subjects: u64, seed: u64) {
-    let cfg = vouch_synth::SynthConfig::new(master_rows, subjects, seed);
+    let hour_ago = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let at = hour_ago.format(&fmt).expect("format a moment");
+    synth_fixture_at(dir, master_rows, subjects, seed, &at)
+}
+
+/// [`synth_fixture`] with the letter dated `submitted_at` (tests on a
+/// fixed clock use [`vouch_synth::SUBMITTED_AT`]).
+pub fn synth_fixture_at(
+    dir: &Path,
+    master_rows: u64,
+    subjects: u64,
+    seed: u64,
+    submitted_at: &str,
+) {
+    let mut cfg = vouch_synth::SynthConfig::new(master_rows, subjects, seed);
+    cfg.submitted_at = submitted_at.to_string();
     vouch_synth::generate(&cfg, &dir.join("data"), &|_| {}).expect("synth");
     let mut reader = vouch_formats::master::MasterReader::open(&dir.join("data/master.csv"))
         .expect("master.csv");

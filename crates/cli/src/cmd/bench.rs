@@ -64,7 +64,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         rayon::current_num_threads()
     );
     let t = Instant::now();
-    synth::synth(a.master, a.subjects, a.seed, &data)?;
+    synth::synth(a.master, a.subjects, a.seed, &data, None)?;
     line("synth", t.elapsed().as_secs_f64(), a.master, "rows");
     demo::register(&state, &data)?;
     let b = index::build(&data.join("master.csv"), &idx)?;

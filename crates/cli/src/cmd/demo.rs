@@ -97,7 +97,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         out.join("response"),
     );
     let t = Instant::now();
-    let s = synth::synth(a.master, a.subjects, a.seed, &data)?;
+    let s = synth::synth(a.master, a.subjects, a.seed, &data, None)?;
     let synth_s = t.elapsed().as_secs_f64();
     register(&state, &data).context("registering the demo's agency and officials")?;
     let built = index::build(&data.join("master.csv"), &index_dir)?;

@@ -21,10 +21,20 @@ pub struct Args {
     /// Output directory (must not exist or be empty).
     #[arg(long)]
     pub out: PathBuf,
+    /// The letter's submitted_at, `YYYY-MM-DDThh:mm:ssZ` (default: now;
+    /// vouch refuses a letter dated more than 7 days before its receipt).
+    #[arg(long)]
+    pub submitted_at: Option<String>,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let s = synth(a.master, a.subjects, a.seed, &a.out)?;
+    let s = synth(
+        a.master,
+        a.subjects,
+        a.seed,
+        &a.out,
+        a.submitted_at.as_deref(),
+    )?;
     println!(
         "wrote {}: master.csv ({} rows, {} taxpayers), request/ ({} subjects, request {}), keys/, truth.csv",
         s.out.display(),
@@ -41,8 +51,23 @@ pub fn run(a: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Generates a data set with a progress bar.
-pub fn synth(master: u64, subjects: u64, seed: u64, out: &Path) -> Result<SynthSummary> {
+/// Now, as a letter's `submitted_at`.
+pub fn now_submitted_at() -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    vouch_core::timestamp::now()
+        .format(&fmt)
+        .unwrap_or_else(|_| vouch_synth::SUBMITTED_AT.to_string())
+}
+
+/// Generates a data set with a progress bar, its letter dated
+/// `submitted_at` (default: now).
+pub fn synth(
+    master: u64,
+    subjects: u64,
+    seed: u64,
+    out: &Path,
+    submitted_at: Option<&str>,
+) -> Result<SynthSummary> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| {
             format!(
@@ -58,8 +83,10 @@ pub fn synth(master: u64, subjects: u64, seed: u64, out: &Path) -> Result<SynthS
         SynthProgress::Subjects { subjects_done, .. } => sbar.set_position(subjects_done),
         _ => {}
     };
-    let summary = generate(&SynthConfig::new(master, subjects, seed), out, &report)
-        .with_context(|| format!("synth --out {}", out.display()))?;
+    let mut cfg = SynthConfig::new(master, subjects, seed);
+    cfg.submitted_at = submitted_at.map_or_else(now_submitted_at, str::to_string);
+    let summary =
+        generate(&cfg, out, &report).with_context(|| format!("synth --out {}", out.display()))?;
     bar.finish_and_clear();
     sbar.finish_and_clear();
     Ok(summary)

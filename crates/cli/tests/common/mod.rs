@@ -10,13 +10,34 @@ use std::process::{Command, Output};
 pub const SIGNER_SEED: [u8; 32] = [7u8; 32];
 
 pub fn vouch(state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .arg("--state")
+    vouch_at(state, args, None)
+}
+
+/// Runs `vouch` with its clock at `now` (RFC 3339; the debug build reads
+/// `VOUCH_TEST_NOW`), or on the system clock.
+pub fn vouch_at(state: &Path, args: &[&str], now: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    c.arg("--state")
         .arg(state)
         .args(args)
         .env_remove("VOUCH_HOME")
-        .output()
-        .expect("run vouch")
+        .env_remove("VOUCH_TEST_NOW");
+    if let Some(t) = now {
+        c.env("VOUCH_TEST_NOW", t);
+    }
+    c.output().expect("run vouch")
+}
+
+/// An hour after a letter's `submitted_at`: when the golden tests say it
+/// was received (`None` for a letter that does not parse: the tests of bad
+/// input run on the system clock).
+pub fn receipt_of(request_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(request_dir.join("request.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let at = v["submitted_at"].as_str()?;
+    let rfc = time::format_description::well_known::Rfc3339;
+    let t = time::OffsetDateTime::parse(at, &rfc).ok()? + time::Duration::hours(1);
+    t.format(&rfc).ok()
 }
 
 pub fn ok(out: &Output) -> String {
@@ -101,7 +122,7 @@ impl Golden {
             args.push(self.officer_key(o).to_str().unwrap().to_string());
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        vouch(state, &refs)
+        vouch_at(state, &refs, receipt_of(&self.request()).as_deref())
     }
 
     /// An officer's own key file (their secret; registered by its public half).

@@ -117,9 +117,9 @@ pub fn check_checks_csv(data: &[u8]) {
     let Ok(rows) = parse_checks(path, data) else {
         return;
     };
-    let borrowed: Vec<(&str, &[ReasonCode])> = rows
+    let borrowed: Vec<(&str, &[ReasonCode], bool)> = rows
         .iter()
-        .map(|(r, codes)| (r.as_str(), codes.as_slice()))
+        .map(|c| (c.subject_ref.as_str(), c.reasons.as_slice(), c.dob_required))
         .collect();
     let bytes = render_checks(&borrowed).expect("rendering to memory cannot fail");
     let again = parse_checks(path, &bytes).expect("rendered checks parse");

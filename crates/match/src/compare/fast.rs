@@ -77,21 +77,7 @@ pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
     if !a.is_ascii() || !b.is_ascii() {
         return strsim::osa_distance(a, b) <= 1;
     }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
-    match long.len() - short.len() {
-        0 if p == short.len() => true,
-        0 => {
-            short[p + 1..] == long[p + 1..]
-                || (p + 1 < short.len()
-                    && short[p] == long[p + 1]
-                    && short[p + 1] == long[p]
-                    && short[p + 2..] == long[p + 2..])
-        }
-        1 => short[p..] == long[p + 1..],
-        _ => false,
-    }
+    vouch_normalize::within_one_edit(a, b)
 }
 
 /// A token's primary and alternate Double Metaphone codes, each packed

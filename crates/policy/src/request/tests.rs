@@ -65,6 +65,14 @@ fn agency() -> AgencyInfo {
 }
 
 fn run(l: &RequestLetter, reg_mut: impl FnOnce(&mut Reg)) -> Result<Vec<ReasonCode>, AuthFailure> {
+    run_at(l, reg_mut, datetime!(2025-06-03 00:00 UTC))
+}
+
+fn run_at(
+    l: &RequestLetter,
+    reg_mut: impl FnOnce(&mut Reg),
+    received: time::OffsetDateTime,
+) -> Result<Vec<ReasonCode>, AuthFailure> {
     let sk = SigningKey::from_bytes(&[3u8; 32]);
     let bytes = format!("{l:?}").into_bytes();
     let sig = sk.sign(&bytes).to_bytes();
@@ -74,7 +82,6 @@ fn run(l: &RequestLetter, reg_mut: impl FnOnce(&mut Reg)) -> Result<Vec<ReasonCo
         signer_role: true,
     };
     reg_mut(&mut reg);
-    let received = datetime!(2025-06-03 00:00 UTC);
     check_request(l, &bytes, &sig, &reg, &PolicyConfig::defaults(), received).map(|v| v.reasons)
 }
 
@@ -239,10 +246,58 @@ fn ai_analysis_needs_a_notification_on_file() {
 }
 
 #[test]
-fn a_letter_dated_after_its_receipt_is_refused() {
+fn a_letter_dated_after_its_receipt_is_refused_beyond_a_few_minutes_of_skew() {
     rejects(ReasonCode::SubmittedInFuture, |l| {
         l.submitted_at = datetime!(2025-06-04 00:00 UTC)
     });
+    let mut l = letter();
+    l.submitted_at = datetime!(2025-06-03 00:04 UTC);
+    assert!(run(&l, |_| {}).unwrap().is_empty(), "four minutes of skew");
+    l.submitted_at = datetime!(2025-06-03 00:06 UTC);
+    assert_eq!(
+        run(&l, |_| {}).unwrap(),
+        vec![ReasonCode::SubmittedInFuture]
+    );
+}
+
+#[test]
+fn a_letter_dated_more_than_seven_days_before_its_receipt_is_stale() {
+    let l = letter(); // submitted 2025-06-02 14:00
+    let at = |t| run_at(&l, |_| {}, t).unwrap();
+    assert!(at(datetime!(2025-06-09 13:59 UTC)).is_empty());
+    assert_eq!(
+        at(datetime!(2025-06-09 14:01 UTC)),
+        vec![ReasonCode::StaleRequest]
+    );
+    let mut old = letter();
+    old.submitted_at = datetime!(2024-01-02 14:00 UTC);
+    old.taxable_periods = vec![2022];
+    assert!(
+        run(&old, |_| {})
+            .unwrap()
+            .contains(&ReasonCode::StaleRequest),
+        "18 months old"
+    );
+}
+
+#[test]
+fn safeguards_are_judged_at_receipt_whatever_date_the_letter_bears() {
+    // The report was current when the letter says it was written, not when
+    // it arrived: dating the letter back does not help.
+    let mut l = letter();
+    l.submitted_at = datetime!(2028-01-10 09:00 UTC);
+    let lapsed = run_at(&l, |_| {}, datetime!(2028-01-16 09:00 UTC)).unwrap();
+    assert_eq!(lapsed, vec![ReasonCode::SafeguardsNotCurrent]);
+    let finding = |r: &mut Reg| {
+        r.agency.as_mut().unwrap().findings.push(FindingInfo {
+            opened: date!(2025 - 06 - 01),
+            has_plan: false,
+            closed: None,
+        })
+    };
+    let backdated = letter(); // 2025-06-02, received a week later
+    let got = run_at(&backdated, finding, datetime!(2025-06-08 09:00 UTC)).unwrap();
+    assert_eq!(got, vec![ReasonCode::SafeguardsNotCurrent]);
 }
 
 #[test]

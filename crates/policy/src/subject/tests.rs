@@ -194,22 +194,29 @@ fn every_copy_of_a_duplicate_is_rejected() {
 fn holds_fire_on_boilerplate_caseload_and_size() {
     let p = PolicyConfig::defaults();
     let many: Vec<Subject> = (0..51).map(subject).collect();
-    assert!(holds(&letter(), &many, &p).is_empty());
+    assert!(holds(&letter(), &many, &p, 0).is_empty());
     let mut same = many.clone();
     for s in &mut same {
         s.relevance = "Relevant to an ongoing criminal investigation of the subject".into();
     }
     assert_eq!(
-        holds(&letter(), &same, &p),
+        holds(&letter(), &same, &p, 0),
         vec![HoldCode::BoilerplateRelevance]
     );
     let cases: Vec<Subject> = (0..201).map(subject).collect();
     assert_eq!(
-        holds(&letter(), &cases, &p),
+        holds(&letter(), &cases, &p, 0),
         vec![HoldCode::RecipientCaseload]
     );
     let mut big = p.clone();
     big.large_batch_subjects_min = 3;
     let three: Vec<Subject> = (0..3).map(subject).collect();
-    assert_eq!(holds(&letter(), &three, &big), vec![HoldCode::LargeBatch]);
+    assert_eq!(
+        holds(&letter(), &three, &big, 0),
+        vec![HoldCode::LargeBatch]
+    );
+    // Split into pieces: the pieces sent within the window count together.
+    let two: Vec<Subject> = (0..2).map(subject).collect();
+    assert!(holds(&letter(), &two, &big, 0).is_empty());
+    assert_eq!(holds(&letter(), &two, &big, 1), vec![HoldCode::LargeBatch]);
 }

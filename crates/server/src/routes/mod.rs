@@ -214,6 +214,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(TraceLayer::new_for_http().make_span_with(span_of))
         .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn(crate::front_door::track))
         .with_state(state)
 }
 

@@ -47,6 +47,19 @@ pub(crate) async fn upload(
         let (core, by, letter) = (core.clone(), who.acting.clone(), staged.letter.clone());
         blocking(move || Ok(core.app().admit_upload(&by, &letter)?)).await?;
     }
+    // The letter's signer before anything is kept: a refused upload costs
+    // what its letter costs, and its staged files go when `staged` drops.
+    {
+        let (core, id, dir) = (core.clone(), id.clone(), staged.dir.path().to_path_buf());
+        blocking(move || match core.app().authenticate_upload(&id, &dir) {
+            Err(vouch_app::AppError::Pipeline(vouch_pipeline::PipelineError::Refused {
+                failure,
+                ..
+            })) => Err(ApiError::Refused(failure.code().as_str())),
+            other => Ok(other?),
+        })
+        .await?;
+    }
     let slot = core.try_slot()?;
     if !core.claim_job(&id, &staged.letter.agency) {
         return Err(ApiError::Conflict("this request is being processed"));

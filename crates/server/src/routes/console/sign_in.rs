@@ -45,22 +45,63 @@ pub(crate) struct SignInForm {
 }
 
 /// POST /console/sign-in
+///
+/// Attempts are limited per source address and per token prefix
+/// (`sign_in_attempts_max` failures within `sign_in_window_s`, then 429
+/// with `Retry-After`), and every failure is in the service's audit trail
+/// with its source and a hash of the token's first characters (never the
+/// token).
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
+    axum::Extension(peer): axum::Extension<crate::front_door::Peer>,
     headers: HeaderMap,
     Form(f): Form<SignInForm>,
 ) -> Response {
     let secure = state.core.config.secure_cookies;
     let refused = |msg| form_page(StatusCode::UNAUTHORIZED, Some(msg), secure);
+    let source = peer
+        .0
+        .map_or_else(|| "unknown".to_string(), |p| p.ip().to_string());
+    let prefix: String = f.token.trim().chars().take(12).collect();
+    let prefix_hash = {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(prefix.as_bytes())[..6])
+    };
+    let keys = [format!("source:{source}"), format!("prefix:{prefix_hash}")];
+    let audit_failure = |why: &'static str| {
+        let core = state.core.clone();
+        let detail = format!("{why}; source {source}; token prefix sha256 {prefix_hash}");
+        async move {
+            let _ = blocking(move || Ok(core.app().sign_in_refused(&detail)?)).await;
+        }
+    };
+    if let Some(wait) = state.core.sign_in_wait(&keys) {
+        audit_failure("too many attempts").await;
+        let mut resp = form_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many sign-in attempts; please wait and try again."),
+            secure,
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
     let form_ok = cookie(&headers, SIGNIN_COOKIE).is_some_and(|c| super::same_secret(c, &f.csrf));
     if !form_ok {
+        state.core.sign_in_failed(&keys);
+        audit_failure("sign-in form expired").await;
         return refused("The sign-in form expired; please try again.");
     }
     let core = state.core.clone();
     let opened = blocking(move || Ok(core.app().open_session(&f.token)?)).await;
     let opened = match opened {
         Ok(Some(o)) => o,
-        Ok(None) => return refused("That token was not accepted."),
+        Ok(None) => {
+            state.core.sign_in_failed(&keys);
+            audit_failure("token not accepted").await;
+            return refused("That token was not accepted.");
+        }
         Err(e) => return super::error_page(None, e),
     };
     // The token is the first factor: the session is pending until the
