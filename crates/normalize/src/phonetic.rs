@@ -39,14 +39,34 @@ pub struct PhoneticCode {
 /// Double Metaphone codes of one folded token (upper-case ASCII letters;
 /// other characters are ignored). Empty codes for an empty token.
 pub fn phonetic_code(token: &str) -> PhoneticCode {
+    // Names repeat (a batch of a million holds a few tens of thousands of
+    // distinct tokens): each thread keeps the codes it computed, bounded.
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, PhoneticCode>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(token).cloned()) {
+        return hit;
+    }
     // rphonetic indexes by byte; keep it on ASCII letters only.
     let letters: String = token.chars().filter(|c| c.is_ascii_alphabetic()).collect();
     let result = DOUBLE_METAPHONE.double_metaphone(&letters);
-    PhoneticCode {
+    let code = PhoneticCode {
         primary: result.primary(),
         alternate: result.alternate(),
-    }
+    };
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= PHONETIC_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(token.to_string(), code.clone());
+    });
+    code
 }
+
+/// Tokens whose codes a thread keeps, at most.
+const PHONETIC_CACHE_MAX: usize = 1 << 16;
 
 /// Primary Double Metaphone code of one folded token.
 pub fn phonetic_primary(token: &str) -> String {

@@ -30,6 +30,7 @@
 
 use crate::config::PolicyConfig;
 use hmac::{Hmac, Mac};
+use rayon::prelude::*;
 use sha2::Sha256;
 use std::collections::HashMap;
 use vouch_core::probe::{GivenKeys, GIVEN_DELETIONS, PROBE_NAME_KEYS};
@@ -43,6 +44,10 @@ pub use vouch_core::probe::ProbeRecord;
 /// Asks of one identity key compared pair by pair at most; past that the
 /// guard assumes the worst (every one needs its date of birth on file).
 const PAIRWISE_MAX: usize = 64;
+
+/// The same within one request, where a common name's asks are many (a
+/// million-subject batch holds hundreds of JOSE GARCIAs).
+const IN_REQUEST_PAIRWISE_MAX: usize = 16;
 
 /// A subject's keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -429,12 +434,65 @@ pub struct ProbeHistory {
     /// (name key, dob key, record): sorted, so one name's records are one
     /// run, ordered by date of birth (0, "none given", first).
     by_name: Vec<(u64, u64, u32)>,
+    /// Where each name key's run of `by_name` is (a hash lookup, not a
+    /// binary search over millions of entries, per key per subject).
+    name_runs: RunMap<u64>,
+    /// The same, by name key and date of birth key.
+    name_dob_runs: RunMap<(u64, u64)>,
     /// (address key, record), sorted.
     by_address: Vec<(Key, u32)>,
+    address_runs: RunMap<Key>,
     /// (A-number key, record), sorted.
     by_a_number: Vec<(u64, u32)>,
+    a_number_runs: RunMap<u64>,
     /// (date of birth key, record), sorted; records with one only.
     by_dob: Vec<(u64, u32)>,
+    dob_runs: RunMap<u64>,
+}
+
+/// Hashes a keyed hash by its first eight bytes. The keys are outputs of a
+/// keyed function, so they are already uniform and nobody outside can aim
+/// them at one bucket; hashing them again (SipHash) only costs time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // `[u8; 16]` hashes as its length, then its bytes: keep the bytes.
+        if bytes.len() >= 8 {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[..8]);
+            self.0 ^= u64::from_le_bytes(b);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 ^= v;
+    }
+
+    fn write_usize(&mut self, _len: usize) {}
+}
+
+/// Runs of a sorted index by key: (start, end).
+type RunMap<K> = HashMap<K, (u32, u32), std::hash::BuildHasherDefault<KeyHasher>>;
+
+fn runs_of<K: Copy + Eq + std::hash::Hash, T>(v: &[T], key: impl Fn(&T) -> K) -> RunMap<K> {
+    let mut m = RunMap::default();
+    let mut start = 0u32;
+    for group in v.chunk_by(|a, b| key(a) == key(b)) {
+        let end = start + group.len() as u32;
+        m.insert(key(&group[0]), (start, end));
+        start = end;
+    }
+    m
+}
+
+fn run<'a, K: Eq + std::hash::Hash, T>(m: &RunMap<K>, v: &'a [T], k: &K) -> &'a [T] {
+    m.get(k).map_or(&[], |&(a, b)| &v[a as usize..b as usize])
 }
 
 impl ProbeHistory {
@@ -472,16 +530,21 @@ impl ProbeHistory {
                 by_a_number.push((r.a_number, i));
             }
         }
-        by_name.sort_unstable();
+        by_name.par_sort_unstable();
         by_name.dedup();
-        by_address.sort_unstable();
-        by_a_number.sort_unstable();
-        by_dob.sort_unstable();
+        by_address.par_sort_unstable();
+        by_a_number.par_sort_unstable();
+        by_dob.par_sort_unstable();
         ProbeHistory {
             records,
+            name_runs: runs_of(&by_name, |e| e.0),
+            name_dob_runs: runs_of(&by_name, |e| (e.0, e.1)),
             by_name,
+            address_runs: runs_of(&by_address, |e| e.0),
             by_address,
+            a_number_runs: runs_of(&by_a_number, |e| e.0),
             by_a_number,
+            dob_runs: runs_of(&by_dob, |e| e.0),
             by_dob,
         }
     }
@@ -501,10 +564,8 @@ impl ProbeHistory {
             r.address == address || r.day > day || i64::from(day - r.day) >= window
         };
         if t.code != 0 {
-            let lo = self.by_name.partition_point(|e| e.0 < t.code);
-            let named = self.by_name[lo..]
+            let named = run(&self.name_runs, &self.by_name, &t.code)
                 .iter()
-                .take_while(|e| e.0 == t.code)
                 .map(|e| &self.records[e.2 as usize])
                 .filter(|r| !here(r))
                 .any(|r| r.dob == 0 || t.dob == 0 || r.dob == t.dob);
@@ -513,10 +574,8 @@ impl ProbeHistory {
             }
         }
         if t.dob != 0 {
-            let lo = self.by_dob.partition_point(|e| e.0 < t.dob);
-            return self.by_dob[lo..]
+            return run(&self.dob_runs, &self.by_dob, &t.dob)
                 .iter()
-                .take_while(|e| e.0 == t.dob)
                 .map(|e| &self.records[e.1 as usize])
                 .filter(|r| !here(r))
                 .any(|r| {
@@ -534,31 +593,26 @@ impl ProbeHistory {
         out.clear();
         let mut other_dob = false;
         for name in k.name_keys() {
-            let lo = self.by_name.partition_point(|e| e.0 < name);
-            let hi = self.by_name.partition_point(|e| e.0 <= name);
-            let run = &self.by_name[lo..hi];
-            if run.is_empty() {
+            let whole = run(&self.name_runs, &self.by_name, &name);
+            if whole.is_empty() {
                 continue;
             }
-            // The run is sorted by date of birth: "none" (0) first.
-            if k.dob != 0 && !other_dob {
-                let others = run.iter().filter(|e| e.1 != 0 && e.1 != k.dob);
-                other_dob = if run.len() > PAIRWISE_MAX {
-                    others.take(1).count() > 0 // fail closed
-                } else {
-                    others
-                        .map(|e| &self.records[e.2 as usize])
-                        .any(|r| same_name(&k.names, &k.given, &r.names, &r.given))
-                };
-            }
             if k.dob == 0 {
-                out.extend(run.iter().map(|e| e.2));
-            } else {
-                let none = run.partition_point(|e| e.1 == 0);
-                out.extend(run[..none].iter().map(|e| e.2));
-                let lo = run.partition_point(|e| e.1 < k.dob);
-                let hi = run.partition_point(|e| e.1 <= k.dob);
-                out.extend(run[lo..hi].iter().map(|e| e.2));
+                out.extend(whole.iter().map(|e| e.2));
+                continue;
+            }
+            let none = run(&self.name_dob_runs, &self.by_name, &(name, 0));
+            let same = run(&self.name_dob_runs, &self.by_name, &(name, k.dob));
+            out.extend(none.iter().chain(same).map(|e| e.2));
+            // Asked with another date of birth: pairwise while cheap, else
+            // assumed (fail closed).
+            if !other_dob && whole.len() > none.len() + same.len() {
+                other_dob = whole.len() > PAIRWISE_MAX
+                    || whole
+                        .iter()
+                        .filter(|e| e.1 != 0 && e.1 != k.dob)
+                        .map(|e| &self.records[e.2 as usize])
+                        .any(|r| same_name(&k.names, &k.given, &r.names, &r.given));
             }
         }
         out.sort_unstable();
@@ -641,7 +695,7 @@ fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
             entries.extend(k.name_keys().map(|n| (n, k.dob, i as u32)));
         }
     }
-    entries.sort_unstable();
+    entries.par_sort_unstable();
     entries.dedup();
     let mut duplicate = vec![false; keys.len()];
     let mark = |a: u32, b: u32, duplicate: &mut Vec<bool>| {
@@ -683,7 +737,7 @@ fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
             // Asks of one name with two dates of birth: each needs its date
             // of birth on file. Pairwise while that is cheap; past
             // `PAIRWISE_MAX` asks of one key, all of them (fail closed).
-            if known.len() > PAIRWISE_MAX {
+            if known.len() > IN_REQUEST_PAIRWISE_MAX {
                 for e in known {
                     out.dob_required[e.2 as usize] = true;
                 }
@@ -727,7 +781,8 @@ pub fn guard(
     // Distinct people this agency asked about at each address within the
     // fanout window: from the history once per address, then grown by this
     // request's subjects.
-    let mut people_at: HashMap<Key, Vec<Counted>> = HashMap::new();
+    let mut people_at: HashMap<Key, Vec<Counted>, std::hash::BuildHasherDefault<KeyHasher>> =
+        HashMap::default();
     let mut related = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
@@ -750,10 +805,8 @@ pub fn guard(
                 reasons.push(ReasonCode::AddressProbing);
             }
         }
-        let lo = history.by_a_number.partition_point(|e| e.0 < k.a_number);
-        let conflict = history.by_a_number[lo..]
+        let conflict = run(&history.a_number_runs, &history.by_a_number, &k.a_number)
             .iter()
-            .take_while(|e| e.0 == k.a_number)
             .map(|e| &history.records[e.1 as usize])
             .filter(|r| r.agency == ctx.agency && within(r, policy.address_window_days))
             .filter(|r| r.name_keys().next().is_some())
@@ -762,12 +815,8 @@ pub fn guard(
             reasons.push(ReasonCode::ANumberConflict);
         }
         let people = people_at.entry(k.address).or_insert_with(|| {
-            let lo = history.by_address.partition_point(|e| e.0 < k.address);
             let mut people = Vec::new();
-            for e in history.by_address[lo..]
-                .iter()
-                .take_while(|e| e.0 == k.address)
-            {
+            for e in run(&history.address_runs, &history.by_address, &k.address) {
                 let r = &history.records[e.1 as usize];
                 if r.agency == ctx.agency && within(r, policy.fanout_window_days) {
                     count_person(&mut people, Counted::of(r));
