@@ -127,9 +127,10 @@ fn a_rotated_ledger_key_signs_new_checkpoints_and_the_old_ones_still_verify() {
     let first = ok(&vouch(&state, &["ledger", "checkpoint"]));
     ok(&vouch(&state, &["keys", "rotate", "--key", "ledger"]));
     assert!(!one_line_error(&vouch(&state, &["keys", "rotate", "--key", "tin-hmac"])).is_empty());
-    // A second request about other people (new A-numbers, new given
-    // names), so that it is looked up and the tree grows: its checkpoint is
-    // signed with the new key.
+    // A second request about other people (new A-numbers, new names: a
+    // letter added to a given name alone would be the same person to the
+    // probing guard), so that it is looked up and the tree grows: its
+    // checkpoint is signed with the new key.
     let subjects = g.request().join("subjects.csv");
     let text = std::fs::read_to_string(&subjects).unwrap();
     let other: String = text
@@ -141,6 +142,7 @@ fn a_rotated_ledger_key_signs_new_checkpoints_and_the_old_ones_still_verify() {
             }
             let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
             f[1] = format!("{}Q", f[1]);
+            f[3] = format!("Q{}", f[3]);
             f[11] = f[11].replacen("A0123", "A0987", 1);
             format!("{}\n", f.join(","))
         })
