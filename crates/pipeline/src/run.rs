@@ -385,12 +385,10 @@ impl Finish<'_> {
         let day = self.record.received_at.date().to_julian_day();
         let policy = self.cfg.policy;
         let elsewhere = crate::stages::Elsewhere {
-            history: vouch_policy::probing::ProbeHistory::new(
-                &records,
-                keyer.key("request", &request_id),
-                day,
-                policy,
-            ),
+            // This request's own asks included: two of its subjects naming
+            // one taxpayer at two addresses are caught here too (the
+            // subject's own ask is at its own address, which never counts).
+            history: vouch_policy::probing::ProbeHistory::new(&records, [0; 16], day, policy),
             keyer: &keyer,
             day,
             window: policy.address_window_days,

@@ -158,10 +158,16 @@ pub fn relation(
 ) -> Relation {
     if !same_name(&k.names, &k.given, names, given) {
         Relation::Different
-    } else if k.dob == 0 || dob == 0 || k.dob == dob {
+    } else if k.dob == dob {
         Relation::Same
-    } else {
+    } else if k.dob != 0 && dob != 0 {
         Relation::OtherDob
+    } else {
+        // One gave a date of birth and the other did not: not refused as
+        // one person (one such ask would refuse every namesake of a big
+        // batch); the decision withholds a taxpayer both could name
+        // (`ProbeHistory::asked_elsewhere`).
+        Relation::Different
     }
 }
 
@@ -250,7 +256,9 @@ impl Keyer {
         TaxpayerKeys {
             code: norm::identity_code(first_given, paternal)
                 .map_or(0, |c| self.sip("identity", &c.to_be_bytes()).max(1)),
-            given: self.given_keys(first_given),
+            code_swapped: norm::identity_code_swapped(first_given, paternal)
+                .map_or(0, |c| self.sip("identity", &c.to_be_bytes()).max(1)),
+            given: self.given_keys(first_given, first_given),
             surname: self.deletion_keys("surname-deletion", paternal),
             dob: dob.map_or(0, |d| {
                 self.sip("dob", vouch_core::timestamp::format_date(d).as_bytes())
@@ -260,7 +268,10 @@ impl Keyer {
     }
 
     /// Keyed features of one given-name token.
-    fn given_keys(&self, token: &str) -> GivenKeys {
+    /// `joined` is the whole first-name field joined (`SUNGMIN` for
+    /// `SUNG MIN`): its one-edit neighbourhood fills the deletion slots the
+    /// first token leaves, as the matcher also compares the joined form.
+    fn given_keys(&self, token: &str, joined: &str) -> GivenKeys {
         if token.is_empty() {
             return GivenKeys::default();
         }
@@ -276,7 +287,15 @@ impl Keyer {
         let class = norm::given_class(token);
         let initial = ((self.sip("initial", &[class]) >> 48) as u16 & 0x7fff)
             | if token.len() == 1 { 0x8000 } else { 0 };
-        let deletions = self.deletion_keys("given-deletion", canonical);
+        let mut deletions = self.deletion_keys("given-deletion", canonical);
+        if joined != token && !joined.is_empty() {
+            let more = self.deletion_keys("given-deletion", joined);
+            let free = deletions.iter().filter(|&&d| d == 0).count();
+            let start = GIVEN_DELETIONS - free;
+            for (slot, d) in deletions[start..].iter_mut().zip(more) {
+                *slot = d;
+            }
+        }
         let stem = {
             let k = self.sip("given-stem", norm::gender_stem(token).as_bytes());
             let ending: u16 = match norm::gender_ending(token) {
@@ -341,7 +360,17 @@ impl Keyer {
                 .map_or("", String::as_str)
                 .to_string()
         };
-        let given = [self.given_keys(&first(&n)), self.given_keys(&first(&w))];
+        let joined = |x: &norm::StandardName| {
+            if x.given.is_empty() {
+                first(x)
+            } else {
+                x.given.concat()
+            }
+        };
+        let given = [
+            self.given_keys(&first(&n), &joined(&n)),
+            self.given_keys(&first(&w), &joined(&w)),
+        ];
         let paternal = n.surnames.first().map_or("", String::as_str);
         let mut surname = self.deletion_keys("surname-deletion", paternal);
         // The last slot: the second surname as written, so that an ask with
@@ -403,6 +432,9 @@ fn codes_of(
 pub struct TaxpayerKeys {
     /// Keyed identity code (0: none).
     pub code: u64,
+    /// Keyed identity code of the name written with its fields swapped
+    /// (0: none).
+    pub code_swapped: u64,
     /// Keyed features of the first given name.
     pub given: GivenKeys,
     /// Keyed deletion neighbourhood of the paternal surname.
@@ -563,8 +595,8 @@ impl ProbeHistory {
         let here = |r: &ProbeRecord| {
             r.address == address || r.day > day || i64::from(day - r.day) >= window
         };
-        if t.code != 0 {
-            let named = run(&self.name_runs, &self.by_name, &t.code)
+        for code in [t.code, t.code_swapped].into_iter().filter(|&c| c != 0) {
+            let named = run(&self.name_runs, &self.by_name, &code)
                 .iter()
                 .map(|e| &self.records[e.2 as usize])
                 .filter(|r| !here(r))
@@ -597,13 +629,12 @@ impl ProbeHistory {
             if whole.is_empty() {
                 continue;
             }
-            if k.dob == 0 {
-                out.extend(whole.iter().map(|e| e.2));
-                continue;
-            }
             let none = run(&self.name_dob_runs, &self.by_name, &(name, 0));
             let same = run(&self.name_dob_runs, &self.by_name, &(name, k.dob));
-            out.extend(none.iter().chain(same).map(|e| e.2));
+            out.extend(same.iter().map(|e| e.2));
+            if k.dob == 0 {
+                continue;
+            }
             // Asked with another date of birth: pairwise while cheap, else
             // assumed (fail closed).
             if !other_dob && whole.len() > none.len() + same.len() {
@@ -715,9 +746,45 @@ fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
         }
         let unknown = run.partition_point(|e| e.1 == 0);
         // Without a date of birth: against every other ask of the key.
-        for u in &run[..unknown] {
+        // Pairwise while the run is short; in a long run (a common name in
+        // a big batch), against the asks whose given name has the same
+        // sound or nickname class (one edit or an initial apart with
+        // another sound is left to the decision, which compares every ask
+        // with the taxpayer: `ProbeHistory::asked_elsewhere`).
+        if unknown > 1 && unknown <= IN_REQUEST_PAIRWISE_MAX {
+            for (x, u) in run[..unknown].iter().enumerate() {
+                for e in &run[x + 1..unknown] {
+                    mark(u.2, e.2, &mut duplicate);
+                }
+            }
+        } else if unknown > 1 {
+            let mut buckets: HashMap<(u8, u32), Vec<u32>> = HashMap::new();
             for e in run {
-                mark(u.2, e.2, &mut duplicate);
+                if let Some(k) = &keys[e.2 as usize] {
+                    for g in &k.given {
+                        for (tag, v) in [(0u8, g.sound), (1, g.canonical)] {
+                            if v != 0 {
+                                buckets.entry((tag, v)).or_default().push(e.2);
+                            }
+                        }
+                    }
+                }
+            }
+            // Here only asks without a date of birth are marked against one
+            // another: one such ask must not refuse every namesake of a big
+            // batch who gave one. Whether it names the same taxpayer as one
+            // of them is the decision's to check (`asked_elsewhere`: it
+            // withholds a taxpayer named at two addresses).
+            let no_dob = |i: &u32| keys[*i as usize].as_ref().is_some_and(|k| k.dob == 0);
+            for bucket in buckets.values_mut() {
+                bucket.retain(no_dob);
+                bucket.sort_unstable();
+                bucket.dedup();
+                if bucket.len() >= 2 {
+                    for &i in bucket.iter() {
+                        duplicate[i as usize] = true;
+                    }
+                }
             }
         }
         let same_keys = |a: u32, b: u32| match (&keys[a as usize], &keys[b as usize]) {
@@ -810,7 +877,12 @@ pub fn guard(
             .map(|e| &history.records[e.1 as usize])
             .filter(|r| r.agency == ctx.agency && within(r, policy.address_window_days))
             .filter(|r| r.name_keys().next().is_some())
-            .any(|r| relation(k, &r.names, &r.given, r.dob) != Relation::Same);
+            .any(|r| {
+                // Another person: another name, or another date of birth
+                // (a date of birth given now and not before is no conflict).
+                !same_name(&k.names, &k.given, &r.names, &r.given)
+                    || relation(k, &r.names, &r.given, r.dob) == Relation::OtherDob
+            });
         if conflict {
             reasons.push(ReasonCode::ANumberConflict);
         }
@@ -925,17 +997,18 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_date_of_birth_is_the_same_person_as_any_other() {
-        let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
-        assert_eq!(
-            run(&first, &[person(1, 0, 8, 200)], &ctx(1200, OWN)).reasons[0],
-            vec![ReasonCode::AddressProbing]
-        );
+    fn asks_without_a_date_of_birth_are_one_person_and_one_with_is_left_to_the_decision() {
         let nodob = run(&[], &[person(1, 0, 9, 100)], &ctx(1000, OWN)).records;
         assert_eq!(
-            run(&nodob, &[person(1, 6, 8, 200)], &ctx(1010, OWN)).reasons[0],
-            vec![ReasonCode::RepeatInquiry, ReasonCode::AddressProbing]
+            run(&nodob, &[person(1, 0, 8, 200)], &ctx(1200, OWN)).reasons[0],
+            vec![ReasonCode::AddressProbing]
         );
+        // A namesake who gave a date of birth is not refused for it: the
+        // decision withholds a taxpayer both asks could name.
+        let dob = run(&nodob, &[person(1, 6, 8, 200)], &ctx(1010, OWN));
+        assert!(dob.reasons[0].is_empty(), "{:?}", dob.reasons);
+        let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
+        assert!(run(&first, &[person(1, 0, 8, 100)], &ctx(1200, OWN)).reasons[0].is_empty());
     }
 
     #[test]
@@ -1006,13 +1079,16 @@ mod tests {
         assert!(out.reasons[3].is_empty() && !out.dob_required[3]);
         let nodob = run(
             &[],
-            &[person(1, 5, 9, 100), person(1, 0, 8, 101)],
+            &[
+                person(1, 0, 9, 100),
+                person(1, 0, 8, 101),
+                person(1, 5, 7, 102),
+            ],
             &ctx(1000, OWN),
         );
-        assert!(nodob
-            .reasons
-            .iter()
-            .all(|r| r == &[ReasonCode::DuplicateSubject]));
+        assert_eq!(nodob.reasons[0], vec![ReasonCode::DuplicateSubject]);
+        assert_eq!(nodob.reasons[1], vec![ReasonCode::DuplicateSubject]);
+        assert!(nodob.reasons[2].is_empty(), "left to the decision");
     }
 
     #[test]
@@ -1091,7 +1167,7 @@ mod tests {
                 "1980-02-03",
                 "A000000004",
             ),
-            subject("Pepe", "", "Garcia", "", "", "A000000005"),
+            subject("Pepe", "", "Garcia", "", "1980-02-03", "A000000005"),
             subject("JOSÉ", "", "GARCÍA-LÓPEZ", "", "1980-02-03", "A000000006"),
         ] {
             let v = k.subject_keys(&variant, "y");
