@@ -385,10 +385,14 @@ impl Finish<'_> {
         let day = self.record.received_at.date().to_julian_day();
         let policy = self.cfg.policy;
         let elsewhere = crate::stages::Elsewhere {
-            // This request's own asks included: two of its subjects naming
-            // one taxpayer at two addresses are caught here too (the
-            // subject's own ask is at its own address, which never counts).
-            history: vouch_policy::probing::ProbeHistory::new(&records, [0; 16], day, policy),
+            // Earlier requests' asks: within this request the guard has
+            // already refused the copies of one person.
+            history: vouch_policy::probing::ProbeHistory::new(
+                &records,
+                keyer.key("request", &request_id),
+                day,
+                policy,
+            ),
             keyer: &keyer,
             day,
             window: policy.address_window_days,
