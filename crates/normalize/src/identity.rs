@@ -34,13 +34,6 @@ pub const IDENTITY_CODES_MAX: usize = 10;
 /// Slots of [`identity_codes`]'s array for the name as written.
 pub const IDENTITY_CODES_WRITTEN: usize = 7;
 
-/// The sound of a given-name token: the 4-character Double Metaphone code
-/// of its nickname-canonical form (`PEPE` and `JOSE` → `JS`); empty for an
-/// empty token.
-pub fn given_sound(token: &str) -> String {
-    phonetic_primary(nickname_canonical(token))
-}
-
 /// The class of a given-name token: the first letter of its canonical
 /// form, keyed-for-one-another letters merged; 0 for an empty token.
 pub fn given_class(token: &str) -> u8 {

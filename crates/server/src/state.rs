@@ -301,6 +301,10 @@ fn failure_category(e: &vouch_app::AppError) -> &'static str {
     }
 }
 
+/// Sources and token prefixes with recent failed sign-ins kept at most:
+/// when that many are live, every sign-in waits (fail closed).
+const SIGN_IN_KEYS_MAX: usize = 100_000;
+
 impl Core {
     /// Seconds until `keys` may try to sign in again (`None`: now): each
     /// key holds at most `sign_in_attempts_max` failures in the window.
@@ -315,6 +319,9 @@ impl Core {
             }
             !q.is_empty()
         });
+        if failures.len() >= SIGN_IN_KEYS_MAX {
+            return Some(window.as_secs().max(1));
+        }
         keys.iter()
             .filter_map(|k| failures.get(k))
             .filter(|q| q.len() >= max)
@@ -327,10 +334,9 @@ impl Core {
     pub(crate) fn sign_in_failed(&self, keys: &[String]) {
         let now = std::time::Instant::now();
         let mut failures = lock(&self.sign_in_failures);
-        // Bounded: a flood of sources cannot grow the map without end.
-        if failures.len() > 100_000 {
-            failures.clear();
-        }
+        // Bounded by `sign_in_wait`, which refuses every attempt while the
+        // map is full (never cleared early: clearing would let a flood of
+        // sources wipe one token prefix's count).
         for k in keys {
             failures.entry(k.clone()).or_default().push_back(now);
         }
