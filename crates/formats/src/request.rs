@@ -513,31 +513,7 @@ fn read_subjects_within(
     Ok(subjects)
 }
 
-/// Whether `c` is invisible and formats text only: zero-width characters,
-/// bidirectional controls, the soft hyphen, word joiners, variation
-/// selectors, the byte-order mark. Two spellings that differ only by these
-/// are the same text to a reader, and must be to vouch.
-pub fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{034F}'
-            | '\u{061C}'
-            | '\u{115F}'
-            | '\u{1160}'
-            | '\u{17B4}'
-            | '\u{17B5}'
-            | '\u{180B}'..='\u{180F}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}'
-            | '\u{3164}'
-            | '\u{FE00}'..='\u{FE0F}'
-            | '\u{FEFF}'
-            | '\u{FFA0}'
-            | '\u{E0000}'..='\u{E0FFF}'
-    )
-}
+pub use vouch_normalize::is_invisible;
 
 /// `text` without its invisible characters ([`is_invisible`]).
 pub fn without_invisible(text: &str) -> String {

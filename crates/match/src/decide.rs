@@ -124,9 +124,12 @@ pub enum DecisionReason {
     WeightBelowThreshold,
     /// Every candidate with this name is vetoed (conflicting DOB or suffix).
     Vetoed,
-    /// The taxpayer's identity code (given-name class, paternal surname
-    /// sound) is not among the subject's: the probing guard would count
-    /// them as different people, so the matcher may not call them one.
+    /// The subject's name does not identify the taxpayer as the probing
+    /// guard and history can see it: with the date of birth on file
+    /// agreeing, the names are not alike (given names incompatible, or the
+    /// surname more than a typo away); otherwise the taxpayer's identity
+    /// code (given-name class, paternal surname sound) is not among the
+    /// subject's. The matcher may not call them one.
     IdentityMismatch,
     /// The probing guard saw this name asked with another date of birth,
     /// and the taxpayer's date of birth on file is not the one asked.
@@ -742,12 +745,12 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     }
     // Without a date of birth on file that agrees, the taxpayer's identity
     // code must be among the subject's (so the probing guard, keyed on
-    // those codes, is at least as coarse as this decision); with one, the
-    // pipeline checks the earlier asks against the taxpayer themself.
-    // The second case holds only where the probing history can find
-    // the subject again from the taxpayer: the date of birth, a given
-    // name compatible with theirs and a paternal surname at most one edit
-    // from theirs (`ProbeHistory::asked_elsewhere`).
+    // those codes, is at least as coarse as this decision). With one, the
+    // name must be alike the taxpayer's (`MasterIndex::names_alike`: a
+    // compatible given name, the surname at most a typo away), and the
+    // pipeline compares every ask of this request and the earlier ones
+    // with the taxpayer themself (`ProbeHistory::asked_elsewhere`), which
+    // finds exactly the asks alike the taxpayer with their date of birth.
     // A name matched with its fields swapped counts only when it agrees
     // exactly, and only through the swapped codes.
     let slots = if best.swapped {
@@ -755,12 +758,19 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     } else {
         &q.identity[..vouch_normalize::IDENTITY_CODES_WRITTEN]
     };
-    let coded = ix
-        .identity_code(best.start, best.swapped)
-        .is_some_and(|c| slots.contains(&c));
+    let coded = || {
+        ix.identity_code(best.start, best.swapped)
+            .is_some_and(|c| slots.contains(&c))
+    };
     let dob_agrees = best.levels[Comparison::Dob as usize] == dob::EXACT;
-    let alike = !best.swapped && dob_agrees && ix.names_alike(best.start, q);
-    if !coded && !alike {
+    let identified = if best.swapped {
+        coded()
+    } else if dob_agrees {
+        ix.names_alike(best.start, q)
+    } else {
+        coded() && ix.given_compatible(best.start, q)
+    };
+    if !identified {
         return fail(DecisionReason::IdentityMismatch);
     }
     let Some(tin) = Tin::from_u32(best.tin) else {

@@ -385,6 +385,22 @@ impl IndexBuilder {
     }
 }
 
+/// The name and date of birth on a taxpayer's latest return, as the
+/// decision's check of earlier asks keys them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestName {
+    /// First given name (standardised).
+    pub first_given: String,
+    /// The given-name tokens written together (`SOOJIN` for `SOO JIN`).
+    pub given_joined: String,
+    /// Paternal (first) surname.
+    pub paternal: String,
+    /// Second surname ("" when none).
+    pub second: String,
+    /// Date of birth on file, from the latest return that has one.
+    pub dob: Option<time::Date>,
+}
+
 /// The loaded index: read-only, shared by every matching thread.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MasterIndex {
@@ -672,23 +688,46 @@ impl MasterIndex {
 
     /// Whether the subject's first given name and paternal surname (as
     /// written) are compatible with those on the taxpayer's latest return
-    /// (`vouch_normalize::given_names_compatible`, one edit at most, or the
-    /// subject's second surname is the taxpayer's paternal one).
+    /// (`vouch_normalize::given_names_compatible`; the surname the same or
+    /// one early edit away, `vouch_normalize::surnames_compatible`, or
+    /// the subject's second surname, or its paternal one with its
+    /// particles joined or stripped, is the taxpayer's paternal one). The
+    /// probing history keys exactly these features of every ask.
     pub(crate) fn names_alike(&self, start: u32, q: &crate::MatchQuery) -> bool {
         let (Some(latest), Some(n)) = (self.history_at(start).last(), q.name.as_ref()) else {
             return false;
         };
         let mut t = NameTokens::default();
         self.name_into(latest.name, &mut t);
-        let reordered = n.surnames.get(1).is_some_and(|s| s == t.paternal());
-        vouch_normalize::given_names_compatible(n.first_given(), t.first_given())
-            && (vouch_normalize::surnames_compatible(n.paternal(), t.paternal()) || reordered)
+        // Reordered: the two surnames swapped (not a mother's surname
+        // alone, which two people share).
+        let reordered = n.surnames.get(1).is_some_and(|s| s == t.paternal())
+            && t.surnames.get(1).is_some_and(|s| *s == n.paternal());
+        let reordered = reordered
+            || vouch_normalize::surname_alternative(&n.surnames, &n.particles)
+                .is_some_and(|s| s == t.paternal());
+        let given = vouch_normalize::given_names_alike(n.first_given(), t.first_given())
+            || (!n.given.is_empty() && n.given.concat() == t.given.concat());
+        given && (vouch_normalize::surnames_compatible(n.paternal(), t.paternal()) || reordered)
     }
 
-    /// The first given name, paternal surname and date of birth on a
-    /// taxpayer's latest return (what the pipeline keys to find earlier
-    /// asks about them); `None` for a TIN not in the index.
-    pub fn latest_name(&self, tin: Tin) -> Option<(String, String, Option<time::Date>)> {
+    /// Whether the subject's first given name is compatible with the one on
+    /// the taxpayer's latest return (`vouch_normalize::given_names_compatible`,
+    /// what the probing history compares, keyed, for asks the decision
+    /// judges on the identity code).
+    pub(crate) fn given_compatible(&self, start: u32, q: &crate::MatchQuery) -> bool {
+        let (Some(latest), Some(n)) = (self.history_at(start).last(), q.name.as_ref()) else {
+            return false;
+        };
+        let mut t = NameTokens::default();
+        self.name_into(latest.name, &mut t);
+        vouch_normalize::given_names_compatible(n.first_given(), t.first_given())
+    }
+
+    /// The first given name, paternal and second surnames and date of
+    /// birth on a taxpayer's latest return (what the pipeline keys to find
+    /// earlier asks about them); `None` for a TIN not in the index.
+    pub fn latest_name(&self, tin: Tin) -> Option<LatestName> {
         let rows = self.history_u32(tin.as_u32());
         let latest = rows.last()?;
         let mut n = NameTokens::default();
@@ -698,7 +737,13 @@ impl MasterIndex {
             .rev()
             .find(|r| r.dob != 0)
             .and_then(|r| time::Date::from_julian_day(r.dob as i32).ok());
-        Some((n.first_given().to_string(), n.paternal().to_string(), dob))
+        Some(LatestName {
+            first_given: n.first_given().to_string(),
+            given_joined: n.given.concat(),
+            paternal: n.paternal().to_string(),
+            second: n.surnames.get(1).map_or(String::new(), |s| s.to_string()),
+            dob,
+        })
     }
 
     pub(crate) fn history_at(&self, start: u32) -> &[IndexRow] {

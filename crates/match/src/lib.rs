@@ -35,7 +35,7 @@ pub mod model;
 pub mod train;
 
 pub use decide::{Decision, DecisionReason, Explanation, MatchQuery};
-pub use index::{IndexBuilder, IndexError, MasterIndex};
+pub use index::{IndexBuilder, IndexError, LatestName, MasterIndex};
 pub use model::{model_report, Model};
 pub use train::{evaluate, train_model, Evaluation, TrainError, TrainReport};
 

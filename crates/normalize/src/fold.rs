@@ -93,8 +93,9 @@ fn fold_with(s: &str, classes: &[Class; 128], out: &mut String) {
     for c in s.chars() {
         if c.is_ascii() {
             state.push_ascii(c as u8);
-        } else if is_apostrophe(c) {
-            // An apostrophe joins, like its ASCII form.
+        } else if is_apostrophe(c) || is_invisible(c) {
+            // An apostrophe joins, like its ASCII form; an invisible
+            // character is no character at all (`GAR\u{200B}CIA` is GARCIA).
         } else {
             state.push_unicode(c);
         }
@@ -133,6 +134,33 @@ fn fold_ascii(s: &str, classes: &[Class; 128], out: &mut String) {
         i += 1;
     }
     out[start..].make_ascii_uppercase();
+}
+
+/// Whether `c` is invisible and formats text only: zero-width characters,
+/// bidirectional controls, the soft hyphen, word joiners, variation
+/// selectors, the byte-order mark. Two spellings that differ only by these
+/// are the same text to a reader, and must be to vouch (intake strips them
+/// from every field; folding drops them too).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Apostrophe-like characters that join the letters around them.
@@ -218,6 +246,15 @@ mod tests {
         assert_eq!(fold("O\u{2019}Brien"), "OBRIEN");
         assert_eq!(fold("García-López"), "GARCIA LOPEZ");
         assert_eq!(fold("  a . b,,c  "), "A B C");
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped_without_splitting_a_word() {
+        for c in [
+            '\u{200B}', '\u{200D}', '\u{00AD}', '\u{202E}', '\u{FE0F}', '\u{FEFF}',
+        ] {
+            assert_eq!(fold(&format!("Gar{c}cía")), "GARCIA", "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -163,13 +163,69 @@ pub fn given_names_compatible(a: &str, b: &str) -> bool {
     ca == cb
         || phonetic_primary(ca) == phonetic_primary(cb)
         || initial
-        || within_one_edit(ca, cb)
+        || within_one_edit(a, b)
         || bigram_dice(ca, cb) >= GIVEN_DICE_MIN
 }
 
-/// Whether two surnames are the same or one edit apart.
+/// How far into a surname a one-edit difference may lie for
+/// [`surnames_compatible`]: the probing history keeps a keyed one-edit
+/// neighbourhood of each ask's paternal surname covering the letters
+/// before this one (and no plaintext), so the decision can find again, from
+/// the taxpayer, every ask it could have confirmed on the surname.
+pub const SURNAME_EDIT_REACH: usize = 9;
+
+/// Whether two given-name tokens are one name as the matcher accepts it
+/// beside an agreeing date of birth: the same nickname class, one the
+/// other's initial, or one edit apart; never a [`gendered_pair`]. Stricter
+/// than [`given_names_compatible`] (no sound or bigram likeness: `LUZ` /
+/// `LUIS`, `MARIA` / `MARIANA` are two people born on one day, and the
+/// probing history compares every ask on this with the taxpayer).
+pub fn given_names_alike(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() || gendered_pair(a, b) {
+        return false;
+    }
+    let (ca, cb) = (nickname_canonical(a), nickname_canonical(b));
+    let initial = (a.len() == 1 || b.len() == 1) && given_class(a) == given_class(b);
+    // The spellings as written are a typo apart (`FRNAK` / `FRANK`, whose
+    // nickname class is `FRANCIS`).
+    let prefix = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    ca == cb || initial || (prefix < GIVEN_EDIT_REACH && within_one_edit(a, b))
+}
+
+/// How far into a given name a one-edit difference may lie for
+/// [`given_names_alike`] (the probing history's keyed neighbourhood of a
+/// given name covers the letters before this one).
+pub const GIVEN_EDIT_REACH: usize = 11;
+
+/// Whether two surnames are the same, or one edit apart (a letter changed,
+/// added or dropped, two neighbours swapped) within the first
+/// [`SURNAME_EDIT_REACH`] letters.
 pub fn surnames_compatible(a: &str, b: &str) -> bool {
-    !a.is_empty() && !b.is_empty() && within_one_edit(a, b)
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let prefix = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    prefix < SURNAME_EDIT_REACH && within_one_edit(a, b)
+}
+
+/// The other whole form of a written paternal surname: with its particles
+/// written joined in front (`DE LA CRUZ` → `DELACRUZ`), or, written joined,
+/// without them (`DELACRUZ` → `CRUZ`). `None` when there is no other form.
+pub fn surname_alternative<S: AsRef<str>>(surnames: &[S], particles: &[S]) -> Option<String> {
+    let paternal = surnames.first()?.as_ref();
+    if paternal.is_empty() {
+        return None;
+    }
+    if !particles.is_empty() {
+        let mut joined: String = particles.iter().map(AsRef::as_ref).collect();
+        joined.push_str(paternal);
+        return Some(joined);
+    }
+    let bare = without_leading_particles(paternal);
+    (bare != paternal).then(|| bare.to_string())
 }
 
 /// A code for a whole name written with its fields swapped: the given-name

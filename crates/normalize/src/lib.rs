@@ -34,11 +34,12 @@ mod usps;
 
 pub use address::{standardize_address, AddressFlags, AddressKind, StandardAddress};
 pub use city::{city_similarity, standardize_city, zip_state_consistent};
-pub use fold::fold;
+pub use fold::{fold, is_invisible};
 pub use identity::{
-    gender_ending, gender_stem, gendered_pair, given_class, given_names_compatible, identity_code,
-    identity_code_swapped, identity_codes, surnames_compatible, within_one_edit, IdentityCode,
-    GIVEN_DICE_MIN, IDENTITY_CODES_MAX, IDENTITY_CODES_WRITTEN,
+    gender_ending, gender_stem, gendered_pair, given_class, given_names_alike,
+    given_names_compatible, identity_code, identity_code_swapped, identity_codes,
+    surname_alternative, surnames_compatible, within_one_edit, IdentityCode, GIVEN_DICE_MIN,
+    GIVEN_EDIT_REACH, IDENTITY_CODES_MAX, IDENTITY_CODES_WRITTEN, SURNAME_EDIT_REACH,
 };
 pub use name::{standardize_name, GivenAgreement, StandardName, Suffix, SurnameAgreement};
 pub use nickname::{

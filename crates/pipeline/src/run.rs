@@ -384,15 +384,13 @@ impl Finish<'_> {
         let records = self.store.probes()?;
         let day = self.record.received_at.date().to_julian_day();
         let policy = self.cfg.policy;
+        let this_request = keyer.key("request", &request_id);
         let elsewhere = crate::stages::Elsewhere {
-            // Earlier requests' asks: within this request the guard has
-            // already refused the copies of one person.
-            history: vouch_policy::probing::ProbeHistory::new(
-                &records,
-                keyer.key("request", &request_id),
-                day,
-                policy,
-            ),
+            history: vouch_policy::probing::ProbeHistory::new(&records, this_request, day, policy),
+            // Within this request the guard has refused the copies of one
+            // person; two asks alike one taxpayer with their date of birth
+            // (two typos apart from each other) are the decision's to find.
+            this_request: vouch_policy::probing::ProbeHistory::of_request(&records, this_request),
             keyer: &keyer,
             day,
             window: policy.address_window_days,

@@ -330,7 +330,11 @@ struct SubjectResult {
 /// `ProbeHistory::asked_elsewhere`).
 pub(crate) struct Elsewhere<'a> {
     pub(crate) keyer: &'a Keyer,
+    /// Earlier requests' asks within the window.
     pub(crate) history: ProbeHistory,
+    /// This request's own asks (those the guard passed): a taxpayer two of
+    /// them could name at two addresses is not confirmed at either.
+    pub(crate) this_request: ProbeHistory,
     /// Receipt day of the request.
     pub(crate) day: i32,
     pub(crate) window: i64,
@@ -338,13 +342,23 @@ pub(crate) struct Elsewhere<'a> {
 
 impl Elsewhere<'_> {
     fn withholds(&self, index: &MasterIndex, s: &vouch_core::Subject, tin: Tin) -> bool {
-        let Some((first, paternal, dob)) = index.latest_name(tin) else {
+        let Some(n) = index.latest_name(tin) else {
             return true; // cannot be checked: fail closed
         };
-        let t = self.keyer.taxpayer_keys(&first, &paternal, dob);
+        let t = self.keyer.taxpayer_keys(
+            &n.first_given,
+            &n.given_joined,
+            &n.paternal,
+            &n.second,
+            n.dob,
+        );
         let address = vouch_normalize::standardize_address(&s.street, &s.city, &s.state, &s.zip);
         let key = self.keyer.key("address", &address.match_key());
+        let has_dob = vouch_core::timestamp::parse_date(s.dob.trim()).is_some();
         self.history.asked_elsewhere(&t, key, self.day, self.window)
+            || self
+                .this_request
+                .asked_in_request_elsewhere(&t, key, has_dob)
     }
 }
 

@@ -15,8 +15,33 @@ fn fixture(dir: &Path) {
     vouch_test_support::synth_fixture_at(dir, 3_000, 200, 11, vouch_synth::SUBMITTED_AT);
 }
 
+/// A registered state with its service keys, copied from one made once
+/// per test: the reference run and the crashed ones then key the probing
+/// history with one secret (its truncated keyed hashes may, rarely, make a
+/// lenient comparison come out differently under two secrets).
 fn register(state: &Path, data: &Path) {
-    vouch_test_support::register_synth(state, data);
+    let pristine = data.parent().unwrap().join("pristine-state");
+    if !pristine.exists() {
+        vouch_test_support::register_synth(&pristine, data);
+        let store = open_state(&pristine);
+        vouch_test_support::keys_of(store.as_ref(), &pristine);
+    }
+    copy_dir(&pristine, state);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+    // The key directory is private (0700): so is its copy.
+    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
 }
 
 fn run(

@@ -13,7 +13,12 @@
 //! A_NUMBER_CONFLICT on the second half). Prints the refusals by code, the
 //! ones the matcher could not tell apart either (same first given name,
 //! paternal surname and date of birth: the matcher would call them one
-//! taxpayer), and the time the keys and the guard take.
+//! taxpayer), and the time the keys and the guard take. Then the
+//! decision's side: each subject of the second half taken as the taxpayer
+//! it names (its own name and date of birth on file), whether a
+//! confirmation would be withheld because another person's ask, alike it
+//! on its birthday, was made at another address (in the first request or
+//! the same one).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -459,8 +464,13 @@ fn main() {
             for &j in &by_dob[subjects[i].dob.as_str()] {
                 let kj = keys[j].as_ref().unwrap();
                 if j != i
-                    && vouch_policy::probing::relation(ki, &kj.names, &kj.given, kj.dob)
-                        == vouch_policy::probing::Relation::Same
+                    && vouch_policy::probing::relation(
+                        ki,
+                        &kj.names,
+                        &kj.given,
+                        &kj.surname,
+                        kj.dob,
+                    ) == vouch_policy::probing::Relation::Same
                 {
                     println!(
                         "  {} {} ~ {} {}",
@@ -475,6 +485,45 @@ fn main() {
             }
         }
     }
+    // The decision's side: each subject of the second half taken as the
+    // taxpayer it names (its own first given name, paternal surname and
+    // date of birth), would a confirmation be withheld because an ask of
+    // the first half (another person, at another address) could name them?
+    let t = Instant::now();
+    let whole_history = ProbeHistory::new(&first.records, [3; 16], 2_460_001, &policy);
+    let this_request = ProbeHistory::of_request(&second.records, [3; 16]);
+    let withheld: Vec<(bool, bool)> = {
+        use rayon::prelude::*;
+        (half..n)
+            .into_par_iter()
+            .map(|i| {
+                let s = &subjects[i];
+                let name = vouch_normalize::standardize_name(&s.first_name, "", &s.last_name, "");
+                let dob = vouch_core::timestamp::parse_date(&s.dob);
+                let tk = keyer.taxpayer_keys(
+                    name.given.first().map_or("", String::as_str),
+                    &name.given.concat(),
+                    name.surnames.first().map_or("", String::as_str),
+                    name.surnames.get(1).map_or("", String::as_str),
+                    dob,
+                );
+                let here = keyer.key("address", &addresses[i]);
+                (
+                    whole_history.asked_elsewhere(&tk, here, 2_460_001, 365),
+                    this_request.asked_in_request_elsewhere(&tk, here, true),
+                )
+            })
+            .collect()
+    };
+    let withhold_s = t.elapsed().as_secs_f64();
+    let earlier = withheld.iter().filter(|w| w.0).count();
+    let own = withheld.iter().filter(|w| w.1).count();
+    let either = withheld.iter().filter(|w| w.0 || w.1).count();
+    println!(
+        "decision, second half as taxpayers on file with their date of birth: a confirmation withheld for {either} of {} ({:.4}%): {earlier} by an earlier request's ask, {own} by one of the same request ({withhold_s:.2} s)",
+        n - half,
+        100.0 * either as f64 / (n - half) as f64
+    );
     let report = |label: &str, reasons: &[Vec<ReasonCode>], offset: usize| {
         let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
         let mut refused = 0;

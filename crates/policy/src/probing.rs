@@ -10,17 +10,24 @@
 //!
 //! **Who is the same person.** Two asks are one person when they share an
 //! identity code (`vouch_normalize::identity_codes`: a given-name class and
-//! a surname sound, in both field orders) and their dates of birth agree or
-//! one of them gave none. The matcher confirms a subject only when the
+//! a surname sound, in both field orders) with compatible given names, and
+//! neither gave a date of birth, or both gave the same one and the names
+//! are no more than a typo apart ([`close`]). The matcher, without a date
+//! of birth on file that agrees, confirms a subject only when the
 //! taxpayer's own code is among the subject's, so any two subjects it could
-//! confirm as one taxpayer share a code: the guard is at least as coarse as
-//! the matcher by construction. Two asks sharing a code with *different*
-//! dates of birth are two people to the guard (a lawful batch of common
-//! names must pass), but the later one is marked `dob_required`: the
-//! decision then confirms it only when the taxpayer's date of birth on file
-//! is the one asked, so a taxpayer filed without one cannot be walked from
-//! address to address by changing the date. A-numbers and case numbers
-//! never separate two asks; an A-number already seen with another person is
+//! confirm that way share a code: the guard is at least as coarse as the
+//! matcher by construction. Two asks sharing a code with *different* dates
+//! of birth, or with the same one and names more than a typo apart
+//! (namesakes: `GARCIA` and `GARZA` born on one day), are two people to the
+//! guard (a lawful batch of common names must pass), but each is marked
+//! `dob_required`: the decision then confirms it only when the taxpayer's
+//! date of birth on file is the one asked, so a taxpayer filed without one
+//! cannot be walked from address to address by changing the date or the
+//! spelling. With the date of birth on file agreeing, the matcher confirms
+//! only a name alike the taxpayer's, and the decision compares every ask of
+//! the request and of the window with the taxpayer themself
+//! ([`ProbeHistory::asked_elsewhere`]). A-numbers and case numbers never
+//! separate two asks; an A-number already seen with another person is
 //! refused (`A_NUMBER_CONFLICT`).
 //!
 //! **Whose history.** Refusal codes depend on the requesting agency's own
@@ -37,6 +44,11 @@ use vouch_core::probe::{GivenKeys, GIVEN_DELETIONS, PROBE_NAME_KEYS};
 use vouch_core::{ReasonCode, Subject};
 use vouch_normalize as norm;
 
+// The surname's deletion keys reach the letters the matcher's surname
+// tolerance does (two slots hold whole forms: `Keyer::subject_keys`).
+const _: () = assert!(norm::SURNAME_EDIT_REACH == GIVEN_DELETIONS - 3);
+const _: () = assert!(norm::GIVEN_EDIT_REACH == GIVEN_DELETIONS - 1);
+
 /// A 128-bit keyed hash.
 pub type Key = vouch_core::probe::ProbeKey;
 pub use vouch_core::probe::ProbeRecord;
@@ -48,6 +60,10 @@ const PAIRWISE_MAX: usize = 64;
 /// The same within one request, where a common name's asks are many (a
 /// million-subject batch holds hundreds of JOSE GARCIAs).
 const IN_REQUEST_PAIRWISE_MAX: usize = 16;
+
+/// Asks of one identity code the decision compares with a taxpayer filed
+/// without a date of birth at most; past that it withholds (fail closed).
+const CODED_SCAN_MAX: usize = 4096;
 
 /// A subject's keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +94,19 @@ pub enum Relation {
     /// No identity code in common (or a record of an earlier version,
     /// which holds none).
     Different,
-    /// A code in common, dates of birth agreeing or one of them missing.
+    /// A code in common and compatible given names, with the same date
+    /// of birth and names no more than a typo apart ([`close`]), or
+    /// neither giving a date of birth.
     Same,
     /// A code in common, two different dates of birth.
     OtherDob,
+    /// A code in common and the same date of birth, but names further
+    /// apart than a typo (`GARCIA` / `GARZA`, `LUZ` / `LUIS`): two people
+    /// to the guard, as common names with one birthday are in a big batch,
+    /// and, like [`Relation::OtherDob`], each is then confirmed only on the
+    /// date of birth on file, where the decision compares every ask with
+    /// the taxpayer (`ProbeHistory::asked_elsewhere`).
+    Namesake,
 }
 
 /// Bigram filters at least this similar (Dice) are one given name with a
@@ -121,6 +146,71 @@ pub fn given_compatible(x: &GivenKeys, y: &GivenKeys) -> bool {
         || dice >= GIVEN_DICE_MIN
 }
 
+/// Whether two given names are one name written as a nickname or an
+/// initial: the same nickname class, or one the other's initial; never the
+/// two genders of one name. Stricter than [`given_compatible`] (no sound,
+/// typo or bigram likeness: `MARIA` / `MARTA`, `ANDREA` / `ANDRES` are one
+/// edit apart and two people): what makes two asks with one date of birth
+/// the same ask rather than two namesakes. A typo of the given name on
+/// the same date of birth is left to the decision, which compares each ask
+/// with the taxpayer (`ProbeHistory::asked_elsewhere`).
+pub fn given_close(x: &GivenKeys, y: &GivenKeys) -> bool {
+    if x.is_empty() || y.is_empty() {
+        return true;
+    }
+    if gendered(x, y) {
+        return false;
+    }
+    let initial = (x.initial | y.initial) & 0x8000 != 0 && x.initial & 0x7fff == y.initial & 0x7fff;
+    (x.canonical != 0 && x.canonical == y.canonical) || initial
+}
+
+/// The keyed form of `vouch_normalize::given_names_alike`: the same
+/// nickname class, one the other's initial, or one edit apart; never the
+/// two genders of one name. Unknown on either side counts as alike.
+pub fn given_alike(x: &GivenKeys, y: &GivenKeys) -> bool {
+    if given_close(x, y) {
+        return true;
+    }
+    if x.is_empty() || y.is_empty() || gendered(x, y) {
+        return false;
+    }
+    x.deletions
+        .iter()
+        .any(|&d| d != 0 && y.deletions.contains(&d))
+}
+
+/// `MARIO` and `MARIA`, `JUAN` and `JUANA` (`vouch_normalize::gendered_pair`).
+fn gendered(x: &GivenKeys, y: &GivenKeys) -> bool {
+    let ending = |k: &GivenKeys| k.stem >> 14;
+    let endings = (ending(x).min(ending(y)), ending(x).max(ending(y)));
+    x.stem & 0x3fff == y.stem & 0x3fff && matches!(endings, (1, 2) | (0, 1))
+}
+
+/// Whether two asks sharing an identity code are the same ask written
+/// differently, not two namesakes: as written, surnames at most a typo
+/// apart (or one's second or particle form the other's paternal surname)
+/// and given names [`given_close`]; or a code in common through a swapped
+/// orientation (those codes are exact spellings) with close given names.
+pub fn close(
+    a: &[u64; PROBE_NAME_KEYS],
+    ag: &[GivenKeys; 2],
+    asur: &[u16; GIVEN_DELETIONS],
+    b: &[u64; PROBE_NAME_KEYS],
+    bg: &[GivenKeys; 2],
+    bsur: &[u16; GIVEN_DELETIONS],
+) -> bool {
+    if surname_compatible(asur, bsur) && given_close(&ag[0], &bg[0]) {
+        return true;
+    }
+    [(0, 1), (1, 0), (1, 1)].into_iter().any(|(oa, ob)| {
+        a[orientation(oa)]
+            .iter()
+            .any(|&n| n != 0 && b[orientation(ob)].contains(&n))
+            && given_close(&ag[oa], &bg[ob])
+    })
+}
+
 /// The slots of the codes of one orientation (0: as written, 1: swapped).
 fn orientation(o: usize) -> std::ops::Range<usize> {
     if o == 0 {
@@ -144,22 +234,36 @@ pub fn same_name(
             let shared = a[orientation(oa)]
                 .iter()
                 .any(|&n| n != 0 && b[orientation(ob)].contains(&n));
-            shared && given_compatible(&ag[oa], &bg[ob])
+            // Both read swapped: the matcher confirms a swapped reading
+            // only when it agrees exactly, so both given names would be the
+            // taxpayer's own (one nickname class at least).
+            let given = if oa == 1 && ob == 1 {
+                given_close(&ag[1], &bg[1])
+            } else {
+                given_compatible(&ag[oa], &bg[ob])
+            };
+            shared && given
         })
     })
 }
 
-/// How a record relates to a subject's keys.
+/// How a record (its identity codes, given-name and surname keys and date
+/// of birth) relates to a subject's keys.
 pub fn relation(
     k: &ProbeKeys,
     names: &[u64; PROBE_NAME_KEYS],
     given: &[GivenKeys; 2],
+    surname: &[u16; GIVEN_DELETIONS],
     dob: u64,
 ) -> Relation {
     if !same_name(&k.names, &k.given, names, given) {
         Relation::Different
     } else if k.dob == dob {
-        Relation::Same
+        if dob == 0 || close(&k.names, &k.given, &k.surname, names, given, surname) {
+            Relation::Same
+        } else {
+            Relation::Namesake
+        }
     } else if k.dob != 0 && dob != 0 {
         Relation::OtherDob
     } else {
@@ -250,7 +354,9 @@ impl Keyer {
     pub fn taxpayer_keys(
         &self,
         first_given: &str,
+        given_joined: &str,
         paternal: &str,
+        second: &str,
         dob: Option<time::Date>,
     ) -> TaxpayerKeys {
         TaxpayerKeys {
@@ -258,8 +364,13 @@ impl Keyer {
                 .map_or(0, |c| self.sip("identity", &c.to_be_bytes()).max(1)),
             code_swapped: norm::identity_code_swapped(first_given, paternal)
                 .map_or(0, |c| self.sip("identity", &c.to_be_bytes()).max(1)),
-            given: self.given_keys(first_given, first_given),
+            given: self.given_keys(first_given, given_joined),
             surname: self.deletion_keys("surname-deletion", paternal),
+            second: if second.is_empty() {
+                0
+            } else {
+                ((self.sip("surname-deletion", second.as_bytes()) >> 48) as u16).max(1)
+            },
             dob: dob.map_or(0, |d| {
                 self.sip("dob", vouch_core::timestamp::format_date(d).as_bytes())
                     .max(1)
@@ -287,7 +398,9 @@ impl Keyer {
         let class = norm::given_class(token);
         let initial = ((self.sip("initial", &[class]) >> 48) as u16 & 0x7fff)
             | if token.len() == 1 { 0x8000 } else { 0 };
-        let mut deletions = self.deletion_keys("given-deletion", canonical);
+        // The spelling as written (a typo of `FRANK` is one edit from it, not
+        // from its nickname class `FRANCIS`).
+        let mut deletions = self.deletion_keys("given-deletion", token);
         if joined != token && !joined.is_empty() {
             let more = self.deletion_keys("given-deletion", joined);
             let free = deletions.iter().filter(|&&d| d == 0).count();
@@ -373,12 +486,20 @@ impl Keyer {
         ];
         let paternal = n.surnames.first().map_or("", String::as_str);
         let mut surname = self.deletion_keys("surname-deletion", paternal);
-        // The last slot: the second surname as written, so that an ask with
-        // the surnames reordered is found from the taxpayer's paternal one.
-        surname[GIVEN_DELETIONS - 1] = match n.surnames.get(1) {
-            Some(second) => ((self.sip("surname-deletion", second.as_bytes()) >> 48) as u16).max(1),
-            None => 0,
+        // The last two slots (so the deletions reach the first
+        // `norm::SURNAME_EDIT_REACH` letters): the paternal surname's other
+        // whole form (particles joined or stripped) and the second surname
+        // as written, so that an ask with the surnames reordered or the
+        // particles written otherwise is found from the taxpayer's paternal
+        // surname, as the matcher accepts it (`names_alike`).
+        let whole = |t: Option<&str>| {
+            t.map_or(0, |t| {
+                ((self.sip("surname-deletion", t.as_bytes()) >> 48) as u16).max(1)
+            })
         };
+        surname[GIVEN_DELETIONS - 2] =
+            whole(norm::surname_alternative(&n.surnames, &n.particles).as_deref());
+        surname[GIVEN_DELETIONS - 1] = whole(n.surnames.get(1).map(String::as_str));
         let dob = match vouch_core::timestamp::parse_date(s.dob.trim()) {
             Some(d) => self
                 .sip("dob", vouch_core::timestamp::format_date(d).as_bytes())
@@ -439,8 +560,22 @@ pub struct TaxpayerKeys {
     pub given: GivenKeys,
     /// Keyed deletion neighbourhood of the paternal surname.
     pub surname: [u16; GIVEN_DELETIONS],
+    /// Keyed second surname (0: none).
+    pub second: u16,
     /// Keyed date of birth on file (0: none).
     pub dob: u64,
+}
+
+/// Whether an ask's surname keys are alike a taxpayer's as the matcher
+/// accepts them beside an agreeing date of birth
+/// (`vouch_match::MasterIndex::names_alike`): the paternal surname (or its
+/// other whole form) the same or one edit apart, or the two surnames
+/// swapped.
+fn surname_alike(r: &[u16; GIVEN_DELETIONS], t: &TaxpayerKeys) -> bool {
+    let paternal = &r[..GIVEN_DELETIONS - 1];
+    let second = r[GIVEN_DELETIONS - 1];
+    paternal.iter().any(|&d| d != 0 && t.surname.contains(&d))
+        || (second != 0 && second == t.surname[0] && t.second != 0 && r[0] == t.second)
 }
 
 /// Whether two surnames' deletion neighbourhoods meet: the same surname,
@@ -547,6 +682,21 @@ impl ProbeHistory {
             .filter(|r| r.day <= day && i64::from(day - r.day) < window)
             .copied()
             .collect();
+        Self::index(records)
+    }
+
+    /// The asks of one request only (for
+    /// [`ProbeHistory::asked_in_request_elsewhere`]).
+    pub fn of_request(records: &[ProbeRecord], request: Key) -> ProbeHistory {
+        let records = records
+            .iter()
+            .filter(|r| r.request == request)
+            .copied()
+            .collect();
+        Self::index(records)
+    }
+
+    fn index(records: Vec<ProbeRecord>) -> ProbeHistory {
         let mut by_name = Vec::with_capacity(records.len() * 3);
         let mut by_address = Vec::with_capacity(records.len());
         let mut by_a_number = Vec::with_capacity(records.len());
@@ -582,45 +732,99 @@ impl ProbeHistory {
     }
 
     /// Whether an earlier ask (received within `window` days before
-    /// `day`) at another address than `address` named this taxpayer: it
-    /// carried the taxpayer's identity code with a date of birth that does
-    /// not contradict theirs, or it gave the taxpayer's date of birth with
-    /// a given name compatible with theirs and a surname at most one edit
-    /// from their paternal surname. The decision then does not confirm:
-    /// a one-bit answer about one taxpayer is given at one address per
-    /// window, whatever spellings the asks used (this compares each
-    /// earlier ask with the taxpayer themself, so no chain of two
-    /// spellings can walk around it).
+    /// `day`) at another address than `address` could have been confirmed
+    /// as this taxpayer, and so named them there:
+    /// - it carried the taxpayer's identity code where the matcher decides
+    ///   on that code (no date of birth on the ask or on file; or the name
+    ///   written with its fields swapped, on any date of birth that does
+    ///   not contradict theirs);
+    /// - or it gave the taxpayer's date of birth with a name alike theirs
+    ///   (`asked_alike`).
+    ///
+    /// The decision then does not confirm: a one-bit answer about one
+    /// taxpayer is given at one address per window, whatever spellings the
+    /// asks used (this compares each earlier ask with the taxpayer
+    /// themself, so no chain of two spellings can walk around it).
     pub fn asked_elsewhere(&self, t: &TaxpayerKeys, address: Key, day: i32, window: i64) -> bool {
-        let here = |r: &ProbeRecord| {
-            r.address == address || r.day > day || i64::from(day - r.day) >= window
+        let counts = |r: &ProbeRecord| {
+            r.address != address && r.day <= day && i64::from(day - r.day) < window
         };
-        for code in [t.code, t.code_swapped].into_iter().filter(|&c| c != 0) {
-            let named = run(&self.name_runs, &self.by_name, &code)
-                .iter()
-                .map(|e| &self.records[e.2 as usize])
-                .filter(|r| !here(r))
-                .any(|r| r.dob == 0 || t.dob == 0 || r.dob == t.dob);
-            if named {
-                return true;
-            }
-        }
-        if t.dob != 0 {
-            return run(&self.dob_runs, &self.by_dob, &t.dob)
-                .iter()
-                .map(|e| &self.records[e.1 as usize])
-                .filter(|r| !here(r))
-                .any(|r| {
-                    given_compatible(&r.given[0], &t.given)
-                        && surname_compatible(&r.surname, &t.surname)
-                });
-        }
-        false
+        self.asked_coded(t, |r| counts(r)) || self.asked_alike(t, counts)
     }
 
-    /// The records sharing a name key with `k` that could be the same
-    /// person (dates of birth agreeing, or one missing), each once; and
-    /// whether some record shares a name key with another date of birth.
+    /// The same for the asks of one request (a history built by
+    /// [`ProbeHistory::of_request`]), seen from one of them, at `address`,
+    /// which gave a date of birth or not (`ask_has_dob`). An ask of the
+    /// request without a date of birth counts only for one without (the
+    /// guard's known gap: ARCHITECTURE.md invariant 9; counting it for
+    /// asks with one would withhold every common name of a big batch).
+    pub fn asked_in_request_elsewhere(
+        &self,
+        t: &TaxpayerKeys,
+        address: Key,
+        ask_has_dob: bool,
+    ) -> bool {
+        let counts = |r: &ProbeRecord| r.address != address;
+        self.asked_coded(t, |r| counts(r) && (r.dob != 0) == ask_has_dob)
+            || self.asked_alike(t, counts)
+    }
+
+    /// An ask carrying the taxpayer's identity code where the matcher
+    /// decides on that code: no date of birth on the ask or on file; or
+    /// the name written with its fields swapped, on any date of birth that
+    /// does not contradict theirs.
+    fn asked_coded(&self, t: &TaxpayerKeys, counts: impl Fn(&ProbeRecord) -> bool) -> bool {
+        // Each code in the slots of its orientation only: the written
+        // slots also hold exact forms (for the guard to meet a swapped
+        // ask), which the taxpayer's swapped code equals for every plain
+        // ask of a given-name class and surname.
+        [(t.code, 0), (t.code_swapped, 1)]
+            .into_iter()
+            .filter(|&(code, _)| code != 0)
+            .any(|(code, o)| {
+                let named = |r: &&ProbeRecord| {
+                    counts(r)
+                        && r.names[orientation(o)].contains(&code)
+                        && given_compatible(&r.given[o], &t.given)
+                };
+                if t.dob == 0 {
+                    // On any date of birth: the whole run (fail closed past
+                    // a bound: a name asked this often elsewhere is no
+                    // name to confirm at one address).
+                    let all = run(&self.name_runs, &self.by_name, &code);
+                    return all.len() > CODED_SCAN_MAX
+                        || all
+                            .iter()
+                            .map(|e| &self.records[e.2 as usize])
+                            .any(|r| named(&r));
+                }
+                // Asks without a date of birth, and for the swapped code
+                // those with the taxpayer's.
+                let dobs: &[u64] = if o == 1 { &[0, t.dob] } else { &[0] };
+                dobs.iter().any(|&d| {
+                    run(&self.name_dob_runs, &self.by_name, &(code, d))
+                        .iter()
+                        .map(|e| &self.records[e.2 as usize])
+                        .any(|r| named(&r))
+                })
+            })
+    }
+
+    fn asked_alike(&self, t: &TaxpayerKeys, counts: impl Fn(&ProbeRecord) -> bool) -> bool {
+        if t.dob == 0 {
+            return false;
+        }
+        run(&self.dob_runs, &self.by_dob, &t.dob)
+            .iter()
+            .map(|e| &self.records[e.1 as usize])
+            .filter(|r| counts(r))
+            .any(|r| given_alike(&r.given[0], &t.given) && surname_alike(&r.surname, t))
+    }
+
+    /// The records sharing a name key with `k` that are the same person
+    /// ([`Relation::Same`]), each once; and whether some record shares a
+    /// name key with another date of birth, or is a namesake with the same
+    /// one ([`Relation::Namesake`]).
     fn related(&self, k: &ProbeKeys, out: &mut Vec<u32>) -> bool {
         out.clear();
         let mut other_dob = false;
@@ -650,7 +854,14 @@ impl ProbeHistory {
         out.dedup();
         out.retain(|&i| {
             let r = &self.records[i as usize];
-            same_name(&k.names, &k.given, &r.names, &r.given)
+            match relation(k, &r.names, &r.given, &r.surname, r.dob) {
+                Relation::Same => true,
+                Relation::Namesake => {
+                    other_dob = true;
+                    false
+                }
+                Relation::Different | Relation::OtherDob => false,
+            }
         });
         other_dob
     }
@@ -662,7 +873,8 @@ pub struct GuardOutcome {
     /// Each subject's added refusal codes.
     pub reasons: Vec<Vec<ReasonCode>>,
     /// Subjects the decision may confirm only on the date of birth on file:
-    /// their name was asked with another date of birth.
+    /// their name was asked with another date of birth, or by a namesake
+    /// with the same one.
     pub dob_required: Vec<bool>,
     /// Whether another agency asked about one of the subjects within the
     /// probing window (the `CROSS_AGENCY_REPEAT` hold).
@@ -676,6 +888,7 @@ pub struct GuardOutcome {
 struct Counted {
     names: [u64; PROBE_NAME_KEYS],
     given: [GivenKeys; 2],
+    surname: [u16; GIVEN_DELETIONS],
     dob: u64,
     a_number: u64,
 }
@@ -685,6 +898,7 @@ impl Counted {
         Counted {
             names: r.names,
             given: r.given,
+            surname: r.surname,
             dob: r.dob,
             a_number: r.a_number,
         }
@@ -696,7 +910,7 @@ impl Counted {
         if self.names.iter().all(|&n| n == 0) {
             return self.a_number != 0 && self.a_number == k.a_number;
         }
-        relation(k, &self.names, &self.given, self.dob) == Relation::Same
+        relation(k, &self.names, &self.given, &self.surname, self.dob) == Relation::Same
     }
 }
 
@@ -705,7 +919,7 @@ fn count_person(people: &mut Vec<Counted>, c: Counted) {
     let keys = ProbeKeys {
         names: c.names,
         given: c.given,
-        surname: [0; GIVEN_DELETIONS],
+        surname: c.surname,
         dob: c.dob,
         a_number: c.a_number,
         address: [0; 16],
@@ -715,10 +929,10 @@ fn count_person(people: &mut Vec<Counted>, c: Counted) {
     }
 }
 
-/// Marks, within one request, every copy of a person (sharing an identity
-/// key and compatible given names, dates of birth agreeing or missing) as
-/// `DUPLICATE_SUBJECT`, and every subject whose identity key appears with
-/// another date of birth as `dob_required`.
+/// Marks, within one request, every copy of a person ([`Relation::Same`])
+/// as `DUPLICATE_SUBJECT`, and every subject whose identity key appears
+/// with another date of birth, or with the same one for a namesake, as
+/// `dob_required`.
 fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
     let mut entries: Vec<(u64, u64, u32)> = Vec::new();
     for (i, k) in keys.iter().enumerate() {
@@ -794,9 +1008,32 @@ fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
         let known = &run[unknown..];
         let distinct_known = known.chunk_by(|a, b| a.1 == b.1).count();
         for same_dob in known.chunk_by(|a, b| a.1 == b.1) {
+            if same_dob.len() > PAIRWISE_MAX {
+                // One name and one date of birth asked this often is no
+                // lawful batch of people: every copy is refused.
+                for e in same_dob {
+                    duplicate[e.2 as usize] = true;
+                }
+                continue;
+            }
+            // The same ask (names a typo apart) is a copy; namesakes with
+            // one birthday are two people, each needing that date of birth
+            // on file (`Relation::Namesake`).
             for (x, a) in same_dob.iter().enumerate() {
                 for b in &same_dob[x + 1..] {
-                    mark(a.2, b.2, &mut duplicate);
+                    if let (Some(p), Some(q)) = (&keys[a.2 as usize], &keys[b.2 as usize]) {
+                        match relation(p, &q.names, &q.given, &q.surname, q.dob) {
+                            Relation::Same => {
+                                duplicate[a.2 as usize] = true;
+                                duplicate[b.2 as usize] = true;
+                            }
+                            Relation::Namesake => {
+                                out.dob_required[a.2 as usize] = true;
+                                out.dob_required[b.2 as usize] = true;
+                            }
+                            Relation::Different | Relation::OtherDob => {}
+                        }
+                    }
                 }
             }
         }
@@ -878,10 +1115,14 @@ pub fn guard(
             .filter(|r| r.agency == ctx.agency && within(r, policy.address_window_days))
             .filter(|r| r.name_keys().next().is_some())
             .any(|r| {
-                // Another person: another name, or another date of birth
-                // (a date of birth given now and not before is no conflict).
+                // Another person: another name, another date of birth, or
+                // a namesake with the same one (a date of birth given now
+                // and not before is no conflict).
                 !same_name(&k.names, &k.given, &r.names, &r.given)
-                    || relation(k, &r.names, &r.given, r.dob) == Relation::OtherDob
+                    || matches!(
+                        relation(k, &r.names, &r.given, &r.surname, r.dob),
+                        Relation::OtherDob | Relation::Namesake
+                    )
             });
         if conflict {
             reasons.push(ReasonCode::ANumberConflict);
@@ -906,6 +1147,7 @@ pub fn guard(
             let c = Counted {
                 names: k.names,
                 given: k.given,
+                surname: k.surname,
                 dob: k.dob,
                 a_number: k.a_number,
             };
@@ -939,10 +1181,13 @@ mod tests {
         let mut names = [0; PROBE_NAME_KEYS];
         names[0] = name;
         names[1] = name + 1000;
+        // The surname's keys: one name spelt one way.
+        let mut surname = [0; GIVEN_DELETIONS];
+        surname[0] = (name as u16).max(1);
         Some(ProbeKeys {
             names,
             given: [GivenKeys::default(); 2],
-            surname: [0; GIVEN_DELETIONS],
+            surname,
             dob,
             a_number: a,
             address: [addr; 16],
@@ -1155,7 +1400,7 @@ mod tests {
             &subject("Jose", "", "Garcia Lopez", "", "1980-02-03", "A123456789"),
             "x",
         );
-        for variant in [
+        for (i, variant) in [
             subject("Garcia Lopez", "", "Jose", "", "1980-02-03", "A000000001"),
             subject("Jose", "", "Garcia Lopez", "Jr", "1980-02-03", "A000000002"),
             subject("Jose", "", "Garcia Lopes", "", "1980-02-03", "A000000003"),
@@ -1169,12 +1414,15 @@ mod tests {
             ),
             subject("Pepe", "", "Garcia", "", "1980-02-03", "A000000005"),
             subject("JOSÉ", "", "GARCÍA-LÓPEZ", "", "1980-02-03", "A000000006"),
-        ] {
-            let v = k.subject_keys(&variant, "y");
+        ]
+        .iter()
+        .enumerate()
+        {
+            let v = k.subject_keys(variant, "y");
             assert_eq!(
-                relation(&v, &base.names, &base.given, base.dob),
+                relation(&v, &base.names, &base.given, &base.surname, base.dob),
                 Relation::Same,
-                "{variant:?}"
+                "variant {i}"
             );
         }
         for other in [
@@ -1183,15 +1431,111 @@ mod tests {
         ] {
             let o = k.subject_keys(&other, "x");
             assert_eq!(
-                relation(&o, &base.names, &base.given, base.dob),
+                relation(&o, &base.names, &base.given, &base.surname, base.dob),
                 Relation::Different
             );
         }
         let elsewhen = k.subject_keys(&subject("Jose", "", "Garcia", "", "1991-07-08", "A2"), "x");
         assert_eq!(
-            relation(&elsewhen, &base.names, &base.given, base.dob),
+            relation(&elsewhen, &base.names, &base.given, &base.surname, base.dob),
             Relation::OtherDob
         );
+    }
+
+    #[test]
+    fn namesakes_with_one_birthday_are_two_people_who_each_need_it_on_file() {
+        let k = Keyer::new(&[7; 32]);
+        let ask = |first: &str, last: &str, addr: &str| {
+            let a = format!("A-{first}-{last}-{addr}");
+            Some(k.subject_keys(&subject(first, "", last, "", "1980-02-03", &a), addr))
+        };
+        let base = ask("Jose", "Garcia", "x").unwrap();
+        for (first, last) in [("Jose", "Garza"), ("Luis", "Garcia"), ("Jose", "Gonzalez")] {
+            let o = ask(first, last, "y").unwrap();
+            let rel = relation(&o, &base.names, &base.given, &base.surname, base.dob);
+            assert!(
+                matches!(rel, Relation::Namesake | Relation::Different),
+                "{first} {last}: {rel:?}"
+            );
+        }
+        let garza = ask("Jose", "Garza", "y").unwrap();
+        assert_eq!(
+            relation(&garza, &base.names, &base.given, &base.surname, base.dob),
+            Relation::Namesake,
+            "same sound, same birthday, two people"
+        );
+        // In one request: neither refused, both need the date on file.
+        let out = run(
+            &[],
+            &[ask("Jose", "Garcia", "x"), ask("Jose", "Garza", "y")],
+            &ctx(1000, OWN),
+        );
+        assert!(out.reasons.iter().all(Vec::is_empty), "{:?}", out.reasons);
+        assert_eq!(out.dob_required, vec![true, true]);
+        // Across requests: the same.
+        let later = run(
+            &out.records[..1],
+            &[ask("Jose", "Garza", "z")],
+            &ctx(1001, OWN),
+        );
+        assert!(later.reasons[0].is_empty(), "{:?}", later.reasons);
+        assert!(later.dob_required[0]);
+        // A typo of the same name on the same birthday is the same ask.
+        let typo = run(
+            &[],
+            &[ask("Jose", "Garcia", "x"), ask("Jose", "Garcai", "y")],
+            &ctx(1000, OWN),
+        );
+        assert_eq!(typo.reasons[0], vec![ReasonCode::DuplicateSubject]);
+        assert_eq!(typo.reasons[1], vec![ReasonCode::DuplicateSubject]);
+        let again = run(
+            &out.records[..1],
+            &[ask("Jose", "Garcai", "y")],
+            &ctx(1001, OWN),
+        );
+        assert!(again.reasons[0].contains(&ReasonCode::AddressProbing));
+    }
+
+    #[test]
+    fn the_decision_finds_in_one_request_the_asks_alike_a_taxpayer_with_their_birthday() {
+        let k = Keyer::new(&[7; 32]);
+        let dob = time::Date::from_calendar_date(1980, time::Month::February, 3).ok();
+        let t = k.taxpayer_keys("JOSE", "JOSE", "GARCIA", "", dob);
+        let record = |first: &str, last: &str, birth: &str, addr: &str| {
+            let s = k.subject_keys(&subject(first, "", last, "", birth, "A1"), addr);
+            ProbeRecord {
+                names: s.names,
+                given: s.given,
+                surname: s.surname,
+                dob: s.dob,
+                a_number: s.a_number,
+                address: s.address,
+                agency: [1; 16],
+                request: [4; 16],
+                day: 1000,
+            }
+        };
+        let here = k.key("address", "here");
+        // GARCIO and GARSIA: each one edit from GARCIA, two from each other.
+        let asks = [record("Jose", "Garsia", "1980-02-03", "elsewhere")];
+        let h = ProbeHistory::of_request(&asks, [4; 16]);
+        assert!(h.asked_in_request_elsewhere(&t, here, true));
+        // A namesake on that birthday (not alike) or on another: not.
+        for r in [
+            record("Jose", "Garza", "1980-02-03", "elsewhere"),
+            record("Jose", "Garcia", "1990-01-01", "elsewhere"),
+        ] {
+            let h = ProbeHistory::of_request(&[r], [4; 16]);
+            assert!(!h.asked_in_request_elsewhere(&t, here, true));
+        }
+        // The same ask at this address: not elsewhere.
+        let h =
+            ProbeHistory::of_request(&[record("Jose", "Garsia", "1980-02-03", "here")], [4; 16]);
+        assert!(!h.asked_in_request_elsewhere(&t, here, true));
+        // An ask without a date of birth counts for asks without one only.
+        let h = ProbeHistory::of_request(&[record("Jose", "Garcia", "", "elsewhere")], [4; 16]);
+        assert!(h.asked_in_request_elsewhere(&t, here, false));
+        assert!(!h.asked_in_request_elsewhere(&t, here, true));
     }
 
     #[test]
