@@ -234,11 +234,13 @@ pub fn same_name(
             let shared = a[orientation(oa)]
                 .iter()
                 .any(|&n| n != 0 && b[orientation(ob)].contains(&n));
-            // Both read swapped: the matcher confirms a swapped reading
-            // only when it agrees exactly, so both given names would be the
-            // taxpayer's own (one nickname class at least).
+            // Both read swapped (the same first name written, surnames as
+            // given names): as alike as a typo or a nickname, not by sound
+            // or bigram likeness, which would link two surnames that only
+            // look alike (and, keyed into a 64-bit filter, would do so
+            // differently under each secret).
             let given = if oa == 1 && ob == 1 {
-                given_close(&ag[1], &bg[1])
+                given_alike(&ag[1], &bg[1])
             } else {
                 given_compatible(&ag[oa], &bg[ob])
             };
