@@ -48,6 +48,9 @@ pub struct MatchQuery {
     pub dob: Option<Date>,
     /// Requested tax years.
     pub periods: Vec<u16>,
+    /// The standardised address's match key, as the probing history keys
+    /// it (`None`: not built from a subject as received).
+    pub address_text: Option<String>,
     /// The subject's identity codes (`vouch_normalize::identity_codes`):
     /// a taxpayer whose own code is not among them is never confirmed, so
     /// the probing guard, which treats subjects sharing a code as one
@@ -63,8 +66,12 @@ impl MatchQuery {
     pub fn from_subject(s: &vouch_core::Subject, dob: Option<Date>, periods: &[i32]) -> MatchQuery {
         let name = crate::keys::name(&s.first_name, &s.middle_name, &s.last_name, &s.suffix);
         let swapped = crate::keys::name(&s.last_name, &s.middle_name, &s.first_name, &s.suffix);
-        let addr = crate::keys::address_keys(&s.street, &s.city, &s.state, &s.zip);
-        MatchQuery::new(&name, &swapped, addr, dob, periods)
+        let a = vouch_normalize::standardize_address(&s.street, &s.city, &s.state, &s.zip);
+        let text = a.match_key();
+        let addr = crate::keys::address_keys_of(&a, &text);
+        let mut q = MatchQuery::new(&name, &swapped, addr, dob, periods);
+        q.address_text = Some(text);
+        q
     }
 
     /// Builds a query from the subject's standardised fields.
@@ -87,6 +94,7 @@ impl MatchQuery {
         MatchQuery {
             identity,
             dob_required: false,
+            address_text: None,
             name: usable(name),
             swapped: usable(swapped),
             suffix: suffix_code(name),
@@ -205,6 +213,10 @@ pub struct Decision {
     pub outcome: Outcome,
     /// The matched taxpayer (CONFIRMED only), for the ledger's keyed hash.
     pub tin: Option<Tin>,
+    /// The matched taxpayer's first row in the index (CONFIRMED only), for
+    /// reading their latest return again without a search
+    /// ([`crate::MasterIndex::latest_name_at`]).
+    pub row: Option<u32>,
     /// Which rule gave the outcome.
     pub reason: DecisionReason,
     /// Distinct non-vetoed taxpayers scoring within the margin of the threshold.
@@ -220,6 +232,7 @@ impl Decision {
     pub fn withheld(mut self, reason: DecisionReason) -> Decision {
         self.outcome = Outcome::NotConfirmed;
         self.tin = None;
+        self.row = None;
         self.reason = reason;
         self
     }
@@ -234,6 +247,7 @@ fn not_confirmed(
     Decision {
         outcome: Outcome::NotConfirmed,
         tin: None,
+        row: None,
         reason,
         candidates,
         blocks_capped: capped,
@@ -779,6 +793,7 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     Decision {
         outcome: Outcome::Confirmed,
         tin: Some(tin),
+        row: Some(best.start),
         reason: DecisionReason::Unique,
         candidates: near.max(1),
         blocks_capped: capped,

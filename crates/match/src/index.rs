@@ -728,7 +728,20 @@ impl MasterIndex {
     /// birth on a taxpayer's latest return (what the pipeline keys to find
     /// earlier asks about them); `None` for a TIN not in the index.
     pub fn latest_name(&self, tin: Tin) -> Option<LatestName> {
-        let rows = self.history_u32(tin.as_u32());
+        let start = self.rows.partition_point(|r| r.tin < tin.as_u32());
+        if self.rows.get(start).is_none_or(|r| r.tin != tin.as_u32()) {
+            return None;
+        }
+        self.latest_name_at(start as u32)
+    }
+
+    /// [`MasterIndex::latest_name`] of the taxpayer whose first row is
+    /// `row` (a confirmed [`crate::decide::Decision::row`]).
+    pub fn latest_name_at(&self, row: u32) -> Option<LatestName> {
+        if row as usize >= self.rows.len() {
+            return None;
+        }
+        let rows = self.history_at(row);
         let latest = rows.last()?;
         let mut n = NameTokens::default();
         self.name_into(latest.name, &mut n);

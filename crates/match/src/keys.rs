@@ -50,7 +50,12 @@ pub fn address_key(street: &str, city: &str, state: &str, zip: &str) -> Option<A
 /// Every key of an address, or `None` when it is not comparable.
 pub fn address_keys(street: &str, city: &str, state: &str, zip: &str) -> Option<AddressKeys> {
     let a = standardize_address(street, city, state, zip);
-    let key = a.match_key();
+    address_keys_of(&a, &a.match_key())
+}
+
+/// [`address_keys`] of an address already standardised, whose match key
+/// is `key`.
+pub fn address_keys_of(a: &vouch_normalize::StandardAddress, key: &str) -> Option<AddressKeys> {
     let zip5 = a.zip5.as_deref()?;
     if key.is_empty() {
         return None;

@@ -333,16 +333,19 @@ pub fn identity_codes<S: AsRef<str>>(
     // of the taxpayer's codes: the matcher confirms it only on an equal
     // date of birth on file, where the decision checks the earlier asks
     // against the taxpayer themself.
-    for s in surnames
-        .iter()
-        .take(1)
-        .map(|t| surname_sound(t.as_ref()))
-        .chain([
-            surname_sound(&joined),
-            surname_sound(&with_particles),
-            surname_sound(unparticled),
-        ])
-    {
+    // (Each distinct spelling once: one surname is usually all four.)
+    let mut spellings: Vec<&str> = Vec::with_capacity(4);
+    for f in surnames.iter().take(1).map(AsRef::as_ref).chain([
+        joined.as_str(),
+        with_particles.as_str(),
+        unparticled,
+    ]) {
+        if !spellings.contains(&f) {
+            spellings.push(f);
+        }
+    }
+    for f in spellings {
+        let s = surname_sound(f);
         if !s.is_empty() && !sounds.contains(&s) {
             sounds.push(s);
         }

@@ -39,30 +39,40 @@ pub struct PhoneticCode {
 /// Double Metaphone codes of one folded token (upper-case ASCII letters;
 /// other characters are ignored). Empty codes for an empty token.
 pub fn phonetic_code(token: &str) -> PhoneticCode {
-    // Names repeat (a batch of a million holds a few tens of thousands of
-    // distinct tokens): each thread keeps the codes it computed, bounded.
+    with_phonetic_code(token, PhoneticCode::clone)
+}
+
+/// Applies `f` to the codes of `token`, computed once per thread (names
+/// repeat: a batch of a million holds a few tens of thousands of distinct
+/// tokens), without copying both codes out of the cache.
+fn with_phonetic_code<R>(token: &str, f: impl Fn(&PhoneticCode) -> R) -> R {
     thread_local! {
         static CACHE: std::cell::RefCell<std::collections::HashMap<String, PhoneticCode>> =
             std::cell::RefCell::new(std::collections::HashMap::new());
     }
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(token).cloned()) {
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(token).map(&f)) {
         return hit;
     }
-    // rphonetic indexes by byte; keep it on ASCII letters only.
-    let letters: String = token.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-    let result = DOUBLE_METAPHONE.double_metaphone(&letters);
-    let code = PhoneticCode {
-        primary: result.primary(),
-        alternate: result.alternate(),
-    };
+    let code = compute(token);
+    let out = f(&code);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= PHONETIC_CACHE_MAX {
             c.clear();
         }
-        c.insert(token.to_string(), code.clone());
+        c.insert(token.to_string(), code);
     });
-    code
+    out
+}
+
+fn compute(token: &str) -> PhoneticCode {
+    // rphonetic indexes by byte; keep it on ASCII letters only.
+    let letters: String = token.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    let result = DOUBLE_METAPHONE.double_metaphone(&letters);
+    PhoneticCode {
+        primary: result.primary(),
+        alternate: result.alternate(),
+    }
 }
 
 /// Tokens whose codes a thread keeps, at most.
@@ -70,19 +80,20 @@ const PHONETIC_CACHE_MAX: usize = 1 << 16;
 
 /// Primary Double Metaphone code of one folded token.
 pub fn phonetic_primary(token: &str) -> String {
-    phonetic_code(token).primary
+    with_phonetic_code(token, |c| c.primary.clone())
 }
 
 /// Whether two folded tokens share a Double Metaphone code (primary or
 /// alternate on either side).
 pub fn phonetic_equivalent(a: &str, b: &str) -> bool {
-    let (ca, cb) = (phonetic_code(a), phonetic_code(b));
-    if ca.primary.is_empty() || cb.primary.is_empty() {
-        return false;
-    }
-    [&ca.primary, &ca.alternate]
-        .iter()
-        .any(|x| **x == cb.primary || **x == cb.alternate)
+    let cb = phonetic_code(b);
+    with_phonetic_code(a, |ca| {
+        !ca.primary.is_empty()
+            && !cb.primary.is_empty()
+            && [&ca.primary, &ca.alternate]
+                .iter()
+                .any(|x| **x == cb.primary || **x == cb.alternate)
+    })
 }
 
 /// A blocking key for one token, chosen by how common the token is.

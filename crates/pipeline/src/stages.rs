@@ -19,7 +19,7 @@ use vouch_ledger::{LeafOutcome, LeafRecord};
 use vouch_match::{decide::decide, Decision, MasterIndex, MatchQuery};
 use vouch_policy::probing::{guard, Keyer, ProbeContext, ProbeHistory, ProbeKeys, ProbeRecord};
 use vouch_policy::PolicyConfig as Policy;
-use vouch_policy::{check_request, check_subjects, holds, PolicyConfig, Registry};
+use vouch_policy::{check_request, check_subjects, holds_of, PolicyConfig, Registry};
 
 /// Intake: the request's files, read and hash-checked.
 #[derive(Debug)]
@@ -175,7 +175,7 @@ pub(crate) fn check(
     })?;
     let checks = check_subjects(&f.letter, &f.subjects, policy);
     let mut subject_reasons = checks.reasons;
-    let mut holds = holds(&f.letter, &f.subjects, policy, earlier_subjects);
+    let mut holds = holds_of(&f.letter, &checks.texts, policy, earlier_subjects);
     let mut records = Vec::new();
     let mut dob_required = vec![false; f.subjects.len()];
     if verdict.reasons.is_empty() {
@@ -341,8 +341,14 @@ pub(crate) struct Elsewhere<'a> {
 }
 
 impl Elsewhere<'_> {
-    fn withholds(&self, index: &MasterIndex, s: &vouch_core::Subject, tin: Tin) -> bool {
-        let Some(n) = index.latest_name(tin) else {
+    fn withholds(
+        &self,
+        index: &MasterIndex,
+        s: &vouch_core::Subject,
+        q: &MatchQuery,
+        row: u32,
+    ) -> bool {
+        let Some(n) = index.latest_name_at(row) else {
             return true; // cannot be checked: fail closed
         };
         let t = self.keyer.taxpayer_keys(
@@ -352,8 +358,13 @@ impl Elsewhere<'_> {
             &n.second,
             n.dob,
         );
-        let address = vouch_normalize::standardize_address(&s.street, &s.city, &s.state, &s.zip);
-        let key = self.keyer.key("address", &address.match_key());
+        let key = match &q.address_text {
+            Some(text) => self.keyer.key("address", text),
+            None => {
+                let a = vouch_normalize::standardize_address(&s.street, &s.city, &s.state, &s.zip);
+                self.keyer.key("address", &a.match_key())
+            }
+        };
         let has_dob = vouch_core::timestamp::parse_date(s.dob.trim()).is_some();
         self.history.asked_elsewhere(&t, key, self.day, self.window)
             || self
@@ -400,8 +411,8 @@ pub(crate) fn match_batch(
             let mut q = MatchQuery::from_subject(s, dob, &letter.taxable_periods);
             q.dob_required = c.dob_required[i];
             let mut d = decide(index, &q);
-            if let Some(tin) = d.tin.filter(|_| d.outcome == Outcome::Confirmed) {
-                if elsewhere.withholds(index, s, tin) {
+            if let Some(row) = d.row.filter(|_| d.outcome == Outcome::Confirmed) {
+                if elsewhere.withholds(index, s, &q, row) {
                     d = d.withheld(vouch_match::DecisionReason::AskedElsewhere);
                 }
             }

@@ -20,4 +20,4 @@ pub use request::{
     check_request, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict, ResponseInfo,
     SignerInfo,
 };
-pub use subject::{check_subjects, holds, SubjectChecks};
+pub use subject::{check_subjects, holds, holds_of, SubjectChecks, TextHashes};

@@ -316,12 +316,26 @@ impl Keyer {
 
     /// A keyed 64-bit hash (SipHash-2-4, a pseudo-random function of its
     /// 128-bit key) of `bytes` in `domain`.
-    #[allow(deprecated)] // std's SipHasher is deprecated for hash tables, not as a PRF
     fn sip(&self, domain: &str, bytes: &[u8]) -> u64 {
+        Self::sip_on(&self.sip_domain(domain), bytes)
+    }
+
+    /// The hasher with `domain` and its separator already written: many
+    /// hashes in one domain (a deletion neighbourhood) clone it rather than
+    /// hash the domain again. The same bytes, so the same hashes.
+    #[allow(deprecated)] // std's SipHasher is deprecated for hash tables, not as a PRF
+    fn sip_domain(&self, domain: &str) -> std::hash::SipHasher {
         use std::hash::Hasher;
         let mut h = std::hash::SipHasher::new_with_keys(self.sip.0, self.sip.1);
         h.write(domain.as_bytes());
         h.write_u8(0);
+        h
+    }
+
+    #[allow(deprecated)]
+    fn sip_on(base: &std::hash::SipHasher, bytes: &[u8]) -> u64 {
+        use std::hash::Hasher;
+        let mut h = base.clone();
         h.write(bytes);
         h.finish()
     }
@@ -338,7 +352,8 @@ impl Keyer {
         if text.is_empty() {
             return out;
         }
-        let key16 = |t: &[u8]| ((self.sip(domain, t) >> 48) as u16).max(1);
+        let base = self.sip_domain(domain);
+        let key16 = |t: &[u8]| ((Self::sip_on(&base, t) >> 48) as u16).max(1);
         let b = text.as_bytes();
         out[0] = key16(b);
         let mut scratch = Vec::with_capacity(b.len());
@@ -751,7 +766,7 @@ impl ProbeHistory {
         let counts = |r: &ProbeRecord| {
             r.address != address && r.day <= day && i64::from(day - r.day) < window
         };
-        self.asked_coded(t, |r| counts(r)) || self.asked_alike(t, counts)
+        self.asked_coded(t, |r| counts(r), None) || self.asked_alike(t, counts)
     }
 
     /// The same for the asks of one request (a history built by
@@ -767,15 +782,21 @@ impl ProbeHistory {
         ask_has_dob: bool,
     ) -> bool {
         let counts = |r: &ProbeRecord| r.address != address;
-        self.asked_coded(t, |r| counts(r) && (r.dob != 0) == ask_has_dob)
-            || self.asked_alike(t, counts)
+        self.asked_coded(t, counts, Some(ask_has_dob)) || self.asked_alike(t, counts)
     }
 
     /// An ask carrying the taxpayer's identity code where the matcher
     /// decides on that code: no date of birth on the ask or on file; or
     /// the name written with its fields swapped, on any date of birth that
-    /// does not contradict theirs.
-    fn asked_coded(&self, t: &TaxpayerKeys, counts: impl Fn(&ProbeRecord) -> bool) -> bool {
+    /// does not contradict theirs. `with_dob`: only asks that gave a date
+    /// of birth (`Some(true)`), only asks that gave none (`Some(false)`),
+    /// or either.
+    fn asked_coded(
+        &self,
+        t: &TaxpayerKeys,
+        counts: impl Fn(&ProbeRecord) -> bool,
+        with_dob: Option<bool>,
+    ) -> bool {
         // Each code in the slots of its orientation only: the written
         // slots also hold exact forms (for the guard to meet a swapped
         // ask), which the taxpayer's swapped code equals for every plain
@@ -789,6 +810,13 @@ impl ProbeHistory {
                         && r.names[orientation(o)].contains(&code)
                         && given_compatible(&r.given[o], &t.given)
                 };
+                let dob_ok = |d: u64| with_dob.is_none_or(|w| (d != 0) == w);
+                if t.dob == 0 && with_dob == Some(false) {
+                    return run(&self.name_dob_runs, &self.by_name, &(code, 0))
+                        .iter()
+                        .map(|e| &self.records[e.2 as usize])
+                        .any(|r| named(&r));
+                }
                 if t.dob == 0 {
                     // On any date of birth: the whole run (fail closed past
                     // a bound: a name asked this often elsewhere is no
@@ -798,12 +826,13 @@ impl ProbeHistory {
                         || all
                             .iter()
                             .map(|e| &self.records[e.2 as usize])
+                            .filter(|r| dob_ok(r.dob))
                             .any(|r| named(&r));
                 }
                 // Asks without a date of birth, and for the swapped code
                 // those with the taxpayer's.
                 let dobs: &[u64] = if o == 1 { &[0, t.dob] } else { &[0] };
-                dobs.iter().any(|&d| {
+                dobs.iter().filter(|&&d| dob_ok(d)).any(|&d| {
                     run(&self.name_dob_runs, &self.by_name, &(code, d))
                         .iter()
                         .map(|e| &self.records[e.2 as usize])
@@ -928,6 +957,21 @@ fn count_person(people: &mut Vec<Counted>, c: Counted) {
     };
     if !people.iter().any(|p| p.is(&keys)) {
         people.push(c);
+    }
+}
+
+/// The record kept for a subject the guard let through.
+fn record_of(k: &ProbeKeys, ctx: &ProbeContext) -> ProbeRecord {
+    ProbeRecord {
+        names: k.names,
+        given: k.given,
+        surname: k.surname,
+        dob: k.dob,
+        a_number: k.a_number,
+        address: k.address,
+        agency: ctx.agency,
+        request: ctx.request,
+        day: ctx.day,
     }
 }
 
@@ -1089,6 +1133,23 @@ pub fn guard(
     // request's subjects.
     let mut people_at: HashMap<Key, Vec<Counted>, std::hash::BuildHasherDefault<KeyHasher>> =
         HashMap::default();
+    // An address asked about once in this request and never in the window
+    // has nobody else to count: most of a big batch skips the map.
+    let mut by_address: Vec<(Key, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| k.as_ref().map(|k| (k.address, i as u32)))
+        .collect();
+    by_address.par_sort_unstable();
+    let mut shared = vec![false; keys.len()];
+    for run in by_address.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            for e in run {
+                shared[e.1 as usize] = true;
+            }
+        }
+    }
+    drop(by_address);
     let mut related = Vec::new();
     for (i, k) in keys.iter().enumerate() {
         let Some(k) = k else { continue };
@@ -1129,6 +1190,17 @@ pub fn guard(
         if conflict {
             reasons.push(ReasonCode::ANumberConflict);
         }
+        let alone = !shared[i]
+            && policy.fanout_people_max >= 1
+            && run(&history.address_runs, &history.by_address, &k.address).is_empty();
+        if alone {
+            reasons.sort();
+            reasons.dedup();
+            if reasons.is_empty() {
+                out.records.push(record_of(k, ctx));
+            }
+            continue;
+        }
         let people = people_at.entry(k.address).or_insert_with(|| {
             let mut people = Vec::new();
             for e in run(&history.address_runs, &history.by_address, &k.address) {
@@ -1156,17 +1228,7 @@ pub fn guard(
             if !known {
                 people.push(c);
             }
-            out.records.push(ProbeRecord {
-                names: k.names,
-                given: k.given,
-                surname: k.surname,
-                dob: k.dob,
-                a_number: k.a_number,
-                address: k.address,
-                agency: ctx.agency,
-                request: ctx.request,
-                day: ctx.day,
-            });
+            out.records.push(record_of(k, ctx));
         }
     }
     out

@@ -20,7 +20,15 @@ pub struct SubjectChecks {
     pub reasons: Vec<Vec<ReasonCode>>,
     /// Each subject's standardised address key (reused by the probing guard).
     pub address_keys: Vec<String>,
+    /// Each subject's relevance and case-number hashes, as [`holds`] counts
+    /// them (reused by [`holds_of`], so the texts are folded once).
+    pub texts: Vec<TextHashes>,
 }
+
+/// A subject's relevance statement and case number, folded and hashed:
+/// 0 for an empty statement, `None` for a case number that is missing or a
+/// placeholder.
+pub type TextHashes = (u64, Option<u64>);
 
 impl SubjectChecks {
     /// Subjects that passed every rule.
@@ -88,10 +96,18 @@ pub fn check_subjects(
     policy: &PolicyConfig,
 ) -> SubjectChecks {
     let submitted = letter.submitted_at;
-    let (mut reasons, address_keys): (Vec<Vec<ReasonCode>>, Vec<String>) = subjects
+    let checked: Vec<(Vec<ReasonCode>, String, TextHashes)> = subjects
         .par_iter()
         .map(|s| check_one(s, submitted, policy))
-        .unzip();
+        .collect();
+    let mut reasons = Vec::with_capacity(checked.len());
+    let mut address_keys = Vec::with_capacity(checked.len());
+    let mut texts = Vec::with_capacity(checked.len());
+    for (r, a, t) in checked {
+        reasons.push(r);
+        address_keys.push(a);
+        texts.push(t);
+    }
     mark_duplicates(subjects, &mut reasons);
     for r in &mut reasons {
         r.sort();
@@ -100,6 +116,7 @@ pub fn check_subjects(
     SubjectChecks {
         reasons,
         address_keys,
+        texts,
     }
 }
 
@@ -107,7 +124,7 @@ fn check_one(
     s: &Subject,
     submitted: OffsetDateTime,
     policy: &PolicyConfig,
-) -> (Vec<ReasonCode>, String) {
+) -> (Vec<ReasonCode>, String, TextHashes) {
     let mut out = Vec::new();
     if !name_present(&s.first_name) || !name_present(&s.last_name) {
         out.push(ReasonCode::NameMissing);
@@ -127,12 +144,23 @@ fn check_one(
         }
         Some(_) => {}
     }
-    if !text_present(&s.case_number, 3) {
+    let case = norm::fold(&s.case_number);
+    let case_present = folded_text_present(&case, 3);
+    if !case_present {
         out.push(ReasonCode::CaseNumberMissing);
     }
-    if !relevance_specific(&s.relevance) {
+    let relevance = norm::fold(&s.relevance);
+    if !folded_relevance_specific(&relevance) {
         out.push(ReasonCode::RelevanceMissing);
     }
+    let texts = (
+        if relevance.is_empty() {
+            0
+        } else {
+            text_hash(&relevance)
+        },
+        case_present.then(|| text_hash(&case)),
+    );
     if !s.dob.is_empty()
         && parse_date(&s.dob)
             .filter(|d| *d <= today && d.year() >= 1900)
@@ -143,7 +171,7 @@ fn check_one(
     if !s.tin.is_empty() && vouch_core::Tin::parse(&s.tin.replace('-', "")).is_none() {
         out.push(ReasonCode::TinInvalid);
     }
-    (out, address.match_key())
+    (out, address.match_key(), texts)
 }
 
 fn name_present(raw: &str) -> bool {
@@ -152,19 +180,14 @@ fn name_present(raw: &str) -> bool {
     letters >= 2 && !NAME_PLACEHOLDERS.contains(&folded.as_str())
 }
 
-fn text_present(raw: &str, min_chars: usize) -> bool {
-    folded_text_present(&norm::fold(raw), min_chars)
-}
-
 fn folded_text_present(folded: &str, min_chars: usize) -> bool {
     folded.bytes().filter(u8::is_ascii_alphanumeric).count() >= min_chars
         && !TEXT_PLACEHOLDERS.contains(&folded)
 }
 
-fn relevance_specific(raw: &str) -> bool {
+fn folded_relevance_specific(folded: &str) -> bool {
     // "Specific" means at least a short sentence, not a word or a placeholder.
-    let folded = norm::fold(raw);
-    folded_text_present(&folded, 15) && folded.split(' ').count() >= 4
+    folded_text_present(folded, 15) && folded.split(' ').count() >= 4
 }
 
 fn a_number_valid(raw: &str) -> bool {
@@ -231,8 +254,7 @@ pub fn holds(
     policy: &PolicyConfig,
     earlier_subjects: u64,
 ) -> Vec<HoldCode> {
-    let mut out = Vec::new();
-    let hashed: Vec<(u64, Option<u64>)> = subjects
+    let hashed: Vec<TextHashes> = subjects
         .par_iter()
         .map(|s| {
             let relevance = norm::fold(&s.relevance);
@@ -249,8 +271,19 @@ pub fn holds(
             )
         })
         .collect();
+    holds_of(letter, &hashed, policy, earlier_subjects)
+}
+
+/// [`holds`] from the texts [`check_subjects`] already hashed.
+pub fn holds_of(
+    letter: &RequestLetter,
+    hashed: &[TextHashes],
+    policy: &PolicyConfig,
+    earlier_subjects: u64,
+) -> Vec<HoldCode> {
+    let mut out = Vec::new();
     let mut relevance: HashMap<u64, usize> = HashMap::new();
-    for (r, _) in &hashed {
+    for (r, _) in hashed {
         *relevance.entry(*r).or_default() += 1;
     }
     if relevance
@@ -264,7 +297,7 @@ pub fn holds(
     if !letter.recipients.is_empty() && cases.len() > policy.recipient_cases_max {
         out.push(HoldCode::RecipientCaseload);
     }
-    if policy.approvals_required(subjects.len() as u64 + earlier_subjects) > 1 {
+    if policy.approvals_required(hashed.len() as u64 + earlier_subjects) > 1 {
         out.push(HoldCode::LargeBatch);
     }
     out

@@ -208,6 +208,14 @@ fn holds_fire_on_boilerplate_caseload_and_size() {
         holds(&letter(), &cases, &p, 0),
         vec![HoldCode::RecipientCaseload]
     );
+    // The same from the texts the subject checks hashed.
+    for batch in [&many, &same, &cases] {
+        let texts = check_subjects(&letter(), batch, &p).texts;
+        assert_eq!(
+            holds_of(&letter(), &texts, &p, 0),
+            holds(&letter(), batch, &p, 0)
+        );
+    }
     let mut big = p.clone();
     big.large_batch_subjects_min = 3;
     let three: Vec<Subject> = (0..3).map(subject).collect();
