@@ -206,35 +206,31 @@ fn address_key(s: &Subject) -> String {
     vouch_normalize::standardize_address(&s.street, &s.city, &s.state, &s.zip).match_key()
 }
 
-/// What the decision would find for taxpayer `t` at `s`'s address, had
-/// `earlier` been asked at another address.
-fn withheld(keyer: &Keyer, t: usize, earlier: &ProbeRecord, s: &Subject) -> bool {
+/// Taxpayer `t`'s keys as the decision makes them from their latest return.
+fn taxpayer_keys(keyer: &Keyer, t: usize) -> vouch_policy::probing::TaxpayerKeys {
     let n = index()
         .latest_name(Tin::parse(&format!("{}", 123_450_000 + t)).unwrap())
         .unwrap();
-    let tk = keyer.taxpayer_keys(
+    keyer.taxpayer_keys(
         &n.first_given,
         &n.given_joined,
         &n.paternal,
         &n.second,
         n.dob,
-    );
+    )
+}
+
+/// What the decision would find for taxpayer `t` at `s`'s address, had
+/// `earlier` been asked at another address.
+fn withheld(keyer: &Keyer, t: usize, earlier: &ProbeRecord, s: &Subject) -> bool {
+    let tk = taxpayer_keys(keyer, t);
     let history = ProbeHistory::new(&[*earlier], [9; 16], 1000, &PolicyConfig::defaults());
     history.asked_elsewhere(&tk, keyer.key("address", &address_key(s)), 1000, 365)
 }
 
 /// The same, had `earlier` been asked in the same request.
 fn withheld_in_request(keyer: &Keyer, t: usize, earlier: &ProbeRecord, s: &Subject) -> bool {
-    let n = index()
-        .latest_name(Tin::parse(&format!("{}", 123_450_000 + t)).unwrap())
-        .unwrap();
-    let tk = keyer.taxpayer_keys(
-        &n.first_given,
-        &n.given_joined,
-        &n.paternal,
-        &n.second,
-        n.dob,
-    );
+    let tk = taxpayer_keys(keyer, t);
     let has_dob = !s.dob.is_empty();
     ProbeHistory::of_request(&[*earlier], earlier.request).asked_in_request_elsewhere(
         &tk,
