@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use time::Date;
 use vouch_core::{MasterRecord, Outcome, Subject, Tin};
 use vouch_match::{decide::decide, IndexBuilder, MasterIndex, MatchQuery};
-use vouch_policy::probing::{relation, Keyer, ProbeHistory, ProbeRecord, Relation};
+use vouch_policy::probing::{relation, same_name, Keyer, ProbeHistory, ProbeRecord, Relation};
 use vouch_policy::PolicyConfig;
 
 /// Taxpayers: (first, middle, last, date of birth on file).
@@ -228,6 +228,23 @@ fn withheld(keyer: &Keyer, t: usize, earlier: &ProbeRecord, s: &Subject) -> bool
     history.asked_elsewhere(&tk, keyer.key("address", &address_key(s)), 1000, 365)
 }
 
+/// The record of `s` asked at another address than the taxpayer's, in
+/// request `[2; 16]`.
+fn record_elsewhere(keyer: &Keyer, s: &Subject) -> ProbeRecord {
+    let k = keyer.subject_keys(s, "1 ELSEWHERE 90210");
+    ProbeRecord {
+        names: k.names,
+        given: k.given,
+        surname: k.surname,
+        dob: k.dob,
+        a_number: k.a_number,
+        address: keyer.key("address", "1 ELSEWHERE 90210"),
+        agency: [1; 16],
+        request: [2; 16],
+        day: 999,
+    }
+}
+
 /// The same, had `earlier` been asked in the same request.
 fn withheld_in_request(keyer: &Keyer, t: usize, earlier: &ProbeRecord, s: &Subject) -> bool {
     let tk = taxpayer_keys(keyer, t);
@@ -256,17 +273,7 @@ proptest! {
         let k1 = keyer.subject_keys(&v1, "1 ELSEWHERE 90210");
         let k2 = keyer.subject_keys(&v2, &address_key(&v2));
         let rel = relation(&k2, &k1.names, &k1.given, &k1.surname, k1.dob);
-        let earlier = ProbeRecord {
-            names: k1.names,
-            given: k1.given,
-            surname: k1.surname,
-            dob: k1.dob,
-            a_number: k1.a_number,
-            address: keyer.key("address", "1 ELSEWHERE 90210"),
-            agency: [1; 16],
-            request: [2; 16],
-            day: 999,
-        };
+        let earlier = record_elsewhere(&keyer, &v1);
         // The system: the guard refuses the second ask, or the decision,
         // comparing the first ask with the taxpayer, withholds it.
         prop_assert!(
@@ -275,15 +282,28 @@ proptest! {
         );
         // The two asks in one request: copies (DUPLICATE_SUBJECT), or two
         // people to the guard who each need their date of birth on file,
-        // where the decision finds the other ask from the taxpayer. An ask
-        // with a date of birth and one without in one request are the
-        // documented gap (ARCHITECTURE.md invariant 9).
+        // where the decision finds the other ask from the taxpayer.
         let in_request = match rel {
             Relation::Same => true,
             Relation::Namesake | Relation::OtherDob => {
                 !confirmed_as(&v2, true) || withheld_in_request(&keyer, t, &earlier, &v2)
             }
-            Relation::Different => d1 != d2 || withheld_in_request(&keyer, t, &earlier, &v2),
+            Relation::Different if d1 == d2 => withheld_in_request(&keyer, t, &earlier, &v2),
+            Relation::Different => {
+                // One with a date of birth, one without: the guard marks the
+                // one with it `dob_required` where they share a name; the
+                // decision withholds the one without where the other is
+                // alike the taxpayer on their birthday. Whichever address
+                // the taxpayer lives at, at most one of the two asks is
+                // ever confirmed: the answers say no more than one ask.
+                let linked = same_name(&k1.names, &k1.given, &k2.names, &k2.given);
+                let answers = |here: &Subject, here_dob: bool, other: &Subject| {
+                    let record = record_elsewhere(&keyer, other);
+                    confirmed_as(here, here_dob && linked)
+                        && !withheld_in_request(&keyer, t, &record, here)
+                };
+                !(answers(&v2, d2, &v1) && answers(&v1, d1, &v2))
+            }
         };
         prop_assert!(in_request, "in one request {:?} / {:?}: {:?}", f1, f2, rel);
         // The guard alone, wherever neither confirmation rests on a date of

@@ -830,9 +830,10 @@ impl ProbeHistory {
                             .any(|r| named(&r));
                 }
                 // Asks without a date of birth, and for the swapped code
-                // those with the taxpayer's.
+                // those with the taxpayer's (an exact name on their
+                // birthday: counted whoever asks, like `asked_alike`).
                 let dobs: &[u64] = if o == 1 { &[0, t.dob] } else { &[0] };
-                dobs.iter().filter(|&&d| dob_ok(d)).any(|&d| {
+                dobs.iter().filter(|&&d| d == t.dob || dob_ok(d)).any(|&d| {
                     run(&self.name_dob_runs, &self.by_name, &(code, d))
                         .iter()
                         .map(|e| &self.records[e.2 as usize])
@@ -1102,6 +1103,25 @@ fn within_request(keys: &[Option<ProbeKeys>], out: &mut GuardOutcome) {
                 }
             }
         }
+        if unknown > 0 && !known.is_empty() {
+            // One name asked with a date of birth and without: the ask with
+            // one needs it on file. A taxpayer filed without one could
+            // otherwise be confirmed at either address (each ask on the
+            // name alone); with one on file, the decision withholds the ask
+            // without (it sees the other, alike the taxpayer on their
+            // birthday). Pairwise while cheap, else all (fail closed).
+            if unknown * known.len() > IN_REQUEST_PAIRWISE_MAX * IN_REQUEST_PAIRWISE_MAX {
+                for e in known {
+                    out.dob_required[e.2 as usize] = true;
+                }
+            } else {
+                for b in known {
+                    if run[..unknown].iter().any(|a| same_keys(a.2, b.2)) {
+                        out.dob_required[b.2 as usize] = true;
+                    }
+                }
+            }
+        }
     }
     for (i, d) in duplicate.into_iter().enumerate() {
         if d {
@@ -1318,6 +1338,20 @@ mod tests {
         assert!(dob.reasons[0].is_empty(), "{:?}", dob.reasons);
         let first = run(&[], &[person(1, 5, 9, 100)], &ctx(1000, OWN)).records;
         assert!(run(&first, &[person(1, 0, 8, 100)], &ctx(1200, OWN)).reasons[0].is_empty());
+        // In one request: neither is refused, and the ask with a date of
+        // birth needs it on file (a taxpayer filed without one could be
+        // confirmed at either address otherwise); a stranger does not.
+        let both = run(
+            &[],
+            &[
+                person(1, 0, 9, 100),
+                person(1, 5, 8, 200),
+                person(50, 5, 7, 300),
+            ],
+            &ctx(1000, OWN),
+        );
+        assert!(both.reasons.iter().all(Vec::is_empty), "{:?}", both.reasons);
+        assert_eq!(both.dob_required, vec![false, true, false]);
     }
 
     #[test]
