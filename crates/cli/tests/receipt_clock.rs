@@ -53,6 +53,28 @@ fn verify_at(
     )
 }
 
+/// A fresh state, the golden request dated `submitted` and received at
+/// `received`: the response's rows.
+fn answered_once(tmp: &Path, submitted: &str, received: &str) -> Vec<(String, String, String)> {
+    let (g, state) = setup(tmp);
+    let out = tmp.join("r");
+    ok(&verify_at(
+        &g,
+        &state,
+        &out,
+        "GOLDEN-2025-000001",
+        submitted,
+        received,
+    ));
+    rows(&out)
+}
+
+/// Whether every row is REJECTED with `code` among its reasons.
+fn all_rejected_for(r: &[(String, String, String)], code: &str) -> bool {
+    r.iter()
+        .all(|(_, o, why)| o == "REJECTED" && why.contains(code))
+}
+
 #[test]
 fn a_letter_dated_back_escapes_neither_the_probing_windows_nor_the_history() {
     let tmp = tempfile::tempdir().unwrap();
@@ -90,21 +112,8 @@ fn a_letter_dated_back_escapes_neither_the_probing_windows_nor_the_history() {
 #[test]
 fn a_letter_eighteen_months_old_is_stale() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
-    ok(&verify_at(
-        &g,
-        &state,
-        &tmp.path().join("r"),
-        "GOLDEN-2025-000001",
-        "2025-06-02T14:00:00Z",
-        "2026-12-02T14:00:00Z",
-    ));
-    let r = rows(&tmp.path().join("r"));
-    assert!(
-        r.iter()
-            .all(|(_, o, why)| o == "REJECTED" && why.contains("STALE_REQUEST")),
-        "{r:?}"
-    );
+    let r = answered_once(tmp.path(), "2025-06-02T14:00:00Z", "2026-12-02T14:00:00Z");
+    assert!(all_rejected_for(&r, "STALE_REQUEST"), "{r:?}");
 }
 
 #[test]
@@ -114,16 +123,7 @@ fn a_letter_a_week_old_passes_and_a_day_more_is_stale() {
         ("2025-06-09T14:01:00Z", true),
     ] {
         let tmp = tempfile::tempdir().unwrap();
-        let (g, state) = setup(tmp.path());
-        ok(&verify_at(
-            &g,
-            &state,
-            &tmp.path().join("r"),
-            "GOLDEN-2025-000001",
-            "2025-06-02T14:00:00Z",
-            received,
-        ));
-        let r = rows(&tmp.path().join("r"));
+        let r = answered_once(tmp.path(), "2025-06-02T14:00:00Z", received);
         assert_eq!(
             r.iter().any(|(_, _, why)| why.contains("STALE_REQUEST")),
             stale,
@@ -135,23 +135,10 @@ fn a_letter_a_week_old_passes_and_a_day_more_is_stale() {
 #[test]
 fn safeguards_that_lapsed_before_receipt_are_not_revived_by_dating_the_letter_back() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
     // The agency's report (approved 2025-01-15) is current for three years:
     // received on 2028-02-01 it has lapsed, whatever the letter says.
-    ok(&verify_at(
-        &g,
-        &state,
-        &tmp.path().join("r"),
-        "GOLDEN-2025-000001",
-        "2028-01-10T09:00:00Z",
-        "2028-02-01T09:00:00Z",
-    ));
-    let r = rows(&tmp.path().join("r"));
-    assert!(
-        r.iter()
-            .all(|(_, o, why)| o == "REJECTED" && why.contains("SAFEGUARDS_NOT_CURRENT")),
-        "{r:?}"
-    );
+    let r = answered_once(tmp.path(), "2028-01-10T09:00:00Z", "2028-02-01T09:00:00Z");
+    assert!(all_rejected_for(&r, "SAFEGUARDS_NOT_CURRENT"), "{r:?}");
 }
 
 #[test]

@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 use time::Date;
 use vouch_core::{MasterRecord, Outcome, Subject, Tin};
 use vouch_match::{decide::decide, IndexBuilder, MasterIndex, MatchQuery};
-use vouch_policy::probing::{relation, same_name, Keyer, ProbeHistory, ProbeRecord, Relation};
+use vouch_policy::probing::{
+    record_of, relation, same_name, Keyer, ProbeContext, ProbeHistory, ProbeRecord, Relation,
+};
 use vouch_policy::PolicyConfig;
 
 /// Taxpayers: (first, middle, last, date of birth on file).
@@ -232,17 +234,14 @@ fn withheld(keyer: &Keyer, t: usize, earlier: &ProbeRecord, s: &Subject) -> bool
 /// request `[2; 16]`.
 fn record_elsewhere(keyer: &Keyer, s: &Subject) -> ProbeRecord {
     let k = keyer.subject_keys(s, "1 ELSEWHERE 90210");
-    ProbeRecord {
-        names: k.names,
-        given: k.given,
-        surname: k.surname,
-        dob: k.dob,
-        a_number: k.a_number,
-        address: keyer.key("address", "1 ELSEWHERE 90210"),
-        agency: [1; 16],
-        request: [2; 16],
-        day: 999,
-    }
+    record_of(
+        &k,
+        &ProbeContext {
+            agency: [1; 16],
+            request: [2; 16],
+            day: 999,
+        },
+    )
 }
 
 /// The same, had `earlier` been asked in the same request.

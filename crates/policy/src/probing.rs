@@ -962,7 +962,7 @@ fn count_person(people: &mut Vec<Counted>, c: Counted) {
 }
 
 /// The record kept for a subject the guard let through.
-fn record_of(k: &ProbeKeys, ctx: &ProbeContext) -> ProbeRecord {
+pub fn record_of(k: &ProbeKeys, ctx: &ProbeContext) -> ProbeRecord {
     ProbeRecord {
         names: k.names,
         given: k.given,
@@ -1601,17 +1601,14 @@ mod tests {
         let t = k.taxpayer_keys("JOSE", "JOSE", "GARCIA", "", dob);
         let record = |first: &str, last: &str, birth: &str, addr: &str| {
             let s = k.subject_keys(&subject(first, "", last, "", birth, "A1"), addr);
-            ProbeRecord {
-                names: s.names,
-                given: s.given,
-                surname: s.surname,
-                dob: s.dob,
-                a_number: s.a_number,
-                address: s.address,
-                agency: [1; 16],
-                request: [4; 16],
-                day: 1000,
-            }
+            record_of(
+                &s,
+                &ProbeContext {
+                    agency: [1; 16],
+                    request: [4; 16],
+                    day: 1000,
+                },
+            )
         };
         let here = k.key("address", "here");
         // GARCIO and GARSIA: each one edit from GARCIA, two from each other.
