@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ok, rows, vouch, Golden};
+use common::{ok, one_line_error, rows, vouch, Golden};
 use std::path::Path;
 
 /// A state with the golden request's parties and keys, TIN 123456789 (the
@@ -24,13 +24,6 @@ fn held_state(dir: &Path) -> (Golden, std::path::PathBuf) {
         &["holds", "add", "--tins", t, "--as", "irs-do-1"],
     ));
     (g, state)
-}
-
-fn one_line_error(out: &std::process::Output) -> String {
-    assert!(!out.status.success(), "the command must fail");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    err
 }
 
 #[test]

@@ -14,7 +14,15 @@ use vouch_store::StateStore;
 #[derive(clap::Subcommand, Debug)]
 pub enum LedgerCommand {
     /// Recompute the tree from the stored leaves and check every checkpoint and their consistency.
-    Verify,
+    Verify {
+        /// A checkpoint saved earlier outside vouch (by an auditor or a
+        /// witness; a signed note, cosignatures allowed): the stored log
+        /// must be a consistent extension of it, so a truncated, rewritten
+        /// or forked log fails even where the store's own checkpoints were
+        /// removed with it.
+        #[arg(long, value_name = "CHECKPOINT_FILE")]
+        against: Option<PathBuf>,
+    },
     /// Print the latest signed checkpoint.
     Checkpoint,
     /// Print the ledger's public verifier key (C2SP note verifier form).
@@ -49,7 +57,7 @@ fn open(state: &Path) -> Result<(Box<dyn StateStore>, DynLedger)> {
 
 pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
     match c {
-        LedgerCommand::Verify => {
+        LedgerCommand::Verify { against } => {
             let (store, ledger) = open(state)?;
             let keys = vouch_app::ServiceKeys::load(&crate::state::keys_dir(state))?;
             let verifiers = vouch_pipeline::ledger_verifiers(store.as_ref(), &keys)?;
@@ -82,6 +90,15 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                     None => "NOT sealed: register two administrators with keys".into(),
                 }
             );
+            if let Some(path) = against {
+                let origin = vouch_pipeline::ledger_origin(store.as_ref())?;
+                let size = check_against(&ledger, &origin, &verifiers, &path)?;
+                println!(
+                    "consistent with the outside checkpoint {}: its {size} leaves are the stored log's first {size} of {}",
+                    path.display(),
+                    r.leaves
+                );
+            }
         }
         LedgerCommand::Checkpoint => {
             let (_, ledger) = open(state)?;
@@ -125,6 +142,48 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks that the stored log (already re-hashed) extends the signed
+/// checkpoint in `path`: signed by this ledger's key, of this log's origin,
+/// no larger than the log, and the root of the log's first leaves of that
+/// size. Returns that size.
+fn check_against(
+    ledger: &DynLedger,
+    origin: &str,
+    verifiers: &[NoteVerifier],
+    path: &Path,
+) -> Result<u64> {
+    let text = read_proof(path)?;
+    let outside = vouch_ledger::SignedCheckpoint::parse(&text)
+        .with_context(|| format!("{}: not a signed checkpoint", path.display()))?;
+    outside
+        .verify_any(verifiers)
+        .with_context(|| format!("{}: not signed by this ledger's key", path.display()))?;
+    let cp = &outside.checkpoint;
+    if cp.origin != origin {
+        bail!(
+            "{}: a checkpoint of another log ({}), not of {origin}",
+            path.display(),
+            cp.origin
+        );
+    }
+    if cp.size > ledger.size() {
+        bail!(
+            "the stored log holds {} leaves, fewer than the {} of the outside checkpoint {}: it was truncated",
+            ledger.size(),
+            cp.size,
+            path.display()
+        );
+    }
+    if ledger.root_at(cp.size)? != cp.root {
+        bail!(
+            "the stored log's first {} leaves do not hash to the root of the outside checkpoint {}: it was rewritten",
+            cp.size,
+            path.display()
+        );
+    }
+    Ok(cp.size)
 }
 
 fn read_proof(path: &Path) -> Result<String> {

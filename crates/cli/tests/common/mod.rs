@@ -40,6 +40,15 @@ pub fn receipt_of(request_dir: &Path) -> Option<String> {
     t.format(&rfc).ok()
 }
 
+/// The error of a command that must fail: one line on stderr.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn one_line_error(out: &Output) -> String {
+    assert!(!out.status.success(), "the command must fail");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    err
+}
+
 pub fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),

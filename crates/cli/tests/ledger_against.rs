@@ -1,0 +1,113 @@
+//! `vouch ledger verify --against CHECKPOINT_FILE` (formats.md section 5):
+//! the ledger's truth checked against a checkpoint kept outside vouch. A
+//! writer of the state store who truncates or rewrites the log, and
+//! removes the store's own checkpoints with it, is caught by a checkpoint
+//! an auditor saved earlier.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// Runs SQL on a state directory's SQLite store, as a writer of the
+/// database would.
+fn sql(state: &Path, statements: &[&str]) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", state.join("vouch.db").display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        for s in statements {
+            sqlx::query(s).execute(&mut c).await.unwrap();
+        }
+        c.close().await.unwrap();
+    });
+}
+
+/// A state with the golden request answered, and its latest checkpoint
+/// saved outside it (as an auditor would).
+fn answered(tmp: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let g = Golden::new(&tmp.join(format!("data-{name}")));
+    let state = tmp.join(format!("state-{name}"));
+    g.register(&state);
+    g.build_index(&state);
+    ok(&g.verify(&state, &tmp.join(format!("r-{name}"))));
+    let saved = tmp.join(format!("{name}.checkpoint"));
+    std::fs::write(&saved, ok(&vouch(&state, &["ledger", "checkpoint"]))).unwrap();
+    (state, saved)
+}
+
+fn against(state: &Path, saved: &Path) -> std::process::Output {
+    vouch(
+        state,
+        &["ledger", "verify", "--against", saved.to_str().unwrap()],
+    )
+}
+
+#[test]
+fn the_untouched_log_is_a_consistent_extension_of_the_saved_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, saved) = answered(tmp.path(), "a");
+    let out = ok(&against(&state, &saved));
+    assert!(
+        out.contains("consistent with the outside checkpoint"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_log_truncated_with_its_checkpoint_fails_against_the_saved_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, saved) = answered(tmp.path(), "a");
+    sql(
+        &state,
+        &[
+            "DELETE FROM ledger_leaves WHERE idx = (SELECT MAX(idx) FROM ledger_leaves)",
+            "DELETE FROM ledger_checkpoints WHERE seq = (SELECT MAX(seq) FROM ledger_checkpoints)",
+        ],
+    );
+    let err = one_line_error(&against(&state, &saved));
+    assert!(err.contains("truncated"), "{err}");
+}
+
+#[test]
+fn a_log_rewritten_with_every_checkpoint_removed_fails_against_the_saved_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, saved) = answered(tmp.path(), "a");
+    // The last lookup's leaf replaced by the one before it (a well-formed
+    // leaf, so only the tree can tell), and the store's checkpoints gone.
+    sql(
+        &state,
+        &[
+            "UPDATE ledger_leaves SET leaf = (SELECT leaf FROM ledger_leaves WHERE idx = (SELECT MAX(idx) - 1 FROM ledger_leaves)) WHERE idx = (SELECT MAX(idx) FROM ledger_leaves)",
+            "DELETE FROM ledger_checkpoints",
+        ],
+    );
+    let err = one_line_error(&against(&state, &saved));
+    assert!(err.contains("rewritten"), "{err}");
+}
+
+#[test]
+fn a_checkpoint_of_another_log_or_altered_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, _) = answered(tmp.path(), "a");
+    let (_, other) = answered(tmp.path(), "b");
+    let err = one_line_error(&against(&state, &other));
+    assert!(err.contains("not signed by this ledger's key"), "{err}");
+    // Our own checkpoint with its size changed: the signature breaks.
+    let (state_c, saved) = answered(tmp.path(), "c");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[1] = format!("{}", lines[1].parse::<u64>().unwrap() - 1);
+    let forged = tmp.path().join("forged.checkpoint");
+    std::fs::write(&forged, lines.join("\n") + "\n").unwrap();
+    let err = one_line_error(&against(&state_c, &forged));
+    assert!(err.contains("not signed by this ledger's key"), "{err}");
+    // A file that is no checkpoint at all.
+    let junk = tmp.path().join("junk.checkpoint");
+    std::fs::write(&junk, "not a note").unwrap();
+    let err = one_line_error(&against(&state, &junk));
+    assert!(err.contains("not a signed checkpoint"), "{err}");
+}
