@@ -55,6 +55,19 @@ fn the_untouched_log_is_a_consistent_extension_of_the_saved_checkpoint() {
         out.contains("consistent with the outside checkpoint"),
         "{out}"
     );
+    // The same checkpoint carrying a witness's cosignature line (C2SP
+    // tlog-cosignature: key hash, timestamp, signature) still verifies: an
+    // unknown signature is ignored, the ledger's own must be there.
+    use base64::Engine;
+    let cosig = base64::engine::general_purpose::STANDARD.encode([7u8; 4 + 8 + 64]);
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let cosigned = tmp.path().join("cosigned.checkpoint");
+    std::fs::write(
+        &cosigned,
+        format!("{text}\u{2014} witness.example/w1 {cosig}\n"),
+    )
+    .unwrap();
+    ok(&against(&state, &cosigned));
 }
 
 #[test]
