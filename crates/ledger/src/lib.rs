@@ -103,6 +103,7 @@ pub use proof::{
     verify_inclusion_bytes,
 };
 pub use tree::MerkleTree;
+pub mod cosignature;
 pub mod note;
 pub use bundle::InclusionBundle;
 pub use ledger::{AppendReceipt, Ledger, VerifyReport};

@@ -2,8 +2,9 @@
 //! Ed25519 keys: signing, strict parsing, verification, and the verifier key
 //! string `name+hexkeyid+base64(0x01||pubkey)`.
 //!
-//! Deliberately not here: witness cosignature formats, key types other than
-//! Ed25519, and timestamps (a checkpoint carries no time).
+//! Deliberately not here: key types other than Ed25519, and timestamps (a
+//! checkpoint carries no time). Witness cosignatures are in
+//! [`crate::cosignature`].
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -27,12 +28,12 @@ const ALG_ED25519: u8 = 0x01;
 /// The em dash and space that open every signature line.
 const SIG_PREFIX: &str = "\u{2014} ";
 
-fn malformed(what: &'static str, line: usize, reason: &'static str) -> NoteError {
+pub(crate) fn malformed(what: &'static str, line: usize, reason: &'static str) -> NoteError {
     NoteError::Malformed { what, line, reason }
 }
 
 /// Checks a key name: non-empty, bounded, no whitespace and no '+'.
-fn check_key_name(name: &str) -> Result<(), NoteError> {
+pub(crate) fn check_key_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty()
         || name.len() > NAME_BYTES_MAX
         || name
@@ -297,6 +298,11 @@ impl SignedCheckpoint {
     /// The full note text (body, blank line, signature lines).
     pub fn text(&self) -> &str {
         self.note.text()
+    }
+
+    /// The note body exactly as signed (the checkpoint's lines).
+    pub fn body(&self) -> &str {
+        self.note.body()
     }
 
     /// The signature lines.

@@ -22,7 +22,7 @@ fn verifier() -> NoteVerifier {
     NoteVerifier::from_signing_key("fuzz-key", &key).expect("valid key name")
 }
 
-/// `checkpoint_note`: the signed checkpoint note and verifier key parsers
+/// `checkpoint_note`: the signed checkpoint note, verifier key and cosigner key parsers
 /// never panic, and whatever parses round-trips through its own text.
 /// Deliberately no signature checks beyond "does not panic": a fuzzer
 /// cannot forge Ed25519. Inputs that are not UTF-8 are ignored.
@@ -35,6 +35,9 @@ pub fn check_checkpoint_note(data: &[u8]) {
         let again = SignedCheckpoint::parse(cp.text()).expect("own text parses");
         assert_eq!(again, cp);
         let _ = cp.verify(&verifier());
+        // A witness's cosignature check fails cleanly on whatever lines
+        // the note carries (it cannot forge one either).
+        let _ = cosigner().verify(&cp);
     }
     if let Ok(v) = NoteVerifier::parse(text) {
         assert_eq!(
@@ -42,6 +45,23 @@ pub fn check_checkpoint_note(data: &[u8]) {
             v
         );
     }
+    if let Ok(v) = vouch_ledger::cosignature::CosignerVerifier::parse(text) {
+        assert_eq!(
+            vouch_ledger::cosignature::CosignerVerifier::parse(&v.to_vkey())
+                .expect("own text parses"),
+            v
+        );
+    }
+}
+
+/// A fixed witness key under the name a fuzzer's note may use.
+fn cosigner() -> vouch_ledger::cosignature::CosignerVerifier {
+    vouch_ledger::cosignature::Cosigner::new(
+        "witness.example/w1",
+        ed25519_dalek::SigningKey::from_bytes(&[3; 32]),
+    )
+    .expect("a valid name")
+    .verifier()
 }
 
 /// `inclusion_bundle`: the inclusion bundle parser never panics, and a
