@@ -105,6 +105,7 @@ pub use proof::{
 pub use tree::MerkleTree;
 pub mod cosignature;
 pub mod note;
+pub mod witness;
 pub use bundle::InclusionBundle;
 pub use ledger::{AppendReceipt, Ledger, VerifyReport};
 pub use note::{Checkpoint, NoteVerifier, SignedCheckpoint, SignedNote};

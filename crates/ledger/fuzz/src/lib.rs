@@ -22,7 +22,8 @@ fn verifier() -> NoteVerifier {
     NoteVerifier::from_signing_key("fuzz-key", &key).expect("valid key name")
 }
 
-/// `checkpoint_note`: the signed checkpoint note, verifier key and cosigner key parsers
+/// `checkpoint_note`: the signed checkpoint note, verifier key, cosigner key
+/// and witness request parsers
 /// never panic, and whatever parses round-trips through its own text.
 /// Deliberately no signature checks beyond "does not panic": a fuzzer
 /// cannot forge Ed25519. Inputs that are not UTF-8 are ignored.
@@ -43,6 +44,13 @@ pub fn check_checkpoint_note(data: &[u8]) {
         assert_eq!(
             NoteVerifier::parse(&v.to_string()).expect("own text parses"),
             v
+        );
+    }
+    // A witness's add-checkpoint body (its checkpoint is a note too).
+    if let Ok(r) = vouch_ledger::witness::AddCheckpoint::parse(text) {
+        assert_eq!(
+            vouch_ledger::witness::AddCheckpoint::parse(&r.to_body()).expect("own body parses"),
+            r
         );
     }
     if let Ok(v) = vouch_ledger::cosignature::CosignerVerifier::parse(text) {
