@@ -2,7 +2,9 @@
 //! the ledger's truth checked against a checkpoint kept outside vouch. A
 //! writer of the state store who truncates or rewrites the log, and
 //! removes the store's own checkpoints with it, is caught by a checkpoint
-//! an auditor saved earlier.
+//! an auditor saved earlier. And `vouch ledger check-proof --witness-key`:
+//! an inclusion proof whose checkpoint lacks a named witness's
+//! cosignature is refused.
 
 mod common;
 use common::*;
@@ -123,4 +125,69 @@ fn a_checkpoint_of_another_log_or_altered_is_refused() {
     std::fs::write(&junk, "not a note").unwrap();
     let err = one_line_error(&against(&state, &junk));
     assert!(err.contains("not a signed checkpoint"), "{err}");
+}
+
+#[test]
+fn check_proof_requires_the_cosignature_of_each_named_witness() {
+    use vouch_ledger::cosignature::Cosigner;
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, _) = answered(tmp.path(), "a");
+    let bundle = ok(&vouch(
+        &state,
+        &[
+            "ledger",
+            "prove",
+            "--request",
+            "GOLDEN-2025-000001",
+            "--subject",
+            "S01",
+        ],
+    ));
+    let witness = Cosigner::new(
+        "tigta.example/witness",
+        ed25519_dalek::SigningKey::from_bytes(&[5; 32]),
+    )
+    .unwrap();
+    let other = Cosigner::new(
+        "jct.example/witness",
+        ed25519_dalek::SigningKey::from_bytes(&[6; 32]),
+    )
+    .unwrap();
+    let parsed = vouch_ledger::InclusionBundle::parse(&bundle).unwrap();
+    let line = witness.cosign(&parsed.checkpoint, 1_765_000_000).unwrap();
+    let plain = tmp.path().join("plain.proof");
+    let cosigned = tmp.path().join("cosigned.proof");
+    std::fs::write(&plain, &bundle).unwrap();
+    std::fs::write(&cosigned, format!("{bundle}{line}")).unwrap();
+    let check = |file: &Path, key: &str| {
+        vouch(
+            &state,
+            &[
+                "ledger",
+                "check-proof",
+                "--proof",
+                file.to_str().unwrap(),
+                "--witness-key",
+                key,
+            ],
+        )
+    };
+    let wkey = witness.verifier().to_vkey();
+    let out = ok(&check(&cosigned, &wkey));
+    assert!(
+        out.contains("cosigned by witness tigta.example/witness at 1765000000"),
+        "{out}"
+    );
+    let err = one_line_error(&check(&plain, &wkey));
+    assert!(err.contains("no valid cosignature by witness"), "{err}");
+    let err = one_line_error(&check(&cosigned, &other.verifier().to_vkey()));
+    assert!(
+        err.contains("no valid cosignature by witness jct.example/witness"),
+        "{err}"
+    );
+    // Without --witness-key the proof checks as before.
+    ok(&vouch(
+        &state,
+        &["ledger", "check-proof", "--proof", plain.to_str().unwrap()],
+    ));
 }

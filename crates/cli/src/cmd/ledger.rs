@@ -44,6 +44,11 @@ pub enum LedgerCommand {
         /// The ledger's verifier key (`vouch ledger public-key`); default: this state's.
         #[arg(long)]
         verifier: Option<String>,
+        /// A witness whose cosignature the proof's checkpoint must carry
+        /// (C2SP tlog-cosignature v1 key `name+keyid+base64(0x04||key)`);
+        /// repeat for each witness required.
+        #[arg(long = "witness-key", value_name = "KEY")]
+        witness_keys: Vec<String>,
     },
 }
 
@@ -122,7 +127,11 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 .clone();
             print!("{}", ledger.inclusion_bundle(index, &cp)?.to_text());
         }
-        LedgerCommand::CheckProof { proof, verifier } => {
+        LedgerCommand::CheckProof {
+            proof,
+            verifier,
+            witness_keys,
+        } => {
             let text = read_proof(&proof)?;
             let bundle =
                 InclusionBundle::parse(&text).with_context(|| format!("{}", proof.display()))?;
@@ -135,6 +144,18 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
             bundle
                 .verify(&verifier)
                 .with_context(|| format!("{}: proof does not verify", proof.display()))?;
+            for key in &witness_keys {
+                let witness = vouch_ledger::cosignature::CosignerVerifier::parse(key)
+                    .context("--witness-key")?;
+                let at = witness.verify(&bundle.checkpoint).with_context(|| {
+                    format!(
+                        "{}: the checkpoint carries no valid cosignature by witness {}",
+                        proof.display(),
+                        witness.name()
+                    )
+                })?;
+                println!("cosigned by witness {} at {at}", witness.name());
+            }
             println!(
                 "proof OK: leaf {} is in the tree of size {} under a valid checkpoint of {}",
                 bundle.leaf_index, bundle.tree_size, bundle.checkpoint.checkpoint.origin
