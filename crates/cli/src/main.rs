@@ -84,6 +84,9 @@ enum Command {
     Keygen(cmd::sign::KeygenArgs),
     /// Measure throughput and peak memory of synth, index build and verify.
     Bench(cmd::bench::Args),
+    /// Run a transparency-log witness of one's own (C2SP tlog-witness), state in --state.
+    #[command(subcommand)]
+    Witness(cmd::witness::WitnessCommand),
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -106,6 +109,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::SignDecision(a) => cmd::sign::run(a),
         Command::Keygen(a) => cmd::sign::keygen(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Witness(c) => cmd::witness::run(&cli.state, c),
     }
 }
 

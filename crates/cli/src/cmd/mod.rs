@@ -15,6 +15,7 @@ pub mod serve;
 pub mod sign;
 pub mod synth;
 pub mod verify;
+pub mod witness;
 
 /// The registered official `id` named by `flag` (`--as`, `--approve-as`),
 /// acting in permit `P`; else an error naming the flag and the official.

@@ -1,0 +1,141 @@
+//! The witness service over HTTP, as a log would call it: each answer of
+//! the C2SP tlog-witness protocol, and the latest checkpoint remembered
+//! across restarts.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use vouch_ledger::cosignature::add_cosignature;
+use vouch_ledger::witness::AddCheckpoint;
+use vouch_ledger::{leaf_hash, Checkpoint, MerkleTree, NoteVerifier, SignedCheckpoint};
+use vouch_witness::{init_key, Witness};
+
+const ORIGIN: &str = "vouch.local/ledger/test";
+
+struct Log {
+    tree: MerkleTree,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl Log {
+    fn new(seed: u8) -> Log {
+        Log {
+            tree: MerkleTree::new(),
+            key: ed25519_dalek::SigningKey::from_bytes(&[seed; 32]),
+        }
+    }
+    fn grow(&mut self, n: u64) {
+        let size = self.tree.size();
+        let leaves: Vec<_> = (size..size + n)
+            .map(|i| leaf_hash(&i.to_be_bytes()))
+            .collect();
+        self.tree.extend(&leaves);
+    }
+    fn checkpoint(&self) -> SignedCheckpoint {
+        let cp = Checkpoint {
+            origin: ORIGIN.into(),
+            size: self.tree.size(),
+            root: self.tree.root(),
+            extensions: vec![],
+        };
+        SignedCheckpoint::sign(cp, ORIGIN, &self.key).unwrap()
+    }
+    fn body(&self, old: u64) -> String {
+        let proof = if old == 0 {
+            vec![]
+        } else {
+            self.tree.consistency_proof(old, self.tree.size()).unwrap()
+        };
+        AddCheckpoint {
+            old_size: old,
+            proof,
+            checkpoint: self.checkpoint(),
+        }
+        .to_body()
+    }
+    fn verifier(&self) -> String {
+        NoteVerifier::from_signing_key(ORIGIN, &self.key)
+            .unwrap()
+            .to_string()
+    }
+}
+
+async fn post(w: &Witness, body: String) -> (StatusCode, String, String) {
+    let res = w
+        .clone()
+        .router()
+        .oneshot(
+            Request::post("/add-checkpoint")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, ct, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn a_witness_cosigns_consistent_growth_and_answers_each_refusal_as_the_protocol_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let vkey = init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
+    assert!(
+        init_key(dir.path(), "tigta.example/witness", [5; 32]).is_err(),
+        "made once"
+    );
+    let w = Witness::open(dir.path()).await.unwrap();
+    assert_eq!(w.verifier().to_vkey(), vkey);
+    let mut log = Log::new(1);
+    log.grow(5);
+    // Unknown log: 404.
+    assert_eq!(post(&w, log.body(0)).await.0, StatusCode::NOT_FOUND);
+    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    // Signed by another key: 403.
+    let mut impostor = Log::new(9);
+    impostor.grow(5);
+    assert_eq!(post(&w, impostor.body(0)).await.0, StatusCode::FORBIDDEN);
+    // First checkpoint: a cosignature that verifies on the checkpoint.
+    let (status, _, line) = post(&w, log.body(0)).await;
+    assert_eq!(status, StatusCode::OK, "{line}");
+    let cosigned = add_cosignature(&log.checkpoint(), &line).unwrap();
+    w.verifier().verify(&cosigned).unwrap();
+    // Growth with a consistency proof.
+    log.grow(7);
+    let (status, _, _) = post(&w, log.body(5)).await;
+    assert_eq!(status, StatusCode::OK);
+    // A stale old size: 409 with the witness's size, as text/x.tlog.size.
+    log.grow(1);
+    let (status, ct, body) = post(&w, log.body(5)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(ct, "text/x.tlog.size");
+    assert_eq!(body, "12\n");
+    // A proof that does not verify: 422.
+    let mut bad = AddCheckpoint::parse(&log.body(12)).unwrap();
+    bad.proof[0][0] ^= 1;
+    assert_eq!(
+        post(&w, bad.to_body()).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Not a request at all: 400.
+    assert_eq!(post(&w, "hello".into()).await.0, StatusCode::BAD_REQUEST);
+    // Restarted, the witness remembers size 12: a fork of the log
+    // (another root at size 12) is refused.
+    drop(w);
+    let w = Witness::open(dir.path()).await.unwrap();
+    assert_eq!(w.latest(ORIGIN).await.unwrap().unwrap().0, 12);
+    let mut fork = Log::new(1);
+    fork.grow(11);
+    fork.tree.extend(&[[7; 32]]);
+    let (status, _, body) = post(&w, fork.body(12)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // And the honest log goes on.
+    assert_eq!(post(&w, log.body(12)).await.0, StatusCode::OK);
+    assert_eq!(w.latest(ORIGIN).await.unwrap().unwrap().0, 13);
+}
