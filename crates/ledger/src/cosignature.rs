@@ -17,7 +17,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::error::NoteError;
-use crate::note::{check_key_name, malformed, SignedCheckpoint, NAME_BYTES_MAX};
+use crate::note::{check_key_name, malformed, parse_vkey, SignedCheckpoint};
 
 /// The signature type byte of an Ed25519 cosignature/v1 key.
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
@@ -127,38 +127,14 @@ impl CosignerVerifier {
     /// Parses the verifier key string `name+hexkeyid+base64(0x04||pubkey)`
     /// (C2SP signed-note vkey form with signature type 0x04).
     pub fn parse(s: &str) -> Result<Self, NoteError> {
-        if s.len() > NAME_BYTES_MAX + 64 {
-            return Err(NoteError::TooLong {
-                what: "cosigner key",
-                len: s.len(),
-                max: NAME_BYTES_MAX + 64,
-            });
-        }
-        let bad = |reason| malformed("cosigner key", 1, reason);
-        let mut parts = s.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected name+keyid+key"));
-        };
-        if id_hex.len() != 8 || id_hex.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(bad("key id is not 8 lower-case hex digits"));
-        }
-        let id = <[u8; 4]>::try_from(
-            hex::decode(id_hex)
-                .map_err(|_| bad("key id is not hex"))?
-                .as_slice(),
-        )
-        .map_err(|_| bad("key id is not 4 bytes"))?;
-        let raw = STANDARD.decode(b64).map_err(|_| bad("key is not base64"))?;
-        let (alg, pk) = raw.split_first().ok_or_else(|| bad("key is empty"))?;
-        if *alg != ALG_COSIGNATURE_V1 {
-            return Err(bad("key type is not an Ed25519 cosignature/v1 key (0x04)"));
-        }
-        let pk = <[u8; 32]>::try_from(pk).map_err(|_| bad("ed25519 key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&pk).map_err(|_| bad("invalid ed25519 point"))?;
+        let (name, id, key) = parse_vkey(s, "cosigner key", ALG_COSIGNATURE_V1)?;
         let v = Self::new(name, key)?;
         if v.key_id != id {
-            return Err(bad("key id does not match name and key"));
+            return Err(malformed(
+                "cosigner key",
+                1,
+                "key id does not match name and key",
+            ));
         }
         Ok(v)
     }

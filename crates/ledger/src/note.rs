@@ -350,6 +350,48 @@ fn parse_sig_line(line: &str, line_no: usize) -> Result<NoteSignature, NoteError
     })
 }
 
+/// Splits a C2SP verifier key string `name+hexkeyid+base64(alg||pubkey)`
+/// for an Ed25519 key of signature type `alg` (0x01 a note key, 0x04 a
+/// cosigner's): the name, the key ID as written, the key. The caller checks
+/// the key ID against the name and key, as its type computes it.
+pub(crate) fn parse_vkey<'a>(
+    s: &'a str,
+    what: &'static str,
+    alg: u8,
+) -> Result<(&'a str, [u8; 4], VerifyingKey), NoteError> {
+    if s.len() > NAME_BYTES_MAX + 64 {
+        return Err(NoteError::TooLong {
+            what,
+            len: s.len(),
+            max: NAME_BYTES_MAX + 64,
+        });
+    }
+    let bad = |reason| malformed(what, 1, reason);
+    // The base64 key may itself contain '+': split off name and id only.
+    let mut parts = s.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("expected name+keyid+key"));
+    };
+    check_key_name(name)?;
+    if id_hex.len() != 8 || id_hex.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(bad("key id is not 8 lower-case hex digits"));
+    }
+    let id = <[u8; 4]>::try_from(
+        hex::decode(id_hex)
+            .map_err(|_| bad("key id is not hex"))?
+            .as_slice(),
+    )
+    .map_err(|_| bad("key id is not 4 bytes"))?;
+    let raw = STANDARD.decode(b64).map_err(|_| bad("key is not base64"))?;
+    let (found, pk) = raw.split_first().ok_or_else(|| bad("key is empty"))?;
+    if *found != alg {
+        return Err(bad("key type is not the one expected"));
+    }
+    let pk = <[u8; 32]>::try_from(pk).map_err(|_| bad("ed25519 key is not 32 bytes"))?;
+    let key = VerifyingKey::from_bytes(&pk).map_err(|_| bad("invalid ed25519 point"))?;
+    Ok((name, id, key))
+}
+
 /// A trusted Ed25519 note key: name, key ID and public key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteVerifier {
@@ -391,40 +433,14 @@ impl NoteVerifier {
 
     /// Parses the C2SP verifier key string `name+hexkeyid+base64(0x01||pubkey)`.
     pub fn parse(s: &str) -> Result<Self, NoteError> {
-        if s.len() > NAME_BYTES_MAX + 64 {
-            return Err(NoteError::TooLong {
-                what: "verifier key",
-                len: s.len(),
-                max: NAME_BYTES_MAX + 64,
-            });
-        }
-        let bad = |reason| malformed("verifier key", 1, reason);
-        // The base64 key may itself contain '+': split off name and id only.
-        let mut parts = s.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected name+keyid+key"));
-        };
-        check_key_name(name)?;
-        let id = <[u8; 4]>::try_from(
-            hex::decode(id_hex)
-                .map_err(|_| bad("key id is not hex"))?
-                .as_slice(),
-        )
-        .map_err(|_| bad("key id is not 4 bytes"))?;
-        if id_hex.len() != 8 || id_hex.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(bad("key id is not 8 lower-case hex digits"));
-        }
-        let raw = STANDARD.decode(b64).map_err(|_| bad("key is not base64"))?;
-        let (alg, pk) = raw.split_first().ok_or_else(|| bad("key is empty"))?;
-        if *alg != ALG_ED25519 {
-            return Err(bad("key type is not ed25519"));
-        }
-        let pk = <[u8; 32]>::try_from(pk).map_err(|_| bad("ed25519 key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&pk).map_err(|_| bad("invalid ed25519 point"))?;
+        let (name, id, key) = parse_vkey(s, "verifier key", ALG_ED25519)?;
         let v = Self::new(name, key)?;
         if v.key_id != id {
-            return Err(bad("key id does not match name and key"));
+            return Err(malformed(
+                "verifier key",
+                1,
+                "key id does not match name and key",
+            ));
         }
         Ok(v)
     }
