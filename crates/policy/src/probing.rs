@@ -122,10 +122,7 @@ pub fn given_compatible(x: &GivenKeys, y: &GivenKeys) -> bool {
     if x.is_empty() || y.is_empty() {
         return true;
     }
-    // MARIO and MARIA, JUAN and JUANA (`vouch_normalize::gendered_pair`).
-    let ending = |k: &GivenKeys| k.stem >> 14;
-    let endings = (ending(x).min(ending(y)), ending(x).max(ending(y)));
-    if x.stem & 0x3fff == y.stem & 0x3fff && matches!(endings, (1, 2) | (0, 1)) {
+    if gendered(x, y) {
         return false;
     }
     let initial = (x.initial | y.initial) & 0x8000 != 0 && x.initial & 0x7fff == y.initial & 0x7fff;

@@ -26,7 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 use vouch_ledger::cosignature::{Cosigner, CosignerVerifier};
 use vouch_ledger::witness::{add_checkpoint, AddCheckpoint, Latest, WitnessError, BODY_BYTES_MAX};
-use vouch_ledger::{NoteVerifier, SignedCheckpoint};
+use vouch_ledger::NoteVerifier;
 
 /// Why the witness's own state cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -167,18 +167,7 @@ impl Witness {
             .bind(origin)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(match row {
-            None => None,
-            Some(r) => {
-                let size: i64 = r.try_get("size")?;
-                let root: Vec<u8> = r.try_get("root")?;
-                let root = <[u8; 32]>::try_from(root.as_slice()).map_err(|_| Error::Bad {
-                    path: PathBuf::from("witness.db"),
-                    why: "a stored root is not 32 bytes",
-                })?;
-                Some((size as u64, root))
-            }
-        })
+        row.map(|r| decode_latest(&r)).transpose()
     }
 
     /// Answers one `add-checkpoint` body: the HTTP status, content type
@@ -236,16 +225,10 @@ impl Witness {
             .fetch_optional(&mut *tx)
             .await
             .map_err(Refusal::store)?;
-        let latest = match row {
-            None => None,
-            Some(r) => {
-                let size: i64 = r.try_get("size").map_err(Refusal::store)?;
-                let root: Vec<u8> = r.try_get("root").map_err(Refusal::store)?;
-                let root = <[u8; 32]>::try_from(root.as_slice())
-                    .map_err(|_| Refusal::Internal("stored root".into()))?;
-                Some((size as u64, root))
-            }
-        };
+        let latest = row
+            .map(|r| decode_latest(&r))
+            .transpose()
+            .map_err(|e| Refusal::Internal(e.to_string()))?;
         let ((size, root), line) = add_checkpoint(
             &request,
             trusted.as_deref(),
@@ -279,6 +262,20 @@ impl Witness {
     }
 }
 
+/// A stored latest checkpoint: size and 32-byte root.
+fn decode_latest(r: &sqlx::sqlite::SqliteRow) -> Result<Latest, Error> {
+    let size: i64 = r.try_get("size")?;
+    let root: Vec<u8> = r.try_get("root")?;
+    let bad = |why| Error::Bad {
+        path: PathBuf::from("witness.db"),
+        why,
+    };
+    let size = u64::try_from(size).map_err(|_| bad("a stored size is negative"))?;
+    let root =
+        <[u8; 32]>::try_from(root.as_slice()).map_err(|_| bad("a stored root is not 32 bytes"))?;
+    Ok((size, root))
+}
+
 enum Refusal {
     Protocol(WitnessError),
     Internal(String),
@@ -303,12 +300,4 @@ async fn add_checkpoint_route(State(w): State<Witness>, body: Bytes) -> Response
         .unwrap_or(0);
     let (status, content_type, text) = w.add_checkpoint(&body, now).await;
     (status, [(header::CONTENT_TYPE, content_type)], text).into_response()
-}
-
-/// A checkpoint with a witness's answer (its cosignature lines) added.
-pub fn with_cosignatures(
-    checkpoint: &SignedCheckpoint,
-    lines: &str,
-) -> Result<SignedCheckpoint, vouch_ledger::error::NoteError> {
-    vouch_ledger::cosignature::add_cosignature(checkpoint, lines)
 }
