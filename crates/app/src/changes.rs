@@ -38,6 +38,15 @@ pub enum Proposal {
         /// The enrolled key's credential id.
         credential_id: String,
     },
+    /// Add a witness the ledger asks to cosign its checkpoints, or remove one.
+    Witness {
+        /// The witness's cosignature verifier key (C2SP tlog-cosignature v1).
+        verifier: String,
+        /// Its URL prefix (`/add-checkpoint` is appended).
+        url: String,
+        /// Add (`true`) or remove.
+        add: bool,
+    },
     /// Put TINs on the hold list, or take them off.
     Holds {
         /// The TINs (only their keyed hashes are kept).
@@ -240,6 +249,28 @@ impl App<'_> {
                     enrolled_at: key.enrolled_at,
                 };
                 (rules::KIND_CREDENTIAL, json(&payload), summary)
+            }
+            Proposal::Witness { verifier, url, add } => {
+                let payload = rules::WitnessPayload {
+                    add: *add,
+                    verifier: verifier.trim().to_string(),
+                    url: url.trim().trim_end_matches('/').to_string(),
+                };
+                let w = payload.witness().map_err(|why| {
+                    let field = if why.starts_with("url") {
+                        "url"
+                    } else {
+                        "verifier"
+                    };
+                    invalid(field, why)
+                })?;
+                let summary = format!(
+                    "witness {}: {} at {}",
+                    if *add { "add" } else { "remove" },
+                    w.name,
+                    w.url
+                );
+                (rules::KIND_WITNESS, json(&payload), summary)
             }
             Proposal::Holds { tins, add } => {
                 let hash = vouch_pipeline::tin_hasher(self.keys()?);
@@ -549,6 +580,8 @@ impl App<'_> {
             // The key is in the store since its enrolment; vetting it is
             // the registry entry itself.
             rules::KIND_CREDENTIAL => Ok(()),
+            // The witnesses are the replay's: nothing in the store to change.
+            rules::KIND_WITNESS => Ok(()),
             other => Err(corrupt(format!("unknown kind {other}"))),
         }
     }

@@ -32,6 +32,7 @@ pub use credentials::{
 };
 pub use documents::{ResponseFile, UPLOAD_FILES};
 pub use error::AppError;
+pub use governance::WitnessStatus;
 pub use keys::KeysMade;
 pub use registry::{NewOfficial, Parties, Registrar};
 pub use requests::{

@@ -87,6 +87,9 @@ enum Command {
     /// Run a transparency-log witness of one's own (C2SP tlog-witness), state in --state.
     #[command(subcommand)]
     Witness(cmd::witness::WitnessCommand),
+    /// The witnesses this ledger asks to cosign its checkpoints (a registry change).
+    #[command(subcommand)]
+    Witnesses(cmd::witnesses::WitnessesCommand),
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -110,6 +113,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keygen(a) => cmd::sign::keygen(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Witness(c) => cmd::witness::run(&cli.state, c),
+        Command::Witnesses(c) => cmd::witnesses::run(&cli.state, c),
     }
 }
 

@@ -10,24 +10,6 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-/// Runs SQL on a state directory's SQLite store, as a writer of the
-/// database would.
-fn sql(state: &Path, statements: &[&str]) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let url = format!("sqlite://{}", state.join("vouch.db").display());
-        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        for s in statements {
-            sqlx::query(s).execute(&mut c).await.unwrap();
-        }
-        c.close().await.unwrap();
-    });
-}
-
 /// A state with the golden request answered, and its latest checkpoint
 /// saved outside it (as an auditor would).
 fn answered(tmp: &Path, name: &str) -> (PathBuf, PathBuf) {
@@ -190,4 +172,27 @@ fn check_proof_requires_the_cosignature_of_each_named_witness() {
         &state,
         &["ledger", "check-proof", "--proof", plain.to_str().unwrap()],
     ));
+}
+
+#[test]
+fn leaves_no_checkpoint_covers_fail_unless_their_batch_is_in_progress() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, _) = answered(tmp.path(), "a");
+    ok(&vouch(&state, &["ledger", "verify"]));
+    // The checkpoint over the batch removed: its lookups are covered by
+    // none, and the batch is finished, so they were not left by a crash.
+    sql(
+        &state,
+        &["DELETE FROM ledger_checkpoints WHERE seq = (SELECT MAX(seq) FROM ledger_checkpoints)"],
+    );
+    let err = one_line_error(&vouch(&state, &["ledger", "verify"]));
+    assert!(err.contains("covered by no checkpoint"), "{err}");
+    // As a crash between the append and the checkpoint leaves it: the
+    // batch approved, not yet logged; resumable, so reported, not failed.
+    sql(
+        &state,
+        &["UPDATE requests SET status = 'approved' WHERE request_id = 'GOLDEN-2025-000001'"],
+    );
+    let out = ok(&vouch(&state, &["ledger", "verify"]));
+    assert!(out.contains("of 1 interrupted batches"), "{out}");
 }

@@ -8,49 +8,10 @@ mod common;
 use common::*;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn serve(state: &Path) -> (Served, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args([
-            "--state",
-            state.to_str().unwrap(),
-            "witness",
-            "serve",
-            "--listen",
-            &addr,
-        ])
-        .env_remove("VOUCH_HOME")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let served = Served(child);
-    let start = Instant::now();
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the witness did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (served, addr)
+    let addr = free_addr();
+    (serve_witness(state, &addr), addr)
 }
 
 /// POSTs `body` to `/add-checkpoint`: the status code and the body.
@@ -129,17 +90,7 @@ fn a_witness_cosigns_the_ledgers_checkpoint_and_the_cosignature_is_checked() {
         &["ledger", "verify", "--against", cosigned.to_str().unwrap()],
     ));
     // An inclusion proof under that checkpoint, with the witness required.
-    let bundle = ok(&vouch(
-        &state,
-        &[
-            "ledger",
-            "prove",
-            "--request",
-            "GOLDEN-2025-000001",
-            "--subject",
-            "S01",
-        ],
-    ));
+    let bundle = prove(&state, "GOLDEN-2025-000001", "S01");
     let proof = tmp.path().join("cosigned.proof");
     std::fs::write(&proof, format!("{bundle}{line}")).unwrap();
     let out = ok(&vouch(

@@ -37,6 +37,29 @@ pub fn ledger_page(layout: &Layout, view: &LedgerView) -> Markup {
         } @else {
             p class="notice" { "The ledger is empty: no checkpoint has been signed yet." }
         }
+        h2 { "Witnesses" }
+        @if view.witnesses.is_empty() {
+            p class="notice" { "No witness is configured: nobody outside this service keeps what the ledger said (vouch witnesses add)." }
+        } @else {
+            p { "A response is released only once " (view.witness_quorum) " of these oversight witnesses have cosigned the checkpoint that covers it. Each keeps the latest checkpoint it cosigned and refuses one that is not a consistent extension of it." }
+            table id="witnesses" {
+                caption { "Witnesses and the latest checkpoint each cosigned" }
+                thead { tr { th scope="col" { "Witness" } th scope="col" { "URL" } th scope="col" { "Last cosigned size" } th scope="col" { "Cosigned at" } th scope="col" { "Cosigns the latest" } } }
+                tbody {
+                    @for w in &view.witnesses {
+                        tr {
+                            td { code { (w.name) } }
+                            td { code { (w.url) } }
+                            td { @if let Some(s) = w.last_size { (s) } @else { "never" } }
+                            td { @if let Some(t) = &w.last_time { (t) } @else { "—" } }
+                            td {
+                                @if view.checkpoint.as_ref().is_some_and(|c| Some(c.tree_size) == w.last_size) { "yes" } @else { "no" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         h2 { "Find one lookup" }
         p { "Every lookup of a subject is a leaf of the ledger. Give the request id and the subject reference to get the proof that its leaf is in the signed tree." }
         form method="get" action="/console/ledger" {

@@ -88,7 +88,7 @@ pub use view::{
     AccountingRow, AiNotices, ChangeRow, CheckpointView, ExplainTerm, Explanation, LedgerView,
     NewToken, OfficialActivity, OfficialRow, OfficialsView, OverdueDisposition, OversightView,
     Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow,
-    RequestView, SignChangeView, TokenRow, WeekRow,
+    RequestView, SignChangeView, TokenRow, WeekRow, WitnessView,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

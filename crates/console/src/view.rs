@@ -224,6 +224,23 @@ pub struct LedgerView {
     pub lookup_message: Option<String>,
     /// The proof found by the lookup.
     pub proof: Option<ProofView>,
+    /// The witnesses the ledger asks to cosign its checkpoints.
+    pub witnesses: Vec<WitnessView>,
+    /// Cosignatures a checkpoint needs before a response is released.
+    pub witness_quorum: usize,
+}
+
+/// One witness on the ledger page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessView {
+    /// Its name (its key's).
+    pub name: String,
+    /// Where it is asked.
+    pub url: String,
+    /// Size of the latest published checkpoint it cosigned.
+    pub last_size: Option<u64>,
+    /// When it cosigned that one (canonical UTC text).
+    pub last_time: Option<String>,
 }
 
 /// One ISO week of activity.

@@ -77,10 +77,16 @@ fn check_page(h: &str) {
     assert_eq!(count(head, "<title>"), 1, "one document title");
     assert_eq!(count(h, "<main id=\"main\""), 1);
     assert!(h.contains("href=\"#main\""), "skip link");
-    assert!(
-        !h.contains("http://") && !h.contains("https://"),
-        "external URL"
-    );
+    // Nothing is loaded or linked from elsewhere (a witness's URL may be
+    // shown as text, never followed).
+    for attr in ["src=\"", "href=\"", "action=\"", "url("] {
+        for scheme in ["http:", "https:", "//"] {
+            assert!(
+                !h.contains(&format!("{attr}{scheme}")),
+                "external URL in {attr}"
+            );
+        }
+    }
     assert!(!h.contains("style=\""), "inline style attribute (CSP)");
     assert_eq!(count(h, "<script"), 1, "only the console script");
     assert!(h.contains("<script src=\"/console/static/console.js\" defer></script>"));
@@ -956,6 +962,21 @@ fn ledger_page_empty_and_with_a_checkpoint_and_a_proof() {
         lookup_subject: Some("S-1".into()),
         lookup_message: None,
         proof: Some(proof(3)),
+        witnesses: vec![
+            WitnessView {
+                name: "tigta.example/witness".into(),
+                url: "https://tigta.example/w".into(),
+                last_size: Some(8),
+                last_time: Some("2026-12-06T10:00:00Z".into()),
+            },
+            WitnessView {
+                name: "jct.example/witness".into(),
+                url: "https://jct.example/w".into(),
+                last_size: None,
+                last_time: None,
+            },
+        ],
+        witness_quorum: 2,
     };
     let h = ledger_page(&officer(), &v).into_string();
     check_page(&h);
@@ -973,6 +994,15 @@ fn ledger_page_empty_and_with_a_checkpoint_and_a_proof() {
     assert!(h.contains("id=\"proof-result\""));
     assert!(h.contains("yes: this root is the signed checkpoint"));
     assert!(h.contains("value=\"REQ-1\"") && h.contains("value=\"S-1\""));
+    // The witnesses: each one's last cosigned size, and whether that is
+    // the latest checkpoint; the quorum.
+    assert!(h.contains("<code>tigta.example/witness</code>"));
+    assert!(
+        h.contains("<td>8</td><td>2026-12-06T10:00:00Z</td><td>yes</td>"),
+        "{h}"
+    );
+    assert!(h.contains("<td>never</td><td>—</td><td>no</td>"), "{h}");
+    assert!(h.contains("only once 2 of these oversight witnesses"));
 
     let mut v = v;
     if let Some(c) = v.checkpoint.as_mut() {

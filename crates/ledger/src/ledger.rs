@@ -323,6 +323,35 @@ impl<L: LeafStore, C: CheckpointStore> Ledger<L, C> {
         Ok(signed)
     }
 
+    /// Publishes the latest checkpoint again with witnesses' cosignature
+    /// lines added: `cosigned` must be the latest checkpoint's note (same
+    /// body, every signature it had, in order) followed by further lines.
+    /// The store is append-only, so the cosigned note is stored after the
+    /// one it extends and becomes the latest.
+    pub fn publish_cosigned(&mut self, cosigned: SignedCheckpoint) -> Result<(), LedgerError> {
+        let latest = self
+            .checkpoints
+            .last()
+            .ok_or(LedgerError::CheckpointMismatch {
+                position: 0,
+                size: cosigned.checkpoint.size,
+                reason: "cannot be cosigned: the ledger has no checkpoint",
+            })?;
+        if !cosigned.text().starts_with(latest.text())
+            || cosigned.body() != latest.body()
+            || cosigned.signatures().len() <= latest.signatures().len()
+        {
+            return Err(LedgerError::CheckpointMismatch {
+                position: self.checkpoints.len(),
+                size: cosigned.checkpoint.size,
+                reason: "does not extend the latest checkpoint's note with further signatures",
+            });
+        }
+        self.checkpoint_store.append(cosigned.text())?;
+        self.checkpoints.push(cosigned);
+        Ok(())
+    }
+
     /// The most recent stored checkpoint.
     pub fn latest_checkpoint(&self) -> Option<&SignedCheckpoint> {
         self.checkpoints.last()

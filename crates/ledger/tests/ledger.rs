@@ -213,3 +213,29 @@ fn in_memory_stores_satisfy_the_trait_contract() {
     c.append("x").unwrap();
     assert_eq!(c.load().unwrap(), vec!["x".to_owned()]);
 }
+
+#[test]
+fn a_cosigned_checkpoint_is_published_only_as_an_extension_of_the_latest() {
+    use vouch_ledger::cosignature::{add_cosignature, Cosigner};
+    let mut l = Ledger::in_memory();
+    l.append_batch(&records("REQ-1", 0, 5)).unwrap();
+    let cp = l.checkpoint(ORIGIN, KEY_NAME, &key()).unwrap();
+    let w = Cosigner::new(
+        "witness.example/w",
+        ed25519_dalek::SigningKey::from_bytes(&[9; 32]),
+    )
+    .unwrap();
+    let cosigned = add_cosignature(&cp, &w.cosign(&cp, 1_700_000_000).unwrap()).unwrap();
+    // The same note without a new line, or another checkpoint's, is refused.
+    assert!(l.publish_cosigned(cp.clone()).is_err());
+    l.append_batch(&records("REQ-2", 5, 2)).unwrap();
+    let newer = l.checkpoint(ORIGIN, KEY_NAME, &key()).unwrap();
+    assert!(l.publish_cosigned(cosigned.clone()).is_err());
+    let cosigned = add_cosignature(&newer, &w.cosign(&newer, 1_700_000_001).unwrap()).unwrap();
+    l.publish_cosigned(cosigned.clone()).unwrap();
+    assert_eq!(l.latest_checkpoint(), Some(&cosigned));
+    assert_eq!(w.verifier().verify(&cosigned).unwrap(), 1_700_000_001);
+    // Two checkpoints of one size, one cosigned: the log still verifies.
+    let report = l.verify_all(&verifier()).unwrap();
+    assert_eq!(report.checkpoints, 3);
+}

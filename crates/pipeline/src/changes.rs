@@ -37,6 +37,9 @@ pub const KIND_HOLDS: &str = "holds";
 /// Kind of a change vetting an official's security key (WebAuthn) for
 /// signing decisions.
 pub const KIND_CREDENTIAL: &str = "credential";
+/// Kind of a change adding or removing a witness the ledger asks to
+/// cosign its checkpoints (C2SP tlog-witness).
+pub const KIND_WITNESS: &str = "witness";
 
 /// A step of a change, as its statement names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +129,74 @@ impl CredentialPayload {
             enrolled_at: self.enrolled_at,
         }
     }
+}
+
+/// The payload of a change to the ledger's witnesses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessPayload {
+    /// Add (`true`) or remove.
+    pub add: bool,
+    /// The witness's cosignature verifier key (C2SP tlog-cosignature v1:
+    /// `name+keyid+base64(0x04||key)`); its name names the witness.
+    pub verifier: String,
+    /// The witness's URL prefix (`/add-checkpoint` is appended).
+    pub url: String,
+}
+
+/// Longest witness URL accepted.
+pub const WITNESS_URL_BYTES_MAX: usize = 512;
+
+impl WitnessPayload {
+    /// The witness as the replay vets it: the key parses and the URL is an
+    /// absolute http(s) URL without credentials, query or fragment.
+    pub fn witness(&self) -> Result<Witness, String> {
+        let verifier = vouch_ledger::cosignature::CosignerVerifier::parse(&self.verifier)
+            .map_err(|e| format!("verifier: {e}"))?;
+        check_witness_url(&self.url)?;
+        Ok(Witness {
+            name: verifier.name().to_string(),
+            url: self.url.trim_end_matches('/').to_string(),
+            vkey: verifier.to_vkey(),
+            verifier,
+        })
+    }
+}
+
+/// Checks a witness URL: `http://` or `https://`, a host, printable ASCII,
+/// no user information, query or fragment.
+pub fn check_witness_url(url: &str) -> Result<(), String> {
+    if url.len() > WITNESS_URL_BYTES_MAX {
+        return Err(format!("url: longer than {WITNESS_URL_BYTES_MAX} bytes"));
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("url: must start with http:// or https://")?;
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("url: spaces or characters outside printable ASCII".into());
+    }
+    if url.contains(['?', '#']) {
+        return Err("url: a query or fragment is not allowed".into());
+    }
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err("url: no host, or user information in it".into());
+    }
+    Ok(())
+}
+
+/// A witness the registry vouches for.
+#[derive(Debug, Clone)]
+pub struct Witness {
+    /// Its name (the verifier key's name).
+    pub name: String,
+    /// URL prefix, without a trailing slash.
+    pub url: String,
+    /// Its verifier key as text.
+    pub vkey: String,
+    /// Its verifier.
+    pub verifier: vouch_ledger::cosignature::CosignerVerifier,
 }
 
 /// Why the registry does not replay.
@@ -243,6 +314,7 @@ pub fn may_propose(kind: &str, official: &OfficialRecord) -> bool {
         KIND_POLICY => matches!(official.role, Role::Administrator | Role::DisclosureOfficer),
         KIND_HOLDS => official.role == Role::DisclosureOfficer,
         KIND_CREDENTIAL => official.role == Role::Administrator,
+        KIND_WITNESS => official.role == Role::Administrator,
         _ => false,
     }
 }
@@ -266,6 +338,7 @@ pub fn official_of(change: &RegistryChange) -> Result<OfficialRecord, String> {
 pub struct Vetted {
     officials: HashMap<String, OfficialRecord>,
     security_keys: HashMap<String, Vec<SecurityKeyRecord>>,
+    witnesses: std::collections::BTreeMap<String, Witness>,
     /// Ledger index of the entry that sealed the registry, if sealed.
     pub sealed_at: Option<u64>,
     /// Founding entries logged.
@@ -287,6 +360,11 @@ impl Vetted {
             .get(official)
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    /// The witnesses the ledger asks to cosign its checkpoints, by name.
+    pub fn witnesses(&self) -> impl Iterator<Item = &Witness> {
+        self.witnesses.values()
     }
 
     /// Whether two administrators with keys are vetted: from then on every
@@ -413,6 +491,34 @@ pub fn vet(
             let keys = v.security_keys.entry(p.official.clone()).or_default();
             if !keys.iter().any(|k| k.credential_id == p.credential_id) {
                 keys.push(p.record());
+            }
+        }
+        if c.kind == KIND_WITNESS {
+            let p: WitnessPayload =
+                serde_json::from_str(&c.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            let w = p.witness().map_err(invalid)?;
+            match (p.add, v.witnesses.get(&w.name)) {
+                (true, Some(_)) => {
+                    return Err(invalid(format!(
+                        "witness {} is configured already (remove it first)",
+                        w.name
+                    )))
+                }
+                (false, Some(had)) if had.vkey != w.vkey => {
+                    return Err(invalid(format!(
+                        "witness {} is configured with another key",
+                        w.name
+                    )))
+                }
+                (false, None) => {
+                    return Err(invalid(format!("witness {} is not configured", w.name)))
+                }
+                (true, None) => {
+                    v.witnesses.insert(w.name.clone(), w);
+                }
+                (false, Some(_)) => {
+                    v.witnesses.remove(&w.name);
+                }
             }
         }
         if v.sealed_at.is_none() && v.keyed_admins() >= 2 {

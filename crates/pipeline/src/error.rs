@@ -53,4 +53,23 @@ pub enum PipelineError {
     /// missing, or not signed as the two-person rule requires).
     #[error("registry: {0}")]
     Registry(#[from] crate::changes::RegistryError),
+    /// Fewer witnesses cosigned the checkpoint than the policy's quorum:
+    /// the response is not released (the batch stays logged and resumes
+    /// when run again).
+    #[error("witnesses: {have} of the {need} cosignatures the policy requires; the response waits (run the batch again once the witnesses answer): {detail}")]
+    WitnessQuorum {
+        /// Cosignatures the checkpoint carries.
+        have: usize,
+        /// Cosignatures required.
+        need: usize,
+        /// Each witness that did not cosign, and why.
+        detail: String,
+    },
+    /// A witness says the stored log is not an extension of what it
+    /// cosigned (truncated, rolled back or rewritten): nothing is released.
+    #[error("witnesses: the stored ledger is not what the witnesses cosigned: {detail}")]
+    WitnessTamper {
+        /// Each witness that refused, and why.
+        detail: String,
+    },
 }

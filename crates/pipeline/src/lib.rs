@@ -25,6 +25,7 @@ mod registry;
 mod run;
 mod stages;
 pub mod webauthn;
+pub mod witnesses;
 
 pub use error::PipelineError;
 

@@ -284,9 +284,13 @@ impl Finish<'_> {
             return Ok(self.report(report, Vec::new(), 0));
         }
         let ledger = current_ledger(self.store, cached)?;
+        // Only what the ledger's registry vouches for counts: officers'
+        // keys for the approvals, the witnesses that must cosign.
+        let vetted = crate::changes::vet_stored(self.store, ledger)?;
         if !checked.request_reasons().is_empty() {
             let rows = rows_of_rejected(&checked);
             let cp = checkpoint(self.store, self.cfg.keys, ledger, false)?;
+            let cp = self.cosigned(ledger, &vetted, cp)?;
             let model = vouch_match::MODEL_VERSION;
             respond(self.store, self.cfg, &checked, &rows, &cp, model)?;
             self.timer.lap("response");
@@ -301,7 +305,6 @@ impl Finish<'_> {
         // the record says (a store writer can add a row, not a signature,
         // nor an officer or a security key the two-person registry in the
         // ledger does not vouch for); the leaves commit to exactly those.
-        let vetted = crate::changes::vet_stored(self.store, ledger)?;
         let signer_of = |id: &str| crate::approval::Signer::vetted(&vetted, id);
         let valid = crate::approval::valid_approvals(&self.record, &signer_of);
         let digest = crate::approval::approvals_digest(&self.record, &valid);
@@ -323,13 +326,13 @@ impl Finish<'_> {
             self.look_up_and_log(approved, digest, ledger, &mut report)?;
         inject(self.cfg, Fault::BeforeResponse)?;
         let rows = rows_of_logged(&logged);
-        let cp = logged.checkpoint();
+        let cp = self.cosigned(ledger, &vetted, logged.checkpoint().clone())?;
         respond(
             self.store,
             self.cfg,
             logged.checked(),
             &rows,
-            cp,
+            &cp,
             &model_version,
         )?;
         self.record.completed_at.get_or_insert(self.cfg.now);
@@ -440,6 +443,64 @@ impl Finish<'_> {
         )?;
         self.timer.lap("ledger");
         Ok((logged, model_version))
+    }
+
+    /// The checkpoint `cp` with the cosignatures the policy requires of the
+    /// witnesses the registry vouches for (asked for those missing, and
+    /// published in the ledger); an error, before any response, without
+    /// them or when a witness says the log was altered.
+    fn cosigned(
+        &mut self,
+        ledger: &mut DynLedger,
+        vetted: &crate::changes::Vetted,
+        cp: SignedCheckpoint,
+    ) -> Result<SignedCheckpoint, PipelineError> {
+        let witnesses: Vec<&crate::changes::Witness> = vetted.witnesses().collect();
+        let need = self.cfg.policy.witness_quorum_of(witnesses.len());
+        if need == 0 {
+            return Ok(cp);
+        }
+        let size = cp.checkpoint.size;
+        let got =
+            crate::witnesses::gather(ledger, cp, &witnesses, crate::witnesses::WITNESS_TIMEOUT)?;
+        self.timer.lap("witnesses");
+        let detail = got
+            .failures
+            .iter()
+            .map(|(name, f)| format!("{name}: {f}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request_id = self.record.request_id.clone();
+        let tamper = got.failures.iter().any(|(_, f)| f.is_tamper());
+        if tamper || got.cosigners.len() < need {
+            audit(
+                self.store,
+                &request_id,
+                SYSTEM_ACTOR,
+                AuditAction::WitnessesWaiting,
+                &format!(
+                    "checkpoint {size}: {} of {need} cosignatures; {detail}",
+                    got.cosigners.len()
+                ),
+            )?;
+            return Err(if tamper {
+                PipelineError::WitnessTamper { detail }
+            } else {
+                PipelineError::WitnessQuorum {
+                    have: got.cosigners.len(),
+                    need,
+                    detail,
+                }
+            });
+        }
+        audit(
+            self.store,
+            &request_id,
+            SYSTEM_ACTOR,
+            AuditAction::Cosigned,
+            &format!("checkpoint {size} cosigned by {}", got.cosigners.join(", ")),
+        )?;
+        Ok(got.checkpoint)
     }
 
     fn set_status(&mut self, status: RequestStatus) -> Result<(), PipelineError> {

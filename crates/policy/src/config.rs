@@ -54,6 +54,10 @@ pub struct PolicyConfig {
     /// Highest false-confirmation rate a matching model may show in its
     /// evaluation before it may be activated.
     pub false_confirmation_rate_max: f64,
+    /// Cosignatures of configured witnesses a checkpoint needs before a
+    /// response is released: `None` means every configured witness (the
+    /// default); never fewer than one while any witness is configured.
+    pub witness_quorum: Option<u32>,
 }
 
 /// Which return's address a confirmation is judged against.
@@ -83,6 +87,8 @@ struct FileDto {
     probing: ProbingDto,
     holds: HoldsDto,
     matching: MatchingDto,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ledger: Option<LedgerDto>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -143,6 +149,17 @@ struct MatchingDto {
     false_confirmation_rate_max: f64,
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    witness_quorum: Option<i64>,
+}
+
+/// The most witnesses a quorum may ask for (a checkpoint note carries at
+/// most 32 signatures, the log's own among them).
+pub const WITNESS_QUORUM_MAX: i64 = 16;
+
 /// Largest accepted policy file, in bytes.
 pub const POLICY_FILE_BYTES_MAX: usize = 64 * 1024;
 
@@ -189,6 +206,7 @@ impl PolicyConfig {
             large_batch_window_days: default_large_batch_window_days(),
             address_rule: AddressRule::LatestInPeriods,
             false_confirmation_rate_max: 0.001,
+            witness_quorum: None,
         }
     }
 
@@ -251,6 +269,11 @@ impl PolicyConfig {
                 address_rule: "latest-in-periods".into(),
                 false_confirmation_rate_max: self.false_confirmation_rate_max,
             },
+            // Written only when set, so that the version of every policy
+            // without it is what it was before the setting existed.
+            ledger: self.witness_quorum.map(|q| LedgerDto {
+                witness_quorum: Some(q.into()),
+            }),
         };
         let body = toml::to_string_pretty(&dto).unwrap_or_default();
         format!(
@@ -383,6 +406,18 @@ impl PolicyConfig {
         format!("{VERSION_PREFIX}{}", &hex::encode(h)[..VERSION_HASH_HEX])
     }
 
+    /// Cosignatures a checkpoint needs from `configured` witnesses before a
+    /// response is released: all of them unless the policy names a quorum;
+    /// none only when no witness is configured. A quorum above the
+    /// configured count stays unmet (fail closed), never lowered.
+    pub fn witness_quorum_of(&self, configured: usize) -> usize {
+        match (configured, self.witness_quorum) {
+            (0, _) => 0,
+            (n, None) => n,
+            (_, Some(q)) => (q as usize).max(1),
+        }
+    }
+
     /// Approvals a batch of `subjects` needs.
     pub fn approvals_required(&self, subjects: u64) -> u32 {
         if subjects >= self.large_batch_subjects_min {
@@ -466,6 +501,13 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
         large_batch_window_days: d.holds.large_batch_window_days,
         address_rule: AddressRule::LatestInPeriods,
         false_confirmation_rate_max: d.matching.false_confirmation_rate_max,
+        witness_quorum: match d.ledger.and_then(|l| l.witness_quorum) {
+            None => None,
+            Some(q) => {
+                range("ledger.witness_quorum", q, 1, WITNESS_QUORUM_MAX)?;
+                Some(q as u32)
+            }
+        },
     })
 }
 
@@ -493,6 +535,28 @@ mod tests {
     fn the_default_file_round_trips() {
         let p = PolicyConfig::defaults();
         assert_eq!(PolicyConfig::from_toml(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn a_witness_quorum_is_optional_bounded_and_round_trips() {
+        let defaults = PolicyConfig::defaults();
+        assert!(!defaults.to_toml().contains("[ledger]"));
+        assert_eq!(defaults.witness_quorum_of(0), 0);
+        assert_eq!(defaults.witness_quorum_of(3), 3);
+        let text = format!("{}\n[ledger]\nwitness_quorum = 2\n", defaults.to_toml());
+        let p = PolicyConfig::from_toml(&text).unwrap();
+        assert_eq!(p.witness_quorum, Some(2));
+        assert_eq!(p.witness_quorum_of(3), 2);
+        // Never lowered to what is configured: a quorum of 2 over one
+        // witness stays unmet.
+        assert_eq!(p.witness_quorum_of(1), 2);
+        assert_ne!(p.version(), defaults.version());
+        assert_eq!(PolicyConfig::from_toml(&p.to_toml()).unwrap(), p);
+        for bad in ["0", "-1", "17"] {
+            let text = format!("{}\n[ledger]\nwitness_quorum = {bad}\n", defaults.to_toml());
+            let e = PolicyConfig::from_toml(&text).unwrap_err();
+            assert_eq!(e.key, "ledger.witness_quorum", "{bad}: {e}");
+        }
     }
 
     fn edited(from: &str, to: &str) -> PolicyFileError {

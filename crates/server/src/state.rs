@@ -290,6 +290,10 @@ impl AppState {
 }
 
 /// The data-free category of a failed run, shown to those who may see the request.
+/// How long a batch waiting for its witnesses' cosignatures waits before
+/// it asks them again.
+pub const WITNESS_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn failure_category(e: &vouch_app::AppError) -> &'static str {
     use vouch_app::AppError;
     use vouch_pipeline::PipelineError;
@@ -297,6 +301,10 @@ fn failure_category(e: &vouch_app::AppError) -> &'static str {
         AppError::Pipeline(PipelineError::Format(_)) => "request_unreadable",
         AppError::Pipeline(PipelineError::Refused { .. }) => "signature_refused",
         AppError::Pipeline(PipelineError::IdReused { .. }) => "request_id_reused",
+        AppError::Pipeline(PipelineError::WitnessQuorum { .. }) => "witnesses_waiting",
+        AppError::Pipeline(PipelineError::WitnessTamper { .. }) => {
+            "ledger_not_what_witnesses_cosigned"
+        }
         _ => "internal",
     }
 }
@@ -453,6 +461,12 @@ impl Core {
                 Err(e) => {
                     tracing::error!(request_id = %request_id, error = %e, "batch run failed");
                     core.set_job(&request_id, Some(JobState::Failed(failure_category(&e))));
+                    // A batch waiting for its witnesses is tried again
+                    // later: it completes when they answer (fail closed
+                    // until then: no response is released).
+                    if failure_category(&e) == "witnesses_waiting" {
+                        core.retry_later(request_id.clone());
+                    }
                     // A refused or unreadable upload is not kept: its files
                     // go (the refusal stays in the audit trail).
                     if matches!(
@@ -465,6 +479,33 @@ impl Core {
                     }
                 }
             }
+        });
+    }
+
+    /// Runs a batch again (resuming) after [`WITNESS_RETRY`], unless it is
+    /// queued or running by then.
+    fn retry_later(self: &Arc<Self>, request_id: String) {
+        let core = self.clone();
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        handle.spawn(async move {
+            tokio::time::sleep(WITNESS_RETRY).await;
+            let agency = {
+                let jobs = lock(&core.jobs);
+                match jobs.get(&request_id) {
+                    Some(j) if j.state == JobState::Failed("witnesses_waiting") => j.agency.clone(),
+                    _ => return,
+                }
+            };
+            if !core.claim_job(&request_id, &agency) {
+                return;
+            }
+            let Ok(permit) = core.batches.clone().acquire_owned().await else {
+                return;
+            };
+            tracing::info!(request_id = %request_id, "asking the witnesses again");
+            core.spawn_run(request_id, true, permit);
         });
     }
 

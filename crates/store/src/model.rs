@@ -305,6 +305,8 @@ audit_actions! {
     EnrolmentCodeIssued = "enrolment code issued", "A one-time security-key enrolment code was issued.";
     SecurityKeyEnrolled = "security key enrolled", "An official enrolled a security key with a one-time code.";
     SecondFactor = "console second factor", "A console session completed its second factor.";
+    Cosigned = "cosigned", "The ledger's checkpoint covering the batch carries the witnesses' cosignatures the policy requires.";
+    WitnessesWaiting = "witnesses waiting", "Fewer witnesses cosigned the checkpoint than the policy requires (or one said the log was altered): the response is held.";
 }
 
 impl Serialize for AuditAction {

@@ -139,3 +139,73 @@ async fn a_witness_cosigns_consistent_growth_and_answers_each_refusal_as_the_pro
     assert_eq!(post(&w, log.body(12)).await.0, StatusCode::OK);
     assert_eq!(w.latest(ORIGIN).await.unwrap().unwrap().0, 13);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_from_one_size_one_wins_the_others_get_409() {
+    let dir = tempfile::tempdir().unwrap();
+    init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
+    let w = Witness::open(dir.path()).await.unwrap();
+    let mut log = Log::new(1);
+    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    log.grow(5);
+    assert_eq!(post(&w, log.body(0)).await.0, StatusCode::OK);
+    // Eight submissions, each growing the log from size 5 by a different
+    // amount, all claiming the witness is at 5: exactly one is cosigned.
+    let bodies: Vec<String> = (1..=8)
+        .map(|n| {
+            let mut l = Log::new(1);
+            l.grow(5 + n);
+            l.body(5)
+        })
+        .collect();
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|b| {
+            let w = w.clone();
+            tokio::spawn(async move { post(&w, b).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let (status, _, body) = t.await.unwrap();
+        statuses.push((status, body));
+    }
+    let ok = statuses
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::OK)
+        .count();
+    assert_eq!(ok, 1, "{statuses:?}");
+    let latest = w.latest(ORIGIN).await.unwrap().unwrap().0;
+    for (s, body) in &statuses {
+        if *s != StatusCode::OK {
+            assert_eq!(*s, StatusCode::CONFLICT);
+            assert_eq!(body, &format!("{latest}\n"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cosignature_lost_between_persisting_and_answering_is_recovered_by_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
+    let w = Witness::open(dir.path()).await.unwrap();
+    let mut log = Log::new(1);
+    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    log.grow(5);
+    assert_eq!(post(&w, log.body(0)).await.0, StatusCode::OK);
+    log.grow(4);
+    // The witness stores size 9 and then dies before its answer reaches
+    // the log (the answer is dropped; the process restarts).
+    let _lost = post(&w, log.body(5)).await;
+    drop(w);
+    let w = Witness::open(dir.path()).await.unwrap();
+    assert_eq!(w.latest(ORIGIN).await.unwrap().unwrap().0, 9);
+    // The log, still believing 5, learns 9 from the 409 and submits the
+    // same checkpoint from 9: cosigned again, the same tree.
+    let (status, _, body) = post(&w, log.body(5)).await;
+    assert_eq!((status, body.as_str()), (StatusCode::CONFLICT, "9\n"));
+    let (status, _, line) = post(&w, log.body(9)).await;
+    assert_eq!(status, StatusCode::OK, "{line}");
+    let cosigned = add_cosignature(&log.checkpoint(), &line).unwrap();
+    assert!(w.verifier().verify(&cosigned).is_ok());
+}

@@ -22,11 +22,19 @@ pub enum LedgerCommand {
         /// removed with it.
         #[arg(long, value_name = "CHECKPOINT_FILE")]
         against: Option<PathBuf>,
+        /// Also ask each configured witness (`vouch witnesses list`) to
+        /// cosign the stored log's latest tree, from the size it last
+        /// cosigned: it refuses (and this fails) unless the stored log is
+        /// a consistent extension of what it remembers.
+        #[arg(long)]
+        witnesses: bool,
     },
     /// Print the latest signed checkpoint.
     Checkpoint,
     /// Print the ledger's public verifier key (C2SP note verifier form).
     PublicKey,
+    /// Print the ledger's origin line (what a witness's `add-log --origin` needs).
+    Origin,
     /// Print an inclusion proof bundle for one lookup.
     Prove {
         /// The request id.
@@ -62,7 +70,7 @@ fn open(state: &Path) -> Result<(Box<dyn StateStore>, DynLedger)> {
 
 pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
     match c {
-        LedgerCommand::Verify { against } => {
+        LedgerCommand::Verify { against, witnesses } => {
             let (store, ledger) = open(state)?;
             let keys = vouch_app::ServiceKeys::load(&crate::state::keys_dir(state))?;
             let verifiers = vouch_pipeline::ledger_verifiers(store.as_ref(), &keys)?;
@@ -104,6 +112,10 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                     r.leaves
                 );
             }
+            if witnesses {
+                check_witnesses(store.as_ref(), &ledger, &keys)?;
+            }
+            report_uncovered(store.as_ref(), &ledger)?;
         }
         LedgerCommand::Checkpoint => {
             let (_, ledger) = open(state)?;
@@ -111,6 +123,10 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
                 Some(cp) => print!("{}", cp.text()),
                 None => bail!("the ledger has no checkpoint yet"),
             }
+        }
+        LedgerCommand::Origin => {
+            let store = crate::state::open(state)?;
+            println!("{}", vouch_pipeline::ledger_origin(store.as_ref())?);
         }
         LedgerCommand::PublicKey => {
             let keys = vouch_app::ServiceKeys::load(&crate::state::keys_dir(state))?;
@@ -163,6 +179,104 @@ pub fn run(state: &Path, c: LedgerCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Leaves beyond the latest checkpoint: lookups are acceptable only while
+/// their batch is in progress (appended, not yet checkpointed: an
+/// interrupted run that resumes); anything else is a torn tail or rows
+/// added behind the log's back. Registry entries are replayed (and their
+/// signatures checked) by the registry's check, and are only counted.
+fn report_uncovered(store: &dyn StateStore, ledger: &DynLedger) -> Result<()> {
+    let covered = ledger.latest_checkpoint().map_or(0, |c| c.checkpoint.size);
+    let size = ledger.size();
+    if size <= covered {
+        return Ok(());
+    }
+    let registry: std::collections::HashSet<u64> = ledger
+        .registry_entries()?
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
+    let mut in_progress = std::collections::BTreeMap::<String, u64>::new();
+    let mut entries = 0u64;
+    for i in covered..size {
+        if registry.contains(&i) {
+            entries += 1;
+            continue;
+        }
+        let leaf = ledger.leaf(i)?;
+        if let Some(n) = in_progress.get_mut(&leaf.request_id) {
+            *n += 1;
+            continue;
+        }
+        let running = store
+            .request(&leaf.request_id)?
+            .is_some_and(|r| r.status == vouch_store::RequestStatus::Approved);
+        if !running {
+            bail!(
+                "ledger verification failed: leaf {i} (request {}) is covered by no checkpoint and its batch is not in progress: rows were added behind the log's back, or its tail was torn",
+                leaf.request_id
+            );
+        }
+        in_progress.insert(leaf.request_id, 1);
+    }
+    println!(
+        "beyond the latest checkpoint ({covered} leaves): {} lookups of {} interrupted batches (resumable: run them again), {entries} registry entries",
+        in_progress.values().sum::<u64>(),
+        in_progress.len()
+    );
+    Ok(())
+}
+
+/// Asks every configured witness to cosign the stored log's whole tree
+/// (its latest checkpoint, or one signed now when leaves lie beyond it,
+/// not stored): a witness that remembers a larger tree, or refuses the
+/// consistency proof, means the stored log is not what it cosigned.
+fn check_witnesses(
+    store: &dyn StateStore,
+    ledger: &DynLedger,
+    keys: &vouch_app::ServiceKeys,
+) -> Result<()> {
+    let app = vouch_app::App::new(store);
+    let vetted = app.vetted(ledger).context("ledger verification failed")?;
+    let witnesses: Vec<_> = vetted.witnesses().collect();
+    if witnesses.is_empty() {
+        bail!("--witnesses: no witness is configured (vouch witnesses add)");
+    }
+    let cp = match ledger.latest_checkpoint() {
+        Some(cp) if cp.checkpoint.size == ledger.size() => cp.clone(),
+        _ => vouch_ledger::SignedCheckpoint::sign(
+            vouch_ledger::note::Checkpoint {
+                origin: vouch_pipeline::ledger_origin(store)?,
+                size: ledger.size(),
+                root: ledger.root_hash(),
+                extensions: Vec::new(),
+            },
+            vouch_pipeline::LEDGER_KEY_NAME,
+            keys.ledger(),
+        )?,
+    };
+    let mut failed = Vec::new();
+    for w in witnesses {
+        let believed = vouch_pipeline::witnesses::last_cosigned(ledger, w).map_or(0, |(s, _)| s);
+        match vouch_pipeline::witnesses::ask(
+            vouch_pipeline::witnesses::WITNESS_TIMEOUT,
+            ledger,
+            &cp,
+            w,
+            believed,
+        ) {
+            Ok(_) => println!(
+                "witness {}: the stored log ({} leaves) is a consistent extension of what it cosigned",
+                w.name, cp.checkpoint.size
+            ),
+            Err(e) => failed.push(format!("witness {}: {e}", w.name)),
+        }
+    }
+    if !failed.is_empty() {
+        bail!("ledger verification failed: {}", failed.join("; "));
+    }
+    Ok(())
 }
 
 /// Checks that the stored log (already re-hashed) extends the signed

@@ -16,6 +16,7 @@ pub mod sign;
 pub mod synth;
 pub mod verify;
 pub mod witness;
+pub mod witnesses;
 
 /// The registered official `id` named by `flag` (`--as`, `--approve-as`),
 /// acting in permit `P`; else an error naming the flag and the official.

@@ -267,3 +267,74 @@ pub fn rows(out: &Path) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// Runs SQL on a state directory's SQLite store, as a writer of the
+/// database would.
+pub fn sql(state: &Path, statements: &[&str]) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", state.join("vouch.db").display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        for s in statements {
+            sqlx::query(s).execute(&mut c).await.unwrap();
+        }
+        c.close().await.unwrap();
+    });
+}
+
+/// A background `vouch` process, killed when dropped.
+pub struct Served(pub std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback address no one listens on (yet).
+pub fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("127.0.0.1:{}", l.local_addr().unwrap().port())
+}
+
+/// `vouch witness serve` on `addr` with the witness state `state`, once it accepts connections.
+pub fn serve_witness(state: &Path, addr: &str) -> Served {
+    let child = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["--state", state.to_str().unwrap(), "witness", "serve"])
+        .args(["--listen", addr])
+        .env_remove("VOUCH_HOME")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = Served(child);
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the witness did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    served
+}
+
+/// An inclusion proof bundle of one golden lookup (`ledger prove`).
+pub fn prove(state: &Path, request: &str, subject: &str) -> String {
+    ok(&vouch(
+        state,
+        &[
+            "ledger",
+            "prove",
+            "--request",
+            request,
+            "--subject",
+            subject,
+        ],
+    ))
+}

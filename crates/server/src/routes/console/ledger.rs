@@ -49,7 +49,22 @@ pub(crate) async fn ledger(user: Session<Overseer>, Query(q): Query<LedgerQuery>
             lookup_subject: lookup.as_ref().map(|l| l.1.clone()),
             lookup_message: None,
             proof: None,
+            witnesses: Vec::new(),
+            witness_quorum: 0,
         };
+        let app = core.app();
+        for w in app.witnesses(ledger)? {
+            view.witnesses.push(ui::WitnessView {
+                name: w.name,
+                url: w.url,
+                last_size: w.last_size,
+                last_time: w
+                    .last_time
+                    .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t as i64).ok())
+                    .map(vouch_core::timestamp::format_seconds),
+            });
+        }
+        view.witness_quorum = app.active_policy()?.witness_quorum_of(view.witnesses.len());
         if let (Some((request, subject)), Some(cp)) = (&lookup, &latest) {
             match ledger.find(request, subject)? {
                 Some(index) if index < cp.checkpoint.size => {
