@@ -508,11 +508,21 @@ fn is_digit_led(t: &str) -> bool {
     t.as_bytes().first().is_some_and(u8::is_ascii_digit)
 }
 
-/// A house number: digit-led, or a Wisconsin/Illinois grid number
-/// (`N123W4567`).
+/// A house number: digit-led, a Wisconsin/Illinois grid number
+/// (`N123W4567`), or a grid number with one direction letter (`N3140`,
+/// `W5881`: rural Wisconsin and other grid systems).
 fn is_house_number(t: &str) -> bool {
     // `1ST` is a street name, never a house number.
-    (is_digit_led(t) && !is_numeric_ordinal(t)) || is_grid_number(t)
+    (is_digit_led(t) && !is_numeric_ordinal(t)) || is_grid_number(t) || is_lettered_grid_number(t)
+}
+
+/// `N3140`, `W5881`: one direction letter and at least two digits (a
+/// letter alone, `N1` or `NE12` is not a house number).
+fn is_lettered_grid_number(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 3
+        && matches!(b[0], b'N' | b'S' | b'E' | b'W')
+        && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// `1ST`, `22ND`, `3RD`, `40TH`: what spelled ordinals standardise to.
@@ -753,6 +763,7 @@ fn is_urbanization_name_word(t: &str) -> bool {
     t.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
         && !is_urbanization_word(t)
         && !is_grid_number(t)
+        && !is_lettered_grid_number(t)
         && !is_keyword_word(t)
         && ordinal_number(t).is_none()
         && lookup(TENS, t).is_none()
