@@ -1,6 +1,8 @@
 //! The master file (`master.csv`, formats.md section 1): one row per taxpayer
-//! per tax year. Bad rows are skipped, counted and reported by line; the load
-//! goes on. Only I/O failures and a bad header stop it.
+//! per tax year. Rows without a readable TIN or tax year are skipped,
+//! counted and reported by line; a row with them but another field empty
+//! or unreadable is kept (counted as incomplete): the return exists, and
+//! the index must know it. Only I/O failures and a bad header stop it.
 
 use crate::error::{FormatError, FormatErrorKind};
 use crate::table::{Columns, Table};
@@ -28,7 +30,12 @@ pub struct SkippedRow {
 pub struct MasterLoadReport {
     /// Rows loaded.
     pub rows_loaded: u64,
-    /// Rows skipped.
+    /// Rows loaded with a required field empty or unreadable: the return
+    /// exists (its TIN and tax year read), so it is kept, its name or
+    /// address unusable (the index records it so that no older address
+    /// stands for the taxpayer's latest).
+    pub rows_incomplete: u64,
+    /// Rows skipped (no readable TIN or tax year: nobody's return).
     pub rows_skipped: u64,
     /// The first skipped rows, by line.
     pub skipped: Vec<SkippedRow>,
@@ -89,8 +96,9 @@ impl MasterReader {
                 ));
             }
             match self.parse_row() {
-                Ok(rec) => {
+                Ok((rec, incomplete)) => {
                     self.report.rows_loaded += 1;
+                    self.report.rows_incomplete += u64::from(incomplete);
                     out.push(rec);
                 }
                 Err((field, why)) => self.skip(field, why),
@@ -115,7 +123,7 @@ impl MasterReader {
         }
     }
 
-    fn parse_row(&self) -> Result<MasterRecord, (&'static str, &'static str)> {
+    fn parse_row(&self) -> Result<(MasterRecord, bool), (&'static str, &'static str)> {
         let get = |i: usize| -> Result<&str, (&'static str, &'static str)> {
             let (name, _) = COLUMNS[i];
             self.table
@@ -133,29 +141,37 @@ impl MasterReader {
         };
         let tin = Tin::parse(get(0)?).ok_or(("tin", "not 9 digits"))?;
         let tax_year = parse_tax_year(get(1)?).ok_or(("tax_year", "not a year"))?;
-        let required = |i: usize| -> Result<String, (&'static str, &'static str)> {
-            let v = get(i)?;
-            if v.is_empty() {
-                Err((COLUMNS[i].0, "empty"))
-            } else {
-                Ok(v.to_string())
+        // From here on the return is someone's: a field that is empty or
+        // cannot be read becomes empty, and the row is kept (incomplete).
+        let mut incomplete = false;
+        let mut field = |i: usize| -> String {
+            match get(i) {
+                Ok(v) => {
+                    incomplete |= COLUMNS[i].1 && v.is_empty();
+                    v.to_string()
+                }
+                Err(_) => {
+                    incomplete = true;
+                    String::new()
+                }
             }
         };
-        Ok(MasterRecord {
+        let rec = MasterRecord {
             tin,
             tax_year,
-            first_name: required(2)?,
-            middle_name: get(3)?.to_string(),
-            last_name: required(4)?,
-            suffix: get(5)?.to_string(),
+            first_name: field(2),
+            middle_name: field(3),
+            last_name: field(4),
+            suffix: field(5),
             // An unreadable date of birth is treated as unknown: that only
             // weakens evidence, so it can never cause a confirmation.
-            dob: parse_date(get(6)?),
-            street: required(7)?,
-            city: required(8)?,
-            state: required(9)?,
-            zip: required(10)?,
-        })
+            dob: parse_date(&field(6)),
+            street: field(7),
+            city: field(8),
+            state: field(9),
+            zip: field(10),
+        };
+        Ok((rec, incomplete))
     }
 }
 
@@ -215,16 +231,22 @@ mod tests {
         let mut r = MasterReader::open(&p).unwrap();
         let mut out = Vec::new();
         while r.read_batch(&mut out, 2).unwrap() > 0 {}
-        assert_eq!(out.len(), 2);
+        assert_eq!(out.len(), 3);
         assert_eq!(
             out[0].dob,
             Date::from_calendar_date(1980, time::Month::February, 3).ok()
         );
-        assert_eq!(out[1].dob, None);
+        // A return without a first name is someone's return: kept,
+        // incomplete (the index marks it unreadable).
+        assert_eq!(out[1].first_name, "");
+        assert_eq!(out[2].dob, None);
         let rep = r.report();
-        assert_eq!((rep.rows_loaded, rep.rows_skipped), (2, 3));
+        assert_eq!(
+            (rep.rows_loaded, rep.rows_incomplete, rep.rows_skipped),
+            (3, 1, 2)
+        );
         let lines: Vec<_> = rep.skipped.iter().map(|s| (s.line, s.field)).collect();
-        assert_eq!(lines, vec![(3, "tin"), (4, "tax_year"), (5, "first_name")]);
+        assert_eq!(lines, vec![(3, "tin"), (4, "tax_year")]);
     }
 
     #[test]

@@ -97,9 +97,11 @@ pub mod suffix {
 
 /// Address levels: the address is ONE comparison (field notes, Matching 9).
 pub mod address {
-    /// Exact standardised address on the latest return within the periods.
+    /// The subject's delivery point on the latest return within the
+    /// periods: the standardised address exactly, or the same point with
+    /// the street a keying error apart ([`super::streets_alike`]).
     pub const EXACT_LATEST: u8 = 0;
-    /// Exact standardised address on some other return (old, or outside the periods).
+    /// The subject's delivery point on some other return (old, or outside the periods).
     pub const EXACT_EARLIER: u8 = 1;
     /// Same building (ZIP5, house number, street) on the latest return, another unit.
     pub const SAME_BUILDING: u8 = 2;
@@ -115,6 +117,67 @@ pub mod address {
         "same_zip5",
         "other",
     ];
+}
+
+/// Whether two spellings of a street at one delivery point (same ZIP5,
+/// house number, directionals and unit) are a keying error apart, as
+/// [`street_words`](vouch_normalize::StandardAddress::street_words) writes
+/// them (`NAME|SUFFIX`): equal; the one the other with up to two trailing
+/// words added (a locality or building word: `TORRENS STREET` / `TORRENS
+/// STREET PROMENADE ARCADE`, the shorter at least two words); otherwise two
+/// different suffixes never; equal once spaces are dropped (`KAREELAHV
+/// ISTA` / `KAREELAH VISTA`); or within a few letter edits of the whole (suffix
+/// included: `PERRY RIVE` / `PERRY|DRIVE`): one when both street names
+/// have 5 letters or more, two from 14, plus `extra` (a second edit
+/// the taxpayer's own earlier returns back). Digits never differ (`11TH`
+/// is not `12TH`), and a name under 5 letters must agree exactly (`ELM` is
+/// not `ELK`, `MAIN` not `MAINE`).
+pub fn streets_alike(a: &str, b: &str, extra: usize) -> bool {
+    if a == b {
+        return !a.is_empty();
+    }
+    let (na, sa) = a.split_once('|').unwrap_or((a, ""));
+    let (nb, sb) = b.split_once('|').unwrap_or((b, ""));
+    if na.is_empty() || nb.is_empty() {
+        return false;
+    }
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if digits(a) != digits(b) {
+        return false;
+    }
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| c.is_whitespace() || c == '|')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (wa, wb) = (words(a), words(b));
+    let (short, long) = if wa.len() <= wb.len() {
+        (&wa, &wb)
+    } else {
+        (&wb, &wa)
+    };
+    if short.len() >= 2 && long.len() - short.len() <= 2 && long.starts_with(short) {
+        return true;
+    }
+    if !sa.is_empty() && !sb.is_empty() && sa != sb {
+        return false;
+    }
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '|')
+            .collect::<String>()
+    };
+    if sa == sb && squash(na) == squash(nb) {
+        return true;
+    }
+    let shortest = squash(na).len().min(squash(nb).len());
+    let budget = match shortest {
+        0..=4 => return false,
+        5..=13 => 1,
+        _ => 2,
+    } + extra;
+    strsim::osa_distance(&squash(a), &squash(b)) <= budget
 }
 
 const JW_HIGH: f64 = 0.94;

@@ -6,7 +6,9 @@
 //! Fellegi-Sunter model over its whole history. CONFIRMED needs all of:
 //! the best candidate is not vetoed (conflicting date of birth or suffix),
 //! scores at least the threshold, and its latest return within the
-//! requested periods carries exactly the subject's standardised address;
+//! requested periods carries the subject's delivery point (the standardised
+//! address exactly, or its street a keying error apart: `point_of`), and
+//! no return of the periods as late as that one is unreadable;
 //! no other candidate comes within the margin (a competitor whose date of
 //! birth or suffix is unknown is given the benefit of the doubt: it might
 //! be the subject); and the name agreement is more than a nickname,
@@ -16,8 +18,8 @@
 
 use crate::compare::fast::{codes, codes_equivalent, Codes};
 use crate::compare::{
-    address, dob, dob_level, given, given_level_by, short_substitution, suffix, suffix_level,
-    surname, surname_level_by,
+    address, dob, dob_level, given, given_level_by, short_substitution, streets_alike, suffix,
+    suffix_level, surname, surname_level_by,
 };
 use crate::index::{IndexRow, MasterIndex, BLOCK_TINS_MAX};
 use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
@@ -59,6 +61,10 @@ pub struct MatchQuery {
     /// The probing guard saw this name asked with another date of birth:
     /// confirm only on the date of birth on file.
     pub dob_required: bool,
+    /// The street's words (`StandardAddress::street_words`) when the
+    /// address has a delivery point: a return at that point whose street
+    /// is a keying error apart names the same address. Empty: exact only.
+    pub street_words: String,
 }
 
 impl MatchQuery {
@@ -70,6 +76,9 @@ impl MatchQuery {
         let text = a.match_key();
         let addr = crate::keys::address_keys_of(&a, &text);
         let mut q = MatchQuery::new(&name, &swapped, addr, dob, periods);
+        if addr.is_some_and(|k| k.point != 0) {
+            q.street_words = a.street_words();
+        }
         q.address_text = Some(text);
         q
     }
@@ -94,6 +103,7 @@ impl MatchQuery {
         MatchQuery {
             identity,
             dob_required: false,
+            street_words: String::new(),
             address_text: None,
             name: usable(name),
             swapped: usable(swapped),
@@ -145,6 +155,10 @@ pub enum DecisionReason {
     /// The taxpayer was asked about at another address within the probing
     /// window (found by the pipeline from the request history).
     AskedElsewhere,
+    /// The best candidate filed a return in the periods, as late as the
+    /// one at this address or later, that exists but cannot be read (its
+    /// name or address unusable): where they lived then is unknown.
+    LatestReturnUnreadable,
     /// Exactly one taxpayer, at this address on the latest return in the periods.
     Unique,
 }
@@ -335,7 +349,7 @@ impl Scored {
 pub(crate) fn candidates(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> (Vec<u32>, u8) {
     let mut tins: Vec<u32> = Vec::with_capacity(64);
     let mut capped = 0u8;
-    if let Some(id) = ix.addr_id(addr.exact) {
+    for &id in point_of(ix, q, addr).all() {
         tins.extend(ix.tins_at(id).take(ADDRESS_TINS_MAX));
     }
     for n in [&q.name, &q.swapped].into_iter().flatten() {
@@ -481,17 +495,95 @@ impl<'a> NameCache<'a> {
     }
 }
 
+/// The index's addresses that name the subject's delivery point.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Point {
+    /// The exact address and, at the same delivery point, spellings of the
+    /// street a keying error apart ([`streets_alike`]).
+    all: Vec<u32>,
+    /// How many of `all` are that (the rest are a second edit apart: they
+    /// count only where the taxpayer's own returns hold one of the first).
+    strict: usize,
+}
+
+impl Point {
+    fn all(&self) -> &[u32] {
+        &self.all
+    }
+    fn strict(&self, addr: u32) -> bool {
+        self.all[..self.strict].contains(&addr)
+    }
+    fn loose(&self, addr: u32) -> bool {
+        self.all[self.strict..].contains(&addr)
+    }
+}
+
+/// Address ids at most this many are compared at one delivery point.
+const POINT_ADDRS_MAX: usize = 64;
+
+/// The addresses naming the subject's delivery point. A spelling filed
+/// from by two or more taxpayers in the ZIP is a street of its own: it
+/// never stands for the subject's street when that one is a street too
+/// (MAIN and MAINE), only for a spelling no one else uses (a typo).
+pub(crate) fn point_of(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> Point {
+    let exact = ix.addr_id(addr.exact);
+    let mut strict: Vec<u32> = exact.into_iter().collect();
+    let mut loose = Vec::new();
+    if addr.point != 0 && !q.street_words.is_empty() {
+        let at = ix.at_point(addr.point);
+        let asked_is_street = || ix.street_taxpayers(addr.zip5, &q.street_words) >= 2;
+        let mut asked_real: Option<bool> = None;
+        for &(_, id) in at.iter().take(POINT_ADDRS_MAX) {
+            if Some(id) == exact {
+                continue;
+            }
+            let words = ix.street_of(id);
+            let close = if streets_alike(&q.street_words, words, 0) {
+                Some(true)
+            } else if streets_alike(&q.street_words, words, 1) {
+                Some(false)
+            } else {
+                None
+            };
+            let Some(strictly) = close else {
+                continue;
+            };
+            if words != q.street_words
+                && *asked_real.get_or_insert_with(asked_is_street)
+                && ix.street_taxpayers(addr.zip5, words) >= 2
+            {
+                continue;
+            }
+            if strictly {
+                strict.push(id);
+            } else {
+                loose.push(id);
+            }
+        }
+    }
+    let n = strict.len();
+    strict.extend(loose);
+    Point {
+        all: strict,
+        strict: n,
+    }
+}
+
 fn address_level(
     ix: &MasterIndex,
     rows: &[IndexRow],
     latest: Option<u16>,
     addr: &AddressKeys,
-    addr_id: Option<u32>,
+    point: &Point,
 ) -> u8 {
     let last_year = latest.or_else(|| rows.last().map(|r| r.year));
     let is_latest = |r: &&IndexRow| Some(r.year) == last_year;
-    let here = |r: &&IndexRow| Some(r.addr) == addr_id;
-    if latest.is_some() && rows.iter().filter(is_latest).any(|r| here(&r)) {
+    let here = |r: &&IndexRow| point.strict(r.addr);
+    // A second edit on the latest return counts where the taxpayer's own
+    // returns also hold the subject's street (a typo on one return).
+    let here_latest =
+        |r: &&IndexRow| here(r) || (point.loose(r.addr) && rows.iter().any(|o| here(&o)));
+    if latest.is_some() && rows.iter().filter(is_latest).any(|r| here_latest(&r)) {
         address::EXACT_LATEST
     } else if rows.iter().any(|r| here(&r)) {
         address::EXACT_EARLIER
@@ -557,7 +649,7 @@ pub(crate) fn score<'a>(
     q: &MatchQuery,
     start: u32,
     addr: &AddressKeys,
-    addr_id: Option<u32>,
+    point: &Point,
     cache: &mut NameCache<'a>,
 ) -> Option<Scored> {
     let rows = ix.history_at(start);
@@ -577,7 +669,7 @@ pub(crate) fn score<'a>(
     }
     let name = name?;
     let (d, sf) = dob_and_suffix_levels(q, rows);
-    let a = address_level(ix, rows, latest, addr, addr_id);
+    let a = address_level(ix, rows, latest, addr, point);
     let levels: Pattern = [name.given, name.surname, d, sf, a];
     let w = &cache.w;
     let weights = [
@@ -607,11 +699,11 @@ pub(crate) fn score_all(ix: &MasterIndex, q: &MatchQuery) -> Option<(Vec<Scored>
     let addr = q.addr.as_ref()?;
     q.name.as_ref()?;
     let (tins, capped) = candidates(ix, q, addr);
-    let addr_id = ix.addr_id(addr.exact);
+    let point = point_of(ix, q, addr);
     let mut cache = NameCache::new(ix);
     let scored = tins
         .iter()
-        .filter_map(|&t| score(ix, q, t, addr, addr_id, &mut cache))
+        .filter_map(|&t| score(ix, q, t, addr, &point, &mut cache))
         .collect();
     Some((scored, capped))
 }
@@ -625,7 +717,7 @@ fn bound(
     q: &MatchQuery,
     start: u32,
     addr: &AddressKeys,
-    addr_id: Option<u32>,
+    point: &Point,
     w: &Weights,
 ) -> f64 {
     let m = &ix.model;
@@ -651,7 +743,7 @@ fn bound(
     } else {
         w.of(Comparison::Suffix, sf)
     };
-    let a = address_level(ix, rows, latest, addr, addr_id);
+    let a = address_level(ix, rows, latest, addr, point);
     w.prior
         + best_level(Comparison::Given)
         + surname
@@ -670,13 +762,19 @@ fn score_pruned<'a>(
     addr: &AddressKeys,
     cache: &mut NameCache<'a>,
 ) -> (Vec<Scored>, u8) {
-    let addr_id = ix.addr_id(addr.exact);
-    let at: Vec<u32> = addr_id
-        .map(|id| ix.tins_at(id).take(ADDRESS_TINS_MAX).collect())
-        .unwrap_or_default();
+    let point = point_of(ix, q, addr);
+    let mut at: Vec<u32> = Vec::new();
+    for &id in point.all() {
+        at.extend(
+            ix.tins_at(id)
+                .take(ADDRESS_TINS_MAX - at.len().min(ADDRESS_TINS_MAX)),
+        );
+    }
+    at.sort_unstable();
+    at.dedup();
     let mut scored: Vec<Scored> = at
         .iter()
-        .filter_map(|&t| score(ix, q, t, addr, addr_id, cache))
+        .filter_map(|&t| score(ix, q, t, addr, &point, cache))
         .collect();
     let best = scored
         .iter()
@@ -689,10 +787,10 @@ fn score_pruned<'a>(
     let (tins, capped) = candidates(ix, q, addr);
     let floor = best - ix.model.margin;
     for t in tins {
-        if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, addr_id, &cache.w) < floor {
+        if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, &point, &cache.w) < floor {
             continue;
         }
-        scored.extend(score(ix, q, t, addr, addr_id, cache));
+        scored.extend(score(ix, q, t, addr, &point, cache));
     }
     (scored, capped)
 }
@@ -710,12 +808,37 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     let m = &ix.model;
     let w = &cache.w;
     let vetoed = scored.iter().filter(|s| s.vetoed()).count();
+    // Taxpayers at the subject's delivery point with the subject's surname
+    // and a given name near the subject's (a nickname, a typo, a sound, an
+    // initial): a household whose members' names the subject's could be.
+    let kin: Vec<u32> = scored
+        .iter()
+        .filter(|s| {
+            s.levels[Comparison::Address as usize] <= address::EXACT_EARLIER
+                && s.levels[Comparison::Surname as usize] == surname::EXACT
+                && s.levels[Comparison::Given as usize] != given::OTHER
+        })
+        .map(|s| s.tin)
+        .collect();
     let mut live: Vec<(f64, Scored)> = scored
         .into_iter()
         .filter(|s| !s.vetoed())
         .map(|s| (s.total, s))
         .collect();
-    live.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.tin.cmp(&b.1.tin)));
+    // Equal weights (the model may credit a nickname or a typo as much as
+    // the exact name): the closer name first, then the TIN, so that the
+    // exact name is the one judged against its rivals.
+    let closeness = |s: &Scored| {
+        (
+            s.levels[Comparison::Given as usize],
+            s.levels[Comparison::Surname as usize],
+        )
+    };
+    live.sort_unstable_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(closeness(&a.1).cmp(&closeness(&b.1)))
+            .then(a.1.tin.cmp(&b.1.tin))
+    });
     live.truncate(TOP_KEPT);
     let Some(&(_, best)) = live.first() else {
         let reason = if vetoed > 0 {
@@ -725,9 +848,28 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
         };
         return not_confirmed(reason, 0, capped, None);
     };
+    // The subject's exact name (standardised) at their exact delivery
+    // point on the latest return: relatives at that address whose given
+    // names are a nickname, a typo or a sound apart (JAMES, JAMIE, JAMEL)
+    // are other people, not rivals: the requester wrote this one's name.
+    // A rival is anyone the written name could equally be: the same name,
+    // a first token, an initial or a cross token.
+    let exact_at_point = !best.swapped
+        && best.levels[Comparison::Given as usize] == given::EXACT
+        && best.levels[Comparison::Surname as usize] == surname::EXACT
+        && best.levels[Comparison::Address as usize] == address::EXACT_LATEST;
+    let rival = |s: &Scored| {
+        !exact_at_point
+            || s.levels[Comparison::Address as usize] != address::EXACT_LATEST
+            || matches!(
+                s.levels[Comparison::Given as usize],
+                given::EXACT | given::FIRST_TOKEN | given::INITIAL | given::CROSS_TOKEN
+            )
+    };
     let runner_up = live
         .iter()
         .skip(1)
+        .filter(|(_, s)| rival(s))
         .map(|(_, s)| s.optimistic(w, q))
         .fold(f64::NEG_INFINITY, f64::max);
     let ex = Some(best.explanation(m, runner_up));
@@ -739,12 +881,36 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     if runner_up > best.total - m.margin {
         return fail(DecisionReason::Ambiguous);
     }
+    // A given name that is not the taxpayer's exactly (a nickname, a typo,
+    // an initial) in a household of that surname, without the date of
+    // birth to say which member: it could be a relative's name mistyped.
+    let given_exact = matches!(
+        best.levels[Comparison::Given as usize],
+        given::EXACT | given::FIRST_TOKEN
+    );
+    if !given_exact
+        && best.levels[Comparison::Dob as usize] != dob::EXACT
+        && kin.iter().any(|&t| t != best.tin)
+    {
+        return fail(DecisionReason::Ambiguous);
+    }
     if best.levels[Comparison::Address as usize] != address::EXACT_LATEST {
         return fail(if best.has_period_return {
             DecisionReason::AddressNotLatest
         } else {
             DecisionReason::NoReturnInPeriods
         });
+    }
+    // A return that exists but cannot be read, as late as the one at this
+    // address or later: where the taxpayer lived then is unknown.
+    let latest_year = ix
+        .history_at(best.start)
+        .iter()
+        .filter(|r| q.periods.contains(&r.year))
+        .map(|r| r.year)
+        .max();
+    if latest_year.is_some_and(|y| ix.unreadable_since(best.tin, y, &q.periods)) {
+        return fail(DecisionReason::LatestReturnUnreadable);
     }
     if best.total < m.threshold {
         return fail(DecisionReason::WeightBelowThreshold);

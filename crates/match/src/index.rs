@@ -5,7 +5,9 @@
 //!
 //! Names are interned folded tokens (a string table): Jaro-Winkler needs
 //! their letters, and the index is confidential data at rest like
-//! master.csv. Addresses are held only as SHA-256 keys. On disk: a header
+//! master.csv. Addresses are held as SHA-256 keys plus the street's words and
+//! a key of the delivery point (to bridge a keying error in the street);
+//! returns that exist but cannot be read are kept by TIN and tax year. On disk: a header
 //! (magic, format version, oldest readable version), tagged sections, and a
 //! footer with the SHA-256 of everything before it and a closing magic; the
 //! model is `model.json` beside it, with its own digest. Files are written
@@ -14,7 +16,7 @@
 //! answer. Nothing here decides; see [`crate::decide`].
 
 use crate::compare::{address as addr_level, dob_level, given_level, suffix_level, surname_level};
-use crate::keys::{address_keys, block_keys, suffix_code, AddressKeys, NameTokens};
+use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
 use crate::model::{Comparison, Model};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -30,6 +32,9 @@ use lookup::{addr_high, Lookup};
 pub use file::{FORMAT_VERSION, INDEX_FILE, MODEL_FILE};
 pub use sample::estimate_u;
 pub(crate) use sample::U_PAIRS_MAX;
+
+/// Distinct taxpayers counted per street spelling, at most (two make a street).
+pub(crate) const STREET_TINS_CAP: usize = 2;
 
 /// Blocks with more taxpayers than this are skipped at lookup and counted.
 pub const BLOCK_TINS_MAX: usize = 40;
@@ -114,6 +119,10 @@ pub struct AddrRec {
     pub building: u64,
     /// ZIP5.
     pub zip5: u32,
+    /// Delivery point without the street name (0: none, exact only).
+    pub point: u64,
+    /// Interned street words (`StandardAddress::street_words`; `u32::MAX`: none).
+    pub street: u32,
 }
 
 /// Block sizes found at build.
@@ -136,6 +145,12 @@ pub struct IndexBuilder {
     tokens: Tokens,
     names: Names,
     unkeyable: u64,
+    unreadable: Vec<u64>,
+}
+
+/// An unreadable return's key: its TIN and tax year.
+fn return_key(tin: u32, year: u16) -> u64 {
+    (u64::from(tin) << 16) | u64::from(year)
 }
 
 /// Interned tokens: bytes and offsets.
@@ -216,21 +231,34 @@ struct Staged {
     dob: u32,
     name: NameTokens,
     addr: AddressKeys,
+    street: String,
 }
 
-fn stage(r: &MasterRecord) -> Option<Staged> {
-    let addr = address_keys(&r.street, &r.city, &r.state, &r.zip)?;
+/// A row standardised, or the key (TIN, tax year) of a return that exists
+/// but whose name or address cannot be used.
+fn stage(r: &MasterRecord) -> Result<Staged, u64> {
+    let unreadable = return_key(r.tin.as_u32(), r.tax_year);
+    let a = vouch_normalize::standardize_address(&r.street, &r.city, &r.state, &r.zip);
+    if !a.is_complete() {
+        return Err(unreadable);
+    }
+    let addr = crate::keys::address_keys_of(&a, &a.match_key()).ok_or(unreadable)?;
     let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
     let name = NameTokens::of(&n);
     if !name.is_usable() {
-        return None;
+        return Err(unreadable);
     }
-    Some(Staged {
+    Ok(Staged {
         tin: r.tin.as_u32(),
         year: r.tax_year,
         suffix: suffix_code(&n),
         dob: r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32),
         name,
+        street: if addr.point != 0 {
+            a.street_words()
+        } else {
+            String::new()
+        },
         addr,
     })
 }
@@ -243,11 +271,15 @@ impl IndexBuilder {
 
     /// Standardises a batch of master rows (in parallel) and interns them.
     pub fn add_batch(&mut self, batch: &[MasterRecord]) {
-        let staged: Vec<Option<Staged>> = batch.par_iter().map(stage).collect();
+        let staged: Vec<Result<Staged, u64>> = batch.par_iter().map(stage).collect();
         for s in staged {
-            let Some(s) = s else {
-                self.unkeyable += 1;
-                continue;
+            let s = match s {
+                Ok(s) => s,
+                Err(key) => {
+                    self.unkeyable += 1;
+                    self.unreadable.push(key);
+                    continue;
+                }
             };
             let row = self.intern(s);
             self.rows.push(row);
@@ -281,10 +313,17 @@ impl IndexBuilder {
         let next = self.addrs.len() as u32;
         let addr = *self.addr_ids.entry(s.addr.exact).or_insert(next);
         if addr == next {
+            let street = if s.street.is_empty() {
+                u32::MAX
+            } else {
+                self.tokens.intern(&s.street)
+            };
             self.addrs.push(AddrRec {
                 exact: s.addr.exact,
                 building: s.addr.building,
                 zip5: s.addr.zip5,
+                point: s.addr.point,
+                street,
             });
         }
         IndexRow {
@@ -328,6 +367,7 @@ impl IndexBuilder {
                 ids: names_ids,
             },
             unkeyable: ix.unkeyable,
+            unreadable: ix.unreadable,
         }
     }
 
@@ -345,8 +385,11 @@ impl IndexBuilder {
             tokens,
             names,
             unkeyable,
+            mut unreadable,
             ..
         } = self;
+        unreadable.par_sort_unstable();
+        unreadable.dedup();
         let mut perm: Vec<u32> = (0..addrs.len() as u32).collect();
         perm.par_sort_unstable_by_key(|&i| addrs[i as usize].exact);
         let mut new_id = vec![0u32; addrs.len()];
@@ -374,6 +417,9 @@ impl IndexBuilder {
             addr_tins: Vec::new(),
             blocks: Vec::new(),
             surname_tins: Vec::new(),
+            points: Vec::new(),
+            street_tins: Vec::new(),
+            unreadable,
             taxpayers: 0,
             unkeyable,
             model: Model::default(),
@@ -414,6 +460,14 @@ pub struct MasterIndex {
     pub(crate) blocks: Vec<(u64, u32)>,
     /// Taxpayers per joined-surname token (term frequencies).
     pub(crate) surname_tins: Vec<u32>,
+    /// (delivery point, address id) for street addresses, sorted.
+    pub(crate) points: Vec<(u64, u32)>,
+    /// (street key of ZIP5 and street words, distinct taxpayers capped at
+    /// [`STREET_TINS_CAP`]), sorted: which spellings are real streets.
+    pub(crate) street_tins: Vec<(u64, u8)>,
+    /// Returns that exist but whose name or address cannot be used
+    /// ([`return_key`]: TIN and tax year), sorted.
+    pub(crate) unreadable: Vec<u64>,
     pub(crate) taxpayers: u64,
     pub(crate) unkeyable: u64,
     pub(crate) model: Model,
@@ -534,7 +588,82 @@ impl MasterIndex {
             tf[tok as usize] += 1;
         }
         self.surname_tins = tf;
+        let mut points: Vec<(u64, u32)> = self
+            .addrs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.point != 0)
+            .map(|(i, a)| (a.point, i as u32))
+            .collect();
+        points.par_sort_unstable();
+        self.points = points;
+        // Distinct taxpayers per (ZIP5, street spelling): a spelling filed
+        // from by two or more taxpayers is a street, not a keying error.
+        let mut spellings: Vec<(u64, u32)> = self
+            .addr_tins
+            .par_iter()
+            .filter_map(|&(addr, start)| {
+                let a = &self.addrs[addr as usize];
+                (a.street != u32::MAX).then(|| {
+                    let key = crate::keys::street_key(a.zip5, self.tokens.get(a.street));
+                    (key, self.rows[start as usize].tin)
+                })
+            })
+            .collect();
+        spellings.par_sort_unstable();
+        spellings.dedup();
+        self.street_tins = spellings
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| (run[0].0, run.len().min(STREET_TINS_CAP) as u8))
+            .collect();
         self.derive();
+    }
+
+    /// Whether a return of taxpayer `tin` in `periods`, of tax year
+    /// `from` or later, exists but could not be read (its name or address
+    /// unusable): the address on it is unknown, so no earlier one may be
+    /// confirmed as the latest.
+    pub(crate) fn unreadable_since(&self, tin: u32, from: u16, periods: &[u16]) -> bool {
+        let lo = self
+            .unreadable
+            .partition_point(|&k| k < return_key(tin, from));
+        self.unreadable[lo..]
+            .iter()
+            .take_while(|&&k| k >> 16 == u64::from(tin))
+            .any(|&k| periods.contains(&((k & 0xffff) as u16)))
+    }
+
+    /// Distinct taxpayers (capped) who filed from this street spelling in this ZIP5.
+    pub(crate) fn street_taxpayers(&self, zip5: u32, words: &str) -> u8 {
+        let key = crate::keys::street_key(zip5, words);
+        self.street_tins
+            .binary_search_by_key(&key, |x| x.0)
+            .map_or(0, |i| self.street_tins[i].1)
+    }
+
+    /// Address ids at one delivery point.
+    pub(crate) fn at_point(&self, point: u64) -> &[(u64, u32)] {
+        if point == 0 {
+            return &[];
+        }
+        let s = self.points.partition_point(|x| x.0 < point);
+        let e = self.points[s..].partition_point(|x| x.0 == point);
+        &self.points[s..s + e]
+    }
+
+    /// The street words of an address ("" when none).
+    pub(crate) fn street_of(&self, addr: u32) -> &str {
+        let a = &self.addrs[addr as usize];
+        if a.street == u32::MAX {
+            ""
+        } else {
+            self.tokens.get(a.street)
+        }
+    }
+
+    /// Returns kept as existing but unreadable.
+    pub fn unreadable_returns(&self) -> usize {
+        self.unreadable.len()
     }
 
     /// Rebuilds the derived lookup tables (after building or loading).

@@ -1,10 +1,11 @@
 //! Standardised, compact forms of a name and an address, and the blocking
 //! keys built from them.
 //!
-//! Addresses are kept only as keys (SHA-256 truncations): the decision
-//! compares them for equality and never needs their text. Names are kept as
-//! folded tokens because the scoring measures spelling distance between
-//! them. This module does not decide anything; see [`crate::decide`].
+//! Addresses are kept as keys (SHA-256 truncations): the exact address, the
+//! building, and the delivery point without its street name; the street's
+//! words are kept beside them by the index, to bridge a keying error at one
+//! delivery point. Names are kept as folded tokens because the scoring
+//! measures spelling distance between them. This module does not decide anything; see [`crate::decide`].
 
 use sha2::{Digest, Sha256};
 use vouch_normalize::{
@@ -23,6 +24,10 @@ pub struct AddressKeys {
     pub building: u64,
     /// ZIP5 as an integer.
     pub zip5: u32,
+    /// The delivery point without its street name (ZIP5, house number,
+    /// directionals, unit, urbanization); 0 when the address has none (not
+    /// a street address with a house number): it then matches exactly only.
+    pub point: u64,
 }
 
 fn hash(domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -39,6 +44,14 @@ fn hash(domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 pub fn hash64(domain: &[u8], parts: &[&[u8]]) -> u64 {
     let h = hash(domain, parts);
     u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+}
+
+/// The key of a street spelling in a ZIP5 (which spellings are streets).
+pub fn street_key(zip5: u32, words: &str) -> u64 {
+    hash64(
+        b"vouch-street-1\0",
+        &[&zip5.to_le_bytes(), words.as_bytes()],
+    )
 }
 
 /// The address key, or `None` when the address is not complete enough to
@@ -70,6 +83,9 @@ pub fn address_keys_of(a: &vouch_normalize::StandardAddress, key: &str) -> Optio
             &[zip5.as_bytes(), a.street_key().as_bytes()],
         ),
         zip5: zip5.parse().ok()?,
+        point: a
+            .delivery_point()
+            .map_or(0, |p| hash64(b"vouch-point-1\0", &[p.as_bytes()]).max(1)),
     })
 }
 

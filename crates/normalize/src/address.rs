@@ -1546,6 +1546,47 @@ impl StandardAddress {
         key
     }
 
+    /// The delivery point without its street name: ZIP5, house number,
+    /// directionals, unit (class and number) and urbanization, for a street address with a
+    /// house number and a ZIP (`None` otherwise). Two addresses at one
+    /// point whose streets are alike (a keying error apart) name the same
+    /// delivery point.
+    pub fn delivery_point(&self) -> Option<String> {
+        if !matches!(self.kind, AddressKind::Street | AddressKind::Unknown) {
+            return None;
+        }
+        let house = self.house_number.as_deref()?;
+        let zip5 = self.zip5.as_deref()?;
+        let unit_class = self.unit_type.as_deref().map_or("", unit_class);
+        let mut key = String::with_capacity(32);
+        push_fields(
+            &mut key,
+            &[
+                zip5,
+                house,
+                opt(&self.predir),
+                opt(&self.postdir),
+                unit_class,
+                opt(&self.unit),
+                opt(&self.urbanization),
+            ],
+        );
+        Some(key)
+    }
+
+    /// The street for comparing spellings: the street name, then `|` and
+    /// the suffix spelled out when there is one (`PERRY|DRIVE`,
+    /// `PERRY RIVE`), without directionals (part of the delivery point).
+    pub fn street_words(&self) -> String {
+        let mut out = self.street_name.clone();
+        if let Some(suffix) = self.suffix.as_deref() {
+            let long = crate::usps::street_suffix(suffix).map_or(suffix, |s| s.primary);
+            out.push('|');
+            out.push_str(long);
+        }
+        out
+    }
+
     /// A coarse key for blocking: house number and street name, without
     /// suffix, directionals, unit or ZIP (`1234 MAIN`); `PO BOX 12` for a
     /// box, `RR 2 BOX 15` for a route.

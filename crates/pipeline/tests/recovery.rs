@@ -25,6 +25,8 @@ fn register(state: &Path, data: &Path) {
         vouch_test_support::register_synth(&pristine, data);
         let store = open_state(&pristine);
         vouch_test_support::keys_of(store.as_ref(), &pristine);
+        // Closed (its WAL checkpointed and removed) before it is copied.
+        store.close();
     }
     copy_dir(&pristine, state);
 }

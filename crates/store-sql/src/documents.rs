@@ -63,30 +63,27 @@ impl SqlStore {
     }
 
     /// Makes `head` the document's current version, in one transaction
-    /// that drops the parts of the version it replaces.
+    /// that drops the parts of every other version (the one it replaces).
     pub async fn commit_document(
         &self,
         request_id: &str,
         name: &str,
         head: DocumentHead,
     ) -> Result<(), StoreError> {
-        const OLD: &str =
-            "SELECT version FROM request_documents WHERE request_id = $1 AND name = $2";
         const SET: &str = "INSERT INTO request_documents \
             (request_id, name, version, parts, bytes_total) VALUES ($1, $2, $3, $4, $5) \
             ON CONFLICT (request_id, name) DO UPDATE SET version = excluded.version, \
             parts = excluded.parts, bytes_total = excluded.bytes_total";
+        // Every other version's parts go: the one replaced, and any left by
+        // an upload that never committed. The transaction writes first, so
+        // on SQLite it takes the write lock at once (waiting out a busy
+        // database) instead of upgrading a read snapshot, which fails with
+        // "database is locked" when another connection wrote meanwhile.
         const DROP: &str = "DELETE FROM request_document_parts \
-            WHERE request_id = $1 AND name = $2 AND version = $3";
+            WHERE request_id = $1 AND name = $2 AND version <> $3";
         let op = "write request document";
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await.map_err(db(op))?;
-            let old: Option<(i64,)> = sqlx::query_as(OLD)
-                .bind(request_id)
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db(op))?;
             sqlx::query(SET)
                 .bind(request_id)
                 .bind(name)
@@ -96,15 +93,13 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db(op))?;
-            if let Some((old,)) = old.filter(|(v,)| *v != head.version) {
-                sqlx::query(DROP)
-                    .bind(request_id)
-                    .bind(name)
-                    .bind(old)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db(op))?;
-            }
+            sqlx::query(DROP)
+                .bind(request_id)
+                .bind(name)
+                .bind(head.version)
+                .execute(&mut *tx)
+                .await
+                .map_err(db(op))?;
             tx.commit().await.map_err(db(op))?;
         });
         Ok(())

@@ -434,7 +434,15 @@ pub(crate) fn write_master_row(
     if quoted {
         out.push(b'"');
     }
-    write_street(out, t, a, &st);
+    match return_street_typo(key, h, p, year) {
+        Some(bits) => {
+            let mut line = Vec::with_capacity(48);
+            write_street(&mut line, t, a, &st);
+            mistype_street_name(&mut line, t, a, &st, bits);
+            out.extend_from_slice(&line);
+        }
+        None => write_street(out, t, a, &st),
+    }
     if quoted {
         out.push(b'"');
     }
@@ -445,6 +453,57 @@ pub(crate) fn write_master_row(
     out.push(b',');
     write_zip(out, a, &st);
     out.push(b'\n');
+}
+
+/// Percent of returns keyed with one typo in the street name (a letter
+/// dropped, swapped with the next or replaced), as a preparer mistypes it.
+const RETURN_STREET_TYPO_PERCENT: u64 = 3;
+
+/// Whether this return's street name was mistyped (and the bits that say
+/// how): a pure function of the population, so the subjects' ground truth
+/// can name the noise on the taxpayer's latest return.
+pub(crate) fn return_street_typo(
+    key: &PopulationKey,
+    h: &Household,
+    p: &Person,
+    year: u16,
+) -> Option<u64> {
+    let bits = splitmix(
+        key.style
+            ^ h.index.wrapping_mul(0x51_7cc1_b727_220a)
+            ^ (u64::from(p.slot) << 48)
+            ^ (u64::from(year) << 32)
+            ^ 0x7e90,
+    );
+    (bits % 100 < RETURN_STREET_TYPO_PERCENT).then_some(bits >> 8)
+}
+
+/// One typo inside the street name of a written street line: names of six
+/// letters or more, never a digit, never the first letter.
+fn mistype_street_name(line: &mut Vec<u8>, t: &Tables, a: &Address, s: &AddrStyle, bits: u64) {
+    let Delivery::Street { street, .. } = a.delivery else {
+        return;
+    };
+    let st = &t.streets[usize::from(street)];
+    let name = if s.upper { st.upper.as_str() } else { st.name }.as_bytes();
+    if name.len() < 6 || !name.iter().all(u8::is_ascii_alphabetic) {
+        return;
+    }
+    let Some(at) = line.windows(name.len()).position(|w| w == name) else {
+        return;
+    };
+    let i = at + 1 + (bits as usize % (name.len() - 2));
+    match (bits >> 16) % 3 {
+        0 => {
+            line.remove(i);
+        }
+        1 => line.swap(i, i + 1),
+        _ => {
+            let c = line[i];
+            let base = if c.is_ascii_uppercase() { b'A' } else { b'a' };
+            line[i] = base + (c - base + 1 + ((bits >> 24) % 24) as u8) % 26;
+        }
+    }
 }
 
 /// Appends every master row of a household; returns the byte offset after each row.

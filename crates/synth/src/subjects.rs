@@ -451,6 +451,14 @@ fn true_latest(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
         let corruption = harmless_change(&mut picker.rng, t, &h, p, &f, &mut b.row);
         b.corruption = corruption.to_string();
     }
+    // Noise in the taxpayer file itself: the latest return's street mistyped.
+    if crate::render::return_street_typo(key, &h, p, year).is_some() {
+        b.corruption = if b.corruption == "none" {
+            "return_street_typo".into()
+        } else {
+            format!("{}+return_street_typo", b.corruption)
+        };
+    }
     Some(b)
 }
 
@@ -476,7 +484,8 @@ fn harmless_change(
     "none"
 }
 
-const HARMLESS: [&str; 15] = [
+const HARMLESS: [&str; 16] = [
+    "typo_street",
     "typo_first",
     "typo_last",
     "nickname",
@@ -493,6 +502,41 @@ const HARMLESS: [&str; 15] = [
     "address_case",
     "typo_first",
 ];
+
+/// One letter of the longest all-letter word of the street line (six
+/// letters or more: the street's name, as a requester mistypes it) dropped,
+/// swapped with the next or doubled; never a digit or the first letter.
+fn typo_street(rng: &mut ChaCha8Rng, row: &mut SubjectRow) -> bool {
+    let words: Vec<&str> = row.street.split(' ').collect();
+    // Street addresses only (a house number first): a box or a route line
+    // mistyped is another kind of error.
+    if !words[0].bytes().all(|b| b.is_ascii_digit()) || words[0].is_empty() {
+        return false;
+    }
+    let Some((w, word)) = words
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, x)| x.len() >= 6 && x.bytes().all(|b| b.is_ascii_alphabetic()))
+        .max_by_key(|(_, x)| x.len())
+    else {
+        return false;
+    };
+    let mut b = word.as_bytes().to_vec();
+    let i = rng.gen_range(1..b.len() - 1);
+    match rng.gen_range(0..3) {
+        0 => {
+            b.remove(i);
+        }
+        1 => b.swap(i, i + 1),
+        _ => b.insert(i, b[i]),
+    }
+    let typed = String::from_utf8(b).unwrap_or_default();
+    let mut out: Vec<String> = words.iter().map(|x| x.to_string()).collect();
+    out[w] = typed;
+    row.street = out.join(" ");
+    true
+}
 
 fn row_differs(a: &SubjectRow, b: &SubjectRow) -> bool {
     (&a.first, &a.middle, &a.last, &a.street, &a.city, &a.zip)
@@ -521,6 +565,7 @@ fn apply_harmless(
         row.zip = text(|o| write_zip(o, &f.address, st));
     };
     match kind {
+        "typo_street" => typo_street(rng, row),
         "typo_first" => typo_first(rng, t, h, p, row),
         "typo_last" => typo_last(rng, row),
         "nickname" => nickname(rng, t, h, p, &ns, row),

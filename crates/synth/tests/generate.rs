@@ -236,6 +236,20 @@ fn subject_address(s: &Row) -> String {
     canonical_address(&s["street"], &s["city"], &s["state"], &s["zip"])
 }
 
+/// Two canonical addresses at one delivery point up to the street's
+/// spelling: house number, city, state and ZIP equal (the street may carry
+/// a keying error on either side: `typo_street`, `return_street_typo`).
+fn same_point(a: &str, b: &str) -> bool {
+    let split = |x: &str| {
+        let (street, rest) = x.split_once('|').unwrap_or((x, ""));
+        (
+            street.split(' ').next().unwrap_or("").to_string(),
+            rest.to_string(),
+        )
+    };
+    split(a) == split(b)
+}
+
 #[test]
 fn confirmed_subjects_are_at_the_latest_in_period_address_of_their_tin() {
     let d = data_set();
@@ -249,12 +263,14 @@ fn confirmed_subjects_are_at_the_latest_in_period_address_of_their_tin() {
         let (_, addr) = latest
             .get(&t["tin"])
             .expect("a confirmed subject's TIN files in the periods");
-        assert_eq!(
-            &subject_address(s),
-            addr,
-            "{} ({})",
+        // The street may differ by a keying error (`typo_street` in the
+        // request, or a return keyed with a typo, whatever the category).
+        assert!(
+            same_point(&subject_address(s), addr),
+            "{} ({}): {} / {addr}",
             t["subject_ref"],
-            t["corruption"]
+            t["corruption"],
+            subject_address(s)
         );
     }
     assert!(confirmed > d.subjects.len() / 3, "{confirmed} confirmed");
@@ -527,7 +543,8 @@ fn ambiguous_jr_sr_subjects_match_two_taxpayers_at_one_address() {
         let name = (first_token(&s["first_name"]), first_token(&s["last_name"]));
         let same: Vec<&String> = latest
             .iter()
-            .filter(|(tin, (_, a))| *a == addr && names.get(tin) == Some(&name))
+            // A return keyed with a street typo is still at the point.
+            .filter(|(tin, (_, a))| same_point(a, &addr) && names.get(tin) == Some(&name))
             .map(|(tin, _)| tin)
             .collect();
         assert_eq!(

@@ -162,5 +162,19 @@ pub fn run(a: Args) -> Result<ExitCode> {
         sp.precision(),
         sp.recall()
     );
+    // Per kind of noise (the requests' and the returns' own), over the
+    // subjects the guard let through.
+    for (kind, s) in &sp.by_corruption {
+        if s.subjects == 0 {
+            continue;
+        }
+        println!(
+            "  noise {kind:<40} subjects {:>8}  recall {:.4} of {:>7} confirmable  false confirmations {}",
+            s.subjects,
+            crate::eval::ratio(s.true_confirmed, s.expected_confirmed),
+            s.expected_confirmed,
+            s.false_confirmed
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

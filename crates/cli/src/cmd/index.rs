@@ -98,11 +98,12 @@ fn extend(index: &Path, master: &Path) -> Result<ExitCode> {
     ix.save(index)?;
     let r = reader.report();
     println!(
-        "extended {} from {before} to {} rows in {:.1}s; skipped {} malformed rows",
+        "extended {} from {before} to {} rows in {:.1}s; skipped {} rows without a readable TIN or tax year; {} returns kept as unreadable in all",
         index.display(),
         ix.len(),
         start.elapsed().as_secs_f64(),
-        r.rows_skipped
+        r.rows_skipped,
+        ix.unreadable_returns()
     );
     for s in r.skipped.iter().take(10) {
         println!(
@@ -123,7 +124,7 @@ pub fn run(c: IndexCommand) -> Result<ExitCode> {
     };
     let r = build(&master, &out)?;
     println!(
-        "indexed {} rows in {:.1}s -> {}; skipped {} malformed rows, {} rows without a comparable name or address",
+        "indexed {} rows in {:.1}s -> {}; skipped {} rows without a readable TIN or tax year; kept {} returns as unreadable (no comparable name or address: a taxpayer whose latest return in the periods is one of them is never confirmed at an older address)",
         r.indexed,
         r.elapsed.as_secs_f64(),
         r.path.display(),

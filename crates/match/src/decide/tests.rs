@@ -94,11 +94,13 @@ fn ask(
 ) -> Decision {
     let n = crate::keys::name(first, "", last, suffix);
     let sw = crate::keys::name(last, "", first, suffix);
-    let addr = crate::keys::address_keys(street, "Los Angeles", "CA", zip);
-    decide(
-        ix,
-        &MatchQuery::new(&n, &sw, addr, dob.map(date), &[2022, 2023, 2024]),
-    )
+    let a = vouch_normalize::standardize_address(street, "Los Angeles", "CA", zip);
+    let addr = crate::keys::address_keys_of(&a, &a.match_key());
+    let mut q = MatchQuery::new(&n, &sw, addr, dob.map(date), &[2022, 2023, 2024]);
+    if addr.is_some_and(|k| k.point != 0) {
+        q.street_words = a.street_words();
+    }
+    decide(ix, &q)
 }
 
 const A: &str = "1234 N Main St Apt 5";
@@ -473,4 +475,273 @@ fn no_address_or_no_name_never_confirms() {
         ask(&ix, "", "", "", None, A, "90012").outcome,
         Outcome::NotConfirmed
     );
+}
+
+// ---- Issue 16: the same delivery point through keying errors, on either
+// side; other streets, house numbers and units never; unreadable returns.
+
+fn person(tin: &str, year: u16, street: &str) -> MasterRecord {
+    rec(
+        tin,
+        year,
+        "Marisol",
+        "Quintero",
+        "",
+        Some("1979-04-12"),
+        street,
+        "90031",
+    )
+}
+
+fn asked(ix: &MasterIndex, street: &str) -> Decision {
+    ask(
+        ix,
+        "Marisol",
+        "Quintero",
+        "",
+        Some("1979-04-12"),
+        street,
+        "90031",
+    )
+}
+
+#[test]
+fn a_street_typo_in_the_request_names_the_same_delivery_point() {
+    let ix = index(vec![
+        person("111222333", 2023, "9 Pinkerton Cir"),
+        person("111222333", 2024, "9 Pinkerton Cir"),
+    ]);
+    for typo in ["9 Pinkerto Cir", "9 Pinkreton Circle", "9 Pink Erton Cir"] {
+        let d = asked(&ix, typo);
+        assert_eq!(d.outcome, Outcome::Confirmed, "{typo}: {:?}", d.reason);
+    }
+    // Another house, unit, suffix, directional or street; and a street
+    // without its suffix (PINKERTON CIR or a PINKERTON AVE?).
+    for other in [
+        "9 Pinkerton",
+        "19 Pinkerton Cir",
+        "9 Pinkerton Cir Apt 2",
+        "9 Pinkerton Ave",
+        "9 N Pinkerton Cir",
+        "9 Pickering Cir",
+    ] {
+        let d = asked(&ix, other);
+        assert_eq!(d.outcome, Outcome::NotConfirmed, "{other}");
+    }
+}
+
+#[test]
+fn a_typo_on_the_latest_return_is_bridged_when_earlier_returns_agree() {
+    // 2120 MARION ST on 2022 and 2023, MANON (two edits) on 2024.
+    let ix = index(vec![
+        person("111222333", 2022, "2120 Marion St"),
+        person("111222333", 2023, "2120 Marion St"),
+        person("111222333", 2024, "2120 Manon St"),
+    ]);
+    assert_eq!(asked(&ix, "2120 Marion St").outcome, Outcome::Confirmed);
+    // A one-edit typo on the latest return needs no support.
+    let ix = index(vec![person("111222333", 2024, "5 Decima Circuit Crower")]);
+    assert_eq!(
+        asked(&ix, "5 Decima Circuit Crwer").outcome,
+        Outcome::Confirmed
+    );
+}
+
+#[test]
+fn a_spelling_that_is_another_real_street_never_stands_for_this_one() {
+    // MAIN and MAINE are both streets of the ZIP (two taxpayers each).
+    let mut rows = vec![person("111222333", 2024, "40 Main St")];
+    for (i, street) in ["12 Main St", "14 Maine St", "16 Maine St"]
+        .iter()
+        .enumerate()
+    {
+        rows.push(rec(
+            &format!("22233344{i}"),
+            2024,
+            "Other",
+            &format!("Neighbour{i}"),
+            "",
+            None,
+            street,
+            "90031",
+        ));
+    }
+    rows.push(rec(
+        "222333449",
+        2024,
+        "Else",
+        "Body",
+        "",
+        None,
+        "18 Main St",
+        "90031",
+    ));
+    let ix = index(rows);
+    assert_eq!(asked(&ix, "40 Main St").outcome, Outcome::Confirmed);
+    let d = asked(&ix, "40 Maine St");
+    assert_eq!(d.outcome, Outcome::NotConfirmed, "{:?}", d.reason);
+}
+
+#[test]
+fn an_unreadable_newer_return_never_lets_the_older_address_through() {
+    let older = vec![
+        person("111222333", 2022, "9 Pinkerton Cir"),
+        person("111222333", 2023, "9 Pinkerton Cir"),
+    ];
+    let ix = index(older.clone());
+    assert_eq!(asked(&ix, "9 Pinkerton Cir").outcome, Outcome::Confirmed);
+    for (street, zip) in [
+        ("500 Elsewhere Rd", "980Z3"),
+        ("500 Elsewhere Rd", "986612"),
+        ("", "98661"),
+    ] {
+        let mut rows = older.clone();
+        let mut newer = person("111222333", 2024, street);
+        newer.zip = zip.into();
+        rows.push(newer);
+        let ix = index(rows);
+        assert_eq!(ix.unreadable_returns(), 1);
+        let d = asked(&ix, "9 Pinkerton Cir");
+        assert_eq!(d.outcome, Outcome::NotConfirmed, "{zip}");
+        assert_eq!(d.reason, DecisionReason::LatestReturnUnreadable, "{zip}");
+    }
+    // An unreadable return older than the latest readable one is harmless.
+    let mut rows = older;
+    let mut old = person("111222333", 2021, "x");
+    old.zip = "980Z3".into();
+    rows.push(old);
+    rows.push(person("111222333", 2024, "9 Pinkerton Cir"));
+    let ix = index(rows);
+    assert_eq!(asked(&ix, "9 Pinkerton Cir").outcome, Outcome::Confirmed);
+}
+
+mod street_pairs {
+    use crate::compare::streets_alike;
+
+    /// Golden pairs, both directions: (a, b, alike with no support, alike
+    /// with one supported extra edit).
+    const PAIRS: &[(&str, &str, bool, bool)] = &[
+        ("PINKERTON|CIRCLE", "PINKERTO|CIRCLE", true, true),
+        ("DECIMA CIRCUIT CROWER", "DECIMA CIRCUIT CRWER", true, true),
+        ("PERRY|DRIVE", "PERRY RIVE", true, true),
+        ("KAREELAH VISTA", "KAREELAHV ISTA", true, true),
+        (
+            "TORRENS|STREET",
+            "TORRENS STREET PROMENADE|ARCADE",
+            true,
+            true,
+        ),
+        ("MARION|STREET", "MANON|STREET", false, true),
+        ("ELM|STREET", "ELK|STREET", false, false),
+        ("11TH|STREET", "12TH|STREET", false, false),
+        ("161ST|STREET", "161ST|AVENUE", false, false),
+        ("MAIN|STREET", "MAIN|AVENUE", false, false),
+        ("MAIN", "MAIN|STREET", false, false),
+        ("MAIN|STREET", "MAINE|STREET", false, false),
+        ("ROSEWOOD|LANE", "ROSEWOOD|LANE", true, true),
+        ("", "", false, false),
+    ];
+
+    #[test]
+    fn golden_street_pairs_both_ways() {
+        for &(a, b, strict, loose) in PAIRS {
+            assert_eq!(streets_alike(a, b, 0), strict, "{a} / {b}");
+            assert_eq!(streets_alike(b, a, 0), strict, "{b} / {a}");
+            assert_eq!(streets_alike(a, b, 1), loose, "{a} / {b} +1");
+            assert_eq!(streets_alike(b, a, 1), loose, "{b} / {a} +1");
+        }
+    }
+}
+
+mod delivery_point_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(house: u32, street: &str, unit: Option<u32>) -> String {
+        match unit {
+            Some(u) => format!("{house} {street} Apt {u}"),
+            None => format!("{house} {street}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Whatever else agrees (name, date of birth, ZIP, the street or a
+        /// typo of it), another house number or another unit (or a unit
+        /// given on one side only) never confirms.
+        #[test]
+        fn another_house_number_or_unit_never_confirms(
+            house in 1u32..9999,
+            other_house in 1u32..9999,
+            unit in proptest::option::of(1u32..40),
+            other_unit in proptest::option::of(1u32..40),
+            street in prop::sample::select(vec!["Pinkerton Cir", "Rosewood Lane", "Decima Circuit"]),
+            typo in prop::sample::select(vec![None, Some(1usize), Some(3)]),
+        ) {
+            prop_assume!(house != other_house || unit != other_unit);
+            let ix = index(vec![
+                person("111222333", 2023, &at(house, street, unit)),
+                person("111222333", 2024, &at(house, street, unit)),
+            ]);
+            let mut asked_street = street.to_string();
+            if let Some(i) = typo {
+                asked_street.remove(i);
+            }
+            let d = asked(&ix, &at(other_house, &asked_street, other_unit));
+            prop_assert_eq!(d.outcome, Outcome::NotConfirmed);
+            // And the same point, exactly, confirms (the test can fail).
+            let d = asked(&ix, &at(house, street, unit));
+            prop_assert_eq!(d.outcome, Outcome::Confirmed);
+        }
+    }
+}
+
+#[test]
+fn relatives_with_near_names_at_one_house_do_not_hide_the_exact_name() {
+    // JAMEL, JAMIE and JAMES OKORO at one house, no date of birth anywhere.
+    let house = "31 Wren Ct";
+    let rows: Vec<MasterRecord> = [
+        ("111000111", "Jamel"),
+        ("111000112", "Jamie"),
+        ("111000113", "James"),
+    ]
+    .iter()
+    .map(|(tin, given)| rec(tin, 2024, given, "Okoro", "", None, house, "90031"))
+    .collect();
+    let ix = index(rows);
+    for given in ["James", "Jamie", "Jamel"] {
+        let d = ask(&ix, given, "Okoro", "", None, house, "90031");
+        assert_eq!(d.outcome, Outcome::Confirmed, "{given}: {:?}", d.reason);
+    }
+    // A nickname or a typo of one of them still needs more evidence.
+    for given in ["Jim", "Jamse", "Jame"] {
+        let d = ask(&ix, given, "Okoro", "", None, house, "90031");
+        assert_eq!(d.outcome, Outcome::NotConfirmed, "{given}");
+    }
+    // Two taxpayers with the very same name at one house: never.
+    let ix = index(vec![
+        rec(
+            "111000111",
+            2024,
+            "James",
+            "Okoro",
+            "",
+            None,
+            house,
+            "90031",
+        ),
+        rec(
+            "111000112",
+            2024,
+            "James",
+            "Okoro",
+            "",
+            None,
+            house,
+            "90031",
+        ),
+    ]);
+    let d = ask(&ix, "James", "Okoro", "", None, house, "90031");
+    assert_eq!(d.outcome, Outcome::NotConfirmed);
 }

@@ -17,12 +17,15 @@ use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"VOUCHIDX";
 const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
-/// The format this code writes (3: interned names, blocks, model beside).
-pub const FORMAT_VERSION: u32 = 3;
+/// The format this code writes (3: interned names, blocks, model beside;
+/// 4: delivery points and street spellings, unreadable returns kept).
+/// Older indexes are refused (they dropped unreadable returns, which could
+/// let an older address through): rebuild them.
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_BYTES: usize = 8 + 4 + 4 + 4;
 const FOOTER_BYTES: usize = 32 + 8;
 const ROW_BYTES: usize = 19;
-const ADDR_BYTES: usize = 28;
+const ADDR_BYTES: usize = 40;
 /// The file name inside an index directory.
 pub const INDEX_FILE: &str = "master.idx";
 /// The model file beside the index.
@@ -42,9 +45,12 @@ enum Tag {
     Blocks = 8,
     SurnameTins = 9,
     Meta = 10,
+    Points = 11,
+    StreetTins = 12,
+    Unreadable = 13,
 }
 
-const TAGS: [Tag; 10] = [
+const TAGS: [Tag; 13] = [
     Tag::Rows,
     Tag::Addrs,
     Tag::TokenBytes,
@@ -55,6 +61,9 @@ const TAGS: [Tag; 10] = [
     Tag::Blocks,
     Tag::SurnameTins,
     Tag::Meta,
+    Tag::Points,
+    Tag::StreetTins,
+    Tag::Unreadable,
 ];
 
 fn u32s(v: &[u32]) -> Vec<u8> {
@@ -104,8 +113,21 @@ fn sections(ix: &MasterIndex) -> Vec<(Tag, Vec<u8>)> {
                 .into_iter()
                 .chain(a.building.to_le_bytes())
                 .chain(a.zip5.to_le_bytes())
+                .chain(a.point.to_le_bytes())
+                .chain(a.street.to_le_bytes())
         })
         .collect();
+    let points: Vec<u8> = ix
+        .points
+        .par_iter()
+        .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain(x.1.to_le_bytes()))
+        .collect();
+    let streets: Vec<u8> = ix
+        .street_tins
+        .par_iter()
+        .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain([x.1]))
+        .collect();
+    let unreadable: Vec<u8> = ix.unreadable.iter().flat_map(|x| x.to_le_bytes()).collect();
     let at: Vec<u8> = ix
         .addr_tins
         .par_iter()
@@ -133,6 +155,9 @@ fn sections(ix: &MasterIndex) -> Vec<(Tag, Vec<u8>)> {
         (Tag::Blocks, bl),
         (Tag::SurnameTins, u32s(&ix.surname_tins)),
         (Tag::Meta, meta),
+        (Tag::Points, points),
+        (Tag::StreetTins, streets),
+        (Tag::Unreadable, unreadable),
     ]
 }
 
@@ -344,6 +369,8 @@ fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
                 exact: u128::from_le_bytes(e),
                 building: le64(&c[16..]),
                 zip5: le32(&c[24..]),
+                point: le64(&c[28..]),
+                street: le32(&c[36..]),
             }
         })
         .collect();
@@ -375,6 +402,18 @@ fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
             .map(|c| (le64(c), le32(&c[8..])))
             .collect(),
         surname_tins: read_u32s(sized(&s, Tag::SurnameTins, 4)?),
+        points: sized(&s, Tag::Points, 12)?
+            .par_chunks_exact(12)
+            .map(|c| (le64(c), le32(&c[8..])))
+            .collect(),
+        street_tins: sized(&s, Tag::StreetTins, 9)?
+            .par_chunks_exact(9)
+            .map(|c| (le64(c), c[8]))
+            .collect(),
+        unreadable: sized(&s, Tag::Unreadable, 8)?
+            .par_chunks_exact(8)
+            .map(le64)
+            .collect(),
         taxpayers: le64(meta),
         unkeyable: le64(&meta[8..]),
         model: Model::default(),

@@ -56,6 +56,15 @@ pub(crate) async fn upload(
                 failure,
                 ..
             })) => Err(ApiError::Refused(failure.code().as_str())),
+            // The letter or its signature file is malformed: the upload's
+            // fault (422), named by file, line and field, never by the
+            // staging path on this node.
+            Err(vouch_app::AppError::Pipeline(vouch_pipeline::PipelineError::Format(mut e))) => {
+                if let Some(name) = e.path.file_name() {
+                    e.path = name.into();
+                }
+                Err(ApiError::Invalid(e.to_string()))
+            }
             other => Ok(other?),
         })
         .await?;
