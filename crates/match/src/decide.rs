@@ -533,7 +533,7 @@ pub(crate) fn point_of(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> 
         let at = ix.at_point(addr.point);
         let asked_is_street = || ix.street_taxpayers(addr.zip5, &q.street_words) >= 2;
         let mut asked_real: Option<bool> = None;
-        for &(_, id) in at.iter().take(POINT_ADDRS_MAX) {
+        for &id in at.iter().take(POINT_ADDRS_MAX) {
             if Some(id) == exact {
                 continue;
             }

@@ -119,9 +119,9 @@ pub struct AddrRec {
     pub building: u64,
     /// ZIP5.
     pub zip5: u32,
-    /// Delivery point without the street name (0: none, exact only).
-    pub point: u64,
-    /// Interned street words (`StandardAddress::street_words`; `u32::MAX`: none).
+    /// Interned street words (`StandardAddress::street_words`; `u32::MAX`:
+    /// none). The delivery point is kept apart ([`MasterIndex::at_point`]'s
+    /// table), so that a record stays 32 bytes.
     pub street: u32,
 }
 
@@ -141,6 +141,8 @@ pub struct BlockStats {
 pub struct IndexBuilder {
     rows: Vec<IndexRow>,
     addrs: Vec<AddrRec>,
+    /// Each address's delivery point (0: none), beside `addrs`.
+    addr_points: Vec<u64>,
     addr_ids: HashMap<u128, u32>,
     tokens: Tokens,
     names: Names,
@@ -322,9 +324,9 @@ impl IndexBuilder {
                 exact: s.addr.exact,
                 building: s.addr.building,
                 zip5: s.addr.zip5,
-                point: s.addr.point,
                 street,
             });
+            self.addr_points.push(s.addr.point);
         }
         IndexRow {
             tin: s.tin,
@@ -351,7 +353,12 @@ impl IndexBuilder {
             offsets: ix.tokens.offsets,
         };
         let names_ids = rebuild_ids(ix.names.len(), &|i| ix.names.entry(i).to_vec());
+        let mut addr_points = vec![0u64; ix.addrs.len()];
+        for (&p, &id) in ix.point_keys.iter().zip(&ix.point_ids) {
+            addr_points[id as usize] = p;
+        }
         IndexBuilder {
+            addr_points,
             rows: ix.rows,
             addr_ids: ix
                 .addrs
@@ -382,6 +389,7 @@ impl IndexBuilder {
         let IndexBuilder {
             mut rows,
             mut addrs,
+            addr_points,
             tokens,
             names,
             unkeyable,
@@ -397,6 +405,14 @@ impl IndexBuilder {
             new_id[old as usize] = new as u32;
         }
         addrs = perm.iter().map(|&i| addrs[i as usize]).collect();
+        let mut points: Vec<(u64, u32)> = perm
+            .iter()
+            .enumerate()
+            .map(|(new, &old)| (addr_points[old as usize], new as u32))
+            .filter(|&(p, _)| p != 0)
+            .collect();
+        points.par_sort_unstable();
+        let (point_keys, point_ids) = points.into_iter().unzip();
         rows.par_iter_mut()
             .for_each(|r| r.addr = new_id[r.addr as usize]);
         rows.par_sort_unstable_by_key(|r| (r.tin, r.year, r.addr, r.name, r.dob, r.suffix));
@@ -417,7 +433,8 @@ impl IndexBuilder {
             addr_tins: Vec::new(),
             blocks: Vec::new(),
             surname_tins: Vec::new(),
-            points: Vec::new(),
+            point_keys,
+            point_ids,
             street_tins: Vec::new(),
             unreadable,
             taxpayers: 0,
@@ -460,8 +477,10 @@ pub struct MasterIndex {
     pub(crate) blocks: Vec<(u64, u32)>,
     /// Taxpayers per joined-surname token (term frequencies).
     pub(crate) surname_tins: Vec<u32>,
-    /// (delivery point, address id) for street addresses, sorted.
-    pub(crate) points: Vec<(u64, u32)>,
+    /// Delivery points of street addresses, sorted, and beside each the
+    /// address id (two arrays: 12 bytes an address, not 16).
+    pub(crate) point_keys: Vec<u64>,
+    pub(crate) point_ids: Vec<u32>,
     /// (street key of ZIP5 and street words, distinct taxpayers capped at
     /// [`STREET_TINS_CAP`]), sorted: which spellings are real streets.
     pub(crate) street_tins: Vec<(u64, u8)>,
@@ -588,15 +607,6 @@ impl MasterIndex {
             tf[tok as usize] += 1;
         }
         self.surname_tins = tf;
-        let mut points: Vec<(u64, u32)> = self
-            .addrs
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.point != 0)
-            .map(|(i, a)| (a.point, i as u32))
-            .collect();
-        points.par_sort_unstable();
-        self.points = points;
         // Distinct taxpayers per (ZIP5, street spelling): a spelling filed
         // from by two or more taxpayers is a street, not a keying error.
         let mut spellings: Vec<(u64, u32)> = self
@@ -642,13 +652,13 @@ impl MasterIndex {
     }
 
     /// Address ids at one delivery point.
-    pub(crate) fn at_point(&self, point: u64) -> &[(u64, u32)] {
+    pub(crate) fn at_point(&self, point: u64) -> &[u32] {
         if point == 0 {
             return &[];
         }
-        let s = self.points.partition_point(|x| x.0 < point);
-        let e = self.points[s..].partition_point(|x| x.0 == point);
-        &self.points[s..s + e]
+        let s = self.point_keys.partition_point(|&x| x < point);
+        let e = self.point_keys[s..].partition_point(|&x| x == point);
+        &self.point_ids[s..s + e]
     }
 
     /// The street words of an address ("" when none).

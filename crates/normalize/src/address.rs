@@ -1130,7 +1130,13 @@ fn standard_name_token<'a>(
             _ => {}
         }
         if let Some(suffix) = street_suffix(t) {
-            return Cow::Borrowed(suffix.primary);
+            // Past the first word, not into a unit designator (`V KY A`
+            // stays, not `V KEY A`): the standard form read again would
+            // take it for a unit, and standardising twice must give what
+            // standardising once gave. A first word is the street's own.
+            if i == 0 || unit_designator(suffix.primary).is_none() || unit_designator(t).is_some() {
+                return Cow::Borrowed(suffix.primary);
+            }
         }
     }
     // A lone number before a suffix is an ordinal street (`5 AVE` → `5TH AVE`).

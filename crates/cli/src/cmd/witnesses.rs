@@ -21,7 +21,7 @@ pub enum WitnessesCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct WitnessArgs {
-    /// The witness's URL prefix (`/add-checkpoint` is appended), e.g. https://tigta.example/witness.
+    /// The witness's URL prefix (`/add-checkpoint` is appended), e.g. `https://tigta.example/witness`.
     #[arg(long)]
     pub url: String,
     /// The witness's cosigner key (`vouch witness public-key` on its machine).

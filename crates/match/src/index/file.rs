@@ -25,7 +25,7 @@ pub const FORMAT_VERSION: u32 = 4;
 const HEADER_BYTES: usize = 8 + 4 + 4 + 4;
 const FOOTER_BYTES: usize = 32 + 8;
 const ROW_BYTES: usize = 19;
-const ADDR_BYTES: usize = 40;
+const ADDR_BYTES: usize = 32;
 /// The file name inside an index directory.
 pub const INDEX_FILE: &str = "master.idx";
 /// The model file beside the index.
@@ -113,14 +113,14 @@ fn sections(ix: &MasterIndex) -> Vec<(Tag, Vec<u8>)> {
                 .into_iter()
                 .chain(a.building.to_le_bytes())
                 .chain(a.zip5.to_le_bytes())
-                .chain(a.point.to_le_bytes())
                 .chain(a.street.to_le_bytes())
         })
         .collect();
     let points: Vec<u8> = ix
-        .points
+        .point_keys
         .par_iter()
-        .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain(x.1.to_le_bytes()))
+        .zip(&ix.point_ids)
+        .flat_map_iter(|(k, id)| k.to_le_bytes().into_iter().chain(id.to_le_bytes()))
         .collect();
     let streets: Vec<u8> = ix
         .street_tins
@@ -369,8 +369,7 @@ fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
                 exact: u128::from_le_bytes(e),
                 building: le64(&c[16..]),
                 zip5: le32(&c[24..]),
-                point: le64(&c[28..]),
-                street: le32(&c[36..]),
+                street: le32(&c[28..]),
             }
         })
         .collect();
@@ -402,9 +401,13 @@ fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
             .map(|c| (le64(c), le32(&c[8..])))
             .collect(),
         surname_tins: read_u32s(sized(&s, Tag::SurnameTins, 4)?),
-        points: sized(&s, Tag::Points, 12)?
+        point_keys: sized(&s, Tag::Points, 12)?
             .par_chunks_exact(12)
-            .map(|c| (le64(c), le32(&c[8..])))
+            .map(le64)
+            .collect(),
+        point_ids: sized(&s, Tag::Points, 12)?
+            .par_chunks_exact(12)
+            .map(|c| le32(&c[8..]))
             .collect(),
         street_tins: sized(&s, Tag::StreetTins, 9)?
             .par_chunks_exact(9)
