@@ -120,7 +120,7 @@ pub struct AddrRec {
     /// ZIP5.
     pub zip5: u32,
     /// Interned street words (`StandardAddress::street_words`; `u32::MAX`:
-    /// none). The delivery point is kept apart ([`MasterIndex::at_point`]'s
+    /// none). The delivery point is kept apart (the index's point
     /// table), so that a record stays 32 bytes.
     pub street: u32,
 }
