@@ -27,7 +27,12 @@ fn synthetic_accuracy_has_no_false_confirmations_and_high_recall() {
     // reordered surnames and first-letter typos in the given name are no
     // longer confirmed on the name alone (BENCHMARKS.md, "The probing
     // guard's identity").
-    assert!(e.recall() >= 0.94, "recall {}", e.recall());
+    // 0.947 with street typos on either side bridged (issue 16); 0.936
+    // once the generator also keys 1% of returns with a wrong ZIP digit
+    // and 1% of apartments' returns without the unit, which vouch refuses
+    // by design (ARCHITECTURE.md invariant 22): those subjects count as
+    // confirmable and are missed.
+    assert!(e.recall() >= 0.93, "recall {}", e.recall());
 
     let labelled = common::labelled_queries(&data);
     let before = evaluate(&ix, &labelled);

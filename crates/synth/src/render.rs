@@ -434,15 +434,25 @@ pub(crate) fn write_master_row(
     if quoted {
         out.push(b'"');
     }
-    match return_street_typo(key, h, p, year) {
-        Some(bits) => {
-            let mut line = Vec::with_capacity(48);
-            write_street(&mut line, t, a, &st);
-            mistype_street_name(&mut line, t, a, &st, bits);
-            out.extend_from_slice(&line);
+    let noise = return_noise(key, h, p, year);
+    let mut line = Vec::with_capacity(48);
+    match noise {
+        Some((ReturnNoise::UnitMissing, _)) => {
+            let bare = Address { unit: None, ..*a };
+            write_street(&mut line, t, &bare, &st);
         }
-        None => write_street(out, t, a, &st),
+        _ => write_street(&mut line, t, a, &st),
     }
+    match noise {
+        Some((ReturnNoise::StreetTypo, bits)) => mistype_street_name(&mut line, t, a, &st, bits),
+        Some((ReturnNoise::HouseMissing, _)) => {
+            if let Some(sp) = line.iter().position(|&b| b == b' ') {
+                line.drain(..=sp);
+            }
+        }
+        _ => {}
+    }
+    out.extend_from_slice(&line);
     if quoted {
         out.push(b'"');
     }
@@ -451,23 +461,70 @@ pub(crate) fn write_master_row(
     out.push(b',');
     out.extend_from_slice(state_of(t, a).as_bytes());
     out.push(b',');
-    write_zip(out, a, &st);
+    let mut zip = Vec::with_capacity(10);
+    write_zip(&mut zip, a, &st);
+    match noise {
+        // A digit of the ZIP's last two keyed wrong (the state stays right).
+        Some((ReturnNoise::ZipDigit, bits)) => {
+            let i = 3 + (bits % 2) as usize;
+            zip[i] = b'0' + (zip[i] - b'0' + 1 + (bits >> 8) as u8 % 9) % 10;
+        }
+        // A letter for a digit: `980Z3`.
+        Some((ReturnNoise::ZipMalformed, bits)) => zip[1 + (bits % 4) as usize] = b'Z',
+        _ => {}
+    }
+    out.extend_from_slice(&zip);
     out.push(b'\n');
 }
 
-/// Percent of returns keyed with one typo in the street name (a letter
-/// dropped, swapped with the next or replaced), as a preparer mistypes it.
-const RETURN_STREET_TYPO_PERCENT: u64 = 3;
+/// Keying errors in the taxpayer file: what a preparer got wrong on one
+/// return (its street address only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReturnNoise {
+    /// One typo in the street name (3% of returns): the same delivery point.
+    StreetTypo,
+    /// One digit of the ZIP's last two wrong (1%).
+    ZipDigit,
+    /// A letter for a ZIP digit (0.5%): the return cannot be read.
+    ZipMalformed,
+    /// The house number left out (0.5%): the return cannot be read.
+    HouseMissing,
+    /// The apartment left out (1% of returns of an address with one).
+    UnitMissing,
+}
 
-/// Whether this return's street name was mistyped (and the bits that say
-/// how): a pure function of the population, so the subjects' ground truth
-/// can name the noise on the taxpayer's latest return.
-pub(crate) fn return_street_typo(
+impl ReturnNoise {
+    /// Its name in the ground truth's `corruption` column.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            ReturnNoise::StreetTypo => "return_street_typo",
+            ReturnNoise::ZipDigit => "return_zip_digit",
+            ReturnNoise::ZipMalformed => "return_zip_malformed",
+            ReturnNoise::HouseMissing => "return_house_missing",
+            ReturnNoise::UnitMissing => "return_unit_missing",
+        }
+    }
+
+    /// Whether the return can no longer be read (its address unusable):
+    /// then no older address may be confirmed as the taxpayer's latest.
+    pub(crate) fn unreadable(self) -> bool {
+        matches!(self, ReturnNoise::ZipMalformed | ReturnNoise::HouseMissing)
+    }
+}
+
+/// The keying error on this return, if any (and bits that say how): a pure
+/// function of the population, so the subjects' ground truth can name the
+/// noise on the taxpayer's latest return. Street addresses only.
+pub(crate) fn return_noise(
     key: &PopulationKey,
     h: &Household,
     p: &Person,
     year: u16,
-) -> Option<u64> {
+) -> Option<(ReturnNoise, u64)> {
+    let a = &h.addresses[p.address_of(year)];
+    if !matches!(a.delivery, Delivery::Street { .. }) {
+        return None;
+    }
     let bits = splitmix(
         key.style
             ^ h.index.wrapping_mul(0x51_7cc1_b727_220a)
@@ -475,7 +532,15 @@ pub(crate) fn return_street_typo(
             ^ (u64::from(year) << 32)
             ^ 0x7e90,
     );
-    (bits % 100 < RETURN_STREET_TYPO_PERCENT).then_some(bits >> 8)
+    let kind = match bits % 1000 {
+        0..=29 => ReturnNoise::StreetTypo,
+        30..=39 => ReturnNoise::ZipDigit,
+        40..=44 => ReturnNoise::ZipMalformed,
+        45..=49 => ReturnNoise::HouseMissing,
+        50..=59 if a.unit.is_some() => ReturnNoise::UnitMissing,
+        _ => return None,
+    };
+    Some((kind, bits >> 10))
 }
 
 /// One typo inside the street name of a written street line: names of six

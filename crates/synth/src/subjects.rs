@@ -451,13 +451,20 @@ fn true_latest(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
         let corruption = harmless_change(&mut picker.rng, t, &h, p, &f, &mut b.row);
         b.corruption = corruption.to_string();
     }
-    // Noise in the taxpayer file itself: the latest return's street mistyped.
-    if crate::render::return_street_typo(key, &h, p, year).is_some() {
+    // Noise in the taxpayer file itself, on the latest return. An
+    // unreadable one leaves where the taxpayer lived then unknown: the
+    // right answer is NOT_CONFIRMED. The others still name the same place
+    // (a perfect system would confirm; vouch confirms a street typo, and
+    // refuses a ZIP or a unit it cannot see: BENCHMARKS.md has the cost).
+    if let Some((noise, _)) = crate::render::return_noise(key, &h, p, year) {
         b.corruption = if b.corruption == "none" {
-            "return_street_typo".into()
+            noise.label().into()
         } else {
-            format!("{}+return_street_typo", b.corruption)
+            format!("{}+{}", b.corruption, noise.label())
         };
+        if noise.unreadable() {
+            b.expected = Expected::NotConfirmed;
+        }
     }
     Some(b)
 }
@@ -752,6 +759,14 @@ fn address_identity(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
         kind,
     );
     maybe_dob_tin(&mut picker.rng, &mut b, p, true);
+    // The latest return keyed without its unit says exactly the address
+    // asked without one: the file holds it, so confirming it is right.
+    if let Some((noise, _)) = crate::render::return_noise(key, &h, p, year) {
+        b.corruption = format!("{}+{}", b.corruption, noise.label());
+        if noise == crate::render::ReturnNoise::UnitMissing && kind == "missing_unit" {
+            b.expected = Expected::Confirmed;
+        }
+    }
     Some(b)
 }
 

@@ -206,6 +206,11 @@ fn master_tins_are_valid_unique_per_person_and_some_are_itins() {
 fn every_master_zip_matches_its_state() {
     let d = data_set();
     for r in &d.master {
+        // A ZIP keyed with a letter (`return_zip_malformed`) is unreadable
+        // by design; every readable one matches its state.
+        if !r["zip"].bytes().take(5).all(|b| b.is_ascii_digit()) {
+            continue;
+        }
         assert!(
             zip_matches_state(&r["state"], &r["zip"]),
             "{} {}",
@@ -236,6 +241,20 @@ fn subject_address(s: &Row) -> String {
     canonical_address(&s["street"], &s["city"], &s["state"], &s["zip"])
 }
 
+/// Two canonical addresses at one house, whatever keying error one of them
+/// carries: house number, the street's first two letters, and ZIP3 equal.
+fn near_house(a: &str, b: &str) -> bool {
+    let key = |x: &str| {
+        let parts: Vec<&str> = x.split('|').collect();
+        let mut words = parts[0].split(' ');
+        let house = words.next().unwrap_or("").to_string();
+        let street: String = words.next().unwrap_or("").chars().take(2).collect();
+        let zip3: String = parts.last().unwrap_or(&"").chars().take(3).collect();
+        (house, street, zip3)
+    };
+    key(a) == key(b)
+}
+
 /// Two canonical addresses at one delivery point up to the street's
 /// spelling: house number, city, state and ZIP equal (the street may carry
 /// a keying error on either side: `typo_street`, `return_street_typo`).
@@ -263,6 +282,13 @@ fn confirmed_subjects_are_at_the_latest_in_period_address_of_their_tin() {
         let (_, addr) = latest
             .get(&t["tin"])
             .expect("a confirmed subject's TIN files in the periods");
+        // A return keyed with another ZIP digit or without its unit names
+        // the place the subject is at, but not in its letters.
+        if t["corruption"].contains("return_zip_digit")
+            || t["corruption"].contains("return_unit_missing")
+        {
+            continue;
+        }
         // The street may differ by a keying error (`typo_street` in the
         // request, or a return keyed with a typo, whatever the category).
         assert!(
@@ -543,8 +569,9 @@ fn ambiguous_jr_sr_subjects_match_two_taxpayers_at_one_address() {
         let name = (first_token(&s["first_name"]), first_token(&s["last_name"]));
         let same: Vec<&String> = latest
             .iter()
-            // A return keyed with a street typo is still at the point.
-            .filter(|(tin, (_, a))| same_point(a, &addr) && names.get(tin) == Some(&name))
+            // A return keyed with an error (street, ZIP digit, unit) is
+            // still at the house: number, street's first letters, ZIP3.
+            .filter(|(tin, (_, a))| near_house(a, &addr) && names.get(tin) == Some(&name))
             .map(|(tin, _)| tin)
             .collect();
         assert_eq!(
