@@ -10,20 +10,6 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// One witness: its own state directory, key and address.
 struct W {
     state: PathBuf,
@@ -206,7 +192,7 @@ fn truncation_rewrite_and_a_restored_copy_are_caught_by_the_witnesses() {
     let _w = serve_witness(&ws[0].state, &ws[0].addr);
     ok(&g1.verify(&state, &tmp.path().join("r1")));
     let old_copy = tmp.path().join("state-copy");
-    copy_dir(&state, &old_copy);
+    vouch_test_support::copy_dir(&state, &old_copy);
     ok(&g2.verify(&state, &tmp.path().join("r2")));
     let saved = tmp.path().join("saved.checkpoint");
     let latest = ok(&vouch(&state, &["ledger", "checkpoint"]));
@@ -220,7 +206,7 @@ fn truncation_rewrite_and_a_restored_copy_are_caught_by_the_witnesses() {
 
     // Truncated, with every checkpoint removed.
     let t = tmp.path().join("truncated");
-    copy_dir(&state, &t);
+    vouch_test_support::copy_dir(&state, &t);
     sql(
         &t,
         &[
@@ -236,7 +222,7 @@ fn truncation_rewrite_and_a_restored_copy_are_caught_by_the_witnesses() {
     // Rewritten (a leaf replaced by a well-formed other), every checkpoint
     // removed: re-signed by the log's key, refused by the witness.
     let r = tmp.path().join("rewritten");
-    copy_dir(&state, &r);
+    vouch_test_support::copy_dir(&state, &r);
     sql(
         &r,
         &[

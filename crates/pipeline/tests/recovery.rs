@@ -28,22 +28,7 @@ fn register(state: &Path, data: &Path) {
         // Closed (its WAL checkpointed and removed) before it is copied.
         store.close();
     }
-    copy_dir(&pristine, state);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-    // The key directory is private (0700): so is its copy.
-    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
+    vouch_test_support::copy_dir(&pristine, state);
 }
 
 fn run(

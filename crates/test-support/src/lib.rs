@@ -50,6 +50,22 @@ pub fn synth_fixture_at(
     b.finish().save(&dir.join("index")).expect("save index");
 }
 
+/// Copies a closed state directory (or any tree) with each directory's
+/// permissions (the key directory is 0700: so is its copy).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
+}
+
 /// Opens the default store of a state directory (SQLite, `STATE/vouch.db`),
 /// as the command line does.
 pub fn open_state(state: &Path) -> Box<dyn StateStore> {
