@@ -30,7 +30,7 @@
 
 mod auth;
 mod error;
-pub mod front_door;
+pub use vouch_front_door as front_door;
 mod limits;
 mod routes;
 mod state;

@@ -250,7 +250,24 @@ impl Witness {
 
     /// Serves [`Witness::router`] on `listener` until the process ends.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        self.serve_with(listener, vouch_front_door::FrontDoor::default())
+            .await
+    }
+
+    /// [`Witness::serve`] behind the front door's `limits` (the service's
+    /// own: a connection cap that evicts idle connections first, header
+    /// and idle timeouts), so stalled connections cannot shut it.
+    pub async fn serve_with(
+        self,
+        listener: tokio::net::TcpListener,
+        limits: vouch_front_door::FrontDoor,
+    ) -> std::io::Result<()> {
+        let app = self
+            .router()
+            .layer(axum::middleware::from_fn(vouch_front_door::track))
+            .into_make_service_with_connect_info::<vouch_front_door::ConnInfo>();
+        let listener = vouch_front_door::GuardedListener::new(listener, limits);
+        axum::serve(listener, app).await
     }
 
     /// The HTTP service: `POST /add-checkpoint`.

@@ -209,3 +209,57 @@ async fn a_cosignature_lost_between_persisting_and_answering_is_recovered_by_the
     let cosigned = add_cosignature(&log.checkpoint(), &line).unwrap();
     assert!(w.verifier().verify(&cosigned).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_connections_neither_stay_nor_shut_the_witness_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
+    let w = Witness::open(dir.path()).await.unwrap();
+    let mut log = Log::new(1);
+    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    log.grow(3);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = vouch_front_door::FrontDoor {
+        max_connections: 4,
+        header_timeout: std::time::Duration::from_millis(300),
+        // A request in flight (its checkpoint stored and synced) may take
+        // longer than a stalled connection is given.
+        idle_timeout: std::time::Duration::from_secs(5),
+    };
+    tokio::spawn(w.serve_with(listener, limits));
+    // Twenty connections that never send a byte: more than the cap.
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        stalled.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    // Once the witness has taken them in (and holds its cap with them), a
+    // real submission still gets its cosignature.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let body = log.body(0);
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST /add-checkpoint HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        s.read_to_string(&mut answer),
+    )
+    .await
+    .expect("answered while stalled connections wait")
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // And every stalled connection is closed by the witness (EOF or reset).
+    for mut c in stalled {
+        let mut buf = [0u8; 16];
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), c.read(&mut buf)).await;
+        assert!(
+            matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+            "a stalled connection stayed open"
+        );
+    }
+}

@@ -192,14 +192,14 @@ impl Registry {
 }
 
 /// A listener whose connections pass the front door.
-pub(crate) struct GuardedListener<L> {
+pub struct GuardedListener<L> {
     inner: L,
     registry: Arc<Registry>,
     reaper: tokio::task::JoinHandle<()>,
 }
 
 impl<L> GuardedListener<L> {
-    pub(crate) fn new(inner: L, limits: FrontDoor) -> Self {
+    pub fn new(inner: L, limits: FrontDoor) -> Self {
         let registry = Arc::new(Registry {
             epoch: Instant::now(),
             next: AtomicU64::new(0),
