@@ -346,10 +346,15 @@ impl Scored {
 }
 
 /// Candidate taxpayers (first rows) from every block, deduplicated; and blocks capped.
-pub(crate) fn candidates(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> (Vec<u32>, u8) {
+pub(crate) fn candidates(
+    ix: &MasterIndex,
+    q: &MatchQuery,
+    addr: &AddressKeys,
+    point: &Point,
+) -> (Vec<u32>, u8) {
     let mut tins: Vec<u32> = Vec::with_capacity(64);
     let mut capped = 0u8;
-    for &id in point_of(ix, q, addr).all() {
+    for &id in point.all() {
         tins.extend(ix.tins_at(id).take(ADDRESS_TINS_MAX));
     }
     for n in [&q.name, &q.swapped].into_iter().flatten() {
@@ -698,8 +703,8 @@ pub(crate) fn score<'a>(
 pub(crate) fn score_all(ix: &MasterIndex, q: &MatchQuery) -> Option<(Vec<Scored>, u8)> {
     let addr = q.addr.as_ref()?;
     q.name.as_ref()?;
-    let (tins, capped) = candidates(ix, q, addr);
     let point = point_of(ix, q, addr);
+    let (tins, capped) = candidates(ix, q, addr, &point);
     let mut cache = NameCache::new(ix);
     let scored = tins
         .iter()
@@ -784,7 +789,7 @@ fn score_pruned<'a>(
     if best == f64::NEG_INFINITY {
         return (scored, 0);
     }
-    let (tins, capped) = candidates(ix, q, addr);
+    let (tins, capped) = candidates(ix, q, addr, &point);
     let floor = best - ix.model.margin;
     for t in tins {
         if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, &point, &cache.w) < floor {

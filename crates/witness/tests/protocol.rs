@@ -82,6 +82,15 @@ async fn post(w: &Witness, body: String) -> (StatusCode, String, String) {
     (status, ct, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
+/// A witness with its key in `dir` that knows an empty log's origin and key.
+async fn witnessing(dir: &std::path::Path) -> (Witness, Log) {
+    init_key(dir, "tigta.example/witness", [4; 32]).unwrap();
+    let w = Witness::open(dir).await.unwrap();
+    let log = Log::new(1);
+    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    (w, log)
+}
+
 #[tokio::test]
 async fn a_witness_cosigns_consistent_growth_and_answers_each_refusal_as_the_protocol_says() {
     let dir = tempfile::tempdir().unwrap();
@@ -143,10 +152,7 @@ async fn a_witness_cosigns_consistent_growth_and_answers_each_refusal_as_the_pro
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_submissions_from_one_size_one_wins_the_others_get_409() {
     let dir = tempfile::tempdir().unwrap();
-    init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
-    let w = Witness::open(dir.path()).await.unwrap();
-    let mut log = Log::new(1);
-    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    let (w, mut log) = witnessing(dir.path()).await;
     log.grow(5);
     assert_eq!(post(&w, log.body(0)).await.0, StatusCode::OK);
     // Eight submissions, each growing the log from size 5 by a different
@@ -187,10 +193,7 @@ async fn concurrent_submissions_from_one_size_one_wins_the_others_get_409() {
 #[tokio::test]
 async fn a_cosignature_lost_between_persisting_and_answering_is_recovered_by_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
-    let w = Witness::open(dir.path()).await.unwrap();
-    let mut log = Log::new(1);
-    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    let (w, mut log) = witnessing(dir.path()).await;
     log.grow(5);
     assert_eq!(post(&w, log.body(0)).await.0, StatusCode::OK);
     log.grow(4);
@@ -214,10 +217,7 @@ async fn a_cosignature_lost_between_persisting_and_answering_is_recovered_by_the
 async fn stalled_connections_neither_stay_nor_shut_the_witness_out() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    init_key(dir.path(), "tigta.example/witness", [4; 32]).unwrap();
-    let w = Witness::open(dir.path()).await.unwrap();
-    let mut log = Log::new(1);
-    w.add_log(ORIGIN, &log.verifier()).await.unwrap();
+    let (w, mut log) = witnessing(dir.path()).await;
     log.grow(3);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
