@@ -14,6 +14,17 @@ pub struct Slice {
     pub confirmed: u64,
     pub true_confirmed: u64,
     pub false_confirmed: u64,
+    /// Expected CONFIRMED with a name that identifies the taxpayer
+    /// (`TruthRow::confirmable`), and of those, confirmed.
+    pub confirmable: u64,
+    pub confirmable_confirmed: u64,
+}
+
+impl Slice {
+    /// Recall over the confirmable subjects (identifying name).
+    pub fn confirmable_recall(&self) -> f64 {
+        ratio(self.confirmable_confirmed, self.confirmable)
+    }
 }
 
 /// The scores of one run.
@@ -45,8 +56,13 @@ pub fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
-fn add(s: &mut Slice, expected: Outcome, actual: Outcome) {
+fn add(s: &mut Slice, t: &TruthRow, actual: Outcome) {
+    let expected = t.expected;
     s.subjects += 1;
+    if t.confirmable() {
+        s.confirmable += 1;
+        s.confirmable_confirmed += u64::from(actual == Outcome::Confirmed);
+    }
     let (ec, ac) = (expected == Outcome::Confirmed, actual == Outcome::Confirmed);
     s.expected_confirmed += ec as u64;
     s.confirmed += ac as u64;
@@ -66,15 +82,15 @@ pub fn score(rows: &[ResponseRow], truth: &[TruthRow]) -> Result<Score> {
         *s.confusion
             .entry((t.expected.as_str(), row.outcome.as_str()))
             .or_default() += 1;
-        add(&mut s.all, t.expected, row.outcome);
+        add(&mut s.all, t, row.outcome);
         add(
             s.by_category.entry(t.category.clone()).or_default(),
-            t.expected,
+            t,
             row.outcome,
         );
         add(
             s.by_corruption.entry(t.corruption.clone()).or_default(),
-            t.expected,
+            t,
             row.outcome,
         );
         if row.outcome == Outcome::Rejected && t.expected == Outcome::Rejected {

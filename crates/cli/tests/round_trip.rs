@@ -284,3 +284,80 @@ fn model_training_saves_only_a_model_that_passes_the_evaluation_gate() {
         serde_json::from_slice(&std::fs::read(idx.join("model-evaluation.json")).unwrap()).unwrap();
     assert_eq!(eval["false_confirmations"], 0);
 }
+
+/// The evaluation gate on the noisy generator: synth keys noise into the
+/// taxpayer file (street typos, wrong ZIP digits, letters in ZIPs, lost
+/// house numbers and units, returns without a date of birth) as well as
+/// into the requests, and a trained model must still pass the policy's
+/// ceiling with no false confirmation, and confirm most confirmable
+/// subjects.
+#[test]
+fn the_evaluation_gate_holds_on_the_noisy_generator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let state = tmp.path().join("state");
+    ok(&vouch(
+        &state,
+        &[
+            "synth",
+            "--master",
+            "30000",
+            "--subjects",
+            "3000",
+            "--seed",
+            "16",
+            "--out",
+            data.to_str().unwrap(),
+        ],
+    ));
+    let truth = std::fs::read_to_string(data.join("truth.csv")).unwrap();
+    let noisy = |kind: &str| truth.lines().filter(|l| l.contains(kind)).count();
+    for kind in [
+        "return_street_typo",
+        "return_zip_digit",
+        "return_zip_malformed",
+        "return_house_missing",
+        "typo_street",
+    ] {
+        assert!(noisy(kind) > 0, "the generator keyed no {kind}");
+    }
+    let idx = tmp.path().join("index");
+    ok(&vouch(
+        &state,
+        &[
+            "index",
+            "build",
+            "--master",
+            data.join("master.csv").to_str().unwrap(),
+            "--out",
+            idx.to_str().unwrap(),
+        ],
+    ));
+    let out = ok(&vouch(
+        &state,
+        &[
+            "model",
+            "train",
+            "--index",
+            idx.to_str().unwrap(),
+            "--request",
+            data.join("request").to_str().unwrap(),
+            "--eval-truth",
+            data.join("truth.csv").to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains(" 0 false"), "{out}");
+    let eval: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(idx.join("model-evaluation.json")).unwrap()).unwrap();
+    assert_eq!(eval["false_confirmations"], 0);
+    let (confirmations, missed) = (
+        eval["confirmations"].as_u64().unwrap(),
+        eval["missed"].as_u64().unwrap(),
+    );
+    // Misses include the name variants no date of birth backs, which
+    // vouch refuses by design (issue 16: they need more evidence).
+    assert!(
+        confirmations as f64 >= 0.9 * (confirmations + missed) as f64,
+        "{confirmations} confirmed, {missed} missed"
+    );
+}

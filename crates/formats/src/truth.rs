@@ -21,6 +21,19 @@ pub struct TruthRow {
     pub corruption: String,
     /// The expected reason codes (optional column).
     pub reasons: String,
+    /// What identifies a subject a perfect system confirms (optional
+    /// column): `name`, `name+dob`, or `weak` (a name variant with no date
+    /// of birth on file to back it); empty when not given.
+    pub evidence: String,
+}
+
+impl TruthRow {
+    /// A subject a perfect system confirms whose name identifies the
+    /// taxpayer (exact after standardisation, or a variant backed by the
+    /// date of birth on file): what the recall target is measured on.
+    pub fn confirmable(&self) -> bool {
+        self.expected == Outcome::Confirmed && self.evidence != "weak"
+    }
 }
 
 /// Reads `truth.csv`.
@@ -34,6 +47,7 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>, FormatError> {
         ("category", false),
         ("corruption", false),
         ("reasons", false),
+        ("evidence", false),
     ])?;
     let mut out = Vec::new();
     let lim = limits::FIELD_BYTES_MAX;
@@ -54,6 +68,7 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>, FormatError> {
             category: t.field(cols[3], "category", lim)?.to_string(),
             corruption: t.field(cols[4], "corruption", lim)?.to_string(),
             reasons: t.field(cols[5], "reasons", lim)?.to_string(),
+            evidence: t.field(cols[6], "evidence", lim)?.to_string(),
         });
     }
     Ok(out)

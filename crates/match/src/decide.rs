@@ -65,6 +65,10 @@ pub struct MatchQuery {
     /// address has a delivery point: a return at that point whose street
     /// is a keying error apart names the same address. Empty: exact only.
     pub street_words: String,
+    /// The policy's `unit_missing` setting: a subject who gave no unit is
+    /// at the delivery point of a return at the same street address with
+    /// one (the building). Off by default: NOT_CONFIRMED.
+    pub unit_missing_ok: bool,
 }
 
 impl MatchQuery {
@@ -103,6 +107,7 @@ impl MatchQuery {
         MatchQuery {
             identity,
             dob_required: false,
+            unit_missing_ok: false,
             street_words: String::new(),
             address_text: None,
             name: usable(name),
@@ -282,6 +287,11 @@ pub(crate) struct Scored {
     /// The given names are a short one-letter substitution apart ([`short_substitution`]).
     pub(crate) short_typo: bool,
     pub(crate) has_period_return: bool,
+    /// Its latest return is perhaps at the subject's delivery point (a
+    /// keying error away: [`AtPoint::Backed`] without the taxpayer's own
+    /// returns to back it, or [`AtPoint::Perhaps`]): scored at the point,
+    /// so that it is a rival to whoever is, but never itself confirmed.
+    pub(crate) unbacked: bool,
     pub(crate) total: f64,
 }
 
@@ -509,6 +519,9 @@ pub(crate) struct Point {
     /// How many of `all` are that (the rest are a second edit apart: they
     /// count only where the taxpayer's own returns hold one of the first).
     strict: usize,
+    /// The exact key of the subject's address without its unit (`None`:
+    /// the subject gave no unit), computed when first needed.
+    bare: OnceCell<Option<u128>>,
 }
 
 impl Point {
@@ -571,26 +584,132 @@ pub(crate) fn point_of(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> 
     Point {
         all: strict,
         strict: n,
+        bare: OnceCell::new(),
     }
 }
 
+/// How one return's address stands to the subject's delivery point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AtPoint {
+    /// The point itself: the exact address, a street one keying error
+    /// apart, or, under the `unit_missing` setting, the same street
+    /// address with a unit where the subject gave none.
+    Strict,
+    /// A keying error away on the return (a second street edit, one wrong
+    /// ZIP digit, the unit left out): the point only where the taxpayer's
+    /// own returns hold it strictly.
+    Backed,
+    /// Perhaps the point (the same house and street with a unit where the
+    /// subject gave none, or in a ZIP one digit off with another unit or
+    /// where that street is real): never confirmed, a rival to whoever is.
+    Perhaps,
+}
+
+/// Whether two ZIP5s differ in exactly one digit.
+fn one_digit_apart(a: u32, b: u32) -> bool {
+    let (mut a, mut b, mut diff) = (a, b, 0);
+    for _ in 0..5 {
+        diff += u32::from(a % 10 != b % 10);
+        a /= 10;
+        b /= 10;
+    }
+    diff == 1 && a == b
+}
+
+/// How the address `id` of a return stands to the subject's delivery
+/// point (`None`: another place).
+pub(crate) fn at_point(
+    ix: &MasterIndex,
+    q: &MatchQuery,
+    addr: &AddressKeys,
+    point: &Point,
+    id: u32,
+) -> Option<AtPoint> {
+    if point.strict(id) {
+        return Some(AtPoint::Strict);
+    }
+    if point.loose(id) {
+        return Some(AtPoint::Backed);
+    }
+    if addr.point == 0 {
+        return None;
+    }
+    let text = q.address_text.as_deref()?;
+    let rec = ix.addr(id);
+    if rec.building == addr.building {
+        // The same ZIP, house number and street name; not the same address.
+        let fields: Vec<&str> = text.split('|').collect();
+        let subject_unit = fields.get(5).is_some_and(|f| !f.is_empty())
+            || fields.get(6).is_some_and(|f| !f.is_empty());
+        if !subject_unit {
+            // The return has a unit (or another suffix) the subject left out.
+            let same_street = ix.street_of(id) == q.street_words;
+            return Some(if q.unit_missing_ok && same_street {
+                AtPoint::Strict
+            } else {
+                AtPoint::Perhaps
+            });
+        }
+        // The subject's unit left out on the return.
+        let bare = *point.bare.get_or_init(|| {
+            vouch_normalize::match_key_variant(text, None, true).map(|k| crate::keys::exact_key(&k))
+        });
+        return (bare == Some(rec.exact)).then_some(AtPoint::Backed);
+    }
+    if one_digit_apart(rec.zip5, addr.zip5) {
+        let zip = format!("{:05}", rec.zip5);
+        let mut fields = text.split('|');
+        let (house, name) = (fields.next()?, fields.nth(1)?);
+        if rec.building != crate::keys::building_key(&zip, &format!("{house} {name}")) {
+            return None;
+        }
+        let same = vouch_normalize::match_key_variant(text, Some(&zip), false)
+            .is_some_and(|k| crate::keys::exact_key(&k) == rec.exact);
+        // A street of that spelling filed from by others in the other ZIP
+        // is a real one there: the house may be another town's.
+        let real = ix.street_taxpayers(rec.zip5, &q.street_words) >= 2;
+        return Some(if same && !real {
+            AtPoint::Backed
+        } else {
+            AtPoint::Perhaps
+        });
+    }
+    None
+}
+
+/// The address level of a taxpayer's history, and whether that level is
+/// only perhaps the point (unbacked: a rival, never confirmed).
 fn address_level(
     ix: &MasterIndex,
+    q: &MatchQuery,
     rows: &[IndexRow],
     latest: Option<u16>,
     addr: &AddressKeys,
     point: &Point,
-) -> u8 {
+) -> (u8, bool) {
     let last_year = latest.or_else(|| rows.last().map(|r| r.year));
     let is_latest = |r: &&IndexRow| Some(r.year) == last_year;
     let here = |r: &&IndexRow| point.strict(r.addr);
-    // A second edit on the latest return counts where the taxpayer's own
-    // returns also hold the subject's street (a typo on one return).
-    let here_latest =
-        |r: &&IndexRow| here(r) || (point.loose(r.addr) && rows.iter().any(|o| here(&o)));
-    if latest.is_some() && rows.iter().filter(is_latest).any(|r| here_latest(&r)) {
-        address::EXACT_LATEST
-    } else if rows.iter().any(|r| here(&r)) {
+    // A keying error on the latest return (a second street edit, a ZIP
+    // digit, the unit left out) counts where the taxpayer's own returns
+    // also hold the subject's point: a mistake on one return.
+    if latest.is_some() {
+        let mut perhaps = false;
+        for r in rows.iter().filter(is_latest) {
+            match at_point(ix, q, addr, point, r.addr) {
+                Some(AtPoint::Strict) => return (address::EXACT_LATEST, false),
+                Some(AtPoint::Backed) if rows.iter().any(|o| here(&o)) => {
+                    return (address::EXACT_LATEST, false)
+                }
+                Some(_) => perhaps = true,
+                None => {}
+            }
+        }
+        if perhaps {
+            return (address::EXACT_LATEST, true);
+        }
+    }
+    let level = if rows.iter().any(|r| here(&r)) {
         address::EXACT_EARLIER
     } else if rows
         .iter()
@@ -602,7 +721,8 @@ fn address_level(
         address::SAME_ZIP
     } else {
         address::OTHER
-    }
+    };
+    (level, false)
 }
 
 /// The date-of-birth and suffix levels of a taxpayer's history against
@@ -674,7 +794,7 @@ pub(crate) fn score<'a>(
     }
     let name = name?;
     let (d, sf) = dob_and_suffix_levels(q, rows);
-    let a = address_level(ix, rows, latest, addr, point);
+    let (a, unbacked) = address_level(ix, q, rows, latest, addr, point);
     let levels: Pattern = [name.given, name.surname, d, sf, a];
     let w = &cache.w;
     let weights = [
@@ -695,6 +815,7 @@ pub(crate) fn score<'a>(
         swapped: name.swapped,
         short_typo: name.short_typo,
         has_period_return: latest.is_some(),
+        unbacked,
         total,
     })
 }
@@ -748,7 +869,7 @@ fn bound(
     } else {
         w.of(Comparison::Suffix, sf)
     };
-    let a = address_level(ix, rows, latest, addr, point);
+    let (a, _) = address_level(ix, q, rows, latest, addr, point);
     w.prior
         + best_level(Comparison::Given)
         + surname
@@ -783,10 +904,17 @@ fn score_pruned<'a>(
         .collect();
     let best = scored
         .iter()
-        .filter(|s| !s.vetoed() && s.levels[Comparison::Address as usize] == address::EXACT_LATEST)
+        .filter(|s| {
+            !s.vetoed()
+                && !s.unbacked
+                && s.levels[Comparison::Address as usize] == address::EXACT_LATEST
+        })
         .map(|s| s.total)
         .fold(f64::NEG_INFINITY, f64::max);
-    if best == f64::NEG_INFINITY {
+    // Under the `unit_missing` setting, a subject without a unit may be
+    // at a return with one, which no delivery-point lookup finds: the
+    // blocks do.
+    if best == f64::NEG_INFINITY && !q.unit_missing_ok {
         return (scored, 0);
     }
     let (tins, capped) = candidates(ix, q, addr, &point);
@@ -860,6 +988,7 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     // A rival is anyone the written name could equally be: the same name,
     // a first token, an initial or a cross token.
     let exact_at_point = !best.swapped
+        && !best.unbacked
         && best.levels[Comparison::Given as usize] == given::EXACT
         && best.levels[Comparison::Surname as usize] == surname::EXACT
         && best.levels[Comparison::Address as usize] == address::EXACT_LATEST;
@@ -899,7 +1028,7 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     {
         return fail(DecisionReason::Ambiguous);
     }
-    if best.levels[Comparison::Address as usize] != address::EXACT_LATEST {
+    if best.levels[Comparison::Address as usize] != address::EXACT_LATEST || best.unbacked {
         return fail(if best.has_period_return {
             DecisionReason::AddressNotLatest
         } else {
@@ -957,6 +1086,20 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     };
     if !identified {
         return fail(DecisionReason::IdentityMismatch);
+    }
+    // A namesake whose return on this street cannot be read (its ZIP or
+    // house number keyed wrong) may live here too.
+    let hidden = q.address_text.as_deref().is_some_and(|text| {
+        ix.hidden_rival(
+            text,
+            &q.identity[..vouch_normalize::IDENTITY_CODES_WRITTEN],
+            q.dob_day(),
+            q.suffix,
+            best.tin,
+        )
+    });
+    if hidden {
+        return fail(DecisionReason::Ambiguous);
     }
     let Some(tin) = Tin::from_u32(best.tin) else {
         return fail(DecisionReason::NoCandidate);

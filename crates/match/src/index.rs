@@ -148,6 +148,60 @@ pub struct IndexBuilder {
     names: Names,
     unkeyable: u64,
     unreadable: Vec<u64>,
+    hidden: Vec<Hidden>,
+}
+
+/// An unreadable return whose name and part of whose address can still be
+/// read: the key of the readable part ([`hidden_keys`]), the identity code
+/// of its name, its TIN, date of birth (Julian day, 0: none) and suffix
+/// code. A namesake hidden there may be a rival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Hidden {
+    pub(crate) key: u64,
+    pub(crate) code: u64,
+    pub(crate) tin: u32,
+    pub(crate) dob: u32,
+    pub(crate) suffix: u8,
+}
+
+/// Bytes of a [`Hidden`] in the index file.
+pub(crate) const HIDDEN_BYTES: usize = 25;
+
+/// The keys of what can be read of a street address that cannot be used:
+/// house number and street name without the ZIP (a ZIP keyed wrong), or
+/// ZIP5 and street name without the house number (a house number left
+/// out); 0 for a part that cannot be read.
+pub(crate) fn hidden_keys(house: &str, street_name: &str, zip5: &str) -> [u64; 2] {
+    let key = |kind: &[u8], a: &str| {
+        crate::keys::hash64(
+            b"vouch-hidden-1\0",
+            &[kind, a.as_bytes(), street_name.as_bytes()],
+        )
+        .max(1)
+    };
+    if street_name.is_empty() {
+        return [0, 0];
+    }
+    [
+        if house.is_empty() {
+            0
+        } else {
+            key(b"house", house)
+        },
+        if zip5.is_empty() {
+            0
+        } else {
+            key(b"zip", zip5)
+        },
+    ]
+}
+
+/// A return that exists but cannot be used: its key (TIN and tax year)
+/// and, when its name and part of its address can be read, what a
+/// namesake hidden there needs ([`Hidden`] without the TIN).
+struct Unusable {
+    key: u64,
+    hidden: Option<([u64; 2], u64, u32, u8)>,
 }
 
 /// An unreadable return's key: its TIN and tax year.
@@ -238,18 +292,36 @@ struct Staged {
 
 /// A row standardised, or the key (TIN, tax year) of a return that exists
 /// but whose name or address cannot be used.
-fn stage(r: &MasterRecord) -> Result<Staged, u64> {
-    let unreadable = return_key(r.tin.as_u32(), r.tax_year);
+fn stage(r: &MasterRecord) -> Result<Staged, Unusable> {
+    let key = return_key(r.tin.as_u32(), r.tax_year);
     let a = vouch_normalize::standardize_address(&r.street, &r.city, &r.state, &r.zip);
-    if !a.is_complete() {
-        return Err(unreadable);
-    }
-    let addr = crate::keys::address_keys_of(&a, &a.match_key()).ok_or(unreadable)?;
     let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
     let name = NameTokens::of(&n);
-    if !name.is_usable() {
-        return Err(unreadable);
-    }
+    let addr = if a.is_complete() {
+        crate::keys::address_keys_of(&a, &a.match_key())
+    } else {
+        None
+    };
+    let (Some(addr), true) = (addr, name.is_usable()) else {
+        // What can still be read: a namesake of the subject may live there.
+        let street = matches!(
+            a.kind,
+            vouch_normalize::AddressKind::Street | vouch_normalize::AddressKind::Unknown
+        );
+        let hidden = (street && name.is_usable())
+            .then(|| {
+                let keys = hidden_keys(
+                    a.house_number.as_deref().unwrap_or(""),
+                    &a.street_name,
+                    a.zip5.as_deref().unwrap_or(""),
+                );
+                let code = vouch_normalize::identity_code(name.first_given(), name.paternal())?;
+                let dob = r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32);
+                (keys != [0, 0]).then_some((keys, code, dob, suffix_code(&n)))
+            })
+            .flatten();
+        return Err(Unusable { key, hidden });
+    };
     Ok(Staged {
         tin: r.tin.as_u32(),
         year: r.tax_year,
@@ -273,13 +345,25 @@ impl IndexBuilder {
 
     /// Standardises a batch of master rows (in parallel) and interns them.
     pub fn add_batch(&mut self, batch: &[MasterRecord]) {
-        let staged: Vec<Result<Staged, u64>> = batch.par_iter().map(stage).collect();
+        let staged: Vec<Result<Staged, Unusable>> = batch.par_iter().map(stage).collect();
         for s in staged {
             let s = match s {
                 Ok(s) => s,
-                Err(key) => {
+                Err(u) => {
                     self.unkeyable += 1;
-                    self.unreadable.push(key);
+                    self.unreadable.push(u.key);
+                    if let Some((keys, code, dob, suffix)) = u.hidden {
+                        let tin = (u.key >> 16) as u32;
+                        for key in keys.into_iter().filter(|&k| k != 0) {
+                            self.hidden.push(Hidden {
+                                key,
+                                code,
+                                tin,
+                                dob,
+                                suffix,
+                            });
+                        }
+                    }
                     continue;
                 }
             };
@@ -375,6 +459,7 @@ impl IndexBuilder {
             },
             unkeyable: ix.unkeyable,
             unreadable: ix.unreadable,
+            hidden: ix.hidden,
         }
     }
 
@@ -394,10 +479,13 @@ impl IndexBuilder {
             names,
             unkeyable,
             mut unreadable,
+            mut hidden,
             ..
         } = self;
         unreadable.par_sort_unstable();
         unreadable.dedup();
+        hidden.par_sort_unstable();
+        hidden.dedup();
         let mut perm: Vec<u32> = (0..addrs.len() as u32).collect();
         perm.par_sort_unstable_by_key(|&i| addrs[i as usize].exact);
         let mut new_id = vec![0u32; addrs.len()];
@@ -437,6 +525,7 @@ impl IndexBuilder {
             point_ids,
             street_tins: Vec::new(),
             unreadable,
+            hidden,
             taxpayers: 0,
             unkeyable,
             model: Model::default(),
@@ -487,6 +576,9 @@ pub struct MasterIndex {
     /// Returns that exist but whose name or address cannot be used
     /// ([`return_key`]: TIN and tax year), sorted.
     pub(crate) unreadable: Vec<u64>,
+    /// Unreadable returns by what of their address can be read, sorted
+    /// ([`Hidden`]).
+    pub(crate) hidden: Vec<Hidden>,
     pub(crate) taxpayers: u64,
     pub(crate) unkeyable: u64,
     pub(crate) model: Model,
@@ -641,6 +733,46 @@ impl MasterIndex {
             .iter()
             .take_while(|&&k| k >> 16 == u64::from(tin))
             .any(|&k| periods.contains(&((k & 0xffff) as u16)))
+    }
+
+    /// Whether a taxpayer other than `tin` filed a return that cannot be
+    /// used, on the subject's street (same house number and street name
+    /// with its ZIP unreadable, or same ZIP and street name without a house
+    /// number), under a name whose identity code is among the subject's:
+    /// a namesake who may live at the subject's address, hidden by a
+    /// keying error, unless a date of birth or suffix both give tells them
+    /// apart. `match_key`: the subject's address's match key; `dob`: the
+    /// subject's (Julian day, 0: none).
+    pub(crate) fn hidden_rival(
+        &self,
+        match_key: &str,
+        identity: &[u64],
+        dob: u32,
+        suffix: u8,
+        tin: u32,
+    ) -> bool {
+        if self.hidden.is_empty() {
+            return false;
+        }
+        let f: Vec<&str> = match_key.split('|').collect();
+        if f.len() < 8 {
+            return false;
+        }
+        hidden_keys(f[0], f[2], f[7])
+            .into_iter()
+            .filter(|&k| k != 0)
+            .any(|k| {
+                let s = self.hidden.partition_point(|h| h.key < k);
+                self.hidden[s..]
+                    .iter()
+                    .take_while(|h| h.key == k)
+                    .filter(|h| h.tin != tin && identity.contains(&h.code))
+                    .any(|h| {
+                        let dob_apart = dob != 0 && h.dob != 0 && dob != h.dob;
+                        let suffix_apart = suffix != 0 && h.suffix != 0 && suffix != h.suffix;
+                        !dob_apart && !suffix_apart
+                    })
+            })
     }
 
     /// Distinct taxpayers (capped) who filed from this street spelling in this ZIP5.

@@ -54,6 +54,20 @@ pub fn street_key(zip5: u32, words: &str) -> u64 {
     )
 }
 
+/// The exact key of an address's match key (`StandardAddress::match_key`).
+pub fn exact_key(match_key: &str) -> AddressKey {
+    let h = hash(b"vouch-addr-1\0", &[match_key.as_bytes()]);
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&h[..16]);
+    u128::from_le_bytes(k)
+}
+
+/// The building key of a ZIP5 and a street key (`StandardAddress::street_key`:
+/// house number and street name).
+pub fn building_key(zip5: &str, street_key: &str) -> u64 {
+    hash64(b"vouch-bldg-1\0", &[zip5.as_bytes(), street_key.as_bytes()])
+}
+
 /// The address key, or `None` when the address is not complete enough to
 /// compare (a lookup without a comparable address can never confirm).
 pub fn address_key(street: &str, city: &str, state: &str, zip: &str) -> Option<AddressKey> {
@@ -73,15 +87,9 @@ pub fn address_keys_of(a: &vouch_normalize::StandardAddress, key: &str) -> Optio
     if key.is_empty() {
         return None;
     }
-    let h = hash(b"vouch-addr-1\0", &[key.as_bytes()]);
-    let mut k = [0u8; 16];
-    k.copy_from_slice(&h[..16]);
     Some(AddressKeys {
-        exact: u128::from_le_bytes(k),
-        building: hash64(
-            b"vouch-bldg-1\0",
-            &[zip5.as_bytes(), a.street_key().as_bytes()],
-        ),
+        exact: exact_key(key),
+        building: building_key(zip5, &a.street_key()),
         zip5: zip5.parse().ok()?,
         point: a
             .delivery_point()

@@ -24,7 +24,10 @@ use std::sync::LazyLock;
 use rustc_hash::FxHashMap;
 
 use crate::fold::{fold_into, fold_street_into};
-use crate::usps::{self, directional, directional_pair, street_suffix, unit_designator};
+use crate::usps::{
+    self, directional, directional_mistyped, directional_pair, street_suffix,
+    street_suffix_mistyped, unit_designator,
+};
 
 /// What kind of delivery address a street line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1035,7 +1038,9 @@ fn parse_street_name(name: &[&str], a: &mut StandardAddress) {
     }
     // Postdirectional: never the only name token, never after a lone type
     // word (`AVENUE N` is a street called AVENUE N).
-    if let Some((dir, used)) = trailing_directional(name) {
+    if let Some((dir, used)) = trailing_directional(name)
+        .or_else(|| directional_mistyped(name[name.len() - 1]).map(|d| (d, 1)))
+    {
         let before = &name[..name.len() - used];
         let type_word = |w: &str| street_suffix(w).is_some() || matches!(w, "SAINT" | "SNT");
         let lone_type = before.len() == 1 && type_word(before[0]);
@@ -1051,12 +1056,18 @@ fn parse_street_name(name: &[&str], a: &mut StandardAddress) {
             NAME_LEADING_TYPES.contains(&name[i]) || highway_name(&name[i..]).is_some()
         });
     if !leading_type && name.len() >= 2 {
-        if let Some(suffix) = street_suffix(name[name.len() - 1]) {
+        let last = name[name.len() - 1];
+        if let Some(suffix) = street_suffix(last).or_else(|| street_suffix_mistyped(last)) {
             a.suffix = Some(suffix.standard.to_owned());
             name = &name[..name.len() - 1];
         }
     }
-    if let Some((dir, used)) = leading_directional(name) {
+    let leading = leading_directional(name).or_else(|| {
+        name.first()
+            .and_then(|t| directional_mistyped(t))
+            .map(|d| (d, 1))
+    });
+    if let Some((dir, used)) = leading {
         if name.len() > used {
             a.predir = Some(dir.to_owned());
             name = &name[used..];
@@ -1610,6 +1621,39 @@ impl StandardAddress {
             _ => self.street_line(),
         }
     }
+}
+
+/// A street address's match key ([`StandardAddress::match_key`]) as the
+/// same address would read with one keying error: its ZIP5 replaced by
+/// `zip5`, and/or its unit (class and number) left out. `None` when `key`
+/// is not the match key of a street address with a house number and a
+/// five-digit ZIP, or `zip5` is not five digits.
+///
+/// The matcher uses it to recognise a return keyed with a wrong ZIP digit
+/// or without its apartment, without keeping the standardised address of
+/// every subject.
+pub fn match_key_variant(key: &str, zip5: Option<&str>, drop_unit: bool) -> Option<String> {
+    let five = |z: &str| z.len() == 5 && z.bytes().all(|b| b.is_ascii_digit());
+    let mut fields: Vec<&str> = key.split('|').collect();
+    let street = match fields.len() {
+        8 => true,
+        9 => fields[8].starts_with("URB "),
+        _ => false,
+    };
+    if !street || fields[0].is_empty() || fields[2].is_empty() || !five(fields[7]) {
+        return None;
+    }
+    if let Some(z) = zip5 {
+        if !five(z) {
+            return None;
+        }
+        fields[7] = z;
+    }
+    if drop_unit {
+        fields[5] = "";
+        fields[6] = "";
+    }
+    Some(fields.join("|"))
 }
 
 fn opt(field: &Option<String>) -> &str {

@@ -32,7 +32,9 @@ mod nickname;
 mod phonetic;
 mod usps;
 
-pub use address::{standardize_address, AddressFlags, AddressKind, StandardAddress};
+pub use address::{
+    match_key_variant, standardize_address, AddressFlags, AddressKind, StandardAddress,
+};
 pub use city::{city_similarity, standardize_city, zip_state_consistent};
 pub use fold::{fold, is_invisible};
 pub use identity::{

@@ -53,6 +53,67 @@ pub(crate) fn street_suffix(token: &str) -> Option<StreetSuffix> {
     SUFFIXES.get(token).copied()
 }
 
+/// Spelled-out suffixes long enough that one keying error cannot make
+/// another word of them (six letters or more: AVENUE, STREET, BOULEVARD;
+/// not DRIVE, COURT, PLACE, whose one-letter neighbours are real names).
+static LONG_SUFFIXES: LazyLock<Vec<StreetSuffix>> = LazyLock::new(|| {
+    let mut v: Vec<StreetSuffix> = SUFFIXES
+        .values()
+        .filter(|s| s.primary.len() >= 6)
+        .copied()
+        .collect();
+    v.sort_unstable_by_key(|s| s.primary);
+    v.dedup();
+    v
+});
+
+/// A street suffix mistyped as a spelled-out word (`AVEUNE`, `STRREET`,
+/// `SRTEET`, `BULEVARD`): a token of five letters or more, itself no C1
+/// form, one edit (a letter changed, added, dropped, or two neighbours
+/// swapped) from exactly one spelled-out suffix of six letters or more.
+pub(crate) fn street_suffix_mistyped(token: &str) -> Option<StreetSuffix> {
+    if token.len() < 5 || !token.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    if SUFFIXES.contains_key(token) || directional(token).is_some() {
+        return None;
+    }
+    let mut found: Option<StreetSuffix> = None;
+    for s in LONG_SUFFIXES.iter() {
+        if crate::identity::within_one_edit(token, s.primary) {
+            if found.is_some_and(|f| f.standard != s.standard) {
+                return None;
+            }
+            found = Some(*s);
+        }
+    }
+    found
+}
+
+/// An intercardinal directional mistyped (`SUOTHWEST`, `NORTHWET`,
+/// `NRTHWEST`): one edit from exactly one of NORTHEAST, NORTHWEST,
+/// SOUTHEAST, SOUTHWEST (nine letters; the shorter ones are left alone).
+pub(crate) fn directional_mistyped(token: &str) -> Option<&'static str> {
+    if token.len() < 8 || directional(token).is_some() {
+        return None;
+    }
+    let mut found = None;
+    for (word, code) in [
+        ("NORTHEAST", "NE"),
+        ("NORTHWEST", "NW"),
+        ("SOUTHEAST", "SE"),
+        ("SOUTHWEST", "SW"),
+    ] {
+        if crate::identity::within_one_edit(token, word) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(code);
+        }
+    }
+    found
+}
+
 /// Publication 28 Appendix C2: secondary unit designators, `(form,
 /// standard, needs a number)`. `#` is the designator when none is written.
 const UNIT_DESIGNATORS: &[(&str, &str, bool)] = &[
@@ -341,6 +402,40 @@ mod tests {
         assert!(!zip3_known(0));
         assert!(!zip3_known(269));
         assert!(zip3_known(606));
+    }
+
+    #[test]
+    fn mistyped_suffixes_and_directionals() {
+        for (typo, standard) in [
+            ("AVEUNE", "AVE"),
+            ("AVEUE", "AVE"),
+            ("STRREET", "ST"),
+            ("SRTEET", "ST"),
+            ("STERET", "ST"),
+            ("BULEVARD", "BLVD"),
+            ("TERARCE", "TER"),
+        ] {
+            assert_eq!(
+                street_suffix_mistyped(typo).map(|s| s.standard),
+                Some(standard),
+                "{typo}"
+            );
+        }
+        // Real suffixes, short words and names are not typos.
+        for word in ["AVENUE", "AVE", "DRIVR", "PLACER", "COURTS", "MAIN", "ELM"] {
+            assert_eq!(street_suffix_mistyped(word), None, "{word}");
+        }
+        for (typo, code) in [
+            ("SUOTHWEST", "SW"),
+            ("NORTHWET", "NW"),
+            ("NRTHWEST", "NW"),
+            ("SOUTEAST", "SE"),
+        ] {
+            assert_eq!(directional_mistyped(typo), Some(code), "{typo}");
+        }
+        for word in ["NORTHWEST", "NORTHERN", "SOUTHERN", "NORTH"] {
+            assert_eq!(directional_mistyped(word), None, "{word}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! vocabulary, so both robustness and the parser's paths are exercised.
 
 use proptest::prelude::*;
-use vouch_normalize::{fold, standardize_address, standardize_name};
+use vouch_normalize::{fold, match_key_variant, standardize_address, standardize_name};
 
 const NAME_WORDS: &[&str] = &[
     "José",
@@ -179,6 +179,30 @@ proptest! {
         prop_assert_eq!(b.is_complete(), a.is_complete());
         let _ = (a.standard_line(), a.street_key());
     }
+
+    /// A keying-error variant of a match key is the match key the address
+    /// would have with that error: another ZIP5, or the unit left out.
+    #[test]
+    fn match_key_variants_are_the_keys_of_the_mistyped_address(
+        street in field(ADDRESS_WORDS),
+        zip in prop::sample::select(&["90012", "90012-1234", "63101", "00926"][..]),
+        other in prop::sample::select(&["90013", "90112", "63111", "00927"][..]),
+        drop_unit in any::<bool>(),
+    ) {
+        let a = standardize_address(&street, "", "", zip);
+        let key = a.match_key();
+        if let Some(v) = match_key_variant(&key, Some(other), drop_unit) {
+            let mut b = a.clone();
+            b.zip5 = Some(other.to_owned());
+            if drop_unit {
+                b.unit = None;
+                b.unit_type = None;
+            }
+            prop_assert_eq!(v, b.match_key());
+            prop_assert!(a.house_number.is_some());
+        }
+        prop_assert_eq!(match_key_variant(&key, None, false).map_or(true, |v| v == key), true);
+    }
 }
 
 /// Minimal counterexamples proptest found during development; each broke
@@ -221,4 +245,27 @@ fn idempotency_regressions_stay_fixed() {
         assert_eq!(b.street_line(), a.street_line(), "{street}");
         assert_eq!(b.match_key(), a.match_key(), "{street}");
     }
+}
+
+#[test]
+fn match_key_variant_of_a_known_address() {
+    let a = standardize_address("12 N Main St Apt 4B", "Los Angeles", "CA", "90012-1234");
+    let key = a.match_key();
+    let b = standardize_address("12 N Main St", "Los Angeles", "CA", "90013");
+    assert_eq!(
+        match_key_variant(&key, Some("90013"), true),
+        Some(b.match_key())
+    );
+    let c = standardize_address("12 N Main Street #4B", "Los Angeles", "CA", "90112");
+    assert_eq!(
+        match_key_variant(&key, Some("90112"), false),
+        Some(c.match_key())
+    );
+    // Not a street address with a house number, or not a ZIP.
+    let boxed = standardize_address("PO Box 12", "Los Angeles", "CA", "90012");
+    assert_eq!(
+        match_key_variant(&boxed.match_key(), Some("90013"), false),
+        None
+    );
+    assert_eq!(match_key_variant(&key, Some("9001"), false), None);
 }

@@ -399,7 +399,15 @@ impl Finish<'_> {
             window: policy.address_window_days,
         };
         drop(records);
-        let mut matched = match_batch(approved, ix, &logged_before, self.cfg.progress, &elsewhere);
+        let unit_missing_ok = policy.unit_missing == vouch_policy::UnitMissing::Confirm;
+        let mut matched = match_batch(
+            approved,
+            ix,
+            &logged_before,
+            self.cfg.progress,
+            &elsewhere,
+            unit_missing_ok,
+        );
         self.timer.lap("matching");
         let tin_hmac = tin_hasher(self.cfg.keys);
         let held: std::collections::HashSet<[u8; 32]> = self.store.held()?.into_iter().collect();

@@ -379,6 +379,7 @@ pub(crate) fn match_batch(
     logged: &HashMap<String, LeafOutcome>,
     progress: Option<&std::sync::atomic::AtomicU64>,
     elsewhere: &Elsewhere<'_>,
+    unit_missing_ok: bool,
 ) -> MatchedBatch {
     let c = &approved.checked;
     let letter = &c.received.files.letter;
@@ -410,6 +411,7 @@ pub(crate) fn match_batch(
             let dob = vouch_formats::master::parse_date(&s.dob);
             let mut q = MatchQuery::from_subject(s, dob, &letter.taxable_periods);
             q.dob_required = c.dob_required[i];
+            q.unit_missing_ok = unit_missing_ok;
             let mut d = decide(index, &q);
             if let Some(row) = d.row.filter(|_| d.outcome == Outcome::Confirmed) {
                 if elsewhere.withholds(index, s, &q, row) {

@@ -58,6 +58,32 @@ pub struct PolicyConfig {
     /// response is released: `None` means every configured witness (the
     /// default); never fewer than one while any witness is configured.
     pub witness_quorum: Option<u32>,
+    /// A subject who gives no unit, where the return at their street
+    /// address has one (`matching.unit_missing`).
+    pub unit_missing: UnitMissing,
+}
+
+/// What a subject without a unit gets when the taxpayer's return at that
+/// street address carries one (the building is right, the apartment
+/// unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnitMissing {
+    /// NOT_CONFIRMED (the default): a building is not a delivery point,
+    /// and confirming it would tell the requester that some taxpayer of
+    /// that name lives in some apartment there.
+    #[default]
+    NotConfirmed,
+    /// Confirmed as the building (the return's unit is never disclosed).
+    Confirm,
+}
+
+impl UnitMissing {
+    fn as_str(self) -> &'static str {
+        match self {
+            UnitMissing::NotConfirmed => "not-confirmed",
+            UnitMissing::Confirm => "confirm",
+        }
+    }
 }
 
 /// Which return's address a confirmation is judged against.
@@ -147,6 +173,8 @@ struct HoldsDto {
 struct MatchingDto {
     address_rule: String,
     false_confirmation_rate_max: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit_missing: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -207,6 +235,7 @@ impl PolicyConfig {
             address_rule: AddressRule::LatestInPeriods,
             false_confirmation_rate_max: 0.001,
             witness_quorum: None,
+            unit_missing: UnitMissing::NotConfirmed,
         }
     }
 
@@ -268,6 +297,10 @@ impl PolicyConfig {
             matching: MatchingDto {
                 address_rule: "latest-in-periods".into(),
                 false_confirmation_rate_max: self.false_confirmation_rate_max,
+                // Written only when not the default, so that the version
+                // of every policy without it is what it was before.
+                unit_missing: (self.unit_missing != UnitMissing::NotConfirmed)
+                    .then(|| self.unit_missing.as_str().to_string()),
             },
             // Written only when set, so that the version of every policy
             // without it is what it was before the setting existed.
@@ -508,12 +541,43 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
                 Some(q as u32)
             }
         },
+        unit_missing: match d.matching.unit_missing.as_deref() {
+            None | Some("not-confirmed") => UnitMissing::NotConfirmed,
+            Some("confirm") => UnitMissing::Confirm,
+            Some(other) => {
+                return Err(PolicyFileError {
+                    key: "matching.unit_missing".into(),
+                    why: format!("{other:?} is not one of \"not-confirmed\", \"confirm\""),
+                })
+            }
+        },
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_missing_is_optional_named_and_round_trips() {
+        let defaults = PolicyConfig::defaults();
+        assert_eq!(defaults.unit_missing, UnitMissing::NotConfirmed);
+        assert!(!defaults.to_toml().contains("unit_missing"));
+        let text = defaults
+            .to_toml()
+            .replace("[matching]\n", "[matching]\nunit_missing = \"confirm\"\n");
+        let p = PolicyConfig::from_toml(&text).unwrap();
+        assert_eq!(p.unit_missing, UnitMissing::Confirm);
+        assert_ne!(p.version(), defaults.version());
+        assert_eq!(PolicyConfig::from_toml(&p.to_toml()).unwrap(), p);
+        let bad = defaults
+            .to_toml()
+            .replace("[matching]\n", "[matching]\nunit_missing = \"maybe\"\n");
+        assert_eq!(
+            PolicyConfig::from_toml(&bad).unwrap_err().key,
+            "matching.unit_missing"
+        );
+    }
 
     #[test]
     fn version_changes_with_any_value() {

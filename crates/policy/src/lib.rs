@@ -15,7 +15,7 @@ pub mod probing;
 pub mod request;
 pub mod subject;
 
-pub use config::PolicyConfig;
+pub use config::{PolicyConfig, UnitMissing};
 pub use request::{
     check_request, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict, ResponseInfo,
     SignerInfo,

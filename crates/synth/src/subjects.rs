@@ -31,7 +31,7 @@ mod defects;
 /// Header of `subjects.csv` (formats.md section 2, in order).
 pub const SUBJECTS_HEADER: &str = "subject_ref,first_name,middle_name,last_name,suffix,dob,tin,street,city,state,zip,a_number,final_order_date,case_number,relevance";
 /// Header of `truth.csv` (formats.md section 4, then extra columns).
-pub const TRUTH_HEADER: &str = "subject_ref,tin,expected,category,corruption,reasons";
+pub const TRUTH_HEADER: &str = "subject_ref,tin,expected,category,corruption,reasons,evidence";
 
 /// Shares of the subject categories, in parts per thousand of all subjects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +139,30 @@ pub(crate) struct Built {
     pub(crate) reasons: Vec<&'static str>,
     /// The expected outcome depends on the date of birth given.
     pub(crate) dob_essential: bool,
+    /// The name was changed in a way that needs more evidence than the
+    /// name to identify (a nickname, a typo, reordered surnames).
+    pub(crate) name_variant: bool,
+    /// The taxpayer's returns carry their date of birth.
+    pub(crate) dob_on_file: bool,
+}
+
+impl Built {
+    /// The `evidence` column: for a subject a perfect system confirms,
+    /// `name` when the name as written identifies the taxpayer (exact after
+    /// standardisation), `name+dob` when it is a variant (nickname, typo,
+    /// reordered surnames) and the date of birth given agrees with the one
+    /// on file, `weak` when it is a variant with nothing to back it (issue
+    /// 16: such names need more evidence than the name); empty otherwise.
+    fn evidence(&self) -> &'static str {
+        match (self.expected, self.name_variant) {
+            (Expected::Confirmed, false) => "name",
+            (Expected::Confirmed, true) if !self.row.dob.is_empty() && self.dob_on_file => {
+                "name+dob"
+            }
+            (Expected::Confirmed, true) => "weak",
+            _ => "",
+        }
+    }
 }
 
 /// Subjects that stand for one person (a duplicate group has several rows).
@@ -268,6 +292,8 @@ fn built(
         corruption: corruption.to_string(),
         reasons: Vec::new(),
         dob_essential: false,
+        name_variant: false,
+        dob_on_file: true,
     }
 }
 
@@ -447,9 +473,14 @@ fn true_latest(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
         "none",
     );
     maybe_dob_tin(&mut picker.rng, &mut b, p, true);
+    b.dob_on_file = p.dob_filing != DobFiling::Never;
     if picker.rng.gen_range(0..100) >= 30 {
         let corruption = harmless_change(&mut picker.rng, t, &h, p, &f, &mut b.row);
         b.corruption = corruption.to_string();
+        b.name_variant = matches!(
+            corruption,
+            "typo_first" | "typo_last" | "nickname" | "swap_surnames"
+        );
     }
     // Noise in the taxpayer file itself, on the latest return. An
     // unreadable one leaves where the taxpayer lived then unknown: the
@@ -1345,6 +1376,7 @@ pub(crate) fn truth_csv(rows: &[Built]) -> Result<Vec<u8>, SynthError> {
                 b.category.to_string(),
                 b.corruption.clone(),
                 b.reasons.join(";"),
+                b.evidence().to_string(),
             ]
         }),
         "truth.csv",

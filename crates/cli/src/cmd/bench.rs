@@ -156,11 +156,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let passed: Vec<_> = r.rows.iter().filter(|x| !guarded(x)).cloned().collect();
     let sp = crate::eval::score(&passed, &truth)?;
     println!(
-        "accuracy of the {} subjects the probing guard let through ({} refused by it): precision {:.4}, recall {:.4}",
+        "accuracy of the {} subjects the probing guard let through ({} refused by it): precision {:.4}, recall {:.4}; recall of the {} confirmable (identifying name: exact, or a variant the date of birth on file backs) {:.4}",
         passed.len(),
         r.rows.len() - passed.len(),
         sp.precision(),
-        sp.recall()
+        sp.recall(),
+        sp.all.confirmable,
+        sp.all.confirmable_recall()
     );
     // Per kind of noise (the requests' and the returns' own), over the
     // subjects the guard let through.
@@ -169,10 +171,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
             continue;
         }
         println!(
-            "  noise {kind:<40} subjects {:>8}  recall {:.4} of {:>7} confirmable  false confirmations {}",
+            "  noise {kind:<40} subjects {:>8}  recall {:.4} of {:>7} expected, {:.4} of {:>7} confirmable  false confirmations {}",
             s.subjects,
             crate::eval::ratio(s.true_confirmed, s.expected_confirmed),
             s.expected_confirmed,
+            s.confirmable_recall(),
+            s.confirmable,
             s.false_confirmed
         );
     }

@@ -18,10 +18,12 @@ use std::path::{Path, PathBuf};
 const MAGIC: &[u8; 8] = b"VOUCHIDX";
 const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
 /// The format this code writes (3: interned names, blocks, model beside;
-/// 4: delivery points and street spellings, unreadable returns kept).
-/// Older indexes are refused (they dropped unreadable returns, which could
-/// let an older address through): rebuild them.
-pub const FORMAT_VERSION: u32 = 4;
+/// 4: delivery points and street spellings, unreadable returns kept;
+/// 5: what can be read of unreadable returns, for hidden namesakes).
+/// Older indexes are refused (they dropped unreadable returns, or what can
+/// be read of them, either of which could let a false confirmation
+/// through): rebuild them.
+pub const FORMAT_VERSION: u32 = 5;
 const HEADER_BYTES: usize = 8 + 4 + 4 + 4;
 const FOOTER_BYTES: usize = 32 + 8;
 const ROW_BYTES: usize = 19;
@@ -48,9 +50,10 @@ enum Tag {
     Points = 11,
     StreetTins = 12,
     Unreadable = 13,
+    Hidden = 14,
 }
 
-const TAGS: [Tag; 13] = [
+const TAGS: [Tag; 14] = [
     Tag::Rows,
     Tag::Addrs,
     Tag::TokenBytes,
@@ -64,6 +67,7 @@ const TAGS: [Tag; 13] = [
     Tag::Points,
     Tag::StreetTins,
     Tag::Unreadable,
+    Tag::Hidden,
 ];
 
 fn u32s(v: &[u32]) -> Vec<u8> {
@@ -128,6 +132,19 @@ fn sections(ix: &MasterIndex) -> Vec<(Tag, Vec<u8>)> {
         .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain([x.1]))
         .collect();
     let unreadable: Vec<u8> = ix.unreadable.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let hidden: Vec<u8> = ix
+        .hidden
+        .iter()
+        .flat_map(|h| {
+            h.key
+                .to_le_bytes()
+                .into_iter()
+                .chain(h.code.to_le_bytes())
+                .chain(h.tin.to_le_bytes())
+                .chain(h.dob.to_le_bytes())
+                .chain([h.suffix])
+        })
+        .collect();
     let at: Vec<u8> = ix
         .addr_tins
         .par_iter()
@@ -158,6 +175,7 @@ fn sections(ix: &MasterIndex) -> Vec<(Tag, Vec<u8>)> {
         (Tag::Points, points),
         (Tag::StreetTins, streets),
         (Tag::Unreadable, unreadable),
+        (Tag::Hidden, hidden),
     ]
 }
 
@@ -416,6 +434,16 @@ fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
         unreadable: sized(&s, Tag::Unreadable, 8)?
             .par_chunks_exact(8)
             .map(le64)
+            .collect(),
+        hidden: sized(&s, Tag::Hidden, super::HIDDEN_BYTES)?
+            .par_chunks_exact(super::HIDDEN_BYTES)
+            .map(|c| super::Hidden {
+                key: le64(c),
+                code: le64(&c[8..]),
+                tin: le32(&c[16..]),
+                dob: le32(&c[20..]),
+                suffix: c[24],
+            })
             .collect(),
         taxpayers: le64(meta),
         unkeyable: le64(&meta[8..]),

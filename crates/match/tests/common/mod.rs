@@ -19,6 +19,9 @@ pub struct Truth {
     pub expected: String,
     pub category: String,
     pub corruption: String,
+    /// `name`, `name+dob` or `weak` for an expected confirmation (synth's
+    /// `evidence` column; empty when absent).
+    pub evidence: String,
 }
 
 /// Counts for one group of subjects.
@@ -28,6 +31,11 @@ pub struct Counts {
     pub expected_confirmed: u64,
     pub true_confirmed: u64,
     pub false_confirmed: u64,
+    /// Expected confirmations whose name identifies the taxpayer (exact,
+    /// or a variant the date of birth on file backs), and of those, the
+    /// true confirmations.
+    pub confirmable: u64,
+    pub confirmable_confirmed: u64,
 }
 
 /// The result of one evaluation.
@@ -57,6 +65,15 @@ impl Eval {
         }
     }
 
+    /// Recall over the confirmable subjects (identifying name).
+    pub fn confirmable_recall(&self) -> f64 {
+        if self.all.confirmable == 0 {
+            1.0
+        } else {
+            self.all.confirmable_confirmed as f64 / self.all.confirmable as f64
+        }
+    }
+
     pub fn recall(&self) -> f64 {
         self.all.true_confirmed as f64 / self.all.expected_confirmed.max(1) as f64
     }
@@ -78,9 +95,11 @@ impl Eval {
             );
         }
         s += &format!(
-            "precision {:.5} recall {:.5} ({} rows; build {:.2}s; {} subjects: standardise {:.2}s, decide {:.2}s, {:.0} subjects/s)\n",
+            "precision {:.5} recall {:.5} confirmable recall {:.5} of {} ({} rows; build {:.2}s; {} subjects: standardise {:.2}s, decide {:.2}s, {:.0} subjects/s)\n",
             self.precision(),
             self.recall(),
+            self.confirmable_recall(),
+            self.all.confirmable,
             self.rows,
             self.build.as_secs_f64(),
             self.all.subjects,
@@ -104,6 +123,7 @@ pub fn read_truth(path: &Path) -> Vec<Truth> {
                 expected: x[2].into(),
                 category: x[3].into(),
                 corruption: x[4].into(),
+                evidence: x.get(6).unwrap_or("").into(),
             }
         })
         .collect()
@@ -215,10 +235,18 @@ pub fn evaluate(ix: &MasterIndex, dir: &Path) -> Eval {
             c.expected_confirmed += u64::from(exp);
             c.true_confirmed += u64::from(right);
             c.false_confirmed += u64::from(conf && !right);
+            if exp && tr.evidence != "weak" {
+                c.confirmable += 1;
+                c.confirmable_confirmed += u64::from(right);
+            }
         }
         if conf && !right {
             e.false_confirmations.push((
-                kind.clone(),
+                format!(
+                    "{kind} {} tin {:?}",
+                    tr.subject_ref,
+                    d.tin.map(|t| t.as_u32())
+                ),
                 d.explanation.map(|x| x.describe()).unwrap_or_default(),
             ));
         }
@@ -228,7 +256,8 @@ pub fn evaluate(ix: &MasterIndex, dir: &Path) -> Eval {
                 .or_default() += 1;
             if std::env::var_os("VOUCH_EVAL_MISSES").is_some() {
                 println!(
-                    "MISS {kind} {:?}: {}",
+                    "MISS {kind} {} {:?}: {}",
+                    tr.subject_ref,
                     d.reason,
                     d.explanation.map(|x| x.describe()).unwrap_or_default()
                 );
