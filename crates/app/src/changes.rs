@@ -47,6 +47,8 @@ pub enum Proposal {
         /// Add (`true`) or remove.
         add: bool,
     },
+    /// Put a court order on file, or lift one.
+    Order(crate::orders::OrderChange),
     /// Put TINs on the hold list, or take them off.
     Holds {
         /// The TINs (only their keyed hashes are kept).
@@ -272,6 +274,10 @@ impl App<'_> {
                 );
                 (rules::KIND_WITNESS, json(&payload), summary)
             }
+            Proposal::Order(change) => {
+                let (payload, summary) = change.payload()?;
+                (rules::KIND_ORDER, json(&payload), summary)
+            }
             Proposal::Holds { tins, add } => {
                 let hash = vouch_pipeline::tin_hasher(self.keys()?);
                 let mut tin_hmacs: Vec<String> =
@@ -331,6 +337,7 @@ impl App<'_> {
             )
             .map_err(|why| invalid("signature", why))?;
         change.proposal_signature = step.signature.trim().into();
+        self.keep_order_document(proposal)?;
         self.store.put_registry_change(&change)?;
         self.service_audit(
             &step.official,
@@ -427,6 +434,7 @@ impl App<'_> {
         change.confirmed_by = Some(actor.into());
         change.confirmed_at = Some(now);
         self.would_replay(&ledger, &change)?;
+        self.keep_order_document(proposal)?;
         self.store.put_registry_change(&change)?;
         self.take_effect(&mut ledger, change)
     }
@@ -580,8 +588,9 @@ impl App<'_> {
             // The key is in the store since its enrolment; vetting it is
             // the registry entry itself.
             rules::KIND_CREDENTIAL => Ok(()),
-            // The witnesses are the replay's: nothing in the store to change.
-            rules::KIND_WITNESS => Ok(()),
+            // The witnesses and the orders are the replay's: nothing in the
+            // store to change (an order's document is kept when proposed).
+            rules::KIND_WITNESS | rules::KIND_ORDER => Ok(()),
             other => Err(corrupt(format!("unknown kind {other}"))),
         }
     }

@@ -22,6 +22,7 @@ mod documents;
 mod error;
 mod governance;
 mod keys;
+mod orders;
 mod registry;
 mod requests;
 mod security_keys;
@@ -34,6 +35,7 @@ pub use documents::{ResponseFile, UPLOAD_FILES};
 pub use error::AppError;
 pub use governance::WitnessStatus;
 pub use keys::KeysMade;
+pub use orders::{NewOrder, OrderChange, ORDER_DOCUMENTS};
 pub use registry::{NewOfficial, Parties, Registrar};
 pub use requests::{
     ExplainTerm, Explained, NoExplanation, Rejections, ReleasedCounts, SignedDecision,

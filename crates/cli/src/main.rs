@@ -90,6 +90,9 @@ enum Command {
     /// The witnesses this ledger asks to cosign its checkpoints (a registry change).
     #[command(subcommand)]
     Witnesses(cmd::witnesses::WitnessesCommand),
+    /// Court orders on file: a halt refuses intake in its scope and holds approved batches (a registry change).
+    #[command(subcommand)]
+    Orders(cmd::orders::OrdersCommand),
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(a) => cmd::bench::run(a),
         Command::Witness(c) => cmd::witness::run(&cli.state, c),
         Command::Witnesses(c) => cmd::witnesses::run(&cli.state, c),
+        Command::Orders(c) => cmd::orders::run(&cli.state, c),
     }
 }
 

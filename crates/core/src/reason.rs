@@ -129,6 +129,12 @@ reason_codes! {
     TinInvalid = "TIN_INVALID", Subject,
         "a TIN, when given, is 9 digits",
         "vouch: fail closed on a value that cannot be compared";
+    OrderHalted = "ORDER_HALTED", Request,
+        "no court order on file halts disclosures in the request's scope (agency, pathway) at receipt",
+        "court orders (D.D.C. Nov 2025, D. Mass. Feb 2026)";
+    RecipientNotOnCase = "RECIPIENT_NOT_ON_CASE", Subject,
+        "at least one recipient of the request is assigned (by the agency's signed assignment) to the subject's case number",
+        "court order of Nov 2025: only people working on the investigation may receive";
 }
 
 impl ReasonCode {

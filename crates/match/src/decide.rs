@@ -992,13 +992,21 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
         && best.levels[Comparison::Given as usize] == given::EXACT
         && best.levels[Comparison::Surname as usize] == surname::EXACT
         && best.levels[Comparison::Address as usize] == address::EXACT_LATEST;
+    // A namesake in another apartment of the building (both units given)
+    // or on another street of that name (MAIN ST, MAIN AVE) lives at
+    // another delivery point: no more a rival than a namesake elsewhere.
     let rival = |s: &Scored| {
-        !exact_at_point
-            || s.levels[Comparison::Address as usize] != address::EXACT_LATEST
-            || matches!(
+        if !exact_at_point {
+            return true;
+        }
+        match s.levels[Comparison::Address as usize] {
+            address::SAME_BUILDING => false,
+            address::EXACT_LATEST => matches!(
                 s.levels[Comparison::Given as usize],
                 given::EXACT | given::FIRST_TOKEN | given::INITIAL | given::CROSS_TOKEN
-            )
+            ),
+            _ => true,
+        }
     };
     let runner_up = live
         .iter()

@@ -40,6 +40,8 @@ pub const KIND_CREDENTIAL: &str = "credential";
 /// Kind of a change adding or removing a witness the ledger asks to
 /// cosign its checkpoints (C2SP tlog-witness).
 pub const KIND_WITNESS: &str = "witness";
+/// Kind of a change putting a court order on file, or lifting one.
+pub const KIND_ORDER: &str = "order";
 
 /// A step of a change, as its statement names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +144,205 @@ pub struct WitnessPayload {
     pub verifier: String,
     /// The witness's URL prefix (`/add-checkpoint` is appended).
     pub url: String,
+}
+
+/// The payload of a change putting a court order on file or lifting it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, tag = "action", rename_all = "lowercase")]
+pub enum OrderPayload {
+    /// An order takes effect on its date.
+    Add {
+        /// The order's id (the docket's, or the office's own).
+        id: String,
+        /// The court (a line of text).
+        court: String,
+        /// The day it takes effect (`YYYY-MM-DD`).
+        date: String,
+        /// Its scope: `all`, `agency:AGENCY` or `pathway:PATHWAY`.
+        scope: String,
+        /// `halt` (no disclosure in scope) or `restrict` (the policy given
+        /// applies in scope instead of the active one).
+        effect: String,
+        /// SHA-256 of the order's document (PDF or text), hex.
+        document_sha256: String,
+        /// The policy file in force in scope while a `restrict` order is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        policy: Option<String>,
+    },
+    /// An order stops having effect from its lift date.
+    Lift {
+        /// The order's id.
+        id: String,
+        /// The first day it no longer has effect (`YYYY-MM-DD`).
+        date: String,
+    },
+}
+
+/// What a court order does in its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderEffect {
+    /// No disclosure: intake refused (`ORDER_HALTED`), approved batches
+    /// held unreleased.
+    Halt,
+    /// The order's policy applies instead of the active one.
+    Restrict,
+}
+
+impl OrderEffect {
+    /// Parses `halt` or `restrict`.
+    pub fn parse(s: &str) -> Option<OrderEffect> {
+        match s {
+            "halt" => Some(OrderEffect::Halt),
+            "restrict" => Some(OrderEffect::Restrict),
+            _ => None,
+        }
+    }
+    /// Its spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderEffect::Halt => "halt",
+            OrderEffect::Restrict => "restrict",
+        }
+    }
+}
+
+/// Whom a court order covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderScope {
+    /// Every request.
+    All,
+    /// One requesting agency's requests.
+    Agency(String),
+    /// One disclosure pathway's requests.
+    Pathway(String),
+}
+
+impl OrderScope {
+    /// Parses `all`, `agency:AGENCY` or `pathway:PATHWAY`.
+    pub fn parse(s: &str) -> Option<OrderScope> {
+        match s.split_once(':') {
+            None if s == "all" => Some(OrderScope::All),
+            Some(("agency", a)) if !a.trim().is_empty() => Some(OrderScope::Agency(a.into())),
+            Some(("pathway", p)) if !p.trim().is_empty() => Some(OrderScope::Pathway(p.into())),
+            _ => None,
+        }
+    }
+    /// Its spelling.
+    pub fn as_text(&self) -> String {
+        match self {
+            OrderScope::All => "all".into(),
+            OrderScope::Agency(a) => format!("agency:{a}"),
+            OrderScope::Pathway(p) => format!("pathway:{p}"),
+        }
+    }
+    /// Whether a request of `agency` on `pathway` is in scope.
+    pub fn covers(&self, agency: &str, pathway: &str) -> bool {
+        match self {
+            OrderScope::All => true,
+            OrderScope::Agency(a) => a == agency,
+            OrderScope::Pathway(p) => p == pathway.trim(),
+        }
+    }
+}
+
+/// A court order as the registry vouches for it.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// Its id.
+    pub id: String,
+    /// The court.
+    pub court: String,
+    /// The day it takes effect.
+    pub date: time::Date,
+    /// Whom it covers.
+    pub scope: OrderScope,
+    /// What it does.
+    pub effect: OrderEffect,
+    /// SHA-256 of its document, hex.
+    pub document_sha256: String,
+    /// The policy a `restrict` order puts in force in its scope.
+    pub policy: Option<String>,
+    /// The first day it no longer has effect, once lifted.
+    pub lifted: Option<time::Date>,
+    /// The registry changes that put it on file and lifted it.
+    pub added_by_change: String,
+    /// The change that lifted it.
+    pub lifted_by_change: Option<String>,
+}
+
+impl Order {
+    /// Whether it has effect on `day`.
+    pub fn in_force(&self, day: time::Date) -> bool {
+        self.date <= day && self.lifted.is_none_or(|l| day < l)
+    }
+}
+
+/// Checks an order's payload; the order it adds.
+pub fn order_of(p: &OrderPayload, change_id: &str) -> Result<Option<Order>, String> {
+    let date = |d: &str| {
+        vouch_core::timestamp::parse_date(d).ok_or_else(|| format!("date: {d:?} is not YYYY-MM-DD"))
+    };
+    let OrderPayload::Add {
+        id,
+        court,
+        date: on,
+        scope,
+        effect,
+        document_sha256,
+        policy,
+    } = p
+    else {
+        if let OrderPayload::Lift { date: on, .. } = p {
+            date(on)?;
+        }
+        return Ok(None);
+    };
+    check_order_id(id)?;
+    if court.trim().is_empty() || court.len() > 512 {
+        return Err("court: empty or longer than 512 bytes".into());
+    }
+    let effect = OrderEffect::parse(effect).ok_or("effect: not halt or restrict")?;
+    let scope =
+        OrderScope::parse(scope).ok_or("scope: not all, agency:AGENCY or pathway:PATHWAY")?;
+    if document_sha256.len() != 64 || !document_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("document_sha256: not 64 hex digits".into());
+    }
+    match (effect, policy) {
+        (OrderEffect::Restrict, None) => {
+            return Err("policy: a restrict order names the policy it puts in force".into())
+        }
+        (OrderEffect::Halt, Some(_)) => return Err("policy: a halt order takes no policy".into()),
+        (OrderEffect::Restrict, Some(text)) => {
+            vouch_policy::PolicyConfig::from_toml(text).map_err(|e| format!("policy: {e}"))?;
+        }
+        (OrderEffect::Halt, None) => {}
+    }
+    Ok(Some(Order {
+        id: id.clone(),
+        court: court.trim().to_string(),
+        date: date(on)?,
+        scope,
+        effect,
+        document_sha256: document_sha256.to_ascii_lowercase(),
+        policy: policy.clone(),
+        lifted: None,
+        added_by_change: change_id.into(),
+        lifted_by_change: None,
+    }))
+}
+
+/// An order id: 1 to 64 characters of letters, digits, `-`, `_`, `.`, `:`.
+pub fn check_order_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    if ok {
+        Ok(())
+    } else {
+        Err("id: 1 to 64 letters, digits, -, _, . or :".into())
+    }
 }
 
 /// Longest witness URL accepted.
@@ -315,6 +516,7 @@ pub fn may_propose(kind: &str, official: &OfficialRecord) -> bool {
         KIND_HOLDS => official.role == Role::DisclosureOfficer,
         KIND_CREDENTIAL => official.role == Role::Administrator,
         KIND_WITNESS => official.role == Role::Administrator,
+        KIND_ORDER => matches!(official.role, Role::Administrator | Role::DisclosureOfficer),
         _ => false,
     }
 }
@@ -339,6 +541,7 @@ pub struct Vetted {
     officials: HashMap<String, OfficialRecord>,
     security_keys: HashMap<String, Vec<SecurityKeyRecord>>,
     witnesses: std::collections::BTreeMap<String, Witness>,
+    orders: std::collections::BTreeMap<String, Order>,
     /// Ledger index of the entry that sealed the registry, if sealed.
     pub sealed_at: Option<u64>,
     /// Founding entries logged.
@@ -365,6 +568,25 @@ impl Vetted {
     /// The witnesses the ledger asks to cosign its checkpoints, by name.
     pub fn witnesses(&self) -> impl Iterator<Item = &Witness> {
         self.witnesses.values()
+    }
+
+    /// Every court order on file (in force, future, or lifted), by id.
+    pub fn orders(&self) -> impl Iterator<Item = &Order> {
+        self.orders.values()
+    }
+
+    /// The first order (by id) in force on `day` over a request of
+    /// `agency` on `pathway` with `effect`.
+    pub fn order_over(
+        &self,
+        agency: &str,
+        pathway: &str,
+        day: time::Date,
+        effect: OrderEffect,
+    ) -> Option<&Order> {
+        self.orders
+            .values()
+            .find(|o| o.effect == effect && o.in_force(day) && o.scope.covers(agency, pathway))
     }
 
     /// Whether two administrators with keys are vetted: from then on every
@@ -518,6 +740,39 @@ pub fn vet(
                 }
                 (false, Some(_)) => {
                     v.witnesses.remove(&w.name);
+                }
+            }
+        }
+        if c.kind == KIND_ORDER {
+            let p: OrderPayload =
+                serde_json::from_str(&c.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            match (order_of(&p, &c.id).map_err(&invalid)?, &p) {
+                (Some(o), _) => {
+                    if v.orders.contains_key(&o.id) {
+                        return Err(invalid(format!("order {} is on file already", o.id)));
+                    }
+                    v.orders.insert(o.id.clone(), o);
+                }
+                (None, OrderPayload::Lift { id, date }) => {
+                    let o = v
+                        .orders
+                        .get_mut(id)
+                        .ok_or_else(|| invalid(format!("order {id} is not on file")))?;
+                    if o.lifted.is_some() {
+                        return Err(invalid(format!("order {id} is lifted already")));
+                    }
+                    let day = vouch_core::timestamp::parse_date(date)
+                        .ok_or_else(|| invalid("date: not YYYY-MM-DD".into()))?;
+                    if day < o.date {
+                        return Err(invalid(format!(
+                            "order {id} cannot be lifted before it takes effect"
+                        )));
+                    }
+                    o.lifted = Some(day);
+                    o.lifted_by_change = Some(c.id.clone());
+                }
+                (None, OrderPayload::Add { .. }) => {
+                    return Err(invalid("payload: an order that cannot be read".into()))
                 }
             }
         }

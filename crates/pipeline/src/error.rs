@@ -65,6 +65,15 @@ pub enum PipelineError {
         /// Each witness that did not cosign, and why.
         detail: String,
     },
+    /// A court order on file halts disclosures in the batch's scope: the
+    /// approved batch is held unreleased (run it again once it is lifted).
+    #[error("request {request_id}: court order {order} halts disclosures in its scope; the approved batch is held unreleased until the order is lifted (then run it again)")]
+    OrderHalt {
+        /// The request.
+        request_id: String,
+        /// The order.
+        order: String,
+    },
     /// A witness says the stored log is not an extension of what it
     /// cosigned (truncated, rolled back or rewritten): nothing is released.
     #[error("witnesses: the stored ledger is not what the witnesses cosigned: {detail}")]

@@ -200,7 +200,7 @@ impl<'a> Run<'a> {
                 return Err(PipelineError::IdReused { request_id })
             }
             Some(rec) => (restore_checks(store, received, &rec)?, rec),
-            None => fresh_checks(store, received, cfg)?,
+            None => fresh_checks(store, received, cfg, cached)?,
         };
         timer.lap("policy");
         Ok(Run {
@@ -322,6 +322,34 @@ impl Finish<'_> {
         };
         self.set_status(RequestStatus::Approved)?;
         self.timer.lap("approval");
+        // A court order halting disclosures in the request's scope holds an
+        // approved batch unreleased: nothing is looked up or answered until
+        // it is lifted (the batch resumes then).
+        let letter = checked_letter(&approved);
+        if let Some(o) = vetted.order_over(
+            &letter.0,
+            &letter.1,
+            self.cfg.now.date(),
+            crate::changes::OrderEffect::Halt,
+        ) {
+            let detail = format!(
+                "court order {} ({}) halts disclosures to {}: the approved batch is held unreleased until it is lifted",
+                o.id,
+                o.court,
+                o.scope.as_text()
+            );
+            audit(
+                self.store,
+                &self.record.request_id,
+                SYSTEM_ACTOR,
+                AuditAction::HeldByOrder,
+                &detail,
+            )?;
+            return Err(PipelineError::OrderHalt {
+                request_id: self.record.request_id.clone(),
+                order: o.id.clone(),
+            });
+        }
         let (logged, model_version) =
             self.look_up_and_log(approved, digest, ledger, &mut report)?;
         inject(self.cfg, Fault::BeforeResponse)?;
@@ -537,6 +565,12 @@ fn inject(cfg: &RunConfig<'_>, at: Fault) -> Result<(), PipelineError> {
 
 /// The ledger as stored now: the cached one if the store still holds
 /// exactly its leaves, else read again.
+/// The agency and pathway of an approved batch's letter.
+fn checked_letter(approved: &crate::stages::ApprovedBatch) -> (String, String) {
+    let l = approved.checked().received().letter();
+    (l.agency.clone(), l.pathway.clone())
+}
+
 fn current_ledger<'c>(
     store: &dyn StateStore,
     cached: &'c mut Option<DynLedger>,
@@ -574,8 +608,33 @@ fn fresh_checks(
     store: &dyn StateStore,
     received: ReceivedRequest,
     cfg: &RunConfig<'_>,
+    cached: &mut Option<DynLedger>,
 ) -> Result<(CheckedBatch, RequestRecord), PipelineError> {
     let request_id = received.letter().request_id.clone();
+    // Court orders on file, as the ledger's registry vouches for them (a
+    // store writer cannot take one off): a halt in the request's scope
+    // refuses it; a restriction puts the order's policy in force for it.
+    let vetted = crate::changes::vet_stored(store, current_ledger(store, cached)?)?;
+    let (agency, pathway) = (&received.letter().agency, &received.letter().pathway);
+    let day = cfg.now.date();
+    let halt = vetted
+        .order_over(agency, pathway, day, crate::changes::OrderEffect::Halt)
+        .cloned();
+    let restricted = vetted
+        .order_over(agency, pathway, day, crate::changes::OrderEffect::Restrict)
+        .and_then(|o| o.policy.as_deref())
+        .map(vouch_policy::PolicyConfig::from_toml)
+        .transpose()
+        .map_err(|e| PipelineError::Inconsistent {
+            request_id: request_id.clone(),
+            why: format!("a restricting court order's policy: {e}"),
+        })?;
+    let policy = restricted.as_ref().unwrap_or(cfg.policy);
+    let refused: &[vouch_core::ReasonCode] = if halt.is_some() {
+        &[vouch_core::ReasonCode::OrderHalted]
+    } else {
+        &[]
+    };
     let keyer = vouch_policy::probing::Keyer::new(cfg.keys.probe_hmac());
     let history = store.probes()?;
     let probe = ProbeInput {
@@ -585,7 +644,7 @@ fn fresh_checks(
     // LARGE_BATCH counts the agency's subjects over the window, so that
     // splitting a batch does not avoid the second approval.
     let agency = received.letter().agency.clone();
-    let since = cfg.now - time::Duration::days(cfg.policy.large_batch_window_days);
+    let since = cfg.now - time::Duration::days(policy.large_batch_window_days);
     let earlier_subjects: u64 = store
         .requests()?
         .iter()
@@ -597,10 +656,11 @@ fn fresh_checks(
     let checked = match check(
         received,
         &StoreRegistry(store),
-        cfg.policy,
+        policy,
         cfg.now,
         &probe,
         earlier_subjects,
+        refused,
     ) {
         Ok((c, records)) => {
             // Recorded before the checks: a crash between the two re-checks
@@ -642,9 +702,7 @@ fn fresh_checks(
         subject_count,
         request_reasons: checked.request_reasons().to_vec(),
         holds: checked.holds().to_vec(),
-        approvals_required: cfg
-            .policy
-            .approvals_required(subject_count + earlier_subjects),
+        approvals_required: policy.approvals_required(subject_count + earlier_subjects),
         approvals: Vec::new(),
         policy_version: checked.policy_version().to_string(),
         denial: None,
@@ -669,6 +727,21 @@ fn fresh_checks(
             status.as_str()
         ),
     )?;
+    if let Some(o) = halt {
+        audit(
+            store,
+            &request_id,
+            SYSTEM_ACTOR,
+            AuditAction::Refused,
+            &format!(
+                "ORDER_HALTED: court order {} ({}, in force from {}) halts disclosures to {}",
+                o.id,
+                o.court,
+                vouch_core::timestamp::format_date(o.date),
+                o.scope.as_text()
+            ),
+        )?;
+    }
     Ok((checked, record))
 }
 

@@ -151,7 +151,9 @@ pub(crate) struct ProbeInput<'a> {
 /// Authenticates the letter and checks every rule, the probing guard
 /// included, as at `received_at` (the receipt clock); returns the batch and
 /// the probe records to store for it. `earlier_subjects` is how many
-/// subjects the agency sent within the large-batch window before this one.
+/// subjects the agency sent within the large-batch window before this one;
+/// `refused` are request-level refusals decided outside the policy (a
+/// court order halting disclosures in the request's scope).
 pub(crate) fn check(
     received: ReceivedRequest,
     registry: &dyn Registry,
@@ -159,6 +161,7 @@ pub(crate) fn check(
     received_at: OffsetDateTime,
     probe: &ProbeInput<'_>,
     earlier_subjects: u64,
+    refused: &[ReasonCode],
 ) -> Result<(CheckedBatch, Vec<ProbeRecord>), PipelineError> {
     let f = &received.files;
     let verdict = check_request(
@@ -173,6 +176,8 @@ pub(crate) fn check(
         path: f.dir.join("request.json.sig"),
         failure,
     })?;
+    let mut verdict = verdict;
+    verdict.reasons.extend_from_slice(refused);
     let checks = check_subjects(&f.letter, &f.subjects, policy);
     let mut subject_reasons = checks.reasons;
     let mut holds = holds_of(&f.letter, &checks.texts, policy, earlier_subjects);

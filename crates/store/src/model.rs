@@ -307,6 +307,7 @@ audit_actions! {
     SecondFactor = "console second factor", "A console session completed its second factor.";
     Cosigned = "cosigned", "The ledger's checkpoint covering the batch carries the witnesses' cosignatures the policy requires.";
     WitnessesWaiting = "witnesses waiting", "Fewer witnesses cosigned the checkpoint than the policy requires (or one said the log was altered): the response is held.";
+    HeldByOrder = "held by court order", "A court order on file halts disclosures in the batch's scope: the approved batch is held unreleased until it is lifted.";
 }
 
 impl Serialize for AuditAction {

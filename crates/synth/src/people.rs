@@ -6,6 +6,7 @@
 //! This module builds structure only (who lives where in which year, names,
 //! dates of birth, TINs); it does not render text (see `render`) and does no I/O.
 
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -300,6 +301,11 @@ pub(crate) struct Household {
     pub(crate) kind: HouseholdKind,
     pub(crate) addresses: Vec<Address>,
     pub(crate) persons: Vec<Person>,
+    /// Slots of members with a near-identical given name (JAMES, JAMAL).
+    pub(crate) near_named: Vec<u8>,
+    /// Slot of the member whose namesake lives in another apartment of
+    /// the building (the household before or after this one).
+    pub(crate) apartment_namesake: Option<u8>,
 }
 
 /// The keys that make households a pure function of the seed.
@@ -479,6 +485,116 @@ pub(crate) fn random_unit(rng: &mut ChaCha8Rng) -> Unit {
 
 /// Generates household `index` for `key`.
 pub(crate) fn household(key: &PopulationKey, index: u64) -> Household {
+    let mut h = household_alone(key, index);
+    // About 1.5% of households live in another apartment of the building
+    // of the household before them, their first filer that household's
+    // first filer's namesake (apartment buildings with namesakes: only the
+    // unit tells them apart).
+    let roll = |i: u64| splitmix(key.style ^ i.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0xa9a7);
+    if index > 0 && roll(index) % 1000 < 15 {
+        let before = household_alone(key, index - 1);
+        neighbour_namesake(&mut h, &before, roll(index) >> 10);
+    }
+    // The household after may take this one's first filer's name.
+    if roll(index + 1) % 1000 < 15 {
+        let mut after = household_alone(key, index + 1);
+        neighbour_namesake(&mut after, &h, roll(index + 1) >> 10);
+        if after.apartment_namesake.is_some() {
+            h.apartment_namesake = h.persons.iter().find(|p| p.is_filer()).map(|p| p.slot);
+        }
+    }
+    h
+}
+
+/// Moves `h` into another apartment of `before`'s first address (when it
+/// has one) and gives its first filer the name of `before`'s first filer.
+fn neighbour_namesake(h: &mut Household, before: &Household, bits: u64) {
+    let Some(mut unit) = before.addresses[0].unit else {
+        return;
+    };
+    let (Some(theirs), Some(ours)) = (
+        before.persons.iter().find(|p| p.is_filer()),
+        h.persons.iter().position(|p| p.is_filer()),
+    ) else {
+        return;
+    };
+    unit.number = unit.number % 900 + 1 + (bits % 50) as u16;
+    let mut address = before.addresses[0];
+    address.unit = Some(unit);
+    h.addresses = vec![address];
+    for p in &mut h.persons {
+        p.address_by_year = [0; YEAR_COUNT];
+    }
+    h.apartment_namesake = Some(h.persons[ours].slot);
+    let p = &mut h.persons[ours];
+    p.origin = theirs.origin;
+    p.female = theirs.female;
+    p.given = theirs.given;
+    p.given2 = theirs.given2;
+    p.paternal = theirs.paternal;
+    p.maternal = theirs.maternal;
+    p.suffix = GenSuffix::None;
+    p.suffix_filed = false;
+}
+
+/// Whether two given names are near-identical (one edit apart, or the
+/// same first three letters: JAMES/JAMAL, STEVEN/STEPHEN, LAURA/LAUREN).
+fn near_given(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return false;
+    }
+    let prefix = a.len() >= 4 && b.len() >= 4 && a[..3] == b[..3];
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    let one_edit = match long.len() - short.len() {
+        0 => short[p + 1..] == long[p + 1..],
+        1 => short[p..] == long[p + 1..],
+        _ => false,
+    };
+    prefix || one_edit
+}
+
+/// In about 3% of households, a second adult of the first filer's surname
+/// and sex gets a given name near-identical to theirs (relatives with
+/// near-identical given names at one address: JAMES and JAMAL).
+fn near_named_relative(rng: &mut ChaCha8Rng, t: &Tables, persons: &mut [Person]) -> Vec<u8> {
+    if !chance(rng, 3) {
+        return Vec::new();
+    }
+    let Some(first) = persons.iter().position(|p| p.dob.year <= 2006) else {
+        return Vec::new();
+    };
+    let (paternal, female, origin, given) = {
+        let p = &persons[first];
+        (p.paternal, p.female, p.origin, p.given)
+    };
+    let Some(other) = persons.iter().position(|p| {
+        p.slot != persons[first].slot
+            && p.suffix == GenSuffix::None
+            && p.dob.year <= 2006
+            && p.paternal == paternal
+            && p.female == female
+            && p.origin == origin
+    }) else {
+        return Vec::new();
+    };
+    let list = persons[first].given_list(t);
+    let mine = &list.names[usize::from(given)].upper_ascii;
+    let near: Vec<u16> = (0..list.names.len() as u16)
+        .filter(|&g| near_given(mine, &list.names[usize::from(g)].upper_ascii))
+        .collect();
+    match near.choose(rng) {
+        Some(&g) => {
+            persons[other].given = g;
+            persons[other].given2 = None;
+            vec![persons[first].slot, persons[other].slot]
+        }
+        None => Vec::new(),
+    }
+}
+
+fn household_alone(key: &PopulationKey, index: u64) -> Household {
     let t = tables();
     let mut rng = ChaCha8Rng::from_seed(key.chacha);
     rng.set_stream(index);
@@ -488,12 +604,19 @@ pub(crate) fn household(key: &PopulationKey, index: u64) -> Household {
     let (addresses, by_year) = address_timeline(&mut rng, t, city, span);
     let kind = household_kind(&mut rng);
     let mut persons = members(&mut rng, t, origin, kind);
+    let near_named = if kind != HouseholdKind::JrSr {
+        near_named_relative(&mut rng, t, &mut persons)
+    } else {
+        Vec::new()
+    };
     assign_filing(&mut rng, &mut persons, span, &by_year);
     let mut h = Household {
         index,
         kind,
         addresses,
         persons,
+        near_named,
+        apartment_namesake: None,
     };
     move_alone(&mut rng, t, &mut h);
     assign_tins(&mut rng, key, &mut h);

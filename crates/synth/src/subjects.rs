@@ -482,22 +482,55 @@ fn true_latest(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
             "typo_first" | "typo_last" | "nickname" | "swap_surnames"
         );
     }
-    // Noise in the taxpayer file itself, on the latest return. An
-    // unreadable one leaves where the taxpayer lived then unknown: the
-    // right answer is NOT_CONFIRMED. The others still name the same place
-    // (a perfect system would confirm; vouch confirms a street typo, and
-    // refuses a ZIP or a unit it cannot see: BENCHMARKS.md has the cost).
-    if let Some((noise, _)) = crate::render::return_noise(key, &h, p, year) {
+    with_return_noise(key, &h, p, year, &mut b, "");
+    with_household_traits(&h, p, &mut b);
+    Some(b)
+}
+
+/// Labels a subject whose taxpayer has a near-identical relative at home
+/// (`near_named_relative`) or a namesake in another apartment of the
+/// building (`apartment_namesake`): neither changes the right answer.
+fn with_household_traits(h: &Household, p: &Person, b: &mut Built) {
+    for (label, yes) in [
+        ("near_named_relative", h.near_named.contains(&p.slot)),
+        ("apartment_namesake", h.apartment_namesake == Some(p.slot)),
+    ] {
+        if yes {
+            b.corruption = if b.corruption == "none" {
+                label.to_string()
+            } else {
+                format!("{}+{label}", b.corruption)
+            };
+        }
+    }
+}
+
+/// Noise in the taxpayer file itself, on `p`'s return of `year`, added to
+/// the subject's `corruption` label (after `prefix`: `rival_` for the
+/// return of someone else the subject could be). An unreadable return of
+/// the person asked about leaves where they lived then unknown: the right
+/// answer is NOT_CONFIRMED. The others still name the same place (a
+/// perfect system confirms: vouch confirms a street typo, and a ZIP digit
+/// or a lost unit where the taxpayer's earlier returns back it).
+fn with_return_noise(
+    key: &PopulationKey,
+    h: &Household,
+    p: &Person,
+    year: u16,
+    b: &mut Built,
+    prefix: &str,
+) {
+    if let Some((noise, _)) = crate::render::return_noise(key, h, p, year) {
+        let label = format!("{prefix}{}", noise.label());
         b.corruption = if b.corruption == "none" {
-            noise.label().into()
+            label
         } else {
-            format!("{}+{}", b.corruption, noise.label())
+            format!("{}+{label}", b.corruption)
         };
-        if noise.unreadable() {
+        if noise.unreadable() && prefix.is_empty() {
             b.expected = Expected::NotConfirmed;
         }
     }
-    Some(b)
 }
 
 /// Applies one change that does not alter who or where; returns its name ("none" if none applied).
@@ -999,6 +1032,9 @@ fn jr_sr(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
     };
     let mut b = built(row, tin_text(who), expected, "jr_sr", variant);
     b.dob_essential = variant == "dob_given";
+    with_return_noise(key, &h, who, year, &mut b, "");
+    let other = if std::ptr::eq(who, sr) { jr } else { sr };
+    with_return_noise(key, &h, other, year, &mut b, "rival_");
     Some(b)
 }
 
@@ -1033,6 +1069,7 @@ fn namesake(picker: &mut Picker<'_>, t: &Tables) -> Option<Built> {
         "common_name",
     );
     maybe_dob_tin(&mut picker.rng, &mut b, p, false);
+    with_return_noise(key, &h, p, year, &mut b, "");
     Some(b)
 }
 

@@ -728,7 +728,12 @@ fn build() -> Tables {
     let list = name_list;
     let origins = vec![
         names(
-            with_tail(list(SURNAMES_HISPANIC, 0.9), 0.9, HISPANIC_ROOTS, HISPANIC_ENDINGS),
+            with_tail(
+                list(SURNAMES_HISPANIC, 0.9),
+                0.9,
+                HISPANIC_ROOTS,
+                HISPANIC_ENDINGS,
+            ),
             list(GIVEN_HISPANIC_M, 1.0),
             list(GIVEN_HISPANIC_F, 1.0),
         )
@@ -759,7 +764,12 @@ fn build() -> Tables {
             list(GIVEN_FILIPINO_F, 0.6),
         ),
         names(
-            with_tail(list(SURNAMES_INDIAN, 0.9), 0.9, INDIAN_ROOTS, INDIAN_ENDINGS),
+            with_tail(
+                list(SURNAMES_INDIAN, 0.9),
+                0.9,
+                INDIAN_ROOTS,
+                INDIAN_ENDINGS,
+            ),
             list(GIVEN_INDIAN_M, 0.6),
             list(GIVEN_INDIAN_F, 0.6),
         ),
@@ -816,8 +826,7 @@ fn empty_list() -> NameList {
 const ANGLO_ROOTS: &[&str] = &[
     "Ash", "Brad", "Brook", "Cald", "Crane", "Dal", "Dun", "Ell", "Fair", "Farn", "Gold", "Hart",
     "Holl", "Kings", "Lang", "Lock", "Mar", "Mid", "Nor", "Pem", "Rad", "Red", "Ring", "Stan",
-    "Thorn", "Wal", "Whit", "Wins", "Brom", "Carl", "Har", "Hay", "Kirk", "Stock", "Well",
-    "Ather",
+    "Thorn", "Wal", "Whit", "Wins", "Brom", "Carl", "Har", "Hay", "Kirk", "Stock", "Well", "Ather",
 ];
 const ANGLO_ENDINGS: &[&str] = &[
     "ford", "ton", "wood", "ley", "field", "worth", "by", "ham", "dale", "more", "well", "burn",
@@ -825,12 +834,12 @@ const ANGLO_ENDINGS: &[&str] = &[
 ];
 const HISPANIC_ROOTS: &[&str] = &[
     "Alba", "Barr", "Bel", "Cal", "Carr", "Cerv", "Echev", "Esc", "Gal", "Iba", "Lan", "Mar",
-    "Oliv", "Pal", "Quir", "Sal", "Tor", "Urr", "Val", "Zar", "Arr", "Bust", "Cam", "Lem",
-    "Riv", "Sep", "Var", "Vill",
+    "Oliv", "Pal", "Quir", "Sal", "Tor", "Urr", "Val", "Zar", "Arr", "Bust", "Cam", "Lem", "Riv",
+    "Sep", "Var", "Vill",
 ];
 const HISPANIC_ENDINGS: &[&str] = &[
-    "ado", "era", "ido", "eno", "ero", "ano", "ona", "illa", "uela", "ente", "ares", "eda",
-    "ijo", "ales", "ón", "uz",
+    "ado", "era", "ido", "eno", "ero", "ano", "ona", "illa", "uela", "ente", "ares", "eda", "ijo",
+    "ales", "ón", "uz",
 ];
 const INDIAN_ROOTS: &[&str] = &[
     "Bala", "Chandra", "Deva", "Gopal", "Hari", "Krishna", "Mahe", "Nara", "Pra", "Raghu", "Sri",
@@ -853,8 +862,9 @@ fn with_tail(mut list: NameList, exponent: f64, roots: &[&str], endings: &[&str]
         .collect();
     // A fixed interleaving (roots would otherwise rank alphabetically).
     composed.sort_by_key(|n| {
-        n.bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        n.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
     });
     let mut total = list.cumulative.last().copied().unwrap_or(0);
     for title in composed {

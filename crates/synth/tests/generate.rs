@@ -565,6 +565,12 @@ fn ambiguous_jr_sr_subjects_match_two_taxpayers_at_one_address() {
         if t["category"] != "jr_sr" {
             continue;
         }
+        // A return of the pair keyed with an error that hides the house
+        // (no house number, a letter in the ZIP, a street typo in its
+        // first letters) is the matcher's to see through, not this test's.
+        if t["corruption"].contains("return_") {
+            continue;
+        }
         let addr = subject_address(s);
         let name = (first_token(&s["first_name"]), first_token(&s["last_name"]));
         let same: Vec<&String> = latest

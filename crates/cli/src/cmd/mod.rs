@@ -8,6 +8,7 @@ pub mod keys;
 pub mod ledger;
 pub mod model;
 pub mod normalize;
+pub mod orders;
 pub mod policy;
 pub mod registry;
 pub mod requests;

@@ -817,18 +817,20 @@ fn a_request_without_the_unit_on_the_return_follows_the_unit_missing_setting() {
     let mut q = query("Marisol", "Quintero", "", None, "9 Pinkerton Cir", "90031");
     q.unit_missing_ok = true;
     assert_eq!(decide(&two, &q).outcome, Outcome::NotConfirmed);
-    // With the unit, the one asked about is never the other; with a date
-    // of birth on file that agrees, confirmed (without one, a namesake in
-    // the building stays within the margin: NOT_CONFIRMED).
-    let q = query(
-        "Marisol",
-        "Quintero",
-        "",
-        None,
-        "9 Pinkerton Cir Apt 7",
-        "90031",
-    );
-    assert_ne!(decide(&two, &q).tin, Tin::parse("111222333"));
+    // With the unit, each is their own: a namesake in another apartment
+    // is no more a rival than one elsewhere.
+    for (unit, tin) in [("4", "111222333"), ("7", "444555666")] {
+        let q = query(
+            "Marisol",
+            "Quintero",
+            "",
+            None,
+            &format!("9 Pinkerton Cir Apt {unit}"),
+            "90031",
+        );
+        let d = decide(&two, &q);
+        assert_eq!(d.tin, Tin::parse(tin), "{unit}: {:?}", d.reason);
+    }
     let two = index(vec![
         rec(
             "111222333",
