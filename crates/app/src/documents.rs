@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 /// The files of a request as uploaded (the request directory of formats.md).
 pub const UPLOAD_FILES: [&str; 3] = ["request.json", "request.json.sig", "subjects.csv"];
+/// Files an upload may carry beside [`UPLOAD_FILES`]: the case-assignment
+/// file a large batch's letter names (formats.md, `cases_file`).
+pub const UPLOAD_OPTIONAL_FILES: [&str; 1] = ["cases.csv"];
 const UPLOAD_PREFIX: &str = "upload:";
 const RESPONSE_PREFIX: &str = "response:";
 
@@ -75,7 +78,12 @@ impl App<'_> {
 
     /// Keeps an installed upload (`dir`) in the store.
     pub(crate) fn keep_upload(&self, request_id: &str, dir: &Path) -> Result<(), AppError> {
-        self.keep(request_id, dir, UPLOAD_PREFIX, &UPLOAD_FILES)
+        self.keep(request_id, dir, UPLOAD_PREFIX, &UPLOAD_FILES)?;
+        let present: Vec<&str> = UPLOAD_OPTIONAL_FILES
+            .into_iter()
+            .filter(|n| dir.join(n).is_file())
+            .collect();
+        self.keep(request_id, dir, UPLOAD_PREFIX, &present)
     }
 
     /// Keeps a written response in the store (after a run that completed or
@@ -118,6 +126,14 @@ impl App<'_> {
                 return Ok(false);
             }
             f.sync_all().map_err(&io)?;
+        }
+        if prefix == UPLOAD_PREFIX {
+            for name in UPLOAD_OPTIONAL_FILES {
+                let doc = format!("{prefix}{name}");
+                if let Some(bytes) = self.store.request_blob(request_id, &doc)? {
+                    std::fs::write(tmp.path().join(name), bytes).map_err(&io)?;
+                }
+            }
         }
         let tmp = tmp.keep();
         match std::fs::rename(&tmp, dest) {
@@ -165,7 +181,7 @@ impl App<'_> {
             return Ok(false);
         }
         let mut deleted = false;
-        for name in UPLOAD_FILES {
+        for name in UPLOAD_FILES.into_iter().chain(UPLOAD_OPTIONAL_FILES) {
             let doc = format!("{UPLOAD_PREFIX}{name}");
             deleted |= self.store.delete_request_document(request_id, &doc)?;
         }

@@ -31,7 +31,7 @@ pub use changes::{ChangeState, Proposal, SignedStep};
 pub use credentials::{
     SessionOpened, BOOTSTRAP_ADMIN, IDLE_MAX, LIFETIME_MAX, TOKEN_CHARS, TOUCH_EVERY,
 };
-pub use documents::{ResponseFile, UPLOAD_FILES};
+pub use documents::{ResponseFile, UPLOAD_FILES, UPLOAD_OPTIONAL_FILES};
 pub use error::AppError;
 pub use governance::WitnessStatus;
 pub use keys::KeysMade;

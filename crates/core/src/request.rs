@@ -50,6 +50,20 @@ pub struct RequestLetter {
     pub subjects_file: String,
     /// Hex SHA-256 of the subjects file.
     pub subjects_sha256: String,
+    /// The agency's signed case assignments, `(recipient id, case number)`:
+    /// each recipient's `cases` in the letter, then the rows of its
+    /// `cases_file` once read.
+    pub cases: Vec<(String, String)>,
+    /// The case-assignment file (`recipient_id,case_number`), when the
+    /// letter names one, and its hex SHA-256.
+    pub cases_file: Option<(String, String)>,
+}
+
+impl RequestLetter {
+    /// The case numbers some recipient of the letter is assigned to.
+    pub fn assigned_cases(&self) -> std::collections::HashSet<&str> {
+        self.cases.iter().map(|(_, c)| c.as_str()).collect()
+    }
 }
 
 /// One person asked about (a row of `subjects.csv`).

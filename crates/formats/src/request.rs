@@ -53,6 +53,12 @@ pub struct RequestLetterDto {
     pub subjects_file: String,
     /// See formats.md.
     pub subjects_sha256: String,
+    /// See formats.md: the case-assignment file of a large batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases_file: Option<String>,
+    /// See formats.md: its SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases_sha256: Option<String>,
 }
 
 /// An official in `request.json`.
@@ -66,6 +72,10 @@ pub struct OfficialDto {
     /// The official's title as the letter gives it; empty when left out.
     #[serde(default)]
     pub title: String,
+    /// A recipient's cases (formats.md): the case numbers of the
+    /// investigations they work on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<String>,
 }
 
 /// Everything read from a request directory.
@@ -116,7 +126,18 @@ impl LetterFiles {
     /// Reads the subjects file the letter names: first streamed once
     /// through SHA-256 and compared with `subjects_sha256` (memory bounded,
     /// whatever its size), and only then parsed.
-    pub fn read_subjects(self) -> Result<RequestFiles, FormatError> {
+    pub fn read_subjects(mut self) -> Result<RequestFiles, FormatError> {
+        if let Some((name, sha256)) = self.letter.cases_file.clone() {
+            let path = self.dir.join(&name);
+            let recipients: std::collections::HashSet<&str> = self
+                .letter
+                .recipients
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            let rows = read_cases(&path, &sha256, &recipients)?;
+            self.letter.cases.extend(rows);
+        }
         let subjects_path = self.dir.join(&self.letter.subjects_file);
         let subjects = read_subjects(&subjects_path, &self.letter.subjects_sha256)?;
         Ok(RequestFiles {
@@ -189,6 +210,25 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
     let submitted_at = parse_submitted_at(path, &d.submitted_at)?;
     check_subjects_file(path, &d.subjects_file, &d.subjects_sha256)?;
     let signer = official_from_dto(path, d.signer, SIGNER_FIELDS)?;
+    let mut cases = Vec::new();
+    for r in &d.recipients {
+        for c in &r.cases {
+            bounded(path, "recipients.cases", c, limits::FIELD_BYTES_MAX)?;
+            if c.trim().is_empty() {
+                return Err(bad(path, "recipients.cases", FormatErrorKind::Empty));
+            }
+            cases.push((r.id.clone(), c.trim().to_string()));
+        }
+    }
+    let cases_file = match (d.cases_file, d.cases_sha256) {
+        (None, None) => None,
+        (Some(name), Some(sha)) => {
+            check_named_file(path, ("cases_file", &name), ("cases_sha256", &sha))?;
+            Some((name, sha.to_ascii_lowercase()))
+        }
+        (Some(_), None) => return Err(bad(path, "cases_sha256", FormatErrorKind::Empty)),
+        (None, Some(_)) => return Err(bad(path, "cases_file", FormatErrorKind::Empty)),
+    };
     let recipients = d
         .recipients
         .into_iter()
@@ -210,6 +250,8 @@ fn letter_from_dto(path: &Path, d: RequestLetterDto) -> Result<RequestLetter, Fo
         ai_notification_id: d.ai_notification_id,
         subjects_file: d.subjects_file,
         subjects_sha256: d.subjects_sha256.to_ascii_lowercase(),
+        cases,
+        cases_file,
     })
 }
 
@@ -313,6 +355,16 @@ fn parse_submitted_at(path: &Path, s: &str) -> Result<OffsetDateTime, FormatErro
 /// `subjects_file` must be a plain name inside the request directory, and
 /// `subjects_sha256` 64 hex digits (either case).
 fn check_subjects_file(path: &Path, name: &str, sha256: &str) -> Result<(), FormatError> {
+    check_named_file(path, ("subjects_file", name), ("subjects_sha256", sha256))
+}
+
+/// A file the letter names (`subjects_file`, `cases_file`): a plain name
+/// inside the request directory, with 64 hex digits of SHA-256.
+fn check_named_file(
+    path: &Path,
+    (name_field, name): (&str, &str),
+    (sha_field, sha256): (&str, &str),
+) -> Result<(), FormatError> {
     let name_ok = !name.is_empty()
         && name.len() <= limits::ID_BYTES_MAX
         && !name.contains(['/', '\\'])
@@ -321,7 +373,7 @@ fn check_subjects_file(path: &Path, name: &str, sha256: &str) -> Result<(), Form
     if !name_ok {
         return Err(bad(
             path,
-            "subjects_file",
+            name_field,
             FormatErrorKind::Malformed("must be a file name inside the request directory".into()),
         ));
     }
@@ -329,11 +381,64 @@ fn check_subjects_file(path: &Path, name: &str, sha256: &str) -> Result<(), Form
     if !hash_ok {
         return Err(bad(
             path,
-            "subjects_sha256",
+            sha_field,
             FormatErrorKind::Malformed("must be 64 hex digits".into()),
         ));
     }
     Ok(())
+}
+
+/// Most rows of a case-assignment file (one assignment per subject's case
+/// and recipient: as many as a lawful batch has subjects, twice over).
+pub const CASES_ROWS_MAX: u64 = 2 * limits::BATCH_SUBJECTS_MAX;
+
+/// Reads a case-assignment file (`recipient_id,case_number`): first
+/// streamed through SHA-256 and compared with `expected_sha256_hex`, then
+/// parsed; every row names a recipient of the letter and a case number.
+pub fn read_cases(
+    path: &Path,
+    expected_sha256_hex: &str,
+    recipients: &std::collections::HashSet<&str>,
+) -> Result<Vec<(String, String)>, FormatError> {
+    check_file_sha256(path, expected_sha256_hex, limits::SUBJECTS_FILE_BYTES_MAX)?;
+    let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, &e))?;
+    let mut t = Table::new(path, file)?;
+    let cols = t.columns([("recipient_id", true), ("case_number", true)])?;
+    let mut out = Vec::new();
+    while t.next_row()? {
+        if out.len() as u64 >= CASES_ROWS_MAX {
+            return Err(FormatError::file(
+                path,
+                FormatErrorKind::TooManyRows {
+                    limit: CASES_ROWS_MAX,
+                },
+            ));
+        }
+        let recipient = t
+            .field(cols[0], "recipient_id", limits::ID_BYTES_MAX)?
+            .trim();
+        if !recipients.contains(recipient) {
+            return Err(FormatError::at(
+                path,
+                t.line(),
+                "recipient_id",
+                FormatErrorKind::Malformed("not a recipient the letter names".into()),
+            ));
+        }
+        let case = t
+            .field(cols[1], "case_number", limits::FIELD_BYTES_MAX)?
+            .trim();
+        if case.is_empty() {
+            return Err(FormatError::at(
+                path,
+                t.line(),
+                "case_number",
+                FormatErrorKind::Empty,
+            ));
+        }
+        out.push((recipient.to_string(), case.to_string()));
+    }
+    Ok(out)
 }
 
 /// How a refusal names an official's fields: id, name, title.
@@ -364,14 +469,23 @@ pub fn letter_to_dto(l: &RequestLetter) -> RequestLetterDto {
         id: o.id.clone(),
         name: o.name.clone(),
         title: o.title.clone(),
+        cases: Vec::new(),
     };
+    let mut recipients: Vec<OfficialDto> = l.recipients.iter().map(official).collect();
+    if l.cases_file.is_none() {
+        for (r, c) in &l.cases {
+            if let Some(dto) = recipients.iter_mut().find(|d| &d.id == r) {
+                dto.cases.push(c.clone());
+            }
+        }
+    }
     RequestLetterDto {
         request_id: l.request_id.clone(),
         pathway: l.pathway.clone(),
         agency: l.agency.clone(),
         submitted_at: l.submitted_at.format(&Rfc3339).unwrap_or_default(),
         signer: official(&l.signer),
-        recipients: l.recipients.iter().map(official).collect(),
+        recipients,
         statutory_authority: l.statutory_authority.clone(),
         investigation: l.investigation.clone(),
         taxable_periods: l.taxable_periods.clone(),
@@ -381,6 +495,8 @@ pub fn letter_to_dto(l: &RequestLetter) -> RequestLetterDto {
         ai_notification_id: l.ai_notification_id.clone(),
         subjects_file: l.subjects_file.clone(),
         subjects_sha256: l.subjects_sha256.clone(),
+        cases_file: l.cases_file.as_ref().map(|(n, _)| n.clone()),
+        cases_sha256: l.cases_file.as_ref().map(|(_, s)| s.clone()),
     }
 }
 
@@ -688,6 +804,7 @@ mod tests {
             id: id.into(),
             name: name.into(),
             title: title.into(),
+            cases: Vec::new(),
         }
     }
 

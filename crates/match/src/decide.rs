@@ -292,6 +292,9 @@ pub(crate) struct Scored {
     /// returns to back it, or [`AtPoint::Perhaps`]): scored at the point,
     /// so that it is a rival to whoever is, but never itself confirmed.
     pub(crate) unbacked: bool,
+    /// The given names agree on their first token and may agree on the
+    /// rest ([`middles_compatible`]).
+    pub(crate) middle_compatible: bool,
     pub(crate) total: f64,
 }
 
@@ -312,6 +315,13 @@ impl Scored {
         if q.suffix != 0 && self.levels[Comparison::Suffix as usize] == suffix::MISSING {
             total += (w.of(Comparison::Suffix, suffix::AGREE)
                 - self.weights[Comparison::Suffix as usize])
+                .max(0.0);
+        }
+        // A middle name dropped or written as its initial (RAYMOND A for
+        // RAYMOND ALLEN): the rival may be the very name asked.
+        if self.middle_compatible {
+            total += (w.of(Comparison::Given, given::EXACT)
+                - self.weights[Comparison::Given as usize])
                 .max(0.0);
         }
         total
@@ -433,7 +443,38 @@ struct NameScore {
     tf: bool,
     swapped: bool,
     short_typo: bool,
+    /// The first given tokens agree and the rest does not contradict
+    /// (one side has no middle name, or one's is the other's initial):
+    /// RAYMOND ALLEN and RAYMOND A may be one person.
+    middle_compatible: bool,
     total: f64,
+}
+
+/// Whether the given names after the first (further given tokens, then
+/// the middle name) of two names can be one person's: either side has
+/// none, or the first of them agree, whole or as an initial.
+fn middles_compatible<S: AsRef<str>, T: AsRef<str>>(a: &NameTokens<S>, b: &NameTokens<T>) -> bool {
+    let rest_a = a
+        .given
+        .iter()
+        .skip(1)
+        .chain(&a.middle)
+        .map(AsRef::as_ref)
+        .next();
+    let rest_b = b
+        .given
+        .iter()
+        .skip(1)
+        .chain(&b.middle)
+        .map(AsRef::as_ref)
+        .next();
+    match (rest_a, rest_b) {
+        (Some(x), Some(y)) => {
+            x == y
+                || (x.as_bytes().first() == y.as_bytes().first() && (x.len() == 1 || y.len() == 1))
+        }
+        _ => true,
+    }
 }
 
 impl<'a> NameCache<'a> {
@@ -492,6 +533,7 @@ impl<'a> NameCache<'a> {
                     tf,
                     swapped,
                     short_typo,
+                    middle_compatible: g == given::FIRST_TOKEN && middles_compatible(n, c),
                     total,
                 });
             }
@@ -503,6 +545,7 @@ impl<'a> NameCache<'a> {
             tf: false,
             swapped: false,
             short_typo: false,
+            middle_compatible: false,
             total: f64::MIN,
         });
         self.seen.push((name, s));
@@ -816,6 +859,7 @@ pub(crate) fn score<'a>(
         short_typo: name.short_typo,
         has_period_return: latest.is_some(),
         unbacked,
+        middle_compatible: name.middle_compatible,
         total,
     })
 }

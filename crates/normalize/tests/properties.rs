@@ -201,7 +201,7 @@ proptest! {
             prop_assert_eq!(v, b.match_key());
             prop_assert!(a.house_number.is_some());
         }
-        prop_assert_eq!(match_key_variant(&key, None, false).map_or(true, |v| v == key), true);
+        prop_assert!(match_key_variant(&key, None, false).is_none_or(|v| v == key));
     }
 }
 

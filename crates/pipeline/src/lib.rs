@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod approval;
+mod caseload;
 pub mod changes;
 mod error;
 pub mod explain;

@@ -653,6 +653,30 @@ fn fresh_checks(
         .filter(|r| r.request_reasons.is_empty())
         .map(|r| r.subject_count)
         .sum();
+    // RECIPIENT_CASELOAD counts each recipient's distinct cases over the
+    // window across the agency's letters (keyed hashes of the case numbers,
+    // kept with each request): splitting a caseload over letters does not
+    // avoid the hold.
+    let case_since = cfg.now - time::Duration::days(policy.repeat_window_days);
+    let mut caseload: std::collections::HashMap<String, std::collections::HashSet<[u8; 16]>> =
+        Default::default();
+    for r in store.requests()?.iter().filter(|r| {
+        r.agency == agency
+            && r.request_id != request_id
+            && r.received_at > case_since
+            && r.received_at <= cfg.now
+            && r.request_reasons.is_empty()
+    }) {
+        if let Some(bytes) = store.request_blob(&r.request_id, CASELOAD_DOC)? {
+            crate::caseload::merge(&mut caseload, &bytes).map_err(|why| {
+                PipelineError::Inconsistent {
+                    request_id: r.request_id.clone(),
+                    why,
+                }
+            })?;
+        }
+    }
+    let ours = crate::caseload::of_letter(&keyer, received.letter());
     let checked = match check(
         received,
         &StoreRegistry(store),
@@ -686,6 +710,20 @@ fn fresh_checks(
     let bytes = vouch_formats::checks::render_checks(&rows)
         .map_err(|e| PipelineError::Response(e.to_string()))?;
     store.put_request_blob(&request_id, CHECKS_DOC, &bytes)?;
+    store.put_request_blob(&request_id, CASELOAD_DOC, &crate::caseload::encode(&ours))?;
+    let mut checked = checked;
+    for (recipient, cases) in &ours {
+        caseload
+            .entry(recipient.clone())
+            .or_default()
+            .extend(cases.iter().copied());
+    }
+    if caseload
+        .values()
+        .any(|c| c.len() > policy.recipient_cases_max)
+    {
+        checked.hold(vouch_core::HoldCode::RecipientCaseload);
+    }
     let letter = checked.received().letter();
     let status = if checked.request_reasons().is_empty() {
         RequestStatus::PendingReview
@@ -747,6 +785,9 @@ fn fresh_checks(
 
 /// The name of the request document holding each subject's checks.
 pub const CHECKS_DOC: &str = "checks.csv";
+/// The name of the request document holding each recipient's assigned
+/// cases (keyed hashes), for `RECIPIENT_CASELOAD` over later letters.
+pub const CASELOAD_DOC: &str = "caseload.bin";
 
 fn restore_checks(
     store: &dyn StateStore,

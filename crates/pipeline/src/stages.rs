@@ -90,6 +90,14 @@ pub(crate) struct CheckedBatch {
 }
 
 impl CheckedBatch {
+    /// Adds a hold decided beside the letter's own checks (a recipient's
+    /// caseload over earlier letters), once.
+    pub(crate) fn hold(&mut self, code: HoldCode) {
+        if !self.holds.contains(&code) {
+            self.holds.push(code);
+        }
+    }
+
     /// The request as read at intake, before the checks ran.
     pub(crate) fn received(&self) -> &ReceivedRequest {
         &self.received

@@ -88,6 +88,8 @@ fn letter() -> RequestLetter {
         ai_notification_id: None,
         subjects_file: "subjects.csv".into(),
         subjects_sha256: String::new(),
+        cases: Vec::new(),
+        cases_file: None,
     }
 }
 

@@ -96,9 +96,21 @@ pub fn check_subjects(
     policy: &PolicyConfig,
 ) -> SubjectChecks {
     let submitted = letter.submitted_at;
+    // Only people assigned to a subject's investigation may receive its
+    // answer (the court's order of Nov 2025): by the letter's signed
+    // assignments, each recipient's `cases` and the `cases_file`.
+    let assigned = letter.assigned_cases();
     let checked: Vec<(Vec<ReasonCode>, String, TextHashes)> = subjects
         .par_iter()
-        .map(|s| check_one(s, submitted, policy))
+        .map(|s| {
+            let mut c = check_one(s, submitted, policy);
+            if !c.0.contains(&ReasonCode::CaseNumberMissing)
+                && !assigned.contains(s.case_number.trim())
+            {
+                c.0.push(ReasonCode::RecipientNotOnCase);
+            }
+            c
+        })
         .collect();
     let mut reasons = Vec::with_capacity(checked.len());
     let mut address_keys = Vec::with_capacity(checked.len());
@@ -292,9 +304,15 @@ pub fn holds_of(
     {
         out.push(HoldCode::BoilerplateRelevance);
     }
-    // Recipients are named for the whole request, so each is named for every case in it.
-    let cases: std::collections::HashSet<u64> = hashed.iter().filter_map(|(_, c)| *c).collect();
-    if !letter.recipients.is_empty() && cases.len() > policy.recipient_cases_max {
+    // Each recipient's distinct cases, by the letter's assignments.
+    let mut caseload: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
+    for (r, c) in &letter.cases {
+        caseload.entry(r.as_str()).or_default().insert(c.as_str());
+    }
+    if caseload
+        .values()
+        .any(|c| c.len() > policy.recipient_cases_max)
+    {
         out.push(HoldCode::RecipientCaseload);
     }
     if policy.approvals_required(hashed.len() as u64 + earlier_subjects) > 1 {

@@ -293,6 +293,9 @@ impl AppState {
 /// How long a batch waiting for its witnesses' cosignatures waits before
 /// it asks them again.
 pub const WITNESS_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long an approved batch a court order holds waits before it looks
+/// again whether the order was lifted.
+pub const ORDER_RETRY: std::time::Duration = std::time::Duration::from_secs(600);
 
 fn failure_category(e: &vouch_app::AppError) -> &'static str {
     use vouch_app::AppError;
@@ -302,6 +305,7 @@ fn failure_category(e: &vouch_app::AppError) -> &'static str {
         AppError::Pipeline(PipelineError::Refused { .. }) => "signature_refused",
         AppError::Pipeline(PipelineError::IdReused { .. }) => "request_id_reused",
         AppError::Pipeline(PipelineError::WitnessQuorum { .. }) => "witnesses_waiting",
+        AppError::Pipeline(PipelineError::OrderHalt { .. }) => "held_by_court_order",
         AppError::Pipeline(PipelineError::WitnessTamper { .. }) => {
             "ledger_not_what_witnesses_cosigned"
         }
@@ -464,8 +468,16 @@ impl Core {
                     // A batch waiting for its witnesses is tried again
                     // later: it completes when they answer (fail closed
                     // until then: no response is released).
-                    if failure_category(&e) == "witnesses_waiting" {
-                        core.retry_later(request_id.clone());
+                    // So is one a court order holds: it is released once
+                    // the order is lifted.
+                    match failure_category(&e) {
+                        "witnesses_waiting" => {
+                            core.retry_later(request_id.clone(), "witnesses_waiting", WITNESS_RETRY)
+                        }
+                        "held_by_court_order" => {
+                            core.retry_later(request_id.clone(), "held_by_court_order", ORDER_RETRY)
+                        }
+                        _ => {}
                     }
                     // A refused or unreadable upload is not kept: its files
                     // go (the refusal stays in the audit trail).
@@ -482,19 +494,24 @@ impl Core {
         });
     }
 
-    /// Runs a batch again (resuming) after [`WITNESS_RETRY`], unless it is
-    /// queued or running by then.
-    fn retry_later(self: &Arc<Self>, request_id: String) {
+    /// Runs a batch again (resuming) after `delay`, unless it is queued or
+    /// running by then, or no longer failed for `category`.
+    fn retry_later(
+        self: &Arc<Self>,
+        request_id: String,
+        category: &'static str,
+        delay: std::time::Duration,
+    ) {
         let core = self.clone();
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
         handle.spawn(async move {
-            tokio::time::sleep(WITNESS_RETRY).await;
+            tokio::time::sleep(delay).await;
             let agency = {
                 let jobs = lock(&core.jobs);
                 match jobs.get(&request_id) {
-                    Some(j) if j.state == JobState::Failed("witnesses_waiting") => j.agency.clone(),
+                    Some(j) if j.state == JobState::Failed(category) => j.agency.clone(),
                     _ => return,
                 }
             };
@@ -504,7 +521,7 @@ impl Core {
             let Ok(permit) = core.batches.clone().acquire_owned().await else {
                 return;
             };
-            tracing::info!(request_id = %request_id, "asking the witnesses again");
+            tracing::info!(request_id = %request_id, category, "running the batch again");
             core.spawn_run(request_id, true, permit);
         });
     }

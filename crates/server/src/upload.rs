@@ -58,12 +58,16 @@ pub(crate) async fn receive(
         .prefix(".upload-")
         .tempdir_in(&uploads)
         .map_err(io_error)?;
-    let mut seen = [false; 3];
+    let mut seen = [false; 4];
+    let all: Vec<&'static str> = PARTS
+        .into_iter()
+        .chain(vouch_app::UPLOAD_OPTIONAL_FILES)
+        .collect();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
-        let Some(slot) = PARTS.iter().position(|p| *p == name) else {
+        let Some(slot) = all.iter().position(|p| *p == name) else {
             return Err(ApiError::Invalid(
-                "unknown part; expected request.json, request.json.sig and subjects.csv".into(),
+                "unknown part; expected request.json, request.json.sig, subjects.csv and, when the letter names it, cases.csv".into(),
             ));
         };
         if seen[slot] {
@@ -71,14 +75,14 @@ pub(crate) async fn receive(
         }
         seen[slot] = true;
         let (limit, limit_name) = limit_of(&name, subjects);
-        let path = dir.path().join(PARTS[slot]);
+        let path = dir.path().join(all[slot]);
         let mut file = tokio::fs::File::create(&path).await.map_err(io_error)?;
         let mut written: u64 = 0;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             written += chunk.len() as u64;
             if written > limit {
                 return Err(ApiError::PartTooLarge {
-                    part: PARTS[slot],
+                    part: all[slot],
                     limit: limit_name,
                     limit_bytes: limit,
                 });
@@ -91,6 +95,22 @@ pub(crate) async fn receive(
         return Err(ApiError::Invalid(format!("part {missing} is missing")));
     }
     let letter = read_letter(dir.path()).await?;
+    // A case-assignment file comes when, and only when, the letter names it.
+    match (&letter.cases_file, seen[3]) {
+        (Some((name, _)), true) if name == all[3] => {}
+        (Some(_), _) => {
+            return Err(ApiError::Invalid(
+                "request.json: field cases_file: must be cases.csv, sent as the part of that name"
+                    .into(),
+            ))
+        }
+        (None, true) => {
+            return Err(ApiError::Invalid(
+                "part cases.csv was sent but request.json names no cases_file".into(),
+            ))
+        }
+        (None, false) => {}
+    }
     Ok(Staged { dir, letter })
 }
 

@@ -337,7 +337,16 @@ fn write_all(
     let request_id = request::request_id(config.seed, config.subjects);
     let subjects_csv = subjects::subjects_csv(&built)?;
     let truth_csv = subjects::truth_csv(&built)?;
-    let letter = request::cover_letter(&request_id, &config.submitted_at, &subjects_csv)?;
+    let assigned = request::assignments(built.iter().map(|b| b.row.case_number.as_str()));
+    let cases_csv =
+        (assigned.len() > request::INLINE_CASES_MAX).then(|| request::cases_csv(&assigned));
+    let letter = request::cover_letter(
+        &request_id,
+        &config.submitted_at,
+        &subjects_csv,
+        &assigned,
+        cases_csv.as_deref(),
+    )?;
     let signing = request::signer_key(config.seed);
     let (public, secret) = request::key_lines(&signing);
     let request_dir = dir.join("request");
@@ -345,6 +354,9 @@ fn write_all(
     output::create_dir(&request_dir)?;
     output::create_dir(&keys_dir)?;
     output::write_file(&request_dir.join(SUBJECTS_FILE), &subjects_csv)?;
+    if let Some(cases) = &cases_csv {
+        output::write_file(&request_dir.join(request::CASES_FILE), cases)?;
+    }
     output::write_file(&request_dir.join("request.json"), &letter)?;
     output::write_file(
         &request_dir.join("request.json.sig"),

@@ -25,6 +25,45 @@ struct Official<'a> {
     id: &'a str,
     name: &'a str,
     title: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cases: Vec<&'a str>,
+}
+
+/// The case-assignment file a letter names for a large batch.
+pub const CASES_FILE: &str = "cases.csv";
+
+/// Letters assigning at most this many cases list them inline (each
+/// recipient's `cases`); more go to [`CASES_FILE`] (a million case numbers
+/// do not fit a letter).
+pub const INLINE_CASES_MAX: usize = 5_000;
+
+/// Each distinct case number of the subjects, assigned to one recipient
+/// (by a hash of the number: the same case, the same agent): `(recipient
+/// index, case number)`, in first-seen order.
+pub(crate) fn assignments<'a>(cases: impl Iterator<Item = &'a str>) -> Vec<(usize, &'a str)> {
+    let mut seen = std::collections::HashSet::new();
+    cases
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && seen.insert(*c))
+        .map(|c| {
+            let h = c.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+            ((splitmix(h) % RECIPIENTS.len() as u64) as usize, c)
+        })
+        .collect()
+}
+
+/// `cases.csv` for some assignments.
+pub(crate) fn cases_csv(assigned: &[(usize, &str)]) -> Vec<u8> {
+    let mut out = b"recipient_id,case_number\n".to_vec();
+    for (r, c) in assigned {
+        out.extend_from_slice(RECIPIENTS[*r].0.as_bytes());
+        out.push(b',');
+        out.extend_from_slice(c.as_bytes());
+        out.push(b'\n');
+    }
+    out
 }
 
 /// `request.json`, fields in the order of formats.md.
@@ -45,6 +84,10 @@ struct CoverLetter<'a> {
     ai_notification_id: Option<&'a str>,
     subjects_file: &'a str,
     subjects_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cases_file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cases_sha256: Option<String>,
 }
 
 /// The signer's key pair for a seed (deterministic).
@@ -65,11 +108,15 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The bytes of `request.json` for a subjects file.
+/// The bytes of `request.json` for a subjects file, assigning `assigned`
+/// cases to the recipients inline, or naming `cases_csv` (its bytes) when
+/// given.
 pub(crate) fn cover_letter(
     request_id: &str,
     submitted_at: &str,
     subjects_csv: &[u8],
+    assigned: &[(usize, &str)],
+    cases_csv: Option<&[u8]>,
 ) -> Result<Vec<u8>, SynthError> {
     let letter = CoverLetter {
         request_id,
@@ -80,13 +127,24 @@ pub(crate) fn cover_letter(
             id: SIGNER_ID,
             name: SIGNER_NAME,
             title: SIGNER_TITLE,
+            cases: Vec::new(),
         },
         recipients: RECIPIENTS
             .iter()
-            .map(|&(id, name)| Official {
+            .enumerate()
+            .map(|(i, &(id, name))| Official {
                 id,
                 name,
                 title: crate::RECIPIENT_TITLE,
+                cases: if cases_csv.is_some() {
+                    Vec::new()
+                } else {
+                    assigned
+                        .iter()
+                        .filter(|(r, _)| *r == i)
+                        .map(|(_, c)| *c)
+                        .collect()
+                },
             })
             .collect(),
         statutory_authority: STATUTORY_AUTHORITY,
@@ -98,6 +156,8 @@ pub(crate) fn cover_letter(
         ai_notification_id: None,
         subjects_file: SUBJECTS_FILE,
         subjects_sha256: sha256_hex(subjects_csv),
+        cases_file: cases_csv.map(|_| CASES_FILE),
+        cases_sha256: cases_csv.map(sha256_hex),
     };
     let mut bytes = serde_json::to_vec_pretty(&letter).map_err(|e| SynthError::Encode {
         file: "request.json",
@@ -130,7 +190,8 @@ mod tests {
         let key = signer_key(9);
         assert_eq!(key.to_bytes(), signer_key(9).to_bytes());
         assert_ne!(key.to_bytes(), signer_key(10).to_bytes());
-        let letter = cover_letter("SYN-9-1", crate::SUBMITTED_AT, b"subject_ref\n").unwrap();
+        let letter =
+            cover_letter("SYN-9-1", crate::SUBMITTED_AT, b"subject_ref\n", &[], None).unwrap();
         let sig = STANDARD
             .decode(signature_line(&key, &letter).trim())
             .unwrap();

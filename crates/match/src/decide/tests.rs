@@ -995,3 +995,63 @@ fn relatives_with_near_names_at_one_house_do_not_hide_the_exact_name() {
     let d = ask(&ix, "James", "Okoro", "", None, house, "90031");
     assert_eq!(d.outcome, Outcome::NotConfirmed);
 }
+
+#[test]
+fn a_rival_whose_middle_name_is_dropped_or_an_initial_may_be_the_name_asked() {
+    let mut sr = rec(
+        "111222333",
+        2024,
+        "Raymond",
+        "Jackson",
+        "",
+        None,
+        "214 Broadway",
+        "90018",
+    );
+    sr.middle_name = "Allen".into();
+    let mut jr = rec(
+        "444555666",
+        2024,
+        "Raymond",
+        "Jackson",
+        "Jr",
+        None,
+        "214 Broadway",
+        "90018",
+    );
+    jr.middle_name = "A".into();
+    let ix = index(vec![sr.clone(), jr]);
+    let d = ask(
+        &ix,
+        "Raymond Allen",
+        "Jackson",
+        "",
+        None,
+        "214 Broadway",
+        "90018",
+    );
+    assert_eq!(d.outcome, Outcome::NotConfirmed, "{:?}", d.reason);
+    let d = ask(
+        &ix,
+        "Raymond Allen",
+        "Jackson",
+        "Jr",
+        None,
+        "214 Broadway",
+        "90018",
+    );
+    // (The SR's returns leave the suffix out: he keeps the benefit of the
+    // doubt, so even the JR's suffix does not confirm, and never the SR.)
+    assert_ne!(d.tin, Tin::parse("111222333"), "{:?}", d.reason);
+    // Asked with the suffix the SR's returns leave out, never the JR.
+    let d = ask(
+        &ix,
+        "Raymond Allen",
+        "Jackson",
+        "Sr",
+        None,
+        "214 Broadway",
+        "90018",
+    );
+    assert_ne!(d.tin, Tin::parse("444555666"), "{:?}", d.reason);
+}

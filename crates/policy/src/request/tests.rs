@@ -52,6 +52,8 @@ fn letter() -> RequestLetter {
         ai_notification_id: None,
         subjects_file: "subjects.csv".into(),
         subjects_sha256: "0".repeat(64),
+        cases: Vec::new(),
+        cases_file: None,
     }
 }
 

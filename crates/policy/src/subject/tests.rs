@@ -4,7 +4,13 @@ use super::*;
 use time::macros::datetime;
 use vouch_core::Official;
 
+/// A letter whose recipient `r` is assigned the cases of subjects 0 to 59.
 fn letter() -> RequestLetter {
+    letter_with(60)
+}
+
+/// A letter whose recipient `r` is assigned the cases of subjects 0..n.
+fn letter_with(n: u32) -> RequestLetter {
     RequestLetter {
         request_id: "R-1".into(),
         pathway: "6103(i)(2)".into(),
@@ -29,6 +35,10 @@ fn letter() -> RequestLetter {
         ai_notification_id: None,
         subjects_file: "subjects.csv".into(),
         subjects_sha256: String::new(),
+        cases: (0..n)
+            .map(|i| ("r".into(), subject(i).case_number))
+            .collect(),
+        cases_file: None,
     }
 }
 
@@ -70,6 +80,23 @@ fn rejects(code: ReasonCode, mutate: impl FnOnce(&mut Subject)) {
 #[test]
 fn a_valid_subject_passes_every_rule() {
     assert_eq!(check(subject(1)), Vec::<ReasonCode>::new());
+}
+
+#[test]
+fn a_subject_whose_case_no_recipient_is_assigned_to_is_rejected() {
+    // Subject 100's case is on no recipient's list.
+    assert_eq!(check(subject(100)), vec![ReasonCode::RecipientNotOnCase]);
+    // Assigned (written with spaces around it): passes.
+    let mut l = letter();
+    l.cases
+        .push(("r".into(), " HSI-2025-000100 ".trim().into()));
+    let r = check_subjects(&l, &[subject(100)], &PolicyConfig::defaults()).reasons;
+    assert!(r[0].is_empty(), "{r:?}");
+    // A letter assigning no cases rejects every subject.
+    let mut none = letter();
+    none.cases.clear();
+    let r = check_subjects(&none, &[subject(1), subject(2)], &PolicyConfig::defaults()).reasons;
+    assert!(r.iter().all(|x| x == &vec![ReasonCode::RecipientNotOnCase]));
 }
 
 #[test]
@@ -203,18 +230,21 @@ fn holds_fire_on_boilerplate_caseload_and_size() {
         holds(&letter(), &same, &p, 0),
         vec![HoldCode::BoilerplateRelevance]
     );
+    // A recipient assigned more than 200 cases by the letter.
     let cases: Vec<Subject> = (0..201).map(subject).collect();
     assert_eq!(
-        holds(&letter(), &cases, &p, 0),
+        holds(&letter_with(201), &cases, &p, 0),
         vec![HoldCode::RecipientCaseload]
     );
+    assert!(holds(&letter_with(200), &cases, &p, 0).is_empty());
     // The same from the texts the subject checks hashed.
-    for batch in [&many, &same, &cases] {
-        let texts = check_subjects(&letter(), batch, &p).texts;
-        assert_eq!(
-            holds_of(&letter(), &texts, &p, 0),
-            holds(&letter(), batch, &p, 0)
-        );
+    for (batch, l) in [
+        (&many, letter()),
+        (&same, letter()),
+        (&cases, letter_with(201)),
+    ] {
+        let texts = check_subjects(&l, batch, &p).texts;
+        assert_eq!(holds_of(&l, &texts, &p, 0), holds(&l, batch, &p, 0));
     }
     let mut big = p.clone();
     big.large_batch_subjects_min = 3;

@@ -7,7 +7,8 @@ use time::macros::datetime;
 use vouch_core::{Official, ReasonCode, RequestLetter, Subject};
 use vouch_policy::{check_subjects, PolicyConfig};
 
-/// A cover letter that meets every request-level rule, submitted 2025-06-02.
+/// A cover letter that meets every request-level rule, submitted 2025-06-02,
+/// its recipient assigned the cases of subjects 0 to 999.
 pub fn letter() -> RequestLetter {
     let official = |id: &str| Official {
         id: id.into(),
@@ -30,6 +31,10 @@ pub fn letter() -> RequestLetter {
         ai_notification_id: None,
         subjects_file: "subjects.csv".into(),
         subjects_sha256: String::new(),
+        cases: (0..1000)
+            .map(|n| ("r".into(), valid_subject(n).case_number))
+            .collect(),
+        cases_file: None,
     }
 }
 
