@@ -43,11 +43,11 @@ pub use requests::{
 };
 pub use security_keys::{CEREMONY_MAX, ENROLMENT_CODE_TTL, SECURITY_KEYS_MAX};
 pub use vouch_core::authz::{
-    Admin, AnyOfficial, Auditor, Officer, Overseer, Permit, PolicyOwner, Requester,
+    Admin, AnyOfficial, Auditor, Officer, Overseer, Permit, PolicyOwner, Requester, TaxAgencyStaff,
 };
 pub use vouch_keys::{KeyName, ServiceKeys};
 pub use vouch_pipeline::approval::Decision;
-pub use vouch_pipeline::changes::{Step, Vetted};
+pub use vouch_pipeline::changes::{Order, Step, Vetted};
 pub use vouch_pipeline::webauthn::RelyingParty;
 
 use std::marker::PhantomData;
@@ -132,7 +132,8 @@ impl<'s> App<'s> {
         self.store
     }
 
-    fn now(&self) -> OffsetDateTime {
+    /// The moment now, as this application's clock reads it (tests set it).
+    pub fn now(&self) -> OffsetDateTime {
         vouch_core::timestamp::canonical((self.clock)())
     }
 

@@ -49,6 +49,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .notice { border-left: 4px solid var(--accent); background: var(--panel); padding: .75rem 1rem; }
 .warning { border-left: 4px solid var(--warn-line); background: var(--warn-bg); padding: .75rem 1rem; }
 .error { border-left: 4px solid var(--down); background: #fef3f2; padding: .75rem 1rem; }
+.banner { border-bottom: 3px solid var(--down); background: #fef3f2; padding: .6rem 1rem; margin: 0; }
 .ok { border-left: 4px solid var(--up); background: var(--ok-bg); padding: .75rem 1rem; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
 input[type=text], input[type=password], input[type=search], textarea { font: inherit; padding: .4rem; border: 1px solid var(--muted); border-radius: 3px; width: 100%; max-width: 36rem; }

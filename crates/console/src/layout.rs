@@ -21,6 +21,9 @@ pub struct Layout {
     /// The session's CSRF token, put in a hidden `csrf` field of every form
     /// that posts (sign out, approve, deny).
     pub csrf: String,
+    /// Alerts shown at the top of every page while they hold (a court
+    /// order halting disclosures), one sentence each.
+    pub banners: Vec<String>,
 }
 
 impl Layout {
@@ -31,6 +34,7 @@ impl Layout {
             agency: official.agency.clone(),
             role: official.role,
             csrf: csrf.into(),
+            banners: Vec::new(),
         }
     }
 }
@@ -43,6 +47,7 @@ pub(crate) enum Section {
     Ledger,
     Oversight,
     Officials,
+    Orders,
 }
 
 impl Section {
@@ -53,6 +58,7 @@ impl Section {
             Section::Ledger => "/console/ledger",
             Section::Oversight => "/console/oversight",
             Section::Officials => "/console/officials",
+            Section::Orders => "/console/orders",
         }
     }
 
@@ -63,6 +69,7 @@ impl Section {
             Section::Ledger => "Ledger",
             Section::Oversight => "Oversight",
             Section::Officials => "Officials",
+            Section::Orders => "Court orders",
         }
     }
 }
@@ -78,9 +85,15 @@ pub(crate) fn sections_for(role: Role) -> Vec<Section> {
             Section::Requests,
             Section::Ledger,
             Section::Oversight,
+            Section::Orders,
         ],
-        Role::Auditor => vec![Section::Requests, Section::Ledger, Section::Oversight],
-        Role::Administrator => vec![Section::Officials],
+        Role::Auditor => vec![
+            Section::Requests,
+            Section::Ledger,
+            Section::Oversight,
+            Section::Orders,
+        ],
+        Role::Administrator => vec![Section::Officials, Section::Orders],
     }
 }
 
@@ -154,6 +167,11 @@ pub(crate) fn page(
                                 button type="submit" class="secondary" { "Sign out" }
                             }
                         }
+                    }
+                }
+                @if let Some(l) = layout {
+                    @for b in &l.banners {
+                        div class="banner" role="alert" { strong { "Court order: " } (b) }
                     }
                 }
                 main id="main" tabindex="-1" {

@@ -31,6 +31,7 @@
 //! | accounting | [`accounting_page`], [`accounting_csv`] | `/console/oversight/accounting`, `.csv` |
 //! | errors | [`error_page`] | any |
 //! | officials | [`officials_page`] | `/console/officials` |
+//! | court orders | [`orders_page`] | `/console/orders` (documents at `/console/orders/{id}/document`) |
 //! | second factor | [`second_factor_page`] | `/console/second-factor` (a session opened with a token only) |
 //! | security-key enrolment | [`enrol_page`] | `/console/enrol`, `/console/enrol/start`, `/console/enrol/finish` |
 //!
@@ -63,6 +64,7 @@ mod chart;
 mod layout;
 mod ledger;
 mod officials;
+mod orders;
 mod oversight;
 mod queue;
 mod request;
@@ -76,6 +78,7 @@ pub use layout::{error_page, sign_in, Layout};
 pub use ledger::ledger_page;
 pub use maud::Markup;
 pub use officials::{officials_page, sign_change_page};
+pub use orders::orders_page;
 pub use oversight::{
     accounting_csv, accounting_page, iso_week, overdue_dispositions, oversight_page,
     ACCOUNTING_CSV_PATH, ACCOUNTING_HEADER, ACCOUNTING_PAGE_PATH, STATUTORY_AUTHORITY,
@@ -86,9 +89,9 @@ pub use security_key::{enrol_page, second_factor_page, PendingView};
 pub use sign::{sign_decision_page, SignDecisionView};
 pub use view::{
     AccountingRow, AiNotices, ChangeRow, CheckpointView, ExplainTerm, Explanation, LedgerView,
-    NewToken, OfficialActivity, OfficialRow, OfficialsView, OverdueDisposition, OversightView,
-    Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample, RequestRow,
-    RequestView, SignChangeView, TokenRow, WeekRow, WitnessView,
+    NewToken, OfficialActivity, OfficialRow, OfficialsView, OrderView, OverdueDisposition,
+    OversightView, Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample,
+    RequestRow, RequestView, SignChangeView, TokenRow, WeekRow, WitnessView,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

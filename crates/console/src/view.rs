@@ -449,3 +449,24 @@ pub struct SignChangeView {
     /// The text to sign.
     pub statement: String,
 }
+
+/// A court order on file, as the orders page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderView {
+    /// Its id.
+    pub id: String,
+    /// The court.
+    pub court: String,
+    /// `halt` or `restrict`.
+    pub effect: String,
+    /// `all`, `agency:AGENCY` or `pathway:PATHWAY`.
+    pub scope: String,
+    /// The day it takes effect.
+    pub date: time::Date,
+    /// The first day it no longer has effect, once lifted.
+    pub lifted: Option<time::Date>,
+    /// Whether it has effect today.
+    pub in_force: bool,
+    /// SHA-256 of its document, hex.
+    pub document_sha256: String,
+}

@@ -183,6 +183,7 @@ fn officer() -> Layout {
         agency: "IRS".into(),
         role: Role::DisclosureOfficer,
         csrf: "tok-123".into(),
+        banners: Vec::new(),
     }
 }
 
@@ -351,6 +352,7 @@ fn layout_escapes_the_official_and_the_csrf_token() {
         agency: "A".into(),
         role: Role::Auditor,
         csrf: "\"><script>alert(\"x\")</script>&".into(),
+        banners: vec![EVIL.into()],
     };
     let h = requests_list(&l, &[]).into_string();
     check_page(&h);
@@ -1621,4 +1623,40 @@ fn the_registry_confirmation_page_shows_the_exact_statement_and_posts_the_signat
     assert!(h.contains("name=\"at\" value=\"2026-12-06T03:00:00Z\""));
     assert!(h.contains("textarea id=\"signature\" name=\"signature\" required"));
     assert!(h.contains("irs-admin-1"));
+}
+
+#[test]
+fn a_court_order_in_force_shows_a_banner_on_every_page_and_the_orders_page_lists_it() {
+    let mut l = officer();
+    l.banners = vec![
+        "DDC-25-cv-1234 (D.D.C.) halts disclosures to agency:<DHS-ICE> since 2025-11-21".into(),
+    ];
+    let order = OrderView {
+        id: "DDC-25-cv-1234".into(),
+        court: "U.S. District Court for the District of Columbia".into(),
+        effect: "halt".into(),
+        scope: "agency:DHS-ICE".into(),
+        date: time::macros::date!(2025 - 11 - 21),
+        lifted: None,
+        in_force: true,
+        document_sha256: "ab".repeat(32),
+    };
+    let orders = orders_page(&l, &[order]).into_string();
+    let queue = review_queue(&l, &[]).into_string();
+    for h in [&orders, &queue] {
+        assert!(h.contains("class=\"banner\" role=\"alert\""), "{h}");
+        assert!(h.contains("agency:&lt;DHS-ICE&gt;"), "escaped");
+    }
+    assert!(orders.contains("<th scope=\"row\">DDC-25-cv-1234</th>"));
+    assert!(orders.contains("/console/orders/DDC-25-cv-1234/document"));
+    assert!(orders.contains("<strong>in force</strong>"));
+    // Without an order in force, no banner.
+    assert!(!review_queue(&officer(), &[])
+        .into_string()
+        .contains("class=\"banner\""));
+    // Auditors and administrators find the page in their navigation.
+    for role in [Role::Auditor, Role::Administrator, Role::DisclosureOfficer] {
+        let h = orders_page(&layout_as(role), &[]).into_string();
+        assert!(h.contains("href=\"/console/orders\""), "{role:?}");
+    }
 }

@@ -91,6 +91,9 @@ pub struct Overseer;
 pub struct PolicyOwner;
 /// Any registered official (each then sees what their role allows).
 pub struct AnyOfficial;
+/// Every official of the tax agency (disclosure officers, auditors,
+/// administrators): read the court orders on file.
+pub struct TaxAgencyStaff;
 
 impl Permit for Requester {
     const WHO: &'static str = "a registered signer or recipient of a requesting agency";
@@ -131,6 +134,13 @@ impl Permit for PolicyOwner {
     const WHO: &'static str = "a registered disclosure officer or administrator of the tax agency";
     fn allows(role: Role, agency: &str) -> bool {
         Officer::allows(role, agency) || Admin::allows(role, agency)
+    }
+}
+
+impl Permit for TaxAgencyStaff {
+    const WHO: &'static str = "a registered official of the tax agency";
+    fn allows(role: Role, agency: &str) -> bool {
+        role.is_home() && agency == HOME_AGENCY
     }
 }
 

@@ -816,3 +816,77 @@ async fn a_second_administrator_confirms_a_registry_change_in_the_console() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    synth_fixture(dir, 2_000, 40, 12);
+    let state = dir.join("state");
+    let store = open_store(StoreKind::Sqlite, &state, "console_orders").unwrap();
+    register_synth_in(store.as_ref(), &dir.join("data"));
+    let keys = vouch_test_support::keys_of(store.as_ref(), &state);
+    let document = b"ORDER: disclosures to DHS-ICE are stayed.\n".to_vec();
+    {
+        let app = vouch_app::App::with_checked_keys(store.as_ref(), &keys);
+        let by = app.acting::<vouch_app::PolicyOwner>(OFFICER).unwrap();
+        app.change_order(
+            &by,
+            vouch_app::OrderChange::Add(vouch_app::NewOrder {
+                id: "DDC-25-cv-1234".into(),
+                court: "D.D.C.".into(),
+                date: time::macros::date!(2025 - 11 - 21),
+                scope: "agency:DHS-ICE".into(),
+                effect: "halt".into(),
+                document: document.clone(),
+                policy: None,
+            }),
+        )
+        .unwrap();
+    }
+    let (app_state, admin) =
+        AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
+    let admin = admin.unwrap();
+    let app = app(app_state);
+    let r = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/v1/officials/{OFFICER}/tokens"))
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let token = v["token"].as_str().unwrap().to_string();
+    let (session, _) = sign_in(&app, &admin, OFFICER, &token).await;
+    for page in ["/console/review", "/console/requests", "/console/orders"] {
+        let r = send(&app, Method::GET, page, Some(&session), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}");
+        assert!(r.body.contains("class=\"banner\""), "{page}: no banner");
+        assert!(r.body.contains("DDC-25-cv-1234"), "{page}");
+    }
+    let doc = send(
+        &app,
+        Method::GET,
+        "/console/orders/DDC-25-cv-1234/document",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body.as_bytes(), &document[..]);
+    let missing = send(
+        &app,
+        Method::GET,
+        "/console/orders/NO-SUCH/document",
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

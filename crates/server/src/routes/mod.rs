@@ -194,6 +194,8 @@ fn console_routes() -> Router<AppState> {
         .route("/console/requests/{id}/approve", post(c::approve))
         .route("/console/requests/{id}/deny", post(c::deny))
         .route("/console/ledger", get(c::ledger))
+        .route("/console/orders", get(c::orders))
+        .route("/console/orders/{id}/document", get(c::order_document))
         .route("/console/oversight", get(c::oversight))
         .route("/console/oversight/accounting", get(c::accounting))
         .route("/console/oversight/accounting.csv", get(c::accounting_csv))

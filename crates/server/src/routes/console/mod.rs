@@ -25,6 +25,7 @@
 
 mod ledger;
 mod officials;
+mod orders;
 mod oversight;
 mod requests;
 mod review;
@@ -35,6 +36,7 @@ pub(crate) use ledger::ledger;
 pub(crate) use officials::{
     confirm_change, issue_token, officials, register, revoke_token, sign_change,
 };
+pub(crate) use orders::{order_document, orders};
 pub(crate) use oversight::{accounting, accounting_csv, oversight};
 pub(crate) use requests::{request, requests, response_csv, status};
 pub(crate) use review::{approve, deny, review, sign};
@@ -158,11 +160,41 @@ pub(crate) struct Session<P: Permit> {
     acting: Acting<P>,
     csrf: String,
     core: Arc<Core>,
+    /// The court orders halting disclosures today, one sentence each: a
+    /// banner on every page.
+    banners: Vec<String>,
+}
+
+/// The banners of every page: each court order in force that halts
+/// disclosures. When they cannot be read, one banner says so (fail
+/// closed: a page never looks as if no order held).
+fn order_banners(core: &Core) -> Vec<String> {
+    match core.app().orders_in_force() {
+        Ok(orders) => orders
+            .iter()
+            .filter(|o| o.effect == vouch_pipeline::changes::OrderEffect::Halt)
+            .map(|o| {
+                format!(
+                    "{} ({}) halts disclosures to {} since {}.",
+                    o.id,
+                    o.court,
+                    o.scope.as_text(),
+                    vouch_core::timestamp::format_date(o.date)
+                )
+            })
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the court orders in force failed");
+            vec!["the court orders on file could not be read; see the orders page.".into()]
+        }
+    }
 }
 
 impl<P: Permit> Session<P> {
     fn layout(&self) -> ui::Layout {
-        ui::Layout::for_official(self.acting.official(), self.csrf.clone())
+        let mut l = ui::Layout::for_official(self.acting.official(), self.csrf.clone());
+        l.banners = self.banners.clone();
+        l
     }
 
     /// The official's record.
@@ -289,10 +321,17 @@ impl<P: Permit> FromRequestParts<AppState> for Session<P> {
         let layout = ui::Layout::for_official(&official, session.csrf.clone());
         let acting = Acting::check(official)
             .map_err(|_| NoSession::Refused(error_page(Some(&layout), ApiError::Forbidden)))?;
+        let core = state.core.clone();
+        let banners = blocking(move || Ok(order_banners(&core)))
+            .await
+            .unwrap_or_else(|_| {
+                vec!["the court orders on file could not be read; see the orders page.".into()]
+            });
         Ok(Session {
             acting,
             csrf: session.csrf,
             core: state.core.clone(),
+            banners,
         })
     }
 }
