@@ -966,14 +966,17 @@ async fn a_full_queue_answers_429_with_retry_after_and_duplicates_409(kind: Stor
 }
 
 async fn uploads_are_bounded_complete_and_signed(kind: StoreKind) {
+    // Room for the letter (with its recipients' cases) and its signature,
+    // not for the subjects file.
     let cfg = ServerConfig {
-        upload_bytes_max: 2048,
+        upload_bytes_max: 4096,
         ..small()
     };
     let Some(env) = setup(kind, "uploads_are_bounded_complete_and_signed", cfg, None).await else {
         return;
     };
     let parts = env.request_parts();
+    assert!(parts[0].1.len() + parts[1].1.len() < 3_500 && parts[2].1.len() > 4096);
     assert_eq!(
         env.upload(RECIPIENT).await.status,
         StatusCode::PAYLOAD_TOO_LARGE
@@ -990,6 +993,16 @@ async fn uploads_are_bounded_complete_and_signed(kind: StoreKind) {
         env.upload_parts(RECIPIENT, &extra).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // A case-assignment file the letter does not name is refused.
+    let mut unnamed = parts[..2].to_vec();
+    unnamed.push(("subjects.csv", b"subject_ref\n".to_vec()));
+    unnamed.push(("cases.csv", b"recipient_id,case_number\n".to_vec()));
+    let r = env.upload_parts(RECIPIENT, &unnamed).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("names no cases_file"));
     let mut bad = parts[..2].to_vec();
     bad[0].1 = b"{not json".to_vec();
     bad.push(("subjects.csv", b"subject_ref\n".to_vec()));
