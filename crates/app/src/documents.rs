@@ -16,7 +16,7 @@ pub const UPLOAD_FILES: [&str; 3] = ["request.json", "request.json.sig", "subjec
 /// Files an upload may carry beside [`UPLOAD_FILES`]: the case-assignment
 /// file a large batch's letter names (formats.md, `cases_file`).
 pub const UPLOAD_OPTIONAL_FILES: [&str; 1] = ["cases.csv"];
-const UPLOAD_PREFIX: &str = "upload:";
+pub(crate) const UPLOAD_PREFIX: &str = "upload:";
 const RESPONSE_PREFIX: &str = "response:";
 
 /// A file of a written response.

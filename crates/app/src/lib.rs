@@ -21,6 +21,7 @@ mod credentials;
 mod documents;
 mod error;
 mod governance;
+mod incidents;
 mod keys;
 mod orders;
 mod registry;
@@ -34,6 +35,9 @@ pub use credentials::{
 pub use documents::{ResponseFile, UPLOAD_FILES, UPLOAD_OPTIONAL_FILES};
 pub use error::AppError;
 pub use governance::WitnessStatus;
+pub use incidents::{
+    AffectedRequest, Incident, IncidentKind, IncidentReport, RecordCounts, INCIDENTS, REPORT_WITHIN,
+};
 pub use keys::KeysMade;
 pub use orders::{NewOrder, OrderChange, ORDER_DOCUMENTS};
 pub use registry::{NewOfficial, Parties, Registrar};

@@ -93,6 +93,9 @@ enum Command {
     /// Court orders on file: a halt refuses intake in its scope and holds approved batches (a registry change).
     #[command(subcommand)]
     Orders(cmd::orders::OrdersCommand),
+    /// Incidents: unauthorised disclosures, accesses and losses, reported within 24 hours.
+    #[command(subcommand)]
+    Incidents(cmd::incidents::IncidentsCommand),
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -118,6 +121,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Witness(c) => cmd::witness::run(&cli.state, c),
         Command::Witnesses(c) => cmd::witnesses::run(&cli.state, c),
         Command::Orders(c) => cmd::orders::run(&cli.state, c),
+        Command::Incidents(c) => cmd::incidents::run(&cli.state, c),
     }
 }
 

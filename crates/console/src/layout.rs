@@ -22,7 +22,8 @@ pub struct Layout {
     /// that posts (sign out, approve, deny).
     pub csrf: String,
     /// Alerts shown at the top of every page while they hold (a court
-    /// order halting disclosures), one sentence each.
+    /// order halting disclosures, an incident past its 24-hour reporting
+    /// deadline), one sentence each.
     pub banners: Vec<String>,
 }
 
@@ -171,7 +172,7 @@ pub(crate) fn page(
                 }
                 @if let Some(l) = layout {
                     @for b in &l.banners {
-                        div class="banner" role="alert" { strong { "Court order: " } (b) }
+                        div class="banner" role="alert" { (b) }
                     }
                 }
                 main id="main" tabindex="-1" {

@@ -61,6 +61,7 @@
 mod aggregate;
 mod assets;
 mod chart;
+mod incident;
 mod layout;
 mod ledger;
 mod officials;
@@ -74,6 +75,7 @@ pub mod view;
 
 pub use aggregate::{accounting_rows, officials_view, oversight_view, queue_item, Released};
 pub use assets::{CONSOLE_JS, SCRIPT_PATH, STYLE_CSS, STYLE_PATH};
+pub use incident::incident_report_html;
 pub use layout::{error_page, sign_in, Layout};
 pub use ledger::ledger_page;
 pub use maud::Markup;
@@ -88,10 +90,11 @@ pub use request::{request_page, requests_list, timeline, Stage, StageState};
 pub use security_key::{enrol_page, second_factor_page, PendingView};
 pub use sign::{sign_decision_page, SignDecisionView};
 pub use view::{
-    AccountingRow, AiNotices, ChangeRow, CheckpointView, ExplainTerm, Explanation, LedgerView,
-    NewToken, OfficialActivity, OfficialRow, OfficialsView, OrderView, OverdueDisposition,
-    OversightView, Progress, ProofView, QueueItem, ReasonCount, ReasonWeek, RejectedSample,
-    RequestRow, RequestView, SignChangeView, TokenRow, WeekRow, WitnessView,
+    AccountingRow, AiNotices, ChangeRow, CheckpointView, ExplainTerm, Explanation,
+    IncidentReportView, IncidentRequestRow, LedgerView, NewToken, OfficialActivity, OfficialRow,
+    OfficialsView, OrderView, OverdueDisposition, OversightView, Progress, ProofView, QueueItem,
+    ReasonCount, ReasonWeek, RejectedSample, RequestRow, RequestView, SignChangeView, TokenRow,
+    WeekRow, WitnessView,
 };
 
 /// What can go wrong in this crate: only writing the accounting CSV.

@@ -470,3 +470,57 @@ pub struct OrderView {
     /// SHA-256 of its document, hex.
     pub document_sha256: String,
 }
+
+/// An incident's report for the inspector general and the Office of
+/// Safeguards: ids, times and counts only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentReportView {
+    /// The incident's id.
+    pub id: String,
+    /// `unauthorized-disclosure`, `unauthorized-access` or `loss`.
+    pub kind: String,
+    /// What happened, as the official wrote it (checked to carry no TIN,
+    /// number or date).
+    pub summary: String,
+    /// When it was discovered.
+    pub discovered_at: OffsetDateTime,
+    /// When it was opened, and by whom.
+    pub opened_at: OffsetDateTime,
+    /// Who opened it.
+    pub opened_by: String,
+    /// When it was reported.
+    pub reported_at: Option<OffsetDateTime>,
+    /// Discovery + 24 hours.
+    pub deadline: OffsetDateTime,
+    /// Reported by the deadline.
+    pub reported_on_time: bool,
+    /// The affected requests.
+    pub requests: Vec<IncidentRequestRow>,
+    /// Totals over them.
+    pub totals: IncidentRequestRow,
+    /// Every recipient named by an affected request.
+    pub recipients: Vec<String>,
+    /// The corrective steps taken (once closed).
+    pub corrective: Vec<String>,
+    /// When it was closed.
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+/// One affected request of an incident (or the totals: empty ids).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IncidentRequestRow {
+    /// The request.
+    pub request_id: String,
+    /// The requesting agency.
+    pub agency: String,
+    /// Its status.
+    pub status: String,
+    /// Subjects asked about.
+    pub subjects: u64,
+    /// Address confirmations disclosed.
+    pub address_confirmations: u64,
+    /// NOT_CONFIRMED answers.
+    pub not_confirmed: u64,
+    /// Rejected before any lookup.
+    pub rejected: u64,
+}

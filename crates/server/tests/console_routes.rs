@@ -843,11 +843,32 @@ async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_do
             }),
         )
         .unwrap();
+        // An incident discovered 25 hours ago and not reported: overdue.
+        let staff = app.acting::<vouch_app::TaxAgencyStaff>(OFFICER).unwrap();
+        app.open_incident(
+            &staff,
+            vouch_app::IncidentKind::Loss,
+            time::OffsetDateTime::now_utc() - time::Duration::hours(25),
+            "A laptop holding a response was lost.",
+            &[],
+        )
+        .unwrap();
     }
     let (app_state, admin) =
         AppState::open(store, keys, &dir.join("index"), ServerConfig::default()).unwrap();
     let admin = admin.unwrap();
     let app = app(app_state);
+    let metrics = send(&app, Method::GET, "/metrics", None, None).await;
+    assert!(
+        metrics.body.contains("vouch_incidents_overdue 1"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics.body.contains("vouch_incidents_open 1"),
+        "{}",
+        metrics.body
+    );
     let r = app
         .clone()
         .oneshot(
@@ -869,6 +890,10 @@ async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_do
         assert_eq!(r.status, StatusCode::OK, "{page}");
         assert!(r.body.contains("class=\"banner\""), "{page}: no banner");
         assert!(r.body.contains("DDC-25-cv-1234"), "{page}");
+        assert!(
+            r.body.contains("was not reported within 24 hours"),
+            "{page}: no incident banner"
+        );
     }
     let doc = send(
         &app,

@@ -307,6 +307,9 @@ audit_actions! {
     SecondFactor = "console second factor", "A console session completed its second factor.";
     Cosigned = "cosigned", "The ledger's checkpoint covering the batch carries the witnesses' cosignatures the policy requires.";
     WitnessesWaiting = "witnesses waiting", "Fewer witnesses cosigned the checkpoint than the policy requires (or one said the log was altered): the response is held.";
+    IncidentOpened = "incident opened", "An incident (an unauthorised disclosure or access, or a loss) was opened with the moment it was discovered: it must be reported within 24 hours.";
+    IncidentReported = "incident reported", "An incident's report (ids, times and counts only) was made for the inspector general and the Office of Safeguards.";
+    IncidentClosed = "incident closed", "An incident was closed with the corrective steps taken.";
     HeldByOrder = "held by court order", "A court order on file halts disclosures in the batch's scope: the approved batch is held unreleased until it is lifted.";
 }
 

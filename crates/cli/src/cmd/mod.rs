@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod demo;
 pub mod holds;
+pub mod incidents;
 pub mod index;
 pub mod keys;
 pub mod ledger;

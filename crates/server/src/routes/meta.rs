@@ -28,7 +28,11 @@ pub(crate) async fn openapi() -> impl IntoResponse {
 /// GET /metrics: Prometheus text. Aggregate counts only, so it needs no token.
 pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let core = state.core.clone();
-    let records = blocking(move || Ok(core.store.requests()?)).await?;
+    let (records, incidents, now) = blocking(move || {
+        let app = core.app();
+        Ok((core.store.requests()?, app.incidents()?, app.now()))
+    })
+    .await?;
     let mut out = String::new();
     out.push_str("# HELP vouch_requests Requests in the state store, by status.\n");
     out.push_str("# TYPE vouch_requests gauge\n");
@@ -36,6 +40,20 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Result<impl IntoRe
         let n = records.iter().filter(|r| r.status == s).count();
         let _ = writeln!(out, "vouch_requests{{status=\"{}\"}} {n}", s.as_str());
     }
+    out.push_str("# HELP vouch_incidents_open Incidents not closed.\n");
+    out.push_str("# TYPE vouch_incidents_open gauge\n");
+    let _ = writeln!(
+        out,
+        "vouch_incidents_open {}",
+        incidents.iter().filter(|i| i.open()).count()
+    );
+    out.push_str("# HELP vouch_incidents_overdue Incidents not reported within 24 hours of their discovery.\n");
+    out.push_str("# TYPE vouch_incidents_overdue gauge\n");
+    let _ = writeln!(
+        out,
+        "vouch_incidents_overdue {}",
+        incidents.iter().filter(|i| i.overdue(now)).count()
+    );
     let core = &state.core;
     let busy = core.config.batches_max - core.batches.available_permits();
     out.push_str("# HELP vouch_batches_in_flight Batches queued or running.\n");

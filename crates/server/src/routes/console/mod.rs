@@ -169,13 +169,43 @@ pub(crate) struct Session<P: Permit> {
 /// disclosures. When they cannot be read, one banner says so (fail
 /// closed: a page never looks as if no order held).
 fn order_banners(core: &Core) -> Vec<String> {
+    let mut out = incident_banners(core);
+    out.extend(halting_orders(core));
+    out
+}
+
+/// Incidents past their 24-hour reporting deadline, one banner each.
+fn incident_banners(core: &Core) -> Vec<String> {
+    let app = core.app();
+    match app.incidents() {
+        Ok(all) => {
+            let now = app.now();
+            all.iter()
+                .filter(|i| i.overdue(now))
+                .map(|i| {
+                    format!(
+                        "incident {} ({}) was not reported within 24 hours of its discovery: report it now (vouch incidents report).",
+                        i.id,
+                        i.kind.as_str()
+                    )
+                })
+                .collect()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading the incidents failed");
+            vec!["the incidents on file could not be read.".into()]
+        }
+    }
+}
+
+fn halting_orders(core: &Core) -> Vec<String> {
     match core.app().orders_in_force() {
         Ok(orders) => orders
             .iter()
             .filter(|o| o.effect == vouch_pipeline::changes::OrderEffect::Halt)
             .map(|o| {
                 format!(
-                    "{} ({}) halts disclosures to {} since {}.",
+                    "Court order {} ({}) halts disclosures to {} since {}.",
                     o.id,
                     o.court,
                     o.scope.as_text(),
