@@ -49,6 +49,8 @@ pub enum Proposal {
     },
     /// Put a court order on file, or lift one.
     Order(crate::orders::OrderChange),
+    /// Withdraw disclosures found unlawful (a remediation, kept first).
+    Withdrawal(vouch_pipeline::changes::WithdrawalPayload),
     /// Put TINs on the hold list, or take them off.
     Holds {
         /// The TINs (only their keyed hashes are kept).
@@ -277,6 +279,16 @@ impl App<'_> {
             Proposal::Order(change) => {
                 let (payload, summary) = change.payload()?;
                 (rules::KIND_ORDER, json(&payload), summary)
+            }
+            Proposal::Withdrawal(p) => {
+                let summary = format!(
+                    "withdrawal: remediation {} of {}, {} disclosures in {} requests",
+                    p.remediation,
+                    p.agency,
+                    p.disclosures,
+                    p.requests.len()
+                );
+                (rules::KIND_WITHDRAWAL, json(p), summary)
             }
             Proposal::Holds { tins, add } => {
                 let hash = vouch_pipeline::tin_hasher(self.keys()?);
@@ -590,7 +602,7 @@ impl App<'_> {
             rules::KIND_CREDENTIAL => Ok(()),
             // The witnesses and the orders are the replay's: nothing in the
             // store to change (an order's document is kept when proposed).
-            rules::KIND_WITNESS | rules::KIND_ORDER => Ok(()),
+            rules::KIND_WITNESS | rules::KIND_ORDER | rules::KIND_WITHDRAWAL => Ok(()),
             other => Err(corrupt(format!("unknown kind {other}"))),
         }
     }

@@ -25,6 +25,7 @@ mod incidents;
 mod keys;
 mod orders;
 mod registry;
+mod remediation;
 mod requests;
 mod security_keys;
 
@@ -41,6 +42,7 @@ pub use incidents::{
 pub use keys::KeysMade;
 pub use orders::{NewOrder, OrderChange, ORDER_DOCUMENTS};
 pub use registry::{NewOfficial, Parties, Registrar};
+pub use remediation::{DisposalDemand, RemediationSource, RemediationStatus};
 pub use requests::{
     ExplainTerm, Explained, NoExplanation, Rejections, ReleasedCounts, SignedDecision,
     SIGNED_AT_SKEW_MAX,
@@ -52,6 +54,7 @@ pub use vouch_core::authz::{
 pub use vouch_keys::{KeyName, ServiceKeys};
 pub use vouch_pipeline::approval::Decision;
 pub use vouch_pipeline::changes::{Order, Step, Vetted};
+pub use vouch_pipeline::remediation::{Reassessment, Remediation};
 pub use vouch_pipeline::webauthn::RelyingParty;
 
 use std::marker::PhantomData;

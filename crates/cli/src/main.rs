@@ -96,6 +96,9 @@ enum Command {
     /// Incidents: unauthorised disclosures, accesses and losses, reported within 24 hours.
     #[command(subcommand)]
     Incidents(cmd::incidents::IncidentsCommand),
+    /// Remediation: withdraw disclosures found unlawful and demand their disposal.
+    #[command(subcommand)]
+    Remediation(cmd::remediation::RemediationCommand),
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -122,6 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Witnesses(c) => cmd::witnesses::run(&cli.state, c),
         Command::Orders(c) => cmd::orders::run(&cli.state, c),
         Command::Incidents(c) => cmd::incidents::run(&cli.state, c),
+        Command::Remediation(c) => cmd::remediation::run(&cli.state, c),
     }
 }
 

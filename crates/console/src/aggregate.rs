@@ -35,6 +35,8 @@ pub struct Released {
     /// The official whose `uploaded` event opened the request's trail;
     /// `None` for a request put in from the command line.
     pub uploader: Option<String>,
+    /// Its disclosures later withdrawn (remediations in effect).
+    pub withdrawn: u64,
 }
 
 /// Sorts reason counts by count, highest first, then by the code's
@@ -182,6 +184,7 @@ pub fn accounting_rows(released: &[Released]) -> Vec<AccountingRow> {
                 .map(|a| a.officer.clone())
                 .collect(),
             policy_version: x.record.policy_version.clone(),
+            withdrawn: x.withdrawn,
         })
         .collect()
 }
@@ -300,6 +303,7 @@ mod tests {
             counts: c,
             reason_counts: reasons.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             uploader: uploader.map(str::to_string),
+            withdrawn: 0,
         }
     }
 

@@ -24,7 +24,7 @@ pub const ACCOUNTING_CSV_PATH: &str = "/console/oversight/accounting.csv";
 pub const ACCOUNTING_PAGE_PATH: &str = "/console/oversight/accounting";
 
 /// The columns of the accounting, in order.
-pub const ACCOUNTING_HEADER: [&str; 11] = [
+pub const ACCOUNTING_HEADER: [&str; 12] = [
     "request_id",
     "agency",
     "requesting_officials",
@@ -36,6 +36,7 @@ pub const ACCOUNTING_HEADER: [&str; 11] = [
     "statutory_authority",
     "approving_officers",
     "policy_version",
+    "withdrawn",
 ];
 
 /// The ISO week of a moment in UTC, `YYYY-Www` (e.g. `2026-W05`).
@@ -432,6 +433,7 @@ pub fn accounting_csv(rows: &[AccountingRow]) -> Result<String, ConsoleError> {
             STATUTORY_AUTHORITY.to_string(),
             cell(&r.approving_officers.join("; ")),
             cell(&r.policy_version),
+            r.withdrawn.to_string(),
         ])?;
     }
     let bytes = w
@@ -475,6 +477,7 @@ pub fn accounting_page(layout: &Layout, rows: &[AccountingRow]) -> Markup {
                         th scope="col" { "Statutory authority" }
                         th scope="col" { "Approving officers" }
                         th scope="col" { "Policy version" }
+                        th scope="col" class="num" { "Withdrawn" }
                     }
                 }
                 tbody {
@@ -493,6 +496,7 @@ pub fn accounting_page(layout: &Layout, rows: &[AccountingRow]) -> Markup {
                             td { (STATUTORY_AUTHORITY) }
                             td { (r.approving_officers.join(", ")) }
                             td { code { (r.policy_version) } }
+                            td class="num" { (r.withdrawn) }
                         }
                     }
                 }

@@ -361,6 +361,8 @@ pub struct AccountingRow {
     pub approving_officers: Vec<String>,
     /// The policy version the batch ran under.
     pub policy_version: String,
+    /// Disclosures of the batch later withdrawn (a remediation in effect).
+    pub withdrawn: u64,
 }
 
 /// One API token as the administrator sees it (never the token itself).

@@ -297,6 +297,7 @@ fn accounting_row(i: usize) -> AccountingRow {
         rejected: 6,
         approving_officers: vec!["officer-1".into(), "officer-2".into()],
         policy_version: "v1-abc".into(),
+        withdrawn: i as u64 % 2,
     }
 }
 
@@ -1282,7 +1283,9 @@ fn accounting_csv_has_the_header_and_one_row_per_request_and_round_trips() {
         assert_eq!(&b[8], "26 U.S.C. 6103(i)(2)");
         assert_eq!(&b[9], "officer-1; officer-2");
         assert_eq!(&b[10], r.policy_version);
+        assert_eq!(b[11].parse::<u64>().unwrap(), r.withdrawn);
     }
+    assert!(back.iter().any(|b| &b[11] == "1"), "withdrawn disclosures are counted");
 }
 
 #[test]

@@ -42,6 +42,28 @@ pub const KIND_CREDENTIAL: &str = "credential";
 pub const KIND_WITNESS: &str = "witness";
 /// Kind of a change putting a court order on file, or lifting one.
 pub const KIND_ORDER: &str = "order";
+/// Kind of a change withdrawing disclosures found unlawful (a remediation).
+pub const KIND_WITHDRAWAL: &str = "withdrawal";
+
+/// The payload of a change withdrawing disclosures: the remediation's id
+/// and what binds its list of disclosures (kept as a store document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalPayload {
+    /// The remediation.
+    pub remediation: String,
+    /// The requesting agency.
+    pub agency: String,
+    /// Why (a sentence).
+    pub reason: String,
+    /// The requests it concerns.
+    pub requests: Vec<String>,
+    /// How many disclosures it withdraws.
+    pub disclosures: u64,
+    /// SHA-256 of the sorted list of disclosures
+    /// (`remediation::disclosures_sha256`).
+    pub disclosures_sha256: String,
+}
 
 /// A step of a change, as its statement names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -516,7 +538,9 @@ pub fn may_propose(kind: &str, official: &OfficialRecord) -> bool {
         KIND_HOLDS => official.role == Role::DisclosureOfficer,
         KIND_CREDENTIAL => official.role == Role::Administrator,
         KIND_WITNESS => official.role == Role::Administrator,
-        KIND_ORDER => matches!(official.role, Role::Administrator | Role::DisclosureOfficer),
+        KIND_ORDER | KIND_WITHDRAWAL => {
+            matches!(official.role, Role::Administrator | Role::DisclosureOfficer)
+        }
         _ => false,
     }
 }
@@ -542,6 +566,7 @@ pub struct Vetted {
     security_keys: HashMap<String, Vec<SecurityKeyRecord>>,
     witnesses: std::collections::BTreeMap<String, Witness>,
     orders: std::collections::BTreeMap<String, Order>,
+    withdrawals: std::collections::BTreeMap<String, WithdrawalPayload>,
     /// Ledger index of the entry that sealed the registry, if sealed.
     pub sealed_at: Option<u64>,
     /// Founding entries logged.
@@ -568,6 +593,11 @@ impl Vetted {
     /// The witnesses the ledger asks to cosign its checkpoints, by name.
     pub fn witnesses(&self) -> impl Iterator<Item = &Witness> {
         self.witnesses.values()
+    }
+
+    /// Every withdrawal of disclosures in effect, by remediation id.
+    pub fn withdrawals(&self) -> impl Iterator<Item = &WithdrawalPayload> {
+        self.withdrawals.values()
     }
 
     /// Every court order on file (in force, future, or lifted), by id.
@@ -742,6 +772,17 @@ pub fn vet(
                     v.witnesses.remove(&w.name);
                 }
             }
+        }
+        if c.kind == KIND_WITHDRAWAL {
+            let p: WithdrawalPayload =
+                serde_json::from_str(&c.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            if v.withdrawals.contains_key(&p.remediation) {
+                return Err(invalid(format!(
+                    "remediation {} is in effect already",
+                    p.remediation
+                )));
+            }
+            v.withdrawals.insert(p.remediation.clone(), p);
         }
         if c.kind == KIND_ORDER {
             let p: OrderPayload =

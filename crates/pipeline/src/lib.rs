@@ -23,6 +23,7 @@ mod error;
 pub mod explain;
 mod limits;
 mod registry;
+pub mod remediation;
 mod run;
 mod stages;
 pub mod webauthn;

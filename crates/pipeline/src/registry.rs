@@ -52,11 +52,32 @@ impl Registry for StoreRegistry<'_> {
                 })
             })
             .collect();
+        // Remediations of the agency's disclosures, open until every
+        // request of one is certified disposed of (fail closed: a list the
+        // store cannot read makes the agency unregistered).
+        let changes = self.0.registry_changes().ok()?;
+        let in_effect = |change: &Option<String>| {
+            change.as_ref().is_some_and(|c| {
+                changes
+                    .iter()
+                    .any(|x| &x.id == c && x.ledger_index.is_some())
+            })
+        };
+        let remediations = crate::remediation::remediations(self.0)
+            .ok()?
+            .into_iter()
+            .filter(|r| r.agency == id && in_effect(&r.change_id))
+            .map(|r| {
+                let done = crate::remediation::certified_on(self.0, &r).ok()?;
+                Some((r.opened_at.date(), done))
+            })
+            .collect::<Option<Vec<_>>>()?;
         Some(AgencyInfo {
             ssr_approved: a.ssr_approved,
             ai_notifications: a.ai_notifications,
             findings,
             responses,
+            remediations,
         })
     }
 }

@@ -615,6 +615,21 @@ fn fresh_checks(
     // store writer cannot take one off): a halt in the request's scope
     // refuses it; a restriction puts the order's policy in force for it.
     let vetted = crate::changes::vet_stored(store, current_ledger(store, cached)?)?;
+    // Every withdrawal the ledger logs finds its remediation, unaltered (a
+    // store writer who deletes one to clear an agency's safeguards stops
+    // intake instead).
+    for w in vetted.withdrawals() {
+        let kept = crate::remediation::remediation(store, &w.remediation)?;
+        if kept.is_none_or(|r| r.disclosures_sha256() != w.disclosures_sha256) {
+            return Err(PipelineError::Inconsistent {
+                request_id: request_id.clone(),
+                why: format!(
+                    "remediation {} is logged in the ledger but missing or altered in the store",
+                    w.remediation
+                ),
+            });
+        }
+    }
     let (agency, pathway) = (&received.letter().agency, &received.letter().pathway);
     let day = cfg.now.date();
     let halt = vetted

@@ -17,7 +17,7 @@ pub mod subject;
 
 pub use config::{PolicyConfig, UnitMissing};
 pub use request::{
-    check_request, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict, ResponseInfo,
-    SignerInfo,
+    check_request, check_rules, AgencyInfo, AuthFailure, FindingInfo, Registry, RequestVerdict,
+    ResponseInfo, SignerInfo,
 };
 pub use subject::{check_subjects, holds, holds_of, SubjectChecks, TextHashes};

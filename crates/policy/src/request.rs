@@ -31,6 +31,9 @@ pub struct AgencyInfo {
     pub findings: Vec<FindingInfo>,
     /// Earlier responses sent to the agency, for their disposition.
     pub responses: Vec<ResponseInfo>,
+    /// Remediations of its disclosures (withdrawn, disposal demanded):
+    /// the day each was opened and the day its disposal was certified.
+    pub remediations: Vec<(Date, Option<Date>)>,
 }
 
 /// A safeguards finding, as the rule needs it.
@@ -119,6 +122,20 @@ pub fn check_request(
     received_at: OffsetDateTime,
 ) -> Result<RequestVerdict, AuthFailure> {
     authenticate(letter, letter_bytes, signature, registry)?;
+    Ok(RequestVerdict {
+        reasons: check_rules(letter, registry, policy, received_at),
+    })
+}
+
+/// Every request-level rule of an authenticated letter (the signature is
+/// [`authenticate`]'s; a reassessment of a past request under another
+/// policy runs these alone).
+pub fn check_rules(
+    letter: &RequestLetter,
+    registry: &dyn Registry,
+    policy: &PolicyConfig,
+    received_at: OffsetDateTime,
+) -> Vec<ReasonCode> {
     let mut reasons = Vec::new();
     let mut fail = |ok: bool, code: ReasonCode| {
         if !ok {
@@ -178,7 +195,7 @@ pub fn check_request(
         letter.submitted_at >= received_at - time::Duration::days(policy.stale_request_days),
         ReasonCode::StaleRequest,
     );
-    Ok(RequestVerdict { reasons })
+    reasons
 }
 
 /// Checks that `letter_bytes` are signed by the letter's signer, a
@@ -242,7 +259,16 @@ fn safeguards_current(agency: Option<&AgencyInfo>, at: Date, policy: &PolicyConf
         let due = r.released + time::Duration::days(policy.disposition_days_max);
         due < at && r.disposed.is_none_or(|d| d > at)
     });
-    (0..=policy.ssr_age_days_max).contains(&age_days) && !finding_unplanned && !overdue
+    // Disclosures withdrawn and not yet certified destroyed count against
+    // the agency until they are.
+    let remediating = a
+        .remediations
+        .iter()
+        .any(|&(opened, certified)| open_then(opened, certified));
+    (0..=policy.ssr_age_days_max).contains(&age_days)
+        && !finding_unplanned
+        && !overdue
+        && !remediating
 }
 
 fn ai_notification_ok(letter: &RequestLetter, agency: Option<&AgencyInfo>) -> bool {

@@ -310,6 +310,9 @@ audit_actions! {
     IncidentOpened = "incident opened", "An incident (an unauthorised disclosure or access, or a loss) was opened with the moment it was discovered: it must be reported within 24 hours.";
     IncidentReported = "incident reported", "An incident's report (ids, times and counts only) was made for the inspector general and the Office of Safeguards.";
     IncidentClosed = "incident closed", "An incident was closed with the corrective steps taken.";
+    Reassessed = "reassessed", "Past disclosures were reassessed under another policy version (nothing looked up).";
+    RemediationOpened = "remediation opened", "Disclosures found unlawful were withdrawn (a registry change logged in the ledger) and their disposal demanded.";
+    DemandAcknowledged = "disposal demand acknowledged", "A recipient acknowledged a remediation's disposal demand.";
     HeldByOrder = "held by court order", "A court order on file halts disclosures in the batch's scope: the approved batch is held unreleased until it is lifted.";
 }
 

@@ -12,6 +12,7 @@ pub mod normalize;
 pub mod orders;
 pub mod policy;
 pub mod registry;
+pub mod remediation;
 pub mod requests;
 pub mod serve;
 pub mod sign;

@@ -44,6 +44,24 @@ pub enum RequestsCommand {
         #[arg(long = "as")]
         officer: String,
     },
+    /// Re-run the policy checks of past requests under another policy
+    /// version (history and the probing guard's verdicts as they stood,
+    /// nothing looked up) and list the disclosures it would have refused.
+    Reassess {
+        /// The policy file to judge them by.
+        #[arg(long)]
+        policy: std::path::PathBuf,
+        /// Only requests received on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Directories of past requests run on the command line (their
+        /// letter and subjects are checked against the hashes on record).
+        #[arg(long = "request-dir")]
+        request_dirs: Vec<std::path::PathBuf>,
+        /// The disclosure officer or auditor making it.
+        #[arg(long = "as")]
+        official: String,
+    },
 }
 
 fn codes<T>(items: &[T], spell: impl Fn(&T) -> &'static str, none: &str) -> String {
@@ -122,6 +140,21 @@ fn show(app: &App<'_>, request: &str) -> Result<()> {
 }
 
 pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
+    if let RequestsCommand::Reassess {
+        policy,
+        since,
+        request_dirs,
+        official,
+    } = &c
+    {
+        return super::remediation::reassess(
+            state,
+            policy,
+            since.as_deref(),
+            request_dirs,
+            official,
+        );
+    }
     let store = crate::state::open(state)?;
     let app = App::new(store.as_ref());
     match c {
@@ -158,6 +191,8 @@ pub fn run(state: &Path, c: RequestsCommand) -> Result<ExitCode> {
                 .with_context(|| format!("request {request}"))?;
             println!("request {request}: disposition certified {certified}");
         }
+        // Answered before the store was opened.
+        RequestsCommand::Reassess { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

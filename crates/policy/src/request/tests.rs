@@ -63,6 +63,7 @@ fn agency() -> AgencyInfo {
         ai_notifications: vec!["AI-7".into()],
         findings: vec![],
         responses: vec![],
+        remediations: vec![],
     }
 }
 
@@ -165,6 +166,36 @@ fn attestation_must_be_a_sentence() {
     rejects(ReasonCode::AttestationMissing, |l| {
         l.attestation = "yes".into()
     });
+}
+
+#[test]
+fn an_open_remediation_counts_against_the_safeguards_until_certified() {
+    let l = letter();
+    let open = |certified: Option<Date>| {
+        move |r: &mut Reg| {
+            r.agency
+                .as_mut()
+                .unwrap()
+                .remediations
+                .push((date!(2025 - 05 - 01), certified))
+        }
+    };
+    assert_eq!(
+        run(&l, open(None)).unwrap(),
+        vec![ReasonCode::SafeguardsNotCurrent]
+    );
+    assert!(run(&l, open(Some(date!(2025 - 05 - 20))))
+        .unwrap()
+        .is_empty());
+    // Opened after the receipt: not yet against this request.
+    let later = |r: &mut Reg| {
+        r.agency
+            .as_mut()
+            .unwrap()
+            .remediations
+            .push((date!(2025 - 07 - 01), None))
+    };
+    assert!(run(&l, later).unwrap().is_empty());
 }
 
 #[test]

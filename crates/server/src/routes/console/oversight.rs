@@ -13,6 +13,13 @@ use vouch_store::{RequestRecord, RequestStatus};
 fn released(core: &Core) -> Result<(Vec<RequestRecord>, Vec<ui::Released>), ApiError> {
     let app = core.app();
     let all = app.store().requests()?;
+    // Disclosures withdrawn by remediations in effect, per request.
+    let mut withdrawn: std::collections::HashMap<String, u64> = Default::default();
+    for s in app.remediations()?.into_iter().filter(|s| s.in_effect) {
+        for d in &s.remediation.disclosures {
+            *withdrawn.entry(d.request_id.clone()).or_default() += 1;
+        }
+    }
     let mut out = Vec::new();
     for r in all.iter().filter(|r| r.status == RequestStatus::Completed) {
         let c = app.released_counts(r)?.unwrap_or_default();
@@ -21,6 +28,7 @@ fn released(core: &Core) -> Result<(Vec<RequestRecord>, Vec<ui::Released>), ApiE
             counts: c.counts,
             reason_counts: c.reason_counts,
             uploader: app.uploader(&r.request_id)?,
+            withdrawn: withdrawn.get(&r.request_id).copied().unwrap_or(0),
         });
     }
     Ok((all, out))

@@ -1,0 +1,223 @@
+//! Remediation (issue 17, part 4): a reassessment under a stricter policy
+//! finds exactly the disclosures it would have refused; a remediation
+//! withdraws them (a ledger entry), its open state refuses the agency's
+//! new requests (`SAFEGUARDS_NOT_CURRENT`) until the disposal is
+//! certified, and the disposal demand carries subject references only.
+
+mod common;
+use common::*;
+
+fn setup(tmp: &std::path::Path) -> (Golden, std::path::PathBuf) {
+    let g = Golden::new(&tmp.join("data"));
+    let state = tmp.join("state");
+    g.register(&state);
+    g.build_index(&state);
+    (g, state)
+}
+
+#[test]
+fn a_reassessment_finds_what_a_stricter_policy_refuses_and_a_remediation_runs_to_certified_disposal(
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (g, state) = setup(tmp.path());
+    let out = tmp.path().join("r1");
+    ok(&g.verify(&state, &out));
+    let looked_up: Vec<String> = rows(&out)
+        .into_iter()
+        .filter(|r| r.1 != "REJECTED")
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(looked_up.len(), 8);
+    // A policy requiring final orders a year old: every subject looked up
+    // had an order of 2024-11-01, seven months before the letter.
+    let active = ok(&vouch(&state, &["policy", "show"]));
+    let strict = active.replace("order_age_days_min = 90", "order_age_days_min = 365");
+    assert_ne!(strict, active);
+    let policy = tmp.path().join("strict.toml");
+    std::fs::write(&policy, &strict).unwrap();
+    // Without the request's documents, it is skipped, not guessed at.
+    let skipped = ok(&vouch(
+        &state,
+        &[
+            "requests",
+            "reassess",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    assert!(skipped.contains("skipped GOLDEN-2025-000001"), "{skipped}");
+    let listed = ok(&vouch(
+        &state,
+        &[
+            "requests",
+            "reassess",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--request-dir",
+            g.request().to_str().unwrap(),
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    assert!(
+        listed.contains("8 disclosures, 8 the policy would have refused"),
+        "{listed}"
+    );
+    assert!(listed.contains("ORDER_UNDER_90_DAYS\t8"), "{listed}");
+    for s in &looked_up {
+        assert!(
+            listed.contains(&format!("GOLDEN-2025-000001\t{s}\t")),
+            "{s}: {listed}"
+        );
+    }
+    let reassessment = listed.split_whitespace().nth(1).unwrap().to_string();
+    // The active policy itself refuses none of them.
+    let same = tmp.path().join("same.toml");
+    std::fs::write(&same, &active).unwrap();
+    let none = ok(&vouch(
+        &state,
+        &[
+            "requests",
+            "reassess",
+            "--policy",
+            same.to_str().unwrap(),
+            "--request-dir",
+            g.request().to_str().unwrap(),
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    assert!(none.contains(", 0 the policy would have refused"), "{none}");
+
+    let opened = ok(&vouch(
+        &state,
+        &[
+            "remediation",
+            "open",
+            "--from-reassessment",
+            &reassessment,
+            "--reason",
+            "Final orders under a year old: found unlawful by the court.",
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    let id = opened
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string();
+    assert!(opened.contains("8 disclosures"), "{opened}");
+    let demand = tmp.path().join("demand.json");
+    ok(&vouch(
+        &state,
+        &[
+            "remediation",
+            "demand",
+            "--id",
+            &id,
+            "--recipient",
+            "ice-agent-0001",
+            "--out",
+            demand.to_str().unwrap(),
+            "--request-dir",
+            g.request().to_str().unwrap(),
+        ],
+    ));
+    let d: serde_json::Value = serde_json::from_slice(&std::fs::read(&demand).unwrap()).unwrap();
+    let refs: Vec<&str> = d["requests"]["GOLDEN-2025-000001"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 8, "{d}");
+    let text = std::fs::read_to_string(&demand).unwrap();
+    for v in ["Lee", "Elm", "1975", "Main"] {
+        assert!(!text.contains(v), "the demand carries {v}");
+    }
+    // Open: the agency's next request is refused SAFEGUARDS_NOT_CURRENT.
+    g.reseal();
+    let lately = vouch_core::timestamp::format_seconds(
+        vouch_core::timestamp::now() - time::Duration::hours(2),
+    );
+    g.edit_letter(|t| {
+        t.replace("GOLDEN-2025-000001", "GOLDEN-2025-000002")
+            .replace("2025-06-02T14:00:00Z", &lately)
+    });
+    let r2 = tmp.path().join("r2");
+    ok(&g.verify(&state, &r2));
+    assert!(rows(&r2)
+        .iter()
+        .all(|r| r.2.contains("SAFEGUARDS_NOT_CURRENT")));
+    let listed = ok(&vouch(&state, &["remediation", "list"]));
+    assert!(
+        listed.contains("withdrawn (logged)") && listed.contains("OPEN"),
+        "{listed}"
+    );
+    // Acknowledged, then certified destroyed: done, and the agency is current again.
+    let today = vouch_core::timestamp::format_date(vouch_core::timestamp::now().date());
+    ok(&vouch(
+        &state,
+        &[
+            "remediation",
+            "acknowledge",
+            "--id",
+            &id,
+            "--recipient",
+            "ice-agent-0001",
+            "--date",
+            &today,
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    ok(&vouch(
+        &state,
+        &[
+            "requests",
+            "dispose",
+            "--request",
+            "GOLDEN-2025-000001",
+            "--certified",
+            &today,
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    let listed = ok(&vouch(&state, &["remediation", "list"]));
+    assert!(listed.contains("certified disposed of"), "{listed}");
+    assert!(listed.contains("1 acknowledged"), "{listed}");
+    // The withdrawal is a ledger entry the replay accepts.
+    ok(&vouch(&state, &["ledger", "verify"]));
+    // Certified: the agency's safeguards are current again.
+    let third = |id: &str| {
+        g.reseal();
+        g.edit_letter(|t| {
+            t.replace("GOLDEN-2025-000001", id)
+                .replace("2025-06-02T14:00:00Z", &lately)
+        });
+    };
+    third("GOLDEN-2025-000003");
+    let r3 = tmp.path().join("r3");
+    ok(&g.verify(&state, &r3));
+    assert!(rows(&r3)
+        .iter()
+        .all(|r| !r.2.contains("SAFEGUARDS_NOT_CURRENT")));
+    // A store writer who deletes the remediation (to clear an agency)
+    // stops intake: the ledger logs a withdrawal the store no longer holds.
+    sql(
+        &state,
+        &["DELETE FROM request_documents WHERE request_id = 'remediations'"],
+    );
+    third("GOLDEN-2025-000004");
+    let refused = g.verify(&state, &tmp.path().join("r4"));
+    assert!(
+        one_line_error(&refused).contains("missing or altered"),
+        "{}",
+        one_line_error(&refused)
+    );
+}
