@@ -504,7 +504,17 @@ impl App<'_> {
         let mut changes = self.store.registry_changes()?;
         changes.retain(|c| c.id != change.id);
         changes.push(change.clone());
-        rules::vet(&changes, &entries).map_err(vouch_pipeline::PipelineError::from)?;
+        rules::vet(&changes, &entries).map_err(|e| match e {
+            // This change is what does not hold (an order on file twice, a
+            // lift of an order not on file): the caller's to fix.
+            rules::RegistryError::Invalid { change_id, why, .. } if change_id == change.id => {
+                AppError::Invalid {
+                    field: "change",
+                    why,
+                }
+            }
+            other => vouch_pipeline::PipelineError::from(other).into(),
+        })?;
         Ok(logged)
     }
 

@@ -1285,7 +1285,10 @@ fn accounting_csv_has_the_header_and_one_row_per_request_and_round_trips() {
         assert_eq!(&b[10], r.policy_version);
         assert_eq!(b[11].parse::<u64>().unwrap(), r.withdrawn);
     }
-    assert!(back.iter().any(|b| &b[11] == "1"), "withdrawn disclosures are counted");
+    assert!(
+        back.iter().any(|b| &b[11] == "1"),
+        "withdrawn disclosures are counted"
+    );
 }
 
 #[test]

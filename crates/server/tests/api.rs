@@ -1251,6 +1251,115 @@ async fn a_lone_administrator_cannot_produce_a_released_response(kind: StoreKind
 
 /// Runs each API test against every state store: SQLite, and PostgreSQL
 /// when `VOUCH_TEST_POSTGRES_URL` names a server.
+async fn court_orders_and_incidents_over_the_api(kind: StoreKind) {
+    let Some(env) = setup(
+        kind,
+        "court_orders_and_incidents_over_the_api",
+        small(),
+        None,
+    )
+    .await
+    else {
+        return;
+    };
+    use base64::Engine;
+    let doc = base64::engine::general_purpose::STANDARD.encode(b"ORDER: stayed.\n");
+    let order = json!({ "change": { "add": {
+        "id": "DDC-25-cv-1234", "court": "D.D.C.", "date": "2025-01-01",
+        "scope": "agency:DHS-ICE", "effect": "halt", "document": doc } } });
+    // A requester may not put an order on file; an officer may.
+    let r = env
+        .send_json(Method::POST, "/v1/orders", RECIPIENT, order.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = env
+        .send_json(Method::POST, "/v1/orders", OFFICER_1, order.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+    let again = env
+        .send_json(Method::POST, "/v1/orders", OFFICER_1, order)
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        again.json()
+    );
+    assert!(again.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("on file already"));
+    let listed = env.get("/v1/orders", AUDITOR).await.json();
+    assert_eq!(listed["orders"][0]["id"], "DDC-25-cv-1234");
+    assert_eq!(listed["orders"][0]["in_force"], true);
+    assert_eq!(
+        env.get("/v1/orders", RECIPIENT).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The agency's upload is refused whole, naming the order in its trail.
+    assert_eq!(env.upload(RECIPIENT).await.status, StatusCode::ACCEPTED);
+    env.state.wait_idle().await;
+    let st = env.status(RECIPIENT).await;
+    assert_eq!(st["status"], "rejected", "{st}");
+    assert!(st.to_string().contains("ORDER_HALTED"), "{st}");
+
+    let discovered =
+        vouch_core::timestamp::format(time::OffsetDateTime::now_utc() - time::Duration::hours(3));
+    let opened = env
+        .send_json(
+            Method::POST,
+            "/v1/incidents",
+            OFFICER_1,
+            json!({ "kind": "unauthorized-access", "discovered_at": discovered,
+                    "summary": "An account was used by someone not assigned to the case.",
+                    "requests": [env.request_id] }),
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.json());
+    let id = opened.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(opened.json()["overdue"], false);
+    assert_eq!(
+        env.get("/v1/incidents", RECIPIENT).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let early = env
+        .send_json(
+            Method::POST,
+            &format!("/v1/incidents/{id}/close"),
+            OFFICER_1,
+            json!({ "corrective": ["Access revoked."] }),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    let report = env
+        .send_json(
+            Method::POST,
+            &format!("/v1/incidents/{id}/report"),
+            AUDITOR,
+            json!({}),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{:?}", report.json());
+    assert_eq!(report.json()["reported_on_time"], true);
+    assert_eq!(
+        report.json()["affected"][0]["request_id"],
+        env.request_id.as_str()
+    );
+    assert_eq!(report.json()["recipients"][0], RECIPIENT);
+    let closed = env
+        .send_json(
+            Method::POST,
+            &format!("/v1/incidents/{id}/close"),
+            OFFICER_1,
+            json!({ "corrective": ["Access revoked."] }),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json());
+    assert!(
+        env.get("/v1/incidents", AUDITOR).await.json()["incidents"][0]["closed_at"].is_string()
+    );
+}
+
 macro_rules! on_every_store {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1285,4 +1394,5 @@ on_every_store!(
     a_full_queue_answers_429_with_retry_after_and_duplicates_409,
     uploads_are_bounded_complete_and_signed,
     a_lone_administrator_cannot_produce_a_released_response,
+    court_orders_and_incidents_over_the_api,
 );

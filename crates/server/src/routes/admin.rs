@@ -43,12 +43,12 @@ pub(crate) struct RegisterForm {
     pub(crate) signature: Option<String>,
 }
 
-fn moment(field: &str, text: &str) -> Result<time::OffsetDateTime, ApiError> {
+pub(crate) fn moment(field: &str, text: &str) -> Result<time::OffsetDateTime, ApiError> {
     vouch_core::timestamp::parse(text)
         .ok_or_else(|| ApiError::Invalid(format!("{field}: not an RFC 3339 UTC moment")))
 }
 
-fn change_json(c: &vouch_store::RegistryChange) -> Value {
+pub(crate) fn change_json(c: &vouch_store::RegistryChange) -> Value {
     let t = |m: Option<time::OffsetDateTime>| m.map(vouch_core::timestamp::format);
     json!({
         "change_id": c.id,

@@ -4,6 +4,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod console;
+pub(crate) mod governance;
 pub(crate) mod ledger;
 pub(crate) mod meta;
 pub(crate) mod requests;
@@ -82,6 +83,33 @@ fn routes(upload_bytes_max: u64) -> Routes {
             Method::GET,
             "/v1/ledger/public-key",
             get(ledger::public_key),
+        )
+        .at(Method::GET, "/v1/orders", get(governance::list_orders))
+        .at(Method::POST, "/v1/orders", post(governance::change_order))
+        .at(
+            Method::POST,
+            "/v1/orders/statement",
+            post(governance::order_statement),
+        )
+        .at(
+            Method::GET,
+            "/v1/incidents",
+            get(governance::list_incidents),
+        )
+        .at(
+            Method::POST,
+            "/v1/incidents",
+            post(governance::open_incident),
+        )
+        .at(
+            Method::POST,
+            "/v1/incidents/{id}/report",
+            post(governance::report_incident),
+        )
+        .at(
+            Method::POST,
+            "/v1/incidents/{id}/close",
+            post(governance::close_incident),
         )
         .at(Method::POST, "/v1/officials", post(admin::register))
         .at(Method::GET, "/v1/registry", get(admin::list_changes))
