@@ -580,6 +580,29 @@ impl App<'_> {
                 why: format!("{} missing", file.name()),
             });
         }
+        // The answers go only to the people working on each subject's
+        // investigation (the court's order of Nov 2025): a recipient gets
+        // the rows of the cases the letter assigns them; the letter's
+        // signer gets the counts (response.json), not the rows.
+        if file == ResponseFile::Csv {
+            if by.official().role != vouch_store::Role::Recipient {
+                return Err(AppError::Conflict(
+                    "the response's rows are released only to the recipients assigned to their cases",
+                ));
+            }
+            let (rows, cases) = self.recipient_rows(id, by.id(), &path)?;
+            self.audit(
+                id,
+                by.id(),
+                AuditAction::Downloaded,
+                format!(
+                    "{}{via}: the rows of {cases} cases assigned to {}",
+                    file.name(),
+                    by.id()
+                ),
+            )?;
+            return Ok(rows);
+        }
         self.audit(
             id,
             by.id(),
@@ -587,6 +610,73 @@ impl App<'_> {
             format!("{}{via}", file.name()),
         )?;
         Ok(path)
+    }
+
+    /// Writes (atomically) and returns the part of `full` (a response.csv)
+    /// whose subjects' cases the letter assigns to `recipient`, in order,
+    /// and how many cases that is.
+    fn recipient_rows(
+        &self,
+        id: &str,
+        recipient: &str,
+        full: &Path,
+    ) -> Result<(PathBuf, usize), AppError> {
+        let files_err = |why: String| AppError::Files {
+            request_id: id.into(),
+            why,
+        };
+        if !self.upload_here(id)? {
+            return Err(files_err(
+                "the letter is not kept: the response cannot be split by case".into(),
+            ));
+        }
+        let files = vouch_formats::request::read_request_dir(&self.uploads_dir().join(id))
+            .map_err(|e| files_err(e.to_string()))?;
+        if !files.letter.recipients.iter().any(|r| r.id == recipient) {
+            return Err(AppError::Conflict(
+                "the letter does not name you as a recipient",
+            ));
+        }
+        let cases: std::collections::HashSet<&str> = files
+            .letter
+            .cases
+            .iter()
+            .filter(|(r, _)| r == recipient)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(full)
+            .map_err(|e| files_err(format!("response.csv: {e}")))?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let header = reader
+            .headers()
+            .map_err(|e| files_err(format!("response.csv: {e}")))?
+            .clone();
+        writer
+            .write_record(&header)
+            .map_err(|e| files_err(e.to_string()))?;
+        // One row per subject, in the subjects file's order (formats.md).
+        for (row, subject) in reader.records().zip(&files.subjects) {
+            let row = row.map_err(|e| files_err(format!("response.csv: {e}")))?;
+            if cases.contains(subject.case_number.trim()) {
+                writer
+                    .write_record(&row)
+                    .map_err(|e| files_err(e.to_string()))?;
+            }
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| files_err(e.error().to_string()))?;
+        crate::checked_id("recipient", recipient)?;
+        let path = self
+            .responses_dir()
+            .join(id)
+            .join(format!("response.{recipient}.csv"));
+        vouch_formats::atomic::write_atomic(&path, &bytes).map_err(|e| files_err(e.to_string()))?;
+        Ok((path, cases.len()))
     }
 
     /// The counts of a request's written response, once there is one.

@@ -563,11 +563,43 @@ async fn upload_review_approve_and_download_end_to_end(kind: StoreKind) {
     assert_eq!(s["approved_by"][0]["comment"], "relevance reviewed");
 
     // The downloads equal what `vouch verify` writes for the same request.
+    // A recipient downloads the rows of the cases the letter assigns them,
+    // in order; the signer gets no rows.
     let (ref_csv, ref_json) = reference_response(&env);
     let csv = env.get(&uri, RECIPIENT).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
-    assert_eq!(csv.body, ref_csv);
+    let letter: Value =
+        serde_json::from_slice(&std::fs::read(env.dir.join("data/request/request.json")).unwrap())
+            .unwrap();
+    let mine: std::collections::HashSet<String> = letter["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"] == RECIPIENT)
+        .flat_map(|r| r["cases"].as_array().unwrap().iter())
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    let assigned: Vec<bool> =
+        vouch_formats::request::read_request_dir(&env.dir.join("data/request"))
+            .unwrap()
+            .subjects
+            .iter()
+            .map(|s| mine.contains(s.case_number.trim()))
+            .collect();
+    let ref_text = String::from_utf8(ref_csv.clone()).unwrap();
+    let mut ref_lines = ref_text.lines();
+    let expected: String = std::iter::once(ref_lines.next().unwrap())
+        .chain(
+            ref_lines
+                .zip(&assigned)
+                .filter(|(_, a)| **a)
+                .map(|(l, _)| l),
+        )
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(assigned.iter().any(|a| *a) && assigned.iter().any(|a| !*a));
+    assert_eq!(String::from_utf8(csv.body.clone()).unwrap(), expected);
     let json = env.get(&format!("{uri}.json"), RECIPIENT).await.json();
     assert_eq!(json["counts"], ref_json["counts"]);
     assert_eq!(json["reason_counts"], ref_json["reason_counts"]);
