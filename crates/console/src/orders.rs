@@ -17,7 +17,7 @@ pub fn orders_page(layout: &Layout, orders: &[OrderView]) -> Markup {
             "once the registry is sealed, and each is an entry in the ledger: "
             code { "vouch orders add" } " / " code { "vouch orders lift" } "."
         }
-        p { (orders.len()) " orders on file, " (in_force) " in force today." }
+        p { "Orders on file: " (orders.len()) "; in force today: " (in_force) "." }
         @if !orders.is_empty() {
             table {
                 caption { "Court orders on file" }

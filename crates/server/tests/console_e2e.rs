@@ -644,12 +644,45 @@ fn an_officer_pair_approves_in_the_browser_and_an_auditor_checks_a_proof_in_the_
         "the trend's columns"
     );
     b.screenshot(&shots.join("4-oversight.png"));
+    // A court order put on file over the API (another agency's scope, so
+    // nothing above changes) and an incident past its 24 hours: a banner
+    // on every page, and the orders page lists the order.
+    let doc = base64::engine::general_purpose::STANDARD.encode(b"ORDER: stayed.\n");
+    let (st, v) = api(
+        addr,
+        "POST",
+        "/v1/orders",
+        &tokens[OFFICER],
+        Some(json!({ "change": { "add": {
+            "id": "DMA-26-cv-77", "court": "D. Mass.", "date": "2026-02-01",
+            "scope": "agency:DHS-CBP", "effect": "halt", "document": doc } } })),
+    );
+    assert_eq!(st, 201, "{v}");
+    let discovered =
+        vouch_core::timestamp::format(time::OffsetDateTime::now_utc() - time::Duration::hours(30));
+    let (st, v) = api(
+        addr,
+        "POST",
+        "/v1/incidents",
+        &tokens[OFFICER],
+        Some(json!({ "kind": "loss", "discovered_at": discovered,
+                     "summary": "A laptop holding a response was lost." })),
+    );
+    assert_eq!(st, 201, "{v}");
+    b.go(&format!("{base}/console/orders"));
+    let orders = b.page();
+    assert!(orders.contains("DMA-26-cv-77") && orders.contains("in force"));
+    assert!(b.text(".banner").contains("not reported within 24 hours"));
+    assert!(orders.contains("halts disclosures to agency:DHS-CBP"));
+    assert!(orders.contains("was not reported within 24 hours"));
+    b.screenshot(&shots.join("5-orders.png"));
     for f in [
         "1-review-queue.png",
         "2-request-completed.png",
         "2b-waterfall.png",
         "3-ledger-proof.png",
         "4-oversight.png",
+        "5-orders.png",
     ] {
         let png = std::fs::read(shots.join(f)).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{f} is a PNG");

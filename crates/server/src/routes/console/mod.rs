@@ -184,7 +184,7 @@ fn incident_banners(core: &Core) -> Vec<String> {
                 .filter(|i| i.overdue(now))
                 .map(|i| {
                     format!(
-                        "incident {} ({}) was not reported within 24 hours of its discovery: report it now (vouch incidents report).",
+                        "Incident {} ({}) was not reported within 24 hours of its discovery: report it now (vouch incidents report).",
                         i.id,
                         i.kind.as_str()
                     )
