@@ -221,3 +221,61 @@ fn a_reassessment_finds_what_a_stricter_policy_refuses_and_a_remediation_runs_to
         one_line_error(&refused)
     );
 }
+
+#[test]
+fn a_reassessment_under_a_stricter_address_rule_finds_exactly_the_boxes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (g, state) = setup(tmp.path());
+    // Two subjects asked at post office boxes (looked up: lawful under the
+    // policy in force).
+    let p = g.request().join("subjects.csv");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("500 West 5th Street,Chicago", "PO Box 500,Chicago")
+        .replace("88 Pine Road,Houston", "P.O. Box 88,Houston");
+    std::fs::write(&p, text).unwrap();
+    g.reseal();
+    let out = tmp.path().join("r1");
+    ok(&g.verify(&state, &out));
+    let answered: Vec<(String, String)> = rows(&out).into_iter().map(|r| (r.0, r.1)).collect();
+    for s in ["S09", "S11"] {
+        assert!(
+            answered.iter().any(|(r, o)| r == s && o != "REJECTED"),
+            "{s} looked up"
+        );
+    }
+    let active = ok(&vouch(&state, &["policy", "show"]));
+    let strict = active.replace(
+        "order_age_days_min = 90",
+        "order_age_days_min = 90\nresidence_required = true",
+    );
+    assert_ne!(strict, active);
+    let policy = tmp.path().join("strict.toml");
+    std::fs::write(&policy, strict).unwrap();
+    let listed = ok(&vouch(
+        &state,
+        &[
+            "requests",
+            "reassess",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--request-dir",
+            g.request().to_str().unwrap(),
+            "--as",
+            "irs-do-1",
+        ],
+    ));
+    let refusable: Vec<&str> = listed
+        .lines()
+        .filter(|l| l.starts_with("  GOLDEN-2025-000001\t"))
+        .collect();
+    assert_eq!(
+        refusable,
+        [
+            "  GOLDEN-2025-000001\tS09\tADDRESS_INCOMPLETE",
+            "  GOLDEN-2025-000001\tS11\tADDRESS_INCOMPLETE"
+        ],
+        "{listed}"
+    );
+    assert!(listed.contains("ADDRESS_INCOMPLETE\t2"), "{listed}");
+}

@@ -30,6 +30,11 @@ pub struct PolicyConfig {
     pub clock_skew_seconds: i64,
     /// Days a final order must precede `submitted_at`.
     pub order_age_days_min: i64,
+    /// Whether a post office box (or a rural route box) counts as the
+    /// address of a person (`subject.residence_required`, default false:
+    /// it does). A stricter policy asks for a street address where the
+    /// person lives: a box is then ADDRESS_INCOMPLETE.
+    pub residence_required: bool,
     /// REPEAT_INQUIRY window, in days.
     pub repeat_window_days: i64,
     /// ADDRESS_PROBING window, in days.
@@ -146,6 +151,8 @@ fn default_large_batch_window_days() -> i64 {
 #[serde(deny_unknown_fields)]
 struct SubjectDto {
     order_age_days_min: i64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    residence_required: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -223,6 +230,7 @@ impl PolicyConfig {
             stale_request_days: default_stale_request_days(),
             clock_skew_seconds: default_clock_skew_seconds(),
             order_age_days_min: 90,
+            residence_required: false,
             repeat_window_days: 180,
             address_window_days: 365,
             fanout_window_days: 365,
@@ -280,6 +288,7 @@ impl PolicyConfig {
             },
             subject: SubjectDto {
                 order_age_days_min: self.order_age_days_min,
+                residence_required: self.residence_required,
             },
             probing: ProbingDto {
                 repeat_window_days: self.repeat_window_days,
@@ -498,6 +507,7 @@ fn from_dto(d: FileDto) -> Result<PolicyConfig, PolicyFileError> {
         stale_request_days: d.request.stale_request_days,
         clock_skew_seconds: d.request.clock_skew_seconds,
         order_age_days_min: d.subject.order_age_days_min,
+        residence_required: d.subject.residence_required,
         repeat_window_days: d.probing.repeat_window_days,
         address_window_days: d.probing.address_window_days,
         fanout_window_days: d.probing.fanout_window_days,

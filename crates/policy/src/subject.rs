@@ -142,7 +142,13 @@ fn check_one(
         out.push(ReasonCode::NameMissing);
     }
     let address = norm::standardize_address(&s.street, &s.city, &s.state, &s.zip);
-    if !address.is_complete() {
+    let boxed = matches!(
+        address.kind,
+        norm::AddressKind::PoBox
+            | norm::AddressKind::RuralRoute
+            | norm::AddressKind::HighwayContract
+    );
+    if !address.is_complete() || (policy.residence_required && boxed) {
         out.push(ReasonCode::AddressIncomplete);
     }
     if !a_number_valid(&s.a_number) {

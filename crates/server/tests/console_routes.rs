@@ -843,8 +843,17 @@ async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_do
             }),
         )
         .unwrap();
-        // An incident discovered 25 hours ago and not reported: overdue.
+        // An incident discovered an hour ago: its clock shows the time left.
         let staff = app.acting::<vouch_app::TaxAgencyStaff>(OFFICER).unwrap();
+        app.open_incident(
+            &staff,
+            vouch_app::IncidentKind::UnauthorizedAccess,
+            time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+            "An account was used by someone not assigned to the case.",
+            &[],
+        )
+        .unwrap();
+        // An incident discovered 25 hours ago and not reported: overdue.
         app.open_incident(
             &staff,
             vouch_app::IncidentKind::Loss,
@@ -865,7 +874,7 @@ async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_do
         metrics.body
     );
     assert!(
-        metrics.body.contains("vouch_incidents_open 1"),
+        metrics.body.contains("vouch_incidents_open 2"),
         "{}",
         metrics.body
     );
@@ -890,6 +899,10 @@ async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_do
         assert_eq!(r.status, StatusCode::OK, "{page}");
         assert!(r.body.contains("class=\"banner\""), "{page}: no banner");
         assert!(r.body.contains("DDC-25-cv-1234"), "{page}");
+        assert!(
+            r.body.contains("must be reported to the inspector general") && r.body.contains(" h "),
+            "{page}: no incident clock"
+        );
         assert!(
             r.body.contains("was not reported within 24 hours"),
             "{page}: no incident banner"

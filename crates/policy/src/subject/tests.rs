@@ -258,3 +258,22 @@ fn holds_fire_on_boilerplate_caseload_and_size() {
     assert!(holds(&letter(), &two, &big, 0).is_empty());
     assert_eq!(holds(&letter(), &two, &big, 1), vec![HoldCode::LargeBatch]);
 }
+
+#[test]
+fn a_policy_requiring_a_residence_refuses_a_post_office_box() {
+    let mut s = subject(1);
+    s.street = "PO Box 1234".into();
+    let lenient = PolicyConfig::defaults();
+    assert!(check_subjects(&letter(), &[s.clone()], &lenient).reasons[0].is_empty());
+    let mut strict = PolicyConfig::defaults();
+    strict.residence_required = true;
+    assert_eq!(
+        check_subjects(&letter(), &[s], &strict).reasons[0],
+        vec![ReasonCode::AddressIncomplete]
+    );
+    // A street address passes either way.
+    assert!(check_subjects(&letter(), &[subject(2)], &strict).reasons[0].is_empty());
+    // Written only when set: every policy without it keeps its version.
+    assert!(!lenient.to_toml().contains("residence_required"));
+    assert_ne!(strict.version(), lenient.version());
+}

@@ -180,14 +180,28 @@ fn incident_banners(core: &Core) -> Vec<String> {
     match app.incidents() {
         Ok(all) => {
             let now = app.now();
+            // Every incident not yet reported: its 24-hour clock, or that
+            // it ran out.
             all.iter()
-                .filter(|i| i.overdue(now))
+                .filter(|i| i.reported_at.is_none())
                 .map(|i| {
-                    format!(
-                        "Incident {} ({}) was not reported within 24 hours of its discovery: report it now (vouch incidents report).",
-                        i.id,
-                        i.kind.as_str()
-                    )
+                    if i.overdue(now) {
+                        format!(
+                            "Incident {} ({}) was not reported within 24 hours of its discovery: report it now (vouch incidents report).",
+                            i.id,
+                            i.kind.as_str()
+                        )
+                    } else {
+                        let left = i.deadline() - now;
+                        format!(
+                            "Incident {} ({}) must be reported to the inspector general and the Office of Safeguards within {} h {:02} min (by {}).",
+                            i.id,
+                            i.kind.as_str(),
+                            left.whole_hours(),
+                            left.whole_minutes() % 60,
+                            vouch_core::timestamp::format_seconds(i.deadline())
+                        )
+                    }
                 })
                 .collect()
         }
