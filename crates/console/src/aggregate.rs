@@ -158,6 +158,7 @@ pub fn oversight_view(
             })
             .collect(),
         unrecognised_reasons: unrecognised.into_iter().collect(),
+        withdrawn: released.iter().map(|x| x.withdrawn).sum(),
     }
 }
 

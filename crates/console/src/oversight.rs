@@ -114,6 +114,15 @@ pub fn oversight_page(layout: &Layout, view: &OversightView) -> Markup {
         (official_activity(&view.officials))
         (ai_notifications(&view.ai_notices))
         (overdue_certificates(&view.overdue))
+        h2 { "Withdrawn disclosures" }
+        @if view.withdrawn == 0 {
+            p class="ok" { "None: no remediation has withdrawn a disclosure." }
+        } @else {
+            p class="warning" {
+                strong { (view.withdrawn) " disclosures" }
+                " were withdrawn by remediations (found unlawful; their disposal demanded from the recipients). The accounting lists them per request."
+            }
+        }
     };
     page(Some(layout), Some(Section::Oversight), "Oversight", body)
 }

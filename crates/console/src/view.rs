@@ -334,6 +334,9 @@ pub struct OversightView {
     /// the subjects counted under each (in neither `rejection_reasons` nor
     /// `reason_weeks`; the page lists them in a warning).
     pub unrecognised_reasons: Vec<(String, u64)>,
+    /// Disclosures later withdrawn (remediations in effect), over every
+    /// released request.
+    pub withdrawn: u64,
 }
 
 /// One request released, as the 6103(p)(3) accounting lists it.

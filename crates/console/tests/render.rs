@@ -1080,6 +1080,7 @@ fn oversight_page_empty_normal_and_ten_years_of_weeks() {
             })
             .collect(),
         unrecognised_reasons: vec![],
+        withdrawn: 0,
     };
     let h = oversight_page(&officer(), &v).into_string();
     check_page(&h);
@@ -1181,9 +1182,11 @@ fn oversight_sections_come_in_order_each_with_its_table() {
             }],
         }],
         unrecognised_reasons: vec![],
+        withdrawn: 3,
     };
     let h = oversight_page(&officer(), &v).into_string();
     check_page(&h);
+    assert!(h.contains("<strong>3 disclosures</strong> were withdrawn"));
     assert_eq!(
         headings(&h),
         [
@@ -1194,6 +1197,7 @@ fn oversight_sections_come_in_order_each_with_its_table() {
             "Activity per requesting official",
             "AI-use notifications on file",
             "Responses past retention without a disposition certificate",
+            "Withdrawn disclosures",
         ]
     );
     // The accounting links come first, before any section.
