@@ -221,12 +221,26 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
         "{}",
         &csv[..80.min(csv.len())]
     );
-    let rows = csv.lines().filter(|l| !l.is_empty()).count();
-    assert_eq!(
-        rows as u64,
-        SUBJECTS + 1,
-        "one row per subject plus the header"
+    // The recipient gets the rows of their cases; response.json counts
+    // every subject, each answered once.
+    let rows = csv.lines().filter(|l| !l.is_empty()).count() as u64;
+    assert!(rows > 1 && rows <= SUBJECTS + 1, "{rows} rows");
+    let r = http(
+        addr,
+        "GET",
+        &format!("/v1/requests/{request_id}/response.json"),
+        Some(&recipient),
+        None,
     );
+    assert_eq!(r.0, 200);
+    let json: serde_json::Value = serde_json::from_slice(&r.1).unwrap();
+    let counted: u64 = json["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, SUBJECTS, "one answer per subject: {json}");
     second.stop();
 
     let out = vouch(&state, &["ledger", "verify"]);
@@ -258,9 +272,17 @@ fn a_killed_service_resumes_its_batch_on_restart_without_looking_up_twice() {
         SUBJECTS,
         t0.elapsed()
     );
-    // Every subject that passed the per-subject checks (its response row
-    // gives no reasons) was looked up exactly once, and no other.
-    let looked_up: HashSet<&str> = csv
+    // Every subject that passed the per-subject checks (its row of the
+    // whole response, as the service wrote it, gives no reasons) was looked
+    // up exactly once, and no other.
+    let whole = std::fs::read_to_string(
+        state
+            .join("responses")
+            .join(&request_id)
+            .join("response.csv"),
+    )
+    .unwrap();
+    let looked_up: HashSet<&str> = whole
         .lines()
         .skip(1)
         .filter_map(|l| {

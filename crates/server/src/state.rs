@@ -464,6 +464,19 @@ impl Core {
                 }
                 Err(e) => {
                     tracing::error!(request_id = %request_id, error = %e, "batch run failed");
+                    // A refused or unreadable upload is not kept: its files
+                    // go (the refusal stays in the audit trail), while this
+                    // job still holds the request id, so that a new upload
+                    // of the id, claimed once it is released, never loses
+                    // its files to this one's discarding.
+                    if matches!(
+                        failure_category(&e),
+                        "signature_refused" | "request_unreadable"
+                    ) {
+                        if let Err(e) = core.app().discard_upload(&request_id) {
+                            tracing::error!(request_id = %request_id, error = %e, "discarding a refused upload failed");
+                        }
+                    }
                     core.set_job(&request_id, Some(JobState::Failed(failure_category(&e))));
                     // A batch waiting for its witnesses is tried again
                     // later: it completes when they answer (fail closed
@@ -478,16 +491,6 @@ impl Core {
                             core.retry_later(request_id.clone(), "held_by_court_order", ORDER_RETRY)
                         }
                         _ => {}
-                    }
-                    // A refused or unreadable upload is not kept: its files
-                    // go (the refusal stays in the audit trail).
-                    if matches!(
-                        failure_category(&e),
-                        "signature_refused" | "request_unreadable"
-                    ) {
-                        if let Err(e) = core.app().discard_upload(&request_id) {
-                            tracing::error!(request_id = %request_id, error = %e, "discarding a refused upload failed");
-                        }
                     }
                 }
             }
