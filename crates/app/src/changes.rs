@@ -129,15 +129,20 @@ impl App<'_> {
     /// reopening the ledger (seconds at millions of leaves, on every page).
     /// Every use case that relies on the seal replays the ledger itself.
     pub fn registry_sealed(&self) -> Result<bool, AppError> {
+        Ok(self.vetted_as_recorded()?.is_sealed())
+    }
+
+    /// The registry replayed from the store's record of what was logged,
+    /// without reopening the ledger: for listings and banners only (every
+    /// decision that relies on the registry replays the ledger itself).
+    pub(crate) fn vetted_as_recorded(&self) -> Result<Vetted, AppError> {
         let changes = self.store.registry_changes()?;
         let mut entries: Vec<(u64, vouch_ledger::RegistryEntry)> = changes
             .iter()
             .filter_map(|c| c.ledger_index.map(|i| (i, rules::entry_of(c))))
             .collect();
         entries.sort_by_key(|(i, _)| *i);
-        Ok(rules::vet(&changes, &entries)
-            .map_err(vouch_pipeline::PipelineError::from)?
-            .is_sealed())
+        Ok(rules::vet(&changes, &entries).map_err(vouch_pipeline::PipelineError::from)?)
     }
 
     /// Every registry change, oldest first.

@@ -135,15 +135,9 @@ impl App<'_> {
     /// ledger reopened on every page; every decision that relies on an
     /// order replays the ledger itself).
     pub fn orders_in_force(&self) -> Result<Vec<Order>, AppError> {
-        let changes = self.store.registry_changes()?;
-        let mut entries: Vec<(u64, vouch_ledger::RegistryEntry)> = changes
-            .iter()
-            .filter_map(|c| c.ledger_index.map(|i| (i, rules::entry_of(c))))
-            .collect();
-        entries.sort_by_key(|(i, _)| *i);
         let today = self.now().date();
-        Ok(rules::vet(&changes, &entries)
-            .map_err(vouch_pipeline::PipelineError::from)?
+        Ok(self
+            .vetted_as_recorded()?
             .orders()
             .filter(|o| o.in_force(today))
             .cloned()

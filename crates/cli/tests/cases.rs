@@ -7,18 +7,10 @@ mod common;
 use common::*;
 use sha2::{Digest, Sha256};
 
-fn setup(tmp: &std::path::Path) -> (Golden, std::path::PathBuf) {
-    let g = Golden::new(&tmp.join("data"));
-    let state = tmp.join("state");
-    g.register(&state);
-    g.build_index(&state);
-    (g, state)
-}
-
 #[test]
 fn a_subject_whose_case_no_recipient_works_on_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     g.edit_letter(|t| t.replace("\"HSI-2025-000105\", ", ""));
     let out = tmp.path().join("r");
     ok(&g.verify(&state, &out));
@@ -58,7 +50,7 @@ fn with_cases_file(g: &Golden, body: &str) {
 #[test]
 fn a_large_batch_assigns_cases_in_a_signed_cases_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let body: String = (101..=114)
         .filter(|n| *n != 107)
         .map(|n| format!("ice-agent-0001,HSI-2025-{n:06}\n"))
@@ -79,7 +71,7 @@ fn a_large_batch_assigns_cases_in_a_signed_cases_file() {
 #[test]
 fn a_cases_file_naming_someone_else_or_not_the_signed_one_is_refused_whole() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     with_cases_file(
         &g,
         "ice-agent-0001,HSI-2025-000101\nice-agent-9999,HSI-2025-000102\n",
@@ -109,7 +101,7 @@ fn a_cases_file_naming_someone_else_or_not_the_signed_one_is_refused_whole() {
 #[test]
 fn a_recipients_caseload_is_counted_across_letters() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let pad = |from: u32| -> String {
         (from..from + 130)
             .map(|n| format!("\"HSI-2025-9{n:05}\", "))

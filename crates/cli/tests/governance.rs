@@ -5,14 +5,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn setup(tmp: &Path) -> (Golden, std::path::PathBuf) {
-    let g = Golden::new(&tmp.join("data"));
-    let state = tmp.join("state");
-    g.register(&state);
-    g.build_index(&state);
-    (g, state)
-}
-
 fn second_request(g: &Golden, id: &str, submitted: &str) {
     g.reseal();
     g.edit_letter(|t| {
@@ -24,7 +16,7 @@ fn second_request(g: &Golden, id: &str, submitted: &str) {
 #[test]
 fn asking_again_about_the_same_people_is_refused_as_a_repeat_inquiry() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&g.verify(&state, &tmp.path().join("r1")));
     let first = rows(&tmp.path().join("r1"));
     second_request(&g, "GOLDEN-2025-000002", "2025-08-01T14:00:00Z");
@@ -40,7 +32,7 @@ fn asking_again_about_the_same_people_is_refused_as_a_repeat_inquiry() {
 #[test]
 fn the_same_person_at_another_address_is_refused_as_probing_for_the_agency_that_asked() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&g.verify(&state, &tmp.path().join("r1")));
     // The same agency asks about S02 at another address, with a fresh
     // A-number and the names swapped: one person all the same.
@@ -63,7 +55,7 @@ fn the_same_person_at_another_address_is_refused_as_probing_for_the_agency_that_
 #[test]
 fn another_agency_is_not_told_that_one_asked_and_the_batch_waits_for_the_disclosure_office() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&g.verify(&state, &tmp.path().join("r1")));
     // A different agency asks about S02 at another address.
     let p = g.request().join("subjects.csv");
@@ -152,7 +144,7 @@ fn refusals_depend_on_the_request_history_only_never_on_the_master_file() {
         ("b", ""),
     ] {
         let dir = tmp.path().join(run);
-        let (g, state) = setup(&dir);
+        let (g, state) = golden_state(&dir);
         if !master.is_empty() {
             // Run a: an empty master file, so nothing can ever match.
             std::fs::write(g.dir.join("master.csv"), master).unwrap();
@@ -177,7 +169,7 @@ fn refusals_depend_on_the_request_history_only_never_on_the_master_file() {
 #[test]
 fn two_batches_checked_at_once_cannot_both_let_the_same_person_through() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     // Two copies of the request with different ids, run concurrently.
     let g2 = Golden::new(&tmp.path().join("data2"));
     g2.edit_letter(|t| t.replace("GOLDEN-2025-000001", "GOLDEN-2025-000009"));
@@ -223,7 +215,7 @@ fn two_batches_checked_at_once_cannot_both_let_the_same_person_through() {
 #[test]
 fn a_held_taxpayer_is_answered_not_confirmed_and_logged_as_held_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let tins = tmp.path().join("held.txt");
     std::fs::write(&tins, "123456789\n").unwrap();
     let denied = vouch(
@@ -292,7 +284,7 @@ fn a_held_taxpayer_is_answered_not_confirmed_and_logged_as_held_only() {
 #[test]
 fn a_policy_file_is_validated_activated_with_a_reason_and_used() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let shown = ok(&vouch(&state, &["policy", "show"]));
     let file = tmp.path().join("policy.toml");
     std::fs::write(
@@ -364,7 +356,7 @@ fn a_policy_file_is_validated_activated_with_a_reason_and_used() {
 #[test]
 fn a_denied_batch_is_never_looked_up() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let pending = g.verify_as(&state, &tmp.path().join("r"), &[]);
     assert_eq!(pending.status.code(), Some(3));
     ok(&vouch(

@@ -6,14 +6,6 @@
 mod common;
 use common::*;
 
-fn setup(tmp: &std::path::Path) -> (Golden, std::path::PathBuf) {
-    let g = Golden::new(&tmp.join("data"));
-    let state = tmp.join("state");
-    g.register(&state);
-    g.build_index(&state);
-    (g, state)
-}
-
 /// Every value of the test data a report must never carry: names,
 /// streets, TINs and dates of birth from the master and the subjects.
 fn personal_values(g: &Golden) -> Vec<String> {
@@ -59,7 +51,7 @@ fn carries(text: &str, value: &str) -> bool {
 #[test]
 fn an_incident_is_reported_with_counts_only_and_closed_with_its_steps() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&g.verify(&state, &tmp.path().join("r1")));
     let opened = ok(&vouch(
         &state,
@@ -171,7 +163,7 @@ fn an_incident_is_reported_with_counts_only_and_closed_with_its_steps() {
 #[test]
 fn an_incident_not_reported_within_a_day_is_overdue_and_a_summary_carries_no_numbers() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_g, state) = setup(tmp.path());
+    let (_g, state) = golden_state(tmp.path());
     let discovered =
         vouch_core::timestamp::format(vouch_core::timestamp::now() - time::Duration::hours(25));
     ok(&vouch(

@@ -9,14 +9,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn setup(tmp: &Path) -> (Golden, std::path::PathBuf) {
-    let g = Golden::new(&tmp.join("data"));
-    let state = tmp.join("state");
-    g.register(&state);
-    g.build_index(&state);
-    (g, state)
-}
-
 fn add_order(state: &Path, tmp: &Path, id: &str, scope: &str, date: &str) -> std::process::Output {
     let doc = tmp.join(format!("{id}.txt"));
     std::fs::write(
@@ -57,7 +49,7 @@ fn outcomes(out: &Path) -> Vec<(String, String)> {
 #[test]
 fn a_halt_in_scope_refuses_intake_and_names_the_order() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&add_order(
         &state,
         tmp.path(),
@@ -119,7 +111,7 @@ fn a_halt_in_scope_refuses_intake_and_names_the_order() {
 #[test]
 fn orders_out_of_scope_or_not_yet_in_force_change_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&add_order(
         &state,
         tmp.path(),
@@ -154,7 +146,7 @@ fn orders_out_of_scope_or_not_yet_in_force_change_nothing() {
 #[test]
 fn a_halt_holds_an_approved_batch_until_it_is_lifted() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let out = tmp.path().join("r1");
     // Received and checked before the order: it waits for its approval.
     let pending = g.verify_as(&state, &out, &[]);
@@ -228,7 +220,7 @@ fn a_halt_holds_an_approved_batch_until_it_is_lifted() {
 #[test]
 fn once_sealed_an_order_needs_a_second_administrator() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     for id in ["irs-admin-1", "irs-admin-2"] {
         let public = g.officer_pub(id);
         ok(&vouch(

@@ -9,14 +9,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn setup(tmp: &Path) -> (Golden, std::path::PathBuf) {
-    let g = Golden::new(&tmp.join("data"));
-    let state = tmp.join("state");
-    g.register(&state);
-    g.build_index(&state);
-    (g, state)
-}
-
 /// The golden letter re-dated and renamed, then verified as received at
 /// `received` with one officer's approval.
 fn verify_at(
@@ -56,7 +48,7 @@ fn verify_at(
 /// A fresh state, the golden request dated `submitted` and received at
 /// `received`: the response's rows.
 fn answered_once(tmp: &Path, submitted: &str, received: &str) -> Vec<(String, String, String)> {
-    let (g, state) = setup(tmp);
+    let (g, state) = golden_state(tmp);
     let out = tmp.join("r");
     ok(&verify_at(
         &g,
@@ -78,7 +70,7 @@ fn all_rejected_for(r: &[(String, String, String)], code: &str) -> bool {
 #[test]
 fn a_letter_dated_back_escapes_neither_the_probing_windows_nor_the_history() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     ok(&verify_at(
         &g,
         &state,
@@ -144,7 +136,7 @@ fn safeguards_that_lapsed_before_receipt_are_not_revived_by_dating_the_letter_ba
 #[test]
 fn splitting_a_batch_does_not_avoid_the_second_approval() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     // A policy whose large batch is 20 subjects: the golden request has 14.
     let shown = ok(&vouch(&state, &["policy", "show"]));
     let file = tmp.path().join("policy.toml");

@@ -7,19 +7,11 @@
 mod common;
 use common::*;
 
-fn setup(tmp: &std::path::Path) -> (Golden, std::path::PathBuf) {
-    let g = Golden::new(&tmp.join("data"));
-    let state = tmp.join("state");
-    g.register(&state);
-    g.build_index(&state);
-    (g, state)
-}
-
 #[test]
 fn a_reassessment_finds_what_a_stricter_policy_refuses_and_a_remediation_runs_to_certified_disposal(
 ) {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     let out = tmp.path().join("r1");
     ok(&g.verify(&state, &out));
     let looked_up: Vec<String> = rows(&out)
@@ -225,7 +217,7 @@ fn a_reassessment_finds_what_a_stricter_policy_refuses_and_a_remediation_runs_to
 #[test]
 fn a_reassessment_under_a_stricter_address_rule_finds_exactly_the_boxes() {
     let tmp = tempfile::tempdir().unwrap();
-    let (g, state) = setup(tmp.path());
+    let (g, state) = golden_state(tmp.path());
     // Two subjects asked at post office boxes (looked up: lawful under the
     // policy in force).
     let p = g.request().join("subjects.csv");

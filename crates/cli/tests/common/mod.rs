@@ -244,6 +244,17 @@ impl Golden {
     }
 }
 
+/// A golden request in `tmp/data`, registered in the state `tmp/state`
+/// with its index built: what most command-line tests start from.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn golden_state(tmp: &Path) -> (Golden, PathBuf) {
+    let g = Golden::new(&tmp.join("data"));
+    let state = tmp.join("state");
+    g.register(&state);
+    g.build_index(&state);
+    (g, state)
+}
+
 pub fn b64line(bytes: &[u8]) -> String {
     use base64::Engine;
     format!(
