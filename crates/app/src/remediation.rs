@@ -332,7 +332,16 @@ impl App<'_> {
             rem::put_remediation(self.store, &d)?;
             d
         };
-        let change = self.found(by.id(), &Self::withdrawal_of(&kept))?;
+        let change = match self.found(by.id(), &Self::withdrawal_of(&kept)) {
+            Ok(c) => c,
+            Err(e) => {
+                // Not logged (refused, or the registry is sealed): nothing
+                // is withdrawn, so nothing is kept.
+                self.store
+                    .delete_request_document(rem::REMEDIATIONS, &kept.id)?;
+                return Err(e);
+            }
+        };
         self.keep_remediation(kept, &change.id)
     }
 

@@ -271,3 +271,71 @@ fn a_reassessment_under_a_stricter_address_rule_finds_exactly_the_boxes() {
     );
     assert!(listed.contains("ADDRESS_INCOMPLETE\t2"), "{listed}");
 }
+
+#[test]
+fn once_sealed_a_remediation_needs_a_second_administrator_and_a_refusal_keeps_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (g, state) = golden_state(tmp.path());
+    ok(&g.verify(&state, &tmp.path().join("r1")));
+    for id in ["irs-admin-1", "irs-admin-2"] {
+        let public = g.officer_pub(id);
+        ok(&vouch(
+            &state,
+            &[
+                "officials",
+                "add",
+                "--id",
+                id,
+                "--agency",
+                "IRS",
+                "--role",
+                "administrator",
+                "--public-key",
+                public.to_str().unwrap(),
+            ],
+        ));
+    }
+    let args = [
+        "remediation",
+        "open",
+        "--requests",
+        "GOLDEN-2025-000001",
+        "--reason",
+        "Found unlawful by the court.",
+        "--as",
+        "irs-do-1",
+    ];
+    let alone = vouch(&state, &args);
+    assert!(one_line_error(&alone).contains("sealed"));
+    assert!(ok(&vouch(&state, &["remediation", "list"])).starts_with("0 remediations"));
+    // Proposed with the officer's key: kept, not in effect, the agency
+    // still current; confirmed by an administrator: in effect.
+    let key = g.officer_key("irs-do-1");
+    let mut signed = args.to_vec();
+    signed.extend(["--key", key.to_str().unwrap()]);
+    let out = ok(&vouch(&state, &signed));
+    let change = out.split_whitespace().nth(3).unwrap().to_string();
+    let listed = ok(&vouch(&state, &["remediation", "list"]));
+    assert!(
+        listed.contains("waits for a second administrator") && listed.contains("not in effect"),
+        "{listed}"
+    );
+    let key2 = g.officer_key("irs-admin-2");
+    ok(&vouch(
+        &state,
+        &[
+            "registry",
+            "confirm",
+            &change,
+            "--as",
+            "irs-admin-2",
+            "--key",
+            key2.to_str().unwrap(),
+        ],
+    ));
+    let listed = ok(&vouch(&state, &["remediation", "list"]));
+    assert!(
+        listed.contains("withdrawn (logged)") && listed.contains("OPEN"),
+        "{listed}"
+    );
+}

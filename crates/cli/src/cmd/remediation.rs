@@ -211,17 +211,19 @@ pub fn run(state: &Path, c: RemediationCommand) -> Result<ExitCode> {
                     if s.in_effect {
                         "withdrawn (logged)"
                     } else {
-                        "proposed"
+                        "proposed: waits for a second administrator"
                     },
                     r.acknowledgments.len(),
-                    match s.certified_on {
-                        Some(d) => format!(
+                    match (s.in_effect, s.certified_on) {
+                        (_, Some(d)) => format!(
                             "certified disposed of {}",
                             vouch_core::timestamp::format_date(d)
                         ),
-                        None =>
+                        (true, None) => {
                             "OPEN: disposal not certified (the agency's safeguards are not current)"
-                                .into(),
+                                .into()
+                        }
+                        (false, None) => "not in effect".into(),
                     }
                 );
             }
