@@ -221,24 +221,7 @@ fn a_halt_holds_an_approved_batch_until_it_is_lifted() {
 fn once_sealed_an_order_needs_a_second_administrator() {
     let tmp = tempfile::tempdir().unwrap();
     let (g, state) = golden_state(tmp.path());
-    for id in ["irs-admin-1", "irs-admin-2"] {
-        let public = g.officer_pub(id);
-        ok(&vouch(
-            &state,
-            &[
-                "officials",
-                "add",
-                "--id",
-                id,
-                "--agency",
-                "IRS",
-                "--role",
-                "administrator",
-                "--public-key",
-                public.to_str().unwrap(),
-            ],
-        ));
-    }
+    g.seal(&state);
     // One person alone is refused.
     let alone = add_order(&state, tmp.path(), "ORDER-S", "all", "2025-05-01");
     assert!(!alone.status.success());

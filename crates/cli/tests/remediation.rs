@@ -277,24 +277,7 @@ fn once_sealed_a_remediation_needs_a_second_administrator_and_a_refusal_keeps_no
     let tmp = tempfile::tempdir().unwrap();
     let (g, state) = golden_state(tmp.path());
     ok(&g.verify(&state, &tmp.path().join("r1")));
-    for id in ["irs-admin-1", "irs-admin-2"] {
-        let public = g.officer_pub(id);
-        ok(&vouch(
-            &state,
-            &[
-                "officials",
-                "add",
-                "--id",
-                id,
-                "--agency",
-                "IRS",
-                "--role",
-                "administrator",
-                "--public-key",
-                public.to_str().unwrap(),
-            ],
-        ));
-    }
+    g.seal(&state);
     let args = [
         "remediation",
         "open",

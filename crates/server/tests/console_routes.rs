@@ -70,6 +70,29 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
+/// An API token for `who`, issued by the administrator over the API:
+/// (token, token id).
+async fn issue_token(app: &Router, admin: &str, who: &str) -> (String, String) {
+    let r = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/v1/officials/{who}/tokens"))
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    (
+        v["token"].as_str().unwrap().to_string(),
+        v["token_id"].as_str().unwrap().to_string(),
+    )
+}
+
 /// The token half of signing in: returns the (pending) session cookie.
 async fn sign_in_token(app: &Router, token: &str) -> String {
     let form = send(app, Method::GET, "/console/sign-in", None, None).await;
@@ -204,25 +227,7 @@ async fn the_console_refuses_what_the_api_refuses() {
     let app = app(app_state);
     let token_of = |who: &'static str| {
         let (app, admin) = (app.clone(), admin.clone());
-        async move {
-            let r = app
-                .oneshot(
-                    Request::builder()
-                        .method(Method::POST)
-                        .uri(format!("/v1/officials/{who}/tokens"))
-                        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await
-                .unwrap();
-            let v: serde_json::Value =
-                serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
-            (
-                v["token"].as_str().unwrap().to_string(),
-                v["token_id"].as_str().unwrap().to_string(),
-            )
-        }
+        async move { issue_token(&app, &admin, who).await }
     };
 
     // No session: every page sends the browser to sign in.
@@ -878,21 +883,7 @@ async fn a_court_order_in_force_is_a_banner_on_every_page_and_listed_with_its_do
         "{}",
         metrics.body
     );
-    let r = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .method(Method::POST)
-                .uri(format!("/v1/officials/{OFFICER}/tokens"))
-                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let v: serde_json::Value =
-        serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
-    let token = v["token"].as_str().unwrap().to_string();
+    let (token, _) = issue_token(&app, &admin, OFFICER).await;
     let (session, _) = sign_in(&app, &admin, OFFICER, &token).await;
     for page in ["/console/review", "/console/requests", "/console/orders"] {
         let r = send(&app, Method::GET, page, Some(&session), None).await;

@@ -223,6 +223,30 @@ impl Golden {
         }
     }
 
+    /// Registers two administrators with keys (`irs-admin-1`, `irs-admin-2`):
+    /// the registry is sealed from then on.
+    #[allow(dead_code)] // not every test binary that includes this module uses it
+    pub fn seal(&self, state: &Path) {
+        for id in ["irs-admin-1", "irs-admin-2"] {
+            let public = self.officer_pub(id);
+            ok(&vouch(
+                state,
+                &[
+                    "officials",
+                    "add",
+                    "--id",
+                    id,
+                    "--agency",
+                    "IRS",
+                    "--role",
+                    "administrator",
+                    "--public-key",
+                    public.to_str().unwrap(),
+                ],
+            ));
+        }
+    }
+
     pub fn build_index(&self, state: &Path) -> PathBuf {
         let idx = self.dir.join("index");
         ok(&vouch(

@@ -153,11 +153,27 @@ pub(crate) async fn proposal_statement(
 ) -> Result<Json<Value>, ApiError> {
     let new = form.official.parse()?;
     let at = moment("at", &form.at)?;
-    let core = who.core.clone();
+    proposal_text(
+        who.core.clone(),
+        Proposal::Official(new),
+        who.acting.id().into(),
+        at,
+    )
+    .await
+}
+
+/// The change `proposal` by `by` at `at` would be, and the statement its
+/// proposer signs: `{change_id, statement}`.
+pub(crate) async fn proposal_text(
+    core: std::sync::Arc<crate::state::Core>,
+    proposal: Proposal,
+    by: String,
+    at: time::OffsetDateTime,
+) -> Result<Json<Value>, ApiError> {
     blocking(move || {
         let app = core.app();
-        let draft = app.draft(&Proposal::Official(new), who.acting.id(), at)?;
-        let text = app.change_statement(&draft, Step::Propose, who.acting.id(), draft.proposed_at);
+        let draft = app.draft(&proposal, &by, at)?;
+        let text = app.change_statement(&draft, Step::Propose, &by, draft.proposed_at);
         Ok(Json(json!({ "change_id": draft.id, "statement": text })))
     })
     .await

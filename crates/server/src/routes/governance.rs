@@ -15,7 +15,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use vouch_app::{
-    IncidentKind, NewOrder, OrderChange, PolicyOwner, Proposal, SignedStep, Step, TaxAgencyStaff,
+    IncidentKind, NewOrder, OrderChange, PolicyOwner, Proposal, SignedStep, TaxAgencyStaff,
 };
 
 /// An order change as the API takes it: `{"add": {...}}` or `{"lift": {...}}`.
@@ -132,13 +132,12 @@ pub(crate) async fn order_statement(
 ) -> Result<Json<Value>, ApiError> {
     let change = body.change.change()?;
     let at = moment("at", &body.at)?;
-    let core = who.core.clone();
-    blocking(move || {
-        let app = core.app();
-        let draft = app.draft(&Proposal::Order(change), who.acting.id(), at)?;
-        let text = app.change_statement(&draft, Step::Propose, who.acting.id(), draft.proposed_at);
-        Ok(Json(json!({ "change_id": draft.id, "statement": text })))
-    })
+    super::admin::proposal_text(
+        who.core.clone(),
+        Proposal::Order(change),
+        who.acting.id().into(),
+        at,
+    )
     .await
 }
 
