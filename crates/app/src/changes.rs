@@ -456,6 +456,37 @@ impl App<'_> {
         self.take_effect(&mut ledger, change)
     }
 
+    /// Logs a record of one official (kind `incident`): a registry entry
+    /// made and in effect at once, whether or not the registry is sealed.
+    pub(crate) fn record(
+        &self,
+        by: &str,
+        kind: &str,
+        payload: String,
+        summary: String,
+    ) -> Result<(), AppError> {
+        let _writer = self.store.writer_lock()?;
+        let mut ledger = self.store.open_ledger()?;
+        let now = self.now();
+        let change = RegistryChange {
+            id: rules::change_id(kind, &payload, by, now),
+            kind: kind.into(),
+            payload,
+            summary,
+            proposed_by: by.into(),
+            proposed_at: now,
+            proposal_signature: String::new(),
+            confirmed_by: Some(by.into()),
+            confirmed_at: Some(now),
+            confirmation_signature: None,
+            ledger_index: None,
+        };
+        self.would_replay(&ledger, &change)?;
+        self.store.put_registry_change(&change)?;
+        self.take_effect(&mut ledger, change)?;
+        Ok(())
+    }
+
     /// Logs a confirmed change (unless it is logged already), applies it,
     /// and records where it was logged. Each step can be repeated after a
     /// crash: the entry is looked for before it is appended, and applying
@@ -617,7 +648,10 @@ impl App<'_> {
             rules::KIND_CREDENTIAL => Ok(()),
             // The witnesses and the orders are the replay's: nothing in the
             // store to change (an order's document is kept when proposed).
-            rules::KIND_WITNESS | rules::KIND_ORDER | rules::KIND_WITHDRAWAL => Ok(()),
+            rules::KIND_WITNESS
+            | rules::KIND_ORDER
+            | rules::KIND_WITHDRAWAL
+            | rules::KIND_INCIDENT => Ok(()),
             other => Err(corrupt(format!("unknown kind {other}"))),
         }
     }

@@ -224,6 +224,27 @@ impl App<'_> {
         Ok(())
     }
 
+    /// Logs an incident's step in the ledger (a registry record of kind
+    /// `incident`, binding the record as stored by SHA-256), so that no one
+    /// deletes or rewrites an incident unseen: the pipeline refuses intake
+    /// while a logged incident's record is missing or altered. Called
+    /// without the writer lock (it takes it).
+    fn log_incident(&self, by: &str, i: &Incident, step: &str) -> Result<(), AppError> {
+        let bytes = serde_json::to_vec_pretty(i).map_err(|e| corrupt(e.to_string()))?;
+        let payload = vouch_pipeline::changes::IncidentPayload {
+            incident: i.id.clone(),
+            step: step.into(),
+            record_sha256: hex::encode(Sha256::digest(&bytes)),
+        };
+        let payload = serde_json::to_string(&payload).map_err(|e| corrupt(e.to_string()))?;
+        self.record(
+            by,
+            vouch_pipeline::changes::KIND_INCIDENT,
+            payload,
+            format!("incident {} {step}", i.id),
+        )
+    }
+
     /// Opens an incident discovered at `discovered_at`, concerning
     /// `requests` (each must exist).
     pub fn open_incident(
@@ -292,6 +313,8 @@ impl App<'_> {
         ids.push(incident.id.clone());
         let index = serde_json::to_vec(&ids).map_err(|e| corrupt(e.to_string()))?;
         self.store.put_request_blob(INCIDENTS, INDEX, &index)?;
+        drop(_writer);
+        self.log_incident(by.id(), &incident, "opened")?;
         self.service_audit(
             by.id(),
             AuditAction::IncidentOpened,
@@ -313,12 +336,14 @@ impl App<'_> {
         by: &Acting<TaxAgencyStaff>,
         id: &str,
     ) -> Result<IncidentReport, AppError> {
-        let _writer = self.store.writer_lock()?;
+        let writer = self.store.writer_lock()?;
         let mut incident = self.incident(id)?;
         if incident.reported_at.is_none() {
             incident.reported_at = Some(self.now());
             incident.reported_by = Some(by.id().into());
             self.put_incident(&incident)?;
+            drop(writer);
+            self.log_incident(by.id(), &incident, "reported")?;
             self.service_audit(
                 by.id(),
                 AuditAction::IncidentReported,
@@ -439,6 +464,8 @@ impl App<'_> {
         incident.closed_by = Some(by.id().into());
         incident.corrective = steps;
         self.put_incident(&incident)?;
+        drop(_writer);
+        self.log_incident(by.id(), &incident, "closed")?;
         self.service_audit(
             by.id(),
             AuditAction::IncidentClosed,

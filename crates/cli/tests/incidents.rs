@@ -158,6 +158,24 @@ fn an_incident_is_reported_with_counts_only_and_closed_with_its_steps() {
     for step in ["incident opened", "incident reported", "incident closed"] {
         assert!(trail.iter().any(|a| a == step), "{step}: {trail:?}");
     }
+    drop(store);
+    // Each step is a ledger entry the replay accepts; a writer of the
+    // database who deletes the incident (to hide it) stops intake.
+    ok(&vouch(&state, &["ledger", "verify"]));
+    sql(
+        &state,
+        &[&format!(
+            "DELETE FROM request_documents WHERE request_id = 'incidents' AND name = '{id}'"
+        )],
+    );
+    g.reseal();
+    g.edit_letter(|t| t.replace("GOLDEN-2025-000001", "GOLDEN-2025-000002"));
+    let refused = g.verify(&state, &tmp.path().join("r2"));
+    assert!(
+        one_line_error(&refused).contains("missing or altered"),
+        "{}",
+        one_line_error(&refused)
+    );
 }
 
 #[test]

@@ -44,6 +44,22 @@ pub const KIND_WITNESS: &str = "witness";
 pub const KIND_ORDER: &str = "order";
 /// Kind of a change withdrawing disclosures found unlawful (a remediation).
 pub const KIND_WITHDRAWAL: &str = "withdrawal";
+/// Kind of a record of an incident's step (opened, reported, closed): not
+/// a change of who may act, so one official records it at any time; it is
+/// logged so that no one removes an incident unseen.
+pub const KIND_INCIDENT: &str = "incident";
+
+/// The payload of an incident's logged step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPayload {
+    /// The incident.
+    pub incident: String,
+    /// `opened`, `reported` or `closed`.
+    pub step: String,
+    /// SHA-256 of the incident's record after the step, hex.
+    pub record_sha256: String,
+}
 
 /// The payload of a change withdrawing disclosures: the remediation's id
 /// and what binds its list of disclosures (kept as a store document).
@@ -567,6 +583,7 @@ pub struct Vetted {
     witnesses: std::collections::BTreeMap<String, Witness>,
     orders: std::collections::BTreeMap<String, Order>,
     withdrawals: std::collections::BTreeMap<String, WithdrawalPayload>,
+    incidents: std::collections::BTreeMap<String, IncidentPayload>,
     /// Ledger index of the entry that sealed the registry, if sealed.
     pub sealed_at: Option<u64>,
     /// Founding entries logged.
@@ -593,6 +610,11 @@ impl Vetted {
     /// The witnesses the ledger asks to cosign its checkpoints, by name.
     pub fn witnesses(&self) -> impl Iterator<Item = &Witness> {
         self.witnesses.values()
+    }
+
+    /// Every incident the ledger logs, with its latest step.
+    pub fn incidents(&self) -> impl Iterator<Item = &IncidentPayload> {
+        self.incidents.values()
     }
 
     /// Every withdrawal of disclosures in effect, by remediation id.
@@ -695,7 +717,19 @@ pub fn vet(
                 change_id: e.change_id.clone(),
             });
         }
-        if is_founding(c) {
+        if c.kind == KIND_INCIDENT {
+            // A record, made by one official (registered) at any time.
+            if c.confirmed_by.as_deref() != Some(c.proposed_by.as_str())
+                || v.official(&c.proposed_by).is_none() && v.is_sealed()
+            {
+                return Err(invalid(
+                    "an incident's step recorded by no registered official".into(),
+                ));
+            }
+            let p: IncidentPayload =
+                serde_json::from_str(&c.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            v.incidents.insert(p.incident.clone(), p);
+        } else if is_founding(c) {
             if v.is_sealed() {
                 return Err(invalid(
                     "a one-person registration after the registry was sealed".into(),

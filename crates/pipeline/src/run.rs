@@ -618,6 +618,23 @@ fn fresh_checks(
     // Every withdrawal the ledger logs finds its remediation, unaltered (a
     // store writer who deletes one to clear an agency's safeguards stops
     // intake instead).
+    // So does every incident: its record as its last logged step left it.
+    for i in vetted.incidents() {
+        let kept = store.request_blob("incidents", &i.incident)?;
+        let same = kept.is_some_and(|b| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&b)) == i.record_sha256
+        });
+        if !same {
+            return Err(PipelineError::Inconsistent {
+                request_id: request_id.clone(),
+                why: format!(
+                    "incident {} is logged in the ledger but missing or altered in the store",
+                    i.incident
+                ),
+            });
+        }
+    }
     for w in vetted.withdrawals() {
         let kept = crate::remediation::remediation(store, &w.remediation)?;
         if kept.is_none_or(|r| r.disclosures_sha256() != w.disclosures_sha256) {
