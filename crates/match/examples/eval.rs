@@ -25,7 +25,7 @@ fn main() {
     let t = Instant::now();
     let mut b = vouch_match::IndexBuilder::new();
     common::read_master(&data.join("master.csv"), &mut b);
-    let ix = b.finish();
+    let ix = b.finish().unwrap();
     let build = t.elapsed();
     println!(
         "build {:.1}s ({} rows, {} taxpayers, {:?})",

@@ -35,7 +35,7 @@ fn main() {
             println!("rebuilding: {e}");
             let mut b = IndexBuilder::new();
             common::read_master(&data.join("master.csv"), &mut b);
-            let ix = b.finish();
+            let ix = b.finish().unwrap();
             ix.save(&dir.join("index")).unwrap();
             ix
         }

@@ -384,7 +384,7 @@ pub(crate) fn candidates(
                 capped = capped.saturating_add(1);
                 continue;
             }
-            tins.extend(b.iter().map(|x| x.1));
+            tins.extend(b.iter().copied());
         }
     }
     tins.sort_unstable();

@@ -7,28 +7,37 @@
 //! their letters, and the index is confidential data at rest like
 //! master.csv. Addresses are held as SHA-256 keys plus the street's words and
 //! a key of the delivery point (to bridge a keying error in the street);
-//! returns that exist but cannot be read are kept by TIN and tax year. On disk: a header
-//! (magic, format version, oldest readable version), tagged sections, and a
-//! footer with the SHA-256 of everything before it and a closing magic; the
+//! returns that exist but cannot be read are kept by TIN and tax year.
+//!
+//! The index is built by streaming the master through bounded sort buffers
+//! that spill to disk ([`IndexBuilder`], `build.rs` and `spill.rs`), written
+//! section by section, and mapped, not loaded: every table, the derived
+//! lookup tables included, is a view of the file ([`table`], `file.rs`),
+//! so opening an index of hundreds of millions of rows checks its digests
+//! and reads nothing else, and resident memory is what lookups touch. The
 //! model is `model.json` beside it, with its own digest. Files are written
-//! to a temporary file, synced, renamed. Loading checks all of it, so a
+//! to a temporary file, synced, renamed. Opening checks all of it, so a
 //! truncated, corrupt or foreign file is a clear error, never a wrong
 //! answer. Nothing here decides; see [`crate::decide`].
 
 use crate::compare::{address as addr_level, dob_level, given_level, suffix_level, surname_level};
-use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
+use crate::keys::NameTokens;
 use crate::model::{Comparison, Model};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use table::Table;
 use vouch_core::{MasterRecord, Tin};
 
+mod build;
 mod file;
 mod lookup;
 mod sample;
+mod spill;
+mod table;
 
 use lookup::{addr_high, Lookup};
 
+pub use build::{BuildReport, IndexBuilder, BUILD_MEMORY_DEFAULT};
 pub use file::{FORMAT_VERSION, INDEX_FILE, MODEL_FILE};
 pub use sample::estimate_u;
 pub(crate) use sample::U_PAIRS_MAX;
@@ -63,7 +72,7 @@ pub enum IndexError {
     },
     /// The file was written by an incompatible version.
     #[error(
-        "index {path}: format version {found} is not supported (this build reads {supported})"
+        "index {path}: format version {found} is not supported (this build reads {supported}); rebuild it from master.csv with `vouch index build`"
     )]
     Version {
         /// The index file read.
@@ -93,8 +102,10 @@ pub enum IndexError {
     },
 }
 
-/// One indexed master row (ids point into the index's tables).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One indexed master row (ids point into the index's tables); 20 bytes
+/// in the file.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct IndexRow {
     /// TIN as an integer.
     pub tin: u32,
@@ -108,10 +119,12 @@ pub struct IndexRow {
     pub year: u16,
     /// Suffix code (0 = none).
     pub suffix: u8,
+    pub(crate) reserved: u8,
 }
 
-/// The keys of one indexed address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The keys of one indexed address (32 bytes in the file).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct AddrRec {
     /// Exact key.
     pub exact: u128,
@@ -136,36 +149,20 @@ pub struct BlockStats {
     pub largest: u64,
 }
 
-/// Accumulates rows (standardised in parallel batches) and builds an index.
-#[derive(Debug, Default)]
-pub struct IndexBuilder {
-    rows: Vec<IndexRow>,
-    addrs: Vec<AddrRec>,
-    /// Each address's delivery point (0: none), beside `addrs`.
-    addr_points: Vec<u64>,
-    addr_ids: HashMap<u128, u32>,
-    tokens: Tokens,
-    names: Names,
-    unkeyable: u64,
-    unreadable: Vec<u64>,
-    hidden: Vec<Hidden>,
-}
-
 /// An unreadable return whose name and part of whose address can still be
 /// read: the key of the readable part ([`hidden_keys`]), the identity code
 /// of its name, its TIN, date of birth (Julian day, 0: none) and suffix
 /// code. A namesake hidden there may be a rival.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bytemuck::Pod, bytemuck::Zeroable)]
 pub(crate) struct Hidden {
     pub(crate) key: u64,
     pub(crate) code: u64,
     pub(crate) tin: u32,
     pub(crate) dob: u32,
     pub(crate) suffix: u8,
+    pub(crate) reserved: [u8; 7],
 }
-
-/// Bytes of a [`Hidden`] in the index file.
-pub(crate) const HIDDEN_BYTES: usize = 25;
 
 /// The keys of what can be read of a street address that cannot be used:
 /// house number and street name without the ZIP (a ZIP keyed wrong), or
@@ -196,52 +193,34 @@ pub(crate) fn hidden_keys(house: &str, street_name: &str, zip5: &str) -> [u64; 2
     ]
 }
 
-/// A return that exists but cannot be used: its key (TIN and tax year)
-/// and, when its name and part of its address can be read, what a
-/// namesake hidden there needs ([`Hidden`] without the TIN).
-struct Unusable {
-    key: u64,
-    hidden: Option<([u64; 2], u64, u32, u8)>,
-}
-
 /// An unreadable return's key: its TIN and tax year.
-fn return_key(tin: u32, year: u16) -> u64 {
+pub(crate) fn return_key(tin: u32, year: u16) -> u64 {
     (u64::from(tin) << 16) | u64::from(year)
 }
 
 /// Interned tokens: bytes and offsets.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Tokens {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) offsets: Vec<u32>,
-    ids: HashMap<String, u32>,
+    pub(crate) bytes: Table<u8>,
+    pub(crate) offsets: Table<u32>,
 }
 
 impl Tokens {
-    fn intern(&mut self, t: &str) -> u32 {
-        if let Some(&id) = self.ids.get(t) {
-            return id;
-        }
-        if self.offsets.is_empty() {
-            self.offsets.push(0);
-        }
-        let id = (self.offsets.len() - 1) as u32;
-        self.bytes.extend_from_slice(t.as_bytes());
-        self.offsets.push(self.bytes.len() as u32);
-        self.ids.insert(t.to_string(), id);
-        id
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
     pub(crate) fn get(&self, id: u32) -> &str {
-        let (i, j) = (
-            self.offsets[id as usize] as usize,
-            self.offsets[id as usize + 1] as usize,
-        );
-        std::str::from_utf8(&self.bytes[i..j]).unwrap_or("")
+        let (Some(&i), Some(&j)) = (
+            self.offsets.get(id as usize),
+            self.offsets.get(id as usize + 1),
+        ) else {
+            return "";
+        };
+        self.bytes
+            .get(i as usize..j as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
     }
 }
 
@@ -249,291 +228,27 @@ impl Tokens {
 /// particles counts, joined-surname token, tokens...]` per name.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Names {
-    pub(crate) pool: Vec<u32>,
-    pub(crate) offsets: Vec<u32>,
-    ids: HashMap<Vec<u32>, u32>,
+    pub(crate) pool: Table<u32>,
+    pub(crate) offsets: Table<u32>,
 }
 
-const NAME_HEAD: usize = 5;
+pub(crate) const NAME_HEAD: usize = 5;
 
 impl Names {
-    fn intern(&mut self, entry: Vec<u32>) -> u32 {
-        if let Some(&id) = self.ids.get(&entry) {
-            return id;
-        }
-        if self.offsets.is_empty() {
-            self.offsets.push(0);
-        }
-        let id = (self.offsets.len() - 1) as u32;
-        self.pool.extend_from_slice(&entry);
-        self.offsets.push(self.pool.len() as u32);
-        self.ids.insert(entry, id);
-        id
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
     pub(crate) fn entry(&self, id: u32) -> &[u32] {
-        &self.pool[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
-    }
-}
-
-struct Staged {
-    tin: u32,
-    year: u16,
-    suffix: u8,
-    dob: u32,
-    name: NameTokens,
-    addr: AddressKeys,
-    street: String,
-}
-
-/// A row standardised, or the key (TIN, tax year) of a return that exists
-/// but whose name or address cannot be used.
-fn stage(r: &MasterRecord) -> Result<Staged, Unusable> {
-    let key = return_key(r.tin.as_u32(), r.tax_year);
-    let a = vouch_normalize::standardize_address(&r.street, &r.city, &r.state, &r.zip);
-    let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
-    let name = NameTokens::of(&n);
-    let addr = if a.is_complete() {
-        crate::keys::address_keys_of(&a, &a.match_key())
-    } else {
-        None
-    };
-    let (Some(addr), true) = (addr, name.is_usable()) else {
-        // What can still be read: a namesake of the subject may live there.
-        let street = matches!(
-            a.kind,
-            vouch_normalize::AddressKind::Street | vouch_normalize::AddressKind::Unknown
-        );
-        let hidden = (street && name.is_usable())
-            .then(|| {
-                let keys = hidden_keys(
-                    a.house_number.as_deref().unwrap_or(""),
-                    &a.street_name,
-                    a.zip5.as_deref().unwrap_or(""),
-                );
-                let code = vouch_normalize::identity_code(name.first_given(), name.paternal())?;
-                let dob = r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32);
-                (keys != [0, 0]).then_some((keys, code, dob, suffix_code(&n)))
-            })
-            .flatten();
-        return Err(Unusable { key, hidden });
-    };
-    Ok(Staged {
-        tin: r.tin.as_u32(),
-        year: r.tax_year,
-        suffix: suffix_code(&n),
-        dob: r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32),
-        name,
-        street: if addr.point != 0 {
-            a.street_words()
-        } else {
-            String::new()
-        },
-        addr,
-    })
-}
-
-impl IndexBuilder {
-    /// An empty builder.
-    pub fn new() -> IndexBuilder {
-        IndexBuilder::default()
-    }
-
-    /// Standardises a batch of master rows (in parallel) and interns them.
-    pub fn add_batch(&mut self, batch: &[MasterRecord]) {
-        let staged: Vec<Result<Staged, Unusable>> = batch.par_iter().map(stage).collect();
-        for s in staged {
-            let s = match s {
-                Ok(s) => s,
-                Err(u) => {
-                    self.unkeyable += 1;
-                    self.unreadable.push(u.key);
-                    if let Some((keys, code, dob, suffix)) = u.hidden {
-                        let tin = (u.key >> 16) as u32;
-                        for key in keys.into_iter().filter(|&k| k != 0) {
-                            self.hidden.push(Hidden {
-                                key,
-                                code,
-                                tin,
-                                dob,
-                                suffix,
-                            });
-                        }
-                    }
-                    continue;
-                }
-            };
-            let row = self.intern(s);
-            self.rows.push(row);
-        }
-    }
-
-    fn intern(&mut self, s: Staged) -> IndexRow {
-        let n = &s.name;
-        let mut entry = Vec::with_capacity(NAME_HEAD + 6);
-        entry.extend(
-            [
-                n.given.len(),
-                n.middle.len(),
-                n.surnames.len(),
-                n.particles.len(),
-            ]
-            .map(|x| x.min(255) as u32),
-        );
-        entry.push(self.tokens.intern(&n.surname_joined()));
-        for t in n
-            .given
-            .iter()
-            .take(255)
-            .chain(n.middle.iter().take(255))
-            .chain(n.surnames.iter().take(255))
-            .chain(n.particles.iter().take(255))
-        {
-            entry.push(self.tokens.intern(t));
-        }
-        let name = self.names.intern(entry);
-        let next = self.addrs.len() as u32;
-        let addr = *self.addr_ids.entry(s.addr.exact).or_insert(next);
-        if addr == next {
-            let street = if s.street.is_empty() {
-                u32::MAX
-            } else {
-                self.tokens.intern(&s.street)
-            };
-            self.addrs.push(AddrRec {
-                exact: s.addr.exact,
-                building: s.addr.building,
-                zip5: s.addr.zip5,
-                street,
-            });
-            self.addr_points.push(s.addr.point);
-        }
-        IndexRow {
-            tin: s.tin,
-            dob: s.dob,
-            name,
-            addr,
-            year: s.year,
-            suffix: s.suffix,
-        }
-    }
-
-    /// A builder holding an index's rows and tables, ready for more rows
-    /// (their token and name ids, and the row order, come out exactly as if
-    /// every row had been added to one builder).
-    fn resume(ix: MasterIndex) -> IndexBuilder {
-        let rebuild_ids = |n: usize, key: &dyn Fn(u32) -> Vec<u32>| -> HashMap<Vec<u32>, u32> {
-            (0..n as u32).map(|i| (key(i), i)).collect()
+        let (Some(&i), Some(&j)) = (
+            self.offsets.get(id as usize),
+            self.offsets.get(id as usize + 1),
+        ) else {
+            return &[0; NAME_HEAD];
         };
-        let tokens = Tokens {
-            ids: (0..ix.tokens.len() as u32)
-                .map(|i| (ix.tokens.get(i).to_string(), i))
-                .collect(),
-            bytes: ix.tokens.bytes,
-            offsets: ix.tokens.offsets,
-        };
-        let names_ids = rebuild_ids(ix.names.len(), &|i| ix.names.entry(i).to_vec());
-        let mut addr_points = vec![0u64; ix.addrs.len()];
-        for (&p, &id) in ix.point_keys.iter().zip(&ix.point_ids) {
-            addr_points[id as usize] = p;
-        }
-        IndexBuilder {
-            addr_points,
-            rows: ix.rows,
-            addr_ids: ix
-                .addrs
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.exact, i as u32))
-                .collect(),
-            addrs: ix.addrs,
-            tokens,
-            names: Names {
-                pool: ix.names.pool,
-                offsets: ix.names.offsets,
-                ids: names_ids,
-            },
-            unkeyable: ix.unkeyable,
-            unreadable: ix.unreadable,
-            hidden: ix.hidden,
-        }
-    }
-
-    /// Rows that could not be keyed (no comparable name or address) so far.
-    pub fn unkeyable(&self) -> u64 {
-        self.unkeyable
-    }
-
-    /// Sorts the tables, builds the blocks and term frequencies, and
-    /// estimates u by sampling the master.
-    pub fn finish(self) -> MasterIndex {
-        let IndexBuilder {
-            mut rows,
-            mut addrs,
-            addr_points,
-            tokens,
-            names,
-            unkeyable,
-            mut unreadable,
-            mut hidden,
-            ..
-        } = self;
-        unreadable.par_sort_unstable();
-        unreadable.dedup();
-        hidden.par_sort_unstable();
-        hidden.dedup();
-        let mut perm: Vec<u32> = (0..addrs.len() as u32).collect();
-        perm.par_sort_unstable_by_key(|&i| addrs[i as usize].exact);
-        let mut new_id = vec![0u32; addrs.len()];
-        for (new, &old) in perm.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        addrs = perm.iter().map(|&i| addrs[i as usize]).collect();
-        let mut points: Vec<(u64, u32)> = perm
-            .iter()
-            .enumerate()
-            .map(|(new, &old)| (addr_points[old as usize], new as u32))
-            .filter(|&(p, _)| p != 0)
-            .collect();
-        points.par_sort_unstable();
-        let (point_keys, point_ids) = points.into_iter().unzip();
-        rows.par_iter_mut()
-            .for_each(|r| r.addr = new_id[r.addr as usize]);
-        rows.par_sort_unstable_by_key(|r| (r.tin, r.year, r.addr, r.name, r.dob, r.suffix));
-        rows.dedup();
-        let mut ix = MasterIndex {
-            rows,
-            addrs,
-            tokens: Tokens {
-                bytes: tokens.bytes,
-                offsets: tokens.offsets,
-                ids: HashMap::new(),
-            },
-            names: Names {
-                pool: names.pool,
-                offsets: names.offsets,
-                ids: HashMap::new(),
-            },
-            addr_tins: Vec::new(),
-            blocks: Vec::new(),
-            surname_tins: Vec::new(),
-            point_keys,
-            point_ids,
-            street_tins: Vec::new(),
-            unreadable,
-            hidden,
-            taxpayers: 0,
-            unkeyable,
-            model: Model::default(),
-            lookup: Lookup::default(),
-        };
-        ix.build_tables();
-        ix.model = estimate_u(&ix, U_PAIRS_MAX);
-        ix
+        self.pool
+            .get(i as usize..j as usize)
+            .unwrap_or(&[0; NAME_HEAD])
     }
 }
 
@@ -553,36 +268,41 @@ pub struct LatestName {
     pub dob: Option<time::Date>,
 }
 
-/// The loaded index: read-only, shared by every matching thread.
+/// The index: read-only, shared by every matching thread; its tables are
+/// views of the mapped index file ([`table::Table`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MasterIndex {
-    pub(crate) rows: Vec<IndexRow>,
-    pub(crate) addrs: Vec<AddrRec>,
+    pub(crate) rows: Table<IndexRow>,
+    pub(crate) addrs: Table<AddrRec>,
     pub(crate) tokens: Tokens,
     pub(crate) names: Names,
-    /// (address id, taxpayer's first row) for every address a taxpayer filed from.
-    pub(crate) addr_tins: Vec<(u32, u32)>,
-    /// (blocking key, taxpayer's first row), sorted.
-    pub(crate) blocks: Vec<(u64, u32)>,
+    /// Every address's taxpayers (their first rows), address by address
+    /// (see `lookup.addr_tin_starts`).
+    pub(crate) addr_tins: Table<u32>,
+    /// Blocking keys, sorted, and beside each the taxpayer's first row.
+    pub(crate) block_keys: Table<u64>,
+    pub(crate) block_starts: Table<u32>,
     /// Taxpayers per joined-surname token (term frequencies).
-    pub(crate) surname_tins: Vec<u32>,
+    pub(crate) surname_tins: Table<u32>,
     /// Delivery points of street addresses, sorted, and beside each the
     /// address id (two arrays: 12 bytes an address, not 16).
-    pub(crate) point_keys: Vec<u64>,
-    pub(crate) point_ids: Vec<u32>,
-    /// (street key of ZIP5 and street words, distinct taxpayers capped at
-    /// [`STREET_TINS_CAP`]), sorted: which spellings are real streets.
-    pub(crate) street_tins: Vec<(u64, u8)>,
+    pub(crate) point_keys: Table<u64>,
+    pub(crate) point_ids: Table<u32>,
+    /// Street keys of ZIP5 and street words, sorted, and beside each the
+    /// distinct taxpayers capped at [`STREET_TINS_CAP`]: which spellings
+    /// are real streets.
+    pub(crate) street_keys: Table<u64>,
+    pub(crate) street_counts: Table<u8>,
     /// Returns that exist but whose name or address cannot be used
     /// ([`return_key`]: TIN and tax year), sorted.
-    pub(crate) unreadable: Vec<u64>,
+    pub(crate) unreadable: Table<u64>,
     /// Unreadable returns by what of their address can be read, sorted
     /// ([`Hidden`]).
-    pub(crate) hidden: Vec<Hidden>,
+    pub(crate) hidden: Table<Hidden>,
     pub(crate) taxpayers: u64,
     pub(crate) unkeyable: u64,
     pub(crate) model: Model,
-    /// Derived lookup tables (rebuilt on load, never saved).
+    /// Derived lookup tables (built with the index, kept in its file).
     pub(crate) lookup: Lookup,
 }
 
@@ -618,107 +338,18 @@ impl MasterIndex {
     }
 
     /// Adds rows (a new tax year's) without re-standardising the rows
-    /// already indexed: the new rows are standardised and interned, merged
-    /// into the sorted tables, and the blocks, term frequencies and u are
-    /// rebuilt. The index answers exactly as one built from all the rows
-    /// in the same order. A trained model keeps its m and settings (with
-    /// the new u and taxpayer count, and a new derived version); the
-    /// shipped priors stay the shipped priors.
-    pub fn extend(&mut self, rows: &[MasterRecord]) {
-        let old = std::mem::take(&mut self.model);
-        let mut b = IndexBuilder::resume(std::mem::take(self));
+    /// already indexed: the indexed rows are read back as they are, the
+    /// new rows standardised and interned after them, and every table
+    /// rebuilt ([`IndexBuilder::extending`]). The index answers exactly
+    /// as one built from all the rows in the same order. A trained model
+    /// keeps its m and settings (with the new u and taxpayer count, and a
+    /// new derived version); the shipped priors stay the shipped priors.
+    pub fn extend(&mut self, rows: &[MasterRecord]) -> Result<(), IndexError> {
+        let mut b =
+            IndexBuilder::extending(self, build::BUILD_MEMORY_DEFAULT, &std::env::temp_dir())?;
         b.add_batch(rows);
-        let mut ix = b.finish();
-        if old.model_version != crate::MODEL_VERSION || old.em_iterations > 0 {
-            let fresh = std::mem::take(&mut ix.model);
-            let mut m = Model {
-                u: fresh.u,
-                taxpayers: fresh.taxpayers,
-                u_pairs_sampled: fresh.u_pairs_sampled,
-                ..old
-            };
-            crate::model::missing_is_uninformative(&mut m);
-            crate::model::no_level_outweighs_the_first(&mut m);
-            m.model_version = crate::model::derived_version(&m);
-            ix.model = m;
-        } else {
-            ix.model.tf_share_min = old.tf_share_min;
-            ix.model.swap_weight = old.swap_weight;
-            ix.model.threshold = old.threshold;
-            ix.model.margin = old.margin;
-        }
-        *self = ix;
-    }
-
-    /// Derived tables: taxpayers, address→TIN pairs, blocks, term frequencies.
-    fn build_tables(&mut self) {
-        self.taxpayers = self.rows.chunk_by(|a, b| a.tin == b.tin).count() as u64;
-        // Block entries hold the taxpayer's first row, so that a candidate's
-        // history is read without a binary search over all rows.
-        let mut start = vec![0u32; self.rows.len()];
-        for i in 1..self.rows.len() {
-            start[i] = if self.rows[i - 1].tin == self.rows[i].tin {
-                start[i - 1]
-            } else {
-                i as u32
-            };
-        }
-        let mut at: Vec<(u32, u32)> = self
-            .rows
-            .iter()
-            .zip(&start)
-            .map(|(r, &s)| (r.addr, s))
-            .collect();
-        at.par_sort_unstable();
-        at.dedup();
-        self.addr_tins = at;
-        let mut blocks: Vec<(u64, u32)> = self
-            .rows
-            .par_iter()
-            .zip(&start)
-            .flat_map_iter(|(r, &s)| {
-                let zip5 = self.addrs[r.addr as usize].zip5;
-                block_keys(&self.name(r.name), r.dob, zip5)
-                    .into_iter()
-                    .flatten()
-                    .map(move |k| (k, s))
-            })
-            .collect();
-        blocks.par_sort_unstable();
-        blocks.dedup();
-        self.blocks = blocks;
-        let mut st: Vec<(u32, u32)> = self
-            .rows
-            .iter()
-            .map(|r| (self.names.entry(r.name)[4], r.tin))
-            .collect();
-        st.par_sort_unstable();
-        st.dedup();
-        let mut tf = vec![0u32; self.tokens.len()];
-        for (tok, _) in st {
-            tf[tok as usize] += 1;
-        }
-        self.surname_tins = tf;
-        // Distinct taxpayers per (ZIP5, street spelling): a spelling filed
-        // from by two or more taxpayers is a street, not a keying error.
-        let mut spellings: Vec<(u64, u32)> = self
-            .addr_tins
-            .par_iter()
-            .filter_map(|&(addr, start)| {
-                let a = &self.addrs[addr as usize];
-                (a.street != u32::MAX).then(|| {
-                    let key = crate::keys::street_key(a.zip5, self.tokens.get(a.street));
-                    (key, self.rows[start as usize].tin)
-                })
-            })
-            .collect();
-        spellings.par_sort_unstable();
-        spellings.dedup();
-        self.street_tins = spellings
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|run| (run[0].0, run.len().min(STREET_TINS_CAP) as u8))
-            .collect();
-        self.derive();
+        *self = b.finish()?;
+        Ok(())
     }
 
     /// Whether a return of taxpayer `tin` in `periods`, of tax year
@@ -778,9 +409,9 @@ impl MasterIndex {
     /// Distinct taxpayers (capped) who filed from this street spelling in this ZIP5.
     pub(crate) fn street_taxpayers(&self, zip5: u32, words: &str) -> u8 {
         let key = crate::keys::street_key(zip5, words);
-        self.street_tins
-            .binary_search_by_key(&key, |x| x.0)
-            .map_or(0, |i| self.street_tins[i].1)
+        self.street_keys
+            .binary_search(&key)
+            .map_or(0, |i| self.street_counts.get(i).copied().unwrap_or(0))
     }
 
     /// Address ids at one delivery point.
@@ -808,15 +439,10 @@ impl MasterIndex {
         self.unreadable.len()
     }
 
-    /// Rebuilds the derived lookup tables (after building or loading).
-    pub(crate) fn derive(&mut self) {
-        self.lookup = Lookup::of(self);
-    }
-
     /// Sizes of the blocks.
     pub fn block_stats(&self) -> BlockStats {
         let mut s = BlockStats::default();
-        for run in self.blocks.chunk_by(|a, b| a.0 == b.0) {
+        for run in self.block_keys.chunk_by(|a, b| a == b) {
             s.keys += 1;
             s.largest = s.largest.max(run.len() as u64);
             s.oversized += u64::from(run.len() > BLOCK_TINS_MAX);
@@ -920,17 +546,20 @@ impl MasterIndex {
             (Some(&s), Some(&e)) => (s as usize, e as usize),
             _ => (0, 0),
         };
-        self.addr_tins[s..e].iter().map(|x| x.1)
+        self.addr_tins.get(s..e).unwrap_or(&[]).iter().copied()
     }
 
-    /// Taxpayers of one block.
-    pub(crate) fn block(&self, key: u64) -> &[(u64, u32)] {
-        let Some(bucket) = self.blocks.get(self.lookup.blocks.range(key)) else {
+    /// Taxpayers (first rows) of one block.
+    pub(crate) fn block(&self, key: u64) -> &[u32] {
+        let r = self.lookup.blocks.range(key);
+        let Some(bucket) = self.block_keys.get(r.clone()) else {
             return &[];
         };
-        let s = bucket.partition_point(|x| x.0 < key);
-        let e = s + bucket[s..].partition_point(|x| x.0 == key);
-        &bucket[s..e]
+        let s = bucket.partition_point(|&x| x < key);
+        let e = s + bucket[s..].partition_point(|&x| x == key);
+        self.block_starts
+            .get(r.start + s..r.start + e)
+            .unwrap_or(&[])
     }
 
     /// Every row of one taxpayer, by tax year.
@@ -1080,60 +709,113 @@ impl MasterIndex {
         file::load(dir)
     }
 
-    /// Structural checks a checksum cannot give (a file written by a buggy build).
+    /// Structural checks a checksum cannot give (a file written by a
+    /// buggy build): orders, references, and that every derived table is
+    /// the one of the tables it serves (a lookup through a wrong directory
+    /// would miss a rival).
     pub(crate) fn validate(&self) -> Result<(), &'static str> {
         let (nn, na, nt) = (
             self.names.len() as u32,
             self.addrs.len() as u32,
             self.tokens.len() as u32,
         );
-        if !self
-            .rows
+        let rows = &self.rows;
+        if !rows
             .par_windows(2)
             .all(|w| (w[0].tin, w[0].year) <= (w[1].tin, w[1].year))
         {
             return Err("rows out of order");
         }
-        if !self.rows.par_iter().all(|r| r.name < nn && r.addr < na) {
+        if !rows.par_iter().all(|r| r.name < nn && r.addr < na) {
             return Err("row refers past a table");
         }
         if !self.addrs.par_windows(2).all(|w| w[0].exact < w[1].exact) {
             return Err("addresses out of order");
         }
-        if !self.addr_tins.par_windows(2).all(|w| w[0] < w[1])
-            || self.addr_tins.iter().any(|x| x.0 >= na)
-        {
-            return Err("address table out of order");
-        }
-        if !self.blocks.par_windows(2).all(|w| w[0] < w[1]) {
-            return Err("blocks out of order");
-        }
-        let rows = &self.rows;
         let first = |s: u32| {
             (s as usize) < rows.len()
                 && (s == 0 || rows[s as usize - 1].tin != rows[s as usize].tin)
         };
-        if !self.blocks.par_iter().all(|x| first(x.1))
-            || !self.addr_tins.par_iter().all(|x| first(x.1))
+        let starts = &self.lookup.addr_tin_starts;
+        if starts.len() != na as usize + 1
+            || starts.first().is_some_and(|&x| x != 0)
+            || starts.last().map(|&x| x as usize) != Some(self.addr_tins.len())
+            || !starts.par_windows(2).all(|w| w[0] <= w[1])
+            || !starts.par_windows(2).all(|w| {
+                self.addr_tins[w[0] as usize..w[1] as usize]
+                    .windows(2)
+                    .all(|p| p[0] < p[1])
+            })
+        {
+            return Err("address table out of order");
+        }
+        if self.block_keys.len() != self.block_starts.len()
+            || !(0..self.block_keys.len().saturating_sub(1))
+                .into_par_iter()
+                .all(|i| {
+                    (self.block_keys[i], self.block_starts[i])
+                        < (self.block_keys[i + 1], self.block_starts[i + 1])
+                })
+        {
+            return Err("blocks out of order");
+        }
+        if !self.block_starts.par_iter().all(|&x| first(x))
+            || !self.addr_tins.par_iter().all(|&x| first(x))
         {
             return Err("block entry is not a taxpayer's first row");
         }
-        if self.surname_tins.len() != nt as usize {
+        if !self
+            .lookup
+            .blocks
+            .fits(|i| self.block_keys[i], self.block_keys.len())
+            || !self
+                .lookup
+                .addrs
+                .fits(|i| addr_high(self.addrs[i].exact), self.addrs.len())
+        {
+            return Err("directory does not fit its table");
+        }
+        if self.point_keys.len() != self.point_ids.len()
+            || !self.point_keys.par_windows(2).all(|w| w[0] <= w[1])
+            || !self.point_ids.par_iter().all(|&x| x < na)
+        {
+            return Err("delivery points malformed");
+        }
+        if self.street_keys.len() != self.street_counts.len()
+            || !self.street_keys.par_windows(2).all(|w| w[0] < w[1])
+        {
+            return Err("street spellings malformed");
+        }
+        if !self.unreadable.par_windows(2).all(|w| w[0] < w[1])
+            || !self.hidden.par_windows(2).all(|w| w[0] < w[1])
+        {
+            return Err("unreadable returns out of order");
+        }
+        if self.surname_tins.len() != nt as usize
+            || self.lookup.codes.len() != nt as usize
+            || self.lookup.row_surname_tins.len() != rows.len()
+        {
             return Err("term frequencies do not match the token table");
+        }
+        if self.taxpayers != rows.chunk_by(|a, b| a.tin == b.tin).count() as u64 {
+            return Err("taxpayer count does not match the rows");
         }
         validate_offsets(&self.tokens.offsets, self.tokens.bytes.len())?;
         if !self.tokens.bytes.is_ascii() {
             return Err("token table is not folded ASCII");
         }
         validate_offsets(&self.names.offsets, self.names.pool.len())?;
-        for w in self.names.offsets.windows(2) {
+        if !self.names.offsets.par_windows(2).all(|w| {
             let e = &self.names.pool[w[0] as usize..w[1] as usize];
-            if e.len() < NAME_HEAD
-                || e[..4].iter().sum::<u32>() as usize != e.len() - NAME_HEAD
-                || e[4..].iter().any(|&t| t >= nt)
-            {
-                return Err("name table entry malformed");
-            }
+            e.len() >= NAME_HEAD
+                && e[..4].iter().map(|&x| x as usize).sum::<usize>() == e.len() - NAME_HEAD
+                && e[4..].iter().all(|&t| t < nt)
+        }) {
+            return Err("name table entry malformed");
+        }
+        let a = &self.addrs;
+        if !a.par_iter().all(|x| x.street == u32::MAX || x.street < nt) {
+            return Err("address refers past the token table");
         }
         Ok(())
     }

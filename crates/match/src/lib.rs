@@ -35,7 +35,10 @@ pub mod model;
 pub mod train;
 
 pub use decide::{Decision, DecisionReason, Explanation, MatchQuery};
-pub use index::{IndexBuilder, IndexError, LatestName, MasterIndex};
+pub use index::{
+    BuildReport, IndexBuilder, IndexError, LatestName, MasterIndex, BUILD_MEMORY_DEFAULT,
+    INDEX_FILE,
+};
 pub use model::{model_report, Model};
 pub use train::{evaluate, train_model, Evaluation, TrainError, TrainReport};
 

@@ -84,7 +84,7 @@ proptest! {
         let ask = |rows: &[MasterRecord]| {
             let mut b = IndexBuilder::new();
             b.add_batch(rows);
-            let ix = b.finish();
+            let ix = b.finish().unwrap();
             let n = keys::name(GIVEN[g], "", LAST[l], suffix);
             let sw = keys::name(LAST[l], "", GIVEN[g], suffix);
             let addr = keys::address_keys(&street, "Houston", "TX", "77002");

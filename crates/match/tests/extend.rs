@@ -10,7 +10,7 @@ use vouch_match::{decide::decide, IndexBuilder, MasterIndex};
 fn build(rows: &[MasterRecord]) -> MasterIndex {
     let mut b = IndexBuilder::new();
     b.add_batch(rows);
-    b.finish()
+    b.finish().unwrap()
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn extending_with_a_new_year_equals_a_full_build() {
     assert!(!old.is_empty() && !new.is_empty());
     let mut extended = build(&old);
     let before = extended.len();
-    extended.extend(&new);
+    extended.extend(&new).unwrap();
     assert!(extended.len() > before);
     let full = build(&[old, new].concat());
     assert!(extended == full, "extended index differs from a full build");

@@ -30,7 +30,7 @@ fn decisions(ix: &MasterIndex) -> String {
 fn built() -> MasterIndex {
     let mut b = IndexBuilder::new();
     common::read_master(&data().join("master.csv"), &mut b);
-    b.finish()
+    b.finish().unwrap()
 }
 
 #[test]

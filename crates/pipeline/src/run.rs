@@ -407,7 +407,7 @@ impl Finish<'_> {
         };
         self.timer.lap("index load");
         let model_version = model_version.unwrap_or_else(|| vouch_match::MODEL_VERSION.to_string());
-        let empty = vouch_match::IndexBuilder::new().finish();
+        let empty = MasterIndex::default();
         let ix = index.as_ref().unwrap_or(&empty);
         // The request history, for withholding a confirmation of a taxpayer
         // asked about elsewhere within the window (judged at receipt).

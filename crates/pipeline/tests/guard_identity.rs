@@ -67,7 +67,7 @@ fn index() -> &'static MasterIndex {
             .collect();
         let mut b = IndexBuilder::new();
         b.add_batch(&rows);
-        b.finish()
+        b.finish().unwrap()
     })
 }
 

@@ -47,7 +47,10 @@ pub fn synth_fixture_at(
     while reader.read_batch(&mut rows, 10_000).expect("read master") > 0 {}
     let mut b = vouch_match::IndexBuilder::new();
     b.add_batch(&rows);
-    b.finish().save(&dir.join("index")).expect("save index");
+    b.finish()
+        .expect("build index")
+        .save(&dir.join("index"))
+        .expect("save index");
 }
 
 /// Copies a closed state directory (or any tree) with each directory's

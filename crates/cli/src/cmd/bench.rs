@@ -22,6 +22,18 @@ pub struct Args {
     /// Working directory (default: a temporary one, removed afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Memory for the index build's sorts (as `index build --memory`).
+    #[arg(long, value_parser = index::parse_memory)]
+    pub memory: Option<usize>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Starts a new peak for this process's resident memory (Linux: writing 5
+/// to clear_refs resets VmHWM), so that each stage reports its own.
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Peak and current resident memory of this process, in MiB (Linux; 0 elsewhere).
@@ -39,10 +51,18 @@ pub fn memory_mib() -> (f64, f64) {
 
 fn line(stage: &str, secs: f64, items: u64, unit: &str) {
     let (peak, rss) = memory_mib();
-    println!("{stage:<14} {secs:>8.2}s {:>12.0} {unit}/s   rss {rss:>7.0} MiB   peak so far {peak:>7.0} MiB", items as f64 / secs.max(1e-9));
+    println!("{stage:<14} {secs:>8.2}s {:>12.0} {unit}/s   rss {rss:>7.0} MiB   stage peak {peak:>7.0} MiB", items as f64 / secs.max(1e-9));
+    reset_peak();
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    if let Some(n) = a.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("bench --threads {n}: {e}"))?;
+    }
+    reset_peak();
     let tmp;
     let dir = match a.dir {
         Some(d) => d,
@@ -67,13 +87,27 @@ pub fn run(a: Args) -> Result<ExitCode> {
     synth::synth(a.master, a.subjects, a.seed, &data, None)?;
     line("synth", t.elapsed().as_secs_f64(), a.master, "rows");
     demo::register(&state, &data)?;
-    let b = index::build(&data.join("master.csv"), &idx)?;
+    reset_peak();
+    let memory = a.memory.unwrap_or_else(index::default_memory);
+    let b = index::build(&data.join("master.csv"), &idx, memory)?;
     line(
         "index build",
         b.elapsed.as_secs_f64(),
         b.indexed as u64,
         "rows",
     );
+    println!(
+        "  index file     {} bytes, {:.1} a row; {} MiB spilled by the sorts (memory {} MiB); {} names, {} addresses",
+        b.bytes,
+        b.bytes as f64 / b.indexed.max(1) as f64,
+        b.build.spilled_bytes >> 20,
+        memory >> 20,
+        b.build.names,
+        b.build.addresses
+    );
+    for (pass, t) in &b.build.passes {
+        println!("  {pass:<14} {:>8.2}s", t.as_secs_f64());
+    }
     let t = Instant::now();
     let loaded = vouch_match::MasterIndex::load(&idx)?;
     line(

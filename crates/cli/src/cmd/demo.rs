@@ -100,7 +100,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let s = synth::synth(a.master, a.subjects, a.seed, &data, None)?;
     let synth_s = t.elapsed().as_secs_f64();
     register(&state, &data).context("registering the demo's agency and officials")?;
-    let built = index::build(&data.join("master.csv"), &index_dir)?;
+    let built = index::build(
+        &data.join("master.csv"),
+        &index_dir,
+        index::default_memory(),
+    )?;
     let args = verify::Args {
         index: index_dir.clone(),
         request: data.join("request"),

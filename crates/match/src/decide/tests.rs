@@ -80,7 +80,7 @@ fn index(rows: Vec<MasterRecord>) -> MasterIndex {
     let mut b = IndexBuilder::new();
     b.add_batch(&background());
     b.add_batch(&rows);
-    b.finish()
+    b.finish().unwrap()
 }
 
 fn ask(

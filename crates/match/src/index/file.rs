@@ -1,33 +1,47 @@
 //! The index file and the model file beside it.
 //!
-//! `master.idx`: magic, format version, oldest readable version, section
-//! count, then tagged sections (tag u32, length u64, little-endian arrays),
-//! then the SHA-256 of everything before it and a closing magic.
+//! `master.idx` (format 6) is laid out to be mapped, not loaded: a 64-byte
+//! header (magic, format version, oldest readable version), then sections
+//! of fixed-width little-endian records, each starting on a 64-byte
+//! boundary (zero bytes between them), then a section table (per section:
+//! tag, record width, offset, length, digest) and a footer (where the table
+//! is, how many entries, the SHA-256 of the header and the table, closing
+//! magic). A section's digest is the SHA-256 of the SHA-256s of its 16 MiB
+//! chunks, so that opening checks every byte on every core. Tables are
+//! viewed in place ([`super::table::Table`]); after the checks the pages are
+//! released, and resident memory is what lookups touch.
+//!
 //! `model.json`: `{"sha256": ..., "model": {...}}`, the digest taken over
-//! the model's own JSON. Both are written to a temporary file, synced and
-//! renamed. This module does not interpret the tables beyond their shape.
+//! the model's own JSON. Both files are written to a temporary file,
+//! synced and renamed, never written in place. This module does not
+//! interpret the tables beyond their shape.
 
-use super::{AddrRec, IndexError, IndexRow, MasterIndex, Names, Tokens};
+use super::table::{Backing, Table};
+use super::{IndexError, MasterIndex};
 use crate::model::Model;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const MAGIC: &[u8; 8] = b"VOUCHIDX";
 const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
 /// The format this code writes (3: interned names, blocks, model beside;
 /// 4: delivery points and street spellings, unreadable returns kept;
-/// 5: what can be read of unreadable returns, for hidden namesakes).
-/// Older indexes are refused (they dropped unreadable returns, or what can
-/// be read of them, either of which could let a false confirmation
-/// through): rebuild them.
-pub const FORMAT_VERSION: u32 = 5;
-const HEADER_BYTES: usize = 8 + 4 + 4 + 4;
-const FOOTER_BYTES: usize = 32 + 8;
-const ROW_BYTES: usize = 19;
-const ADDR_BYTES: usize = 32;
+/// 5: what can be read of unreadable returns, for hidden namesakes;
+/// 6: laid out to be mapped, every derived table kept, per-chunk digests).
+/// Older indexes are refused with a message to rebuild them: an index is
+/// derived from master.csv, and rebuilding it is the migration.
+pub const FORMAT_VERSION: u32 = 6;
+const HEADER_BYTES: usize = 64;
+const ENTRY_BYTES: usize = 4 + 4 + 8 + 8 + 32;
+const FOOTER_BYTES: usize = 8 + 4 + 4 + 32 + 8;
+const ALIGN: u64 = 64;
+const CHUNK_BYTES: usize = 16 << 20;
 /// The file name inside an index directory.
 pub const INDEX_FILE: &str = "master.idx";
 /// The model file beside the index.
@@ -35,202 +49,401 @@ pub const MODEL_FILE: &str = "model.json";
 /// A model file larger than this is not a model.
 const MODEL_FILE_BYTES_MAX: u64 = 1 << 20;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Tag {
+/// The sections of an index file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub(crate) enum Tag {
     Rows = 1,
     Addrs = 2,
     TokenBytes = 3,
     TokenOffsets = 4,
     NamePool = 5,
     NameOffsets = 6,
-    AddrTins = 7,
-    Blocks = 8,
-    SurnameTins = 9,
-    Meta = 10,
-    Points = 11,
-    StreetTins = 12,
-    Unreadable = 13,
-    Hidden = 14,
+    AddrTinStarts = 7,
+    AddrTins = 8,
+    BlockKeys = 9,
+    BlockStarts = 10,
+    SurnameTins = 11,
+    Meta = 12,
+    PointKeys = 13,
+    PointIds = 14,
+    StreetKeys = 15,
+    StreetCounts = 16,
+    Unreadable = 17,
+    Hidden = 18,
+    BlockDir = 19,
+    AddrDir = 20,
+    Codes = 21,
+    RowSurnameTins = 22,
 }
 
-const TAGS: [Tag; 14] = [
+const TAGS: [Tag; 22] = [
     Tag::Rows,
     Tag::Addrs,
     Tag::TokenBytes,
     Tag::TokenOffsets,
     Tag::NamePool,
     Tag::NameOffsets,
+    Tag::AddrTinStarts,
     Tag::AddrTins,
-    Tag::Blocks,
+    Tag::BlockKeys,
+    Tag::BlockStarts,
     Tag::SurnameTins,
     Tag::Meta,
-    Tag::Points,
-    Tag::StreetTins,
+    Tag::PointKeys,
+    Tag::PointIds,
+    Tag::StreetKeys,
+    Tag::StreetCounts,
     Tag::Unreadable,
     Tag::Hidden,
+    Tag::BlockDir,
+    Tag::AddrDir,
+    Tag::Codes,
+    Tag::RowSurnameTins,
 ];
 
-fn u32s(v: &[u32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn encode_row(r: &IndexRow) -> [u8; ROW_BYTES] {
-    let mut b = [0u8; ROW_BYTES];
-    b[0..4].copy_from_slice(&r.tin.to_le_bytes());
-    b[4..8].copy_from_slice(&r.dob.to_le_bytes());
-    b[8..12].copy_from_slice(&r.name.to_le_bytes());
-    b[12..16].copy_from_slice(&r.addr.to_le_bytes());
-    b[16..18].copy_from_slice(&r.year.to_le_bytes());
-    b[18] = r.suffix;
-    b
-}
-
-fn le32(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-}
-
-fn le64(b: &[u8]) -> u64 {
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(x)
-}
-
-fn decode_row(b: &[u8]) -> IndexRow {
-    IndexRow {
-        tin: le32(&b[0..]),
-        dob: le32(&b[4..]),
-        name: le32(&b[8..]),
-        addr: le32(&b[12..]),
-        year: u16::from_le_bytes([b[16], b[17]]),
-        suffix: b[18],
+impl Tag {
+    /// Bytes of one record of this section.
+    pub(crate) fn unit(self) -> usize {
+        match self {
+            Tag::Rows => size_of::<super::IndexRow>(),
+            Tag::Addrs => size_of::<super::AddrRec>(),
+            Tag::Hidden => size_of::<super::Hidden>(),
+            Tag::TokenBytes | Tag::StreetCounts => 1,
+            Tag::BlockKeys
+            | Tag::PointKeys
+            | Tag::StreetKeys
+            | Tag::Unreadable
+            | Tag::Meta
+            | Tag::Codes => 8,
+            _ => 4,
+        }
     }
 }
 
-fn sections(ix: &MasterIndex) -> Vec<(Tag, Vec<u8>)> {
-    let rows: Vec<u8> = ix.rows.par_iter().flat_map_iter(encode_row).collect();
-    let addrs: Vec<u8> = ix
-        .addrs
-        .par_iter()
-        .flat_map_iter(|a| {
-            a.exact
-                .to_le_bytes()
-                .into_iter()
-                .chain(a.building.to_le_bytes())
-                .chain(a.zip5.to_le_bytes())
-                .chain(a.street.to_le_bytes())
-        })
-        .collect();
-    let points: Vec<u8> = ix
-        .point_keys
-        .par_iter()
-        .zip(&ix.point_ids)
-        .flat_map_iter(|(k, id)| k.to_le_bytes().into_iter().chain(id.to_le_bytes()))
-        .collect();
-    let streets: Vec<u8> = ix
-        .street_tins
-        .par_iter()
-        .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain([x.1]))
-        .collect();
-    let unreadable: Vec<u8> = ix.unreadable.iter().flat_map(|x| x.to_le_bytes()).collect();
-    let hidden: Vec<u8> = ix
-        .hidden
-        .iter()
-        .flat_map(|h| {
-            h.key
-                .to_le_bytes()
-                .into_iter()
-                .chain(h.code.to_le_bytes())
-                .chain(h.tin.to_le_bytes())
-                .chain(h.dob.to_le_bytes())
-                .chain([h.suffix])
-        })
-        .collect();
-    let at: Vec<u8> = ix
-        .addr_tins
-        .par_iter()
-        .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain(x.1.to_le_bytes()))
-        .collect();
-    let bl: Vec<u8> = ix
-        .blocks
-        .par_iter()
-        .flat_map_iter(|x| x.0.to_le_bytes().into_iter().chain(x.1.to_le_bytes()))
-        .collect();
-    let meta: Vec<u8> = ix
-        .taxpayers
-        .to_le_bytes()
-        .into_iter()
-        .chain(ix.unkeyable.to_le_bytes())
-        .collect();
-    vec![
-        (Tag::Rows, rows),
-        (Tag::Addrs, addrs),
-        (Tag::TokenBytes, ix.tokens.bytes.clone()),
-        (Tag::TokenOffsets, u32s(&ix.tokens.offsets)),
-        (Tag::NamePool, u32s(&ix.names.pool)),
-        (Tag::NameOffsets, u32s(&ix.names.offsets)),
-        (Tag::AddrTins, at),
-        (Tag::Blocks, bl),
-        (Tag::SurnameTins, u32s(&ix.surname_tins)),
-        (Tag::Meta, meta),
-        (Tag::Points, points),
-        (Tag::StreetTins, streets),
-        (Tag::Unreadable, unreadable),
-        (Tag::Hidden, hidden),
-    ]
+/// The meta section: taxpayers, unkeyable rows, and the two directories'
+/// bucket bits.
+pub(crate) const META_WORDS: usize = 4;
+
+/// A section's digest, computed as it is written.
+struct ChunkHasher {
+    outer: Sha256,
+    chunk: Sha256,
+    in_chunk: usize,
 }
 
-fn write_atomic(
+impl ChunkHasher {
+    fn new() -> ChunkHasher {
+        ChunkHasher {
+            outer: Sha256::new(),
+            chunk: Sha256::new(),
+            in_chunk: 0,
+        }
+    }
+
+    fn update(&mut self, mut b: &[u8]) {
+        while !b.is_empty() {
+            let n = b.len().min(CHUNK_BYTES - self.in_chunk);
+            self.chunk.update(&b[..n]);
+            self.in_chunk += n;
+            b = &b[n..];
+            if self.in_chunk == CHUNK_BYTES {
+                let d = std::mem::take(&mut self.chunk).finalize();
+                self.outer.update(d);
+                self.in_chunk = 0;
+            }
+        }
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        if self.in_chunk > 0 {
+            let d = self.chunk.finalize();
+            self.outer.update(d);
+        }
+        self.outer.finalize().into()
+    }
+}
+
+/// The digest of a section's bytes ([`ChunkHasher`] in one go).
+fn section_digest(b: &[u8]) -> [u8; 32] {
+    let chunks: Vec<[u8; 32]> = b
+        .par_chunks(CHUNK_BYTES)
+        .map(|c| Sha256::digest(c).into())
+        .collect();
+    let mut outer = Sha256::new();
+    for c in chunks {
+        outer.update(c);
+    }
+    outer.finalize().into()
+}
+
+struct Entry {
+    tag: Tag,
+    offset: u64,
+    len: u64,
+    digest: [u8; 32],
+}
+
+/// Writes an index file section by section, streaming: nothing is held
+/// but the section table.
+pub(crate) struct Writer {
+    tmp: tempfile::NamedTempFile,
+    w: BufWriter<File>,
+    pos: u64,
+    entries: Vec<Entry>,
+    open: Option<(Tag, u64, ChunkHasher)>,
+    path: PathBuf,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IndexError {
+    let path = path.to_path_buf();
+    move |e| IndexError::Io {
+        path: path.clone(),
+        why: e.to_string(),
+    }
+}
+
+impl Writer {
+    /// A new index file in `dir` (a temporary file until [`Writer::finish`]).
+    pub(crate) fn create(dir: &Path) -> Result<Writer, IndexError> {
+        let path = dir.join(INDEX_FILE);
+        let io = io_err(&path);
+        std::fs::create_dir_all(dir).map_err(&io)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-index-")
+            .tempfile_in(dir)
+            .map_err(&io)?;
+        let file = tmp.as_file().try_clone().map_err(&io)?;
+        let mut w = Writer {
+            tmp,
+            w: BufWriter::with_capacity(1 << 22, file),
+            pos: 0,
+            entries: Vec::new(),
+            open: None,
+            path,
+        };
+        let mut header = [0u8; HEADER_BYTES];
+        header[..8].copy_from_slice(MAGIC);
+        header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header[12..16].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        w.raw(&header)?;
+        Ok(w)
+    }
+
+    fn raw(&mut self, b: &[u8]) -> Result<(), IndexError> {
+        self.w.write_all(b).map_err(io_err(&self.path))?;
+        self.pos += b.len() as u64;
+        Ok(())
+    }
+
+    /// Starts a section (on a 64-byte boundary).
+    pub(crate) fn begin(&mut self, tag: Tag) -> Result<(), IndexError> {
+        self.end()?;
+        let pad = (ALIGN - self.pos % ALIGN) % ALIGN;
+        self.raw(&[0u8; ALIGN as usize][..pad as usize])?;
+        self.open = Some((tag, self.pos, ChunkHasher::new()));
+        Ok(())
+    }
+
+    /// Appends bytes to the open section.
+    pub(crate) fn put(&mut self, b: &[u8]) -> Result<(), IndexError> {
+        if let Some((_, _, h)) = &mut self.open {
+            h.update(b);
+        }
+        self.raw(b)
+    }
+
+    /// Appends records to the open section.
+    pub(crate) fn records<T: bytemuck::Pod>(&mut self, r: &[T]) -> Result<(), IndexError> {
+        self.put(bytemuck::cast_slice(r))
+    }
+
+    /// Ends the open section, if any.
+    pub(crate) fn end(&mut self) -> Result<(), IndexError> {
+        if let Some((tag, offset, h)) = self.open.take() {
+            self.entries.push(Entry {
+                tag,
+                offset,
+                len: self.pos - offset,
+                digest: h.finish(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A whole section of records.
+    pub(crate) fn section<T: bytemuck::Pod>(
+        &mut self,
+        tag: Tag,
+        r: &[T],
+    ) -> Result<(), IndexError> {
+        self.begin(tag)?;
+        for c in r.chunks((1 << 20) / size_of::<T>().max(1)) {
+            self.records(c)?;
+        }
+        self.end()
+    }
+
+    /// Reads back `len` records from byte `from` of a section already
+    /// written (the build's later passes), into `out`.
+    pub(crate) fn read_back<T: bytemuck::Pod>(
+        &mut self,
+        tag: Tag,
+        from: usize,
+        out: &mut Vec<T>,
+        len: usize,
+    ) -> Result<(), IndexError> {
+        let io = io_err(&self.path);
+        self.w.flush().map_err(&io)?;
+        let e = self
+            .entries
+            .iter()
+            .find(|e| e.tag == tag)
+            .ok_or(IndexError::Corrupt {
+                path: self.path.clone(),
+                why: "section read back before it was written",
+            })?;
+        let at = e.offset + (from * size_of::<T>()) as u64;
+        let avail = ((e.len as usize) / size_of::<T>()).saturating_sub(from);
+        out.clear();
+        out.resize(len.min(avail), T::zeroed());
+        self.tmp
+            .as_file()
+            .read_exact_at(bytemuck::cast_slice_mut(out), at)
+            .map_err(&io)
+    }
+
+    /// Writes the section table and the footer and syncs the file; it
+    /// stays temporary until [`Finished::persist`].
+    pub(crate) fn finish(mut self) -> Result<Finished, IndexError> {
+        self.end()?;
+        let table_at = self.pos;
+        let mut table = Vec::with_capacity(self.entries.len() * ENTRY_BYTES);
+        for e in &self.entries {
+            table.extend_from_slice(&(e.tag as u32).to_le_bytes());
+            table.extend_from_slice(&(e.tag.unit() as u32).to_le_bytes());
+            table.extend_from_slice(&e.offset.to_le_bytes());
+            table.extend_from_slice(&e.len.to_le_bytes());
+            table.extend_from_slice(&e.digest);
+        }
+        self.raw(&table)?;
+        let mut header = [0u8; HEADER_BYTES];
+        header[..8].copy_from_slice(MAGIC);
+        header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header[12..16].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let digest = Sha256::new()
+            .chain_update(header)
+            .chain_update(&table)
+            .finalize();
+        let mut footer = Vec::with_capacity(FOOTER_BYTES);
+        footer.extend_from_slice(&table_at.to_le_bytes());
+        footer.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
+        footer.extend_from_slice(&[0u8; 4]);
+        footer.extend_from_slice(&digest);
+        footer.extend_from_slice(MAGIC_END);
+        self.raw(&footer)?;
+        let io = io_err(&self.path);
+        self.w.flush().map_err(&io)?;
+        self.tmp.as_file().sync_all().map_err(&io)?;
+        Ok(Finished {
+            tmp: self.tmp,
+            path: self.path,
+        })
+    }
+}
+
+/// A complete, synced index file not yet in its place.
+pub(crate) struct Finished {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Finished {
+    /// Maps and checks the file where it is.
+    pub(crate) fn open(&self) -> Result<MasterIndex, IndexError> {
+        map(&self.path, self.tmp.as_file())
+    }
+
+    /// Renames the file into place and syncs the directory.
+    pub(crate) fn persist(self) -> Result<PathBuf, IndexError> {
+        let io = io_err(&self.path);
+        self.tmp.persist(&self.path).map_err(|e| io(e.error))?;
+        if let Some(dir) = self.path.parent() {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(&io)?;
+        }
+        Ok(self.path)
+    }
+}
+
+pub(crate) fn write_atomic(
     dir: &Path,
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), IndexError> {
-    let io = |e: std::io::Error| IndexError::Io {
-        path: path.to_path_buf(),
-        why: e.to_string(),
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    let io = io_err(path);
+    std::fs::create_dir_all(dir).map_err(&io)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-index-")
         .tempfile_in(dir)
-        .map_err(io)?;
+        .map_err(&io)?;
     {
-        let mut w = std::io::BufWriter::with_capacity(1 << 22, tmp.as_file_mut());
-        write(&mut w).map_err(io)?;
-        w.flush().map_err(io)?;
+        let mut w = BufWriter::with_capacity(1 << 22, tmp.as_file_mut());
+        write(&mut w).map_err(&io)?;
+        w.flush().map_err(&io)?;
     }
-    tmp.as_file().sync_all().map_err(io)?;
+    tmp.as_file().sync_all().map_err(&io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io)
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io)
+}
+
+/// Writes every table of `ix` as an index file in `dir` (not yet renamed
+/// into place).
+pub(super) fn write_index(ix: &MasterIndex, dir: &Path) -> Result<Finished, IndexError> {
+    let mut w = Writer::create(dir)?;
+    w.section(Tag::Rows, &ix.rows)?;
+    w.section(Tag::Addrs, &ix.addrs)?;
+    w.section(Tag::TokenBytes, &ix.tokens.bytes)?;
+    w.section(Tag::TokenOffsets, &ix.tokens.offsets)?;
+    w.section(Tag::NamePool, &ix.names.pool)?;
+    w.section(Tag::NameOffsets, &ix.names.offsets)?;
+    w.section(Tag::AddrTinStarts, &ix.lookup.addr_tin_starts)?;
+    w.section(Tag::AddrTins, &ix.addr_tins)?;
+    w.section(Tag::BlockKeys, &ix.block_keys)?;
+    w.section(Tag::BlockStarts, &ix.block_starts)?;
+    w.section(Tag::SurnameTins, &ix.surname_tins)?;
+    w.section(Tag::Meta, &meta(ix))?;
+    w.section(Tag::PointKeys, &ix.point_keys)?;
+    w.section(Tag::PointIds, &ix.point_ids)?;
+    w.section(Tag::StreetKeys, &ix.street_keys)?;
+    w.section(Tag::StreetCounts, &ix.street_counts)?;
+    w.section(Tag::Unreadable, &ix.unreadable)?;
+    w.section(Tag::Hidden, &ix.hidden)?;
+    w.section(Tag::BlockDir, &ix.lookup.blocks.starts)?;
+    w.section(Tag::AddrDir, &ix.lookup.addrs.starts)?;
+    w.section(Tag::Codes, &ix.lookup.codes)?;
+    w.section(Tag::RowSurnameTins, &ix.lookup.row_surname_tins)?;
+    w.finish()
+}
+
+/// The meta section of an index.
+pub(crate) fn meta(ix: &MasterIndex) -> [u64; META_WORDS] {
+    [
+        ix.taxpayers,
+        ix.unkeyable,
+        u64::from(ix.lookup.blocks.bits),
+        u64::from(ix.lookup.addrs.bits),
+    ]
 }
 
 pub(super) fn save(ix: &MasterIndex, dir: &Path) -> Result<PathBuf, IndexError> {
-    let model_path = dir.join(MODEL_FILE);
-    let body = model_bytes(&ix.model);
-    write_atomic(dir, &model_path, |w| w.write_all(&body))?;
-    let path = dir.join(INDEX_FILE);
-    let secs = sections(ix);
-    write_atomic(dir, &path, |w| {
-        let mut h = Sha256::new();
-        let mut put = |w: &mut dyn Write, b: &[u8]| -> std::io::Result<()> {
-            h.update(b);
-            w.write_all(b)
-        };
-        put(w, MAGIC)?;
-        put(w, &FORMAT_VERSION.to_le_bytes())?;
-        put(w, &FORMAT_VERSION.to_le_bytes())?;
-        put(w, &(secs.len() as u32).to_le_bytes())?;
-        for (tag, bytes) in &secs {
-            put(w, &(*tag as u32).to_le_bytes())?;
-            put(w, &(bytes.len() as u64).to_le_bytes())?;
-            put(w, bytes)?;
-        }
-        let digest: [u8; 32] = h.finalize().into();
-        w.write_all(&digest)?;
-        w.write_all(MAGIC_END)
-    })?;
-    Ok(path)
+    let f = write_index(ix, dir)?;
+    save_model(&ix.model, dir)?;
+    f.persist()
+}
+
+/// Writes `model.json` into `dir` atomically.
+pub(crate) fn save_model(model: &Model, dir: &Path) -> Result<(), IndexError> {
+    let body = model_bytes(model);
+    write_atomic(dir, &dir.join(MODEL_FILE), |w| w.write_all(&body))
 }
 
 fn model_bytes(model: &Model) -> Vec<u8> {
@@ -252,32 +465,43 @@ struct ModelFile {
 
 pub(super) fn load(dir: &Path) -> Result<MasterIndex, IndexError> {
     let path = dir.join(INDEX_FILE);
-    let bytes = std::fs::read(&path).map_err(|e| IndexError::Io {
-        path: path.clone(),
-        why: e.to_string(),
-    })?;
-    let mut ix = parse(&path, &bytes)?;
-    drop(bytes);
+    let file = File::open(&path).map_err(io_err(&path))?;
+    let mut ix = map(&path, &file)?;
     ix.model = load_model(&dir.join(MODEL_FILE))?;
     Ok(ix)
 }
 
+/// Maps an index file read-only and checks it.
+fn map(path: &Path, file: &File) -> Result<MasterIndex, IndexError> {
+    let io = io_err(path);
+    let len = file.metadata().map_err(&io)?.len();
+    if len < (HEADER_BYTES + FOOTER_BYTES) as u64 {
+        // Too short to map usefully: read it, so a foreign file is named.
+        let mut b = vec![0u8; len as usize];
+        file.read_exact_at(&mut b, 0).map_err(&io)?;
+        return parse(path, &b);
+    }
+    // SAFETY: the mapping is read-only and index files are never written in
+    // place (a new index is a new file renamed over the old): the bytes
+    // under the mapping do not change while it lives. Every table viewed
+    // in it is bounds-, alignment- and digest-checked first.
+    let m = unsafe { memmap2::Mmap::map(file) }.map_err(&io)?;
+    open(path, Arc::new(Backing::Map(m)))
+}
+
 pub(crate) fn load_model(path: &Path) -> Result<Model, IndexError> {
-    let io = |e: std::io::Error| IndexError::Io {
-        path: path.to_path_buf(),
-        why: e.to_string(),
-    };
+    let io = io_err(path);
     let corrupt = |why| IndexError::Corrupt {
         path: path.to_path_buf(),
         why,
     };
-    let f = std::fs::File::open(path).map_err(io)?;
+    let f = File::open(path).map_err(&io)?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
         &mut std::io::Read::take(f, MODEL_FILE_BYTES_MAX + 1),
         &mut bytes,
     )
-    .map_err(io)?;
+    .map_err(&io)?;
     if bytes.len() as u64 > MODEL_FILE_BYTES_MAX {
         return Err(corrupt("model file too large"));
     }
@@ -299,17 +523,41 @@ pub(crate) fn load_model(path: &Path) -> Result<Model, IndexError> {
     Ok(file.model)
 }
 
+fn le32(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn le64(b: &[u8]) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(x)
+}
+
+/// Checks an index file's bytes (held in memory) and views its tables.
 pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<MasterIndex, IndexError> {
-    let corrupt = |why| IndexError::Corrupt {
-        path: path.to_path_buf(),
-        why,
-    };
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         return Err(IndexError::Foreign {
             path: path.to_path_buf(),
         });
     }
-    if bytes.len() < HEADER_BYTES + FOOTER_BYTES {
+    open(path, Arc::new(Backing::copy_of(bytes)))
+}
+
+/// Where each section lies, from a checked section table.
+type Sections = HashMap<u32, (usize, usize)>;
+
+fn open(path: &Path, backing: Arc<Backing>) -> Result<MasterIndex, IndexError> {
+    let corrupt = |why| IndexError::Corrupt {
+        path: path.to_path_buf(),
+        why,
+    };
+    let bytes = backing.bytes();
+    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        return Err(IndexError::Foreign {
+            path: path.to_path_buf(),
+        });
+    }
+    if bytes.len() < 16 {
         return Err(corrupt("truncated header"));
     }
     let (written, oldest) = (le32(&bytes[8..]), le32(&bytes[12..]));
@@ -320,134 +568,139 @@ pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<MasterIndex, IndexError
             supported: FORMAT_VERSION,
         });
     }
-    let body_end = bytes.len() - FOOTER_BYTES;
-    if &bytes[body_end + 32..] != MAGIC_END {
-        return Err(corrupt("truncated or missing footer"));
+    if bytes.len() < HEADER_BYTES + FOOTER_BYTES {
+        return Err(corrupt("truncated header"));
     }
-    let digest: [u8; 32] = Sha256::digest(&bytes[..body_end]).into();
-    if digest[..] != bytes[body_end..body_end + 32] {
-        return Err(corrupt("checksum mismatch"));
-    }
-    let secs =
-        split_sections(&bytes[HEADER_BYTES..body_end], le32(&bytes[16..])).map_err(corrupt)?;
-    let mut ix = decode(secs).map_err(corrupt)?;
+    let sections = section_table(bytes).map_err(corrupt)?;
+    let ix = tables(&backing, &sections).map_err(corrupt)?;
     ix.validate().map_err(corrupt)?;
-    ix.derive();
+    backing.release();
     Ok(ix)
 }
 
-fn split_sections(mut b: &[u8], count: u32) -> Result<HashMap<u32, &[u8]>, &'static str> {
-    let mut out = HashMap::new();
-    for _ in 0..count {
-        if b.len() < 12 {
-            return Err("truncated section header");
+/// Checks the footer, the section table and every section's digest.
+fn section_table(bytes: &[u8]) -> Result<Sections, &'static str> {
+    let f = bytes.len() - FOOTER_BYTES;
+    if &bytes[f + FOOTER_BYTES - 8..] != MAGIC_END {
+        return Err("truncated or missing footer");
+    }
+    let table_at = usize::try_from(le64(&bytes[f..])).map_err(|_| "section table misplaced")?;
+    let count = le32(&bytes[f + 8..]) as usize;
+    if bytes[f + 12..f + 16] != [0u8; 4] || bytes[16..HEADER_BYTES].iter().any(|&b| b != 0) {
+        return Err("reserved bytes are not zero");
+    }
+    if table_at < HEADER_BYTES
+        || count
+            .checked_mul(ENTRY_BYTES)
+            .and_then(|n| n.checked_add(table_at))
+            != Some(f)
+    {
+        return Err("section table misplaced");
+    }
+    let table = &bytes[table_at..f];
+    let digest = Sha256::new()
+        .chain_update(&bytes[..HEADER_BYTES])
+        .chain_update(table)
+        .finalize();
+    if digest[..] != bytes[f + 16..f + 48] {
+        return Err("checksum mismatch");
+    }
+    let mut out = Sections::new();
+    let mut next = HEADER_BYTES;
+    let mut wanted = Vec::with_capacity(count);
+    for e in table.chunks_exact(ENTRY_BYTES) {
+        let (tag, unit) = (le32(e), le32(&e[4..]) as usize);
+        let offset = usize::try_from(le64(&e[8..])).map_err(|_| "section misplaced")?;
+        let len = usize::try_from(le64(&e[16..])).map_err(|_| "section misplaced")?;
+        let known = TAGS
+            .iter()
+            .find(|t| **t as u32 == tag)
+            .ok_or("unknown section")?;
+        if unit != known.unit() || len % unit != 0 {
+            return Err("section length is not a whole number of records");
         }
-        let (tag, len) = (le32(b), le64(&b[4..]));
-        let len = usize::try_from(len).map_err(|_| "section too long")?;
-        if b.len() - 12 < len {
-            return Err("section longer than the file");
+        if offset < next || offset % ALIGN as usize != 0 || offset.saturating_add(len) > table_at {
+            return Err("section misplaced");
         }
-        if out.insert(tag, &b[12..12 + len]).is_some() {
+        if bytes[next..offset].iter().any(|&b| b != 0) {
+            return Err("bytes between sections are not zero");
+        }
+        next = offset + len;
+        if out.insert(tag, (offset, len)).is_some() {
             return Err("section repeated");
         }
-        b = &b[12 + len..];
+        wanted.push((offset, len, &e[24..56]));
     }
-    if !b.is_empty() {
-        return Err("bytes after the last section");
+    if bytes[next..table_at].iter().any(|&b| b != 0) {
+        return Err("bytes between sections are not zero");
     }
     if TAGS.iter().any(|t| !out.contains_key(&(*t as u32))) {
         return Err("section missing");
     }
+    let ok = wanted
+        .par_iter()
+        .all(|(o, l, d)| section_digest(&bytes[*o..*o + *l])[..] == d[..]);
+    if !ok {
+        return Err("checksum mismatch");
+    }
     Ok(out)
 }
 
-fn sized<'a>(s: &HashMap<u32, &'a [u8]>, tag: Tag, unit: usize) -> Result<&'a [u8], &'static str> {
-    let b = s.get(&(tag as u32)).copied().ok_or("section missing")?;
-    if b.len() % unit != 0 {
-        return Err("section length is not a whole number of records");
+/// The tables of a checked file, viewed in place.
+fn tables(backing: &Arc<Backing>, s: &Sections) -> Result<MasterIndex, &'static str> {
+    fn t<T: bytemuck::Pod>(
+        backing: &Arc<Backing>,
+        s: &Sections,
+        tag: Tag,
+    ) -> Result<Table<T>, &'static str> {
+        let &(offset, len) = s.get(&(tag as u32)).ok_or("section missing")?;
+        let bytes = backing
+            .bytes()
+            .get(offset..offset + len)
+            .ok_or("section misplaced")?;
+        bytemuck::try_cast_slice::<u8, T>(bytes).map_err(|_| "section misaligned")?;
+        Ok(Table::mapped(backing, offset, len / size_of::<T>()))
     }
-    Ok(b)
-}
-
-fn read_u32s(b: &[u8]) -> Vec<u32> {
-    b.par_chunks_exact(4).map(le32).collect()
-}
-
-fn decode(s: HashMap<u32, &[u8]>) -> Result<MasterIndex, &'static str> {
-    let rows = sized(&s, Tag::Rows, ROW_BYTES)?
-        .par_chunks_exact(ROW_BYTES)
-        .map(decode_row)
-        .collect();
-    let addrs = sized(&s, Tag::Addrs, ADDR_BYTES)?
-        .par_chunks_exact(ADDR_BYTES)
-        .map(|c| {
-            let mut e = [0u8; 16];
-            e.copy_from_slice(&c[..16]);
-            AddrRec {
-                exact: u128::from_le_bytes(e),
-                building: le64(&c[16..]),
-                zip5: le32(&c[24..]),
-                street: le32(&c[28..]),
-            }
-        })
-        .collect();
-    let pairs32 = |b: &[u8]| -> Vec<(u32, u32)> {
-        b.par_chunks_exact(8)
-            .map(|c| (le32(c), le32(&c[4..])))
-            .collect()
-    };
-    let meta = sized(&s, Tag::Meta, 16)?;
-    if meta.len() != 16 {
+    let meta: Table<u64> = t(backing, s, Tag::Meta)?;
+    if meta.len() != META_WORDS || meta[2] > 32 || meta[3] > 32 {
         return Err("meta section malformed");
     }
     Ok(MasterIndex {
-        rows,
-        addrs,
-        tokens: Tokens {
-            bytes: sized(&s, Tag::TokenBytes, 1)?.to_vec(),
-            offsets: read_u32s(sized(&s, Tag::TokenOffsets, 4)?),
-            ids: HashMap::new(),
+        rows: t(backing, s, Tag::Rows)?,
+        addrs: t(backing, s, Tag::Addrs)?,
+        tokens: super::Tokens {
+            bytes: t(backing, s, Tag::TokenBytes)?,
+            offsets: t(backing, s, Tag::TokenOffsets)?,
         },
-        names: Names {
-            pool: read_u32s(sized(&s, Tag::NamePool, 4)?),
-            offsets: read_u32s(sized(&s, Tag::NameOffsets, 4)?),
-            ids: HashMap::new(),
+        names: super::Names {
+            pool: t(backing, s, Tag::NamePool)?,
+            offsets: t(backing, s, Tag::NameOffsets)?,
         },
-        addr_tins: pairs32(sized(&s, Tag::AddrTins, 8)?),
-        blocks: sized(&s, Tag::Blocks, 12)?
-            .par_chunks_exact(12)
-            .map(|c| (le64(c), le32(&c[8..])))
-            .collect(),
-        surname_tins: read_u32s(sized(&s, Tag::SurnameTins, 4)?),
-        point_keys: sized(&s, Tag::Points, 12)?
-            .par_chunks_exact(12)
-            .map(le64)
-            .collect(),
-        point_ids: sized(&s, Tag::Points, 12)?
-            .par_chunks_exact(12)
-            .map(|c| le32(&c[8..]))
-            .collect(),
-        street_tins: sized(&s, Tag::StreetTins, 9)?
-            .par_chunks_exact(9)
-            .map(|c| (le64(c), c[8]))
-            .collect(),
-        unreadable: sized(&s, Tag::Unreadable, 8)?
-            .par_chunks_exact(8)
-            .map(le64)
-            .collect(),
-        hidden: sized(&s, Tag::Hidden, super::HIDDEN_BYTES)?
-            .par_chunks_exact(super::HIDDEN_BYTES)
-            .map(|c| super::Hidden {
-                key: le64(c),
-                code: le64(&c[8..]),
-                tin: le32(&c[16..]),
-                dob: le32(&c[20..]),
-                suffix: c[24],
-            })
-            .collect(),
-        taxpayers: le64(meta),
-        unkeyable: le64(&meta[8..]),
+        addr_tins: t(backing, s, Tag::AddrTins)?,
+        block_keys: t(backing, s, Tag::BlockKeys)?,
+        block_starts: t(backing, s, Tag::BlockStarts)?,
+        surname_tins: t(backing, s, Tag::SurnameTins)?,
+        point_keys: t(backing, s, Tag::PointKeys)?,
+        point_ids: t(backing, s, Tag::PointIds)?,
+        street_keys: t(backing, s, Tag::StreetKeys)?,
+        street_counts: t(backing, s, Tag::StreetCounts)?,
+        unreadable: t(backing, s, Tag::Unreadable)?,
+        hidden: t(backing, s, Tag::Hidden)?,
+        taxpayers: meta[0],
+        unkeyable: meta[1],
         model: Model::default(),
-        lookup: super::Lookup::default(),
+        lookup: super::Lookup {
+            blocks: super::lookup::Directory {
+                bits: meta[2] as u32,
+                starts: t(backing, s, Tag::BlockDir)?,
+            },
+            addrs: super::lookup::Directory {
+                bits: meta[3] as u32,
+                starts: t(backing, s, Tag::AddrDir)?,
+            },
+            addr_tin_starts: t(backing, s, Tag::AddrTinStarts)?,
+            codes: t(backing, s, Tag::Codes)?,
+            row_surname_tins: t(backing, s, Tag::RowSurnameTins)?,
+        },
     })
 }

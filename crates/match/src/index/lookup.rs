@@ -1,52 +1,87 @@
-//! Lookup tables derived from the index after it is built or loaded (never
-//! persisted): a directory over the sorted hash keys of the blocks and
-//! addresses, and the start of each address's taxpayers, so that a lookup
-//! touches a few cache lines instead of binary-searching tens of millions
-//! of entries. This module holds no personal data and decides nothing.
+//! Lookup tables derived from the index when it is built and kept in the
+//! file with it (format 6), so that opening computes nothing: a directory
+//! over the sorted hash keys of the blocks and addresses, the start of each
+//! address's taxpayers, each token's phonetic codes and each row's surname
+//! frequency. A lookup touches a few cache lines (a few pages of the mapped
+//! file) instead of binary-searching tens of millions of entries. This
+//! module holds no personal data and decides nothing.
 
-use super::MasterIndex;
-use crate::compare::fast::{codes, Codes};
-use rayon::prelude::*;
+use super::table::Table;
+use crate::compare::fast::Codes;
 use std::ops::Range;
 
 /// Buckets of a sorted array of uniformly distributed 64-bit keys, by
 /// their top bits: a key can only sit inside its bucket's range.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Directory {
-    bits: u32,
-    starts: Vec<u32>,
+    pub(crate) bits: u32,
+    pub(crate) starts: Table<u32>,
 }
 
 /// Bucket bits at most (a 256 MiB directory).
 const DIRECTORY_BITS_MAX: u32 = 26;
 
-impl Directory {
-    /// The directory of `keys`, which must be sorted.
-    pub(crate) fn of(keys: impl ExactSizeIterator<Item = u64>) -> Directory {
-        let len = keys.len();
-        // About two entries per bucket: the bucket's range usually fits in
-        // the cache line the directory read already brought in.
-        let bits = if len < 4 {
-            0
-        } else {
-            (usize::BITS - 1 - len.leading_zeros() - 1).min(DIRECTORY_BITS_MAX)
-        };
-        let mut d = Directory {
+/// The bucket bits for `len` keys: about two entries per bucket, so that
+/// a bucket's range usually fits in the cache line the directory read
+/// already brought in.
+pub(crate) fn directory_bits(len: usize) -> u32 {
+    if len < 4 {
+        0
+    } else {
+        (usize::BITS - 1 - len.leading_zeros() - 1).min(DIRECTORY_BITS_MAX)
+    }
+}
+
+/// Counts keys into a directory's buckets as they stream past.
+pub(crate) struct DirectoryBuilder {
+    bits: u32,
+    starts: Vec<u32>,
+}
+
+impl DirectoryBuilder {
+    /// A directory for `len` keys.
+    pub(crate) fn new(len: usize) -> DirectoryBuilder {
+        let bits = directory_bits(len);
+        DirectoryBuilder {
             bits,
             starts: vec![0u32; (1usize << bits) + 1],
-        };
-        for k in keys {
-            let b = d.bucket(k);
-            d.starts[b + 1] += 1;
         }
-        for i in 1..d.starts.len() {
-            d.starts[i] += d.starts[i - 1];
-        }
-        d
     }
 
-    fn bucket(&self, key: u64) -> usize {
-        key.checked_shr(64 - self.bits).unwrap_or(0) as usize
+    /// Counts one key (keys must come in order).
+    pub(crate) fn add(&mut self, key: u64) {
+        let b = bucket(self.bits, key);
+        self.starts[b + 1] += 1;
+    }
+
+    /// The directory.
+    pub(crate) fn finish(mut self) -> Directory {
+        for i in 1..self.starts.len() {
+            self.starts[i] += self.starts[i - 1];
+        }
+        Directory {
+            bits: self.bits,
+            starts: Table::Owned(self.starts),
+        }
+    }
+}
+
+fn bucket(bits: u32, key: u64) -> usize {
+    key.checked_shr(64 - bits).unwrap_or(0) as usize
+}
+
+impl Directory {
+    /// The directory of `keys`, which must be sorted.
+    #[cfg(test)]
+    pub(crate) fn of(keys: impl ExactSizeIterator<Item = u64>) -> Directory {
+        let mut d = DirectoryBuilder::new(keys.len());
+        keys.for_each(|k| d.add(k));
+        d.finish()
+    }
+
+    /// The bucket of a key.
+    pub(crate) fn bucket(&self, key: u64) -> usize {
+        bucket(self.bits, key)
     }
 
     /// Where `key` can be in the sorted array.
@@ -57,6 +92,20 @@ impl Directory {
             _ => 0..0,
         }
     }
+
+    /// Whether this directory is the one of `keys` (sorted): every key in
+    /// its bucket's range, and the ranges covering the array.
+    pub(crate) fn fits(&self, keys: impl Fn(usize) -> u64 + Sync, len: usize) -> bool {
+        use rayon::prelude::*;
+        self.bits <= DIRECTORY_BITS_MAX
+            && self.starts.len() == (1usize << self.bits) + 1
+            && self.starts.first() == Some(&0)
+            && self.starts.last().map(|&x| x as usize) == Some(len)
+            && self.starts.par_windows(2).all(|w| w[0] <= w[1])
+            && (0..len)
+                .into_par_iter()
+                .all(|i| self.range(keys(i)).contains(&i))
+    }
 }
 
 /// Every derived lookup table of an index.
@@ -65,48 +114,17 @@ pub(crate) struct Lookup {
     pub(crate) blocks: Directory,
     pub(crate) addrs: Directory,
     /// `addr_tins[addr_tin_starts[a]..addr_tin_starts[a + 1]]` are address `a`'s taxpayers.
-    pub(crate) addr_tin_starts: Vec<u32>,
+    pub(crate) addr_tin_starts: Table<u32>,
     /// Packed Double Metaphone codes of every interned token.
-    pub(crate) codes: Vec<Codes>,
+    pub(crate) codes: Table<Codes>,
     /// Per row: taxpayers bearing the row's joined surname (so that pruning
     /// reads it beside the row, not through the name tables).
-    pub(crate) row_surname_tins: Vec<u32>,
+    pub(crate) row_surname_tins: Table<u32>,
 }
 
 /// The high 64 bits of an exact address key (what the directory buckets).
 pub(crate) fn addr_high(exact: u128) -> u64 {
     (exact >> 64) as u64
-}
-
-impl Lookup {
-    pub(crate) fn of(ix: &MasterIndex) -> Lookup {
-        let mut starts = vec![0u32; ix.addrs.len() + 1];
-        for &(a, _) in &ix.addr_tins {
-            if let Some(s) = starts.get_mut(a as usize + 1) {
-                *s += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        Lookup {
-            blocks: Directory::of(ix.blocks.iter().map(|b| b.0)),
-            addrs: Directory::of(ix.addrs.iter().map(|a| addr_high(a.exact))),
-            addr_tin_starts: starts,
-            codes: (0..ix.tokens.len() as u32)
-                .into_par_iter()
-                .map(|t| codes(ix.tokens.get(t)))
-                .collect(),
-            row_surname_tins: ix
-                .rows
-                .par_iter()
-                .map(|r| {
-                    let token = ix.surname_token(r.name);
-                    ix.surname_tins.get(token as usize).copied().unwrap_or(0)
-                })
-                .collect(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ fn sample() -> MasterIndex {
         .collect();
     b.add_batch(&rows[..20]);
     b.add_batch(&rows[20..]);
-    b.finish()
+    b.finish().unwrap()
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn save_then_load_gives_the_same_index_and_model() {
 #[test]
 fn an_empty_index_saves_and_loads() {
     let dir = tempfile::tempdir().unwrap();
-    let ix = IndexBuilder::new().finish();
+    let ix = IndexBuilder::new().finish().unwrap();
     ix.save(dir.path()).unwrap();
     assert!(MasterIndex::load(dir.path()).unwrap().is_empty());
 }
@@ -138,7 +138,7 @@ fn unkeyable_rows_are_counted() {
     r.zip = String::new();
     b.add_batch(&[r, sample_row()]);
     assert_eq!(b.unkeyable(), 1);
-    assert_eq!(b.finish().unkeyable(), 1);
+    assert_eq!(b.finish().unwrap().unkeyable(), 1);
 }
 
 fn sample_row() -> MasterRecord {
@@ -155,4 +155,61 @@ fn sample_row() -> MasterRecord {
         state: "TX".into(),
         zip: "78701".into(),
     }
+}
+
+#[test]
+fn an_index_of_an_older_format_is_refused_with_a_message_to_rebuild_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample().save(dir.path()).unwrap();
+    let mut b = std::fs::read(&path).unwrap();
+    b[8..16].copy_from_slice(&[5, 0, 0, 0, 5, 0, 0, 0]);
+    std::fs::write(&path, &b).unwrap();
+    let e = MasterIndex::load(dir.path()).unwrap_err();
+    assert!(matches!(e, IndexError::Version { found: 5, .. }));
+    assert!(e.to_string().contains("vouch index build"), "{e}");
+}
+
+#[test]
+fn a_build_that_spills_to_disk_equals_one_that_fits_in_memory() {
+    let rows: Vec<MasterRecord> = (0..30_000u32)
+        .map(|i| MasterRecord {
+            tin: Tin::parse(&format!("{:09}", 100_000_000 + (i * 7919) % 12_000)).unwrap(),
+            tax_year: 2020 + (i % 4) as u16,
+            first_name: ["Ann", "Bob", "Carla", "Dmitri", "Eve", "Jose"][(i % 6) as usize].into(),
+            middle_name: String::new(),
+            last_name: format!("Name{}", i % 2_000),
+            suffix: String::new(),
+            dob: time::Date::from_julian_day(2_440_000 + (i % 9_000) as i32).ok(),
+            street: format!("{} Main St", 100 + i % 900),
+            city: "Austin".into(),
+            state: "TX".into(),
+            zip: format!("{:05}", 78_000 + i % 50),
+        })
+        .collect();
+    let work = tempfile::tempdir().unwrap();
+    let mut small = IndexBuilder::with_memory(0, work.path());
+    let mut large = IndexBuilder::with_memory(1 << 30, work.path());
+    for batch in rows.chunks(7_000) {
+        small.add_batch(batch);
+        large.add_batch(batch);
+    }
+    let (a, ra) = small.finish_into(&work.path().join("a")).unwrap();
+    let (b, rb) = large.finish_into(&work.path().join("b")).unwrap();
+    assert!(ra.spilled_bytes > 0, "the small budget never spilled");
+    assert_eq!(rb.spilled_bytes, 0);
+    assert!(a == b, "a spilled build differs from one in memory");
+    assert_eq!(a.len(), 30_000);
+}
+
+#[test]
+fn the_index_is_mapped_and_every_table_is_a_view_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    sample().save(dir.path()).unwrap();
+    let ix = MasterIndex::load(dir.path()).unwrap();
+    assert!(matches!(ix.rows, table::Table::Mapped { .. }));
+    assert!(matches!(
+        ix.lookup.blocks.starts,
+        table::Table::Mapped { .. }
+    ));
+    assert!(matches!(ix.names.pool, table::Table::Mapped { .. }));
 }

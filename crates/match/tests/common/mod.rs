@@ -193,7 +193,7 @@ pub fn generate_and_build(
     let t = Instant::now();
     let mut b = IndexBuilder::new();
     read_master(&dir.join("master.csv"), &mut b);
-    let ix = b.finish();
+    let ix = b.finish().unwrap();
     (ix, t.elapsed())
 }
 

@@ -1,0 +1,979 @@
+//! Building the index with memory that does not grow with the master.
+//!
+//! Rows are standardised in parallel batches as they stream in; their
+//! names and tokens are interned in dictionaries (hash tables of ids over
+//! the interned bytes: each distinct name once), and everything else goes
+//! through external sorts ([`super::spill::Sorter`]) bounded by the
+//! builder's memory budget:
+//!
+//! 1. rows keyed by their address's exact key, and the distinct addresses;
+//! 2. merged together: addresses numbered in key order (the address table,
+//!    delivery points), each row given its address id and re-sorted by
+//!    taxpayer and year;
+//! 3. merged by taxpayer: the rows written, and per row its blocking keys,
+//!    its address's taxpayer, its street spelling and its surname counted;
+//! 4. those merged into their tables, the directories counted over them.
+//!
+//! Each table is written to the index file as it comes out of its merge
+//! ([`super::file::Writer`]); the file is then mapped, checked, u sampled
+//! from it, and renamed into place. The result is the index an in-memory
+//! build of the same rows in the same order would give, id for id.
+
+use super::file::{Tag, Writer};
+use super::lookup::{addr_high, DirectoryBuilder};
+use super::spill::Sorter;
+use super::{
+    hidden_keys, return_key, AddrRec, Hidden, IndexError, IndexRow, MasterIndex, NAME_HEAD,
+    STREET_TINS_CAP,
+};
+use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
+use crate::model::Model;
+use bytemuck::{Pod, Zeroable};
+use hashbrown::HashTable;
+use rayon::prelude::*;
+use std::hash::BuildHasher;
+use std::path::{Path, PathBuf};
+use vouch_core::MasterRecord;
+
+/// The default memory for the build's sort buffers: 1 GiB.
+pub const BUILD_MEMORY_DEFAULT: usize = 1 << 30;
+
+/// Rows read back at a time in the build's later passes.
+const READ_BACK_ROWS: usize = 1 << 20;
+
+/// Rows keyed at a time (in parallel) in pass 3.
+const PASS3_BATCH: usize = 1 << 16;
+
+/// A return that exists but cannot be used: its key (TIN and tax year)
+/// and, when its name and part of its address can be read, what a
+/// namesake hidden there needs ([`Hidden`] without the TIN).
+struct Unusable {
+    key: u64,
+    hidden: Option<([u64; 2], u64, u32, u8)>,
+}
+
+struct Staged {
+    tin: u32,
+    year: u16,
+    suffix: u8,
+    dob: u32,
+    name: NameTokens,
+    addr: AddressKeys,
+    street: String,
+}
+
+/// A row standardised, or the key (TIN, tax year) of a return that exists
+/// but whose name or address cannot be used.
+fn stage(r: &MasterRecord) -> Result<Staged, Unusable> {
+    let key = return_key(r.tin.as_u32(), r.tax_year);
+    let a = vouch_normalize::standardize_address(&r.street, &r.city, &r.state, &r.zip);
+    let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
+    let name = NameTokens::of(&n);
+    let addr = if a.is_complete() {
+        crate::keys::address_keys_of(&a, &a.match_key())
+    } else {
+        None
+    };
+    let (Some(addr), true) = (addr, name.is_usable()) else {
+        // What can still be read: a namesake of the subject may live there.
+        let street = matches!(
+            a.kind,
+            vouch_normalize::AddressKind::Street | vouch_normalize::AddressKind::Unknown
+        );
+        let hidden = (street && name.is_usable())
+            .then(|| {
+                let keys = hidden_keys(
+                    a.house_number.as_deref().unwrap_or(""),
+                    &a.street_name,
+                    a.zip5.as_deref().unwrap_or(""),
+                );
+                let code = vouch_normalize::identity_code(name.first_given(), name.paternal())?;
+                let dob = r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32);
+                (keys != [0, 0]).then_some((keys, code, dob, suffix_code(&n)))
+            })
+            .flatten();
+        return Err(Unusable { key, hidden });
+    };
+    Ok(Staged {
+        tin: r.tin.as_u32(),
+        year: r.tax_year,
+        suffix: suffix_code(&n),
+        dob: r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32),
+        name,
+        street: if addr.point != 0 {
+            a.street_words()
+        } else {
+            String::new()
+        },
+        addr,
+    })
+}
+
+/// A row keyed by its address (pass 1).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Pod, Zeroable)]
+struct ByAddr {
+    exact: u128,
+    tin: u32,
+    dob: u32,
+    name: u32,
+    year: u16,
+    suffix: u8,
+    reserved: u8,
+}
+
+/// An address as first seen (pass 1).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Pod, Zeroable)]
+struct AddrEntry {
+    exact: u128,
+    building: u64,
+    point: u64,
+    zip5: u32,
+    street: u32,
+    reserved: u64,
+}
+
+/// A row with its address id, keyed as the index orders rows (pass 2);
+/// the address's ZIP5 and street ride along for pass 3.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Pod, Zeroable)]
+struct ByTin {
+    tin: u32,
+    year: u16,
+    reserved0: u16,
+    addr: u32,
+    name: u32,
+    dob: u32,
+    suffix: u8,
+    reserved1: [u8; 3],
+    zip5: u32,
+    street: u32,
+}
+
+/// A 64-bit key and a 32-bit value (blocks, points, street spellings).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Pod, Zeroable)]
+struct KeyVal {
+    key: u64,
+    val: u32,
+    reserved: u32,
+}
+
+/// An address id and a taxpayer's first row.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Pod, Zeroable)]
+struct AddrTin {
+    addr: u32,
+    start: u32,
+}
+
+/// Interned byte strings: a hash table of ids over a byte pool.
+#[derive(Default)]
+struct Dict {
+    bytes: Vec<u8>,
+    offsets: Vec<u32>,
+    ids: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl Dict {
+    fn get(&self, id: u32) -> &[u8] {
+        &self.bytes[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    fn intern(&mut self, t: &[u8]) -> u32 {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let h = self.hasher.hash_one(t);
+        let Dict {
+            bytes,
+            offsets,
+            ids,
+            hasher,
+        } = self;
+        let at = |id: u32| &bytes[offsets[id as usize] as usize..offsets[id as usize + 1] as usize];
+        if let Some(&id) = ids.find(h, |&id| at(id) == t) {
+            return id;
+        }
+        let id = (offsets.len() - 1) as u32;
+        bytes.extend_from_slice(t);
+        offsets.push(bytes.len() as u32);
+        let (bytes, offsets) = (&*bytes, &*offsets);
+        ids.insert_unique(h, id, |&id| {
+            hasher
+                .hash_one(&bytes[offsets[id as usize] as usize..offsets[id as usize + 1] as usize])
+        });
+        id
+    }
+}
+
+/// Interned names: a hash table of ids over a pool of token ids.
+#[derive(Default)]
+struct NameDict {
+    pool: Vec<u32>,
+    offsets: Vec<u32>,
+    ids: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl NameDict {
+    fn entry(&self, id: u32) -> &[u32] {
+        &self.pool[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    fn intern(&mut self, e: &[u32]) -> u32 {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let h = self.hasher.hash_one(e);
+        let NameDict {
+            pool,
+            offsets,
+            ids,
+            hasher,
+        } = self;
+        let at = |id: u32| &pool[offsets[id as usize] as usize..offsets[id as usize + 1] as usize];
+        if let Some(&id) = ids.find(h, |&id| at(id) == e) {
+            return id;
+        }
+        let id = (offsets.len() - 1) as u32;
+        pool.extend_from_slice(e);
+        offsets.push(pool.len() as u32);
+        let (pool, offsets) = (&*pool, &*offsets);
+        ids.insert_unique(h, id, |&id| {
+            hasher.hash_one(&pool[offsets[id as usize] as usize..offsets[id as usize + 1] as usize])
+        });
+        id
+    }
+
+    /// A name's tokens (as [`MasterIndex::name`] reads them).
+    fn name<'a>(&self, id: u32, tokens: &'a Dict) -> NameTokens<&'a str> {
+        let e = self.entry(id);
+        let (g, m, s, p) = (e[0] as usize, e[1] as usize, e[2] as usize, e[3] as usize);
+        let t = &e[NAME_HEAD..];
+        let tok = |r: &[u32]| {
+            r.iter()
+                .map(|&i| std::str::from_utf8(tokens.get(i)).unwrap_or(""))
+                .collect::<Vec<&str>>()
+        };
+        NameTokens {
+            given: tok(&t[..g]),
+            middle: tok(&t[g..g + m]),
+            surnames: tok(&t[g + m..g + m + s]),
+            particles: tok(&t[g + m + s..g + m + s + p]),
+        }
+    }
+}
+
+/// What a build did and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BuildReport {
+    /// Time spent in each pass after the rows were read (names, addresses,
+    /// rows, derived tables, checking the file and sampling u).
+    pub passes: Vec<(&'static str, std::time::Duration)>,
+    /// Bytes the sorts wrote to their run files (0: all fitted in memory).
+    pub spilled_bytes: u64,
+    /// Distinct names interned.
+    pub names: u64,
+    /// Distinct tokens interned.
+    pub tokens: u64,
+    /// Distinct addresses.
+    pub addresses: u64,
+}
+
+/// Standardises master rows as they stream in and builds an index in
+/// bounded memory (see the module's documentation).
+pub struct IndexBuilder {
+    tokens: Dict,
+    names: NameDict,
+    rows: Sorter<ByAddr>,
+    addrs: Sorter<AddrEntry>,
+    last_exact: Option<u128>,
+    unkeyable: u64,
+    unreadable: Vec<u64>,
+    hidden: Vec<Hidden>,
+    work: PathBuf,
+    memory: usize,
+    failed: Option<std::io::Error>,
+    previous_model: Option<Model>,
+    entry: Vec<u32>,
+    report: BuildReport,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        IndexBuilder::new()
+    }
+}
+
+impl IndexBuilder {
+    /// A builder with the default memory budget, spilling to the system's
+    /// temporary directory.
+    pub fn new() -> IndexBuilder {
+        IndexBuilder::with_memory(BUILD_MEMORY_DEFAULT, &std::env::temp_dir())
+    }
+
+    /// A builder whose sort buffers hold at most about `memory` bytes at
+    /// any time (each pass's sorts share it: a quarter each for the larger
+    /// records, an eighth for the smaller), spilling runs into `work`
+    /// (unnamed files: use the index's own directory, which holds the same
+    /// data). The dictionaries of distinct names and tokens come on top
+    /// (about 50 bytes a distinct name), and a few bytes per address.
+    pub fn with_memory(memory: usize, work: &Path) -> IndexBuilder {
+        let memory = memory.max(1 << 16);
+        IndexBuilder {
+            tokens: Dict::default(),
+            names: NameDict::default(),
+            rows: Sorter::new(work, memory / 4, false),
+            addrs: Sorter::new(work, memory / 4, true),
+            last_exact: None,
+            unkeyable: 0,
+            unreadable: Vec::new(),
+            hidden: Vec::new(),
+            work: work.to_path_buf(),
+            memory,
+            failed: None,
+            previous_model: None,
+            entry: Vec::new(),
+            report: BuildReport::default(),
+        }
+    }
+
+    /// A builder holding an index's rows and tables, ready for more rows:
+    /// tokens and names are interned again in id order, so their ids (and
+    /// the rows' order) come out exactly as if every row had been added to
+    /// one builder; nothing is standardised again.
+    pub fn extending(
+        ix: &MasterIndex,
+        memory: usize,
+        work: &Path,
+    ) -> Result<IndexBuilder, IndexError> {
+        let mut b = IndexBuilder::with_memory(memory, work);
+        for i in 0..ix.tokens.len() as u32 {
+            b.tokens.intern(ix.tokens.get(i).as_bytes());
+        }
+        for i in 0..ix.names.len() as u32 {
+            b.names.intern(ix.names.entry(i));
+        }
+        let mut points = vec![0u64; ix.addrs.len()];
+        for (&p, &id) in ix.point_keys.iter().zip(ix.point_ids.iter()) {
+            if let Some(x) = points.get_mut(id as usize) {
+                *x = p;
+            }
+        }
+        for (a, &point) in ix.addrs.iter().zip(&points) {
+            b.push_addr(AddrEntry {
+                exact: a.exact,
+                building: a.building,
+                point,
+                zip5: a.zip5,
+                street: a.street,
+                reserved: 0,
+            });
+        }
+        drop(points);
+        for r in ix.rows.iter() {
+            let exact = ix.addrs.get(r.addr as usize).map_or(0, |a| a.exact);
+            b.push_row(ByAddr {
+                exact,
+                tin: r.tin,
+                dob: r.dob,
+                name: r.name,
+                year: r.year,
+                suffix: r.suffix,
+                reserved: 0,
+            });
+        }
+        b.unkeyable = ix.unkeyable;
+        b.unreadable = ix.unreadable.to_vec();
+        b.hidden = ix.hidden.to_vec();
+        b.previous_model = Some(ix.model.clone());
+        match b.failed.take() {
+            Some(e) => Err(io(&b.work)(e)),
+            None => Ok(b),
+        }
+    }
+
+    fn push_row(&mut self, r: ByAddr) {
+        if let Err(e) = self.rows.push(r) {
+            self.failed.get_or_insert(e);
+        }
+    }
+
+    fn push_addr(&mut self, a: AddrEntry) {
+        if let Err(e) = self.addrs.push(a) {
+            self.failed.get_or_insert(e);
+        }
+    }
+
+    /// Standardises a batch of master rows (in parallel) and interns them.
+    pub fn add_batch(&mut self, batch: &[MasterRecord]) {
+        let staged: Vec<Result<Staged, Unusable>> = batch.par_iter().map(stage).collect();
+        for s in staged {
+            let s = match s {
+                Ok(s) => s,
+                Err(u) => {
+                    self.unkeyable += 1;
+                    self.unreadable.push(u.key);
+                    if let Some((keys, code, dob, suffix)) = u.hidden {
+                        let tin = (u.key >> 16) as u32;
+                        for key in keys.into_iter().filter(|&k| k != 0) {
+                            self.hidden.push(Hidden {
+                                key,
+                                code,
+                                tin,
+                                dob,
+                                suffix,
+                                reserved: [0; 7],
+                            });
+                        }
+                    }
+                    continue;
+                }
+            };
+            self.intern(s);
+        }
+    }
+
+    fn intern(&mut self, s: Staged) {
+        let n = &s.name;
+        let mut entry = std::mem::take(&mut self.entry);
+        entry.clear();
+        entry.extend(
+            [
+                n.given.len(),
+                n.middle.len(),
+                n.surnames.len(),
+                n.particles.len(),
+            ]
+            .map(|x| x.min(255) as u32),
+        );
+        entry.push(self.tokens.intern(n.surname_joined().as_bytes()));
+        for t in n
+            .given
+            .iter()
+            .take(255)
+            .chain(n.middle.iter().take(255))
+            .chain(n.surnames.iter().take(255))
+            .chain(n.particles.iter().take(255))
+        {
+            entry.push(self.tokens.intern(t.as_bytes()));
+        }
+        let name = self.names.intern(&entry);
+        self.entry = entry;
+        let street = if s.street.is_empty() {
+            u32::MAX
+        } else {
+            self.tokens.intern(s.street.as_bytes())
+        };
+        // Consecutive rows of one taxpayer usually share the address: one
+        // entry for the run (the sort removes the other repeats).
+        if self.last_exact != Some(s.addr.exact) {
+            self.last_exact = Some(s.addr.exact);
+            self.push_addr(AddrEntry {
+                exact: s.addr.exact,
+                building: s.addr.building,
+                point: s.addr.point,
+                zip5: s.addr.zip5,
+                street,
+                reserved: 0,
+            });
+        }
+        self.push_row(ByAddr {
+            exact: s.addr.exact,
+            tin: s.tin,
+            dob: s.dob,
+            name,
+            year: s.year,
+            suffix: s.suffix,
+            reserved: 0,
+        });
+    }
+
+    /// Rows that could not be keyed (no comparable name or address) so far.
+    pub fn unkeyable(&self) -> u64 {
+        self.unkeyable
+    }
+
+    /// Builds the index into a temporary directory and maps it (the file
+    /// is removed when the index is dropped): for tests and small masters.
+    pub fn finish(self) -> Result<MasterIndex, IndexError> {
+        let dir = tempfile::Builder::new()
+            .prefix(".vouch-index-")
+            .tempdir_in(&self.work)
+            .map_err(io(&self.work))?;
+        Ok(self.finish_into(dir.path())?.0)
+    }
+
+    /// Builds the index, writes it and its model into `dir` (each
+    /// atomically: a temporary file synced and renamed) and returns it
+    /// mapped, with what the build did.
+    pub fn finish_into(mut self, dir: &Path) -> Result<(MasterIndex, BuildReport), IndexError> {
+        if let Some(e) = self.failed.take() {
+            return Err(io(&self.work)(e));
+        }
+        let mut w = Writer::create(dir)?;
+        let e = io(dir);
+        let mut clock = std::time::Instant::now();
+        let mut lap = |report: &mut BuildReport, pass: &'static str| {
+            report.passes.push((pass, clock.elapsed()));
+            clock = std::time::Instant::now();
+        };
+        let IndexBuilder {
+            tokens,
+            names,
+            rows,
+            addrs,
+            unkeyable,
+            mut unreadable,
+            mut hidden,
+            work,
+            memory,
+            previous_model,
+            mut report,
+            ..
+        } = self;
+        report.names = names.len() as u64;
+        report.tokens = tokens.len() as u64;
+        report.spilled_bytes += rows.spilled_bytes() + addrs.spilled_bytes();
+
+        // The dictionaries.
+        w.section(Tag::TokenBytes, &tokens.bytes)?;
+        w.section(Tag::TokenOffsets, &tokens.offsets)?;
+        w.section(Tag::NamePool, &names.pool)?;
+        w.section(Tag::NameOffsets, &names.offsets)?;
+        let codes: Vec<crate::compare::fast::Codes> = (0..tokens.len() as u32)
+            .into_par_iter()
+            .map(|t| crate::compare::fast::codes(std::str::from_utf8(tokens.get(t)).unwrap_or("")))
+            .collect();
+        w.section(Tag::Codes, &codes)?;
+        drop(codes);
+
+        lap(&mut report, "dictionaries");
+        // Pass 2: addresses numbered in key order, rows given their ids.
+        let mut by_tin: Sorter<ByTin> = Sorter::new(&work, memory / 4, true);
+        let mut points: Sorter<KeyVal> = Sorter::new(&work, memory / 8, false);
+        let mut zip5s: Vec<u32> = Vec::new();
+        {
+            let mut am = addrs.finish().map_err(&e)?;
+            let mut rm = rows.finish().map_err(&e)?;
+            w.begin(Tag::Addrs)?;
+            let mut id = 0u32;
+            let mut last: Option<u128> = None;
+            let mut pending = rm.next().map_err(&e)?;
+            while let Some(a) = am.next().map_err(&e)? {
+                if last == Some(a.exact) {
+                    continue;
+                }
+                last = Some(a.exact);
+                w.records(&[AddrRec {
+                    exact: a.exact,
+                    building: a.building,
+                    zip5: a.zip5,
+                    street: a.street,
+                }])?;
+                zip5s.push(a.zip5);
+                if a.point != 0 {
+                    points
+                        .push(KeyVal {
+                            key: a.point,
+                            val: id,
+                            reserved: 0,
+                        })
+                        .map_err(&e)?;
+                }
+                while let Some(r) = pending.filter(|r| r.exact == a.exact) {
+                    by_tin
+                        .push(ByTin {
+                            tin: r.tin,
+                            year: r.year,
+                            reserved0: 0,
+                            addr: id,
+                            name: r.name,
+                            dob: r.dob,
+                            suffix: r.suffix,
+                            reserved1: [0; 3],
+                            zip5: a.zip5,
+                            street: a.street,
+                        })
+                        .map_err(&e)?;
+                    pending = rm.next().map_err(&e)?;
+                }
+                id += 1;
+            }
+            w.end()?;
+            if pending.is_some() {
+                return Err(IndexError::Corrupt {
+                    path: dir.join(super::INDEX_FILE),
+                    why: "a row's address was lost in the build",
+                });
+            }
+        }
+        let n_addrs = zip5s.len();
+        drop(zip5s);
+        report.addresses = n_addrs as u64;
+        let mut dir_addrs = DirectoryBuilder::new(n_addrs);
+        let mut buf: Vec<AddrRec> = Vec::new();
+        for from in (0..n_addrs).step_by(READ_BACK_ROWS) {
+            w.read_back(Tag::Addrs, from, &mut buf, READ_BACK_ROWS)?;
+            buf.iter().for_each(|a| dir_addrs.add(addr_high(a.exact)));
+        }
+        drop(buf);
+        let dir_addrs = dir_addrs.finish();
+        w.section(Tag::AddrDir, &dir_addrs.starts)?;
+        report.spilled_bytes += points.spilled_bytes();
+        key_val_sections(&mut w, points, Tag::PointKeys, Tag::PointIds, &work, &e)?;
+
+        lap(&mut report, "addresses");
+        // Pass 3: rows in order; per row, what the derived tables need.
+        let mut addr_tins: Sorter<AddrTin> = Sorter::new(&work, memory / 8, true);
+        let mut blocks: Sorter<KeyVal> = Sorter::new(&work, memory / 4, true);
+        let mut streets: Sorter<KeyVal> = Sorter::new(&work, memory / 8, true);
+        let mut tf = vec![0u32; tokens.len()];
+        let mut taxpayers = 0u64;
+        let mut n_rows = 0u32;
+        {
+            report.spilled_bytes += by_tin.spilled_bytes();
+            let mut m = by_tin.finish().map_err(&e)?;
+            w.begin(Tag::Rows)?;
+            let mut start = 0u32;
+            let mut tin: Option<u32> = None;
+            let mut surnames: Vec<u32> = Vec::new();
+            let mut out: Vec<IndexRow> = Vec::with_capacity(PASS3_BATCH);
+            let mut batch: Vec<ByTin> = Vec::with_capacity(PASS3_BATCH);
+            let mut keyed: Vec<([Option<u64>; 3], Option<u64>)> = Vec::with_capacity(PASS3_BATCH);
+            loop {
+                batch.clear();
+                while batch.len() < PASS3_BATCH {
+                    match m.next().map_err(&e)? {
+                        Some(r) => batch.push(r),
+                        None => break,
+                    }
+                }
+                if batch.is_empty() {
+                    break;
+                }
+                // The keys of a batch of rows, hashed on every core.
+                batch
+                    .par_iter()
+                    .map(|r| {
+                        let name = names.name(r.name, &tokens);
+                        let street = (r.street != u32::MAX).then(|| {
+                            let words = std::str::from_utf8(tokens.get(r.street)).unwrap_or("");
+                            crate::keys::street_key(r.zip5, words)
+                        });
+                        (block_keys(&name, r.dob, r.zip5), street)
+                    })
+                    .collect_into_vec(&mut keyed);
+                for (r, (bk, street)) in batch.iter().zip(&keyed) {
+                    if tin != Some(r.tin) {
+                        count_surnames(&mut surnames, &mut tf);
+                        tin = Some(r.tin);
+                        start = n_rows;
+                        taxpayers += 1;
+                    }
+                    out.push(IndexRow {
+                        tin: r.tin,
+                        dob: r.dob,
+                        name: r.name,
+                        addr: r.addr,
+                        year: r.year,
+                        suffix: r.suffix,
+                        reserved: 0,
+                    });
+                    n_rows = n_rows.checked_add(1).ok_or(IndexError::Corrupt {
+                        path: dir.join(super::INDEX_FILE),
+                        why: "more rows than an index can number",
+                    })?;
+                    surnames.push(names.entry(r.name)[4]);
+                    addr_tins
+                        .push(AddrTin {
+                            addr: r.addr,
+                            start,
+                        })
+                        .map_err(&e)?;
+                    for &key in bk.iter().flatten() {
+                        blocks
+                            .push(KeyVal {
+                                key,
+                                val: start,
+                                reserved: 0,
+                            })
+                            .map_err(&e)?;
+                    }
+                    if let Some(key) = *street {
+                        streets
+                            .push(KeyVal {
+                                key,
+                                val: r.tin,
+                                reserved: 0,
+                            })
+                            .map_err(&e)?;
+                    }
+                }
+                w.records(&out)?;
+                out.clear();
+            }
+            count_surnames(&mut surnames, &mut tf);
+            w.records(&out)?;
+            w.end()?;
+        }
+        w.section(Tag::SurnameTins, &tf)?;
+        // Each row's surname frequency, from the rows read back.
+        {
+            w.begin(Tag::RowSurnameTins)?;
+            let mut buf: Vec<IndexRow> = Vec::new();
+            let mut out: Vec<u32> = Vec::new();
+            for from in (0..n_rows as usize).step_by(READ_BACK_ROWS) {
+                w.read_back(Tag::Rows, from, &mut buf, READ_BACK_ROWS)?;
+                out.clear();
+                out.extend(buf.iter().map(|r| tf[names.entry(r.name)[4] as usize]));
+                w.records(&out)?;
+            }
+            w.end()?;
+        }
+        drop(names);
+        drop(tokens);
+        drop(tf);
+
+        lap(&mut report, "rows");
+        // Pass 4: the derived tables.
+        report.spilled_bytes +=
+            addr_tins.spilled_bytes() + blocks.spilled_bytes() + streets.spilled_bytes();
+        {
+            let mut starts = vec![0u32; n_addrs + 1];
+            let mut m = addr_tins.finish().map_err(&e)?;
+            w.begin(Tag::AddrTins)?;
+            let mut out: Vec<u32> = Vec::with_capacity(4096);
+            while let Some(x) = m.next().map_err(&e)? {
+                if let Some(s) = starts.get_mut(x.addr as usize + 1) {
+                    *s += 1;
+                }
+                out.push(x.start);
+                if out.len() == out.capacity() {
+                    w.records(&out)?;
+                    out.clear();
+                }
+            }
+            w.records(&out)?;
+            w.end()?;
+            for i in 1..starts.len() {
+                starts[i] += starts[i - 1];
+            }
+            w.section(Tag::AddrTinStarts, &starts)?;
+        }
+        let n_blocks =
+            key_val_sections(&mut w, blocks, Tag::BlockKeys, Tag::BlockStarts, &work, &e)?;
+        let mut dir_blocks = DirectoryBuilder::new(n_blocks);
+        let mut keys: Vec<u64> = Vec::new();
+        for from in (0..n_blocks).step_by(READ_BACK_ROWS) {
+            w.read_back(Tag::BlockKeys, from, &mut keys, READ_BACK_ROWS)?;
+            keys.iter().for_each(|&k| dir_blocks.add(k));
+        }
+        drop(keys);
+        let dir_blocks = dir_blocks.finish();
+        w.section(Tag::BlockDir, &dir_blocks.starts)?;
+        street_sections(&mut w, streets, &work, &e)?;
+        unreadable.par_sort_unstable();
+        unreadable.dedup();
+        w.section(Tag::Unreadable, &unreadable)?;
+        drop(unreadable);
+        hidden.par_sort_unstable();
+        hidden.dedup();
+        w.section(Tag::Hidden, &hidden)?;
+        drop(hidden);
+        w.section(
+            Tag::Meta,
+            &[
+                taxpayers,
+                unkeyable,
+                u64::from(dir_blocks.bits),
+                u64::from(dir_addrs.bits),
+            ],
+        )?;
+        let done = w.finish()?;
+        lap(&mut report, "derived tables");
+        let mut ix = done.open()?;
+        lap(&mut report, "check");
+        ix.model = super::estimate_u(&ix, super::U_PAIRS_MAX);
+        lap(&mut report, "sample u");
+        if let Some(old) = previous_model {
+            ix.model = carried_model(old, std::mem::take(&mut ix.model));
+        }
+        super::file::save_model(&ix.model, dir)?;
+        done.persist()?;
+        Ok((ix, report))
+    }
+}
+
+/// The model of an extended index: a trained model keeps its m and
+/// settings with the new u and taxpayer count (and a new derived
+/// version); the shipped priors stay the shipped priors, with the
+/// settings they had.
+fn carried_model(old: Model, fresh: Model) -> Model {
+    if old.model_version != crate::MODEL_VERSION || old.em_iterations > 0 {
+        let mut m = Model {
+            u: fresh.u,
+            taxpayers: fresh.taxpayers,
+            u_pairs_sampled: fresh.u_pairs_sampled,
+            ..old
+        };
+        crate::model::missing_is_uninformative(&mut m);
+        crate::model::no_level_outweighs_the_first(&mut m);
+        m.model_version = crate::model::derived_version(&m);
+        m
+    } else {
+        Model {
+            tf_share_min: old.tf_share_min,
+            swap_weight: old.swap_weight,
+            threshold: old.threshold,
+            margin: old.margin,
+            ..fresh
+        }
+    }
+}
+
+/// Adds one taxpayer's distinct surname tokens to the counts.
+fn count_surnames(surnames: &mut Vec<u32>, tf: &mut [u32]) {
+    surnames.sort_unstable();
+    surnames.dedup();
+    for &t in surnames.iter() {
+        if let Some(x) = tf.get_mut(t as usize) {
+            *x += 1;
+        }
+    }
+    surnames.clear();
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> IndexError + '_ {
+    move |e| IndexError::Io {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    }
+}
+
+/// Writes a merged key/value stream as two parallel sections (the values
+/// spooled to an unnamed file meanwhile); returns the records written.
+fn key_val_sections(
+    w: &mut Writer,
+    s: Sorter<KeyVal>,
+    keys: Tag,
+    vals: Tag,
+    work: &Path,
+    e: &dyn Fn(std::io::Error) -> IndexError,
+) -> Result<usize, IndexError> {
+    let mut m = s.finish().map_err(e)?;
+    let mut spool = Spool::new(work).map_err(e)?;
+    w.begin(keys)?;
+    let mut out: Vec<u64> = Vec::with_capacity(4096);
+    let mut n = 0usize;
+    while let Some(x) = m.next().map_err(e)? {
+        out.push(x.key);
+        spool.push(x.val).map_err(e)?;
+        n += 1;
+        if out.len() == out.capacity() {
+            w.records(&out)?;
+            out.clear();
+        }
+    }
+    w.records(&out)?;
+    w.end()?;
+    spool.copy_into(w, vals).map_err(e)?.map(|_| n)
+}
+
+/// The street spellings: distinct taxpayers per (ZIP5, spelling) key,
+/// capped, as keys and counts.
+fn street_sections(
+    w: &mut Writer,
+    s: Sorter<KeyVal>,
+    work: &Path,
+    e: &dyn Fn(std::io::Error) -> IndexError,
+) -> Result<(), IndexError> {
+    let mut m = s.finish().map_err(e)?;
+    let mut counts: Vec<u8> = Vec::new();
+    let mut spill = tempfile::tempfile_in(work).map_err(e)?;
+    w.begin(Tag::StreetKeys)?;
+    let mut run: Option<(u64, usize)> = None;
+    let mut flush =
+        |w: &mut Writer, counts: &mut Vec<u8>, key: u64, n: usize| -> Result<(), IndexError> {
+            w.records(&[key])?;
+            counts.push(n.min(STREET_TINS_CAP) as u8);
+            if counts.len() >= 1 << 20 {
+                std::io::Write::write_all(&mut spill, counts).map_err(e)?;
+                counts.clear();
+            }
+            Ok(())
+        };
+    while let Some(x) = m.next().map_err(e)? {
+        run = match run {
+            Some((k, n)) if k == x.key => Some((k, n + 1)),
+            Some((k, n)) => {
+                flush(w, &mut counts, k, n)?;
+                Some((x.key, 1))
+            }
+            None => Some((x.key, 1)),
+        };
+    }
+    if let Some((k, n)) = run {
+        flush(w, &mut counts, k, n)?;
+    }
+    w.end()?;
+    std::io::Write::write_all(&mut spill, &counts).map_err(e)?;
+    drop(counts);
+    let spool = Spool::from_file(spill).map_err(e)?;
+    spool.copy_into(w, Tag::StreetCounts).map_err(e)?
+}
+
+/// Values written aside while their keys are being written.
+struct Spool {
+    w: std::io::BufWriter<std::fs::File>,
+}
+
+impl Spool {
+    fn new(work: &Path) -> std::io::Result<Spool> {
+        Ok(Spool {
+            w: std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(work)?),
+        })
+    }
+
+    fn from_file(f: std::fs::File) -> std::io::Result<Spool> {
+        Ok(Spool {
+            w: std::io::BufWriter::with_capacity(1 << 20, f),
+        })
+    }
+
+    fn push(&mut self, v: u32) -> std::io::Result<()> {
+        std::io::Write::write_all(&mut self.w, &v.to_le_bytes())
+    }
+
+    /// Copies what was spooled into a new section of `w`.
+    fn copy_into(self, w: &mut Writer, tag: Tag) -> std::io::Result<Result<(), IndexError>> {
+        use std::io::{Read, Seek};
+        let mut f = self.w.into_inner().map_err(|e| e.into_error())?;
+        f.seek(std::io::SeekFrom::Start(0))?;
+        if let Err(x) = w.begin(tag) {
+            return Ok(Err(x));
+        }
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            if let Err(x) = w.put(&buf[..n]) {
+                return Ok(Err(x));
+            }
+        }
+        Ok(w.end())
+    }
+}

@@ -1,0 +1,246 @@
+//! An external sort for the index build: records are gathered into a
+//! buffer of a fixed size; a full buffer is sorted (in parallel) and
+//! written as a run to an unnamed temporary file; the runs are merged back
+//! in order (a k-way merge over a heap), equal records once. A build whose
+//! records fit in one buffer never touches the disk. The buffer is what
+//! bounds the build's memory, whatever the size of the master.
+//!
+//! The run files hold index records (keys, ids, dates of birth): they are
+//! created without a name (`tempfile::tempfile_in`, removed by the kernel
+//! when closed, even after a crash) in the directory the index is built in,
+//! which holds the same confidential data.
+
+use bytemuck::Pod;
+use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Bytes read at a time from each run during the merge.
+const RUN_READ_BYTES: usize = 1 << 18;
+
+/// Gathers records, spilling sorted runs past its buffer.
+pub(crate) struct Sorter<T: Pod + Ord + Send> {
+    buf: Vec<T>,
+    cap: usize,
+    runs: Vec<(File, u64)>,
+    dir: PathBuf,
+    dedup: bool,
+    spilled_bytes: u64,
+}
+
+impl<T: Pod + Ord + Send> Sorter<T> {
+    /// A sorter holding at most `budget` bytes of records in memory, its
+    /// runs in `dir`; `dedup`: equal records come out once.
+    pub(crate) fn new(dir: &Path, budget: usize, dedup: bool) -> Sorter<T> {
+        Sorter {
+            buf: Vec::new(),
+            cap: (budget / size_of::<T>()).max(1024),
+            runs: Vec::new(),
+            dir: dir.to_path_buf(),
+            dedup,
+            spilled_bytes: 0,
+        }
+    }
+
+    /// Adds a record.
+    pub(crate) fn push(&mut self, x: T) -> std::io::Result<()> {
+        if self.buf.len() == self.buf.capacity() {
+            if self.buf.len() >= self.cap {
+                self.spill()?;
+            }
+            let grow = self.buf.len().max(4096).min(self.cap - self.buf.len());
+            self.buf.reserve_exact(grow);
+        }
+        self.buf.push(x);
+        Ok(())
+    }
+
+    /// Bytes written to run files so far.
+    pub(crate) fn spilled_bytes(&self) -> u64 {
+        self.spilled_bytes
+    }
+
+    fn sort_buffer(&mut self) {
+        self.buf.par_sort_unstable();
+        if self.dedup {
+            self.buf.dedup();
+        }
+    }
+
+    fn spill(&mut self) -> std::io::Result<()> {
+        self.sort_buffer();
+        let mut f = tempfile::tempfile_in(&self.dir)?;
+        {
+            let mut w = BufWriter::with_capacity(1 << 20, &mut f);
+            for chunk in self.buf.chunks(1 << 16) {
+                w.write_all(bytemuck::cast_slice(chunk))?;
+            }
+            w.flush()?;
+        }
+        f.seek(SeekFrom::Start(0))?;
+        let n = self.buf.len() as u64;
+        self.spilled_bytes += n * size_of::<T>() as u64;
+        self.runs.push((f, n));
+        // Give the memory back between runs' lifetimes: the buffer is
+        // rebuilt as records come.
+        self.buf = Vec::new();
+        Ok(())
+    }
+
+    /// Every record, in order.
+    pub(crate) fn finish(mut self) -> std::io::Result<Merged<T>> {
+        if self.runs.is_empty() {
+            self.sort_buffer();
+            return Ok(Merged {
+                source: Source::Memory(self.buf.into_iter()),
+                last: None,
+                dedup: self.dedup,
+            });
+        }
+        if !self.buf.is_empty() {
+            self.spill()?;
+        }
+        let block = (RUN_READ_BYTES / size_of::<T>()).max(1);
+        let mut runs: Vec<Run<T>> = self
+            .runs
+            .into_iter()
+            .map(|(file, left)| Run {
+                file,
+                left,
+                block: Vec::with_capacity(block),
+                at: 0,
+                cap: block,
+            })
+            .collect();
+        let mut heap = BinaryHeap::with_capacity(runs.len());
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some(x) = r.next()? {
+                heap.push(Reverse((x, i)));
+            }
+        }
+        Ok(Merged {
+            source: Source::Runs { runs, heap },
+            last: None,
+            dedup: self.dedup,
+        })
+    }
+}
+
+struct Run<T: Pod> {
+    file: File,
+    left: u64,
+    block: Vec<T>,
+    at: usize,
+    cap: usize,
+}
+
+impl<T: Pod> Run<T> {
+    fn next(&mut self) -> std::io::Result<Option<T>> {
+        if self.at == self.block.len() {
+            if self.left == 0 {
+                return Ok(None);
+            }
+            let n = (self.left as usize).min(self.cap);
+            self.block.clear();
+            self.block.resize(n, T::zeroed());
+            self.file
+                .read_exact(bytemuck::cast_slice_mut(&mut self.block))?;
+            self.left -= n as u64;
+            self.at = 0;
+        }
+        let x = self.block[self.at];
+        self.at += 1;
+        Ok(Some(x))
+    }
+}
+
+enum Source<T: Pod + Ord> {
+    Memory(std::vec::IntoIter<T>),
+    Runs {
+        runs: Vec<Run<T>>,
+        heap: BinaryHeap<Reverse<(T, usize)>>,
+    },
+}
+
+/// The sorted records of a [`Sorter`].
+pub(crate) struct Merged<T: Pod + Ord> {
+    source: Source<T>,
+    last: Option<T>,
+    dedup: bool,
+}
+
+impl<T: Pod + Ord> Merged<T> {
+    /// The next record in order (`None` after the last).
+    pub(crate) fn next(&mut self) -> std::io::Result<Option<T>> {
+        loop {
+            let x = match &mut self.source {
+                Source::Memory(it) => it.next(),
+                Source::Runs { runs, heap } => match heap.pop() {
+                    None => None,
+                    Some(Reverse((x, i))) => {
+                        if let Some(y) = runs[i].next()? {
+                            heap.push(Reverse((y, i)));
+                        }
+                        Some(x)
+                    }
+                },
+            };
+            let Some(x) = x else { return Ok(None) };
+            if self.dedup && self.last == Some(x) {
+                continue;
+            }
+            self.last = Some(x);
+            return Ok(Some(x));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn merging_spilled_runs_equals_sorting_in_memory(
+            xs in proptest::collection::vec(0u64..500, 0..3_000),
+            dedup in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            // 1,024 records a run at least: several runs for the larger inputs.
+            let mut s = Sorter::<u64>::new(dir.path(), 8, dedup);
+            for &x in &xs {
+                s.push(x).unwrap();
+            }
+            let mut m = s.finish().unwrap();
+            let mut got = Vec::new();
+            while let Some(x) = m.next().unwrap() {
+                got.push(x);
+            }
+            let mut want = xs.clone();
+            want.sort_unstable();
+            if dedup {
+                want.dedup();
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn a_buffer_that_fills_spills_to_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sorter::<u32>::new(dir.path(), 4096, false);
+        for x in (0..10_000u32).rev() {
+            s.push(x).unwrap();
+        }
+        assert!(s.spilled_bytes() > 0);
+        let mut m = s.finish().unwrap();
+        for want in 0..10_000u32 {
+            assert_eq!(m.next().unwrap(), Some(want));
+        }
+        assert_eq!(m.next().unwrap(), None);
+    }
+}
