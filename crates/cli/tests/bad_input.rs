@@ -357,6 +357,35 @@ fn a_master_file_with_a_wrong_header_is_refused_and_writes_no_index() {
 }
 
 #[test]
+fn a_build_memory_too_small_or_unreadable_is_refused_before_anything_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let idx = tmp.path().join("idx");
+    for (memory, says) in [
+        ("10MiB", "the build needs at least 64MiB"),
+        ("8XB", "unknown unit"),
+        ("lots", "is not a memory size"),
+    ] {
+        let o = vouch(
+            &tmp.path().join("state"),
+            &[
+                "index",
+                "build",
+                "--master",
+                "/nonexistent/master.csv",
+                "--out",
+                idx.to_str().unwrap(),
+                "--memory",
+                memory,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{memory}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(says), "{memory}: {e}");
+        assert!(!idx.exists());
+    }
+}
+
+#[test]
 fn a_corrupt_index_stops_verify_with_a_clear_error() {
     let c = setup();
     let p = c.g.dir.join("index/master.idx");

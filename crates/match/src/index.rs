@@ -434,6 +434,16 @@ impl MasterIndex {
         }
     }
 
+    /// Lets the system drop the index file's pages from this process's
+    /// resident memory (they stay in the page cache, and the next lookup
+    /// that needs one maps it again): called between slices of a large
+    /// batch, so that resident memory is what one slice touches.
+    pub fn release_pages(&self) {
+        if let Some(b) = self.rows.backing() {
+            b.release();
+        }
+    }
+
     /// Returns kept as existing but unreadable.
     pub fn unreadable_returns(&self) -> usize {
         self.unreadable.len()
@@ -520,11 +530,13 @@ impl MasterIndex {
     /// first row is `start`, `len` rows long): its rarest surname.
     pub(crate) fn rarest_surname_tins(&self, start: u32, len: usize) -> Option<u32> {
         let s = start as usize;
-        self.lookup
-            .row_surname_tins
+        self.rows
             .get(s..s + len)?
             .iter()
-            .copied()
+            .map(|r| {
+                let token = self.surname_token(r.name);
+                self.surname_tins.get(token as usize).copied().unwrap_or(0)
+            })
             .min()
     }
 
@@ -712,7 +724,7 @@ impl MasterIndex {
     /// Structural checks a checksum cannot give (a file written by a
     /// buggy build): orders, references, and that every derived table is
     /// the one of the tables it serves (a lookup through a wrong directory
-    /// would miss a rival).
+    /// would miss a rival). The pages read are released as it goes.
     pub(crate) fn validate(&self) -> Result<(), &'static str> {
         let (nn, na, nt) = (
             self.names.len() as u32,
@@ -729,6 +741,7 @@ impl MasterIndex {
         if !rows.par_iter().all(|r| r.name < nn && r.addr < na) {
             return Err("row refers past a table");
         }
+        self.release_pages();
         if !self.addrs.par_windows(2).all(|w| w[0].exact < w[1].exact) {
             return Err("addresses out of order");
         }
@@ -749,6 +762,7 @@ impl MasterIndex {
         {
             return Err("address table out of order");
         }
+        self.release_pages();
         if self.block_keys.len() != self.block_starts.len()
             || !(0..self.block_keys.len().saturating_sub(1))
                 .into_par_iter()
@@ -764,6 +778,7 @@ impl MasterIndex {
         {
             return Err("block entry is not a taxpayer's first row");
         }
+        self.release_pages();
         if !self
             .lookup
             .blocks
@@ -775,6 +790,7 @@ impl MasterIndex {
         {
             return Err("directory does not fit its table");
         }
+        self.release_pages();
         if self.point_keys.len() != self.point_ids.len()
             || !self.point_keys.par_windows(2).all(|w| w[0] <= w[1])
             || !self.point_ids.par_iter().all(|&x| x < na)
@@ -791,10 +807,7 @@ impl MasterIndex {
         {
             return Err("unreadable returns out of order");
         }
-        if self.surname_tins.len() != nt as usize
-            || self.lookup.codes.len() != nt as usize
-            || self.lookup.row_surname_tins.len() != rows.len()
-        {
+        if self.surname_tins.len() != nt as usize || self.lookup.codes.len() != nt as usize {
             return Err("term frequencies do not match the token table");
         }
         if self.taxpayers != rows.chunk_by(|a, b| a.tin == b.tin).count() as u64 {

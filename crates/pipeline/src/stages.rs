@@ -386,6 +386,9 @@ impl Elsewhere<'_> {
     }
 }
 
+/// Subjects matched between two releases of the index's pages.
+const MATCH_SLICE: usize = 250_000;
+
 pub(crate) fn match_batch(
     approved: ApprovedBatch,
     index: &MasterIndex,
@@ -396,48 +399,55 @@ pub(crate) fn match_batch(
 ) -> MatchedBatch {
     let c = &approved.checked;
     let letter = &c.received.files.letter;
-    let results = c
-        .received
-        .files
-        .subjects
-        .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if let Some(p) = progress {
-                p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            if !c.passed(i) {
-                return None;
-            }
-            if let Some(o) = logged.get(&s.subject_ref) {
-                let outcome = if *o == LeafOutcome::Confirmed {
-                    Outcome::Confirmed
-                } else {
-                    Outcome::NotConfirmed
-                };
-                return Some(SubjectResult {
-                    outcome,
-                    decision: None,
-                    held: false,
-                });
-            }
-            let dob = vouch_formats::master::parse_date(&s.dob);
-            let mut q = MatchQuery::from_subject(s, dob, &letter.taxable_periods);
-            q.dob_required = c.dob_required[i];
-            q.unit_missing_ok = unit_missing_ok;
-            let mut d = decide(index, &q);
-            if let Some(row) = d.row.filter(|_| d.outcome == Outcome::Confirmed) {
-                if elsewhere.withholds(index, s, &q, row) {
-                    d = d.withheld(vouch_match::DecisionReason::AskedElsewhere);
+    let subjects = &c.received.files.subjects;
+    let mut results = Vec::with_capacity(subjects.len());
+    // In slices, the index's pages released after each: the mapped index
+    // costs resident memory for what one slice touches, not for all the
+    // pages a large batch reads (they stay in the page cache).
+    for (k, slice) in subjects.chunks(MATCH_SLICE).enumerate() {
+        let part: Vec<Option<SubjectResult>> = slice
+            .par_iter()
+            .enumerate()
+            .map(|(j, s)| {
+                let i = k * MATCH_SLICE + j;
+                if let Some(p) = progress {
+                    p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-            }
-            Some(SubjectResult {
-                outcome: d.outcome,
-                decision: Some(d),
-                held: false,
+                if !c.passed(i) {
+                    return None;
+                }
+                if let Some(o) = logged.get(&s.subject_ref) {
+                    let outcome = if *o == LeafOutcome::Confirmed {
+                        Outcome::Confirmed
+                    } else {
+                        Outcome::NotConfirmed
+                    };
+                    return Some(SubjectResult {
+                        outcome,
+                        decision: None,
+                        held: false,
+                    });
+                }
+                let dob = vouch_formats::master::parse_date(&s.dob);
+                let mut q = MatchQuery::from_subject(s, dob, &letter.taxable_periods);
+                q.dob_required = c.dob_required[i];
+                q.unit_missing_ok = unit_missing_ok;
+                let mut d = decide(index, &q);
+                if let Some(row) = d.row.filter(|_| d.outcome == Outcome::Confirmed) {
+                    if elsewhere.withholds(index, s, &q, row) {
+                        d = d.withheld(vouch_match::DecisionReason::AskedElsewhere);
+                    }
+                }
+                Some(SubjectResult {
+                    outcome: d.outcome,
+                    decision: Some(d),
+                    held: false,
+                })
             })
-        })
-        .collect();
+            .collect();
+        results.extend(part);
+        index.release_pages();
+    }
     MatchedBatch { approved, results }
 }
 

@@ -69,10 +69,12 @@ pub const ATTESTATION: &str = "The information will be used only by the officers
 solely for the criminal investigations identified for each subject under 8 U.S.C. 1253(a)(1), and will not be \
 disclosed to any other person or used for any other purpose.";
 
-/// Master rows at most (the unique-TIN space allows about 22 million households).
-pub const MASTER_ROWS_MAX: u64 = 80_000_000;
-/// Subjects at most.
-pub const SUBJECTS_MAX: u64 = 2_000_000;
+/// Master rows at most: the unique-TIN space allows about 211 million
+/// households (the first 22 million with ITINs, the rest with packed
+/// SSNs), about 760 million rows.
+pub const MASTER_ROWS_MAX: u64 = 750_000_000;
+/// Subjects at most (a lawful batch's largest).
+pub const SUBJECTS_MAX: u64 = 10_000_000;
 
 /// What to generate.
 #[derive(Debug, Clone)]

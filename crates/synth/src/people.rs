@@ -30,9 +30,20 @@ const ITIN_GROUPS: [u16; 44] = [
 ];
 /// ITIN space: 9, two free digits, a group, four free digits.
 const ITIN_SPACE: u64 = 100 * 44 * 10_000;
-/// Households whose TINs are guaranteed unique (both spaces are bijections below it).
-pub(crate) const HOUSEHOLDS_UNIQUE_MAX: u64 = ITIN_SPACE / HOUSEHOLD_ITINS_MAX;
-const _: () = assert!(HOUSEHOLDS_UNIQUE_MAX * HOUSEHOLD_PERSONS_MAX as u64 <= SSN_SPACE);
+/// Households that may hold ITINs: their TINs are unique because both
+/// spaces are bijections below it (SSN index = household * persons + slot).
+const ITIN_HOUSEHOLDS: u64 = ITIN_SPACE / HOUSEHOLD_ITINS_MAX;
+const _: () = assert!(ITIN_HOUSEHOLDS * HOUSEHOLD_PERSONS_MAX as u64 <= SSN_SPACE);
+/// Past those (a master of more than about 80 million rows), SSNs only,
+/// packed: at most this many filers a household (the others file nothing),
+/// so that the SSN space holds a national-size master (issue 18).
+const PACKED_FILERS: u64 = 4;
+const PACKED_BASE: u64 = ITIN_HOUSEHOLDS * HOUSEHOLD_PERSONS_MAX as u64;
+/// Households whose TINs are guaranteed unique (about 211 million).
+pub(crate) const HOUSEHOLDS_UNIQUE_MAX: u64 =
+    ITIN_HOUSEHOLDS + (SSN_SPACE - PACKED_BASE) / PACKED_FILERS;
+const _: () =
+    assert!(PACKED_BASE + (HOUSEHOLDS_UNIQUE_MAX - ITIN_HOUSEHOLDS) * PACKED_FILERS <= SSN_SPACE);
 
 /// A calendar date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1000,9 +1011,11 @@ fn move_alone(rng: &mut ChaCha8Rng, t: &Tables, h: &mut Household) {
     p.address_by_year[last] = (h.addresses.len() - 1) as u8;
 }
 
-/// SSNs for most filers, ITINs for some (at most two per household).
+/// SSNs for most filers, ITINs for some (at most two per household); past
+/// the households that may hold ITINs, packed SSNs for at most four filers.
 fn assign_tins(rng: &mut ChaCha8Rng, key: &PopulationKey, h: &mut Household) {
     let mut itins = 0u64;
+    let mut packed = 0u64;
     for p in h.persons.iter_mut() {
         let itin_percent = match p.origin {
             Origin::Hispanic => 13,
@@ -1011,6 +1024,18 @@ fn assign_tins(rng: &mut ChaCha8Rng, key: &PopulationKey, h: &mut Household) {
         };
         let wants_itin = chance(rng, itin_percent);
         if !p.is_filer() {
+            continue;
+        }
+        if h.index >= ITIN_HOUSEHOLDS {
+            if packed == PACKED_FILERS {
+                p.years = 0;
+                continue;
+            }
+            p.tin = ssn(
+                key,
+                PACKED_BASE + (h.index - ITIN_HOUSEHOLDS) * PACKED_FILERS + packed,
+            );
+            packed += 1;
             continue;
         }
         p.tin = if wants_itin && itins < HOUSEHOLD_ITINS_MAX {
@@ -1065,6 +1090,36 @@ mod tests {
             assert_eq!(n / 100_000_000, 9);
             assert!(ITIN_GROUPS.contains(&((n / 10_000 % 100) as u16)));
             assert!(seen.insert(n));
+        }
+    }
+
+    #[test]
+    fn households_past_the_itin_range_file_with_packed_ssns_that_never_collide() {
+        let key = PopulationKey::new(7);
+        let mut seen = std::collections::HashMap::new();
+        let near = |a: u64| a..a + 300;
+        for i in near(ITIN_HOUSEHOLDS - 300)
+            .chain(near(ITIN_HOUSEHOLDS))
+            .chain(near(HOUSEHOLDS_UNIQUE_MAX - 300))
+        {
+            let h = household(&key, i);
+            let filers: Vec<u32> = h
+                .persons
+                .iter()
+                .filter(|p| p.is_filer())
+                .map(|p| p.tin)
+                .collect();
+            if i >= ITIN_HOUSEHOLDS {
+                assert!(filers.len() as u64 <= PACKED_FILERS);
+                assert!(
+                    filers.iter().all(|t| t / 100_000_000 != 9),
+                    "an ITIN past the range"
+                );
+            }
+            for t in filers {
+                assert!(crate::check::tin_is_valid(&format!("{t:09}")), "{t:09}");
+                assert_eq!(seen.insert(t, i), None, "TIN of household {i} repeated");
+            }
         }
     }
 

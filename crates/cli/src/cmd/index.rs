@@ -99,8 +99,6 @@ const BATCH_ROWS: usize = 100_000;
 /// Builds and saves the index: one thread parses CSV while the others key
 /// rows; the sorts hold at most `memory` bytes (spilling into `out`).
 pub fn build(master: &Path, out: &Path, memory: usize) -> Result<BuildReport> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("index build --out {}: cannot create it", out.display()))?;
     let builder = IndexBuilder::with_memory(memory, out);
     stream(master, out, builder)
 }
@@ -109,6 +107,10 @@ pub fn build(master: &Path, out: &Path, memory: usize) -> Result<BuildReport> {
 fn stream(master: &Path, out: &Path, mut builder: IndexBuilder) -> Result<BuildReport> {
     let start = Instant::now();
     let mut reader = MasterReader::open(master)?;
+    // The sorts spill into the index directory: it must exist before the
+    // first run is written (after the master's header was read).
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("index --out {}: cannot create it", out.display()))?;
     let bar = progress::spinner("indexing master rows");
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<vouch_core::MasterRecord>>(2);
     let load = std::thread::scope(|s| -> Result<MasterLoadReport> {

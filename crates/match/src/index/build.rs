@@ -305,6 +305,8 @@ pub struct IndexBuilder {
     work: PathBuf,
     memory: usize,
     failed: Option<std::io::Error>,
+    /// The last batch, standardised, not yet interned.
+    pending: Option<Vec<Result<Staged, Unusable>>>,
     previous_model: Option<Model>,
     entry: Vec<u32>,
     report: BuildReport,
@@ -343,6 +345,7 @@ impl IndexBuilder {
             work: work.to_path_buf(),
             memory,
             failed: None,
+            pending: None,
             previous_model: None,
             entry: Vec::new(),
             report: BuildReport::default(),
@@ -416,10 +419,20 @@ impl IndexBuilder {
         }
     }
 
-    /// Standardises a batch of master rows (in parallel) and interns them.
+    /// Standardises a batch of master rows (in parallel) and interns
+    /// them: the batch before this one is interned (on one thread, in
+    /// order) while this one is standardised on the others.
     pub fn add_batch(&mut self, batch: &[MasterRecord]) {
-        let staged: Vec<Result<Staged, Unusable>> = batch.par_iter().map(stage).collect();
-        for s in staged {
+        let previous = self.pending.take();
+        let (staged, ()) = rayon::join(
+            || batch.par_iter().map(stage).collect::<Vec<_>>(),
+            || self.intern_all(previous),
+        );
+        self.pending = Some(staged);
+    }
+
+    fn intern_all(&mut self, staged: Option<Vec<Result<Staged, Unusable>>>) {
+        for s in staged.into_iter().flatten() {
             let s = match s {
                 Ok(s) => s,
                 Err(u) => {
@@ -502,7 +515,8 @@ impl IndexBuilder {
 
     /// Rows that could not be keyed (no comparable name or address) so far.
     pub fn unkeyable(&self) -> u64 {
-        self.unkeyable
+        let pending = self.pending.iter().flatten().filter(|s| s.is_err()).count();
+        self.unkeyable + pending as u64
     }
 
     /// Builds the index into a temporary directory and maps it (the file
@@ -519,6 +533,8 @@ impl IndexBuilder {
     /// atomically: a temporary file synced and renamed) and returns it
     /// mapped, with what the build did.
     pub fn finish_into(mut self, dir: &Path) -> Result<(MasterIndex, BuildReport), IndexError> {
+        let last = self.pending.take();
+        self.intern_all(last);
         if let Some(e) = self.failed.take() {
             return Err(io(&self.work)(e));
         }
@@ -652,6 +668,8 @@ impl IndexBuilder {
             let mut out: Vec<IndexRow> = Vec::with_capacity(PASS3_BATCH);
             let mut batch: Vec<ByTin> = Vec::with_capacity(PASS3_BATCH);
             let mut keyed: Vec<([Option<u64>; 3], Option<u64>)> = Vec::with_capacity(PASS3_BATCH);
+            let mut fresh: Vec<usize> = Vec::with_capacity(PASS3_BATCH);
+            let mut prev: Option<ByTin> = None;
             loop {
                 batch.clear();
                 while batch.len() < PASS3_BATCH {
@@ -663,10 +681,30 @@ impl IndexBuilder {
                 if batch.is_empty() {
                     break;
                 }
-                // The keys of a batch of rows, hashed on every core.
-                batch
+                // The keys of a batch of rows, hashed on every core; a row
+                // whose name, date of birth, ZIP and street are its
+                // taxpayer's previous row's has that row's keys (already
+                // pushed: nothing to add).
+                let same = |a: &ByTin, b: &ByTin| {
+                    (a.tin, a.name, a.dob, a.zip5, a.street)
+                        == (b.tin, b.name, b.dob, b.zip5, b.street)
+                };
+                fresh.clear();
+                for (i, r) in batch.iter().enumerate() {
+                    let p = if i == 0 {
+                        prev.as_ref()
+                    } else {
+                        batch.get(i - 1)
+                    };
+                    if !p.is_some_and(|p| same(p, r)) {
+                        fresh.push(i);
+                    }
+                }
+                prev = batch.last().copied();
+                fresh
                     .par_iter()
-                    .map(|r| {
+                    .map(|&i| {
+                        let r = &batch[i];
                         let name = names.name(r.name, &tokens);
                         let street = (r.street != u32::MAX).then(|| {
                             let words = std::str::from_utf8(tokens.get(r.street)).unwrap_or("");
@@ -675,7 +713,12 @@ impl IndexBuilder {
                         (block_keys(&name, r.dob, r.zip5), street)
                     })
                     .collect_into_vec(&mut keyed);
-                for (r, (bk, street)) in batch.iter().zip(&keyed) {
+                let mut next = fresh.iter().zip(&keyed).peekable();
+                for (i, r) in batch.iter().enumerate() {
+                    let (bk, street) = match next.next_if(|(&f, _)| f == i) {
+                        Some((_, (bk, street))) => (*bk, *street),
+                        None => ([None; 3], None),
+                    };
                     if tin != Some(r.tin) {
                         count_surnames(&mut surnames, &mut tf);
                         tin = Some(r.tin);
@@ -711,7 +754,7 @@ impl IndexBuilder {
                             })
                             .map_err(&e)?;
                     }
-                    if let Some(key) = *street {
+                    if let Some(key) = street {
                         streets
                             .push(KeyVal {
                                 key,
@@ -729,19 +772,6 @@ impl IndexBuilder {
             w.end()?;
         }
         w.section(Tag::SurnameTins, &tf)?;
-        // Each row's surname frequency, from the rows read back.
-        {
-            w.begin(Tag::RowSurnameTins)?;
-            let mut buf: Vec<IndexRow> = Vec::new();
-            let mut out: Vec<u32> = Vec::new();
-            for from in (0..n_rows as usize).step_by(READ_BACK_ROWS) {
-                w.read_back(Tag::Rows, from, &mut buf, READ_BACK_ROWS)?;
-                out.clear();
-                out.extend(buf.iter().map(|r| tf[names.entry(r.name)[4] as usize]));
-                w.records(&out)?;
-            }
-            w.end()?;
-        }
         drop(names);
         drop(tokens);
         drop(tf);

@@ -73,10 +73,9 @@ pub(crate) enum Tag {
     BlockDir = 19,
     AddrDir = 20,
     Codes = 21,
-    RowSurnameTins = 22,
 }
 
-const TAGS: [Tag; 22] = [
+const TAGS: [Tag; 21] = [
     Tag::Rows,
     Tag::Addrs,
     Tag::TokenBytes,
@@ -98,7 +97,6 @@ const TAGS: [Tag; 22] = [
     Tag::BlockDir,
     Tag::AddrDir,
     Tag::Codes,
-    Tag::RowSurnameTins,
 ];
 
 impl Tag {
@@ -163,11 +161,18 @@ impl ChunkHasher {
     }
 }
 
-/// The digest of a section's bytes ([`ChunkHasher`] in one go).
-fn section_digest(b: &[u8]) -> [u8; 32] {
+/// The digest of a section's bytes ([`ChunkHasher`] in one go), the
+/// section at byte `at` of the file: each chunk's pages are released
+/// once hashed.
+fn section_digest(b: &[u8], at: usize, release: &(dyn Fn(usize, usize) + Sync)) -> [u8; 32] {
     let chunks: Vec<[u8; 32]> = b
         .par_chunks(CHUNK_BYTES)
-        .map(|c| Sha256::digest(c).into())
+        .enumerate()
+        .map(|(i, c)| {
+            let d = Sha256::digest(c).into();
+            release(at + i * CHUNK_BYTES, c.len());
+            d
+        })
         .collect();
     let mut outer = Sha256::new();
     for c in chunks {
@@ -420,7 +425,6 @@ pub(super) fn write_index(ix: &MasterIndex, dir: &Path) -> Result<Finished, Inde
     w.section(Tag::BlockDir, &ix.lookup.blocks.starts)?;
     w.section(Tag::AddrDir, &ix.lookup.addrs.starts)?;
     w.section(Tag::Codes, &ix.lookup.codes)?;
-    w.section(Tag::RowSurnameTins, &ix.lookup.row_surname_tins)?;
     w.finish()
 }
 
@@ -571,15 +575,19 @@ fn open(path: &Path, backing: Arc<Backing>) -> Result<MasterIndex, IndexError> {
     if bytes.len() < HEADER_BYTES + FOOTER_BYTES {
         return Err(corrupt("truncated header"));
     }
-    let sections = section_table(bytes).map_err(corrupt)?;
+    let sections = section_table(bytes, &|o, l| backing.release_range(o, l)).map_err(corrupt)?;
     let ix = tables(&backing, &sections).map_err(corrupt)?;
     ix.validate().map_err(corrupt)?;
     backing.release();
     Ok(ix)
 }
 
-/// Checks the footer, the section table and every section's digest.
-fn section_table(bytes: &[u8]) -> Result<Sections, &'static str> {
+/// Checks the footer, the section table and every section's digest (each
+/// chunk's pages released once hashed).
+fn section_table(
+    bytes: &[u8],
+    release: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Sections, &'static str> {
     let f = bytes.len() - FOOTER_BYTES;
     if &bytes[f + FOOTER_BYTES - 8..] != MAGIC_END {
         return Err("truncated or missing footer");
@@ -639,7 +647,7 @@ fn section_table(bytes: &[u8]) -> Result<Sections, &'static str> {
     }
     let ok = wanted
         .par_iter()
-        .all(|(o, l, d)| section_digest(&bytes[*o..*o + *l])[..] == d[..]);
+        .all(|(o, l, d)| section_digest(&bytes[*o..*o + *l], *o, release)[..] == d[..]);
     if !ok {
         return Err("checksum mismatch");
     }
@@ -700,7 +708,6 @@ fn tables(backing: &Arc<Backing>, s: &Sections) -> Result<MasterIndex, &'static 
             },
             addr_tin_starts: t(backing, s, Tag::AddrTinStarts)?,
             codes: t(backing, s, Tag::Codes)?,
-            row_surname_tins: t(backing, s, Tag::RowSurnameTins)?,
         },
     })
 }

@@ -1,8 +1,7 @@
 //! Lookup tables derived from the index when it is built and kept in the
 //! file with it (format 6), so that opening computes nothing: a directory
 //! over the sorted hash keys of the blocks and addresses, the start of each
-//! address's taxpayers, each token's phonetic codes and each row's surname
-//! frequency. A lookup touches a few cache lines (a few pages of the mapped
+//! address's taxpayers and each token's phonetic codes. A lookup touches a few cache lines (a few pages of the mapped
 //! file) instead of binary-searching tens of millions of entries. This
 //! module holds no personal data and decides nothing.
 
@@ -21,14 +20,14 @@ pub(crate) struct Directory {
 /// Bucket bits at most (a 256 MiB directory).
 const DIRECTORY_BITS_MAX: u32 = 26;
 
-/// The bucket bits for `len` keys: about two entries per bucket, so that
-/// a bucket's range usually fits in the cache line the directory read
-/// already brought in.
+/// The bucket bits for `len` keys: two to four entries per bucket (a
+/// byte or two of directory a key), so that a bucket's range usually fits
+/// in a cache line or two of the keys.
 pub(crate) fn directory_bits(len: usize) -> u32 {
-    if len < 4 {
+    if len < 8 {
         0
     } else {
-        (usize::BITS - 1 - len.leading_zeros() - 1).min(DIRECTORY_BITS_MAX)
+        (usize::BITS - 1 - len.leading_zeros() - 2).min(DIRECTORY_BITS_MAX)
     }
 }
 
@@ -117,9 +116,6 @@ pub(crate) struct Lookup {
     pub(crate) addr_tin_starts: Table<u32>,
     /// Packed Double Metaphone codes of every interned token.
     pub(crate) codes: Table<Codes>,
-    /// Per row: taxpayers bearing the row's joined surname (so that pruning
-    /// reads it beside the row, not through the name tables).
-    pub(crate) row_surname_tins: Table<u32>,
 }
 
 /// The high 64 bits of an exact address key (what the directory buckets).

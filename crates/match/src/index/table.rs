@@ -43,6 +43,24 @@ impl Backing {
         Backing::Bytes(v, bytes.len())
     }
 
+    /// [`Backing::release`] for the pages of one range (the open-time
+    /// digest of a chunk, once computed).
+    pub(crate) fn release_range(&self, offset: usize, len: usize) {
+        if let Backing::Map(m) = self {
+            const PAGE: usize = 4096;
+            let start = offset / PAGE * PAGE;
+            let end = (offset + len).div_ceil(PAGE) * PAGE;
+            let end = end.min(m.len());
+            if end > start {
+                // SAFETY: as in `release`: a shared read-only file mapping
+                // whose file is never written in place.
+                let _ = unsafe {
+                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                };
+            }
+        }
+    }
+
     /// Tells the kernel the mapped pages are not needed now (after the
     /// open-time checks read them all), so that resident memory is what
     /// lookups touch afterwards. The pages stay in the page cache.
@@ -80,6 +98,14 @@ impl<T: Pod> Table<T> {
             offset,
             len,
             records: PhantomData,
+        }
+    }
+
+    /// The file this table is a view of (None when owned).
+    pub(crate) fn backing(&self) -> Option<&Arc<Backing>> {
+        match self {
+            Table::Owned(_) => None,
+            Table::Mapped { backing, .. } => Some(backing),
         }
     }
 

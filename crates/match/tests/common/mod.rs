@@ -217,6 +217,15 @@ pub fn evaluate(ix: &MasterIndex, dir: &Path) -> Eval {
     let standardise = t.elapsed();
     let t = Instant::now();
     let decisions: Vec<Decision> = queries.par_iter().map(|q| decide(ix, q)).collect();
+    if let Some(path) = std::env::var_os("VOUCH_EVAL_DUMP") {
+        // Every decision, for comparing two builds of the matcher.
+        let text: String = subjects
+            .iter()
+            .zip(&decisions)
+            .map(|(s, d)| format!("{} {:?}\n", s.subject_ref, d))
+            .collect();
+        std::fs::write(path, text).unwrap();
+    }
     let mut e = Eval {
         standardise,
         decide: t.elapsed(),
