@@ -724,7 +724,9 @@ impl MasterIndex {
     /// Structural checks a checksum cannot give (a file written by a
     /// buggy build): orders, references, and that every derived table is
     /// the one of the tables it serves (a lookup through a wrong directory
-    /// would miss a rival). The pages read are released as it goes.
+    /// would miss a rival). Every check scans its tables in slices, the
+    /// pages read released after each, so that opening an index of any
+    /// size holds a few slices resident, not the file.
     pub(crate) fn validate(&self) -> Result<(), &'static str> {
         let (nn, na, nt) = (
             self.names.len() as u32,
@@ -732,73 +734,97 @@ impl MasterIndex {
             self.tokens.len() as u32,
         );
         let rows = &self.rows;
-        if !rows
-            .par_windows(2)
-            .all(|w| (w[0].tin, w[0].year) <= (w[1].tin, w[1].year))
-        {
-            return Err("rows out of order");
+        let n = rows.len();
+        if !self.scan(n, |i| {
+            let r = &rows[i];
+            r.name < nn
+                && r.addr < na
+                && (i + 1 == n || (r.tin, r.year) <= (rows[i + 1].tin, rows[i + 1].year))
+        }) {
+            return Err("rows out of order or referring past a table");
         }
-        if !rows.par_iter().all(|r| r.name < nn && r.addr < na) {
-            return Err("row refers past a table");
+        // Which rows start a taxpayer's history: a bitmap (an eighth of a
+        // byte a row) instead of reading rows at random below.
+        let mut first = vec![0u64; n.div_ceil(64)];
+        let mut taxpayers = 0u64;
+        for (w, word) in first.iter_mut().enumerate() {
+            for bit in 0..64 {
+                let i = w * 64 + bit;
+                if i < n && (i == 0 || rows[i - 1].tin != rows[i].tin) {
+                    *word |= 1 << bit;
+                    taxpayers += 1;
+                }
+            }
+            if w % (1 << 16) == 0 {
+                self.release_pages();
+            }
         }
         self.release_pages();
-        if !self.addrs.par_windows(2).all(|w| w[0].exact < w[1].exact) {
-            return Err("addresses out of order");
+        if self.taxpayers != taxpayers {
+            return Err("taxpayer count does not match the rows");
         }
-        let first = |s: u32| {
-            (s as usize) < rows.len()
-                && (s == 0 || rows[s as usize - 1].tin != rows[s as usize].tin)
-        };
+        let is_first =
+            |s: u32| (s as usize) < n && first[s as usize / 64] & (1 << (s as usize % 64)) != 0;
+        let addrs = &self.addrs;
+        if !self.scan(addrs.len().saturating_sub(1), |i| {
+            addrs[i].exact < addrs[i + 1].exact
+        }) || !self.scan(addrs.len(), |i| {
+            addrs[i].street == u32::MAX || addrs[i].street < nt
+        }) {
+            return Err("addresses out of order or referring past the token table");
+        }
         let starts = &self.lookup.addr_tin_starts;
+        let tins = &self.addr_tins;
         if starts.len() != na as usize + 1
             || starts.first().is_some_and(|&x| x != 0)
-            || starts.last().map(|&x| x as usize) != Some(self.addr_tins.len())
-            || !starts.par_windows(2).all(|w| w[0] <= w[1])
-            || !starts.par_windows(2).all(|w| {
-                self.addr_tins[w[0] as usize..w[1] as usize]
+            || starts.last().map(|&x| x as usize) != Some(tins.len())
+            || !self.scan(na as usize, |a| starts[a] <= starts[a + 1])
+            || !self.scan(na as usize, |a| {
+                tins[starts[a] as usize..starts[a + 1] as usize]
                     .windows(2)
                     .all(|p| p[0] < p[1])
             })
         {
             return Err("address table out of order");
         }
-        self.release_pages();
-        if self.block_keys.len() != self.block_starts.len()
-            || !(0..self.block_keys.len().saturating_sub(1))
-                .into_par_iter()
-                .all(|i| {
-                    (self.block_keys[i], self.block_starts[i])
-                        < (self.block_keys[i + 1], self.block_starts[i + 1])
-                })
+        let (keys, bstarts) = (&self.block_keys, &self.block_starts);
+        if keys.len() != bstarts.len()
+            || !self.scan(keys.len().saturating_sub(1), |i| {
+                (keys[i], bstarts[i]) < (keys[i + 1], bstarts[i + 1])
+            })
         {
             return Err("blocks out of order");
         }
-        if !self.block_starts.par_iter().all(|&x| first(x))
-            || !self.addr_tins.par_iter().all(|&x| first(x))
+        if !self.scan(bstarts.len(), |i| is_first(bstarts[i]))
+            || !self.scan(tins.len(), |i| is_first(tins[i]))
         {
             return Err("block entry is not a taxpayer's first row");
         }
-        self.release_pages();
-        if !self
-            .lookup
-            .blocks
-            .fits(|i| self.block_keys[i], self.block_keys.len())
-            || !self
-                .lookup
-                .addrs
-                .fits(|i| addr_high(self.addrs[i].exact), self.addrs.len())
-        {
+        drop(first);
+        if !self.lookup.blocks.fits(keys.len(), |r| {
+            self.scan_range(r.clone(), |i| {
+                self.lookup.blocks.range(keys[i]).contains(&i)
+            })
+        }) || !self.lookup.addrs.fits(addrs.len(), |r| {
+            self.scan_range(r.clone(), |i| {
+                self.lookup
+                    .addrs
+                    .range(addr_high(addrs[i].exact))
+                    .contains(&i)
+            })
+        }) {
             return Err("directory does not fit its table");
         }
-        self.release_pages();
-        if self.point_keys.len() != self.point_ids.len()
-            || !self.point_keys.par_windows(2).all(|w| w[0] <= w[1])
-            || !self.point_ids.par_iter().all(|&x| x < na)
+        let (pk, pi) = (&self.point_keys, &self.point_ids);
+        if pk.len() != pi.len()
+            || !self.scan(pk.len().saturating_sub(1), |i| pk[i] <= pk[i + 1])
+            || !self.scan(pi.len(), |i| pi[i] < na)
         {
             return Err("delivery points malformed");
         }
-        if self.street_keys.len() != self.street_counts.len()
-            || !self.street_keys.par_windows(2).all(|w| w[0] < w[1])
+        let sk = &self.street_keys;
+        if sk.len() != self.street_counts.len()
+            || !self.scan(sk.len().saturating_sub(1), |i| sk[i] < sk[i + 1])
         {
             return Err("street spellings malformed");
         }
@@ -810,27 +836,42 @@ impl MasterIndex {
         if self.surname_tins.len() != nt as usize || self.lookup.codes.len() != nt as usize {
             return Err("term frequencies do not match the token table");
         }
-        if self.taxpayers != rows.chunk_by(|a, b| a.tin == b.tin).count() as u64 {
-            return Err("taxpayer count does not match the rows");
-        }
         validate_offsets(&self.tokens.offsets, self.tokens.bytes.len())?;
         if !self.tokens.bytes.is_ascii() {
             return Err("token table is not folded ASCII");
         }
         validate_offsets(&self.names.offsets, self.names.pool.len())?;
-        if !self.names.offsets.par_windows(2).all(|w| {
-            let e = &self.names.pool[w[0] as usize..w[1] as usize];
+        let (offsets, pool) = (&self.names.offsets, &self.names.pool);
+        if !self.scan(self.names.len(), |id| {
+            let e = &pool[offsets[id] as usize..offsets[id + 1] as usize];
             e.len() >= NAME_HEAD
                 && e[..4].iter().map(|&x| x as usize).sum::<usize>() == e.len() - NAME_HEAD
                 && e[4..].iter().all(|&t| t < nt)
         }) {
             return Err("name table entry malformed");
         }
-        let a = &self.addrs;
-        if !a.par_iter().all(|x| x.street == u32::MAX || x.street < nt) {
-            return Err("address refers past the token table");
-        }
+        self.release_pages();
         Ok(())
+    }
+
+    /// Whether `ok` holds for every index below `len`, checked in parallel
+    /// slices with the mapped pages released after each.
+    fn scan(&self, len: usize, ok: impl Fn(usize) -> bool + Sync) -> bool {
+        self.scan_range(0..len, ok)
+    }
+
+    fn scan_range(&self, r: std::ops::Range<usize>, ok: impl Fn(usize) -> bool + Sync) -> bool {
+        const SLICE: usize = 1 << 22;
+        let mut at = r.start;
+        while at < r.end {
+            let end = (at + SLICE).min(r.end);
+            if !(at..end).into_par_iter().all(&ok) {
+                return false;
+            }
+            self.release_pages();
+            at = end;
+        }
+        true
     }
 }
 

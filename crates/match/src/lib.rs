@@ -22,8 +22,10 @@
 //! (missing fields are uninformative, no level outweighs the first) live
 //! in [`model`], so the index never calls into training.
 //!
-//! The only I/O is the index directory ([`index::MasterIndex::save`] and
-//! [`index::MasterIndex::load`]). Nothing here implements `Display` for
+//! The only I/O is the index directory ([`index::IndexBuilder::finish_into`],
+//! [`index::MasterIndex::save`] and [`index::MasterIndex::load`], which maps
+//! the file) and the build's unnamed spill files in the directory it is
+//! given. Nothing here implements `Display` for
 //! master data, and explanations carry level names and weights only.
 #![deny(missing_docs)]
 

@@ -168,92 +168,72 @@ struct AddrTin {
     start: u32,
 }
 
-/// Interned byte strings: a hash table of ids over a byte pool.
-#[derive(Default)]
-struct Dict {
-    bytes: Vec<u8>,
+/// Interned sequences (token bytes, names' token ids): a hash table of
+/// ids over a pool, each distinct sequence stored once.
+struct Interner<T> {
+    pool: Vec<T>,
     offsets: Vec<u32>,
     ids: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
 }
 
-impl Dict {
-    fn get(&self, id: u32) -> &[u8] {
-        &self.bytes[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Interner {
+            pool: Vec::new(),
+            offsets: Vec::new(),
+            ids: HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+        }
+    }
+}
+
+fn slice_of<'a, T>(pool: &'a [T], offsets: &[u32], id: u32) -> &'a [T] {
+    &pool[offsets[id as usize] as usize..offsets[id as usize + 1] as usize]
+}
+
+impl<T: Copy + Eq + std::hash::Hash> Interner<T> {
+    fn get(&self, id: u32) -> &[T] {
+        slice_of(&self.pool, &self.offsets, id)
     }
 
     fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
 
-    fn intern(&mut self, t: &[u8]) -> u32 {
+    fn intern(&mut self, t: &[T]) -> u32 {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
         let h = self.hasher.hash_one(t);
-        let Dict {
-            bytes,
-            offsets,
-            ids,
-            hasher,
-        } = self;
-        let at = |id: u32| &bytes[offsets[id as usize] as usize..offsets[id as usize + 1] as usize];
-        if let Some(&id) = ids.find(h, |&id| at(id) == t) {
-            return id;
-        }
-        let id = (offsets.len() - 1) as u32;
-        bytes.extend_from_slice(t);
-        offsets.push(bytes.len() as u32);
-        let (bytes, offsets) = (&*bytes, &*offsets);
-        ids.insert_unique(h, id, |&id| {
-            hasher
-                .hash_one(&bytes[offsets[id as usize] as usize..offsets[id as usize + 1] as usize])
-        });
-        id
-    }
-}
-
-/// Interned names: a hash table of ids over a pool of token ids.
-#[derive(Default)]
-struct NameDict {
-    pool: Vec<u32>,
-    offsets: Vec<u32>,
-    ids: HashTable<u32>,
-    hasher: hashbrown::DefaultHashBuilder,
-}
-
-impl NameDict {
-    fn entry(&self, id: u32) -> &[u32] {
-        &self.pool[self.offsets[id as usize] as usize..self.offsets[id as usize + 1] as usize]
-    }
-
-    fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-
-    fn intern(&mut self, e: &[u32]) -> u32 {
-        if self.offsets.is_empty() {
-            self.offsets.push(0);
-        }
-        let h = self.hasher.hash_one(e);
-        let NameDict {
+        let Interner {
             pool,
             offsets,
             ids,
             hasher,
         } = self;
-        let at = |id: u32| &pool[offsets[id as usize] as usize..offsets[id as usize + 1] as usize];
-        if let Some(&id) = ids.find(h, |&id| at(id) == e) {
+        if let Some(&id) = ids.find(h, |&id| slice_of(pool, offsets, id) == t) {
             return id;
         }
         let id = (offsets.len() - 1) as u32;
-        pool.extend_from_slice(e);
+        pool.extend_from_slice(t);
         offsets.push(pool.len() as u32);
         let (pool, offsets) = (&*pool, &*offsets);
-        ids.insert_unique(h, id, |&id| {
-            hasher.hash_one(&pool[offsets[id as usize] as usize..offsets[id as usize + 1] as usize])
-        });
+        ids.insert_unique(h, id, |&id| hasher.hash_one(slice_of(pool, offsets, id)));
         id
+    }
+}
+
+/// Interned token bytes.
+type Dict = Interner<u8>;
+
+/// Interned names: token ids, `[given, middle, surnames, particles counts,
+/// joined-surname token, tokens...]` per name.
+type NameDict = Interner<u32>;
+
+impl NameDict {
+    fn entry(&self, id: u32) -> &[u32] {
+        self.get(id)
     }
 
     /// A name's tokens (as [`MasterIndex::name`] reads them).
@@ -564,7 +544,7 @@ impl IndexBuilder {
         report.spilled_bytes += rows.spilled_bytes() + addrs.spilled_bytes();
 
         // The dictionaries.
-        w.section(Tag::TokenBytes, &tokens.bytes)?;
+        w.section(Tag::TokenBytes, &tokens.pool)?;
         w.section(Tag::TokenOffsets, &tokens.offsets)?;
         w.section(Tag::NamePool, &names.pool)?;
         w.section(Tag::NameOffsets, &names.offsets)?;

@@ -92,18 +92,17 @@ impl Directory {
         }
     }
 
-    /// Whether this directory is the one of `keys` (sorted): every key in
-    /// its bucket's range, and the ranges covering the array.
-    pub(crate) fn fits(&self, keys: impl Fn(usize) -> u64 + Sync, len: usize) -> bool {
+    /// Whether this directory is the one of a sorted table of `len` keys:
+    /// its shape and order here, and every key in its bucket's range by
+    /// `all_in_range` (given the whole range of the table to check).
+    pub(crate) fn fits(&self, len: usize, all_in_range: impl Fn(&Range<usize>) -> bool) -> bool {
         use rayon::prelude::*;
         self.bits <= DIRECTORY_BITS_MAX
             && self.starts.len() == (1usize << self.bits) + 1
             && self.starts.first() == Some(&0)
             && self.starts.last().map(|&x| x as usize) == Some(len)
             && self.starts.par_windows(2).all(|w| w[0] <= w[1])
-            && (0..len)
-                .into_par_iter()
-                .all(|i| self.range(keys(i)).contains(&i))
+            && all_in_range(&(0..len))
     }
 }
 

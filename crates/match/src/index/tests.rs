@@ -213,3 +213,47 @@ fn the_index_is_mapped_and_every_table_is_a_view_of_the_file() {
     ));
     assert!(matches!(ix.names.pool, table::Table::Mapped { .. }));
 }
+
+#[test]
+fn a_file_whose_tables_disagree_is_refused_even_with_good_digests() {
+    let ix = sample();
+    assert_eq!(ix.validate(), Ok(()));
+    let mut rows = ix.rows.to_vec();
+    rows.swap(0, 10);
+    let bad = MasterIndex {
+        rows: rows.into(),
+        ..ix.clone()
+    };
+    assert!(bad.validate().is_err(), "rows out of order accepted");
+    let mut dir = ix.lookup.blocks.starts.to_vec();
+    if let Some(x) = dir.iter_mut().find(|x| **x > 0) {
+        *x -= 1;
+    }
+    let mut lookup = ix.lookup.clone();
+    lookup.blocks.starts = dir.into();
+    let bad = MasterIndex {
+        lookup,
+        ..ix.clone()
+    };
+    assert!(
+        bad.validate().is_err(),
+        "a directory that misses a key accepted"
+    );
+    let mut starts = ix.block_starts.to_vec();
+    let last = starts.len() - 1;
+    starts[last] = ix.len() as u32;
+    let bad = MasterIndex {
+        block_starts: starts.into(),
+        ..ix.clone()
+    };
+    assert!(
+        bad.validate().is_err(),
+        "a block entry off a first row accepted"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    bad.save(dir.path()).unwrap();
+    assert!(matches!(
+        MasterIndex::load(dir.path()).unwrap_err(),
+        IndexError::Corrupt { .. }
+    ));
+}
