@@ -12,7 +12,7 @@
 //! The index is built by streaming the master through bounded sort buffers
 //! that spill to disk ([`IndexBuilder`], `build.rs` and `spill.rs`), written
 //! section by section, and mapped, not loaded: every table, the derived
-//! lookup tables included, is a view of the file ([`table`], `file.rs`),
+//! lookup tables included, is a view of the file (`table.rs`, `file.rs`),
 //! so opening an index of hundreds of millions of rows checks its digests
 //! and reads nothing else, and resident memory is what lookups touch. The
 //! model is `model.json` beside it, with its own digest. Files are written
@@ -269,7 +269,7 @@ pub struct LatestName {
 }
 
 /// The index: read-only, shared by every matching thread; its tables are
-/// views of the mapped index file ([`table::Table`]).
+/// views of the mapped index file (`table.rs`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MasterIndex {
     pub(crate) rows: Table<IndexRow>,
