@@ -444,6 +444,18 @@ impl MasterIndex {
         }
     }
 
+    /// Whether the index file is as it was when opened and checked: a file
+    /// written in place while mapped (never by vouch, which renames a new
+    /// file over the old) changes what lookups read. A run checks this
+    /// after matching and halts the batch if not (fail closed). It is a
+    /// check of the file's metadata (size, modification and change
+    /// times), against accidents and careless tools: someone with write
+    /// access to the index directory can as well rebuild the index from a
+    /// doctored master file.
+    pub fn unchanged_on_disk(&self) -> bool {
+        self.rows.backing().is_none_or(|b| b.unchanged())
+    }
+
     /// Returns kept as existing but unreadable.
     pub fn unreadable_returns(&self) -> usize {
         self.unreadable.len()

@@ -436,6 +436,17 @@ impl Finish<'_> {
             &elsewhere,
             unit_missing_ok,
         );
+        if !ix.unchanged_on_disk() {
+            // The mapped file was written in place while the batch read it:
+            // its answers cannot be trusted, and nothing of them is logged.
+            return Err(PipelineError::Inconsistent {
+                request_id: request_id.clone(),
+                why: format!(
+                    "index {}: the file changed on disk while the batch was matched against it; rebuild it and run the batch again",
+                    self.cfg.index_dir.display()
+                ),
+            });
+        }
         self.timer.lap("matching");
         let tin_hmac = tin_hasher(self.cfg.keys);
         let held: std::collections::HashSet<[u8; 32]> = self.store.held()?.into_iter().collect();

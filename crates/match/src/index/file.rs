@@ -489,8 +489,10 @@ fn map(path: &Path, file: &File) -> Result<MasterIndex, IndexError> {
     // place (a new index is a new file renamed over the old): the bytes
     // under the mapping do not change while it lives. Every table viewed
     // in it is bounds-, alignment- and digest-checked first.
+    let stamp = super::table::Stamp::of(file).map_err(&io)?;
     let m = unsafe { memmap2::Mmap::map(file) }.map_err(&io)?;
-    open(path, Arc::new(Backing::Map(m)))
+    let file = file.try_clone().map_err(&io)?;
+    open(path, Arc::new(Backing::Map(m, file, stamp)))
 }
 
 pub(crate) fn load_model(path: &Path) -> Result<Model, IndexError> {

@@ -18,17 +18,60 @@ use std::sync::Arc;
 /// whole) a buffer.
 #[derive(Debug)]
 pub(crate) enum Backing {
-    /// The index file, mapped read-only.
-    Map(memmap2::Mmap),
+    /// The index file, mapped read-only, with the file and what its
+    /// metadata said when it was checked.
+    Map(memmap2::Mmap, std::fs::File, Stamp),
     /// The index file's bytes in memory (aligned to 64 bytes by storage).
     Bytes(Vec<u128>, usize),
 }
 
+/// What identifies a file's contents without reading them: size,
+/// modification time, and inode change time (which a write or `touch`
+/// moves and no user can set back; unlinking the file moves it too, so a
+/// file no longer linked anywhere, as after vouch renames a new index over
+/// it, is judged by size and modification time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    len: u64,
+    ctime: (i64, i64),
+    mtime: (i64, i64),
+    linked: bool,
+}
+
+impl Stamp {
+    pub(crate) fn of(f: &std::fs::File) -> std::io::Result<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = f.metadata()?;
+        Ok(Stamp {
+            len: m.len(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            linked: m.nlink() > 0,
+        })
+    }
+
+    /// Whether `now` (this file later) shows its contents unchanged.
+    fn still(&self, now: &Stamp) -> bool {
+        let same = self.len == now.len && self.mtime == now.mtime;
+        same && (self.ctime == now.ctime || !now.linked)
+    }
+}
+
 impl Backing {
+    /// Whether the mapped file is still as it was when checked (a file
+    /// written in place under the mapping would change what lookups read
+    /// after its digests were checked).
+    pub(crate) fn unchanged(&self) -> bool {
+        match self {
+            Backing::Map(_, f, at) => Stamp::of(f).is_ok_and(|now| at.still(&now)),
+            Backing::Bytes(..) => true,
+        }
+    }
+
     /// The bytes of the file.
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
-            Backing::Map(m) => m,
+            Backing::Map(m, ..) => m,
             Backing::Bytes(v, len) => {
                 let b: &[u8] = bytemuck::cast_slice(v);
                 &b[..(*len).min(b.len())]
@@ -46,7 +89,7 @@ impl Backing {
     /// [`Backing::release`] for the pages of one range (the open-time
     /// digest of a chunk, once computed).
     pub(crate) fn release_range(&self, offset: usize, len: usize) {
-        if let Backing::Map(m) = self {
+        if let Backing::Map(m, ..) = self {
             const PAGE: usize = 4096;
             let start = offset / PAGE * PAGE;
             let end = (offset + len).div_ceil(PAGE) * PAGE;
@@ -65,7 +108,7 @@ impl Backing {
     /// open-time checks read them all), so that resident memory is what
     /// lookups touch afterwards. The pages stay in the page cache.
     pub(crate) fn release(&self) {
-        if let Backing::Map(m) = self {
+        if let Backing::Map(m, ..) = self {
             // SAFETY: the mapping is shared, read-only and backed by a file
             // nobody writes in place: dropping its pages only makes the next
             // read fault them in again from the file, with the same bytes.

@@ -257,3 +257,27 @@ fn a_file_whose_tables_disagree_is_refused_even_with_good_digests() {
         IndexError::Corrupt { .. }
     ));
 }
+
+#[test]
+fn a_file_written_in_place_under_the_mapping_is_noticed_and_a_rename_over_it_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample().save(dir.path()).unwrap();
+    let ix = MasterIndex::load(dir.path()).unwrap();
+    assert!(ix.unchanged_on_disk());
+    // vouch's own way: a new file renamed over the old one.
+    sample().save(dir.path()).unwrap();
+    assert!(
+        ix.unchanged_on_disk(),
+        "a rename over the file changed the mapped one"
+    );
+    let ix = MasterIndex::load(dir.path()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.seek(SeekFrom::Start(100)).unwrap();
+        f.write_all(&[0xAA]).unwrap();
+        f.sync_all().unwrap();
+    }
+    assert!(!ix.unchanged_on_disk(), "a write in place went unnoticed");
+}
