@@ -541,7 +541,6 @@ impl IndexBuilder {
         } = self;
         report.names = names.len() as u64;
         report.tokens = tokens.len() as u64;
-        report.spilled_bytes += rows.spilled_bytes() + addrs.spilled_bytes();
 
         // The dictionaries.
         w.section(Tag::TokenBytes, &tokens.pool)?;
@@ -563,6 +562,7 @@ impl IndexBuilder {
         {
             let mut am = addrs.finish().map_err(&e)?;
             let mut rm = rows.finish().map_err(&e)?;
+            report.spilled_bytes += am.spilled_bytes() + rm.spilled_bytes();
             w.begin(Tag::Addrs)?;
             let mut id = 0u32;
             let mut last: Option<u128> = None;
@@ -627,8 +627,9 @@ impl IndexBuilder {
         drop(buf);
         let dir_addrs = dir_addrs.finish();
         w.section(Tag::AddrDir, &dir_addrs.starts)?;
-        report.spilled_bytes += points.spilled_bytes();
-        key_val_sections(&mut w, points, Tag::PointKeys, Tag::PointIds, &work, &e)?;
+        let (_, spilled) =
+            key_val_sections(&mut w, points, Tag::PointKeys, Tag::PointIds, &work, &e)?;
+        report.spilled_bytes += spilled;
 
         lap(&mut report, "addresses");
         // Pass 3: rows in order; per row, what the derived tables need.
@@ -639,8 +640,8 @@ impl IndexBuilder {
         let mut taxpayers = 0u64;
         let mut n_rows = 0u32;
         {
-            report.spilled_bytes += by_tin.spilled_bytes();
             let mut m = by_tin.finish().map_err(&e)?;
+            report.spilled_bytes += m.spilled_bytes();
             w.begin(Tag::Rows)?;
             let mut start = 0u32;
             let mut tin: Option<u32> = None;
@@ -758,11 +759,10 @@ impl IndexBuilder {
 
         lap(&mut report, "rows");
         // Pass 4: the derived tables.
-        report.spilled_bytes +=
-            addr_tins.spilled_bytes() + blocks.spilled_bytes() + streets.spilled_bytes();
         {
             let mut starts = vec![0u32; n_addrs + 1];
             let mut m = addr_tins.finish().map_err(&e)?;
+            report.spilled_bytes += m.spilled_bytes();
             w.begin(Tag::AddrTins)?;
             let mut out: Vec<u32> = Vec::with_capacity(4096);
             while let Some(x) = m.next().map_err(&e)? {
@@ -782,8 +782,9 @@ impl IndexBuilder {
             }
             w.section(Tag::AddrTinStarts, &starts)?;
         }
-        let n_blocks =
+        let (n_blocks, spilled) =
             key_val_sections(&mut w, blocks, Tag::BlockKeys, Tag::BlockStarts, &work, &e)?;
+        report.spilled_bytes += spilled;
         let mut dir_blocks = DirectoryBuilder::new(n_blocks);
         let mut keys: Vec<u64> = Vec::new();
         for from in (0..n_blocks).step_by(READ_BACK_ROWS) {
@@ -793,7 +794,7 @@ impl IndexBuilder {
         drop(keys);
         let dir_blocks = dir_blocks.finish();
         w.section(Tag::BlockDir, &dir_blocks.starts)?;
-        street_sections(&mut w, streets, &work, &e)?;
+        report.spilled_bytes += street_sections(&mut w, streets, &work, &e)?;
         unreadable.par_sort_unstable();
         unreadable.dedup();
         w.section(Tag::Unreadable, &unreadable)?;
@@ -873,7 +874,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> IndexError + '_ {
 }
 
 /// Writes a merged key/value stream as two parallel sections (the values
-/// spooled to an unnamed file meanwhile); returns the records written.
+/// spooled to an unnamed file meanwhile); returns the records written and
+/// the bytes the sort spilled.
 fn key_val_sections(
     w: &mut Writer,
     s: Sorter<KeyVal>,
@@ -881,8 +883,9 @@ fn key_val_sections(
     vals: Tag,
     work: &Path,
     e: &dyn Fn(std::io::Error) -> IndexError,
-) -> Result<usize, IndexError> {
+) -> Result<(usize, u64), IndexError> {
     let mut m = s.finish().map_err(e)?;
+    let spilled = m.spilled_bytes();
     let mut spool = Spool::new(work).map_err(e)?;
     w.begin(keys)?;
     let mut out: Vec<u64> = Vec::with_capacity(4096);
@@ -898,18 +901,19 @@ fn key_val_sections(
     }
     w.records(&out)?;
     w.end()?;
-    spool.copy_into(w, vals).map_err(e)?.map(|_| n)
+    spool.copy_into(w, vals).map_err(e)?.map(|_| (n, spilled))
 }
 
 /// The street spellings: distinct taxpayers per (ZIP5, spelling) key,
-/// capped, as keys and counts.
+/// capped, as keys and counts; returns the bytes the sort spilled.
 fn street_sections(
     w: &mut Writer,
     s: Sorter<KeyVal>,
     work: &Path,
     e: &dyn Fn(std::io::Error) -> IndexError,
-) -> Result<(), IndexError> {
+) -> Result<u64, IndexError> {
     let mut m = s.finish().map_err(e)?;
+    let spilled = m.spilled_bytes();
     let mut counts: Vec<u8> = Vec::new();
     let mut spill = tempfile::tempfile_in(work).map_err(e)?;
     w.begin(Tag::StreetKeys)?;
@@ -941,7 +945,10 @@ fn street_sections(
     std::io::Write::write_all(&mut spill, &counts).map_err(e)?;
     drop(counts);
     let spool = Spool::from_file(spill).map_err(e)?;
-    spool.copy_into(w, Tag::StreetCounts).map_err(e)?
+    spool
+        .copy_into(w, Tag::StreetCounts)
+        .map_err(e)?
+        .map(|_| spilled)
 }
 
 /// Values written aside while their keys are being written.

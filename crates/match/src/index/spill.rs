@@ -58,11 +58,6 @@ impl<T: Pod + Ord + Send> Sorter<T> {
         Ok(())
     }
 
-    /// Bytes written to run files so far.
-    pub(crate) fn spilled_bytes(&self) -> u64 {
-        self.spilled_bytes
-    }
-
     fn sort_buffer(&mut self) {
         self.buf.par_sort_unstable();
         if self.dedup {
@@ -98,11 +93,13 @@ impl<T: Pod + Ord + Send> Sorter<T> {
                 source: Source::Memory(self.buf.into_iter()),
                 last: None,
                 dedup: self.dedup,
+                spilled_bytes: 0,
             });
         }
         if !self.buf.is_empty() {
             self.spill()?;
         }
+        let spilled_bytes = self.spilled_bytes;
         let block = (RUN_READ_BYTES / size_of::<T>()).max(1);
         let mut runs: Vec<Run<T>> = self
             .runs
@@ -125,6 +122,7 @@ impl<T: Pod + Ord + Send> Sorter<T> {
             source: Source::Runs { runs, heap },
             last: None,
             dedup: self.dedup,
+            spilled_bytes,
         })
     }
 }
@@ -170,9 +168,15 @@ pub(crate) struct Merged<T: Pod + Ord> {
     source: Source<T>,
     last: Option<T>,
     dedup: bool,
+    spilled_bytes: u64,
 }
 
 impl<T: Pod + Ord> Merged<T> {
+    /// Bytes the sort wrote to its run files (0: it fitted in memory).
+    pub(crate) fn spilled_bytes(&self) -> u64 {
+        self.spilled_bytes
+    }
+
     /// The next record in order (`None` after the last).
     pub(crate) fn next(&mut self) -> std::io::Result<Option<T>> {
         loop {
@@ -236,8 +240,8 @@ mod tests {
         for x in (0..10_000u32).rev() {
             s.push(x).unwrap();
         }
-        assert!(s.spilled_bytes() > 0);
         let mut m = s.finish().unwrap();
+        assert_eq!(m.spilled_bytes(), 10_000 * 4);
         for want in 0..10_000u32 {
             assert_eq!(m.next().unwrap(), Some(want));
         }
