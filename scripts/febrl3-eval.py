@@ -161,8 +161,23 @@ def main():
                            and d["postcode"].strip() == o["postcode"].strip()
                            and close("address_1") and names
                            and (dd == od or dd == "" or od == ""))
+            # What issue 16 measures recall on: the confirmable whose request
+            # formats.md accepts (a city: FEBRL leaves it empty in some
+            # records, on either side; a request without one is REJECTED, a
+            # return without one unreadable) and whose name identifies
+            # (without a date of birth on both sides to back it, the names
+            # exactly as filed, in either order: a typo or nickname alone
+            # needs more evidence, as formats.md's rule on names says).
+            def same(a, b):
+                return "".join(a.split()).lower() == "".join(b.split()).lower()
+
+            exact_names = o is not None and (
+                (same(d["given_name"], o["given_name"]) and same(d["surname"], o["surname"]))
+                or (same(d["given_name"], o["surname"]) and same(d["surname"], o["given_name"])))
+            identifying = (confirmable and d["suburb"].strip() != "" and o["suburb"].strip() != ""
+                           and (exact_names or (dd != "" and od != "")))
             truth.append((s["subject_ref"], f"{100000000 + n:09d}",
-                          "CONFIRMED" if confirmable else "NOT_CONFIRMED"))
+                          "CONFIRMED" if confirmable else "NOT_CONFIRMED", identifying))
     letter = json.loads((synth / "request/request.json").read_text())
     letter["request_id"] = "FEBRL3-0001"
     letter["subjects_sha256"] = hashlib.sha256((request / "subjects.csv").read_bytes()).hexdigest()
@@ -191,9 +206,10 @@ def main():
               str(work / "do.key")).strip().splitlines()[0])
     answers = {r["subject_ref"]: r for r in csv.DictReader((work / "response/response.csv").open())}
     confirmable = sum(1 for t in truth if t[2] == "CONFIRMED")
-    counts = {"true": 0, "false": 0, "rejected": 0}
+    identifying = sum(1 for t in truth if t[3])
+    counts = {"true": 0, "false": 0, "rejected": 0, "identifying": 0}
     reasons = {}
-    for ref, _tin, expected in truth:
+    for ref, _tin, expected, ident in truth:
         a = answers[ref]
         if a["outcome"] == "REJECTED":
             counts["rejected"] += 1
@@ -201,10 +217,30 @@ def main():
                 reasons[code] = reasons.get(code, 0) + 1
         if a["outcome"] == "CONFIRMED":
             counts["true" if expected == "CONFIRMED" else "false"] += 1
+            counts["identifying"] += int(ident)
+    # Every confirmable subject not confirmed, and every false
+    # confirmation, side by side with the original (public test data).
+    with (work / "misses.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["subject_ref", "expected", "outcome", "reasons", "field", "asked", "on_file"])
+        for ref, _tin, expected, ident in truth:
+            a = answers[ref]
+            if (expected == "CONFIRMED") == (a["outcome"] == "CONFIRMED"):
+                continue
+            if expected == "CONFIRMED" and not ident:
+                expected = "CONFIRMED (not identifying)"
+            n = int(ref[1:])
+            for k in ("given_name", "surname", "street_number", "address_1", "suburb",
+                      "postcode", "date_of_birth"):
+                w.writerow([ref, expected, a["outcome"], a["reasons"], k, dups[n][k].strip(),
+                            orig[n][k].strip() if n in orig else ""])
     print(f"FEBRL3 first duplicates: {len(truth)} subjects, {confirmable} confirmable "
           f"(same point, close names, no other date of birth), {counts['true']} confirmed of them "
           f"(recall {counts['true'] / max(confirmable, 1):.4f}), "
           f"{counts['false']} false confirmations, {counts['rejected']} rejected {reasons}")
+    print(f"of them {identifying} with a complete request and return and an identifying name "
+          f"(exact, or a date of birth on both sides): {counts['identifying']} confirmed "
+          f"(recall {counts['identifying'] / max(identifying, 1):.4f})")
 
 
 if __name__ == "__main__":

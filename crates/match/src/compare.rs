@@ -126,7 +126,10 @@ pub mod address {
 /// words added (a locality or building word: `TORRENS STREET` / `TORRENS
 /// STREET PROMENADE ARCADE`, the shorter at least two words); otherwise two
 /// different suffixes never; equal once spaces are dropped (`KAREELAHV
-/// ISTA` / `KAREELAH VISTA`); or within a few letter edits of the whole (suffix
+/// ISTA` / `KAREELAH VISTA`), or the one without a suffix the other's
+/// name and suffix run together, split, or with the suffix mistyped
+/// (`EYRESTREET`, `ANKAA P LACE`, `FOX PLNACE` / `FOX|PLACE`:
+/// `suffix_run_in`); or within a few letter edits of the whole (suffix
 /// included: `PERRY RIVE` / `PERRY|DRIVE`): one when both street names
 /// have 5 letters or more, two from 14, plus `extra` (a second edit
 /// the taxpayer's own earlier returns back). Digits never differ (`11TH`
@@ -171,6 +174,15 @@ pub fn streets_alike(a: &str, b: &str, extra: usize) -> bool {
     if sa == sb && squash(na) == squash(nb) {
         return true;
     }
+    if sa.is_empty() != sb.is_empty()
+        && suffix_run_in(if sa.is_empty() {
+            (na, nb, sb)
+        } else {
+            (nb, na, sa)
+        })
+    {
+        return true;
+    }
     let shortest = squash(na).len().min(squash(nb).len());
     let budget = match shortest {
         0..=4 => return false,
@@ -178,6 +190,28 @@ pub fn streets_alike(a: &str, b: &str, extra: usize) -> bool {
         _ => 2,
     } + extra;
     strsim::osa_distance(&squash(a), &squash(b)) <= budget
+}
+
+/// Whether a street written without a suffix (`bare`) is the other
+/// spelling's name and suffix (`name`, `suffix` spelled out) run together
+/// or split (`EYRESTREET`, `ANKAA P LACE`, `GOYDER ST REET`, which the
+/// standardiser reads as `GOYDER SAINT REET`), or that name followed by a
+/// word one keying error from that suffix and from no other
+/// (`FOX PLNACE`, `NISH PACE`: [`vouch_normalize::suffix_mistyped_as`]).
+/// The name itself must agree letter for letter.
+fn suffix_run_in((bare, name, suffix): (&str, &str, &str)) -> bool {
+    let letters = |s: &str, saint: bool| -> String {
+        s.split_whitespace()
+            .map(|w| if saint && w == "SAINT" { "ST" } else { w })
+            .collect()
+    };
+    let whole = format!("{}{suffix}", letters(name, false));
+    if letters(bare, false) == whole || letters(bare, true) == whole {
+        return true;
+    }
+    bare.rsplit_once(' ').is_some_and(|(head, last)| {
+        head == name && vouch_normalize::suffix_mistyped_as(last, suffix)
+    })
 }
 
 const JW_HIGH: f64 = 0.94;

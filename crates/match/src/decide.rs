@@ -1117,8 +1117,11 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     // pipeline compares every ask of this request and the earlier ones
     // with the taxpayer themself (`ProbeHistory::asked_elsewhere`), which
     // finds exactly the asks alike the taxpayer with their date of birth.
-    // A name matched with its fields swapped counts only when it agrees
-    // exactly, and only through the swapped codes.
+    // A name matched with its fields swapped counts through the swapped
+    // codes (an exact agreement), or, beside the date of birth on file,
+    // when alike the taxpayer's with its fields swapped back
+    // (`MasterIndex::names_alike_swapped`, which the probing history also
+    // compares, keyed).
     let slots = if best.swapped {
         &q.identity[vouch_normalize::IDENTITY_CODES_WRITTEN..]
     } else {
@@ -1130,7 +1133,7 @@ pub fn decide(ix: &MasterIndex, q: &MatchQuery) -> Decision {
     };
     let dob_agrees = best.levels[Comparison::Dob as usize] == dob::EXACT;
     let identified = if best.swapped {
-        coded()
+        coded() || (dob_agrees && ix.names_alike_swapped(best.start, q))
     } else if dob_agrees {
         ix.names_alike(best.start, q)
     } else {

@@ -635,6 +635,29 @@ impl MasterIndex {
         given && (vouch_normalize::surnames_compatible(n.paternal(), t.paternal()) || reordered)
     }
 
+    /// [`MasterIndex::names_alike`] for a name written with its first and
+    /// last fields swapped, beside an agreeing date of birth: the written
+    /// last name's first given token alike the taxpayer's first given name
+    /// (`given_names_alike`), and the written first name's first token the
+    /// taxpayer's paternal surname or one edit from it
+    /// (`surnames_compatible`). The probing history compares the same
+    /// keyed (`ProbeHistory::asked_alike`: the ask's swapped given-name
+    /// keys, and its written first name's one-edit neighbourhood against
+    /// the taxpayer's surname's).
+    pub(crate) fn names_alike_swapped(&self, start: u32, q: &crate::MatchQuery) -> bool {
+        let (Some(latest), Some(n), Some(w)) = (
+            self.history_at(start).last(),
+            q.name.as_ref(),
+            q.swapped.as_ref(),
+        ) else {
+            return false;
+        };
+        let mut t = NameTokens::default();
+        self.name_into(latest.name, &mut t);
+        vouch_normalize::given_names_alike(w.first_given(), t.first_given())
+            && vouch_normalize::surnames_compatible(n.first_given(), t.paternal())
+    }
+
     /// Whether the subject's first given name is compatible with the one on
     /// the taxpayer's latest return (`vouch_normalize::given_names_compatible`,
     /// what the probing history compares, keyed, for asks the decision

@@ -213,7 +213,9 @@ pub fn surnames_compatible(a: &str, b: &str) -> bool {
 
 /// The other whole form of a written paternal surname: with its particles
 /// written joined in front (`DE LA CRUZ` → `DELACRUZ`), or, written joined,
-/// without them (`DELACRUZ` → `CRUZ`). `None` when there is no other form.
+/// without them (`DELACRUZ` → `CRUZ`), or, with a second surname and
+/// neither, the two run together (`BLACK WELL` → `BLACKWELL`). `None` when
+/// there is no other form.
 pub fn surname_alternative<S: AsRef<str>>(surnames: &[S], particles: &[S]) -> Option<String> {
     let paternal = surnames.first()?.as_ref();
     if paternal.is_empty() {
@@ -225,7 +227,13 @@ pub fn surname_alternative<S: AsRef<str>>(surnames: &[S], particles: &[S]) -> Op
         return Some(joined);
     }
     let bare = without_leading_particles(paternal);
-    (bare != paternal).then(|| bare.to_string())
+    if bare != paternal {
+        return Some(bare.to_string());
+    }
+    // Two surnames that may be one split by a stray space (`BLACK WELL`,
+    // `OLI VERI`): the standardiser's surname keys hold them joined too.
+    let second = surnames.get(1)?.as_ref();
+    (!second.is_empty()).then(|| format!("{paternal}{second}"))
 }
 
 /// A code for a whole name written with its fields swapped: the given-name
@@ -397,6 +405,19 @@ pub fn identity_code_swapped(first_given: &str, paternal: &str) -> Option<Identi
 mod tests {
     use super::*;
     use crate::standardize_name;
+
+    #[test]
+    fn a_surname_has_its_other_whole_form() {
+        let alt = |last: &str| {
+            let n = standardize_name("ANA", "", last, "");
+            surname_alternative(&n.surnames, &n.particles)
+        };
+        assert_eq!(alt("de la Cruz").as_deref(), Some("DELACRUZ"));
+        assert_eq!(alt("Delacruz").as_deref(), Some("CRUZ"));
+        assert_eq!(alt("Black well").as_deref(), Some("BLACKWELL"));
+        assert_eq!(alt("Garcia Lopez").as_deref(), Some("GARCIALOPEZ"));
+        assert_eq!(alt("Smith"), None);
+    }
 
     fn codes(
         first: &str,

@@ -52,4 +52,4 @@ pub use phonetic::{
     frequency_key, phonetic_code, phonetic_equivalent, phonetic_primary, token_weight_bits,
     PhoneticCode, TokenKey, PHONETIC_CODE_CHARS_MAX,
 };
-pub use usps::{STREET_SUFFIXES_TXT, ZIP3_STATES_TXT};
+pub use usps::{suffix_mistyped_as, STREET_SUFFIXES_TXT, ZIP3_STATES_TXT};

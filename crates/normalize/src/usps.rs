@@ -90,6 +90,37 @@ pub(crate) fn street_suffix_mistyped(token: &str) -> Option<StreetSuffix> {
     found
 }
 
+/// Whether `word`, written where a street's suffix would be but no C1
+/// form itself, is one keying error from the spelled-out suffix `primary`
+/// and from no other spelled-out suffix (`PLNACE` and `PACE` for `PLACE`,
+/// `DRIVVE` for `DRIVE`; not `PARS`, one edit from both `PARK` and
+/// `PASS`). Unlike [`street_suffix_mistyped`] this knows
+/// which suffix the other spelling of the street has (the matcher
+/// compares a request's street with a return's at one delivery point),
+/// so shorter suffixes qualify: a word of four letters or more.
+pub fn suffix_mistyped_as(word: &str, primary: &str) -> bool {
+    if word.len() < 4 || word == primary || SUFFIXES.contains_key(word) {
+        return false;
+    }
+    let Some(target) = street_suffix(primary).filter(|s| s.primary == primary) else {
+        return false;
+    };
+    if !crate::identity::within_one_edit(word, primary) {
+        return false;
+    }
+    !SPELLED_SUFFIXES
+        .iter()
+        .any(|s| s.standard != target.standard && crate::identity::within_one_edit(word, s.primary))
+}
+
+/// Every spelled-out suffix, once.
+static SPELLED_SUFFIXES: LazyLock<Vec<StreetSuffix>> = LazyLock::new(|| {
+    let mut v: Vec<StreetSuffix> = SUFFIXES.values().copied().collect();
+    v.sort_unstable_by_key(|s| s.primary);
+    v.dedup();
+    v
+});
+
 /// An intercardinal directional mistyped (`SUOTHWEST`, `NORTHWET`,
 /// `NRTHWEST`): one edit from exactly one of NORTHEAST, NORTHWEST,
 /// SOUTHEAST, SOUTHWEST (nine letters; the shorter ones are left alone).
@@ -371,6 +402,24 @@ mod tests {
         assert_eq!(street_suffix("PARKS").map(|s| s.standard), Some("PARK"));
         assert_eq!(street_suffix("TRLRS").map(|s| s.primary), Some("TRAILER"));
         assert_eq!(street_suffix("MAIN"), None);
+    }
+
+    #[test]
+    fn a_suffix_mistyped_is_known_only_where_one_suffix_is_near() {
+        assert!(suffix_mistyped_as("PLNACE", "PLACE"));
+        assert!(suffix_mistyped_as("PACE", "PLACE"));
+        assert!(suffix_mistyped_as("DRIVVE", "DRIVE"));
+        assert!(suffix_mistyped_as("CUORT", "COURT"));
+        // One edit from two suffixes: which one was meant is unknown.
+        assert!(!suffix_mistyped_as("PARS", "PARK"));
+        assert!(!suffix_mistyped_as("PARS", "PASS"));
+        // A C1 form is a suffix of its own, not a typo of another.
+        assert!(!suffix_mistyped_as("PARK", "PLACE"));
+        assert!(!suffix_mistyped_as("PL", "PLACE"));
+        // Too short, too far, or no suffix at all.
+        assert!(!suffix_mistyped_as("PLC", "PLACE"));
+        assert!(!suffix_mistyped_as("PLAZZA", "PLACE"));
+        assert!(!suffix_mistyped_as("MAINE", "MAIN"));
     }
 
     #[test]

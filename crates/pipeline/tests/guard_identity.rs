@@ -87,6 +87,10 @@ enum Form {
     Initial,
     TypoGiven(usize, u8),
     TypoSurname(usize, u8),
+    /// Fields swapped, then a typo in what is now the first-name field
+    /// (the surname) or the last-name field (the given name).
+    SwappedTypoSurname(usize, u8),
+    SwappedTypoGiven(usize, u8),
 }
 
 fn form() -> impl Strategy<Value = Form> {
@@ -104,6 +108,8 @@ fn form() -> impl Strategy<Value = Form> {
         Just(Form::Initial),
         (1usize..6, 0u8..26).prop_map(|(i, c)| Form::TypoGiven(i, c)),
         (1usize..6, 0u8..26).prop_map(|(i, c)| Form::TypoSurname(i, c)),
+        (1usize..6, 0u8..26).prop_map(|(i, c)| Form::SwappedTypoSurname(i, c)),
+        (1usize..6, 0u8..26).prop_map(|(i, c)| Form::SwappedTypoGiven(i, c)),
     ]
 }
 
@@ -169,6 +175,8 @@ fn variant(t: usize, form: Form, with_dob: bool) -> Subject {
         Form::Initial => first = f.chars().take(1).collect(),
         Form::TypoGiven(i, c) => first = typo(f, i, c),
         Form::TypoSurname(i, c) => last = typo(l, i, c),
+        Form::SwappedTypoSurname(i, c) => (first, last) = (typo(l, i, c), f.to_string()),
+        Form::SwappedTypoGiven(i, c) => (first, last) = (l.to_string(), typo(f, i, c)),
     }
     let (street, zip) = address(t);
     Subject {
@@ -342,5 +350,26 @@ fn the_walk_arounds_of_the_issue_are_confirmable_variants_the_guard_links() {
             Relation::Same,
             "{f:?}"
         );
+    }
+}
+
+#[test]
+fn a_swapped_name_with_a_typo_confirms_only_beside_the_date_of_birth_and_is_found_elsewhere() {
+    // María Hernández asked as "Hernandz, María" (fields swapped, a letter
+    // dropped from the surname) and as "Hernández, Mraía".
+    let keyer = Keyer::new(&[5; 32]);
+    for form in [Form::SwappedTypoSurname(6, 1), Form::SwappedTypoGiven(1, 2)] {
+        let v = variant(2, form, true);
+        assert!(confirmed(&v), "{form:?} with the date of birth on file");
+        assert!(
+            !confirmed(&variant(2, form, false)),
+            "{form:?} without a date of birth"
+        );
+        // Asked so elsewhere first: the plain ask at the taxpayer's address
+        // is withheld, in a later request or the same one.
+        let earlier = record_elsewhere(&keyer, &v);
+        let plain = variant(2, Form::AsFiled, true);
+        assert!(withheld(&keyer, 2, &earlier, &plain), "{form:?}");
+        assert!(withheld_in_request(&keyer, 2, &earlier, &plain), "{form:?}");
     }
 }

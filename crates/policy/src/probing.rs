@@ -380,6 +380,7 @@ impl Keyer {
                 .map_or(0, |c| self.sip("identity", &c.to_be_bytes()).max(1)),
             given: self.given_keys(first_given, given_joined),
             surname: self.deletion_keys("surname-deletion", paternal),
+            surname_as_given: self.deletion_keys("given-deletion", paternal),
             second: if second.is_empty() {
                 0
             } else {
@@ -574,6 +575,10 @@ pub struct TaxpayerKeys {
     pub given: GivenKeys,
     /// Keyed deletion neighbourhood of the paternal surname.
     pub surname: [u16; GIVEN_DELETIONS],
+    /// The same keyed as a given name is (`GivenKeys::deletions`): an ask
+    /// with its name fields swapped carries the taxpayer's surname in its
+    /// first-name field.
+    pub surname_as_given: [u16; GIVEN_DELETIONS],
     /// Keyed second surname (0: none).
     pub second: u16,
     /// Keyed date of birth on file (0: none).
@@ -839,6 +844,12 @@ impl ProbeHistory {
             })
     }
 
+    /// An ask that gave the taxpayer's date of birth with a name alike
+    /// theirs as the matcher accepts it beside that date: as written
+    /// (`MasterIndex::names_alike`), or with its name fields swapped
+    /// (`MasterIndex::names_alike_swapped`: its swapped given name alike
+    /// theirs, its written first name's one-edit neighbourhood meeting
+    /// their surname's).
     fn asked_alike(&self, t: &TaxpayerKeys, counts: impl Fn(&ProbeRecord) -> bool) -> bool {
         if t.dob == 0 {
             return false;
@@ -847,7 +858,14 @@ impl ProbeHistory {
             .iter()
             .map(|e| &self.records[e.1 as usize])
             .filter(|r| counts(r))
-            .any(|r| given_alike(&r.given[0], &t.given) && surname_alike(&r.surname, t))
+            .any(|r| {
+                (given_alike(&r.given[0], &t.given) && surname_alike(&r.surname, t))
+                    || (given_alike(&r.given[1], &t.given)
+                        && r.given[0]
+                            .deletions
+                            .iter()
+                            .any(|&d| d != 0 && t.surname_as_given.contains(&d)))
+            })
     }
 
     /// The records sharing a name key with `k` that are the same person

@@ -889,6 +889,20 @@ mod street_pairs {
         ("MAIN", "MAIN|STREET", false, false),
         ("MAIN|STREET", "MAINE|STREET", false, false),
         ("ROSEWOOD|LANE", "ROSEWOOD|LANE", true, true),
+        // The suffix run into the name, split, or mistyped where the
+        // other spelling has it (FEBRL3's keying errors).
+        ("EYRE|STREET", "EYRESTREET", true, true),
+        ("ANKAA|PLACE", "ANKAA P LACE", true, true),
+        ("DIXON|DRIVE", "DIXON D RIVE", true, true),
+        ("GOYDER|STREET", "GOYDER SAINT REET", true, true),
+        ("FOX|PLACE", "FOX PLNACE", true, true),
+        ("NISH|PLACE", "NISH PACE", true, true),
+        // ... but the name must agree, the word must be near that suffix
+        // and no other, and a suffix is never another suffix.
+        ("FOX|PLACE", "FOXE PLNACE", false, false),
+        ("FOX|PLACE", "FOX PLAZA", false, false),
+        ("OAK|PARK", "OAK PARS", false, false),
+        ("OAK|PLACE", "OAKPARK", false, false),
         ("", "", false, false),
     ];
 
