@@ -635,12 +635,14 @@ pub(crate) fn point_of(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys) -> 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AtPoint {
     /// The point itself: the exact address, a street one keying error
-    /// apart, or, under the `unit_missing` setting, the same street
-    /// address with a unit where the subject gave none.
+    /// apart, the same address in the same city with its ZIP one digit
+    /// off (where that street is no real one in the other ZIP), or, under
+    /// the `unit_missing` setting, the same street address with a unit
+    /// where the subject gave none.
     Strict,
     /// A keying error away on the return (a second street edit, one wrong
-    /// ZIP digit, the unit left out): the point only where the taxpayer's
-    /// own returns hold it strictly.
+    /// ZIP digit with another city or none, the unit left out): the point
+    /// only where the taxpayer's own returns hold it strictly.
     Backed,
     /// Perhaps the point (the same house and street with a unit where the
     /// subject gave none, or in a ZIP one digit off with another unit or
@@ -711,7 +713,13 @@ pub(crate) fn at_point(
         // A street of that spelling filed from by others in the other ZIP
         // is a real one there: the house may be another town's.
         let real = ix.street_taxpayers(rec.zip5, &q.street_words) >= 2;
-        return Some(if same && !real {
+        // In the same city as well, the ZIP is the one keyed wrong: a house
+        // number on a street names one house in a town (ARCHITECTURE.md,
+        // "Address identity").
+        let same_city = addr.city != 0 && ix.city_of(id) == addr.city;
+        return Some(if same && !real && same_city {
+            AtPoint::Strict
+        } else if same && !real {
             AtPoint::Backed
         } else {
             AtPoint::Perhaps
@@ -922,10 +930,13 @@ fn bound(
         + w.of(Comparison::Address, a)
 }
 
-/// Scores the taxpayers who filed from the subject's address, then, only
-/// when one of them could be confirmed, the candidates of the other blocks
-/// that could come within the margin of it (the rest cannot change the
-/// outcome: pruning is exact).
+/// Scores the taxpayers who filed from the subject's address, then the
+/// candidates of the other blocks that could come within the margin of
+/// the best of them that could be confirmed; when none could, those that
+/// could reach the threshold (a return keyed with a ZIP digit off in the
+/// subject's city is not at the point's key) and, if one of them could be
+/// confirmed, every other within the margin of it (the rest cannot change
+/// the outcome: pruning is exact).
 fn score_pruned<'a>(
     ix: &'a MasterIndex,
     q: &MatchQuery,
@@ -948,28 +959,59 @@ fn score_pruned<'a>(
         .collect();
     let best = scored
         .iter()
-        .filter(|s| {
-            !s.vetoed()
-                && !s.unbacked
-                && s.levels[Comparison::Address as usize] == address::EXACT_LATEST
-        })
+        .filter(|s| confirmable(s))
         .map(|s| s.total)
         .fold(f64::NEG_INFINITY, f64::max);
-    // Under the `unit_missing` setting, a subject without a unit may be
-    // at a return with one, which no delivery-point lookup finds: the
-    // blocks do.
-    if best == f64::NEG_INFINITY && !q.unit_missing_ok {
-        return (scored, 0);
-    }
+    // Nobody at the point: only a return keyed with a ZIP digit off in the
+    // subject's city (`at_point`), which no delivery-point lookup finds,
+    // or, under the `unit_missing` setting, a return with a unit the
+    // subject left out, can still confirm; the blocks find those, and a
+    // candidate that cannot reach the threshold is not scored.
+    let nobody = best == f64::NEG_INFINITY;
+    let floor = if nobody {
+        ix.model.threshold
+    } else {
+        best - ix.model.margin
+    };
     let (tins, capped) = candidates(ix, q, addr, &point);
-    let floor = best - ix.model.margin;
+    let mut below: Vec<(u32, f64)> = Vec::new();
     for t in tins {
-        if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, &point, &cache.w) < floor {
+        if at.binary_search(&t).is_ok() {
+            continue;
+        }
+        let b = bound(ix, q, t, addr, &point, &cache.w);
+        if b < floor {
+            if nobody {
+                below.push((t, b));
+            }
             continue;
         }
         scored.extend(score(ix, q, t, addr, &point, cache));
     }
+    // One found so: its rivals are those within the margin of it, which
+    // the threshold may have left out.
+    if nobody {
+        let best = scored
+            .iter()
+            .filter(|s| confirmable(s))
+            .map(|s| s.total)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if best > f64::NEG_INFINITY {
+            let floor = best - ix.model.margin;
+            for (t, b) in below {
+                if b >= floor {
+                    scored.extend(score(ix, q, t, addr, &point, cache));
+                }
+            }
+        }
+    }
     (scored, capped)
+}
+
+/// Whether a scored candidate could be the one confirmed (the delivery
+/// point on its latest return, not vetoed).
+fn confirmable(s: &Scored) -> bool {
+    !s.vetoed() && !s.unbacked && s.levels[Comparison::Address as usize] == address::EXACT_LATEST
 }
 
 /// Decides one subject against the index.

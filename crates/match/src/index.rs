@@ -274,6 +274,8 @@ pub struct LatestName {
 pub struct MasterIndex {
     pub(crate) rows: Table<IndexRow>,
     pub(crate) addrs: Table<AddrRec>,
+    /// Each address's city key (`keys::city_key`), by address id.
+    pub(crate) addr_cities: Table<u32>,
     pub(crate) tokens: Tokens,
     pub(crate) names: Names,
     /// Every address's taxpayers (their first rows), address by address
@@ -412,6 +414,11 @@ impl MasterIndex {
         self.street_keys
             .binary_search(&key)
             .map_or(0, |i| self.street_counts.get(i).copied().unwrap_or(0))
+    }
+
+    /// The city key of address `id` (0: none or unknown).
+    pub(crate) fn city_of(&self, id: u32) -> u32 {
+        self.addr_cities.get(id as usize).copied().unwrap_or(0)
     }
 
     /// Address ids at one delivery point.
@@ -849,6 +856,9 @@ impl MasterIndex {
             })
         }) {
             return Err("directory does not fit its table");
+        }
+        if self.addr_cities.len() != addrs.len() {
+            return Err("address cities do not match the addresses");
         }
         let (pk, pi) = (&self.point_keys, &self.point_ids);
         if pk.len() != pi.len()

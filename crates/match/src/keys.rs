@@ -28,6 +28,9 @@ pub struct AddressKeys {
     /// directionals, unit, urbanization); 0 when the address has none (not
     /// a street address with a house number): it then matches exactly only.
     pub point: u64,
+    /// The standardised city, hashed (0: none): what tells a ZIP keyed one
+    /// digit off from another town's street.
+    pub city: u32,
 }
 
 fn hash(domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -94,7 +97,16 @@ pub fn address_keys_of(a: &vouch_normalize::StandardAddress, key: &str) -> Optio
         point: a
             .delivery_point()
             .map_or(0, |p| hash64(b"vouch-point-1\0", &[p.as_bytes()]).max(1)),
+        city: city_key(&a.city),
     })
+}
+
+/// The key of a standardised city (0: none).
+pub fn city_key(city: &str) -> u32 {
+    if city.is_empty() {
+        return 0;
+    }
+    ((hash64(b"vouch-city-1\0", &[city.as_bytes()]) >> 32) as u32).max(1)
 }
 
 /// A name as folded tokens: the parts the scoring compares.

@@ -3,7 +3,7 @@
 //! response) and ledger verification, in one process on this machine.
 
 use crate::cmd::{demo, index, synth, verify};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -126,7 +126,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     );
     drop(loaded);
     let args = verify::Args {
-        index: idx,
+        index: idx.clone(),
         request: data.join("request"),
         out: resp,
         approve_as: demo::DEMO_OFFICERS.iter().map(|s| s.to_string()).collect(),
@@ -206,6 +206,48 @@ pub fn run(a: Args) -> Result<ExitCode> {
         sp.all.confirmable,
         sp.all.confirmable_recall()
     );
+    // The guard's date-of-birth rule: an ask whose name was asked with
+    // another date of birth (or by a namesake on the same one) is
+    // confirmed only on the date of birth on file (`DobRequired`), which a
+    // taxpayer without one on any return cannot satisfy. That is the
+    // price of never letting a common name walk addresses (ARCHITECTURE.md
+    // invariant 9), not the matcher's; shown apart.
+    let checks = store
+        .request_blob(&r.request_id, vouch_pipeline::CHECKS_DOC)?
+        .context("the bench's request has no stored checks")?;
+    let checks = vouch_formats::checks::parse_checks(
+        std::path::Path::new(vouch_pipeline::CHECKS_DOC),
+        &checks,
+    )?;
+    let dob_required: std::collections::HashSet<&str> = checks
+        .iter()
+        .filter(|c| c.dob_required)
+        .map(|c| c.subject_ref.as_str())
+        .collect();
+    let ix = vouch_match::MasterIndex::load(&idx)?;
+    let no_dob_on_file = |t: &vouch_formats::truth::TruthRow| {
+        vouch_core::Tin::parse(&t.tin)
+            .and_then(|tin| ix.latest_name(tin))
+            .is_some_and(|n| n.dob.is_none())
+    };
+    let unsatisfiable: std::collections::HashSet<&str> = truth
+        .iter()
+        .filter(|t| dob_required.contains(t.subject_ref.as_str()) && no_dob_on_file(t))
+        .map(|t| t.subject_ref.as_str())
+        .collect();
+    let open: Vec<_> = passed
+        .iter()
+        .filter(|x| !unsatisfiable.contains(x.subject_ref.as_str()))
+        .cloned()
+        .collect();
+    let so = crate::eval::score(&open, &truth)?;
+    println!(
+        "  of them {} marked dob_required whose taxpayer has no date of birth on file (the guard's date-of-birth rule withholds them by design); recall of the other {} confirmable {:.4}",
+        passed.len() - open.len(),
+        so.all.confirmable,
+        so.all.confirmable_recall()
+    );
+    drop(ix);
     // Per kind of noise (the requests' and the returns' own), over the
     // subjects the guard let through.
     for (kind, s) in &sp.by_corruption {

@@ -131,7 +131,8 @@ struct AddrEntry {
     point: u64,
     zip5: u32,
     street: u32,
-    reserved: u64,
+    city: u32,
+    reserved: u32,
 }
 
 /// A row with its address id, keyed as the index orders rows (pass 2);
@@ -354,13 +355,14 @@ impl IndexBuilder {
                 *x = p;
             }
         }
-        for (a, &point) in ix.addrs.iter().zip(&points) {
+        for ((a, &point), &city) in ix.addrs.iter().zip(&points).zip(ix.addr_cities.iter()) {
             b.push_addr(AddrEntry {
                 exact: a.exact,
                 building: a.building,
                 point,
                 zip5: a.zip5,
                 street: a.street,
+                city,
                 reserved: 0,
             });
         }
@@ -479,6 +481,7 @@ impl IndexBuilder {
                 point: s.addr.point,
                 zip5: s.addr.zip5,
                 street,
+                city: s.addr.city,
                 reserved: 0,
             });
         }
@@ -558,7 +561,8 @@ impl IndexBuilder {
         // Pass 2: addresses numbered in key order, rows given their ids.
         let mut by_tin: Sorter<ByTin> = Sorter::new(&work, memory / 4, true);
         let mut points: Sorter<KeyVal> = Sorter::new(&work, memory / 8, false);
-        let mut zip5s: Vec<u32> = Vec::new();
+        // Each address's city key, in id order (a section of its own).
+        let mut cities: Vec<u32> = Vec::new();
         {
             let mut am = addrs.finish().map_err(&e)?;
             let mut rm = rows.finish().map_err(&e)?;
@@ -578,7 +582,7 @@ impl IndexBuilder {
                     zip5: a.zip5,
                     street: a.street,
                 }])?;
-                zip5s.push(a.zip5);
+                cities.push(a.city);
                 if a.point != 0 {
                     points
                         .push(KeyVal {
@@ -615,8 +619,9 @@ impl IndexBuilder {
                 });
             }
         }
-        let n_addrs = zip5s.len();
-        drop(zip5s);
+        let n_addrs = cities.len();
+        w.section(Tag::AddrCities, &cities)?;
+        drop(cities);
         report.addresses = n_addrs as u64;
         let mut dir_addrs = DirectoryBuilder::new(n_addrs);
         let mut buf: Vec<AddrRec> = Vec::new();

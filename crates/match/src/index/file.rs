@@ -33,10 +33,11 @@ const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
 /// The format this code writes (3: interned names, blocks, model beside;
 /// 4: delivery points and street spellings, unreadable returns kept;
 /// 5: what can be read of unreadable returns, for hidden namesakes;
-/// 6: laid out to be mapped, every derived table kept, per-chunk digests).
+/// 6: laid out to be mapped, every derived table kept, per-chunk digests;
+/// 7: each address's city key, to bridge a ZIP keyed one digit off).
 /// Older indexes are refused with a message to rebuild them: an index is
 /// derived from master.csv, and rebuilding it is the migration.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 const HEADER_BYTES: usize = 64;
 const ENTRY_BYTES: usize = 4 + 4 + 8 + 8 + 32;
 const FOOTER_BYTES: usize = 8 + 4 + 4 + 32 + 8;
@@ -73,9 +74,10 @@ pub(crate) enum Tag {
     BlockDir = 19,
     AddrDir = 20,
     Codes = 21,
+    AddrCities = 22,
 }
 
-const TAGS: [Tag; 21] = [
+const TAGS: [Tag; 22] = [
     Tag::Rows,
     Tag::Addrs,
     Tag::TokenBytes,
@@ -97,6 +99,7 @@ const TAGS: [Tag; 21] = [
     Tag::BlockDir,
     Tag::AddrDir,
     Tag::Codes,
+    Tag::AddrCities,
 ];
 
 impl Tag {
@@ -408,6 +411,7 @@ pub(super) fn write_index(ix: &MasterIndex, dir: &Path) -> Result<Finished, Inde
     let mut w = Writer::create(dir)?;
     w.section(Tag::Rows, &ix.rows)?;
     w.section(Tag::Addrs, &ix.addrs)?;
+    w.section(Tag::AddrCities, &ix.addr_cities)?;
     w.section(Tag::TokenBytes, &ix.tokens.bytes)?;
     w.section(Tag::TokenOffsets, &ix.tokens.offsets)?;
     w.section(Tag::NamePool, &ix.names.pool)?;
@@ -693,6 +697,7 @@ fn tables(backing: &Arc<Backing>, s: &Sections) -> Result<MasterIndex, &'static 
     Ok(MasterIndex {
         rows: t(backing, s, Tag::Rows)?,
         addrs: t(backing, s, Tag::Addrs)?,
+        addr_cities: t(backing, s, Tag::AddrCities)?,
         tokens: super::Tokens {
             bytes: t(backing, s, Tag::TokenBytes)?,
             offsets: t(backing, s, Tag::TokenOffsets)?,
