@@ -18,7 +18,8 @@ Mapping:
   the legal fields (A-number, order date, case, relevance) borrowed from a
   request `vouch synth` wrote, whose letter is re-signed with its key.
 - truth: a duplicate is *confirmable* (formats.md: the same person at the
-  same address) when its street number and postcode are the original's,
+  same address) when its street number is the original's, its postcode
+  the original's or one digit off it with the suburb the same,
   its street, given name and surname are each the original's or close to
   it by Python's `difflib` ratio (>= 0.7: a measure vouch does not use;
   the name fields may be swapped),
@@ -122,6 +123,7 @@ def main():
     request.mkdir()
     fields = list(legal[0].keys())
     truth = []
+    keyed_zip = []
     with (request / "subjects.csv").open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
@@ -156,9 +158,20 @@ def main():
                 or (near(d["given_name"], o["surname"]) and near(d["surname"], o["given_name"])))
 
             dd, od = dob_of(d["date_of_birth"]), dob_of(o["date_of_birth"]) if o else ""
+
+            # The postcode the original's, or one digit off it in the same
+            # suburb (FEBRL mistypes postcodes; issue 16's tolerance: a
+            # house on a street names one house in a town).
+            def one_digit(a, b):
+                a, b = a.strip(), b.strip()
+                return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+            postcode_keyed = (o is not None and one_digit(d["postcode"], o["postcode"])
+                              and d["suburb"].strip() != ""
+                              and d["suburb"].strip() == o["suburb"].strip())
             confirmable = (o is not None and d["street_number"].strip() != ""
                            and d["street_number"].strip() == o["street_number"].strip()
-                           and d["postcode"].strip() == o["postcode"].strip()
+                           and (d["postcode"].strip() == o["postcode"].strip() or postcode_keyed)
                            and close("address_1") and names
                            and (dd == od or dd == "" or od == ""))
             # What issue 16 measures recall on: the confirmable whose request
@@ -176,6 +189,7 @@ def main():
                 or (same(d["given_name"], o["surname"]) and same(d["surname"], o["given_name"])))
             identifying = (confirmable and d["suburb"].strip() != "" and o["suburb"].strip() != ""
                            and (exact_names or (dd != "" and od != "")))
+            keyed_zip.append(confirmable and postcode_keyed)
             truth.append((s["subject_ref"], f"{100000000 + n:09d}",
                           "CONFIRMED" if confirmable else "NOT_CONFIRMED", identifying))
     letter = json.loads((synth / "request/request.json").read_text())
@@ -238,6 +252,7 @@ def main():
           f"(same point, close names, no other date of birth), {counts['true']} confirmed of them "
           f"(recall {counts['true'] / max(confirmable, 1):.4f}), "
           f"{counts['false']} false confirmations, {counts['rejected']} rejected {reasons}")
+    print(f"of them {sum(keyed_zip)} with the postcode one digit off in the same suburb")
     print(f"of them {identifying} with a complete request and return and an identifying name "
           f"(exact, or a date of birth on both sides): {counts['identifying']} confirmed "
           f"(recall {counts['identifying'] / max(identifying, 1):.4f})")

@@ -703,10 +703,34 @@ pub(crate) fn at_point(
     }
     if one_digit_apart(rec.zip5, addr.zip5) {
         let zip = format!("{:05}", rec.zip5);
+        let same_city = addr.city != 0 && ix.city_of(id) == addr.city;
         let mut fields = text.split('|');
         let (house, name) = (fields.next()?, fields.nth(1)?);
         if rec.building != crate::keys::building_key(&zip, &format!("{house} {name}")) {
-            return None;
+            // Another spelling of the street: in the subject's city, at the
+            // same house, directionals and unit, a street a keying error
+            // apart is the subject's point with its ZIP keyed wrong too
+            // (each field's tolerance holds on its own).
+            if !same_city || q.street_words.is_empty() {
+                return None;
+            }
+            let words = ix.street_of(id);
+            let at_house = vouch_normalize::delivery_point_variant(text, &zip)
+                .is_some_and(|p| ix.at_point(crate::keys::point_key(&p)).contains(&id));
+            if !at_house || !streets_alike(&q.street_words, words, 0) {
+                return None;
+            }
+            // The asked spelling a street of the other ZIP, or both
+            // spellings streets of their own ZIPs (MAIN and MAINE): another
+            // place, perhaps.
+            let real = ix.street_taxpayers(rec.zip5, &q.street_words) >= 2
+                || (ix.street_taxpayers(addr.zip5, &q.street_words) >= 2
+                    && ix.street_taxpayers(rec.zip5, words) >= 2);
+            return Some(if real {
+                AtPoint::Perhaps
+            } else {
+                AtPoint::Strict
+            });
         }
         let same = vouch_normalize::match_key_variant(text, Some(&zip), false)
             .is_some_and(|k| crate::keys::exact_key(&k) == rec.exact);
@@ -715,8 +739,7 @@ pub(crate) fn at_point(
         let real = ix.street_taxpayers(rec.zip5, &q.street_words) >= 2;
         // In the same city as well, the ZIP is the one keyed wrong: a house
         // number on a street names one house in a town (ARCHITECTURE.md,
-        // "Address identity").
-        let same_city = addr.city != 0 && ix.city_of(id) == addr.city;
+        // invariant 22).
         return Some(if same && !real && same_city {
             AtPoint::Strict
         } else if same && !real {
@@ -932,11 +955,11 @@ fn bound(
 
 /// Scores the taxpayers who filed from the subject's address, then the
 /// candidates of the other blocks that could come within the margin of
-/// the best of them that could be confirmed; when none could, those that
-/// could reach the threshold (a return keyed with a ZIP digit off in the
-/// subject's city is not at the point's key) and, if one of them could be
-/// confirmed, every other within the margin of it (the rest cannot change
-/// the outcome: pruning is exact).
+/// the best of them that could be confirmed; when none could, those whose
+/// latest return could be bridged to the point (`may_bridge`: a return
+/// keyed with a ZIP digit off in the subject's city is not at the point's
+/// key) and, if one of them could be confirmed, every other within the
+/// margin of it (the rest cannot change the outcome: pruning is exact).
 fn score_pruned<'a>(
     ix: &'a MasterIndex,
     q: &MatchQuery,
@@ -968,44 +991,70 @@ fn score_pruned<'a>(
     // subject left out, can still confirm; the blocks find those, and a
     // candidate that cannot reach the threshold is not scored.
     let nobody = best == f64::NEG_INFINITY;
-    let floor = if nobody {
-        ix.model.threshold
-    } else {
-        best - ix.model.margin
-    };
     let (tins, capped) = candidates(ix, q, addr, &point);
-    let mut below: Vec<(u32, f64)> = Vec::new();
+    if !nobody {
+        let floor = best - ix.model.margin;
+        for t in tins {
+            if at.binary_search(&t).is_ok() || bound(ix, q, t, addr, &point, &cache.w) < floor {
+                continue;
+            }
+            scored.extend(score(ix, q, t, addr, &point, cache));
+        }
+        return (scored, capped);
+    }
+    // Nobody at the point: only a candidate whose latest return could be
+    // bridged to it can be confirmed (`may_bridge`, a cheap look at that
+    // return); and if one can, its rivals are every other candidate within
+    // the margin of it.
+    let mut others: Vec<u32> = Vec::new();
     for t in tins {
         if at.binary_search(&t).is_ok() {
             continue;
         }
-        let b = bound(ix, q, t, addr, &point, &cache.w);
-        if b < floor {
-            if nobody {
-                below.push((t, b));
-            }
-            continue;
+        if may_bridge(ix, q, addr, t) {
+            scored.extend(score(ix, q, t, addr, &point, cache));
+        } else {
+            others.push(t);
         }
-        scored.extend(score(ix, q, t, addr, &point, cache));
     }
-    // One found so: its rivals are those within the margin of it, which
-    // the threshold may have left out.
-    if nobody {
-        let best = scored
-            .iter()
-            .filter(|s| confirmable(s))
-            .map(|s| s.total)
-            .fold(f64::NEG_INFINITY, f64::max);
-        if best > f64::NEG_INFINITY {
-            let floor = best - ix.model.margin;
-            for (t, b) in below {
-                if b >= floor {
-                    scored.extend(score(ix, q, t, addr, &point, cache));
-                }
+    let best = scored
+        .iter()
+        .filter(|s| confirmable(s))
+        .map(|s| s.total)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if best > f64::NEG_INFINITY {
+        let floor = best - ix.model.margin;
+        for t in others {
+            if bound(ix, q, t, addr, &point, &cache.w) >= floor {
+                scored.extend(score(ix, q, t, addr, &point, cache));
             }
         }
     }
     (scored, capped)
+}
+
+/// Whether the latest return in the periods of the taxpayer whose first
+/// row is `start` could name the subject's point though no return is at
+/// its key (`at_point`): a ZIP one digit off in the subject's city, or,
+/// under the `unit_missing` setting, the same building. A necessary
+/// condition only, read from the return's address record alone.
+fn may_bridge(ix: &MasterIndex, q: &MatchQuery, addr: &AddressKeys, start: u32) -> bool {
+    let rows = ix.history_at(start);
+    let Some(latest) = rows
+        .iter()
+        .filter(|r| q.periods.contains(&r.year))
+        .map(|r| r.year)
+        .max()
+    else {
+        return false;
+    };
+    rows.iter().filter(|r| r.year == latest).any(|r| {
+        let a = ix.addr(r.addr);
+        (q.unit_missing_ok && a.building == addr.building)
+            || (addr.city != 0
+                && one_digit_apart(a.zip5, addr.zip5)
+                && ix.city_of(r.addr) == addr.city)
+    })
 }
 
 /// Whether a scored candidate could be the one confirmed (the delivery

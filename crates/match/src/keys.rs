@@ -94,11 +94,14 @@ pub fn address_keys_of(a: &vouch_normalize::StandardAddress, key: &str) -> Optio
         exact: exact_key(key),
         building: building_key(zip5, &a.street_key()),
         zip5: zip5.parse().ok()?,
-        point: a
-            .delivery_point()
-            .map_or(0, |p| hash64(b"vouch-point-1\0", &[p.as_bytes()]).max(1)),
+        point: a.delivery_point().map_or(0, |p| point_key(&p)),
         city: city_key(&a.city),
     })
+}
+
+/// The key of a delivery point (`StandardAddress::delivery_point`), never 0.
+pub fn point_key(point: &str) -> u64 {
+    hash64(b"vouch-point-1\0", &[point.as_bytes()]).max(1)
 }
 
 /// The key of a standardised city (0: none).

@@ -13,8 +13,10 @@
 //! CONFIRMED, each the subject's own return at the subject's house, street
 //! and unit in the subject's city with one ZIP digit keyed otherwise
 //! (S000338 the SR whose JR, another date of birth, files from the exact
-//! address); other subjects nobody files from now show the candidate the
-//! blocks found (`AddressNotLatest` for `NoCandidate`), outcomes unchanged.
+//! address); three others nobody files from (S000330, S000494, S000573)
+//! now show the candidate whose latest return, in a ZIP of the subject's
+//! city one digit off, was looked at (`AddressNotLatest` for
+//! `NoCandidate`), their outcome unchanged; every other line is as it was.
 
 mod common;
 

@@ -1656,6 +1656,21 @@ pub fn match_key_variant(key: &str, zip5: Option<&str>, drop_unit: bool) -> Opti
     Some(fields.join("|"))
 }
 
+/// The delivery point ([`StandardAddress::delivery_point`]) of the street
+/// address whose match key is `key`, in ZIP `zip5` instead of its own
+/// (`None` for a key that is no street address with a house number).
+pub fn delivery_point_variant(key: &str, zip5: &str) -> Option<String> {
+    let k = match_key_variant(key, Some(zip5), false)?;
+    let f: Vec<&str> = k.split('|').collect();
+    let urbanization = f.get(8).map_or("", |u| u.strip_prefix("URB ").unwrap_or(u));
+    let mut out = String::with_capacity(32);
+    push_fields(
+        &mut out,
+        &[f[7], f[0], f[1], f[4], f[5], f[6], urbanization],
+    );
+    Some(out)
+}
+
 fn opt(field: &Option<String>) -> &str {
     field.as_deref().unwrap_or("")
 }
@@ -1682,6 +1697,29 @@ fn unit_class(designator: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_point_in_another_zip_is_the_one_that_address_would_have() {
+        for street in [
+            "9 Pinkerton Cir",
+            "1200 N Main St Apt 4B",
+            "77 SW 161st St Unit 2",
+            "N3140 Silver Eagle Cir",
+            "12 Calle Luna Urb Villa Nevarez",
+        ] {
+            let a = standardize_address(street, "Los Angeles", "CA", "90031");
+            let b = standardize_address(street, "Los Angeles", "CA", "90032");
+            assert_eq!(
+                delivery_point_variant(&a.match_key(), "90032"),
+                b.delivery_point(),
+                "{street}"
+            );
+        }
+        let box_ = standardize_address("PO Box 12", "Los Angeles", "CA", "90031");
+        assert_eq!(delivery_point_variant(&box_.match_key(), "90032"), None);
+        let a = standardize_address("9 Pinkerton Cir", "Los Angeles", "CA", "90031");
+        assert_eq!(delivery_point_variant(&a.match_key(), "9003"), None);
+    }
 
     #[test]
     fn no_class_word_starts_with_a_digit() {

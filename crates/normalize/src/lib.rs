@@ -33,7 +33,8 @@ mod phonetic;
 mod usps;
 
 pub use address::{
-    match_key_variant, standardize_address, AddressFlags, AddressKind, StandardAddress,
+    delivery_point_variant, match_key_variant, standardize_address, AddressFlags, AddressKind,
+    StandardAddress,
 };
 pub use city::{city_similarity, standardize_city, zip_state_consistent};
 pub use fold::{fold, is_invisible};

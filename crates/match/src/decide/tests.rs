@@ -1087,6 +1087,19 @@ fn a_zip_digit_off_on_a_lone_return_is_bridged_in_the_subjects_city_only() {
     let ix = index(vec![at(2024, "9 Pinkerton Cir", "90032", "Los Angeles")]);
     let d = asked(&ix, "9 Pinkerton Cir");
     assert_eq!(d.outcome, Outcome::Confirmed, "{:?}", d.reason);
+    // The street keyed wrong too, on either side: each field's tolerance
+    // holds on its own.
+    for (filed, asked_as) in [
+        ("9 Pinkerto Cir", "9 Pinkerton Cir"),
+        ("9 Pinkerton Cir", "9 Pinkertn Cir"),
+        ("9 Pinkerton Circle Apt 2", "9 Pinkertoncircle Apt 2"),
+    ] {
+        let ix = index(vec![at(2024, filed, "90032", "Los Angeles")]);
+        let d = asked(&ix, asked_as);
+        assert_eq!(d.outcome, Outcome::Confirmed, "{filed} / {asked_as}");
+        let d = asked(&ix, &asked_as.replacen('9', "19", 1));
+        assert_eq!(d.outcome, Outcome::NotConfirmed, "{filed} / 1{asked_as}");
+    }
     // Another city on the return (the asked city is Los Angeles), two
     // digits off, another house, or the unit asked left out: never.
     for (street, zip, city) in [
