@@ -6,8 +6,10 @@
 
 use crate::error::{FormatError, FormatErrorKind};
 use crate::table::{Columns, Table};
+use rayon::prelude::*;
 use std::fs::File;
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use time::Date;
 use vouch_core::{limits, MasterRecord, Tin};
 
@@ -55,12 +57,36 @@ const COLUMNS: [(&str, bool); 11] = [
     ("zip", true),
 ];
 
-/// A streaming reader of `master.csv`.
+/// A streaming reader of `master.csv`: the body is read in blocks, cut
+/// into parts at record boundaries (a quote-aware scan), and the parts
+/// parsed on every core; rows, counts and skipped lines come out exactly as
+/// one sequential pass gives them (`a_parallel_read_equals_a_sequential_one`).
 pub struct MasterReader {
-    table: Table<File>,
+    path: PathBuf,
+    file: File,
     cols: Columns<11>,
+    width: usize,
+    /// Bytes read but not yet parsed (the start of an unfinished record).
+    pending: Vec<u8>,
+    /// The line `pending` starts on.
+    line: u64,
+    eof: bool,
+    /// Bytes read at a time (0: from the rows asked for).
+    block: usize,
+    /// Bytes of a part parsed by one task.
+    part: usize,
     report: MasterLoadReport,
 }
+
+/// Bytes read at a time, per row asked for (about a master row's length).
+const BLOCK_BYTES_PER_ROW: usize = 128;
+/// The smallest block.
+const BLOCK_BYTES_MIN: usize = 1 << 20;
+/// Bytes of one part parsed by one task.
+const PART_BYTES: usize = 1 << 20;
+/// Bytes without a record's end after which the file is not read on (11
+/// fields of at most `limits::FIELD_BYTES_MAX` are far less).
+const RECORD_BYTES_MAX: usize = 64 << 20;
 
 impl MasterReader {
     /// Opens the file and checks its header.
@@ -68,111 +94,312 @@ impl MasterReader {
         let file = File::open(path).map_err(|e| FormatError::io(path, &e))?;
         let table = Table::new(path, file)?;
         let cols = table.columns(COLUMNS)?;
+        let width = table.width();
+        let (byte, line) = table.body_start();
+        let mut file = table.into_inner();
+        file.seek(SeekFrom::Start(byte))
+            .map_err(|e| FormatError::io(path, &e))?;
         Ok(MasterReader {
-            table,
+            path: path.to_path_buf(),
+            file,
             cols,
+            width,
+            pending: Vec::new(),
+            line,
+            eof: false,
+            block: 0,
+            part: PART_BYTES,
             report: MasterLoadReport::default(),
         })
     }
 
-    /// Appends up to `max` loaded rows to `out`; returns how many were added
-    /// (0 at the end of the file).
+    /// Appends the rows of the next block to `out`, about `max` of them
+    /// (a block holds `max` rows of a typical length); returns how many
+    /// were added (0 at the end of the file).
     pub fn read_batch(
         &mut self,
         out: &mut Vec<MasterRecord>,
         max: usize,
     ) -> Result<usize, FormatError> {
         let start = out.len();
-        while out.len() - start < max {
-            if !self.table.next_row()? {
-                break;
+        let block = if self.block > 0 {
+            self.block
+        } else {
+            max.saturating_mul(BLOCK_BYTES_PER_ROW).max(BLOCK_BYTES_MIN)
+        };
+        while out.len() == start {
+            if !self.eof {
+                self.fill(block)?;
             }
-            if self.report.rows_loaded + self.report.rows_skipped >= limits::MASTER_ROWS_MAX {
-                return Err(FormatError::file(
-                    self.table.path(),
-                    FormatErrorKind::TooManyRows {
-                        limit: limits::MASTER_ROWS_MAX,
-                    },
-                ));
-            }
-            match self.parse_row() {
-                Ok((rec, incomplete)) => {
-                    self.report.rows_loaded += 1;
-                    self.report.rows_incomplete += u64::from(incomplete);
-                    out.push(rec);
+            let (parts, used) = split_records(&self.pending, self.eof, self.part);
+            if parts.is_empty() {
+                if self.eof {
+                    break;
                 }
-                Err((field, why)) => self.skip(field, why),
+                // One record longer than a block: read on.
+                continue;
             }
+            let bytes = &self.pending[..used];
+            let (path, cols, width) = (&self.path, &self.cols, self.width);
+            let mut first = self.line;
+            let jobs: Vec<(std::ops::Range<usize>, u64)> = parts
+                .iter()
+                .map(|p| {
+                    let job = (p.range.clone(), first);
+                    first += p.lines;
+                    job
+                })
+                .collect();
+            let parsed: Vec<Part> = jobs
+                .into_par_iter()
+                .map(|(range, line)| parse_part(path, &bytes[range], cols, width, line))
+                .collect();
+            for part in parsed {
+                self.merge(part, out)?;
+            }
+            self.line = first;
+            self.pending.drain(..used);
         }
         Ok(out.len() - start)
+    }
+
+    /// Reads up to `block` more bytes into `pending` (fewer at the end).
+    fn fill(&mut self, block: usize) -> Result<(), FormatError> {
+        if self.pending.len() > RECORD_BYTES_MAX {
+            // No record ends in all that: an unclosed quote, or not a CSV.
+            return Err(FormatError::at(
+                &self.path,
+                self.line,
+                "row",
+                FormatErrorKind::Malformed(
+                    "a record longer than 64 MiB (an unclosed quote?)".into(),
+                ),
+            ));
+        }
+        let from = self.pending.len();
+        self.pending.resize(from + block, 0);
+        let mut got = 0;
+        while got < block {
+            match self.file.read(&mut self.pending[from + got..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.pending.truncate(from + got);
+                    return Err(FormatError::io(&self.path, &e));
+                }
+            }
+        }
+        self.pending.truncate(from + got);
+        Ok(())
+    }
+
+    /// Adds one parsed part to the report and `out`, in file order.
+    fn merge(&mut self, part: Part, out: &mut Vec<MasterRecord>) -> Result<(), FormatError> {
+        let r = &mut self.report;
+        r.rows_loaded += part.rows.len() as u64;
+        r.rows_incomplete += part.incomplete;
+        r.rows_skipped += part.skipped_count;
+        let room = SKIPPED_LINES_KEPT_MAX.saturating_sub(r.skipped.len());
+        r.skipped.extend(part.skipped.into_iter().take(room));
+        if r.rows_loaded + r.rows_skipped > limits::MASTER_ROWS_MAX {
+            return Err(FormatError::file(
+                &self.path,
+                FormatErrorKind::TooManyRows {
+                    limit: limits::MASTER_ROWS_MAX,
+                },
+            ));
+        }
+        out.extend(part.rows);
+        match part.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// The load report so far.
     pub fn report(&self) -> &MasterLoadReport {
         &self.report
     }
+}
 
-    fn skip(&mut self, field: &'static str, why: &'static str) {
-        self.report.rows_skipped += 1;
-        if self.report.skipped.len() < SKIPPED_LINES_KEPT_MAX {
-            self.report.skipped.push(SkippedRow {
-                line: self.table.line(),
-                field,
-                why,
-            });
+/// What one part of the body gave.
+struct Part {
+    rows: Vec<MasterRecord>,
+    incomplete: u64,
+    skipped_count: u64,
+    /// The first skipped rows (at most [`SKIPPED_LINES_KEPT_MAX`]).
+    skipped: Vec<SkippedRow>,
+    /// The error that stopped the part (the rows before it are kept).
+    error: Option<FormatError>,
+}
+
+fn parse_part(path: &Path, bytes: &[u8], cols: &Columns<11>, width: usize, line: u64) -> Part {
+    let mut table = Table::body(path, bytes, width, line);
+    let mut part = Part {
+        rows: Vec::with_capacity(bytes.len() / BLOCK_BYTES_PER_ROW + 1),
+        incomplete: 0,
+        skipped_count: 0,
+        skipped: Vec::new(),
+        error: None,
+    };
+    loop {
+        match table.next_row() {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                part.error = Some(e);
+                break;
+            }
         }
-    }
-
-    fn parse_row(&self) -> Result<(MasterRecord, bool), (&'static str, &'static str)> {
-        let get = |i: usize| -> Result<&str, (&'static str, &'static str)> {
-            let (name, _) = COLUMNS[i];
-            self.table
-                .field(self.cols[i], name, limits::FIELD_BYTES_MAX)
-                .map_err(|e| {
-                    (
-                        name,
-                        if matches!(e.kind, FormatErrorKind::NotUtf8) {
-                            "not UTF-8"
-                        } else {
-                            "too long"
-                        },
-                    )
-                })
-        };
-        let tin = Tin::parse(get(0)?).ok_or(("tin", "not 9 digits"))?;
-        let tax_year = parse_tax_year(get(1)?).ok_or(("tax_year", "not a year"))?;
-        // From here on the return is someone's: a field that is empty or
-        // cannot be read becomes empty, and the row is kept (incomplete).
-        let mut incomplete = false;
-        let mut field = |i: usize| -> String {
-            match get(i) {
-                Ok(v) => {
-                    incomplete |= COLUMNS[i].1 && v.is_empty();
-                    v.to_string()
-                }
-                Err(_) => {
-                    incomplete = true;
-                    String::new()
+        match parse_row(&table, cols) {
+            Ok((rec, incomplete)) => {
+                part.incomplete += u64::from(incomplete);
+                part.rows.push(rec);
+            }
+            Err((field, why)) => {
+                part.skipped_count += 1;
+                if part.skipped.len() < SKIPPED_LINES_KEPT_MAX {
+                    part.skipped.push(SkippedRow {
+                        line: table.line(),
+                        field,
+                        why,
+                    });
                 }
             }
-        };
-        let rec = MasterRecord {
-            tin,
-            tax_year,
-            first_name: field(2),
-            middle_name: field(3),
-            last_name: field(4),
-            suffix: field(5),
-            // An unreadable date of birth is treated as unknown: that only
-            // weakens evidence, so it can never cause a confirmation.
-            dob: parse_date(&field(6)),
-            street: field(7),
-            city: field(8),
-            state: field(9),
-            zip: field(10),
-        };
-        Ok((rec, incomplete))
+        }
     }
+    part
+}
+
+/// One part of a block: whole records, and the lines they span.
+struct PartRange {
+    range: std::ops::Range<usize>,
+    lines: u64,
+}
+
+/// Cuts `bytes` (starting at a record's start) into parts of about
+/// `target` bytes, each ending just after a record's line feed, as the
+/// `csv` crate reads records: a quote opens a quoted field only at a
+/// field's start, `""` inside one is a quote, and after the closing quote
+/// the field runs on to the next delimiter. Returns the parts and the bytes
+/// they cover; at the end of the file (`eof`) the rest is a part too.
+fn split_records(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usize) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut parts = Vec::new();
+    let mut state = S::FieldStart;
+    let (mut from, mut lines) = (0usize, 0u64);
+    // The last record end not yet in a part, and the lines up to it.
+    let mut end: Option<(usize, u64)> = None;
+    // Whether the record now ending had any content: a part never starts
+    // after a blank line, so that the `csv` crate, which gives a record
+    // after blank lines the line of the first of them, numbers every row
+    // as one pass over the file does.
+    let mut content = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        state = match (state, b) {
+            (S::Quoted, b'"') => S::QuoteInQuoted,
+            (S::Quoted, _) => S::Quoted,
+            (S::QuoteInQuoted, b'"') => S::Quoted,
+            (S::FieldStart, b'"') => S::Quoted,
+            (_, b',' | b'\n' | b'\r') => S::FieldStart,
+            _ => S::Unquoted,
+        };
+        if b != b'\n' {
+            content |= b != b'\r';
+            continue;
+        }
+        lines += 1;
+        if state != S::FieldStart || !std::mem::take(&mut content) {
+            continue;
+        }
+        if i + 1 - from >= target {
+            parts.push(PartRange {
+                range: from..i + 1,
+                lines,
+            });
+            (from, lines, end) = (i + 1, 0, None);
+        } else {
+            end = Some((i + 1, lines));
+        }
+    }
+    if eof && from < bytes.len() {
+        parts.push(PartRange {
+            range: from..bytes.len(),
+            lines,
+        });
+        from = bytes.len();
+    } else if let Some((e, n)) = end {
+        parts.push(PartRange {
+            range: from..e,
+            lines: n,
+        });
+        from = e;
+    }
+    (parts, from)
+}
+
+fn parse_row<R: std::io::Read>(
+    table: &Table<R>,
+    cols: &Columns<11>,
+) -> Result<(MasterRecord, bool), (&'static str, &'static str)> {
+    let get = |i: usize| -> Result<&str, (&'static str, &'static str)> {
+        let (name, _) = COLUMNS[i];
+        table
+            .field(cols[i], name, limits::FIELD_BYTES_MAX)
+            .map_err(|e| {
+                (
+                    name,
+                    if matches!(e.kind, FormatErrorKind::NotUtf8) {
+                        "not UTF-8"
+                    } else {
+                        "too long"
+                    },
+                )
+            })
+    };
+    let tin = Tin::parse(get(0)?).ok_or(("tin", "not 9 digits"))?;
+    let tax_year = parse_tax_year(get(1)?).ok_or(("tax_year", "not a year"))?;
+    // From here on the return is someone's: a field that is empty or
+    // cannot be read becomes empty, and the row is kept (incomplete).
+    let mut incomplete = false;
+    let mut field = |i: usize| -> String {
+        match get(i) {
+            Ok(v) => {
+                incomplete |= COLUMNS[i].1 && v.is_empty();
+                v.to_string()
+            }
+            Err(_) => {
+                incomplete = true;
+                String::new()
+            }
+        }
+    };
+    let rec = MasterRecord {
+        tin,
+        tax_year,
+        first_name: field(2),
+        middle_name: field(3),
+        last_name: field(4),
+        suffix: field(5),
+        // An unreadable date of birth is treated as unknown: that only
+        // weakens evidence, so it can never cause a confirmation.
+        dob: parse_date(&field(6)),
+        street: field(7),
+        city: field(8),
+        state: field(9),
+        zip: field(10),
+    };
+    Ok((rec, incomplete))
 }
 
 fn parse_tax_year(s: &str) -> Option<u16> {
@@ -268,6 +495,123 @@ mod tests {
         let e = MasterReader::open(&p).err().unwrap();
         assert_eq!(e.field.as_deref(), Some("zip"));
         assert_eq!(e.kind, FormatErrorKind::MissingColumn);
+    }
+
+    /// What one sequential pass gives: rows, (loaded, incomplete, skipped),
+    /// skipped lines, and the error's line and field.
+    type Outcome = (
+        Vec<MasterRecord>,
+        (u64, u64, u64),
+        Vec<(u64, &'static str)>,
+        Option<(Option<u64>, Option<String>)>,
+    );
+
+    fn sequential(p: &Path) -> Outcome {
+        let mut t = Table::new(p, File::open(p).unwrap()).unwrap();
+        let cols = t.columns(COLUMNS).unwrap();
+        let (mut rows, mut incomplete, mut skipped) = (Vec::new(), 0, Vec::new());
+        let mut error = None;
+        loop {
+            match t.next_row() {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    error = Some((e.line, e.field));
+                    break;
+                }
+            }
+            match parse_row(&t, &cols) {
+                Ok((r, inc)) => {
+                    incomplete += u64::from(inc);
+                    rows.push(r);
+                }
+                Err((field, _)) => skipped.push((t.line(), field)),
+            }
+        }
+        let counts = (rows.len() as u64, incomplete, skipped.len() as u64);
+        (rows, counts, skipped, error)
+    }
+
+    fn parallel(p: &Path, block: usize, part: usize) -> Outcome {
+        let mut r = MasterReader::open(p).unwrap();
+        (r.block, r.part) = (block, part);
+        let mut rows = Vec::new();
+        let mut error = None;
+        loop {
+            match r.read_batch(&mut rows, 3) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    error = Some((e.line, e.field));
+                    break;
+                }
+            }
+        }
+        let rep = r.report();
+        let counts = (rep.rows_loaded, rep.rows_incomplete, rep.rows_skipped);
+        let skipped = rep.skipped.iter().map(|s| (s.line, s.field)).collect();
+        (rows, counts, skipped, error)
+    }
+
+    const TRICKY: &str = "\u{feff}tin,tax_year,first_name,middle_name,last_name,suffix,dob,street,city,state,zip\r\n\
+        123456789,2023,\"Ana\nMaria\",,\"O\"\"Neil, Jr\",,1980-02-03,\"1 Main St\r\nApt 2\",Austin,TX,78701\r\n\
+        \n\
+        \"\"\n\
+        12345,2023,A,,B,,,1 Main St,Austin,TX,78701\n\
+        123456780,2023,\"x\"y,,B,,,\"2 \"\"Oak\"\" Ave\",Reno,NV,89501\n\
+        123456781,2023,,,B,,,1 Main St,Austin,TX,78701\r\
+        123456782,2022,Ann,,Lee,,bad-date,2 Oak Ave,Reno,NV,89501-1234\n\
+        123456783,2021,\"multi\n\nline\",,Lee,,,3 Elm St,Reno,NV,89501\n\
+        123456784,20x1,Ann,,Lee,,,3 Elm St,Reno,NV,89501\n\
+        123456785,2021,Ann,,Lee,,,3 Elm St,Reno,NV,89501";
+
+    #[test]
+    fn a_parallel_read_equals_a_sequential_one() {
+        let (_d, p) = write(TRICKY);
+        let want = sequential(&p);
+        assert_eq!(want.0.len(), 6);
+        assert_eq!(want.2.len(), 2);
+        for block in [1, 2, 3, 7, 16, 64, 1 << 20] {
+            for part in [1, 5, 40, 1 << 20] {
+                assert_eq!(
+                    parallel(&p, block, part),
+                    want,
+                    "block {block}, part {part}"
+                );
+            }
+        }
+        // A row of the wrong width stops the read at its line, both ways.
+        let (_d, p) = write(&format!(
+            "{TRICKY}\n123456786,2021,Ann\n123456787,2021,Bo,,Li,,,1 A St,Reno,NV,89501\n"
+        ));
+        let want = sequential(&p);
+        assert!(want.3.is_some());
+        for (block, part) in [(5, 3), (64, 40), (1 << 20, 1 << 20)] {
+            assert_eq!(
+                parallel(&p, block, part),
+                want,
+                "block {block}, part {part}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_bytes_read_in_parallel_give_what_one_pass_gives(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[0-9a-b\",\r\n -]{0,12}", 0..13), 0..20),
+            block in 1usize..40,
+            part in 1usize..30,
+        ) {
+            let mut text = String::from(HEADER);
+            for r in &rows {
+                text.push_str(&r.join(","));
+                text.push('\n');
+            }
+            let (_d, p) = write(&text);
+            proptest::prop_assert_eq!(parallel(&p, block, part), sequential(&p));
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct Table<R: Read> {
     header: Vec<String>,
     record: csv::ByteRecord,
     line: u64,
+    /// Lines before the input's first (a body part of a larger file).
+    line_offset: u64,
 }
 
 /// Column positions resolved from the header; `None` for an absent optional column.
@@ -28,7 +30,7 @@ impl<R: Read> Table<R> {
             .from_reader(input);
         let raw = reader
             .byte_headers()
-            .map_err(|e| csv_error(path, 1, &e))?
+            .map_err(|e| csv_error(path, 1, 0, &e))?
             .clone();
         let mut header = Vec::with_capacity(raw.len());
         for field in raw.iter() {
@@ -52,7 +54,40 @@ impl<R: Read> Table<R> {
             header,
             record: csv::ByteRecord::new(),
             line: 1,
+            line_offset: 0,
         })
+    }
+
+    /// A table over part of a file's body, without a header: rows of
+    /// `width` fields, the first starting on line `first_line` (errors and
+    /// [`Table::line`] name the file's lines). For reading the records of
+    /// one file in parallel, each part starting at a record's start.
+    pub fn body(path: &Path, input: R, width: usize, first_line: u64) -> Table<R> {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(64 << 10)
+            .from_reader(input);
+        Table {
+            path: path.to_path_buf(),
+            reader,
+            header: vec![String::new(); width],
+            record: csv::ByteRecord::new(),
+            line: first_line.saturating_sub(1),
+            line_offset: first_line.saturating_sub(1),
+        }
+    }
+
+    /// Fields a row has (the header's).
+    pub fn width(&self) -> usize {
+        self.header.len()
+    }
+
+    /// Where the rows start, after the header: the byte offset in the
+    /// input and the line.
+    pub fn body_start(&self) -> (u64, u64) {
+        let p = self.reader.position();
+        (p.byte(), p.line())
     }
 
     /// Resolves column names; a missing required column is an error naming it.
@@ -82,14 +117,14 @@ impl<R: Read> Table<R> {
             let more = self
                 .reader
                 .read_byte_record(&mut self.record)
-                .map_err(|e| csv_error(&self.path, self.line + 1, &e))?;
+                .map_err(|e| csv_error(&self.path, self.line + 1, self.line_offset, &e))?;
             if !more {
                 return Ok(false);
             }
             self.line = self
                 .record
                 .position()
-                .map(|p| p.line())
+                .map(|p| p.line() + self.line_offset)
                 .unwrap_or(self.line + 1);
             if self.record.len() == self.header.len() {
                 return Ok(true);
@@ -153,8 +188,8 @@ impl<R: Read> Table<R> {
     }
 }
 
-fn csv_error(path: &Path, line: u64, e: &csv::Error) -> FormatError {
-    let line = e.position().map(|p| p.line()).unwrap_or(line);
+fn csv_error(path: &Path, line: u64, offset: u64, e: &csv::Error) -> FormatError {
+    let line = e.position().map(|p| p.line() + offset).unwrap_or(line);
     match e.kind() {
         csv::ErrorKind::Io(io) => FormatError::io(path, io),
         csv::ErrorKind::Utf8 { .. } => FormatError::at(path, line, "row", FormatErrorKind::NotUtf8),
