@@ -32,8 +32,10 @@ pub struct Args {
 
 /// Starts a new peak for this process's resident memory, so that each
 /// stage reports its own: the memory earlier stages freed is handed back
-/// to the system first (glibc keeps it otherwise, and it would count in
-/// every later stage), then VmHWM is reset (Linux: 5 to clear_refs).
+/// to the system first (mimalloc, the process's allocator, returns freed
+/// segments itself; `malloc_trim` hands back what C code allocated through
+/// glibc, which keeps it otherwise), then VmHWM is reset (Linux: 5 to
+/// clear_refs).
 pub fn reset_peak() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free heap pages to the system; it
