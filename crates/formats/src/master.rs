@@ -348,6 +348,18 @@ fn split_records(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usi
     (parts, from)
 }
 
+/// The parts a whole body (the bytes after the header) is cut into for
+/// parsing in parallel, each with the lines it spans: what
+/// [`MasterReader`] does to each block, for the fuzz target that holds the
+/// parts to one pass over the same bytes.
+pub fn record_parts(body: &[u8], target: usize) -> Vec<(std::ops::Range<usize>, u64)> {
+    split_records(body, true, target.max(1))
+        .0
+        .into_iter()
+        .map(|p| (p.range, p.lines))
+        .collect()
+}
+
 fn parse_row<R: std::io::Read>(
     table: &Table<R>,
     cols: &Columns<11>,

@@ -12,7 +12,7 @@
 use std::path::Path;
 use vouch_core::{limits, ReasonCode, Tin};
 use vouch_formats::checks::{parse_checks, render_checks};
-use vouch_formats::master::parse_date;
+use vouch_formats::master::{parse_date, record_parts};
 use vouch_formats::request::{letter_to_dto, parse_letter, SUBJECT_COLUMNS};
 use vouch_formats::table::Table;
 
@@ -79,6 +79,7 @@ const MASTER_COLUMNS: [(&str, bool); 11] = [
 /// error, never a panic; the field parsers the master reader applies (TIN,
 /// date of birth) are total, and a date that parses is written back exactly.
 pub fn check_master_csv(data: &[u8]) {
+    check_master_parts(data);
     let Ok(mut table) = Table::new(Path::new("master.csv"), data) else {
         return;
     };
@@ -106,6 +107,55 @@ pub fn check_master_csv(data: &[u8]) {
                 _ => {}
             }
         }
+    }
+}
+
+/// A row as a table reads it: its line and fields (`None` where a field
+/// cannot be read), or the error that stopped the table.
+type ReadRow = Result<(u64, Vec<Option<String>>), (Option<u64>, Option<String>)>;
+
+fn rows_of<R: std::io::Read>(mut t: Table<R>, out: &mut Vec<ReadRow>) -> bool {
+    loop {
+        match t.next_row() {
+            Ok(true) => {}
+            Ok(false) => return true,
+            Err(e) => {
+                out.push(Err((e.line, e.field)));
+                return false;
+            }
+        }
+        let fields = (0..t.width())
+            .map(|i| t.field(Some(i), "f", usize::MAX).ok().map(str::to_string))
+            .collect();
+        out.push(Ok((t.line(), fields)));
+    }
+}
+
+/// master.csv as `MasterReader` reads it, in parts parsed apart
+/// (`vouch_formats::master::record_parts`): for any bytes, the parts give
+/// the rows, lines and first error that one pass over the body gives.
+pub fn check_master_parts(data: &[u8]) {
+    let path = Path::new("master.csv");
+    let Ok(table) = Table::new(path, data) else {
+        return;
+    };
+    let width = table.width();
+    let (byte, line) = table.body_start();
+    let Some(body) = usize::try_from(byte).ok().and_then(|b| data.get(b..)) else {
+        return;
+    };
+    let mut one = Vec::new();
+    rows_of(Table::body(path, body, width, line), &mut one);
+    for target in [1, 7, 64, 1 << 20] {
+        let mut parts = Vec::new();
+        let mut first = line;
+        for (range, lines) in record_parts(body, target) {
+            if !rows_of(Table::body(path, &body[range], width, first), &mut parts) {
+                break;
+            }
+            first += lines;
+        }
+        assert_eq!(parts, one, "parts of about {target} bytes");
     }
 }
 
