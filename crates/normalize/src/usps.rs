@@ -94,7 +94,8 @@ pub(crate) fn street_suffix_mistyped(token: &str) -> Option<StreetSuffix> {
 /// form itself, is one keying error from the spelled-out suffix `primary`
 /// and from no other spelled-out suffix (`PLNACE` and `PACE` for `PLACE`,
 /// `DRIVVE` for `DRIVE`; not `PARS`, one edit from both `PARK` and
-/// `PASS`). Unlike [`street_suffix_mistyped`] this knows
+/// `PASS`). Unlike the standardiser's own correction of mistyped suffixes
+/// (six letters or more, whatever the other spelling) this knows
 /// which suffix the other spelling of the street has (the matcher
 /// compares a request's street with a return's at one delivery point),
 /// so shorter suffixes qualify: a word of four letters or more.
