@@ -627,6 +627,27 @@ fn an_unreadable_newer_return_never_lets_the_older_address_through() {
     assert_eq!(asked(&ix, "9 Pinkerton Cir").outcome, Outcome::Confirmed);
 }
 
+/// Two other taxpayers filing from PINKERTON CIR in `zip`: a real street
+/// there.
+fn pinkerton_neighbours(zip: &str) -> Vec<MasterRecord> {
+    ["11", "13"]
+        .iter()
+        .enumerate()
+        .map(|(i, house)| {
+            rec(
+                &format!("22233344{i}"),
+                2024,
+                "Other",
+                &format!("Neighbour{i}"),
+                "",
+                None,
+                &format!("{house} Pinkerton Cir"),
+                zip,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_wrong_zip_digit_or_a_lost_unit_on_the_latest_return_is_bridged_by_the_taxpayers_history() {
     let at = |year, street: &str, zip: &str| {
@@ -670,18 +691,7 @@ fn a_wrong_zip_digit_or_a_lost_unit_on_the_latest_return_is_bridged_by_the_taxpa
         at(2023, "9 Pinkerton Cir", "90031"),
         at(2024, "9 Pinkerton Cir", "90032"),
     ];
-    for (i, house) in ["11", "13"].iter().enumerate() {
-        rows.push(rec(
-            &format!("22233344{i}"),
-            2024,
-            "Other",
-            &format!("Neighbour{i}"),
-            "",
-            None,
-            &format!("{house} Pinkerton Cir"),
-            "90032",
-        ));
-    }
+    rows.extend(pinkerton_neighbours("90032"));
     let d = asked(&index(rows), "9 Pinkerton Cir");
     assert_eq!(d.outcome, Outcome::NotConfirmed, "{:?}", d.reason);
     for (street, zip) in [
@@ -1117,18 +1127,7 @@ fn a_zip_digit_off_on_a_lone_return_is_bridged_in_the_subjects_city_only() {
     // PINKERTON CIR a real street in the other ZIP (two others file from
     // it there): the house may be another one.
     let mut rows = vec![at(2024, "9 Pinkerton Cir", "90032", "Los Angeles")];
-    for (i, house) in ["11", "13"].iter().enumerate() {
-        rows.push(rec(
-            &format!("22233344{i}"),
-            2024,
-            "Other",
-            &format!("Neighbour{i}"),
-            "",
-            None,
-            &format!("{house} Pinkerton Cir"),
-            "90032",
-        ));
-    }
+    rows.extend(pinkerton_neighbours("90032"));
     let d = asked(&index(rows), "9 Pinkerton Cir");
     assert_eq!(d.outcome, Outcome::NotConfirmed, "{:?}", d.reason);
     // A namesake at the asked point itself, or bridged the same way,
