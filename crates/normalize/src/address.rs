@@ -167,8 +167,8 @@ pub fn standardize_address(street: &str, city: &str, state: &str, zip: &str) -> 
     // The folded line holds single spaces and no other whitespace.
     for t in folded.split_ascii_whitespace() {
         let t = t.trim_matches(|c| c == '-' || c == '/');
-        match split_route_token(t) {
-            Some((route, number)) => tokens.extend([route, number]),
+        match split_route_token(t).or_else(|| split_ordinal_suffix(t)) {
+            Some((first, second)) => tokens.extend([first, second]),
             None if !t.is_empty() => tokens.push(t),
             None => {}
         }
@@ -206,6 +206,18 @@ fn drop_dangling_hashes(tokens: &mut Tokens) {
             i += 1;
         }
     }
+}
+
+/// Splits an ordinal run into its street suffix (`14THBOULEVARD`,
+/// `9THST`: a keying error) in two.
+fn split_ordinal_suffix(t: &str) -> Option<(&str, &str)> {
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || t.len() < digits + 4 {
+        return None;
+    }
+    let at = digits + 2;
+    let (ordinal, rest) = (t.get(..at)?, t.get(at..)?);
+    (is_numeric_ordinal(ordinal) && street_suffix(rest).is_some()).then_some((ordinal, rest))
 }
 
 /// Splits a hyphenated route number (`I-95`, `US-101`, `SR-9`) in two.
@@ -1035,6 +1047,29 @@ fn parse_street_name(name: &[&str], a: &mut StandardAddress) {
     let mut name = name;
     if name.is_empty() {
         return;
+    }
+    // A spelled-out suffix split by a stray space (`PALM CIRCL E`, `SANTA
+    // FE BOULEVA RD`, `MAIN ST REET`): its two pieces are not both suffix
+    // forms (`PARK WAY` is a street called PARK WAY), nor a suffix and a
+    // directional (`CENTRAL PARK S`).
+    if let [.., head, w, t] = name {
+        let joined = format!("{w}{t}");
+        let (w_suffix, t_suffix) = (street_suffix(w).is_some(), street_suffix(t).is_some());
+        let t_dir = directional(t).is_some();
+        let spelled = street_suffix(&joined).filter(|s| s.primary == joined && joined.len() >= 5);
+        if let Some(suffix) = spelled {
+            if !(w_suffix && (t_suffix || t_dir)) && directional(w).is_none() && !head.is_empty() {
+                a.suffix = Some(suffix.standard.to_owned());
+                a.street_name = standard_street_name(&name[..name.len() - 2], true);
+                let rest = &name[..name.len() - 2];
+                let leading = leading_directional(rest);
+                if let Some((dir, used)) = leading.filter(|(_, used)| rest.len() > *used) {
+                    a.predir = Some(dir.to_owned());
+                    a.street_name = standard_street_name(&rest[used..], true);
+                }
+                return;
+            }
+        }
     }
     // Postdirectional: never the only name token, never after a lone type
     // word (`AVENUE N` is a street called AVENUE N).

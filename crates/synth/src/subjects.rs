@@ -548,6 +548,9 @@ fn harmless_change(
         let before = row.clone();
         let applied = apply_harmless(rng, t, h, p, f, row, kind);
         if applied && row_differs(&before, row) {
+            if kind == "street_suffix" && suffix_run_in(t, f, row) {
+                return "street_suffix_run_in";
+            }
             return kind;
         }
         *row = before;
@@ -607,6 +610,51 @@ fn typo_street(rng: &mut ChaCha8Rng, row: &mut SubjectRow) -> bool {
     out[w] = typed;
     row.street = out.join(" ");
     true
+}
+
+/// For one in three requests whose street suffix is spelled out (chosen by
+/// a hash of the row, drawing nothing from the generator's stream, so that
+/// every other row stays as it was), the suffix keyed into the street's
+/// name or split by a stray space (`EYRESTREET`, `MAPLE STR EET`), as
+/// FEBRL's keyers do; the place is the same.
+fn suffix_run_in(t: &Tables, f: &Filed, row: &mut SubjectRow) -> bool {
+    let Delivery::Street { suffix, .. } = f.address.delivery else {
+        return false;
+    };
+    if suffix == 0 {
+        return false;
+    }
+    let sf = &t.suffixes[usize::from(suffix - 1)];
+    let h = row
+        .street
+        .bytes()
+        .chain(row.zip.bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            crate::people::splitmix(h ^ u64::from(b))
+        });
+    if h % 3 != 0 || sf.full.len() < 4 || sf.full == sf.abbr {
+        return false;
+    }
+    for spelled in [sf.full_upper.as_str(), sf.full] {
+        // The suffix follows the street's name (the last such word: a name
+        // may be a suffix word too, COURT COURT), a whole word.
+        let Some(at) = row.street.rfind(&format!(" {spelled}")) else {
+            continue;
+        };
+        let word = at + 1;
+        let after = row.street[word + spelled.len()..].chars().next();
+        if after.is_some_and(|c| c != ' ') {
+            continue;
+        }
+        if (h >> 8) % 2 == 0 {
+            row.street.remove(at);
+        } else {
+            let cut = 1 + (h >> 16) as usize % (spelled.len() - 1);
+            row.street.insert(word + cut, ' ');
+        }
+        return true;
+    }
+    false
 }
 
 fn row_differs(a: &SubjectRow, b: &SubjectRow) -> bool {

@@ -598,3 +598,38 @@ fn ambiguous_jr_sr_subjects_match_two_taxpayers_at_one_address() {
     }
     assert!(ambiguous > 0);
 }
+
+#[test]
+fn a_suffix_run_in_is_a_confirmed_subject_at_their_house_and_street() {
+    // `street_suffix_run_in`: the request's suffix spelled out and keyed
+    // into the name or split by a space: the subject is still confirmable,
+    // at the house, ZIP and street name of a return of theirs.
+    let d = data_set();
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let mut seen = 0;
+    for (s, t) in d.subjects.iter().zip(&d.truth) {
+        if !t["corruption"].contains("street_suffix_run_in") {
+            continue;
+        }
+        seen += 1;
+        assert_eq!(t["expected"], "CONFIRMED", "{}", t["subject_ref"]);
+        let asked = letters(&s["street"]);
+        let house = s["street"].split(' ').next().unwrap_or("");
+        let at_house = d.master.iter().any(|r| {
+            let mut words = r["street"].split(' ');
+            r["tin"] == t["tin"]
+                && r["zip"].get(..5) == s["zip"].get(..5)
+                && words.next() == Some(house)
+                && words
+                    .filter(|w| w.len() >= 4)
+                    .all(|w| asked.contains(&letters(w)))
+        });
+        assert!(at_house, "{}: {}", t["subject_ref"], s["street"]);
+    }
+    assert!(seen > 0, "no request has its suffix run in");
+}
