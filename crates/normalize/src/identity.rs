@@ -237,9 +237,10 @@ pub fn surname_alternative<S: AsRef<str>>(surnames: &[S], particles: &[S]) -> Op
 }
 
 /// A code for a whole name written with its fields swapped: the given-name
-/// class and the exact spelling of the written first name (the matcher
-/// accepts swapped fields only for a name that agrees exactly), tagged so
-/// that it never equals a sound code.
+/// class and the exact spelling of the written first name (without the
+/// date of birth on file to back it, the matcher accepts swapped fields
+/// only for a name that agrees exactly), tagged so that it never equals a
+/// sound code.
 fn pack_exact(class: u8, spelling: &str) -> Option<IdentityCode> {
     if class == 0 || spelling.len() < 2 {
         return None;
@@ -380,8 +381,10 @@ pub fn identity_codes<S: AsRef<str>>(
             push(0, pack_exact(class, f));
         }
     }
-    // The fields swapped (a surname written as the first name): the
-    // matcher accepts this order only for a name that agrees exactly.
+    // The fields swapped (a surname written as the first name): without
+    // the date of birth on file, the matcher accepts this order only for a
+    // name that agrees exactly (with it, a typo too, which the probing
+    // history finds from the taxpayer instead).
     let swapped_class = swapped_given.first().map_or(0, |t| given_class(t.as_ref()));
     let swapped_joined: String = swapped_surnames.iter().map(AsRef::as_ref).collect();
     if let Some(first) = swapped_surnames.first() {
