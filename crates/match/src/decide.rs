@@ -985,11 +985,6 @@ fn score_pruned<'a>(
         .filter(|s| confirmable(s))
         .map(|s| s.total)
         .fold(f64::NEG_INFINITY, f64::max);
-    // Nobody at the point: only a return keyed with a ZIP digit off in the
-    // subject's city (`at_point`), which no delivery-point lookup finds,
-    // or, under the `unit_missing` setting, a return with a unit the
-    // subject left out, can still confirm; the blocks find those, and a
-    // candidate that cannot reach the threshold is not scored.
     let nobody = best == f64::NEG_INFINITY;
     let (tins, capped) = candidates(ix, q, addr, &point);
     if !nobody {
@@ -1002,10 +997,11 @@ fn score_pruned<'a>(
         }
         return (scored, capped);
     }
-    // Nobody at the point: only a candidate whose latest return could be
-    // bridged to it can be confirmed (`may_bridge`, a cheap look at that
-    // return); and if one can, its rivals are every other candidate within
-    // the margin of it.
+    // Nobody confirmable at the point: only a candidate whose latest return
+    // no point lookup finds can still be confirmed (a ZIP digit off in the
+    // subject's city; under the `unit_missing` setting, a unit the subject
+    // left out: `may_bridge`, a cheap look at that return); and if one can,
+    // its rivals are every other candidate within the margin of it.
     let mut others: Vec<u32> = Vec::new();
     for t in tins {
         if at.binary_search(&t).is_ok() {

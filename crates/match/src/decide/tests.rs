@@ -563,21 +563,10 @@ fn a_typo_on_the_latest_return_is_bridged_when_earlier_returns_agree() {
 fn a_spelling_that_is_another_real_street_never_stands_for_this_one() {
     // MAIN and MAINE are both streets of the ZIP (two taxpayers each).
     let mut rows = vec![person("111222333", 2024, "40 Main St")];
-    for (i, street) in ["12 Main St", "14 Maine St", "16 Maine St"]
-        .iter()
-        .enumerate()
-    {
-        rows.push(rec(
-            &format!("22233344{i}"),
-            2024,
-            "Other",
-            &format!("Neighbour{i}"),
-            "",
-            None,
-            street,
-            "90031",
-        ));
-    }
+    rows.extend(neighbours(
+        &["12 Main St", "14 Maine St", "16 Maine St"],
+        "90031",
+    ));
     rows.push(rec(
         "222333449",
         2024,
@@ -627,13 +616,13 @@ fn an_unreadable_newer_return_never_lets_the_older_address_through() {
     assert_eq!(asked(&ix, "9 Pinkerton Cir").outcome, Outcome::Confirmed);
 }
 
-/// Two other taxpayers filing from PINKERTON CIR in `zip`: a real street
-/// there.
-fn pinkerton_neighbours(zip: &str) -> Vec<MasterRecord> {
-    ["11", "13"]
+/// Other taxpayers, one at each of `streets` in `zip` (two on one street
+/// make it a real street there).
+fn neighbours(streets: &[&str], zip: &str) -> Vec<MasterRecord> {
+    streets
         .iter()
         .enumerate()
-        .map(|(i, house)| {
+        .map(|(i, street)| {
             rec(
                 &format!("22233344{i}"),
                 2024,
@@ -641,7 +630,7 @@ fn pinkerton_neighbours(zip: &str) -> Vec<MasterRecord> {
                 &format!("Neighbour{i}"),
                 "",
                 None,
-                &format!("{house} Pinkerton Cir"),
+                street,
                 zip,
             )
         })
@@ -691,7 +680,10 @@ fn a_wrong_zip_digit_or_a_lost_unit_on_the_latest_return_is_bridged_by_the_taxpa
         at(2023, "9 Pinkerton Cir", "90031"),
         at(2024, "9 Pinkerton Cir", "90032"),
     ];
-    rows.extend(pinkerton_neighbours("90032"));
+    rows.extend(neighbours(
+        &["11 Pinkerton Cir", "13 Pinkerton Cir"],
+        "90032",
+    ));
     let d = asked(&index(rows), "9 Pinkerton Cir");
     assert_eq!(d.outcome, Outcome::NotConfirmed, "{:?}", d.reason);
     for (street, zip) in [
@@ -1127,7 +1119,10 @@ fn a_zip_digit_off_on_a_lone_return_is_bridged_in_the_subjects_city_only() {
     // PINKERTON CIR a real street in the other ZIP (two others file from
     // it there): the house may be another one.
     let mut rows = vec![at(2024, "9 Pinkerton Cir", "90032", "Los Angeles")];
-    rows.extend(pinkerton_neighbours("90032"));
+    rows.extend(neighbours(
+        &["11 Pinkerton Cir", "13 Pinkerton Cir"],
+        "90032",
+    ));
     let d = asked(&index(rows), "9 Pinkerton Cir");
     assert_eq!(d.outcome, Outcome::NotConfirmed, "{:?}", d.reason);
     // A namesake at the asked point itself, or bridged the same way,
