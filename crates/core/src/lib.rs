@@ -18,7 +18,7 @@ pub mod request;
 pub mod timestamp;
 
 pub use authz::{Role, HOME_AGENCY};
-pub use master::{MasterRecord, Tin};
+pub use master::{MasterRecord, MasterRow, Tin};
 pub use outcome::{Outcome, OutcomeCounts};
 pub use reason::{HoldCode, ReasonCode};
 pub use request::{Official, RequestLetter, Subject};

@@ -93,6 +93,82 @@ impl std::fmt::Debug for MasterRecord {
     }
 }
 
+/// One master-file row borrowed from the bytes it was read from: what a
+/// reader hands to a consumer that needs no copy of its own
+/// (the index build standardises it there and then).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct MasterRow<'a> {
+    /// The taxpayer's identification number on the return.
+    pub tin: Tin,
+    /// The return's tax year.
+    pub tax_year: u16,
+    /// Given name(s) as filed.
+    pub first_name: &'a str,
+    /// Middle name or initial as filed.
+    pub middle_name: &'a str,
+    /// Surname(s) as filed.
+    pub last_name: &'a str,
+    /// Generational suffix as filed.
+    pub suffix: &'a str,
+    /// Date of birth, when known.
+    pub dob: Option<Date>,
+    /// Street line as filed.
+    pub street: &'a str,
+    /// City as filed.
+    pub city: &'a str,
+    /// State code as filed.
+    pub state: &'a str,
+    /// ZIP or ZIP+4 as filed.
+    pub zip: &'a str,
+}
+
+impl MasterRecord {
+    /// The row, borrowed.
+    pub fn row(&self) -> MasterRow<'_> {
+        MasterRow {
+            tin: self.tin,
+            tax_year: self.tax_year,
+            first_name: &self.first_name,
+            middle_name: &self.middle_name,
+            last_name: &self.last_name,
+            suffix: &self.suffix,
+            dob: self.dob,
+            street: &self.street,
+            city: &self.city,
+            state: &self.state,
+            zip: &self.zip,
+        }
+    }
+}
+
+impl MasterRow<'_> {
+    /// An owned copy.
+    pub fn to_record(&self) -> MasterRecord {
+        MasterRecord {
+            tin: self.tin,
+            tax_year: self.tax_year,
+            first_name: self.first_name.to_owned(),
+            middle_name: self.middle_name.to_owned(),
+            last_name: self.last_name.to_owned(),
+            suffix: self.suffix.to_owned(),
+            dob: self.dob,
+            street: self.street.to_owned(),
+            city: self.city.to_owned(),
+            state: self.state.to_owned(),
+            zip: self.zip.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for MasterRow<'_> {
+    // Only the tax year, as for `MasterRecord`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MasterRow")
+            .field("tax_year", &self.tax_year)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

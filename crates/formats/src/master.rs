@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use time::Date;
-use vouch_core::{limits, MasterRecord, Tin};
+use vouch_core::{limits, MasterRecord, MasterRow, Tin};
 
 /// How many skipped lines are kept by number (the count is always exact).
 pub const SKIPPED_LINES_KEPT_MAX: usize = 1000;
@@ -121,6 +121,27 @@ impl MasterReader {
         out: &mut Vec<MasterRecord>,
         max: usize,
     ) -> Result<usize, FormatError> {
+        self.read_batch_with(out, max, || (), |_, row| row.to_record())
+    }
+
+    /// [`MasterReader::read_batch`] handing each row, borrowed from the
+    /// bytes it was parsed from, to `f`, and appending what it gives:
+    /// nothing is copied that `f` does not copy. Parts are parsed in
+    /// parallel: each part's rows go to `f`, in file order, with a state
+    /// of its own that `init` makes (to compare a row with the one before
+    /// it, say); `out` is in file order.
+    pub fn read_batch_with<T, S, I, F>(
+        &mut self,
+        out: &mut Vec<T>,
+        max: usize,
+        init: I,
+        f: F,
+    ) -> Result<usize, FormatError>
+    where
+        T: Send,
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, MasterRow<'_>) -> T + Sync,
+    {
         let start = out.len();
         let mut block = if self.block > 0 {
             self.block
@@ -152,9 +173,13 @@ impl MasterReader {
                     job
                 })
                 .collect();
-            let parsed: Vec<Part> = jobs
+            let parsed: Vec<Part<T>> = jobs
                 .into_par_iter()
-                .map(|(range, line)| parse_part(path, &bytes[range], cols, width, line))
+                .map(|(range, line)| {
+                    let mut state = init();
+                    let mut sink = |row: MasterRow<'_>| f(&mut state, row);
+                    parse_part(path, &bytes[range], cols, width, line, &mut sink)
+                })
                 .collect();
             for part in parsed {
                 self.merge(part, out)?;
@@ -202,7 +227,7 @@ impl MasterReader {
     }
 
     /// Adds one parsed part to the report and `out`, in file order.
-    fn merge(&mut self, part: Part, out: &mut Vec<MasterRecord>) -> Result<(), FormatError> {
+    fn merge<T>(&mut self, part: Part<T>, out: &mut Vec<T>) -> Result<(), FormatError> {
         let r = &mut self.report;
         r.rows_loaded += part.rows.len() as u64;
         r.rows_incomplete += part.incomplete;
@@ -231,8 +256,8 @@ impl MasterReader {
 }
 
 /// What one part of the body gave.
-struct Part {
-    rows: Vec<MasterRecord>,
+struct Part<T> {
+    rows: Vec<T>,
     incomplete: u64,
     skipped_count: u64,
     /// The first skipped rows (at most [`SKIPPED_LINES_KEPT_MAX`]).
@@ -241,7 +266,14 @@ struct Part {
     error: Option<FormatError>,
 }
 
-fn parse_part(path: &Path, bytes: &[u8], cols: &Columns<11>, width: usize, line: u64) -> Part {
+fn parse_part<T>(
+    path: &Path,
+    bytes: &[u8],
+    cols: &Columns<11>,
+    width: usize,
+    line: u64,
+    sink: &mut dyn FnMut(MasterRow<'_>) -> T,
+) -> Part<T> {
     let mut table = Table::body(path, bytes, width, line);
     let mut part = Part {
         rows: Vec::with_capacity(bytes.len() / BLOCK_BYTES_PER_ROW + 1),
@@ -260,9 +292,9 @@ fn parse_part(path: &Path, bytes: &[u8], cols: &Columns<11>, width: usize, line:
             }
         }
         match parse_row(&table, cols) {
-            Ok((rec, incomplete)) => {
+            Ok((row, incomplete)) => {
                 part.incomplete += u64::from(incomplete);
-                part.rows.push(rec);
+                part.rows.push(sink(row));
             }
             Err((field, why)) => {
                 part.skipped_count += 1;
@@ -292,6 +324,84 @@ struct PartRange {
 /// the field runs on to the next delimiter. Returns the parts and the bytes
 /// they cover; at the end of the file (`eof`) the rest is a part too.
 fn split_records(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usize) {
+    // The scan of `split_records_bytewise` (the tests hold the two to each
+    // other), jumping from quote to line feed with `memchr`: between two
+    // of them a field's state follows from the byte before the next one
+    // alone, and a line has content unless it is only carriage returns.
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut parts = Vec::new();
+    let mut state = S::FieldStart;
+    let (mut from, mut lines) = (0usize, 0u64);
+    let mut end: Option<(usize, u64)> = None;
+    let mut content = false;
+    // The first byte not yet seen.
+    let mut seen = 0usize;
+    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
+        let gap = &bytes[seen..i];
+        if let Some(&last) = gap.last() {
+            if state != S::Quoted {
+                state = if matches!(last, b',' | b'\r') {
+                    S::FieldStart
+                } else {
+                    S::Unquoted
+                };
+            }
+            content |= gap.iter().any(|&b| b != b'\r');
+        }
+        seen = i + 1;
+        let b = bytes[i];
+        state = match (state, b) {
+            (S::Quoted, b'"') => S::QuoteInQuoted,
+            (S::Quoted, _) => S::Quoted,
+            (S::QuoteInQuoted, b'"') => S::Quoted,
+            (S::FieldStart, b'"') => S::Quoted,
+            (_, b'\n') => S::FieldStart,
+            _ => S::Unquoted,
+        };
+        if b != b'\n' {
+            content = true;
+            continue;
+        }
+        lines += 1;
+        if state != S::FieldStart || !std::mem::take(&mut content) {
+            continue;
+        }
+        if i + 1 - from >= target {
+            parts.push(PartRange {
+                range: from..i + 1,
+                lines,
+            });
+            (from, lines, end) = (i + 1, 0, None);
+        } else {
+            end = Some((i + 1, lines));
+        }
+    }
+    if eof && from < bytes.len() {
+        parts.push(PartRange {
+            range: from..bytes.len(),
+            lines,
+        });
+        from = bytes.len();
+    } else if let Some((e, n)) = end {
+        parts.push(PartRange {
+            range: from..e,
+            lines: n,
+        });
+        from = e;
+    }
+    (parts, from)
+}
+
+/// The scan [`split_records`] does, one byte at a time: the reference the
+/// tests hold it to.
+#[cfg(test)]
+fn split_records_bytewise(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usize) {
     #[derive(Clone, Copy, PartialEq)]
     enum S {
         FieldStart,
@@ -364,11 +474,11 @@ pub fn record_parts(body: &[u8], target: usize) -> Vec<(std::ops::Range<usize>, 
         .collect()
 }
 
-fn parse_row<R: std::io::Read>(
-    table: &Table<R>,
+fn parse_row<'t, R: std::io::Read>(
+    table: &'t Table<R>,
     cols: &Columns<11>,
-) -> Result<(MasterRecord, bool), (&'static str, &'static str)> {
-    let get = |i: usize| -> Result<&str, (&'static str, &'static str)> {
+) -> Result<(MasterRow<'t>, bool), (&'static str, &'static str)> {
+    let get = |i: usize| -> Result<&'t str, (&'static str, &'static str)> {
         let (name, _) = COLUMNS[i];
         table
             .field(cols[i], name, limits::FIELD_BYTES_MAX)
@@ -388,19 +498,19 @@ fn parse_row<R: std::io::Read>(
     // From here on the return is someone's: a field that is empty or
     // cannot be read becomes empty, and the row is kept (incomplete).
     let mut incomplete = false;
-    let mut field = |i: usize| -> String {
+    let mut field = |i: usize| -> &'t str {
         match get(i) {
             Ok(v) => {
                 incomplete |= COLUMNS[i].1 && v.is_empty();
-                v.to_string()
+                v
             }
             Err(_) => {
                 incomplete = true;
-                String::new()
+                ""
             }
         }
     };
-    let rec = MasterRecord {
+    let rec = MasterRow {
         tin,
         tax_year,
         first_name: field(2),
@@ -409,7 +519,7 @@ fn parse_row<R: std::io::Read>(
         suffix: field(5),
         // An unreadable date of birth is treated as unknown: that only
         // weakens evidence, so it can never cause a confirmation.
-        dob: parse_date(&field(6)),
+        dob: parse_date(field(6)),
         street: field(7),
         city: field(8),
         state: field(9),
@@ -539,7 +649,7 @@ mod tests {
             match parse_row(&t, &cols) {
                 Ok((r, inc)) => {
                     incomplete += u64::from(inc);
-                    rows.push(r);
+                    rows.push(r.to_record());
                 }
                 Err((field, _)) => skipped.push((t.line(), field)),
             }
@@ -649,6 +759,22 @@ mod tests {
             }
             let (_d, p) = write(&text);
             proptest::prop_assert_eq!(parallel(&p, block, part), sequential(&p));
+        }
+
+        #[test]
+        fn the_jumping_scan_cuts_where_the_bytewise_one_does(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"ab,\"\r\n ".to_vec()), 0..200),
+            eof in proptest::bool::ANY,
+            target in 1usize..50,
+        ) {
+            let ranges = |(parts, used): (Vec<PartRange>, usize)| {
+                (parts.into_iter().map(|p| (p.range, p.lines)).collect::<Vec<_>>(), used)
+            };
+            proptest::prop_assert_eq!(
+                ranges(split_records(&bytes, eof, target)),
+                ranges(split_records_bytewise(&bytes, eof, target))
+            );
         }
     }
 

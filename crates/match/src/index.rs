@@ -37,7 +37,7 @@ mod table;
 
 use lookup::{addr_high, Lookup};
 
-pub use build::{BuildReport, IndexBuilder, BUILD_MEMORY_DEFAULT};
+pub use build::{BuildReport, IndexBuilder, StagedRow, Stager, BUILD_MEMORY_DEFAULT};
 pub use file::{FORMAT_VERSION, INDEX_FILE, MODEL_FILE};
 pub use sample::estimate_u;
 pub(crate) use sample::U_PAIRS_MAX;

@@ -38,8 +38,8 @@ pub mod train;
 
 pub use decide::{Decision, DecisionReason, Explanation, MatchQuery};
 pub use index::{
-    BuildReport, IndexBuilder, IndexError, LatestName, MasterIndex, BUILD_MEMORY_DEFAULT,
-    INDEX_FILE,
+    BuildReport, IndexBuilder, IndexError, LatestName, MasterIndex, StagedRow, Stager,
+    BUILD_MEMORY_DEFAULT, INDEX_FILE,
 };
 pub use model::{model_report, Model};
 pub use train::{evaluate, train_model, Evaluation, TrainError, TrainReport};

@@ -96,8 +96,8 @@ pub struct BuildReport {
 
 const BATCH_ROWS: usize = 100_000;
 
-/// Builds and saves the index: one thread parses CSV while the others key
-/// rows; the sorts hold at most `memory` bytes (spilling into `out`).
+/// Builds and saves the index: the file is parsed and standardised on
+/// every core while one thread interns; the sorts hold at most `memory` bytes (spilling into `out`).
 pub fn build(master: &Path, out: &Path, memory: usize) -> Result<BuildReport> {
     let builder = IndexBuilder::with_memory(memory, out);
     stream(master, out, builder)
@@ -112,12 +112,16 @@ fn stream(master: &Path, out: &Path, mut builder: IndexBuilder) -> Result<BuildR
     std::fs::create_dir_all(out)
         .with_context(|| format!("index --out {}: cannot create it", out.display()))?;
     let bar = progress::spinner("indexing master rows");
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<vouch_core::MasterRecord>>(2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<vouch_match::StagedRow>>(2);
     let load = std::thread::scope(|s| -> Result<MasterLoadReport> {
+        // Parts of the file are parsed and standardised on every core, the
+        // rows borrowed from the bytes read; this thread interns them in
+        // file order meanwhile.
         let parser = s.spawn(move || -> Result<MasterLoadReport> {
             loop {
                 let mut batch = Vec::with_capacity(BATCH_ROWS);
-                if reader.read_batch(&mut batch, BATCH_ROWS)? == 0 {
+                let stage = vouch_match::Stager::stage;
+                if reader.read_batch_with(&mut batch, BATCH_ROWS, Default::default, stage)? == 0 {
                     return Ok(reader.report().clone());
                 }
                 if tx.send(batch).is_err() {
@@ -127,8 +131,8 @@ fn stream(master: &Path, out: &Path, mut builder: IndexBuilder) -> Result<BuildR
         });
         let mut rows = 0u64;
         for batch in rx {
-            builder.add_batch(&batch);
             rows += batch.len() as u64;
+            builder.add_staged(batch);
             bar.set_message(format!("indexing master rows: {rows}"));
         }
         parser

@@ -33,7 +33,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
-use vouch_core::MasterRecord;
+use vouch_core::{MasterRecord, MasterRow};
 
 /// The default memory for the build's sort buffers: 1 GiB.
 pub const BUILD_MEMORY_DEFAULT: usize = 1 << 30;
@@ -57,17 +57,146 @@ struct Staged {
     year: u16,
     suffix: u8,
     dob: u32,
-    name: NameTokens,
+    /// `None`: the row before this one's name (filed the same, letter for
+    /// letter, so standardised and interned the same).
+    name: Option<NameTokens>,
     addr: AddressKeys,
-    street: String,
+    /// `None`: the row before this one's street spelling (its address was
+    /// filed the same).
+    street: Option<String>,
+}
+
+/// Rows standardised at a time on one thread by [`IndexBuilder::add_batch`].
+const STAGE_RUN: usize = 1024;
+
+/// A master row standardised for the index, made on any thread by
+/// [`Stager::stage`] and interned, in file order, by
+/// [`IndexBuilder::add_staged`].
+pub struct StagedRow(Result<Staged, Unusable>);
+
+/// Standardises rows one after another (one per thread or per part of the
+/// file). A row whose name fields, or whose street, city, state and ZIP,
+/// are the row before's letter for letter (that row being usable) reuses
+/// what that row gave: standardisation is a function of those fields
+/// alone, so the result is the one a fresh standardisation gives, and
+/// interning then skips the repeat too. A taxpayer's returns usually
+/// follow one another in the master, with the same name and often the
+/// same address.
+#[derive(Default)]
+pub struct Stager {
+    /// Whether the fields below are the last row's, which was usable.
+    valid: bool,
+    name: [String; 4],
+    place: [String; 4],
+    addr: Option<AddressKeys>,
+    suffix: u8,
+}
+
+fn same(held: &[String; 4], now: [&str; 4]) -> bool {
+    held.iter().zip(now).all(|(h, n)| h == n)
+}
+
+fn hold(held: &mut [String; 4], now: [&str; 4]) {
+    for (h, n) in held.iter_mut().zip(now) {
+        h.clear();
+        h.push_str(n);
+    }
+}
+
+impl Stager {
+    /// Standardises one row (see the type's documentation).
+    pub fn stage(&mut self, r: MasterRow<'_>) -> StagedRow {
+        let name_fields = [r.first_name, r.middle_name, r.last_name, r.suffix];
+        let place_fields = [r.street, r.city, r.state, r.zip];
+        let (same_name, same_place) = match (self.valid, self.addr) {
+            (true, Some(_)) => (
+                same(&self.name, name_fields),
+                same(&self.place, place_fields),
+            ),
+            _ => (false, false),
+        };
+        let staged = match (same_name, same_place, self.addr) {
+            (true, true, Some(addr)) => Ok(Staged {
+                tin: r.tin.as_u32(),
+                year: r.tax_year,
+                suffix: self.suffix,
+                dob: dob_day(r),
+                name: None,
+                addr,
+                street: None,
+            }),
+            (true, false, _) => match stage_address(r) {
+                Some((addr, street)) => Ok(Staged {
+                    tin: r.tin.as_u32(),
+                    year: r.tax_year,
+                    suffix: self.suffix,
+                    dob: dob_day(r),
+                    name: None,
+                    addr,
+                    street: Some(street),
+                }),
+                None => stage(r),
+            },
+            (false, true, Some(addr)) => {
+                let n = crate::keys::name(r.first_name, r.middle_name, r.last_name, r.suffix);
+                let name = NameTokens::of(&n);
+                if name.is_usable() {
+                    Ok(Staged {
+                        tin: r.tin.as_u32(),
+                        year: r.tax_year,
+                        suffix: suffix_code(&n),
+                        dob: dob_day(r),
+                        name: Some(name),
+                        addr,
+                        street: None,
+                    })
+                } else {
+                    stage(r)
+                }
+            }
+            _ => stage(r),
+        };
+        match &staged {
+            Ok(s) => {
+                if !same_name {
+                    hold(&mut self.name, name_fields);
+                }
+                if !same_place {
+                    hold(&mut self.place, place_fields);
+                }
+                (self.valid, self.addr, self.suffix) = (true, Some(s.addr), s.suffix);
+            }
+            Err(_) => self.valid = false,
+        }
+        StagedRow(staged)
+    }
+}
+
+fn dob_day(r: MasterRow<'_>) -> u32 {
+    r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32)
+}
+
+/// A row's address keys and street spelling, when its address is usable.
+fn stage_address(r: MasterRow<'_>) -> Option<(AddressKeys, String)> {
+    let a = vouch_normalize::standardize_address(r.street, r.city, r.state, r.zip);
+    if !a.is_complete() {
+        return None;
+    }
+    let addr = crate::keys::address_keys_of(&a, &a.match_key())?;
+    let street = if addr.point != 0 {
+        a.street_words()
+    } else {
+        String::new()
+    };
+    Some((addr, street))
 }
 
 /// A row standardised, or the key (TIN, tax year) of a return that exists
 /// but whose name or address cannot be used.
-fn stage(r: &MasterRecord) -> Result<Staged, Unusable> {
+fn stage(r: MasterRow<'_>) -> Result<Staged, Unusable> {
     let key = return_key(r.tin.as_u32(), r.tax_year);
-    let a = vouch_normalize::standardize_address(&r.street, &r.city, &r.state, &r.zip);
-    let n = crate::keys::name(&r.first_name, &r.middle_name, &r.last_name, &r.suffix);
+    let a = vouch_normalize::standardize_address(r.street, r.city, r.state, r.zip);
+    let n = crate::keys::name(r.first_name, r.middle_name, r.last_name, r.suffix);
     let name = NameTokens::of(&n);
     let addr = if a.is_complete() {
         crate::keys::address_keys_of(&a, &a.match_key())
@@ -88,8 +217,7 @@ fn stage(r: &MasterRecord) -> Result<Staged, Unusable> {
                     a.zip5.as_deref().unwrap_or(""),
                 );
                 let code = vouch_normalize::identity_code(name.first_given(), name.paternal())?;
-                let dob = r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32);
-                (keys != [0, 0]).then_some((keys, code, dob, suffix_code(&n)))
+                (keys != [0, 0]).then_some((keys, code, dob_day(r), suffix_code(&n)))
             })
             .flatten();
         return Err(Unusable { key, hidden });
@@ -98,13 +226,13 @@ fn stage(r: &MasterRecord) -> Result<Staged, Unusable> {
         tin: r.tin.as_u32(),
         year: r.tax_year,
         suffix: suffix_code(&n),
-        dob: r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32),
-        name,
-        street: if addr.point != 0 {
+        dob: dob_day(r),
+        name: Some(name),
+        street: Some(if addr.point != 0 {
             a.street_words()
         } else {
             String::new()
-        },
+        }),
         addr,
     })
 }
@@ -287,9 +415,13 @@ pub struct IndexBuilder {
     memory: usize,
     failed: Option<std::io::Error>,
     /// The last batch, standardised, not yet interned.
-    pending: Option<Vec<Result<Staged, Unusable>>>,
+    pending: Option<Vec<StagedRow>>,
     previous_model: Option<Model>,
     entry: Vec<u32>,
+    /// The last row interned's name and street spelling (a staged row may
+    /// say "the same").
+    last_name: u32,
+    last_street: u32,
     report: BuildReport,
 }
 
@@ -329,6 +461,8 @@ impl IndexBuilder {
             pending: None,
             previous_model: None,
             entry: Vec::new(),
+            last_name: 0,
+            last_street: u32::MAX,
             report: BuildReport::default(),
         }
     }
@@ -407,14 +541,31 @@ impl IndexBuilder {
     pub fn add_batch(&mut self, batch: &[MasterRecord]) {
         let previous = self.pending.take();
         let (staged, ()) = rayon::join(
-            || batch.par_iter().map(stage).collect::<Vec<_>>(),
+            || {
+                let runs: Vec<Vec<StagedRow>> = batch
+                    .par_chunks(STAGE_RUN)
+                    .map(|rows| {
+                        let mut stager = Stager::default();
+                        rows.iter().map(|r| stager.stage(r.row())).collect()
+                    })
+                    .collect();
+                runs.into_iter().flatten().collect::<Vec<_>>()
+            },
             || self.intern_all(previous),
         );
         self.pending = Some(staged);
     }
 
-    fn intern_all(&mut self, staged: Option<Vec<Result<Staged, Unusable>>>) {
-        for s in staged.into_iter().flatten() {
+    /// Interns rows standardised by [`Stager::stage`], in file order (after
+    /// any batch [`IndexBuilder::add_batch`] holds).
+    pub fn add_staged(&mut self, rows: Vec<StagedRow>) {
+        let previous = self.pending.take();
+        self.intern_all(previous);
+        self.intern_all(Some(rows));
+    }
+
+    fn intern_all(&mut self, staged: Option<Vec<StagedRow>>) {
+        for StagedRow(s) in staged.into_iter().flatten() {
             let s = match s {
                 Ok(s) => s,
                 Err(u) => {
@@ -441,36 +592,17 @@ impl IndexBuilder {
     }
 
     fn intern(&mut self, s: Staged) {
-        let n = &s.name;
-        let mut entry = std::mem::take(&mut self.entry);
-        entry.clear();
-        entry.extend(
-            [
-                n.given.len(),
-                n.middle.len(),
-                n.surnames.len(),
-                n.particles.len(),
-            ]
-            .map(|x| x.min(255) as u32),
-        );
-        entry.push(self.tokens.intern(n.surname_joined().as_bytes()));
-        for t in n
-            .given
-            .iter()
-            .take(255)
-            .chain(n.middle.iter().take(255))
-            .chain(n.surnames.iter().take(255))
-            .chain(n.particles.iter().take(255))
-        {
-            entry.push(self.tokens.intern(t.as_bytes()));
-        }
-        let name = self.names.intern(&entry);
-        self.entry = entry;
-        let street = if s.street.is_empty() {
-            u32::MAX
-        } else {
-            self.tokens.intern(s.street.as_bytes())
+        let name = match &s.name {
+            Some(n) => self.intern_name(n),
+            None => self.last_name,
         };
+        self.last_name = name;
+        let street = match s.street.as_deref() {
+            Some("") => u32::MAX,
+            Some(words) => self.tokens.intern(words.as_bytes()),
+            None => self.last_street,
+        };
+        self.last_street = street;
         // Consecutive rows of one taxpayer usually share the address: one
         // entry for the run (the sort removes the other repeats).
         if self.last_exact != Some(s.addr.exact) {
@@ -496,9 +628,43 @@ impl IndexBuilder {
         });
     }
 
+    /// Interns a name's tokens and the name.
+    fn intern_name(&mut self, n: &NameTokens) -> u32 {
+        let mut entry = std::mem::take(&mut self.entry);
+        entry.clear();
+        entry.extend(
+            [
+                n.given.len(),
+                n.middle.len(),
+                n.surnames.len(),
+                n.particles.len(),
+            ]
+            .map(|x| x.min(255) as u32),
+        );
+        entry.push(self.tokens.intern(n.surname_joined().as_bytes()));
+        for t in n
+            .given
+            .iter()
+            .take(255)
+            .chain(n.middle.iter().take(255))
+            .chain(n.surnames.iter().take(255))
+            .chain(n.particles.iter().take(255))
+        {
+            entry.push(self.tokens.intern(t.as_bytes()));
+        }
+        let name = self.names.intern(&entry);
+        self.entry = entry;
+        name
+    }
+
     /// Rows that could not be keyed (no comparable name or address) so far.
     pub fn unkeyable(&self) -> u64 {
-        let pending = self.pending.iter().flatten().filter(|s| s.is_err()).count();
+        let pending = self
+            .pending
+            .iter()
+            .flatten()
+            .filter(|s| s.0.is_err())
+            .count();
         self.unkeyable + pending as u64
     }
 
@@ -720,7 +886,7 @@ impl IndexBuilder {
                         suffix: r.suffix,
                         reserved: 0,
                     });
-                    n_rows = n_rows.checked_add(1).ok_or(IndexError::Corrupt {
+                    n_rows = n_rows.checked_add(1).ok_or_else(|| IndexError::Corrupt {
                         path: dir.join(super::INDEX_FILE),
                         why: "more rows than an index can number",
                     })?;

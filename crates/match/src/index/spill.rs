@@ -51,8 +51,10 @@ impl<T: Pod + Ord + Send> Sorter<T> {
             if self.buf.len() >= self.cap {
                 self.spill()?;
             }
-            let grow = self.buf.len().max(4096).min(self.cap - self.buf.len());
-            self.buf.reserve_exact(grow);
+            // The whole buffer at once: address space only, until records
+            // are written into it (growing by doubling copied every record
+            // and faulted each page in twice: a tenth of a build's time).
+            self.buf.reserve_exact(self.cap - self.buf.len());
         }
         self.buf.push(x);
         Ok(())
@@ -79,9 +81,8 @@ impl<T: Pod + Ord + Send> Sorter<T> {
         let n = self.buf.len() as u64;
         self.spilled_bytes += n * size_of::<T>() as u64;
         self.runs.push((f, n));
-        // Give the memory back between runs' lifetimes: the buffer is
-        // rebuilt as records come.
-        self.buf = Vec::new();
+        // The buffer is kept for the next run.
+        self.buf.clear();
         Ok(())
     }
 

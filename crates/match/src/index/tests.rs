@@ -281,3 +281,76 @@ fn a_file_written_in_place_under_the_mapping_is_noticed_and_a_rename_over_it_is_
     }
     assert!(!ix.unchanged_on_disk(), "a write in place went unnoticed");
 }
+
+#[test]
+fn a_stager_reusing_the_row_before_builds_the_file_fresh_standardisation_builds() {
+    // Runs of one taxpayer's returns: the name or the address filed again
+    // letter for letter, or in another case or spelling, and rows whose
+    // name or address cannot be used between them (after which nothing
+    // may be reused).
+    let names = [
+        ("Ann", "", "Smith", ""),
+        ("ANN", "", "SMITH", ""),
+        ("Jose", "M", "Garcia Lopez", "Jr"),
+        ("", "", "", ""),
+        ("Maria", "", "de la Cruz", ""),
+    ];
+    let places = [
+        ("12 Main St Apt 4", "Austin", "TX", "78701"),
+        ("12 MAIN STREET #4", "AUSTIN", "TX", "78701-1234"),
+        ("", "Austin", "TX", "78701"),
+        ("PO Box 9", "Austin", "TX", "78702"),
+        ("77 Oak Ave", "Dallas", "TX", "75201"),
+    ];
+    let rows: Vec<MasterRecord> = (0..4_000u32)
+        .map(|i| {
+            let h = i.wrapping_mul(2_654_435_761) >> 7;
+            let (f, m, l, s) = names[(h % 5) as usize];
+            let (st, c, sa, z) = places[((h / 5) % 5) as usize];
+            MasterRecord {
+                tin: Tin::parse(&format!("{:09}", 100_000_000 + i / 3)).unwrap(),
+                tax_year: 2020 + (i % 3) as u16,
+                first_name: f.into(),
+                middle_name: m.into(),
+                last_name: l.into(),
+                suffix: s.into(),
+                dob: time::Date::from_julian_day(2_440_000 + (i / 3) as i32).ok(),
+                street: st.into(),
+                city: c.into(),
+                state: sa.into(),
+                zip: z.into(),
+            }
+        })
+        .collect();
+    let work = tempfile::tempdir().unwrap();
+    let mut reusing = IndexBuilder::with_memory(1 << 24, work.path());
+    let mut fresh = IndexBuilder::with_memory(1 << 24, work.path());
+    let mut batched = IndexBuilder::with_memory(1 << 24, work.path());
+    let mut stager = Stager::default();
+    for part in rows.chunks(1_000) {
+        reusing.add_staged(part.iter().map(|r| stager.stage(r.row())).collect());
+        fresh.add_staged(
+            part.iter()
+                .map(|r| Stager::default().stage(r.row()))
+                .collect(),
+        );
+        batched.add_batch(part);
+    }
+    let file = |b: IndexBuilder, name: &str| {
+        let dir = work.path().join(name);
+        b.finish_into(&dir).unwrap();
+        std::fs::read(dir.join(INDEX_FILE)).unwrap()
+    };
+    let (a, b, c) = (
+        file(reusing, "reusing"),
+        file(fresh, "fresh"),
+        file(batched, "batched"),
+    );
+    assert!(a == b, "reusing the row before changed the index");
+    assert!(c == b, "add_batch built another index");
+    let ix = MasterIndex::load(&work.path().join("fresh")).unwrap();
+    assert!(
+        ix.len() > 1_000 && ix.unkeyable() > 100,
+        "the rows were not mixed"
+    );
+}
