@@ -26,7 +26,7 @@ use super::{
     hidden_keys, return_key, AddrRec, Hidden, IndexError, IndexRow, MasterIndex, NAME_HEAD,
     STREET_TINS_CAP,
 };
-use crate::keys::{block_keys, suffix_code, AddressKeys, NameTokens};
+use crate::keys::{block_keys_of, suffix_code, AddressKeys, NameTokens};
 use crate::model::Model;
 use bytemuck::{Pod, Zeroable};
 use hashbrown::HashTable;
@@ -366,6 +366,7 @@ impl NameDict {
     }
 
     /// A name's tokens (as [`MasterIndex::name`] reads them).
+    #[cfg(test)]
     fn name<'a>(&self, id: u32, tokens: &'a Dict) -> NameTokens<&'a str> {
         let e = self.entry(id);
         let (g, m, s, p) = (e[0] as usize, e[1] as usize, e[2] as usize, e[3] as usize);
@@ -821,7 +822,9 @@ impl IndexBuilder {
             let mut batch: Vec<ByTin> = Vec::with_capacity(PASS3_BATCH);
             let mut keyed: Vec<([Option<u64>; 3], Option<u64>)> = Vec::with_capacity(PASS3_BATCH);
             let mut fresh: Vec<usize> = Vec::with_capacity(PASS3_BATCH);
+            let mut starts: Vec<u32> = Vec::with_capacity(PASS3_BATCH);
             let mut prev: Option<ByTin> = None;
+            let blocking = TokenBlocking::of(&names, &tokens);
             loop {
                 batch.clear();
                 while batch.len() < PASS3_BATCH {
@@ -857,26 +860,33 @@ impl IndexBuilder {
                     .par_iter()
                     .map(|&i| {
                         let r = &batch[i];
-                        let name = names.name(r.name, &tokens);
+                        let (first, paternal) = first_and_paternal(names.entry(r.name));
                         let street = (r.street != u32::MAX).then(|| {
                             let words = std::str::from_utf8(tokens.get(r.street)).unwrap_or("");
                             crate::keys::street_key(r.zip5, words)
                         });
-                        (block_keys(&name, r.dob, r.zip5), street)
+                        let (initial, given_code) = blocking.given(first);
+                        let bk = block_keys_of(
+                            blocking.code(paternal),
+                            initial,
+                            given_code,
+                            r.dob,
+                            r.zip5,
+                        );
+                        (bk, street)
                     })
                     .collect_into_vec(&mut keyed);
-                let mut next = fresh.iter().zip(&keyed).peekable();
-                for (i, r) in batch.iter().enumerate() {
-                    let (bk, street) = match next.next_if(|(&f, _)| f == i) {
-                        Some((_, (bk, street))) => (*bk, *street),
-                        None => ([None; 3], None),
-                    };
+                // Each row's taxpayer's first row, then the three sorts fed
+                // at once.
+                starts.clear();
+                for r in batch.iter() {
                     if tin != Some(r.tin) {
                         count_surnames(&mut surnames, &mut tf);
                         tin = Some(r.tin);
                         start = n_rows;
                         taxpayers += 1;
                     }
+                    starts.push(start);
                     out.push(IndexRow {
                         tin: r.tin,
                         dob: r.dob,
@@ -891,31 +901,49 @@ impl IndexBuilder {
                         why: "more rows than an index can number",
                     })?;
                     surnames.push(names.entry(r.name)[4]);
-                    addr_tins
-                        .push(AddrTin {
-                            addr: r.addr,
-                            start,
-                        })
-                        .map_err(&e)?;
-                    for &key in bk.iter().flatten() {
-                        blocks
-                            .push(KeyVal {
-                                key,
-                                val: start,
-                                reserved: 0,
-                            })
-                            .map_err(&e)?;
-                    }
-                    if let Some(key) = street {
-                        streets
-                            .push(KeyVal {
-                                key,
-                                val: r.tin,
-                                reserved: 0,
-                            })
-                            .map_err(&e)?;
-                    }
                 }
+                let (fed_addrs, (fed_blocks, fed_streets)) = rayon::join(
+                    || -> std::io::Result<()> {
+                        for (r, &start) in batch.iter().zip(&starts) {
+                            addr_tins.push(AddrTin {
+                                addr: r.addr,
+                                start,
+                            })?;
+                        }
+                        Ok(())
+                    },
+                    || {
+                        rayon::join(
+                            || -> std::io::Result<()> {
+                                for (&i, (bk, _)) in fresh.iter().zip(&keyed) {
+                                    for &key in bk.iter().flatten() {
+                                        blocks.push(KeyVal {
+                                            key,
+                                            val: starts[i],
+                                            reserved: 0,
+                                        })?;
+                                    }
+                                }
+                                Ok(())
+                            },
+                            || -> std::io::Result<()> {
+                                for (&i, (_, street)) in fresh.iter().zip(&keyed) {
+                                    if let Some(key) = *street {
+                                        streets.push(KeyVal {
+                                            key,
+                                            val: batch[i].tin,
+                                            reserved: 0,
+                                        })?;
+                                    }
+                                }
+                                Ok(())
+                            },
+                        )
+                    },
+                );
+                fed_addrs.map_err(&e)?;
+                fed_blocks.map_err(&e)?;
+                fed_streets.map_err(&e)?;
                 w.records(&out)?;
                 out.clear();
             }
@@ -1163,5 +1191,129 @@ impl Spool {
             }
         }
         Ok(w.end())
+    }
+}
+
+/// The token ids of a name's first given name (the middle name's when the
+/// first-name field is empty) and paternal surname, from its dictionary
+/// entry (as [`NameTokens::first_given`] and [`NameTokens::paternal`] read
+/// them).
+fn first_and_paternal(e: &[u32]) -> (Option<u32>, Option<u32>) {
+    let (g, m, s) = (e[0] as usize, e[1] as usize, e[2] as usize);
+    let t = &e[NAME_HEAD..];
+    let first = if g > 0 {
+        t.first()
+    } else if m > 0 {
+        t.get(g)
+    } else {
+        None
+    };
+    let paternal = if s > 0 { t.get(g + m) } else { None };
+    (first.copied(), paternal.copied())
+}
+
+/// What blocking takes of each token that is some name's first given name
+/// or paternal surname, computed once per token: its primary phonetic code
+/// and its nickname class's initial.
+struct TokenBlocking {
+    /// Per token id: the code's place in `pool` and length, and the
+    /// initial (0: none).
+    at: Vec<(u32, u8, u8)>,
+    pool: Vec<u8>,
+}
+
+impl TokenBlocking {
+    fn of(names: &NameDict, tokens: &Dict) -> TokenBlocking {
+        let mut wanted = vec![false; tokens.len()];
+        for id in 0..names.len() as u32 {
+            let (first, paternal) = first_and_paternal(names.entry(id));
+            for t in [first, paternal].into_iter().flatten() {
+                if let Some(w) = wanted.get_mut(t as usize) {
+                    *w = true;
+                }
+            }
+        }
+        let ids: Vec<u32> = (0..tokens.len() as u32)
+            .filter(|&t| wanted[t as usize])
+            .collect();
+        drop(wanted);
+        let computed: Vec<(String, u8)> = ids
+            .par_iter()
+            .map(|&t| {
+                let token = std::str::from_utf8(tokens.get(t)).unwrap_or("");
+                let code = vouch_normalize::phonetic_primary(token);
+                (code, crate::keys::given_initial(token).unwrap_or(0))
+            })
+            .collect();
+        let mut at = vec![(0u32, 0u8, 0u8); tokens.len()];
+        let mut pool = Vec::new();
+        for (&t, (code, initial)) in ids.iter().zip(computed) {
+            // Codes are at most four letters (`PHONETIC_CODE_CHARS_MAX`).
+            let len = code.len().min(usize::from(u8::MAX)) as u8;
+            at[t as usize] = (pool.len() as u32, len, initial);
+            pool.extend_from_slice(&code.as_bytes()[..usize::from(len)]);
+        }
+        TokenBlocking { at, pool }
+    }
+
+    /// A token's primary phonetic code ("" for none).
+    fn code(&self, t: Option<u32>) -> &str {
+        let Some(&(from, len, _)) = t.and_then(|t| self.at.get(t as usize)) else {
+            return "";
+        };
+        let from = from as usize;
+        self.pool
+            .get(from..from + usize::from(len))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+
+    /// A first given name's initial (for blocking) and primary phonetic code.
+    fn given(&self, t: Option<u32>) -> (Option<u8>, &str) {
+        let initial = t
+            .and_then(|t| self.at.get(t as usize))
+            .and_then(|&(_, _, i)| (i != 0).then_some(i));
+        (initial, self.code(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::block_keys;
+
+    #[test]
+    fn blocking_from_the_token_tables_gives_the_keys_a_query_computes() {
+        // Names with and without a first-name field, particles, double
+        // surnames, nicknames and an empty surname.
+        let names = [
+            ("Bill", "", "Smith", ""),
+            ("", "Alan", "Garcia Lopez", ""),
+            ("Pepe", "Luis", "de la Cruz", "Jr"),
+            ("Maria Jose", "", "Nguyen", ""),
+            ("Zoe", "", "", ""),
+            ("", "", "O'Brien", ""),
+        ];
+        let mut b = IndexBuilder::new();
+        let ids: Vec<u32> = names
+            .iter()
+            .map(|&(f, m, l, s)| {
+                let n = NameTokens::of(&crate::keys::name(f, m, l, s));
+                b.intern_name(&n)
+            })
+            .collect();
+        let blocking = TokenBlocking::of(&b.names, &b.tokens);
+        for &id in &ids {
+            let name = b.names.name(id, &b.tokens);
+            let (first, paternal) = first_and_paternal(b.names.entry(id));
+            let (initial, given_code) = blocking.given(first);
+            for (dob, zip5) in [(0, 78701), (2_450_000, 10001)] {
+                assert_eq!(
+                    block_keys_of(blocking.code(paternal), initial, given_code, dob, zip5),
+                    block_keys(&name, dob, zip5),
+                    "name {id}"
+                );
+            }
+        }
     }
 }

@@ -34,10 +34,11 @@ const MAGIC_END: &[u8; 8] = b"XDIHCUOV";
 /// 4: delivery points and street spellings, unreadable returns kept;
 /// 5: what can be read of unreadable returns, for hidden namesakes;
 /// 6: laid out to be mapped, every derived table kept, per-chunk digests;
-/// 7: each address's city key, to bridge a ZIP keyed one digit off).
+/// 7: each address's city key, to bridge a ZIP keyed one digit off;
+/// 8: the keys hashed with XXH3, not SHA-256, see `keys`).
 /// Older indexes are refused with a message to rebuild them: an index is
 /// derived from master.csv, and rebuilding it is the migration.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 const HEADER_BYTES: usize = 64;
 const ENTRY_BYTES: usize = 4 + 4 + 8 + 8 + 32;
 const FOOTER_BYTES: usize = 8 + 4 + 4 + 32 + 8;
