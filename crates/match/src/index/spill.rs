@@ -31,7 +31,7 @@ pub(crate) struct Sorter<T: Pod + Ord + Send> {
     spilled_bytes: u64,
 }
 
-impl<T: Pod + Ord + Send> Sorter<T> {
+impl<T: Pod + Ord + Send + 'static> Sorter<T> {
     /// A sorter holding at most `budget` bytes of records in memory, its
     /// runs in `dir`; `dedup`: equal records come out once.
     pub(crate) fn new(dir: &Path, budget: usize, dedup: bool) -> Sorter<T> {
@@ -119,12 +119,66 @@ impl<T: Pod + Ord + Send> Sorter<T> {
                 heap.push(Reverse((x, i)));
             }
         }
+        // The runs are merged on a thread of their own, a batch at a time,
+        // while the caller consumes the batch before: the merge is the one
+        // sequential step of a pass that spilled, and the caller's loop
+        // the other.
+        let (tx, rx) = std::sync::mpsc::sync_channel(MERGE_BATCHES_AHEAD);
+        std::thread::Builder::new()
+            .name("vouch-merge".into())
+            .spawn(move || merge_runs(runs, heap, tx))?;
         Ok(Merged {
-            source: Source::Runs { runs, heap },
+            source: Source::Runs {
+                rx,
+                batch: Vec::new().into_iter(),
+                ended: false,
+            },
             last: None,
             dedup: self.dedup,
             spilled_bytes,
         })
+    }
+}
+
+/// Records merged ahead of the caller, a batch at a time.
+const MERGE_BATCH: usize = 1 << 16;
+/// Batches merged ahead of the caller, at most.
+const MERGE_BATCHES_AHEAD: usize = 4;
+
+/// Merges the runs in order into batches sent to `tx`, until the runs are
+/// exhausted, a read fails (the error is sent) or the receiver is gone.
+fn merge_runs<T: Pod + Ord + Send>(
+    mut runs: Vec<Run<T>>,
+    mut heap: BinaryHeap<Reverse<(T, usize)>>,
+    tx: std::sync::mpsc::SyncSender<std::io::Result<Vec<T>>>,
+) {
+    loop {
+        let mut batch = Vec::with_capacity(MERGE_BATCH);
+        while batch.len() < MERGE_BATCH {
+            // The smallest record is replaced by its run's next in place
+            // (one sift), or removed when its run is exhausted.
+            let Some(mut top) = heap.peek_mut() else {
+                break;
+            };
+            let Reverse((x, i)) = *top;
+            batch.push(x);
+            match runs[i].next() {
+                Ok(Some(y)) => *top = Reverse((y, i)),
+                Ok(None) => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+        // An empty batch is the end: a channel that closes without one
+        // is a merge that stopped, an error to the caller.
+        let end = batch.is_empty();
+        if tx.send(Ok(batch)).is_err() || end {
+            return;
+        }
     }
 }
 
@@ -158,9 +212,12 @@ impl<T: Pod> Run<T> {
 
 enum Source<T: Pod + Ord> {
     Memory(std::vec::IntoIter<T>),
+    /// Batches merged by a thread of their own (`merge_runs`).
     Runs {
-        runs: Vec<Run<T>>,
-        heap: BinaryHeap<Reverse<(T, usize)>>,
+        rx: std::sync::mpsc::Receiver<std::io::Result<Vec<T>>>,
+        batch: std::vec::IntoIter<T>,
+        /// The empty batch that ends the runs was received.
+        ended: bool,
     },
 }
 
@@ -183,14 +240,22 @@ impl<T: Pod + Ord> Merged<T> {
         loop {
             let x = match &mut self.source {
                 Source::Memory(it) => it.next(),
-                Source::Runs { runs, heap } => match heap.pop() {
-                    None => None,
-                    Some(Reverse((x, i))) => {
-                        if let Some(y) = runs[i].next()? {
-                            heap.push(Reverse((y, i)));
+                Source::Runs { rx, batch, ended } => match batch.next() {
+                    Some(x) => Some(x),
+                    None if *ended => None,
+                    None => match rx.recv() {
+                        Ok(b) => {
+                            let b = b?;
+                            *ended = b.is_empty();
+                            *batch = b.into_iter();
+                            batch.next()
                         }
-                        Some(x)
-                    }
+                        Err(_) => {
+                            return Err(std::io::Error::other(
+                                "the merge of the sort's runs stopped before their end",
+                            ))
+                        }
+                    },
                 },
             };
             let Some(x) = x else { return Ok(None) };
@@ -232,6 +297,28 @@ mod tests {
             }
             prop_assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn a_merge_of_many_batches_comes_out_whole_in_order_and_deduplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        // Five runs of 64 Ki records (4-byte records, a 256 KiB buffer),
+        // merged in batches of `MERGE_BATCH`; every value twice (7 is prime
+        // to n: a permutation).
+        let mut s = Sorter::<u32>::new(dir.path(), 1 << 18, true);
+        let n = 5 * MERGE_BATCH as u32 / 2;
+        for x in (0..n).rev().chain(0..n) {
+            s.push(x * 7 % n).unwrap();
+        }
+        let mut m = s.finish().unwrap();
+        assert!(m.spilled_bytes() > 0);
+        let mut want = 0u32;
+        while let Some(x) = m.next().unwrap() {
+            assert_eq!(x, want);
+            want += 1;
+        }
+        assert_eq!(want, n, "records lost");
+        assert_eq!(m.next().unwrap(), None);
     }
 
     #[test]
