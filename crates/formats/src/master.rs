@@ -328,17 +328,8 @@ fn split_records(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usi
     // other), jumping from quote to line feed with `memchr`: between two
     // of them a field's state follows from the byte before the next one
     // alone, and a line has content unless it is only carriage returns.
-    #[derive(Clone, Copy, PartialEq)]
-    enum S {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut parts = Vec::new();
+    let mut cut = Cutter::new(target);
     let mut state = S::FieldStart;
-    let (mut from, mut lines) = (0usize, 0u64);
-    let mut end: Option<(usize, u64)> = None;
     let mut content = false;
     // The first byte not yet seen.
     let mut seen = 0usize;
@@ -355,111 +346,115 @@ fn split_records(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usi
             content |= gap.iter().any(|&b| b != b'\r');
         }
         seen = i + 1;
-        let b = bytes[i];
-        state = match (state, b) {
-            (S::Quoted, b'"') => S::QuoteInQuoted,
-            (S::Quoted, _) => S::Quoted,
-            (S::QuoteInQuoted, b'"') => S::Quoted,
-            (S::FieldStart, b'"') => S::Quoted,
-            (_, b'\n') => S::FieldStart,
-            _ => S::Unquoted,
-        };
-        if b != b'\n' {
-            content = true;
-            continue;
-        }
-        lines += 1;
-        if state != S::FieldStart || !std::mem::take(&mut content) {
-            continue;
-        }
-        if i + 1 - from >= target {
-            parts.push(PartRange {
-                range: from..i + 1,
-                lines,
-            });
-            (from, lines, end) = (i + 1, 0, None);
+        state = state.after(bytes[i]);
+        if bytes[i] == b'\n' {
+            cut.line_feed(i, state, std::mem::take(&mut content));
         } else {
-            end = Some((i + 1, lines));
+            content = true;
         }
     }
-    if eof && from < bytes.len() {
-        parts.push(PartRange {
-            range: from..bytes.len(),
-            lines,
-        });
-        from = bytes.len();
-    } else if let Some((e, n)) = end {
-        parts.push(PartRange {
-            range: from..e,
-            lines: n,
-        });
-        from = e;
-    }
-    (parts, from)
+    cut.finish(bytes.len(), eof)
 }
 
-/// The scan [`split_records`] does, one byte at a time: the reference the
-/// tests hold it to.
-#[cfg(test)]
-fn split_records_bytewise(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usize) {
-    #[derive(Clone, Copy, PartialEq)]
-    enum S {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut parts = Vec::new();
-    let mut state = S::FieldStart;
-    let (mut from, mut lines) = (0usize, 0u64);
-    // The last record end not yet in a part, and the lines up to it.
-    let mut end: Option<(usize, u64)> = None;
-    // Whether the record now ending had any content: a part never starts
-    // after a blank line, so that the `csv` crate, which gives a record
-    // after blank lines the line of the first of them, numbers every row
-    // as one pass over the file does.
-    let mut content = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        state = match (state, b) {
+/// Where a field stands in the `csv` crate's grammar.
+#[derive(Clone, Copy, PartialEq)]
+enum S {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl S {
+    fn after(self, b: u8) -> S {
+        match (self, b) {
             (S::Quoted, b'"') => S::QuoteInQuoted,
             (S::Quoted, _) => S::Quoted,
             (S::QuoteInQuoted, b'"') => S::Quoted,
             (S::FieldStart, b'"') => S::Quoted,
             (_, b',' | b'\n' | b'\r') => S::FieldStart,
             _ => S::Unquoted,
-        };
-        if b != b'\n' {
-            content |= b != b'\r';
-            continue;
         }
-        lines += 1;
-        if state != S::FieldStart || !std::mem::take(&mut content) {
-            continue;
+    }
+}
+
+/// The parts cut so far, as line feeds are met.
+struct Cutter {
+    parts: Vec<PartRange>,
+    target: usize,
+    from: usize,
+    lines: u64,
+    /// The last record end not yet in a part, and the lines up to it.
+    end: Option<(usize, u64)>,
+}
+
+impl Cutter {
+    fn new(target: usize) -> Cutter {
+        Cutter {
+            parts: Vec::new(),
+            target,
+            from: 0,
+            lines: 0,
+            end: None,
         }
-        if i + 1 - from >= target {
-            parts.push(PartRange {
-                range: from..i + 1,
-                lines,
+    }
+
+    /// A line feed at `i`, the field state after it, and whether its line
+    /// had any content: a part never starts after a blank line, so that
+    /// the `csv` crate, which gives a record after blank lines the line of
+    /// the first of them, numbers every row as one pass over the file does.
+    fn line_feed(&mut self, i: usize, state: S, content: bool) {
+        self.lines += 1;
+        if state != S::FieldStart || !content {
+            return;
+        }
+        if i + 1 - self.from >= self.target {
+            self.parts.push(PartRange {
+                range: self.from..i + 1,
+                lines: self.lines,
             });
-            (from, lines, end) = (i + 1, 0, None);
+            (self.from, self.lines, self.end) = (i + 1, 0, None);
         } else {
-            end = Some((i + 1, lines));
+            self.end = Some((i + 1, self.lines));
         }
     }
-    if eof && from < bytes.len() {
-        parts.push(PartRange {
-            range: from..bytes.len(),
-            lines,
-        });
-        from = bytes.len();
-    } else if let Some((e, n)) = end {
-        parts.push(PartRange {
-            range: from..e,
-            lines: n,
-        });
-        from = e;
+
+    /// The parts and the bytes they cover; at the end of the file (`eof`)
+    /// the rest is a part too.
+    fn finish(mut self, len: usize, eof: bool) -> (Vec<PartRange>, usize) {
+        if eof && self.from < len {
+            self.parts.push(PartRange {
+                range: self.from..len,
+                lines: self.lines,
+            });
+            self.from = len;
+        } else if let Some((e, n)) = self.end {
+            self.parts.push(PartRange {
+                range: self.from..e,
+                lines: n,
+            });
+            self.from = e;
+        }
+        (self.parts, self.from)
     }
-    (parts, from)
+}
+
+/// The scan [`split_records`] does, one byte at a time: the reference the
+/// tests hold it to.
+#[cfg(test)]
+fn split_records_bytewise(bytes: &[u8], eof: bool, target: usize) -> (Vec<PartRange>, usize) {
+    let mut cut = Cutter::new(target);
+    let mut state = S::FieldStart;
+    let mut content = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        state = state.after(b);
+        if b == b'\n' {
+            cut.line_feed(i, state, std::mem::take(&mut content));
+        } else {
+            content |= b != b'\r';
+        }
+    }
+    cut.finish(bytes.len(), eof)
 }
 
 /// The parts a whole body (the bytes after the header) is cut into for

@@ -97,7 +97,8 @@ pub struct BuildReport {
 const BATCH_ROWS: usize = 100_000;
 
 /// Builds and saves the index: the file is parsed and standardised on
-/// every core while one thread interns; the sorts hold at most `memory` bytes (spilling into `out`).
+/// every core while one thread interns; the sorts hold at most `memory`
+/// bytes (spilling into `out`).
 pub fn build(master: &Path, out: &Path, memory: usize) -> Result<BuildReport> {
     let builder = IndexBuilder::with_memory(memory, out);
     stream(master, out, builder)

@@ -84,12 +84,11 @@ pub struct StagedRow(Result<Staged, Unusable>);
 /// same address.
 #[derive(Default)]
 pub struct Stager {
-    /// Whether the fields below are the last row's, which was usable.
-    valid: bool,
+    /// The last row's address keys and suffix code, when it was usable
+    /// (`name` and `place` then hold its fields).
+    last: Option<(AddressKeys, u8)>,
     name: [String; 4],
     place: [String; 4],
-    addr: Option<AddressKeys>,
-    suffix: u8,
 }
 
 fn same(held: &[String; 4], now: [&str; 4]) -> bool {
@@ -108,55 +107,37 @@ impl Stager {
     pub fn stage(&mut self, r: MasterRow<'_>) -> StagedRow {
         let name_fields = [r.first_name, r.middle_name, r.last_name, r.suffix];
         let place_fields = [r.street, r.city, r.state, r.zip];
-        let (same_name, same_place) = match (self.valid, self.addr) {
-            (true, Some(_)) => (
-                same(&self.name, name_fields),
-                same(&self.place, place_fields),
-            ),
-            _ => (false, false),
-        };
-        let staged = match (same_name, same_place, self.addr) {
-            (true, true, Some(addr)) => Ok(Staged {
+        let same_name = self.last.is_some() && same(&self.name, name_fields);
+        let same_place = self.last.is_some() && same(&self.place, place_fields);
+        let row = |suffix, name, addr, street| {
+            Ok(Staged {
                 tin: r.tin.as_u32(),
                 year: r.tax_year,
-                suffix: self.suffix,
+                suffix,
                 dob: dob_day(r),
-                name: None,
+                name,
                 addr,
-                street: None,
-            }),
-            (true, false, _) => match stage_address(r) {
-                Some((addr, street)) => Ok(Staged {
-                    tin: r.tin.as_u32(),
-                    year: r.tax_year,
-                    suffix: self.suffix,
-                    dob: dob_day(r),
-                    name: None,
-                    addr,
-                    street: Some(street),
-                }),
-                None => stage(r),
-            },
-            (false, true, Some(addr)) => {
+                street,
+            })
+        };
+        let staged = match (self.last, same_name, same_place) {
+            (Some((addr, suffix)), true, true) => row(suffix, None, addr, None),
+            (Some((_, suffix)), true, false) => stage_address(r).map_or_else(
+                || stage(r),
+                |(addr, street)| row(suffix, None, addr, Some(street)),
+            ),
+            (Some((addr, _)), false, true) => {
                 let n = crate::keys::name(r.first_name, r.middle_name, r.last_name, r.suffix);
                 let name = NameTokens::of(&n);
                 if name.is_usable() {
-                    Ok(Staged {
-                        tin: r.tin.as_u32(),
-                        year: r.tax_year,
-                        suffix: suffix_code(&n),
-                        dob: dob_day(r),
-                        name: Some(name),
-                        addr,
-                        street: None,
-                    })
+                    row(suffix_code(&n), Some(name), addr, None)
                 } else {
                     stage(r)
                 }
             }
             _ => stage(r),
         };
-        match &staged {
+        self.last = match &staged {
             Ok(s) => {
                 if !same_name {
                     hold(&mut self.name, name_fields);
@@ -164,10 +145,10 @@ impl Stager {
                 if !same_place {
                     hold(&mut self.place, place_fields);
                 }
-                (self.valid, self.addr, self.suffix) = (true, Some(s.addr), s.suffix);
+                Some((s.addr, s.suffix))
             }
-            Err(_) => self.valid = false,
-        }
+            Err(_) => None,
+        };
         StagedRow(staged)
     }
 }
