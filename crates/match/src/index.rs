@@ -234,6 +234,24 @@ pub(crate) struct Names {
 
 pub(crate) const NAME_HEAD: usize = 5;
 
+/// The token ids of a name's first given name (the middle name's when the
+/// first-name field is empty) and paternal surname, from its dictionary
+/// entry (as [`crate::keys::NameTokens::first_given`] and
+/// [`crate::keys::NameTokens::paternal`] read them).
+pub(crate) fn first_and_paternal(e: &[u32]) -> (Option<u32>, Option<u32>) {
+    let (g, m, s) = (e[0] as usize, e[1] as usize, e[2] as usize);
+    let t = &e[NAME_HEAD..];
+    let first = if g > 0 {
+        t.first()
+    } else if m > 0 {
+        t.get(g)
+    } else {
+        None
+    };
+    let paternal = if s > 0 { t.get(g + m) } else { None };
+    (first.copied(), paternal.copied())
+}
+
 impl Names {
     pub(crate) fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
@@ -512,12 +530,7 @@ impl MasterIndex {
         fill(&mut out.middle, &t[g..g + m]);
         fill(&mut out.surnames, &t[g + m..g + m + s]);
         fill(&mut out.particles, &t[g + m + s..g + m + s + p]);
-        let first = if g > 0 {
-            t.first()
-        } else {
-            t[g..g + m].first()
-        };
-        (first.copied(), t[g + m..g + m + s].first().copied())
+        first_and_paternal(e)
     }
 
     /// The packed phonetic codes of a token.

@@ -23,8 +23,8 @@ use super::file::{Tag, Writer};
 use super::lookup::{addr_high, DirectoryBuilder};
 use super::spill::Sorter;
 use super::{
-    hidden_keys, return_key, AddrRec, Hidden, IndexError, IndexRow, MasterIndex, NAME_HEAD,
-    STREET_TINS_CAP,
+    first_and_paternal, hidden_keys, return_key, AddrRec, Hidden, IndexError, IndexRow,
+    MasterIndex, STREET_TINS_CAP,
 };
 use crate::keys::{block_keys_of, suffix_code, AddressKeys, NameTokens};
 use crate::model::Model;
@@ -351,7 +351,7 @@ impl NameDict {
     fn name<'a>(&self, id: u32, tokens: &'a Dict) -> NameTokens<&'a str> {
         let e = self.entry(id);
         let (g, m, s, p) = (e[0] as usize, e[1] as usize, e[2] as usize, e[3] as usize);
-        let t = &e[NAME_HEAD..];
+        let t = &e[super::NAME_HEAD..];
         let tok = |r: &[u32]| {
             r.iter()
                 .map(|&i| std::str::from_utf8(tokens.get(i)).unwrap_or(""))
@@ -1173,24 +1173,6 @@ impl Spool {
         }
         Ok(w.end())
     }
-}
-
-/// The token ids of a name's first given name (the middle name's when the
-/// first-name field is empty) and paternal surname, from its dictionary
-/// entry (as [`NameTokens::first_given`] and [`NameTokens::paternal`] read
-/// them).
-fn first_and_paternal(e: &[u32]) -> (Option<u32>, Option<u32>) {
-    let (g, m, s) = (e[0] as usize, e[1] as usize, e[2] as usize);
-    let t = &e[NAME_HEAD..];
-    let first = if g > 0 {
-        t.first()
-    } else if m > 0 {
-        t.get(g)
-    } else {
-        None
-    };
-    let paternal = if s > 0 { t.get(g + m) } else { None };
-    (first.copied(), paternal.copied())
 }
 
 /// What blocking takes of each token that is some name's first given name
