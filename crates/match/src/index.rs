@@ -29,6 +29,7 @@ use table::Table;
 use vouch_core::{MasterRecord, Tin};
 
 mod build;
+mod direct;
 mod file;
 mod lookup;
 mod sample;

@@ -26,6 +26,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 const MAGIC: &[u8; 8] = b"VOUCHIDX";
@@ -185,22 +186,79 @@ fn section_digest(b: &[u8], at: usize, release: &(dyn Fn(usize, usize) + Sync)) 
     outer.finalize().into()
 }
 
-struct Entry {
-    tag: Tag,
-    offset: u64,
-    len: u64,
-    digest: [u8; 32],
-}
-
 /// Writes an index file section by section, streaming: nothing is held
-/// but the section table.
+/// but the section table and a few buffers. The bytes are hashed and
+/// written by a thread of its own ([`write_loop`]) while the build goes on
+/// with its next records: hashing and copying into the page cache were
+/// the build's later passes' longest sequential step.
 pub(crate) struct Writer {
     tmp: tempfile::NamedTempFile,
-    w: BufWriter<File>,
+    /// To the writing thread; `None` once it is done.
+    tx: Option<SyncSender<Msg>>,
+    /// Buffers the writing thread is done with, to fill again.
+    free: Receiver<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<Vec<[u8; 32]>>>>,
+    /// Bytes not yet handed to the writing thread.
+    buf: Vec<u8>,
     pos: u64,
-    entries: Vec<Entry>,
-    open: Option<(Tag, u64, ChunkHasher)>,
+    /// The sections ended, in order: tag, offset, length (their digests
+    /// come from the writing thread, in the same order).
+    sections: Vec<(Tag, u64, u64)>,
+    open: Option<(Tag, u64)>,
     path: PathBuf,
+}
+
+/// Bytes handed to the writing thread at a time.
+const WRITE_BUFFER_BYTES: usize = 4 << 20;
+/// Buffers in flight to the writing thread, at most.
+const WRITE_BUFFERS_AHEAD: usize = 4;
+
+/// What the writing thread is told, in file order.
+enum Msg {
+    /// Bytes to append (hashed into the open section, if any).
+    Bytes(Vec<u8>),
+    /// A section starts.
+    Begin,
+    /// The open section ends: its digest is kept.
+    End,
+    /// Answer once everything before is written.
+    Flush(SyncSender<()>),
+}
+
+/// The writing thread: appends, hashes each section's bytes as they go
+/// (see [`ChunkHasher`]), returns the buffers; gives the sections'
+/// digests in order, or the first error (it then stops, and the builder's
+/// next message fails).
+fn write_loop<W: Write>(
+    mut file: W,
+    rx: Receiver<Msg>,
+    free: SyncSender<Vec<u8>>,
+) -> std::io::Result<Vec<[u8; 32]>> {
+    let mut digests = Vec::new();
+    let mut open: Option<ChunkHasher> = None;
+    for msg in rx {
+        match msg {
+            Msg::Bytes(mut b) => {
+                if let Some(h) = &mut open {
+                    h.update(&b);
+                }
+                file.write_all(&b)?;
+                b.clear();
+                // A full pool: the buffer is dropped.
+                let _ = free.try_send(b);
+            }
+            Msg::Begin => open = Some(ChunkHasher::new()),
+            Msg::End => {
+                if let Some(h) = open.take() {
+                    digests.push(h.finish());
+                }
+            }
+            Msg::Flush(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+    Ok(digests)
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> IndexError {
@@ -222,11 +280,20 @@ impl Writer {
             .tempfile_in(dir)
             .map_err(&io)?;
         let file = tmp.as_file().try_clone().map_err(&io)?;
+        let (tx, rx) = sync_channel(WRITE_BUFFERS_AHEAD);
+        let (give, free) = sync_channel(WRITE_BUFFERS_AHEAD + 1);
+        let thread = std::thread::Builder::new()
+            .name("vouch-index-write".into())
+            .spawn(move || write_loop(file, rx, give))
+            .map_err(&io)?;
         let mut w = Writer {
             tmp,
-            w: BufWriter::with_capacity(1 << 22, file),
+            tx: Some(tx),
+            free,
+            thread: Some(thread),
+            buf: Vec::with_capacity(WRITE_BUFFER_BYTES),
             pos: 0,
-            entries: Vec::new(),
+            sections: Vec::new(),
             open: None,
             path,
         };
@@ -238,9 +305,61 @@ impl Writer {
         Ok(w)
     }
 
-    fn raw(&mut self, b: &[u8]) -> Result<(), IndexError> {
-        self.w.write_all(b).map_err(io_err(&self.path))?;
+    /// Hands a message to the writing thread; if it has stopped, its
+    /// error.
+    fn send(&mut self, msg: Msg) -> Result<(), IndexError> {
+        let sent = match &self.tx {
+            Some(tx) => tx.send(msg).is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            self.join().map(|_| ())?;
+            Err(self.stopped())
+        }
+    }
+
+    fn stopped(&self) -> IndexError {
+        IndexError::Io {
+            path: self.path.clone(),
+            why: "the index file's writing thread stopped".into(),
+        }
+    }
+
+    /// Waits for the writing thread to end: the sections' digests.
+    fn join(&mut self) -> Result<Vec<[u8; 32]>, IndexError> {
+        self.tx = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Ok(digests))) => Ok(digests),
+            Some(Ok(Err(e))) => Err(io_err(&self.path)(e)),
+            Some(Err(_)) | None => Err(self.stopped()),
+        }
+    }
+
+    /// Hands the bytes gathered so far to the writing thread.
+    fn send_buffered(&mut self) -> Result<(), IndexError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = self
+            .free
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUFFER_BYTES));
+        let full = std::mem::replace(&mut self.buf, next);
+        self.send(Msg::Bytes(full))
+    }
+
+    fn raw(&mut self, mut b: &[u8]) -> Result<(), IndexError> {
         self.pos += b.len() as u64;
+        while !b.is_empty() {
+            let n = b.len().min(WRITE_BUFFER_BYTES - self.buf.len());
+            self.buf.extend_from_slice(&b[..n]);
+            b = &b[n..];
+            if self.buf.len() >= WRITE_BUFFER_BYTES {
+                self.send_buffered()?;
+            }
+        }
         Ok(())
     }
 
@@ -249,15 +368,14 @@ impl Writer {
         self.end()?;
         let pad = (ALIGN - self.pos % ALIGN) % ALIGN;
         self.raw(&[0u8; ALIGN as usize][..pad as usize])?;
-        self.open = Some((tag, self.pos, ChunkHasher::new()));
+        self.send_buffered()?;
+        self.send(Msg::Begin)?;
+        self.open = Some((tag, self.pos));
         Ok(())
     }
 
     /// Appends bytes to the open section.
     pub(crate) fn put(&mut self, b: &[u8]) -> Result<(), IndexError> {
-        if let Some((_, _, h)) = &mut self.open {
-            h.update(b);
-        }
         self.raw(b)
     }
 
@@ -268,13 +386,10 @@ impl Writer {
 
     /// Ends the open section, if any.
     pub(crate) fn end(&mut self) -> Result<(), IndexError> {
-        if let Some((tag, offset, h)) = self.open.take() {
-            self.entries.push(Entry {
-                tag,
-                offset,
-                len: self.pos - offset,
-                digest: h.finish(),
-            });
+        if let Some((tag, offset)) = self.open.take() {
+            self.send_buffered()?;
+            self.send(Msg::End)?;
+            self.sections.push((tag, offset, self.pos - offset));
         }
         Ok(())
     }
@@ -302,17 +417,24 @@ impl Writer {
         len: usize,
     ) -> Result<(), IndexError> {
         let io = io_err(&self.path);
-        self.w.flush().map_err(&io)?;
-        let e = self
-            .entries
-            .iter()
-            .find(|e| e.tag == tag)
-            .ok_or(IndexError::Corrupt {
-                path: self.path.clone(),
-                why: "section read back before it was written",
-            })?;
-        let at = e.offset + (from * size_of::<T>()) as u64;
-        let avail = ((e.len as usize) / size_of::<T>()).saturating_sub(from);
+        let &(_, offset, bytes) =
+            self.sections
+                .iter()
+                .find(|(t, _, _)| *t == tag)
+                .ok_or(IndexError::Corrupt {
+                    path: self.path.clone(),
+                    why: "section read back before it was written",
+                })?;
+        // Everything before is in the file once the writing thread answers.
+        self.send_buffered()?;
+        let (done, wait) = sync_channel(1);
+        self.send(Msg::Flush(done))?;
+        if wait.recv().is_err() {
+            self.join().map(|_| ())?;
+            return Err(self.stopped());
+        }
+        let at = offset + (from * size_of::<T>()) as u64;
+        let avail = ((bytes as usize) / size_of::<T>()).saturating_sub(from);
         out.clear();
         out.resize(len.min(avail), T::zeroed());
         self.tmp
@@ -326,15 +448,19 @@ impl Writer {
     pub(crate) fn finish(mut self) -> Result<Finished, IndexError> {
         self.end()?;
         let table_at = self.pos;
-        let mut table = Vec::with_capacity(self.entries.len() * ENTRY_BYTES);
-        for e in &self.entries {
-            table.extend_from_slice(&(e.tag as u32).to_le_bytes());
-            table.extend_from_slice(&(e.tag.unit() as u32).to_le_bytes());
-            table.extend_from_slice(&e.offset.to_le_bytes());
-            table.extend_from_slice(&e.len.to_le_bytes());
-            table.extend_from_slice(&e.digest);
+        self.send_buffered()?;
+        let digests = self.join()?;
+        if digests.len() != self.sections.len() {
+            return Err(self.stopped());
         }
-        self.raw(&table)?;
+        let mut table = Vec::with_capacity(self.sections.len() * ENTRY_BYTES);
+        for (&(tag, offset, len), digest) in self.sections.iter().zip(&digests) {
+            table.extend_from_slice(&(tag as u32).to_le_bytes());
+            table.extend_from_slice(&(tag.unit() as u32).to_le_bytes());
+            table.extend_from_slice(&offset.to_le_bytes());
+            table.extend_from_slice(&len.to_le_bytes());
+            table.extend_from_slice(digest);
+        }
         let mut header = [0u8; HEADER_BYTES];
         header[..8].copy_from_slice(MAGIC);
         header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -345,13 +471,18 @@ impl Writer {
             .finalize();
         let mut footer = Vec::with_capacity(FOOTER_BYTES);
         footer.extend_from_slice(&table_at.to_le_bytes());
-        footer.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
+        footer.extend_from_slice(&(self.sections.len() as u32).to_le_bytes());
         footer.extend_from_slice(&[0u8; 4]);
         footer.extend_from_slice(&digest);
         footer.extend_from_slice(MAGIC_END);
-        self.raw(&footer)?;
+        // The writing thread is done: the table and footer go after its
+        // bytes, from this thread.
         let io = io_err(&self.path);
-        self.w.flush().map_err(&io)?;
+        let mut f = self.tmp.as_file();
+        f.write_all_at(&table, table_at).map_err(&io)?;
+        f.write_all_at(&footer, table_at + table.len() as u64)
+            .map_err(&io)?;
+        f.flush().map_err(&io)?;
         self.tmp.as_file().sync_all().map_err(&io)?;
         Ok(Finished {
             tmp: self.tmp,
@@ -733,4 +864,97 @@ fn tables(backing: &Arc<Backing>, s: &Sections) -> Result<MasterIndex, &'static 
             codes: t(backing, s, Tag::Codes)?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic bytes that differ from offset to offset.
+    fn noise(n: usize, seed: u64) -> Vec<u8> {
+        (0..n as u64)
+            .map(|i| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ seed).to_le_bytes()[7])
+            .collect()
+    }
+
+    #[test]
+    fn a_file_written_by_the_writing_thread_reads_back_and_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::create(dir.path()).unwrap();
+        // Every section (the table wants them all); the token bytes span
+        // several of the writing thread's buffers and end inside one.
+        let big = 2 * WRITE_BUFFER_BYTES + WRITE_BUFFER_BYTES / 3 + 5;
+        let mut wrote = HashMap::new();
+        for (i, &tag) in TAGS.iter().enumerate() {
+            let n = if tag == Tag::TokenBytes {
+                big
+            } else {
+                tag.unit() * (i + 1)
+            };
+            let b = noise(n, i as u64);
+            w.begin(tag).unwrap();
+            // In uneven pieces, as the build's batches come.
+            for piece in b.chunks(1_000_003) {
+                w.put(piece).unwrap();
+            }
+            w.end().unwrap();
+            wrote.insert(tag as u32, b);
+        }
+        // Read back across a buffer boundary, and at the very end.
+        let tokens = &wrote[&(Tag::TokenBytes as u32)];
+        let mut back: Vec<u8> = Vec::new();
+        for (from, len) in [(WRITE_BUFFER_BYTES - 3, 10), (big - 7, 100), (0, 1)] {
+            w.read_back(Tag::TokenBytes, from, &mut back, len).unwrap();
+            assert_eq!(back[..], tokens[from..(from + len).min(big)], "from {from}");
+        }
+        let done = w.finish().unwrap();
+        let bytes = std::fs::read(done.tmp.path()).unwrap();
+        // The digests the writing thread computed are those of the bytes
+        // in the file, section by section.
+        let sections = section_table(&bytes, Digests::Check, &|_, _| {}).unwrap();
+        for (tag, b) in &wrote {
+            let (offset, len) = sections[tag];
+            assert_eq!(&bytes[offset..offset + len], &b[..], "section {tag}");
+        }
+        let mut bad = bytes.clone();
+        let (offset, _) = sections[&(Tag::TokenBytes as u32)];
+        bad[offset + WRITE_BUFFER_BYTES + 1] ^= 1;
+        assert!(section_table(&bad, Digests::Check, &|_, _| {}).is_err());
+    }
+
+    /// A sink that takes `left` bytes and then fails, as a full disk does.
+    struct Full {
+        left: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.left == 0 {
+                return Err(std::io::Error::other("no space left"));
+            }
+            let n = b.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_stops_the_writing_thread_and_the_builder_hears_of_it() {
+        let (tx, rx) = sync_channel(1);
+        let (give, _free) = sync_channel(8);
+        let t = std::thread::spawn(move || write_loop(Full { left: 10 }, rx, give));
+        tx.send(Msg::Begin).unwrap();
+        tx.send(Msg::Bytes(vec![1; 8])).unwrap();
+        tx.send(Msg::Bytes(vec![2; 8])).unwrap();
+        let got = t.join().unwrap();
+        assert!(got.is_err(), "the failed write is the thread's result");
+        assert!(
+            tx.send(Msg::End).is_err(),
+            "the builder's next message fails"
+        );
+    }
 }

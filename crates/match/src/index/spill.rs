@@ -8,14 +8,15 @@
 //! The run files hold index records (keys, ids, dates of birth): they are
 //! created without a name (`tempfile::tempfile_in`, removed by the kernel
 //! when closed, even after a crash) in the directory the index is built in,
-//! which holds the same confidential data.
+//! which holds the same confidential data. They are written past the page
+//! cache where the file system allows it ([`super::direct`]).
 
 use bytemuck::Pod;
 use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Bytes read at a time from each run during the merge.
@@ -70,14 +71,7 @@ impl<T: Pod + Ord + Send + 'static> Sorter<T> {
     fn spill(&mut self) -> std::io::Result<()> {
         self.sort_buffer();
         let mut f = tempfile::tempfile_in(&self.dir)?;
-        {
-            let mut w = BufWriter::with_capacity(1 << 20, &mut f);
-            for chunk in self.buf.chunks(1 << 16) {
-                w.write_all(bytemuck::cast_slice(chunk))?;
-            }
-            w.flush()?;
-        }
-        f.seek(SeekFrom::Start(0))?;
+        super::direct::write_run(&mut f, bytemuck::cast_slice(&self.buf))?;
         let n = self.buf.len() as u64;
         self.spilled_bytes += n * size_of::<T>() as u64;
         self.runs.push((f, n));
