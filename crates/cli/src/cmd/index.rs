@@ -113,16 +113,17 @@ fn stream(master: &Path, out: &Path, mut builder: IndexBuilder) -> Result<BuildR
     std::fs::create_dir_all(out)
         .with_context(|| format!("index --out {}: cannot create it", out.display()))?;
     let bar = progress::spinner("indexing master rows");
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<vouch_match::StagedRow>>(2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<vouch_match::StagedRow>>>(2);
     let load = std::thread::scope(|s| -> Result<MasterLoadReport> {
         // Parts of the file are parsed and standardised on every core, the
         // rows borrowed from the bytes read; this thread interns them in
         // file order meanwhile.
         let parser = s.spawn(move || -> Result<MasterLoadReport> {
             loop {
-                let mut batch = Vec::with_capacity(BATCH_ROWS);
+                // Each part's rows stay where they were staged.
+                let mut batch = Vec::new();
                 let stage = vouch_match::Stager::stage;
-                if reader.read_batch_with(&mut batch, BATCH_ROWS, Default::default, stage)? == 0 {
+                if reader.read_parts_with(&mut batch, BATCH_ROWS, Default::default, stage)? == 0 {
                     return Ok(reader.report().clone());
                 }
                 if tx.send(batch).is_err() {
@@ -132,8 +133,8 @@ fn stream(master: &Path, out: &Path, mut builder: IndexBuilder) -> Result<BuildR
         });
         let mut rows = 0u64;
         for batch in rx {
-            rows += batch.len() as u64;
-            builder.add_staged(batch);
+            rows += batch.iter().map(|p| p.len() as u64).sum::<u64>();
+            builder.add_staged(batch.into_iter().flatten());
             bar.set_message(format!("indexing master rows: {rows}"));
         }
         parser

@@ -533,21 +533,21 @@ impl IndexBuilder {
                     .collect();
                 runs.into_iter().flatten().collect::<Vec<_>>()
             },
-            || self.intern_all(previous),
+            || self.intern_all(previous.into_iter().flatten()),
         );
         self.pending = Some(staged);
     }
 
     /// Interns rows standardised by [`Stager::stage`], in file order (after
     /// any batch [`IndexBuilder::add_batch`] holds).
-    pub fn add_staged(&mut self, rows: Vec<StagedRow>) {
+    pub fn add_staged(&mut self, rows: impl IntoIterator<Item = StagedRow>) {
         let previous = self.pending.take();
-        self.intern_all(previous);
-        self.intern_all(Some(rows));
+        self.intern_all(previous.into_iter().flatten());
+        self.intern_all(rows);
     }
 
-    fn intern_all(&mut self, staged: Option<Vec<StagedRow>>) {
-        for StagedRow(s) in staged.into_iter().flatten() {
+    fn intern_all(&mut self, staged: impl IntoIterator<Item = StagedRow>) {
+        for StagedRow(s) in staged {
             let s = match s {
                 Ok(s) => s,
                 Err(u) => {
@@ -665,7 +665,7 @@ impl IndexBuilder {
     /// mapped, with what the build did.
     pub fn finish_into(mut self, dir: &Path) -> Result<(MasterIndex, BuildReport), IndexError> {
         let last = self.pending.take();
-        self.intern_all(last);
+        self.intern_all(last.into_iter().flatten());
         if let Some(e) = self.failed.take() {
             return Err(io(&self.work)(e));
         }

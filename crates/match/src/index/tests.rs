@@ -328,12 +328,14 @@ fn a_stager_reusing_the_row_before_builds_the_file_fresh_standardisation_builds(
     let mut batched = IndexBuilder::with_memory(1 << 24, work.path());
     let mut stager = Stager::default();
     for part in rows.chunks(1_000) {
-        reusing.add_staged(part.iter().map(|r| stager.stage(r.row())).collect());
-        fresh.add_staged(
-            part.iter()
-                .map(|r| Stager::default().stage(r.row()))
-                .collect(),
-        );
+        // Staged in two parts, as the reader hands them over.
+        let (a, b) = part.split_at(part.len() / 3);
+        let parts: Vec<Vec<StagedRow>> = [a, b]
+            .iter()
+            .map(|p| p.iter().map(|r| stager.stage(r.row())).collect())
+            .collect();
+        reusing.add_staged(parts.into_iter().flatten());
+        fresh.add_staged(part.iter().map(|r| Stager::default().stage(r.row())));
         batched.add_batch(part);
     }
     let file = |b: IndexBuilder, name: &str| {
