@@ -28,6 +28,7 @@
 use bytemuck::{Pod, Zeroable};
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Direct I/O's alignment: of the buffer, the offset and the length.
 pub(crate) const ALIGN: usize = 4096;
@@ -103,48 +104,110 @@ fn write_direct(file: &mut File, bytes: &[u8]) -> Result<(), Failed> {
     Ok(())
 }
 
-/// Reads a run back in aligned blocks, each a whole number of records.
+/// Reads a run back in aligned blocks, each a whole number of records, a
+/// thread of its own reading the next block from the disk while the merge
+/// consumes this one (direct reads have no read-ahead of the kernel's).
 pub(crate) struct RunReader {
-    file: File,
-    /// Where the next block starts (a multiple of the block's length).
-    offset: u64,
-    /// Bytes of a block.
-    block: usize,
-    buf: Vec<Block>,
-    direct: bool,
+    /// Blocks read ahead: the buffer and its bytes, 0 at the end.
+    rx: Receiver<std::io::Result<(Vec<Block>, usize)>>,
+    /// Buffers back to the reading thread.
+    give: SyncSender<Vec<Block>>,
 }
 
 /// About how many bytes a run's block holds.
 const READ_BYTES: usize = 1 << 20;
 
+/// Buffers a run's reading thread fills ahead of the merge.
+const BLOCKS_AHEAD: usize = 2;
+
 impl RunReader {
     /// A reader of `file` from its start, for records of `record` bytes.
-    pub(crate) fn new(file: File, record: usize) -> RunReader {
+    pub(crate) fn new(file: File, record: usize) -> std::io::Result<RunReader> {
         let record = record.max(1);
         // The least common multiple of the alignment and the record.
         let unit = ALIGN / gcd(ALIGN, record) * record;
         let block = unit * (READ_BYTES / unit).max(1);
         let direct = set_direct(&file, true);
-        RunReader {
+        let reader = BlockReader {
             file,
             offset: 0,
             block,
-            buf: Vec::new(),
             direct,
+        };
+        let (tx, rx) = sync_channel(BLOCKS_AHEAD);
+        let (give, take) = sync_channel(BLOCKS_AHEAD + 1);
+        for _ in 0..BLOCKS_AHEAD {
+            give.send(vec![Block::zeroed(); block / ALIGN])
+                .map_err(|_| std::io::Error::other("a sort run's reader stopped"))?;
+        }
+        std::thread::Builder::new()
+            .name("vouch-run-read".into())
+            .spawn(move || reader.run(take, tx))?;
+        Ok(RunReader { rx, give })
+    }
+
+    /// Appends the next block's records to `out` (their bytes reinterpreted;
+    /// at most `max` of them): how many, 0 at the end of the run.
+    pub(crate) fn next_records<T: Pod>(
+        &mut self,
+        out: &mut Vec<T>,
+        max: u64,
+    ) -> std::io::Result<usize> {
+        let Ok(got) = self.rx.recv() else {
+            return Err(std::io::Error::other(
+                "a sort run's reader stopped before its end",
+            ));
+        };
+        let (buf, len) = got?;
+        let bytes: &[u8] = bytemuck::cast_slice(&buf);
+        let n = ((len / size_of::<T>()) as u64).min(max) as usize;
+        out.extend_from_slice(bytemuck::cast_slice(&bytes[..n * size_of::<T>()]));
+        // The reader may be gone (at the end): nothing to give back then.
+        let _ = self.give.try_send(buf);
+        Ok(n)
+    }
+}
+
+/// The reading side of a [`RunReader`].
+struct BlockReader {
+    file: File,
+    /// Where the next block starts (a multiple of the block's length).
+    offset: u64,
+    /// Bytes of a block.
+    block: usize,
+    direct: bool,
+}
+
+impl BlockReader {
+    /// Fills the buffers it is given with the file's blocks, in order,
+    /// until the end (a block of 0 bytes is sent), an error (sent), or
+    /// the merge is gone.
+    fn run(
+        mut self,
+        take: Receiver<Vec<Block>>,
+        tx: SyncSender<std::io::Result<(Vec<Block>, usize)>>,
+    ) {
+        for mut buf in take {
+            let read = self.read(&mut buf);
+            let end = !matches!(read, Ok(n) if n > 0);
+            if tx.send(read.map(|n| (buf, n))).is_err() || end {
+                return;
+            }
         }
     }
 
-    /// The next block: whole records, fewer (or none) at the end of the
-    /// file.
-    pub(crate) fn next_block(&mut self) -> std::io::Result<&[u8]> {
+    /// Reads the next block into `buf`: whole records, fewer (or none) at
+    /// the end of the file.
+    fn read(&mut self, buf: &mut [Block]) -> std::io::Result<usize> {
         use std::os::unix::fs::FileExt;
-        if self.buf.is_empty() {
-            self.buf = vec![Block::zeroed(); self.block / ALIGN];
-        }
-        let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut self.buf);
+        let buf: &mut [u8] = bytemuck::cast_slice_mut(buf);
+        let want = self.block.min(buf.len());
         let mut got = 0;
-        while got < self.block {
-            match self.file.read_at(&mut buf[got..], self.offset + got as u64) {
+        while got < want {
+            match self
+                .file
+                .read_at(&mut buf[got..want], self.offset + got as u64)
+            {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -165,7 +228,7 @@ impl RunReader {
             }
         }
         self.offset += got as u64;
-        Ok(&bytemuck::cast_slice::<Block, u8>(&self.buf)[..got])
+        Ok(got)
     }
 }
 

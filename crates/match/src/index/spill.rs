@@ -91,16 +91,15 @@ impl<T: Pod + Ord + Send + 'static> Sorter<T> {
             self.spill()?;
         }
         let spilled_bytes = self.spilled_bytes;
-        let mut runs: Vec<Run<T>> = self
-            .runs
-            .into_iter()
-            .map(|(file, left)| Run {
-                reader: super::direct::RunReader::new(file, size_of::<T>()),
+        let mut runs: Vec<Run<T>> = Vec::with_capacity(self.runs.len());
+        for (file, left) in self.runs {
+            runs.push(Run {
+                reader: super::direct::RunReader::new(file, size_of::<T>())?,
                 left,
                 block: Vec::new(),
                 at: 0,
-            })
-            .collect();
+            });
+        }
         let mut heap = BinaryHeap::with_capacity(runs.len());
         for (i, r) in runs.iter_mut().enumerate() {
             if let Some(x) = r.next()? {
@@ -185,17 +184,14 @@ impl<T: Pod> Run<T> {
             if self.left == 0 {
                 return Ok(None);
             }
-            let bytes = self.reader.next_block()?;
-            let n = ((bytes.len() / size_of::<T>()) as u64).min(self.left) as usize;
+            self.block.clear();
+            let n = self.reader.next_records(&mut self.block, self.left)?;
             if n == 0 {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     "a sort run ended before its last record",
                 ));
             }
-            self.block.clear();
-            self.block
-                .extend_from_slice(bytemuck::cast_slice(&bytes[..n * size_of::<T>()]));
             self.left -= n as u64;
             self.at = 0;
         }
