@@ -699,13 +699,20 @@ mod tests {
         (rows, counts, skipped, error)
     }
 
-    fn parallel(p: &Path, block: usize, part: usize) -> Outcome {
+    /// Reads the whole file with `read`, blocks and parts of the sizes
+    /// given: the rows, counts, skipped lines and error.
+    fn read_all(
+        p: &Path,
+        block: usize,
+        part: usize,
+        mut read: impl FnMut(&mut MasterReader, &mut Vec<MasterRecord>) -> Result<usize, FormatError>,
+    ) -> Outcome {
         let mut r = MasterReader::open(p).unwrap();
         (r.block, r.part) = (block, part);
         let mut rows = Vec::new();
         let mut error = None;
         loop {
-            match r.read_batch(&mut rows, 3) {
+            match read(&mut r, &mut rows) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
@@ -718,6 +725,10 @@ mod tests {
         let counts = (rep.rows_loaded, rep.rows_incomplete, rep.rows_skipped);
         let skipped = rep.skipped.iter().map(|s| (s.line, s.field)).collect();
         (rows, counts, skipped, error)
+    }
+
+    fn parallel(p: &Path, block: usize, part: usize) -> Outcome {
+        read_all(p, block, part, |r, rows| r.read_batch(rows, 3))
     }
 
     const TRICKY: &str = "\u{feff}tin,tax_year,first_name,middle_name,last_name,suffix,dob,street,city,state,zip\r\n\
@@ -763,31 +774,19 @@ mod tests {
     }
 
     /// [`parallel`] through `read_parts_with`: the parts' rows in order,
-    /// checking that no part is empty.
+    /// checking that no part is empty and that the count is theirs.
     fn parallel_parts(p: &Path, block: usize, part: usize) -> Outcome {
-        let mut r = MasterReader::open(p).unwrap();
-        (r.block, r.part) = (block, part);
-        let mut rows = Vec::new();
-        let mut error = None;
-        loop {
+        read_all(p, block, part, |r, rows| {
             let mut parts = Vec::new();
             let read = r.read_parts_with(&mut parts, 3, || (), |_, row| row.to_record());
             assert!(parts.iter().all(|p| !p.is_empty()), "an empty part");
             let n: usize = parts.iter().map(Vec::len).sum();
             rows.extend(parts.into_iter().flatten());
-            match read {
-                Ok(0) => break,
-                Ok(k) => assert_eq!(k, n, "the count is the rows added"),
-                Err(e) => {
-                    error = Some((e.line, e.field));
-                    break;
-                }
+            if let Ok(k) = read {
+                assert_eq!(k, n, "the count is the rows added");
             }
-        }
-        let rep = r.report();
-        let counts = (rep.rows_loaded, rep.rows_incomplete, rep.rows_skipped);
-        let skipped = rep.skipped.iter().map(|s| (s.line, s.field)).collect();
-        (rows, counts, skipped, error)
+            read
+        })
     }
 
     #[test]
