@@ -425,7 +425,9 @@ impl IndexBuilder {
     /// records, an eighth for the smaller), spilling runs into `work`
     /// (unnamed files: use the index's own directory, which holds the same
     /// data). The dictionaries of distinct names and tokens come on top
-    /// (about 50 bytes a distinct name), and a few bytes per address.
+    /// (about 50 bytes a distinct name), and a few bytes per address; so
+    /// do a few MiB of I/O buffers (three per spilled run while it is
+    /// merged, five of the index file's writing thread).
     pub fn with_memory(memory: usize, work: &Path) -> IndexBuilder {
         let memory = memory.max(1 << 16);
         IndexBuilder {

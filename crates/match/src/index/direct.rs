@@ -1,4 +1,4 @@
-//! Writing the sorts' runs past the page cache (direct I/O).
+//! Writing and reading the sorts' runs past the page cache (direct I/O).
 //!
 //! A run is written once, read back once, in order, and dropped: keeping
 //! it in the page cache buys nothing, and copying it there is what costs.
@@ -43,13 +43,13 @@ struct Block([u8; ALIGN]);
 
 /// Writes `bytes` at the start of `file` (new and empty), past the page
 /// cache where the file system allows it, and leaves the file set for
-/// buffered reading at its start. Returns whether direct I/O was used.
-pub(crate) fn write_run(file: &mut File, bytes: &[u8]) -> std::io::Result<bool> {
+/// buffered I/O at its start.
+pub(crate) fn write_run(file: &mut File, bytes: &[u8]) -> std::io::Result<()> {
     write_run_as(file, bytes, true)
 }
 
 /// [`write_run`], trying direct I/O only when `try_direct`.
-fn write_run_as(file: &mut File, bytes: &[u8], try_direct: bool) -> std::io::Result<bool> {
+fn write_run_as(file: &mut File, bytes: &[u8], try_direct: bool) -> std::io::Result<()> {
     let direct = if try_direct && set_direct(file, true) {
         let written = write_direct(file, bytes);
         set_direct_or_fail(file, false)?;
@@ -72,14 +72,14 @@ fn write_run_as(file: &mut File, bytes: &[u8], try_direct: bool) -> std::io::Res
         w.flush()?;
     }
     file.seek(SeekFrom::Start(0))?;
-    Ok(direct)
+    Ok(())
 }
 
 /// Why a direct write stopped.
 enum Failed {
     /// The file system refused direct I/O before anything was written.
     Refused,
-    /// A write failed (after the first block: a failure of its own).
+    /// A write failed otherwise (or after the first block): the error.
     Io(std::io::Error),
 }
 

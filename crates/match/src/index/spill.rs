@@ -8,8 +8,9 @@
 //! The run files hold index records (keys, ids, dates of birth): they are
 //! created without a name (`tempfile::tempfile_in`, removed by the kernel
 //! when closed, even after a crash) in the directory the index is built in,
-//! which holds the same confidential data. They are written past the page
-//! cache where the file system allows it ([`super::direct`]).
+//! which holds the same confidential data. They are written and read back
+//! past the page cache where the file system allows it
+//! ([`super::direct`]).
 
 use bytemuck::Pod;
 use rayon::prelude::*;
