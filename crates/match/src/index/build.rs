@@ -803,7 +803,10 @@ impl IndexBuilder {
             let mut surnames: Vec<u32> = Vec::new();
             let mut out: Vec<IndexRow> = Vec::with_capacity(PASS3_BATCH);
             let mut batch: Vec<ByTin> = Vec::with_capacity(PASS3_BATCH);
-            let mut keyed: Vec<([Option<u64>; 3], Option<u64>)> = Vec::with_capacity(PASS3_BATCH);
+            // Per fresh row: its blocking keys, its street key and its
+            // name's joined surname token.
+            let mut keyed: Vec<([Option<u64>; 3], Option<u64>, u32)> =
+                Vec::with_capacity(PASS3_BATCH);
             let mut fresh: Vec<usize> = Vec::with_capacity(PASS3_BATCH);
             let mut starts: Vec<u32> = Vec::with_capacity(PASS3_BATCH);
             let mut prev: Option<ByTin> = None;
@@ -843,7 +846,8 @@ impl IndexBuilder {
                     .par_iter()
                     .map(|&i| {
                         let r = &batch[i];
-                        let (first, paternal) = first_and_paternal(names.entry(r.name));
+                        let entry = names.entry(r.name);
+                        let (first, paternal) = first_and_paternal(entry);
                         let street = (r.street != u32::MAX).then(|| {
                             let words = std::str::from_utf8(tokens.get(r.street)).unwrap_or("");
                             crate::keys::street_key(r.zip5, words)
@@ -856,13 +860,19 @@ impl IndexBuilder {
                             r.dob,
                             r.zip5,
                         );
-                        (bk, street)
+                        (bk, street, entry[4])
                     })
                     .collect_into_vec(&mut keyed);
                 // Each row's taxpayer's first row, then the three sorts fed
                 // at once.
                 starts.clear();
-                for r in batch.iter() {
+                let mut fresh_at = fresh.iter().zip(&keyed).peekable();
+                for (i, r) in batch.iter().enumerate() {
+                    // A fresh row's surname, from the keys computed in
+                    // parallel (the name pool is read there, not here);
+                    // a row that is not fresh has its taxpayer's previous
+                    // row's name, already counted.
+                    let surname = fresh_at.next_if(|(&f, _)| f == i).map(|(_, k)| k.2);
                     if tin != Some(r.tin) {
                         count_surnames(&mut surnames, &mut tf);
                         tin = Some(r.tin);
@@ -883,7 +893,7 @@ impl IndexBuilder {
                         path: dir.join(super::INDEX_FILE),
                         why: "more rows than an index can number",
                     })?;
-                    surnames.push(names.entry(r.name)[4]);
+                    surnames.extend(surname);
                 }
                 let (fed_addrs, (fed_blocks, fed_streets)) = rayon::join(
                     || -> std::io::Result<()> {
@@ -898,7 +908,7 @@ impl IndexBuilder {
                     || {
                         rayon::join(
                             || -> std::io::Result<()> {
-                                for (&i, (bk, _)) in fresh.iter().zip(&keyed) {
+                                for (&i, (bk, _, _)) in fresh.iter().zip(&keyed) {
                                     for &key in bk.iter().flatten() {
                                         blocks.push(KeyVal {
                                             key,
@@ -910,7 +920,7 @@ impl IndexBuilder {
                                 Ok(())
                             },
                             || -> std::io::Result<()> {
-                                for (&i, (_, street)) in fresh.iter().zip(&keyed) {
+                                for (&i, (_, street, _)) in fresh.iter().zip(&keyed) {
                                     if let Some(key) = *street {
                                         streets.push(KeyVal {
                                             key,
