@@ -478,12 +478,11 @@ impl Writer {
         // The writing thread is done: the table and footer go after its
         // bytes, from this thread.
         let io = io_err(&self.path);
-        let mut f = self.tmp.as_file();
+        let f = self.tmp.as_file();
         f.write_all_at(&table, table_at).map_err(&io)?;
         f.write_all_at(&footer, table_at + table.len() as u64)
             .map_err(&io)?;
-        f.flush().map_err(&io)?;
-        self.tmp.as_file().sync_all().map_err(&io)?;
+        f.sync_all().map_err(&io)?;
         Ok(Finished {
             tmp: self.tmp,
             path: self.path,

@@ -271,17 +271,8 @@ mod tests {
             xs in proptest::collection::vec(0u64..500, 0..3_000),
             dedup in any::<bool>(),
         ) {
-            let dir = tempfile::tempdir().unwrap();
             // 1,024 records a run at least: several runs for the larger inputs.
-            let mut s = Sorter::<u64>::new(dir.path(), 8, dedup);
-            for &x in &xs {
-                s.push(x).unwrap();
-            }
-            let mut m = s.finish().unwrap();
-            let mut got = Vec::new();
-            while let Some(x) = m.next().unwrap() {
-                got.push(x);
-            }
+            let got = through_runs(&xs, dedup);
             let mut want = xs.clone();
             want.sort_unstable();
             if dedup {
@@ -291,10 +282,11 @@ mod tests {
         }
     }
 
-    /// Sorts `xs` through runs of about 1,024 records and merges them.
-    fn through_runs<T: Pod + Ord + Send + std::fmt::Debug>(xs: &[T]) -> Vec<T> {
+    /// Sorts `xs` through runs of about 1,024 records and merges them
+    /// (equal records once when `dedup`).
+    fn through_runs<T: Pod + Ord + Send + std::fmt::Debug>(xs: &[T], dedup: bool) -> Vec<T> {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Sorter::<T>::new(dir.path(), 8, false);
+        let mut s = Sorter::<T>::new(dir.path(), 8, dedup);
         for &x in xs {
             s.push(x).unwrap();
         }
@@ -329,13 +321,13 @@ mod tests {
             .collect();
         let mut want = a.clone();
         want.sort_unstable();
-        assert_eq!(through_runs(&a), want);
+        assert_eq!(through_runs(&a, false), want);
         let b: Vec<[u64; 6]> = (0..3_000u64)
             .map(|i| [i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40, i, 7, 8, 9, i])
             .collect();
         let mut want = b.clone();
         want.sort_unstable();
-        assert_eq!(through_runs(&b), want);
+        assert_eq!(through_runs(&b, false), want);
     }
 
     #[test]
