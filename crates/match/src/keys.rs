@@ -111,15 +111,48 @@ pub fn address_keys(street: &str, city: &str, state: &str, zip: &str) -> Option<
 /// [`address_keys`] of an address already standardised, whose match key
 /// is `key`.
 pub fn address_keys_of(a: &vouch_normalize::StandardAddress, key: &str) -> Option<AddressKeys> {
+    keys_with(a, key, &mut String::new())
+}
+
+/// The buffers [`address_keys_in`] builds an address's texts in, kept
+/// from one address to the next (the index build keys a hundred million).
+#[derive(Debug, Default)]
+pub struct KeyScratch {
+    key: String,
+    other: String,
+}
+
+/// [`address_keys_of`] an address already standardised, its match key
+/// and the other keyed texts built in `scratch`.
+pub fn address_keys_in(
+    a: &vouch_normalize::StandardAddress,
+    scratch: &mut KeyScratch,
+) -> Option<AddressKeys> {
+    a.match_key_into(&mut scratch.key);
+    keys_with(a, &scratch.key, &mut scratch.other)
+}
+
+fn keys_with(
+    a: &vouch_normalize::StandardAddress,
+    key: &str,
+    other: &mut String,
+) -> Option<AddressKeys> {
     let zip5 = a.zip5.as_deref()?;
     if key.is_empty() {
         return None;
     }
+    a.street_key_into(other);
+    let building = building_key(zip5, other);
+    let point = if a.delivery_point_into(other) {
+        point_key(other)
+    } else {
+        0
+    };
     Some(AddressKeys {
         exact: exact_key(key),
-        building: building_key(zip5, &a.street_key()),
+        building,
         zip5: zip5.parse().ok()?,
-        point: a.delivery_point().map_or(0, |p| point_key(&p)),
+        point,
         city: city_key(&a.city),
     })
 }
@@ -183,6 +216,18 @@ impl NameTokens<String> {
             middle: n.middle.clone(),
             surnames: n.surnames.clone(),
             particles: n.particles.clone(),
+        }
+    }
+}
+
+impl From<StandardName> for NameTokens<String> {
+    /// The tokens of a standardised name, moved out of it.
+    fn from(n: StandardName) -> NameTokens<String> {
+        NameTokens {
+            given: n.given,
+            middle: n.middle,
+            surnames: n.surnames,
+            particles: n.particles,
         }
     }
 }

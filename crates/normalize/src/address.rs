@@ -17,7 +17,7 @@
 //! lists, geocoding, and any partial-credit scoring: equality of standard
 //! forms is the only address comparison offered (field-notes, Addresses).
 
-use crate::city::{standardize_city, zip3_of};
+use crate::city::zip3_of;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -1287,21 +1287,29 @@ fn ordinal_number(t: &str) -> Option<u32> {
 }
 
 fn apply_city(city: &str, a: &mut StandardAddress) {
-    a.city = standardize_city(city);
+    let folded = crate::fold::fold(city);
+    // `N/A` or `N.A.` would expand to `NORTH A`: judge the folded text
+    // before any expansion too (its letters and digits, without spaces).
+    let mut raw = [0u8; 8];
+    let mut len = 0;
+    for b in folded.bytes().filter(u8::is_ascii_alphanumeric) {
+        if len == raw.len() {
+            len = 0;
+            break;
+        }
+        raw[len] = b;
+        len += 1;
+    }
+    let raw_placeholder = matches!(
+        &raw[..len],
+        b"NA" | b"NONE" | b"UNKNOWN" | b"UNK" | b"NULL" | b"TBD" | b"XX" | b"XXX"
+    );
+    a.city = crate::city::expand_city(folded);
     if a.city.is_empty() {
         a.flags.incomplete = true;
         return;
     }
-    // `N/A` or `N.A.` would expand to `NORTH A`: judge the folded text
-    // before any expansion too.
-    let raw: String = crate::fold::fold(city)
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    if matches!(
-        raw.as_str(),
-        "NA" | "NONE" | "UNKNOWN" | "UNK" | "NULL" | "TBD" | "XX" | "XXX"
-    ) {
+    if raw_placeholder {
         a.flags.placeholder = true;
     }
     let digits_only = a.city.bytes().all(|b| b.is_ascii_digit() || b == b' ');
@@ -1550,19 +1558,27 @@ impl StandardAddress {
     /// axis); the unit number itself must match exactly.
     pub fn match_key(&self) -> String {
         let mut key = String::with_capacity(64);
+        self.match_key_into(&mut key);
+        key
+    }
+
+    /// [`StandardAddress::match_key`] written into `key` (cleared first),
+    /// so that a caller keying many addresses reuses one buffer.
+    pub fn match_key_into(&self, key: &mut String) {
+        key.clear();
         let zip5 = self.zip5.as_deref().unwrap_or("");
         match self.kind {
-            AddressKind::PoBox => push_fields(&mut key, &["PO BOX", opt(&self.po_box), zip5]),
+            AddressKind::PoBox => push_fields(key, &["PO BOX", opt(&self.po_box), zip5]),
             AddressKind::RuralRoute => push_fields(
-                &mut key,
+                key,
                 &["RR", opt(&self.rural_route), opt(&self.po_box), zip5],
             ),
             AddressKind::HighwayContract => push_fields(
-                &mut key,
+                key,
                 &["HC", opt(&self.rural_route), opt(&self.po_box), zip5],
             ),
             AddressKind::Military => push_fields(
-                &mut key,
+                key,
                 &[
                     opt(&self.unit_type),
                     opt(&self.unit),
@@ -1571,13 +1587,11 @@ impl StandardAddress {
                 ],
             ),
             // The hull number is often left out; the name and ZIP suffice.
-            AddressKind::Ship => {
-                push_fields(&mut key, &[opt(&self.unit_type), &self.street_name, zip5])
-            }
+            AddressKind::Ship => push_fields(key, &[opt(&self.unit_type), &self.street_name, zip5]),
             _ => {
                 let unit_class = self.unit_type.as_deref().map_or("", unit_class);
                 push_fields(
-                    &mut key,
+                    key,
                     &[
                         opt(&self.house_number),
                         opt(&self.predir),
@@ -1595,7 +1609,6 @@ impl StandardAddress {
             key.push_str("|URB ");
             key.push_str(urbanization);
         }
-        key
     }
 
     /// The delivery point without its street name: ZIP5, house number,
@@ -1604,15 +1617,23 @@ impl StandardAddress {
     /// point whose streets are alike (a keying error apart) name the same
     /// delivery point.
     pub fn delivery_point(&self) -> Option<String> {
-        if !matches!(self.kind, AddressKind::Street | AddressKind::Unknown) {
-            return None;
-        }
-        let house = self.house_number.as_deref()?;
-        let zip5 = self.zip5.as_deref()?;
-        let unit_class = self.unit_type.as_deref().map_or("", unit_class);
         let mut key = String::with_capacity(32);
+        self.delivery_point_into(&mut key).then_some(key)
+    }
+
+    /// [`StandardAddress::delivery_point`] written into `key` (cleared
+    /// first); false, with `key` empty, where there is none.
+    pub fn delivery_point_into(&self, key: &mut String) -> bool {
+        key.clear();
+        if !matches!(self.kind, AddressKind::Street | AddressKind::Unknown) {
+            return false;
+        }
+        let (Some(house), Some(zip5)) = (self.house_number.as_deref(), self.zip5.as_deref()) else {
+            return false;
+        };
+        let unit_class = self.unit_type.as_deref().map_or("", unit_class);
         push_fields(
-            &mut key,
+            key,
             &[
                 zip5,
                 house,
@@ -1623,37 +1644,49 @@ impl StandardAddress {
                 opt(&self.urbanization),
             ],
         );
-        Some(key)
+        true
     }
 
     /// The street for comparing spellings: the street name, then `|` and
     /// the suffix spelled out when there is one (`PERRY|DRIVE`,
     /// `PERRY RIVE`), without directionals (part of the delivery point).
     pub fn street_words(&self) -> String {
-        let mut out = self.street_name.clone();
+        let mut out = String::with_capacity(self.street_name.len() + 12);
+        self.street_words_into(&mut out);
+        out
+    }
+
+    /// [`StandardAddress::street_words`] appended to `out`.
+    pub fn street_words_into(&self, out: &mut String) {
+        out.push_str(&self.street_name);
         if let Some(suffix) = self.suffix.as_deref() {
             let long = crate::usps::street_suffix(suffix).map_or(suffix, |s| s.primary);
             out.push('|');
             out.push_str(long);
         }
-        out
     }
 
     /// A coarse key for blocking: house number and street name, without
     /// suffix, directionals, unit or ZIP (`1234 MAIN`); `PO BOX 12` for a
     /// box, `RR 2 BOX 15` for a route.
     pub fn street_key(&self) -> String {
+        let mut key = String::with_capacity(32);
+        self.street_key_into(&mut key);
+        key
+    }
+
+    /// [`StandardAddress::street_key`] written into `key` (cleared first).
+    pub fn street_key_into(&self, key: &mut String) {
+        key.clear();
         match self.kind {
             AddressKind::Street | AddressKind::Unknown => {
-                let mut key = String::with_capacity(32);
                 if let Some(house) = &self.house_number {
                     key.push_str(house);
                     key.push(' ');
                 }
                 key.push_str(&self.street_name);
-                key
             }
-            _ => self.street_line(),
+            _ => key.push_str(&self.street_line()),
         }
     }
 }

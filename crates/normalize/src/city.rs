@@ -42,6 +42,11 @@ fn expand_city_token(token: &str, position: usize, token_count: usize) -> Option
 pub fn standardize_city(city: &str) -> String {
     let mut folded = String::with_capacity(city.len() + 8);
     fold_into(city, &mut folded);
+    expand_city(folded)
+}
+
+/// [`standardize_city`] of a city already folded.
+pub(crate) fn expand_city(folded: String) -> String {
     // The folded form has single spaces and no other whitespace.
     if !folded
         .split_ascii_whitespace()
