@@ -26,7 +26,7 @@ use super::{
     first_and_paternal, hidden_keys, return_key, AddrRec, Hidden, IndexError, IndexRow,
     MasterIndex, STREET_TINS_CAP,
 };
-use crate::keys::{block_keys_of, suffix_code, AddressKeys, NameTokens};
+use crate::keys::{block_keys_of, suffix_code, AddressKeys, KeyScratch, NameTokens};
 use crate::model::Model;
 use bytemuck::{Pod, Zeroable};
 use hashbrown::HashTable;
@@ -34,6 +34,7 @@ use rayon::prelude::*;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use vouch_core::{MasterRecord, MasterRow};
+use vouch_normalize::{StandardAddress, StandardName};
 
 /// The default memory for the build's sort buffers: 1 GiB.
 pub const BUILD_MEMORY_DEFAULT: usize = 1 << 30;
@@ -57,13 +58,28 @@ struct Staged {
     year: u16,
     suffix: u8,
     dob: u32,
-    /// `None`: the row before this one's name (filed the same, letter for
-    /// letter, so standardised and interned the same).
-    name: Option<NameTokens>,
+    /// The token counts (given, middle, surnames, particles) of the row's
+    /// name, whose tokens lead `text`; `None`: the row before this one's
+    /// name (filed the same, letter for letter, so standardised and
+    /// interned the same).
+    name: Option<[u32; 4]>,
     addr: AddressKeys,
-    /// `None`: the row before this one's street spelling (its address was
-    /// filed the same).
-    street: Option<String>,
+    street: Street,
+    /// What the row brings that the row before did not, in one buffer
+    /// (nothing allocated when it brings nothing): the name's tokens, each
+    /// followed by a space, then the street spelling ([`Street::Text`]).
+    text: String,
+}
+
+/// A staged row's street spelling.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Street {
+    /// The row before this one's (its address was filed the same).
+    Same,
+    /// None: the address has no delivery point to compare spellings at.
+    Empty,
+    /// The rest of the row's text.
+    Text,
 }
 
 /// Rows standardised at a time on one thread by [`IndexBuilder::add_batch`].
@@ -89,6 +105,7 @@ pub struct Stager {
     last: Option<(AddressKeys, u8)>,
     name: [String; 4],
     place: [String; 4],
+    scratch: KeyScratch,
 }
 
 fn same(held: &[String; 4], now: [&str; 4]) -> bool {
@@ -109,7 +126,8 @@ impl Stager {
         let place_fields = [r.street, r.city, r.state, r.zip];
         let same_name = self.last.is_some() && same(&self.name, name_fields);
         let same_place = self.last.is_some() && same(&self.place, place_fields);
-        let row = |suffix, name, addr, street| {
+        let scratch = &mut self.scratch;
+        let row = |suffix, name, addr, street, text| {
             Ok(Staged {
                 tin: r.tin.as_u32(),
                 year: r.tax_year,
@@ -118,24 +136,29 @@ impl Stager {
                 name,
                 addr,
                 street,
+                text,
             })
         };
         let staged = match (self.last, same_name, same_place) {
-            (Some((addr, suffix)), true, true) => row(suffix, None, addr, None),
-            (Some((_, suffix)), true, false) => stage_address(r).map_or_else(
-                || stage(r),
-                |(addr, street)| row(suffix, None, addr, Some(street)),
-            ),
-            (Some((addr, _)), false, true) => {
-                let n = crate::keys::name(r.first_name, r.middle_name, r.last_name, r.suffix);
-                let name = NameTokens::of(&n);
-                if name.is_usable() {
-                    row(suffix_code(&n), Some(name), addr, None)
-                } else {
-                    stage(r)
+            (Some((addr, suffix)), true, true) => {
+                row(suffix, None, addr, Street::Same, String::new())
+            }
+            (Some((_, suffix)), true, false) => {
+                let mut text = String::new();
+                match stage_address(r, scratch, &mut text) {
+                    Some((addr, street)) => row(suffix, None, addr, street, text),
+                    None => stage(r, scratch),
                 }
             }
-            _ => stage(r),
+            (Some((addr, _)), false, true) => {
+                let n = crate::keys::name(r.first_name, r.middle_name, r.last_name, r.suffix);
+                let mut text = String::new();
+                match pack_name(&n, &mut text) {
+                    Some(counts) => row(suffix_code(&n), Some(counts), addr, Street::Same, text),
+                    None => stage(r, scratch),
+                }
+            }
+            _ => stage(r, scratch),
         };
         self.last = match &staged {
             Ok(s) => {
@@ -157,35 +180,84 @@ fn dob_day(r: MasterRow<'_>) -> u32 {
     r.dob.map_or(0, |d| d.to_julian_day().max(0) as u32)
 }
 
-/// A row's address keys and street spelling, when its address is usable.
-fn stage_address(r: MasterRow<'_>) -> Option<(AddressKeys, String)> {
+/// A usable name's tokens appended to `text` ([`Staged::text`]), and their
+/// counts; `None` (and `text` as it was) for a name without a given name
+/// or a surname.
+fn pack_name(n: &StandardName, text: &mut String) -> Option<[u32; 4]> {
+    let first_given = n
+        .given
+        .first()
+        .or(n.middle.first())
+        .map_or("", String::as_str);
+    if first_given.is_empty() || n.surnames.is_empty() {
+        return None;
+    }
+    Some(pack_tokens(n, text))
+}
+
+/// A name's tokens appended to `text` (each followed by a space), and how
+/// many there are of given names, middle names, surnames and particles.
+fn pack_tokens(n: &StandardName, text: &mut String) -> [u32; 4] {
+    let groups = [&n.given, &n.middle, &n.surnames, &n.particles];
+    let tokens = || groups.iter().flat_map(|g| g.iter());
+    // Room for a street spelling after them too: one allocation a row.
+    text.reserve(tokens().map(|t| t.len() + 1).sum::<usize>() + STREET_ROOM);
+    for t in tokens() {
+        // A name's tokens are folded letters and digits: never a space.
+        debug_assert!(!t.contains(' '));
+        text.push_str(t);
+        text.push(' ');
+    }
+    groups.map(|g| g.len() as u32)
+}
+
+/// Bytes kept for a street spelling after its street name: `|` and the
+/// longest suffix spelled out (`EXPRESSWAY`), with some to spare.
+const STREET_ROOM: usize = 16;
+
+/// A row's address keys and street spelling (appended to `text` when it
+/// has one), when its address is usable.
+fn stage_address(
+    r: MasterRow<'_>,
+    scratch: &mut KeyScratch,
+    text: &mut String,
+) -> Option<(AddressKeys, Street)> {
     let a = vouch_normalize::standardize_address(r.street, r.city, r.state, r.zip);
     if !a.is_complete() {
         return None;
     }
-    let addr = crate::keys::address_keys_of(&a, &a.match_key())?;
-    let street = if addr.point != 0 {
-        a.street_words()
-    } else {
-        String::new()
-    };
-    Some((addr, street))
+    let addr = crate::keys::address_keys_in(&a, scratch)?;
+    Some((addr, street_text(&a, &addr, text)))
+}
+
+/// The street spelling of an address keyed `addr`, appended to `text`
+/// where it has a delivery point.
+fn street_text(a: &StandardAddress, addr: &AddressKeys, text: &mut String) -> Street {
+    if addr.point == 0 {
+        return Street::Empty;
+    }
+    text.reserve(a.street_name.len() + STREET_ROOM);
+    a.street_words_into(text);
+    Street::Text
 }
 
 /// A row standardised, or the key (TIN, tax year) of a return that exists
 /// but whose name or address cannot be used.
-fn stage(r: MasterRow<'_>) -> Result<Staged, Unusable> {
+fn stage(r: MasterRow<'_>, scratch: &mut KeyScratch) -> Result<Staged, Unusable> {
     let key = return_key(r.tin.as_u32(), r.tax_year);
     let a = vouch_normalize::standardize_address(r.street, r.city, r.state, r.zip);
     let n = crate::keys::name(r.first_name, r.middle_name, r.last_name, r.suffix);
-    let name = NameTokens::of(&n);
+    let mut text = String::new();
+    let counts = pack_name(&n, &mut text);
     let addr = if a.is_complete() {
-        crate::keys::address_keys_of(&a, &a.match_key())
+        crate::keys::address_keys_in(&a, scratch)
     } else {
         None
     };
-    let (Some(addr), true) = (addr, name.is_usable()) else {
+    let (Some(addr), Some(counts)) = (addr, counts) else {
         // What can still be read: a namesake of the subject may live there.
+        let suffix = suffix_code(&n);
+        let name = NameTokens::from(n);
         let street = matches!(
             a.kind,
             vouch_normalize::AddressKind::Street | vouch_normalize::AddressKind::Unknown
@@ -198,23 +270,21 @@ fn stage(r: MasterRow<'_>) -> Result<Staged, Unusable> {
                     a.zip5.as_deref().unwrap_or(""),
                 );
                 let code = vouch_normalize::identity_code(name.first_given(), name.paternal())?;
-                (keys != [0, 0]).then_some((keys, code, dob_day(r), suffix_code(&n)))
+                (keys != [0, 0]).then_some((keys, code, dob_day(r), suffix))
             })
             .flatten();
         return Err(Unusable { key, hidden });
     };
+    let street = street_text(&a, &addr, &mut text);
     Ok(Staged {
         tin: r.tin.as_u32(),
         year: r.tax_year,
         suffix: suffix_code(&n),
         dob: dob_day(r),
-        name: Some(name),
-        street: Some(if addr.point != 0 {
-            a.street_words()
-        } else {
-            String::new()
-        }),
+        name: Some(counts),
+        street,
         addr,
+        text,
     })
 }
 
@@ -400,6 +470,8 @@ pub struct IndexBuilder {
     pending: Option<Vec<StagedRow>>,
     previous_model: Option<Model>,
     entry: Vec<u32>,
+    joined: String,
+    spans: Vec<std::ops::Range<usize>>,
     /// The last row interned's name and street spelling (a staged row may
     /// say "the same").
     last_name: u32,
@@ -445,6 +517,8 @@ impl IndexBuilder {
             pending: None,
             previous_model: None,
             entry: Vec::new(),
+            joined: String::new(),
+            spans: Vec::new(),
             last_name: 0,
             last_street: u32::MAX,
             report: BuildReport::default(),
@@ -576,15 +650,18 @@ impl IndexBuilder {
     }
 
     fn intern(&mut self, s: Staged) {
-        let name = match &s.name {
-            Some(n) => self.intern_name(n),
-            None => self.last_name,
+        let (name, street_text) = match s.name {
+            Some(counts) => {
+                let (name, rest) = self.intern_name(counts, &s.text);
+                (name, s.text.get(rest..).unwrap_or(""))
+            }
+            None => (self.last_name, s.text.as_str()),
         };
         self.last_name = name;
-        let street = match s.street.as_deref() {
-            Some("") => u32::MAX,
-            Some(words) => self.tokens.intern(words.as_bytes()),
-            None => self.last_street,
+        let street = match s.street {
+            Street::Empty => u32::MAX,
+            Street::Text => self.tokens.intern(street_text.as_bytes()),
+            Street::Same => self.last_street,
         };
         self.last_street = street;
         // Consecutive rows of one taxpayer usually share the address: one
@@ -612,33 +689,48 @@ impl IndexBuilder {
         });
     }
 
-    /// Interns a name's tokens and the name.
-    fn intern_name(&mut self, n: &NameTokens) -> u32 {
+    /// Interns a name's tokens (given, middle, surnames and particles,
+    /// `counts` of each, leading `text` as [`pack_name`] packed them) and
+    /// the name: its id, and where in `text` what follows the tokens starts.
+    fn intern_name(&mut self, counts: [u32; 4], text: &str) -> (u32, usize) {
+        // The tokens' places, found in one pass.
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let mut at = 0;
+        for _ in 0..counts.iter().sum::<u32>() {
+            let end = text
+                .get(at..)
+                .and_then(|t| t.find(' '))
+                .map_or(text.len(), |i| at + i);
+            spans.push(at..end);
+            at = (end + 1).min(text.len());
+        }
+        let token = |k: usize| spans.get(k).and_then(|r| text.get(r.clone())).unwrap_or("");
         let mut entry = std::mem::take(&mut self.entry);
         entry.clear();
-        entry.extend(
-            [
-                n.given.len(),
-                n.middle.len(),
-                n.surnames.len(),
-                n.particles.len(),
-            ]
-            .map(|x| x.min(255) as u32),
-        );
-        entry.push(self.tokens.intern(n.surname_joined().as_bytes()));
-        for t in n
-            .given
-            .iter()
-            .take(255)
-            .chain(n.middle.iter().take(255))
-            .chain(n.surnames.iter().take(255))
-            .chain(n.particles.iter().take(255))
-        {
-            entry.push(self.tokens.intern(t.as_bytes()));
+        entry.extend(counts.map(|x| x.min(255)));
+        let mut joined = std::mem::take(&mut self.joined);
+        joined.clear();
+        let before = (counts[0] + counts[1]) as usize;
+        for k in before..before + counts[2] as usize {
+            joined.push_str(token(k));
+        }
+        entry.push(self.tokens.intern(joined.as_bytes()));
+        self.joined = joined;
+        let mut k = 0;
+        for count in counts {
+            // Past the 255th, a group's tokens are not kept.
+            for j in 0..count as usize {
+                if j < 255 {
+                    entry.push(self.tokens.intern(token(k).as_bytes()));
+                }
+                k += 1;
+            }
         }
         let name = self.names.intern(&entry);
         self.entry = entry;
-        name
+        self.spans = spans;
+        (name, at)
     }
 
     /// Rows that could not be keyed (no comparable name or address) so far.
@@ -1273,8 +1365,9 @@ mod tests {
         let ids: Vec<u32> = names
             .iter()
             .map(|&(f, m, l, s)| {
-                let n = NameTokens::of(&crate::keys::name(f, m, l, s));
-                b.intern_name(&n)
+                let mut text = String::new();
+                let counts = pack_tokens(&crate::keys::name(f, m, l, s), &mut text);
+                b.intern_name(counts, &text).0
             })
             .collect();
         let blocking = TokenBlocking::of(&b.names, &b.tokens);
@@ -1290,5 +1383,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_name_packed_on_a_staging_thread_interns_as_its_tokens() {
+        let many = vec!["Al"; 300].join(" ");
+        let names = [
+            ("Bill", "", "Smith", ""),
+            ("Maria Jose", "Guadalupe", "de la Cruz Garcia y Lopez", "Jr"),
+            ("", "Alan", "Mc Donald", ""),
+            (many.as_str(), "", "Ng", ""),
+        ];
+        let mut b = IndexBuilder::new();
+        for (f, m, l, s) in names {
+            let n = crate::keys::name(f, m, l, s);
+            let mut text = String::from("stays ahead ");
+            let ahead = text.len();
+            let counts = pack_name(&n, &mut text).unwrap();
+            text.push_str("MAIN|STREET");
+            let (id, rest) = b.intern_name(counts, &text[ahead..]);
+            // Each group keeps its first 255 tokens, as the index reads them.
+            let want = NameTokens::of(&n);
+            fn cut(g: &[String]) -> Vec<&str> {
+                g.iter().take(255).map(String::as_str).collect()
+            }
+            let got = b.names.name(id, &b.tokens);
+            assert_eq!(got.given, cut(&want.given), "{f}");
+            assert_eq!(got.middle, cut(&want.middle), "{f}");
+            assert_eq!(got.surnames, cut(&want.surnames), "{f}");
+            assert_eq!(got.particles, cut(&want.particles), "{f}");
+            let joined = b.tokens.get(b.names.entry(id)[4]);
+            assert_eq!(joined, want.surname_joined().as_bytes(), "{f}");
+            // What follows the tokens is read as the street spelling.
+            assert_eq!(&text[ahead + rest..], "MAIN|STREET", "{f}");
+        }
+        let unusable = crate::keys::name("", "", "Smith", "");
+        let mut text = String::new();
+        assert_eq!(pack_name(&unusable, &mut text), None);
+        assert!(text.is_empty());
     }
 }
