@@ -29,7 +29,6 @@ use table::Table;
 use vouch_core::{MasterRecord, Tin};
 
 mod build;
-mod direct;
 mod file;
 mod lookup;
 mod sample;

@@ -10,7 +10,7 @@
 //! when closed, even after a crash) in the directory the index is built in,
 //! which holds the same confidential data. They are written and read back
 //! past the page cache where the file system allows it
-//! ([`super::direct`]).
+//! ([`vouch_directio`]).
 
 use bytemuck::Pod;
 use rayon::prelude::*;
@@ -68,7 +68,7 @@ impl<T: Pod + Ord + Send + 'static> Sorter<T> {
     fn spill(&mut self) -> std::io::Result<()> {
         self.sort_buffer();
         let mut f = tempfile::tempfile_in(&self.dir)?;
-        super::direct::write_run(&mut f, bytemuck::cast_slice(&self.buf))?;
+        vouch_directio::write_file(&mut f, bytemuck::cast_slice(&self.buf))?;
         let n = self.buf.len() as u64;
         self.spilled_bytes += n * size_of::<T>() as u64;
         self.runs.push((f, n));
@@ -95,7 +95,7 @@ impl<T: Pod + Ord + Send + 'static> Sorter<T> {
         let mut runs: Vec<Run<T>> = Vec::with_capacity(self.runs.len());
         for (file, left) in self.runs {
             runs.push(Run {
-                reader: super::direct::RunReader::new(file, size_of::<T>())?,
+                reader: vouch_directio::RunReader::new(file, size_of::<T>())?,
                 left,
                 block: Vec::new(),
                 at: 0,
@@ -170,9 +170,9 @@ fn merge_runs<T: Pod + Ord + Send>(
     }
 }
 
-/// One spilled run, read back in blocks ([`super::direct::RunReader`]).
+/// One spilled run, read back in blocks ([`vouch_directio::RunReader`]).
 struct Run<T: Pod> {
-    reader: super::direct::RunReader,
+    reader: vouch_directio::RunReader,
     /// Records not yet handed out.
     left: u64,
     block: Vec<T>,
