@@ -515,10 +515,11 @@ fn parse_row<'t, R: std::io::Read>(
     table: &'t Table<R>,
     cols: &Columns<11>,
 ) -> Result<(MasterRow<'t>, bool), (&'static str, &'static str)> {
+    let text = table.text();
     let get = |i: usize| -> Result<&'t str, (&'static str, &'static str)> {
         let (name, _) = COLUMNS[i];
         table
-            .field(cols[i], name, limits::FIELD_BYTES_MAX)
+            .field_in(text, cols[i], name, limits::FIELD_BYTES_MAX)
             .map_err(|e| {
                 (
                     name,

@@ -177,6 +177,33 @@ impl<R: Read> Table<R> {
         Ok(text.trim())
     }
 
+    /// The current row's fields as one text, when they are all UTF-8:
+    /// [`Table::field_in`] then reads each without checking it again.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self.record.as_slice()).ok()
+    }
+
+    /// [`Table::field`], cut out of `text` (the row's [`Table::text`])
+    /// where that is known: one check of the row's bytes instead of one a
+    /// field. A field that does not start and end on a character's
+    /// boundary there (its neighbour's bytes made a character with its
+    /// own) is checked alone, as [`Table::field`] checks it.
+    pub fn field_in<'a>(
+        &'a self,
+        text: Option<&'a str>,
+        col: Option<usize>,
+        name: &str,
+        limit_bytes: usize,
+    ) -> Result<&'a str, FormatError> {
+        let cut = text
+            .zip(col.and_then(|i| self.record.range(i)))
+            .and_then(|(t, r)| t.get(r));
+        match cut {
+            Some(f) if f.len() <= limit_bytes => Ok(f.trim()),
+            _ => self.field(col, name, limit_bytes),
+        }
+    }
+
     /// The underlying reader.
     pub fn inner(&self) -> &R {
         self.reader.get_ref()
@@ -224,5 +251,34 @@ mod tests {
         assert!(t.next_row().unwrap());
         let e = t.next_row().unwrap_err();
         assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn fields_cut_from_the_rows_text_read_as_each_field_alone() {
+        // Whole UTF-8 rows; a row whose only bad bytes are in one field; a
+        // row whose two fields' bytes make one character only together
+        // (0xC3 ending one, 0xA9 starting the next: "é" across a comma).
+        let mut bytes = b"a,b,c\n Jos\xC3\xA9 ,\"x, y\",3\n".to_vec();
+        bytes.extend_from_slice(b"ok,\xFF\xFE,3\n");
+        bytes.extend_from_slice(b"p\xC3,\xA9q,toolong\n");
+        let mut t = Table::new(Path::new("t.csv"), &bytes[..]).unwrap();
+        let mut rows = 0;
+        while t.next_row().unwrap() {
+            rows += 1;
+            let text = t.text();
+            assert_eq!(text.is_some(), rows != 2, "row {rows}");
+            for col in [Some(0), Some(1), Some(2), None] {
+                let (a, b) = (t.field_in(text, col, "f", 5), t.field(col, "f", 5));
+                assert_eq!(a.as_ref().ok(), b.as_ref().ok(), "row {rows} {col:?}");
+                assert_eq!(a.map_err(|e| e.kind), b.map_err(|e| e.kind));
+            }
+        }
+        assert_eq!(rows, 3);
+        // The first row's fields are trimmed and unquoted.
+        let mut t = Table::new(Path::new("t.csv"), &bytes[..]).unwrap();
+        assert!(t.next_row().unwrap());
+        let text = t.text();
+        assert_eq!(t.field_in(text, Some(0), "f", 99).unwrap(), "José");
+        assert_eq!(t.field_in(text, Some(1), "f", 99).unwrap(), "x, y");
     }
 }
