@@ -185,12 +185,18 @@ fn a_reassessment_finds_what_a_stricter_policy_refuses_and_a_remediation_runs_to
     assert!(listed.contains("1 acknowledged"), "{listed}");
     // The withdrawal is a ledger entry the replay accepts.
     ok(&vouch(&state, &["ledger", "verify"]));
-    // Certified: the agency's safeguards are current again.
+    // Certified: the agency's safeguards are current again, for a letter
+    // signed since the day of the certificate (two hours ago may be
+    // yesterday: that letter is refused, rightly).
+    let now = vouch_core::timestamp::now();
+    let since = vouch_core::timestamp::format_seconds(
+        (now - time::Duration::hours(2)).max(now.replace_time(time::Time::MIDNIGHT)),
+    );
     let third = |id: &str| {
         g.reseal();
         g.edit_letter(|t| {
             t.replace("GOLDEN-2025-000001", id)
-                .replace("2025-06-02T14:00:00Z", &lately)
+                .replace("2025-06-02T14:00:00Z", &since)
         });
     };
     third("GOLDEN-2025-000003");
