@@ -311,6 +311,38 @@ mod tests {
     }
 
     #[test]
+    fn keys_built_in_one_scratch_for_address_after_address_are_each_addresses_own() {
+        // Long then short texts, kinds without a delivery point between
+        // ones with: nothing of one address may stay in the buffers.
+        let lines = [
+            (
+                "1234 North Martin Luther King Jr Boulevard Apt 1205",
+                "Los Angeles",
+                "CA",
+                "90012",
+            ),
+            ("PO Box 9", "Austin", "TX", "78702"),
+            ("12 Elm St", "Austin", "TX", "78701-1234"),
+            ("RR 2 Box 15", "Ames", "IA", "50010"),
+            ("", "Austin", "TX", "78701"),
+            ("77 Oak Ave", "Dallas", "TX", "75201"),
+            ("150 Calle A Urb Las Gladiolas", "San Juan", "PR", "00926"),
+            ("9 B St", "Dallas", "TX", "75201"),
+        ];
+        let mut scratch = KeyScratch::default();
+        for _ in 0..2 {
+            for (street, city, state, zip) in lines {
+                let a = standardize_address(street, city, state, zip);
+                assert_eq!(
+                    address_keys_in(&a, &mut scratch),
+                    address_keys(street, city, state, zip),
+                    "{street}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn an_address_without_zip_is_not_comparable() {
         assert!(address_key("1234 Main St", "Austin", "TX", "").is_none());
     }

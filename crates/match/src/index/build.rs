@@ -1422,4 +1422,27 @@ mod tests {
         assert_eq!(pack_name(&unusable, &mut text), None);
         assert!(text.is_empty());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_name_packed_and_interned_reads_back_as_its_tokens(
+            fields in proptest::array::uniform4("[ A-Za-z'.,\\-]{0,12}|\\PC{0,12}"),
+            street in "[A-Z ]{0,8}",
+        ) {
+            let [f, m, l, x] = &fields;
+            let n = crate::keys::name(f, m, l, x);
+            let mut text = String::new();
+            let counts = pack_tokens(&n, &mut text);
+            text.push_str(&street);
+            let mut b = IndexBuilder::new();
+            let (id, rest) = b.intern_name(counts, &text);
+            let want = NameTokens::of(&n);
+            let got = b.names.name(id, &b.tokens);
+            proptest::prop_assert_eq!(&got.given, &want.given);
+            proptest::prop_assert_eq!(&got.middle, &want.middle);
+            proptest::prop_assert_eq!(&got.surnames, &want.surnames);
+            proptest::prop_assert_eq!(&got.particles, &want.particles);
+            proptest::prop_assert_eq!(&text[rest..], street.as_str());
+        }
+    }
 }
