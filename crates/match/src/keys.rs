@@ -186,10 +186,7 @@ pub struct NameTokens<S = String> {
 impl<S: AsRef<str>> NameTokens<S> {
     /// First given token (the middle name when the first field is empty).
     pub fn first_given(&self) -> &str {
-        self.given
-            .first()
-            .or_else(|| self.middle.first())
-            .map_or("", AsRef::as_ref)
+        first_given(&self.given, &self.middle)
     }
 
     /// Paternal (first) surname.
@@ -204,8 +201,19 @@ impl<S: AsRef<str>> NameTokens<S> {
 
     /// Whether both a given name and a surname are present.
     pub fn is_usable(&self) -> bool {
-        !self.first_given().is_empty() && !self.surnames.is_empty()
+        usable(&self.given, &self.middle, &self.surnames)
     }
+}
+
+/// Whether a name of these given, middle and surname tokens has both a
+/// given name (the first of the given or, without one, the middle names)
+/// and a surname: [`NameTokens::is_usable`], for tokens held elsewhere.
+pub fn usable<S: AsRef<str>>(given: &[S], middle: &[S], surnames: &[S]) -> bool {
+    !first_given(given, middle).is_empty() && !surnames.is_empty()
+}
+
+fn first_given<'a, S: AsRef<str>>(given: &'a [S], middle: &'a [S]) -> &'a str {
+    given.first().or(middle.first()).map_or("", AsRef::as_ref)
 }
 
 impl NameTokens<String> {

@@ -184,15 +184,7 @@ fn dob_day(r: MasterRow<'_>) -> u32 {
 /// counts; `None` (and `text` as it was) for a name without a given name
 /// or a surname.
 fn pack_name(n: &StandardName, text: &mut String) -> Option<[u32; 4]> {
-    let first_given = n
-        .given
-        .first()
-        .or(n.middle.first())
-        .map_or("", String::as_str);
-    if first_given.is_empty() || n.surnames.is_empty() {
-        return None;
-    }
-    Some(pack_tokens(n, text))
+    crate::keys::usable(&n.given, &n.middle, &n.surnames).then(|| pack_tokens(n, text))
 }
 
 /// A name's tokens appended to `text` (each followed by a space), and how
